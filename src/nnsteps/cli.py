@@ -1,0 +1,92 @@
+"""The ``nnsteps`` command: thin shells over the library (solve, summary, check, generate, serve).
+
+Bad input prints one line, ``error: <where>: <what>``, and exits 2; nothing is half-written.
+Heavy imports happen inside the commands, so ``nnsteps --help`` starts at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from nnsteps.errors import NnstepsError
+
+app = typer.Typer(
+    name="nnsteps",
+    help="Neural-network exercises computed exactly, with the work shown.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+FORMATS = ("markdown", "text", "json", "html")
+
+
+def fail(err: NnstepsError | str) -> NoReturn:
+    """Print one error line and exit 2."""
+    typer.echo(f"error: {err}", err=True)
+    raise typer.Exit(2)
+
+
+def write_output(text: str, out: Path | None) -> None:
+    """Write the whole output at once (to a temporary file renamed into place), or print it."""
+    if out is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    tmp = out.with_name(out.name + ".partial")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        fail(f"cannot write {out}: {exc.strerror}")
+
+
+def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
+    fmt = fmt.lower()
+    if fmt not in allowed:
+        from nnsteps.errors import did_you_mean
+
+        fail(NnstepsError(f"expected one of {', '.join(allowed)}, got '{fmt}'", field="--format",
+                          hint=did_you_mean(fmt, allowed)))
+    return fmt
+
+
+@app.command()
+def solve(
+    file: Annotated[Path, typer.Argument(help="Problem file (YAML or JSON); '-' reads standard input.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown, text, json or html.")] = "markdown",
+    out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of printing.")] = None,
+) -> None:
+    """Solve every problem in FILE and show the work.
+
+    Examples:
+
+      nnsteps solve examples/assignment3.yaml
+
+      nnsteps solve examples/assignment3.yaml --format json -o answers.json
+
+      nnsteps solve examples/assignment3.yaml --format html -o report.html
+    """
+    fmt = check_format(fmt)
+    from nnsteps.problems.solve import solve_file
+    from nnsteps.render.document import render_solved
+
+    try:
+        solved = solve_file(file)
+        text = render_solved(solved, fmt)
+    except NnstepsError as err:
+        fail(err)
+    write_output(text, out)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+"""Size limits, so that no input can hang the CLI or the server.
+
+Every limit is checked where the size becomes known, and the error names the limit.
+"""
+
+from __future__ import annotations
+
+MAX_ARRAY_ELEMENTS = 1_000_000
+"""Elements in one input array (float path)."""
+
+MAX_EXACT_ELEMENTS = 40_000
+"""Elements in one exact (int/Fraction) array: exact arithmetic is Python-speed."""
+
+MAX_EXACT_MACS = 4_000_000
+"""Multiply-accumulates an exact op may do (H_out·W_out·C·K·K·N)."""
+
+MAX_FLOAT_MACS = 2_000_000_000
+"""Multiply-accumulates a float op may do."""
+
+MAX_MATRIX_TEXT = 2_000_000
+"""Characters in one matrix string."""
+
+MAX_DIM = 100_000
+"""Any one size, stride, padding or dilation."""
+
+MAX_PROBLEMS = 500
+"""Problems in one file."""
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""Bytes in one problem or answers file."""
+
+MAX_EXPLAINED_CELLS = 64
+"""Cells expanded term by term with detail='all' before the explanation samples instead."""

@@ -1,0 +1,254 @@
+"""The three kinds of number nnsteps computes with, and how each is read and written.
+
+* exact: ``int`` and ``fractions.Fraction``; a decimal the user types ("0.3") is exactly 3/10;
+* float: only when the user gives floats (NumPy float arrays) or asks for them;
+* irrational: where a function leaves the rationals (exp, sqrt), an :class:`Irrational` — a
+  float that also carries its exact SymPy form, so steps and ``answer_exact`` stay honest.
+
+SymPy is imported only by the functions that need it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+from typing import Any, Union
+
+from nnsteps.errors import NnstepsError
+
+Exact = Union[int, Fraction]
+Number = Union[int, Fraction, float]
+
+_NUMBER_RE = re.compile(
+    r"""^\s*(?P<sign>[-+−]?)\s*(
+        (?P<num>\d+)\s*/\s*(?P<den>\d+)                     # 1/3
+      | (?P<dec>(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?)           # 0.3, 2., .5, 1e-3
+    )\s*$""",
+    re.VERBOSE,
+)
+_LATEX_FRAC_RE = re.compile(r"^\s*([-+−]?)\s*\\[dt]?frac\s*\{\s*([-+−]?\d+)\s*\}\s*\{\s*(\d+)\s*\}\s*$")
+
+
+class Irrational(float):
+    """A float that remembers the exact value it approximates.
+
+    Arithmetic on it gives plain floats: once a value leaves the rationals, later stages are
+    decimal, and they say so.
+
+    >>> import sympy
+    >>> x = Irrational(sympy.sqrt(2))
+    >>> round(float(x), 6), str(x.exact)
+    (1.414214, 'sqrt(2)')
+    """
+
+    exact: Any
+
+    def __new__(cls, exact: Any) -> Irrational:
+        self = super().__new__(cls, float(exact))
+        self.exact = exact
+        return self
+
+    def __reduce__(self) -> Any:
+        return (Irrational, (self.exact,))
+
+
+def parse_number(text: Any, *, what: str = "a number") -> Number:
+    """Read one number the way a student writes it; decimals become exact fractions.
+
+    Accepts ints, "p/q", decimals and scientific notation, LaTeX ``\\frac{p}{q}``.
+    Python floats are read from their shortest repr, so ``0.3`` is 3/10 (what was typed).
+
+    >>> parse_number("0.3"), parse_number("1/3"), parse_number(" -2 "), parse_number(0.25)
+    (Fraction(3, 10), Fraction(1, 3), -2, Fraction(1, 4))
+    """
+    if isinstance(text, bool):
+        raise NnstepsError(f"expected {what}, got {text!r}")
+    if isinstance(text, (int, Fraction)):
+        return normalize(text)
+    if isinstance(text, Irrational):
+        return text
+    if isinstance(text, float):
+        if not math.isfinite(text):
+            raise NnstepsError(f"expected a finite number, got {text!r}")
+        return normalize(Fraction(repr(text)))
+    if hasattr(text, "dtype") and getattr(text, "shape", None) == ():  # NumPy scalar
+        item = text.item()
+        return float(item) if isinstance(item, float) else parse_number(item, what=what)
+    if isinstance(text, str):
+        m = _NUMBER_RE.match(text)
+        if m:
+            sign = -1 if m.group("sign") in ("-", "−") else 1
+            if m.group("num") is not None:
+                den = int(m.group("den"))
+                if den == 0:
+                    raise NnstepsError(f"expected {what}, got {text!r} (division by zero)")
+                return normalize(sign * Fraction(int(m.group("num")), den))
+            dec = m.group("dec")
+            if len(dec) > 60:
+                raise NnstepsError(f"expected {what} of at most 60 characters, got {len(dec)}")
+            return normalize(sign * Fraction(dec))
+        m = _LATEX_FRAC_RE.match(text)
+        if m:
+            sign = -1 if m.group(1) in ("-", "−") else 1
+            num = int(m.group(2).replace("−", "-"))
+            den = int(m.group(3))
+            if den == 0:
+                raise NnstepsError(f"expected {what}, got {text!r} (division by zero)")
+            return normalize(sign * Fraction(num, den))
+    raise NnstepsError(f"expected {what}, got {_short(text)}")
+
+
+def normalize(x: Number) -> Number:
+    """Fractions with denominator 1 become ints, so ``7`` prints as 7, not 7/1.
+
+    >>> normalize(Fraction(14, 2))
+    7
+    """
+    if isinstance(x, Fraction) and x.denominator == 1:
+        return int(x.numerator)
+    return x
+
+
+def is_exact(x: Any) -> bool:
+    """True for ints and Fractions (not bools, floats or irrationals).
+
+    >>> is_exact(Fraction(1, 3)), is_exact(0.5)
+    (True, False)
+    """
+    return isinstance(x, (int, Fraction)) and not isinstance(x, bool)
+
+
+def is_terminating(x: Fraction) -> bool:
+    """Whether a fraction has a finite decimal expansion (denominator of 2s and 5s only).
+
+    >>> is_terminating(Fraction(1, 8)), is_terminating(Fraction(1, 3))
+    (True, False)
+    """
+    d = x.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
+
+
+def exact_decimal(x: Fraction) -> str:
+    """The exact decimal expansion of a terminating fraction.
+
+    >>> exact_decimal(Fraction(-2829, 125000))
+    '-0.022632'
+    """
+    sign = "-" if x < 0 else ""
+    x = abs(x)
+    digits = 0
+    while (x * 10**digits).denominator != 1:
+        digits += 1
+    scaled = int(x * 10**digits)
+    whole, frac = divmod(scaled, 10**digits)
+    return f"{sign}{whole}" + (f".{frac:0{digits}d}" if digits else "")
+
+
+def float_text(x: float, digits: int = 10) -> str:
+    """A float to ``digits`` significant digits, without trailing zeros or exponent noise.
+
+    >>> float_text(0.1 + 0.2), float_text(2.0)
+    ('0.3', '2')
+    """
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mant, exp = text.split("e")
+        return f"{mant}e{int(exp)}"
+    return "0" if text in ("-0", "0") else text
+
+
+def to_text(x: Any, digits: int = 10) -> str:
+    """Plain-text form: integers plain, terminating decimals as decimals, other rationals
+    as fractions with a decimal beside, floats to ``digits`` significant digits.
+
+    >>> to_text(7), to_text(Fraction(3, 10)), to_text(Fraction(1, 3))
+    ('7', '0.3', '1/3 (≈ 0.3333333333)')
+    """
+    if isinstance(x, bool):
+        return str(x).lower()
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, Fraction):
+        if is_terminating(x) and len(exact_decimal(x)) <= 24:
+            return exact_decimal(x)
+        return f"{x.numerator}/{x.denominator} (≈ {float_text(float(x), digits)})"
+    if isinstance(x, float):
+        return float_text(x, digits)
+    if x is None:
+        return "—"
+    return str(x)
+
+
+def to_latex(x: Any, digits: int = 10) -> str:
+    """LaTeX form, with the same rules as :func:`to_text`.
+
+    >>> to_latex(Fraction(1, 3)), to_latex(-2), to_latex(Fraction(-1, 4))
+    ('\\\\frac{1}{3} \\\\approx 0.3333333333', '-2', '-0.25')
+    """
+    if isinstance(x, bool):
+        return r"\text{" + str(x).lower() + "}"
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, Fraction):
+        if is_terminating(x) and len(exact_decimal(x)) <= 24:
+            return exact_decimal(x)
+        sign = "-" if x < 0 else ""
+        return rf"{sign}\frac{{{abs(x.numerator)}}}{{{x.denominator}}} \approx {float_text(float(x), digits)}"
+    if isinstance(x, float):
+        return float_text(x, digits)
+    if x is None:
+        return r"\text{—}"
+    return str(x)
+
+
+def to_json(x: Any) -> Any:
+    """JSON number: integers stay integers, everything else the nearest float.
+
+    >>> to_json(Fraction(1, 4)), to_json(7), to_json(Fraction(4, 2))
+    (0.25, 7, 2)
+    """
+    if isinstance(x, bool) or x is None:
+        return x
+    if isinstance(x, int):
+        return int(x)
+    if isinstance(x, Fraction):
+        return int(x) if x.denominator == 1 else float(x)
+    if isinstance(x, float):
+        return float(x) if math.isfinite(x) else None
+    if hasattr(x, "dtype") and getattr(x, "shape", None) == ():
+        return to_json(x.item())
+    return float(x)
+
+
+def to_exact_string(x: Any) -> str | None:
+    """Exact string form: "7", "-2829/125000", or SymPy's text for an irrational value.
+
+    >>> to_exact_string(Fraction(-2829, 125000)), to_exact_string(3)
+    ('-2829/125000', '3')
+    """
+    if x is None:
+        return None
+    if isinstance(x, Irrational):
+        return str(x.exact)
+    if isinstance(x, bool):
+        return str(x).lower()
+    if isinstance(x, (int, Fraction)):
+        return str(normalize(x))
+    if isinstance(x, float):
+        return repr(x)
+    if hasattr(x, "dtype") and getattr(x, "shape", None) == ():
+        return to_exact_string(x.item())
+    return str(x)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

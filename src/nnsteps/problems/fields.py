@@ -1,0 +1,127 @@
+"""Parsers for problem-file fields. Each takes the raw YAML/JSON value and returns a typed one
+or raises :class:`NnstepsError` saying what was expected and what came.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from nnsteps import limits
+from nnsteps.arrays import as_array
+from nnsteps.errors import NnstepsError
+from nnsteps.numbers import Number, parse_number
+
+
+def integer(minimum: int = 0, what: str = "an integer") -> Callable[[Any], int]:
+    """A parser for one integer >= ``minimum``.
+
+    >>> integer(1)("2")
+    2
+    """
+
+    def parse(value: Any) -> int:
+        if isinstance(value, bool):
+            raise NnstepsError(f"expected {what} >= {minimum}, got {value!r}")
+        try:
+            number = parse_number(value, what=what) if not isinstance(value, int) else value
+        except NnstepsError:
+            raise NnstepsError(f"expected {what} >= {minimum}, got {value!r}") from None
+        if isinstance(number, Fraction) or isinstance(number, float) or number < minimum:
+            raise NnstepsError(f"expected {what} >= {minimum}, got {value!r}")
+        if number > limits.MAX_DIM:
+            raise NnstepsError(f"expected {what} <= {limits.MAX_DIM:,}, got {number:,}")
+        return int(number)
+
+    return parse
+
+
+def pair(minimum: int = 0, what: str = "an integer") -> Callable[[Any], tuple[int, int]]:
+    """A parser for an int or a pair ``[h, w]``.
+
+    >>> pair(1)(2), pair(1)([1, 3])
+    ((2, 2), (1, 3))
+    """
+    one = integer(minimum, what)
+
+    def parse(value: Any) -> tuple[int, int]:
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise NnstepsError(f"expected {what} or a pair [h, w], got a list of {len(value)}")
+            return one(value[0]), one(value[1])
+        v = one(value)
+        return v, v
+
+    return parse
+
+
+def padding(value: Any) -> tuple[int, int] | str:
+    """``same``, ``valid``, an int or a pair.
+
+    >>> padding("same"), padding(1)
+    ('same', (1, 1))
+    """
+    if isinstance(value, str) and value.strip().lower() in ("same", "valid"):
+        return value.strip().lower()
+    try:
+        return pair(0, "a padding")(value)
+    except NnstepsError:
+        raise NnstepsError(f"expected an integer >= 0, a pair [ph, pw], 'same' or 'valid', got {value!r}") from None
+
+
+def number(value: Any) -> Number:
+    """One exact number.
+
+    >>> number("0.15")
+    Fraction(3, 20)
+    """
+    if isinstance(value, (list, dict)):
+        raise NnstepsError(f"expected a number, got a {type(value).__name__}")
+    return parse_number(value)
+
+
+def boolean(value: Any) -> bool:
+    """true/false (YAML booleans, or the words).
+
+    >>> boolean("yes"), boolean(False)
+    (True, False)
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "on", "1", "false", "no", "off", "0"):
+        return value.strip().lower() in ("true", "yes", "on", "1")
+    raise NnstepsError(f"expected true or false, got {value!r}")
+
+
+def choice(*options: str) -> Callable[[Any], str]:
+    """A parser for one of a fixed set of words.
+
+    >>> choice("none", "tanh")("TANH")
+    'tanh'
+    """
+
+    def parse(value: Any) -> str:
+        from nnsteps.errors import did_you_mean
+
+        text = str(value).strip().lower() if not isinstance(value, bool) else str(value).lower()
+        if text not in options:
+            raise NnstepsError(f"expected one of {', '.join(options)}, got {value!r}", hint=did_you_mean(text, options))
+        return text
+
+    return parse
+
+
+def array(name: str, ndim: tuple[int, ...] | None = None) -> Callable[[Any], np.ndarray]:
+    """A parser for a matrix in any accepted form.
+
+    >>> array("input")("1 2; 3 4").shape
+    (2, 2)
+    """
+
+    def parse(value: Any) -> np.ndarray:
+        return as_array(value, name=name, ndim=ndim)
+
+    return parse

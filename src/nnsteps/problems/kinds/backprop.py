@@ -1,0 +1,1 @@
+"""Problem kinds of this family (registered on import)."""

@@ -1,0 +1,86 @@
+"""Reading problem and answer files: YAML (safe mode) or JSON, with decimals kept exact.
+
+A YAML or JSON decimal such as ``0.3`` is read as ``Fraction(3, 10)``, never as a binary float.
+"""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from nnsteps import limits
+from nnsteps.errors import NnstepsError
+
+
+class _ExactLoader(yaml.SafeLoader):
+    """SafeLoader whose floats are exact fractions of the digits the user typed."""
+
+
+def _exact_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    text = loader.construct_scalar(node).replace("_", "")
+    try:
+        return Fraction(text)
+    except ValueError:
+        raise NnstepsError(
+            f"expected a finite number, got {text!r}", line=node.start_mark.line + 1, column=node.start_mark.column + 1
+        ) from None
+
+
+_ExactLoader.add_constructor("tag:yaml.org,2002:float", _exact_float)
+
+
+def loads(text: str, *, source: str = "<input>") -> Any:
+    """Parse YAML or JSON text (JSON is YAML) with exact decimals.
+
+    >>> loads("a: 0.3\\nb: [1, 2.5]")
+    {'a': Fraction(3, 10), 'b': [1, Fraction(5, 2)]}
+    """
+    if len(text) > limits.MAX_FILE_BYTES:
+        raise NnstepsError(f"{source} is {len(text):,} characters; the limit is {limits.MAX_FILE_BYTES:,}")
+    stripped = text.lstrip()
+    if stripped.startswith("{") or stripped.startswith("["):
+        try:
+            return json.loads(text, parse_float=Fraction, parse_constant=_reject_constant)
+        except json.JSONDecodeError as err:
+            raise NnstepsError(f"{source} is not valid JSON: {err.msg}", line=err.lineno, column=err.colno) from None
+    try:
+        return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        problem = err.problem or err.context or "syntax error"
+        raise NnstepsError(
+            f"{source} is not valid YAML: {problem}",
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError as err:
+        raise NnstepsError(f"{source} is not valid YAML: {err}") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise NnstepsError(f"expected a finite number, got {name}")
+
+
+def load_file(path: str | Path) -> Any:
+    """Read and parse a YAML or JSON file ('-' reads standard input)."""
+    if str(path) == "-":
+        import sys
+
+        return loads(sys.stdin.read(), source="<stdin>")
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > limits.MAX_FILE_BYTES:
+            raise NnstepsError(f"{p} is {size:,} bytes; the limit is {limits.MAX_FILE_BYTES:,}")
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NnstepsError(f"no such file: {p}") from None
+    except IsADirectoryError:
+        raise NnstepsError(f"expected a file, got the directory {p}") from None
+    except UnicodeDecodeError:
+        raise NnstepsError(f"{p} is not UTF-8 text") from None
+    return loads(text, source=str(p))

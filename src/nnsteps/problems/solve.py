@@ -1,0 +1,84 @@
+"""Solving problem files: validate every problem first, then solve each with its kind's solver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nnsteps import limits
+from nnsteps.errors import NnstepsError
+from nnsteps.problems import kinds as _kinds  # noqa: F401  (registers every kind)
+from nnsteps.problems.load import load_file, loads
+from nnsteps.problems.registry import Problem, kind_of
+from nnsteps.work import Worked
+
+
+@dataclass
+class Solved:
+    problem: Problem
+    worked: Worked
+
+
+@dataclass
+class SolvedFile:
+    title: str | None
+    solved: list[Solved]
+
+
+def problems_of(document: Any, *, source: str = "<input>") -> tuple[str | None, list[dict[str, Any]]]:
+    """The title and the problem entries of a parsed document, checked for shape and unique ids."""
+    if isinstance(document, list):
+        document = {"problems": document}
+    if not isinstance(document, dict) or "problems" not in document:
+        raise NnstepsError(f"{source}: expected a mapping with a 'problems' list", field="problems")
+    entries = document["problems"]
+    if not isinstance(entries, list) or not entries:
+        raise NnstepsError(f"{source}: expected a non-empty list of problems", field="problems")
+    if len(entries) > limits.MAX_PROBLEMS:
+        raise NnstepsError(f"at most {limits.MAX_PROBLEMS} problems per file, got {len(entries)}", field="problems")
+    unknown = set(document) - {"title", "problems", "description"}
+    if unknown:
+        raise NnstepsError(f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}; expected title, problems")
+    seen: set[str] = set()
+    for i, raw in enumerate(entries):
+        kind_of(raw, i)
+        pid = str(raw["id"])
+        if pid in seen:
+            raise NnstepsError(f"duplicate id '{pid}'", problem=pid, field="id")
+        seen.add(pid)
+    title = document.get("title")
+    return (str(title) if title is not None else None), entries
+
+
+def solve_problem(raw: dict[str, Any], index: int = 0) -> Solved:
+    """Solve one problem entry (a dict in the problem-file contract).
+
+    >>> solve_problem({"id": "r", "kind": "relu", "input": "1 -2"}).worked.value.tolist()
+    [1, 0]
+    """
+    kind = kind_of(raw, index)
+    problem = Problem(raw, index=index)
+    try:
+        worked = kind.solve(problem)
+    except NnstepsError as err:
+        raise err.located(problem=problem.id) from None
+    if problem.title and not worked.title:
+        worked.title = str(problem.title)
+    return Solved(problem, worked)
+
+
+def solve_document(document: Any, *, source: str = "<input>") -> SolvedFile:
+    """Validate a whole parsed document, then solve every problem in order."""
+    title, entries = problems_of(document, source=source)
+    return SolvedFile(title, [solve_problem(raw, i) for i, raw in enumerate(entries)])
+
+
+def solve_file(path: str | Path) -> SolvedFile:
+    """Load and solve a problem file."""
+    return solve_document(load_file(path), source=str(path))
+
+
+def solve_text(text: str) -> SolvedFile:
+    """Parse and solve problem-file text."""
+    return solve_document(loads(text))

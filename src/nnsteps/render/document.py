@@ -1,0 +1,30 @@
+"""Rendering a solved problem file in any output format."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from nnsteps.errors import NnstepsError
+
+
+def render_solved(solved: Any, fmt: str) -> str:
+    """A solved file (``nnsteps.problems.solve.SolvedFile``) as markdown, text, json or html."""
+    items = [(s.problem.id, s.worked) for s in solved.solved]
+    if fmt == "markdown":
+        from nnsteps.render.markdown import solved_file_to_markdown
+
+        return solved_file_to_markdown(solved.title, items)
+    if fmt == "text":
+        from nnsteps.render.text import solved_file_to_text
+
+        return solved_file_to_text(solved.title, items)
+    if fmt == "json":
+        from nnsteps.render.json import solved_file_to_json
+
+        return json.dumps(solved_file_to_json(solved.title, items), indent=2, ensure_ascii=False)
+    if fmt == "html":
+        from nnsteps.render.html import solved_file_to_html
+
+        return solved_file_to_html(solved.title, items)
+    raise NnstepsError(f"expected one of markdown, text, json, html, got '{fmt}'", field="--format")

@@ -1,0 +1,116 @@
+"""LaTeX to readable Unicode text for the terminal, via pylatexenc.
+
+Our formulas use a small vocabulary (fractions, floors, products, sums, matrices); pylatexenc
+does the parsing and symbol mapping, and we teach it to bracket fractions so that
+``\\frac{a + b}{c}`` reads ``(a + b)/c``, not ``a + b/c``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def _converter() -> Any:
+    from pylatexenc import latex2text, latexwalker, macrospec
+
+    def frac(node: Any, l2tobj: Any) -> str:
+        args = node.nodeargd.argnlist if node.nodeargd else []
+        num, den = (_group(l2tobj.nodelist_to_text([a]) if a is not None else "") for a in args[-2:])
+        return f"{num}/{den}"
+
+    def sqrt(node: Any, l2tobj: Any) -> str:
+        arg = node.nodeargd.argnlist[-1]
+        return "√" + _group(l2tobj.nodelist_to_text([arg]))
+
+    def matrix_env(node: Any, l2tobj: Any) -> str:
+        body = l2tobj.nodelist_to_text(node.nodelist)
+        rows = [" ".join(c.strip() for c in r.split("&")) for r in re.split(r"\n|\\\\", body) if r.strip()]
+        return "[" + "; ".join(rows) + "]"
+
+    def text_arg(node: Any, l2tobj: Any) -> str:
+        arg = node.nodeargd.argnlist[-1]
+        return l2tobj.nodelist_to_text([arg])
+
+    ctx = latex2text.get_default_latex_context_db().filter_context(keep_categories=None)
+    ctx.add_context_category(
+        "nnsteps",
+        prepend=True,
+        macros=[
+            latex2text.MacroTextSpec("frac", simplify_repl=frac),
+            latex2text.MacroTextSpec("dfrac", simplify_repl=frac),
+            latex2text.MacroTextSpec("tfrac", simplify_repl=frac),
+            latex2text.MacroTextSpec("sqrt", simplify_repl=sqrt),
+            latex2text.MacroTextSpec("text", simplify_repl=text_arg),
+            latex2text.MacroTextSpec("mathrm", simplify_repl=text_arg),
+            latex2text.MacroTextSpec("operatorname", simplify_repl=text_arg),
+            latex2text.MacroTextSpec("left", simplify_repl=""),
+            latex2text.MacroTextSpec("right", simplify_repl=""),
+            latex2text.MacroTextSpec("quad", simplify_repl="  "),
+            latex2text.MacroTextSpec("qquad", simplify_repl="    "),
+            latex2text.MacroTextSpec(",", simplify_repl=" "),
+            latex2text.MacroTextSpec("top", simplify_repl="ᵀ"),
+        ],
+        environments=[
+            latex2text.EnvironmentTextSpec(env, simplify_repl=matrix_env)
+            for env in ("bmatrix", "pmatrix", "matrix", "array")
+        ],
+    )
+    wctx = latexwalker.get_default_latex_context_db()
+    wctx.add_context_category(
+        "nnsteps",
+        prepend=True,
+        macros=[
+            macrospec.MacroSpec("frac", "{{"),
+            macrospec.MacroSpec("dfrac", "{{"),
+            macrospec.MacroSpec("tfrac", "{{"),
+            macrospec.MacroSpec("text", "{"),
+            macrospec.MacroSpec("operatorname", "{"),
+        ],
+        environments=[macrospec.EnvironmentSpec("array", "{")],
+    )
+    return latex2text.LatexNodes2Text(latex_context=ctx, math_mode="text", strict_latex_spaces=True), wctx
+
+
+def _group(text: str) -> str:
+    text = text.strip()
+    if re.fullmatch(r"[-−]?[\w.]+|\(.*\)|\[.*\]", text) and not _unbalanced(text):
+        return text
+    return f"({text})"
+
+
+def _unbalanced(text: str) -> bool:
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += ch in "([" and 1 or (ch in ")]" and -1) or 0
+        if depth == 0 and i < len(text) - 1 and text[0] in "([":
+            return True
+    return False
+
+
+def latex_to_text(latex: str) -> str:
+    """Readable text for a LaTeX formula.
+
+    >>> latex_to_text(r"\\left\\lfloor \\frac{5 + 2 \\cdot 0 - 3}{2} \\right\\rfloor + 1")
+    '⌊(5 + 2·0 - 3)/2⌋ + 1'
+    >>> latex_to_text(r"H_{\\text{out}} = 1 \\cdot 4")
+    'H_out = 1·4'
+    """
+    from pylatexenc import latexwalker
+
+    converter, wctx = _converter()
+    try:
+        nodes = latexwalker.LatexWalker(latex, latex_context=wctx, tolerant_parsing=True).get_latex_nodes()[0]
+        text = converter.nodelist_to_text(nodes)
+    except Exception:  # a formula the walker cannot read is still better shown raw than lost
+        return latex
+    text = re.sub(r"\s*·\s*", "·", text)
+    text = re.sub(r"\s*×\s*", " × ", text)
+    text = re.sub(r"([⌊⌈])\s+", r"\1", text)
+    text = re.sub(r"\s+([⌋⌉])", r"\1", text)
+    text = re.sub(r"([⌋⌉])(?=[+\-])", r"\1 ", text)
+    text = re.sub(r"[ \t]{3,}", "  ", text)
+    text = re.sub(r"_\{([^{}]*)\}", r"_\1", text)
+    return text.strip()

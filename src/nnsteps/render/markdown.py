@@ -1,0 +1,64 @@
+"""Markdown with LaTeX (``$$…$$`` display math, ``bmatrix``), the way a TA writes a solution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnsteps.render.values import latex_value
+from nnsteps.work import Step, Worked
+
+
+def step_equation(step: Step[Any]) -> str | None:
+    """The step as one chain: formula = substituted = result (whichever parts it has).
+
+    >>> step_equation(Step("h", formula="h = a b", substituted=r"2 \\cdot 3", result=6))
+    'h = a b = 2 \\\\cdot 3 = 6'
+    """
+    parts = [p for p in (step.formula, step.substituted) if p]
+    if step.result is not None:
+        result = latex_value(step.result)
+        if not parts or result != parts[-1]:
+            parts.append(result)
+    return " = ".join(parts) if parts else None
+
+
+def step_to_markdown(step: Step[Any], depth: int = 0) -> str:
+    lines = [f"{'  ' * 0}**{step.title}**" if depth == 0 else f"*{step.title}*", ""]
+    equation = step_equation(step)
+    if equation:
+        lines += [f"$${equation}$$", ""]
+    if step.note:
+        lines += [f"> {step.note}", ""]
+    for child in step.steps:
+        lines.append(step_to_markdown(child, depth + 1))
+    return "\n".join(lines)
+
+
+def worked_to_markdown(worked: Worked, *, heading: str | None = None, level: int = 2) -> str:
+    """A worked solution as Markdown.
+
+    >>> w = Worked("relu", value=3, steps=[Step("ReLU", formula=r"\\max(0, z)", substituted=r"\\max(0, 3)", result=3)])
+    >>> print(worked_to_markdown(w, heading="q5b"))
+    ## q5b
+    <BLANKLINE>
+    **ReLU**
+    <BLANKLINE>
+    $$\\max(0, z) = \\max(0, 3) = 3$$
+    <BLANKLINE>
+    """
+    out = []
+    title = heading or worked.title
+    if title:
+        out += [f"{'#' * level} {title}", ""]
+    for step in worked.steps:
+        out.append(step_to_markdown(step))
+    return "\n".join(out)
+
+
+def solved_file_to_markdown(title: str | None, items: list[tuple[str, Worked]]) -> str:
+    """A whole problem file's solutions as one Markdown document."""
+    out = [f"# {title}", ""] if title else []
+    for pid, worked in items:
+        heading = f"{pid}" + (f": {worked.title}" if worked.title else "")
+        out.append(worked_to_markdown(worked, heading=heading))
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,144 @@
+"""Output-size rules of grid layers, each returning its number inside the step that explains it.
+
+The ops, the layer table, the web page and the answer checker all call these functions; none
+re-derives a size. Padding may be asymmetric (``padding='same'`` with an even kernel), so a pad is
+``(before, after)``.
+"""
+
+from __future__ import annotations
+
+from nnsteps.errors import NnstepsError
+from nnsteps.work import Step
+
+Pad = tuple[int, int]
+
+
+def _pad_terms(pad: Pad) -> tuple[str, str]:
+    """The padding term of a size formula, general and substituted."""
+    before, after = pad
+    if before == after:
+        return "2P", rf"2 \cdot {before}"
+    return r"P_{\text{before}} + P_{\text{after}}", f"{before} + {after}"
+
+
+def conv_out(n: int, k: int, *, pad: Pad = (0, 0), stride: int = 1, dilation: int = 1, axis: str = "H") -> Step[int]:
+    """Output length of a convolution along one axis (PyTorch's rule).
+
+    ``floor((n + 2p - d(k-1) - 1) / s) + 1``
+
+    >>> step = conv_out(5, 3, stride=2)
+    >>> step.value
+    2
+    >>> step.substituted
+    '\\\\left\\\\lfloor \\\\frac{5 + 2 \\\\cdot 0 - 1 \\\\cdot (3 - 1) - 1}{2} \\\\right\\\\rfloor + 1'
+    """
+    span = n + pad[0] + pad[1] - dilation * (k - 1) - 1
+    p_general, p_numbers = _pad_terms(pad)
+    if span < 0:
+        raise NnstepsError(
+            f"the kernel does not fit: effective kernel {dilation * (k - 1) + 1} "
+            f"(= {dilation}·({k}−1)+1) is larger than the padded input {n + pad[0] + pad[1]} along {axis}"
+        )
+    value = span // stride + 1
+    return Step(
+        f"Output size {axis}_out",
+        formula=rf"{axis}_{{\text{{out}}}} = \left\lfloor \frac{{{axis} + {p_general} - D(K - 1) - 1}}{{S}} \right\rfloor + 1",
+        substituted=rf"\left\lfloor \frac{{{n} + {p_numbers} - {dilation} \cdot ({k} - 1) - 1}}{{{stride}}} \right\rfloor + 1",
+        result=value,
+        data={"axis": axis, "n": n, "k": k, "pad": list(pad), "stride": stride, "dilation": dilation,
+              "dropped": span % stride},
+        note=(f"{span % stride} trailing row(s)/column(s) of the padded input are never reached by a window"
+              if span % stride else None),
+    )
+
+
+def pool_out(
+    n: int, k: int, *, pad: int = 0, stride: int, dilation: int = 1, ceil_mode: bool = False, axis: str = "H"
+) -> Step[int]:
+    """Output length of max/avg pooling along one axis, ``ceil_mode`` included (PyTorch's rule).
+
+    With ``ceil_mode`` the division rounds up, but the last window must start inside the input
+    or the left padding: if ``(out - 1) s >= n + p``, one fewer window.
+
+    >>> pool_out(5, 2, stride=2).value, pool_out(5, 2, stride=2, ceil_mode=True).value
+    (2, 3)
+    >>> pool_out(4, 2, stride=2, pad=1, ceil_mode=True).value
+    3
+    """
+    span = n + 2 * pad - dilation * (k - 1) - 1
+    if span < 0:
+        raise NnstepsError(
+            f"the pooling window does not fit: window {dilation * (k - 1) + 1} is larger than "
+            f"the padded input {n + 2 * pad} along {axis}"
+        )
+    bracket = (r"\left\lceil", r"\right\rceil") if ceil_mode else (r"\left\lfloor", r"\right\rfloor")
+    raw = -((-span) // stride) + 1 if ceil_mode else span // stride + 1
+    value = raw
+    children: list[Step[int]] = []
+    if ceil_mode and (raw - 1) * stride >= n + pad:
+        value = raw - 1
+        children.append(
+            Step(
+                "The last window would start in the right padding, so it is dropped",
+                formula=r"(\text{out} - 1) S \ge H + P \Rightarrow \text{out} - 1",
+                substituted=rf"({raw} - 1) \cdot {stride} = {(raw - 1) * stride} \ge {n} + {pad} = {n + pad}",
+                result=value,
+            )
+        )
+    general = (
+        rf"{axis}_{{\text{{out}}}} = {bracket[0]} \frac{{{axis} + 2P - D(K - 1) - 1}}{{S}} {bracket[1]} + 1"
+    )
+    return Step(
+        f"Output size {axis}_out" + (" (ceil_mode)" if ceil_mode else ""),
+        formula=general,
+        substituted=rf"{bracket[0]} \frac{{{n} + 2 \cdot {pad} - {dilation} \cdot ({k} - 1) - 1}}{{{stride}}} {bracket[1]} + 1",
+        result=raw if children else value,
+        steps=children,
+        data={"axis": axis, "n": n, "k": k, "pad": [pad, pad], "stride": stride, "dilation": dilation,
+              "ceil_mode": ceil_mode, "value": value, "dropped": 0 if ceil_mode else span % stride},
+    )
+
+
+def conv_transpose_out(
+    n: int, k: int, *, pad: int = 0, stride: int = 1, dilation: int = 1, output_padding: int = 0, axis: str = "H"
+) -> Step[int]:
+    """Output length of a transposed convolution along one axis (PyTorch's rule).
+
+    ``(n - 1) s - 2p + d(k - 1) + output_padding + 1``
+
+    >>> conv_transpose_out(3, 4, stride=2, pad=1).value
+    6
+    """
+    value = (n - 1) * stride - 2 * pad + dilation * (k - 1) + output_padding + 1
+    if value < 1:
+        raise NnstepsError(f"the transposed convolution's output along {axis} would be {value} < 1")
+    return Step(
+        f"Output size {axis}_out",
+        formula=rf"{axis}_{{\text{{out}}}} = ({axis} - 1) S - 2P + D(K - 1) + P_{{\text{{out}}}} + 1",
+        substituted=rf"({n} - 1) \cdot {stride} - 2 \cdot {pad} + {dilation} \cdot ({k} - 1) + {output_padding} + 1",
+        result=value,
+    )
+
+
+def effective_kernel(k: int, dilation: int) -> Step[int]:
+    """Span of a dilated kernel: ``1 + (K - 1) D``.
+
+    >>> effective_kernel(3, 2).value
+    5
+    """
+    return Step(
+        "Effective kernel size",
+        formula=r"K_{\text{eff}} = 1 + (K - 1) D",
+        substituted=rf"1 + ({k} - 1) \cdot {dilation}",
+        result=1 + (k - 1) * dilation,
+    )
+
+
+def same_padding(k: int, dilation: int = 1) -> Pad:
+    """PyTorch's split for ``padding='same'``: total ``d(k-1)``, the extra pixel after.
+
+    >>> same_padding(3), same_padding(4)
+    ((1, 1), (1, 2))
+    """
+    total = dilation * (k - 1)
+    return total // 2, total - total // 2

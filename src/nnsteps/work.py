@@ -1,0 +1,106 @@
+"""Worked solutions as plain data: a :class:`Step` is one line of a TA's solution (the formula,
+the formula with the numbers put in, the result); a :class:`Worked` is an answer with its steps.
+
+Nothing here renders: ``nnsteps.render`` turns these into Markdown, text, JSON or HTML.
+Formulas are LaTeX strings written by the code that computed the numbers in them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class Step(Generic[T]):
+    """One step of a worked solution, carrying the value it derived.
+
+    ``formula`` is the general rule, ``substituted`` the rule with this problem's numbers, and
+    ``result`` the value those numbers give (a number, an array, or LaTeX text).
+
+    >>> s = Step("Output height", formula="H_{out} = H - K + 1", substituted="5 - 3 + 1", result=3)
+    >>> s.value
+    3
+    """
+
+    title: str
+    formula: str | None = None
+    substituted: str | None = None
+    result: T | None = None
+    steps: list[Step[Any]] = field(default_factory=list)
+    note: str | None = None
+    data: dict[str, Any] | None = None
+    """Machine-readable detail for viewers (e.g. which input cells a window reads)."""
+
+    @property
+    def value(self) -> T | None:
+        return self.result
+
+    def walk(self) -> Iterator[Step[Any]]:
+        """This step and all steps below it, depth first.
+
+        >>> [s.title for s in Step("a", steps=[Step("b")]).walk()]
+        ['a', 'b']
+        """
+        yield self
+        for child in self.steps:
+            yield from child.walk()
+
+
+@dataclass
+class Worked:
+    """An answer and the steps that derived it; renders itself in Jupyter.
+
+    ``value`` is what the op returns (an array, a number, or a dict of named results); other ops
+    accept a ``Worked`` wherever they accept an array, so stages chain and keep their work.
+
+    >>> w = Worked("relu", value=[0, 3], steps=[Step("ReLU", formula=r"\\max(0, z)")])
+    >>> w.kind, w.value
+    ('relu', [0, 3])
+    """
+
+    kind: str
+    value: Any
+    steps: list[Step[Any]] = field(default_factory=list)
+    title: str | None = None
+    answer: Any = None
+    """The answer in the problem-file contract's shape, when it differs from ``value``."""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.answer is None:
+            self.answer = self.value
+
+    def walk(self) -> Iterator[Step[Any]]:
+        """Every step, depth first."""
+        for step in self.steps:
+            yield from step.walk()
+
+    def to_markdown(self) -> str:
+        from nnsteps.render.markdown import worked_to_markdown
+
+        return worked_to_markdown(self)
+
+    def to_text(self) -> str:
+        from nnsteps.render.text import worked_to_text
+
+        return worked_to_text(self)
+
+    def to_json(self) -> dict[str, Any]:
+        from nnsteps.render.json import worked_to_json
+
+        return worked_to_json(self)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from nnsteps.render.mimebundle import mimebundle
+
+        return mimebundle(self)
