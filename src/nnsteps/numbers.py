@@ -209,6 +209,30 @@ def to_latex(x: Any, digits: int = 10) -> str:
     return str(x)
 
 
+def to_latex_operand(x: Any, digits: int = 17) -> str:
+    """A number as it should appear inside arithmetic: exact, with negatives in parentheses.
+
+    Terminating fractions as decimals, others as ``\\frac{p}{q}`` (no "≈" beside them), floats and
+    irrationals to full float precision, so the substituted arithmetic evaluates to the result.
+
+    >>> to_latex_operand(-2), to_latex_operand(Fraction(1, 3)), to_latex_operand(Fraction(3, 10))
+    ('(-2)', '\\frac{1}{3}', '0.3')
+    """
+    if isinstance(x, Fraction) and not (is_terminating(x) and len(exact_decimal(x)) <= 24):
+        text = rf"\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
+        return f"(-{text})" if x < 0 else text
+    if isinstance(x, float):
+        text = repr(float(x)) if digits >= 17 else float_text(x, digits)
+        if "e" in text:
+            mant, exp = text.split("e")
+            text = rf"{mant} \cdot 10^{{{int(exp)}}}"
+    elif isinstance(x, (int, Fraction)):
+        text = to_latex(x)
+    else:
+        text = str(x)
+    return f"({text})" if text.startswith("-") else text
+
+
 def to_json(x: Any) -> Any:
     """JSON number: integers stay integers, everything else the nearest float.
 
