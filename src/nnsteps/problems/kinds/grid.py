@@ -1,0 +1,1 @@
+"""Grid problem kinds (conv, pooling, activations, dense heads, pipelines)."""
