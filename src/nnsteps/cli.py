@@ -25,6 +25,14 @@ app = typer.Typer(
 FORMATS = ("markdown", "text", "json", "html")
 
 
+@app.callback()
+def _root() -> None:
+    """Neural-network exercises computed exactly, with the work shown.
+
+    Start with: nnsteps solve examples/assignment3.yaml
+    """
+
+
 def fail(err: NnstepsError | str) -> NoReturn:
     """Print one error line and exit 2."""
     typer.echo(f"error: {err}", err=True)

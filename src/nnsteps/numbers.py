@@ -180,6 +180,8 @@ def to_text(x: Any, digits: int = 10) -> str:
         if is_terminating(x) and len(exact_decimal(x)) <= 24:
             return exact_decimal(x)
         return f"{x.numerator}/{x.denominator} (≈ {float_text(float(x), digits)})"
+    if isinstance(x, Irrational):
+        return f"{x.exact} (≈ {float_text(x, digits)})"
     if isinstance(x, float):
         return float_text(x, digits)
     if x is None:
@@ -202,6 +204,10 @@ def to_latex(x: Any, digits: int = 10) -> str:
             return exact_decimal(x)
         sign = "-" if x < 0 else ""
         return rf"{sign}\frac{{{abs(x.numerator)}}}{{{x.denominator}}} \approx {float_text(float(x), digits)}"
+    if isinstance(x, Irrational):
+        import sympy
+
+        return rf"{sympy.latex(x.exact)} \approx {float_text(x, digits)}"
     if isinstance(x, float):
         return float_text(x, digits)
     if x is None:

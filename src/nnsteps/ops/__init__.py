@@ -1,0 +1,1 @@
+"""The ops: each computes its value and writes its worked steps from the same numbers."""

@@ -1,0 +1,122 @@
+"""Shared plumbing of the ops: reading arguments, padding, exactness, cell terms.
+
+Nothing here computes an op's formula; it only prepares arrays and writes sums of products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from nnsteps.arrays import as_array, as_exact, is_exact_array, to_float
+from nnsteps.errors import NnstepsError
+from nnsteps.numbers import normalize, to_latex_operand
+from nnsteps.work import Step, Worked
+
+Detail = str | Sequence[Sequence[int]]
+
+
+def prior_steps(x: Any, label: str = "input") -> list[Step[Any]]:
+    """The work of an earlier stage, when an op is given another op's result."""
+    if isinstance(x, Worked):
+        return [Step(f"Stage: {x.kind}" + (f" ({x.title})" if x.title else ""), result=_brief(x.value), steps=x.steps)]
+    return []
+
+
+def _brief(value: Any) -> Any:
+    return value if isinstance(value, np.ndarray) else None
+
+
+def int_pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
+    """An int or an (h, w) pair, each >= minimum.
+
+    >>> int_pair(2, "stride", 1), int_pair((1, 3), "stride", 1)
+    ((2, 2), (1, 3))
+    """
+    items = tuple(value) if isinstance(value, (list, tuple)) else (value, value)
+    if len(items) != 2:
+        raise NnstepsError(f"expected an integer or a pair (h, w), got {value!r}", field=name)
+    out = []
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
+            raise NnstepsError(f"expected an integer >= {minimum}, got {v!r}", field=name)
+        out.append(int(v))
+    return out[0], out[1]
+
+
+def exactness(*arrays: np.ndarray) -> bool:
+    """True when every array is exact; otherwise the op runs on floats."""
+    return all(a.dtype == object and is_exact_array(a) for a in arrays)
+
+
+def as_kind(arr: np.ndarray, exact: bool) -> np.ndarray:
+    return arr if exact else to_float(arr)
+
+
+def finish(arr: np.ndarray, exact: bool) -> np.ndarray:
+    """Normalise an exact result (Fraction(7, 1) -> 7); floats pass through."""
+    return as_exact(arr) if exact else arr
+
+
+def pad_array(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], fill: Any = 0) -> np.ndarray:
+    """Pad the last two axes; exact arrays stay object arrays.
+
+    >>> pad_array(as_array("1 2; 3 4"), ((1, 0), (0, 1))).tolist()
+    [[0, 0, 0], [1, 2, 0], [3, 4, 0]]
+    """
+    width = [(0, 0)] * (x.ndim - 2) + [pads[0], pads[1]]
+    if x.dtype == object:
+        return np.pad(x, width, mode="constant", constant_values=fill)
+    return np.pad(x, width, mode="constant", constant_values=float(fill))
+
+
+def product_terms(values: Sequence[Any], weights: Sequence[Any]) -> str:
+    """``a_1 \\cdot w_1 + a_2 \\cdot w_2 + …`` with every number as it was used.
+
+    >>> product_terms([1, -2], [3, Fraction(1, 2)])
+    '1 \\\\cdot 3 + (-2) \\\\cdot 0.5'
+    """
+    return " + ".join(f"{to_latex_operand(a)} \\cdot {to_latex_operand(w)}" for a, w in zip(values, weights))
+
+
+def exact_sum(values: Sequence[Any], exact: bool) -> Any:
+    total: Any = 0 if exact else 0.0
+    for v in values:
+        total += v
+    return normalize(total) if exact and isinstance(total, (int, Fraction)) else total
+
+
+def read(x: Any, name: str, ndim: tuple[int, ...]) -> np.ndarray:
+    return as_array(x, name=name, ndim=ndim)
+
+
+def cells_to_explain(shape: tuple[int, ...], detail: Detail, limit: int) -> list[tuple[int, ...]]:
+    """Which output cells get a term-by-term expansion.
+
+    ``"auto"``: the first cell; ``"all"``: every cell, or an even sample past ``limit``;
+    ``"none"``: none; a list of index tuples (trailing (row, col), or full indices): those.
+
+    >>> cells_to_explain((1, 1, 2, 2), "all", 3)
+    [(0, 0, 0, 0), (0, 0, 1, 0), (0, 0, 1, 1)]
+    """
+    if isinstance(detail, str):
+        if detail == "none":
+            return []
+        if detail == "auto":
+            return [tuple(0 for _ in shape)]
+        if detail == "all":
+            total = int(np.prod(shape))
+            picks = range(total) if total <= limit else np.linspace(0, total - 1, limit).round().astype(int)
+            return [tuple(int(i) for i in np.unravel_index(int(k), shape)) for k in picks]
+        raise NnstepsError(f"expected detail 'auto', 'all', 'none' or a list of cells, got {detail!r}", field="detail")
+    cells = []
+    for cell in detail:
+        idx = tuple(int(i) for i in cell)
+        full = (0,) * (len(shape) - len(idx)) + idx
+        if len(full) != len(shape) or any(not 0 <= i < n for i, n in zip(full, shape)):
+            raise NnstepsError(f"cell {list(idx)} is outside the output of shape {list(shape)}", field="detail")
+        cells.append(full)
+    return cells

@@ -1,0 +1,153 @@
+"""Elementwise activations and softmax, worked: ReLU stays exact; sigmoid, tanh and softmax
+leave the rationals, so their values are decimals that carry their exact SymPy form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnsteps.arrays import as_array
+from nnsteps.numbers import Irrational, normalize, to_latex_operand
+from nnsteps.ops._common import exactness, prior_steps
+from nnsteps.work import Step, Worked
+
+SYMBOLIC_LIMIT = 400
+"""Entries up to which sigmoid/tanh/softmax also carry exact SymPy forms."""
+
+
+def relu(x: Any) -> Worked:
+    """ReLU(z) = max(0, z), elementwise.
+
+    >>> relu("-5 -3; 1 3").value.tolist()
+    [[0, 0], [1, 3]]
+    """
+    steps = prior_steps(x)
+    z = as_array(x, name="input")
+    y = np.where(_less_than_zero(z), 0, z) if z.dtype == object else np.maximum(z, 0.0)
+    if z.dtype == object:
+        y = y.astype(object)
+    negatives = int(np.sum(_less_than_zero(z)))
+    steps.append(
+        Step(
+            "Apply ReLU elementwise",
+            formula=r"\operatorname{ReLU}(z) = \max(0, z)",
+            result=y,
+            note=f"{negatives} negative entr{'y' if negatives == 1 else 'ies'} become 0" if negatives else None,
+        )
+    )
+    return Worked("relu", value=y, steps=steps)
+
+
+def _less_than_zero(z: np.ndarray) -> np.ndarray:
+    return np.vectorize(lambda v: v < 0, otypes=[bool])(z)
+
+
+def sigmoid_scalar(z: Any) -> Any:
+    """σ(z) for one number: exact where σ stays rational (z = 0), else an Irrational.
+
+    >>> sigmoid_scalar(0), round(float(sigmoid_scalar(1)), 6)
+    (Fraction(1, 2), 0.731059)
+    """
+    if isinstance(z, float):
+        return float(1.0 / (1.0 + np.exp(-z)))
+    import sympy
+
+    return _from_sympy(1 / (1 + sympy.exp(-sympy.Rational(str(z)))))
+
+
+def tanh_scalar(z: Any) -> Any:
+    """tanh(z) for one number, exact where possible.
+
+    >>> tanh_scalar(0), round(float(tanh_scalar(1)), 6)
+    (0, 0.761594)
+    """
+    if isinstance(z, float):
+        return float(np.tanh(z))
+    import sympy
+
+    return _from_sympy(sympy.tanh(sympy.Rational(str(z))))
+
+
+def _from_sympy(expr: Any) -> Any:
+    from fractions import Fraction
+
+    if expr.is_Rational:
+        return normalize(Fraction(int(expr.p), int(expr.q)))
+    return Irrational(expr)
+
+
+def sigmoid(x: Any) -> Worked:
+    """σ(z) = 1 / (1 + e^{-z}), elementwise.
+
+    >>> [round(float(v), 6) for v in sigmoid("0 1").value]
+    [0.5, 0.731059]
+    """
+    return _elementwise(x, "sigmoid", r"\sigma(z) = \frac{1}{1 + e^{-z}}", sigmoid_scalar,
+                        lambda v: rf"\frac{{1}}{{1 + e^{{-{to_latex_operand(v)}}}}}")
+
+
+def tanh(x: Any) -> Worked:
+    """tanh(z), elementwise.
+
+    >>> tanh("0").value.tolist()
+    [0]
+    """
+    return _elementwise(x, "tanh", r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}", tanh_scalar,
+                        lambda v: rf"\tanh({to_latex_operand(v)})")
+
+
+def _elementwise(x: Any, kind: str, formula: str, fn: Any, show: Any) -> Worked:
+    steps = prior_steps(x)
+    z = as_array(x, name="input")
+    exact = exactness(z) and z.size <= SYMBOLIC_LIMIT
+    flat = [fn(v if exact else float(v)) for v in z.reshape(-1)]
+    y = np.empty(z.shape, dtype=object) if exact else np.array(flat, dtype=np.float64).reshape(z.shape)
+    if exact:
+        y.reshape(-1)[:] = flat
+    first = z.reshape(-1)[0]
+    steps.append(
+        Step(
+            f"Apply {kind} elementwise",
+            formula=formula,
+            steps=[Step("First entry", formula=show(first), result=flat[0])],
+            result=y,
+            note=None if exact else "computed in floating point",
+        )
+    )
+    return Worked(kind, value=y, steps=steps)
+
+
+def softmax(x: Any, axis: int = -1) -> Worked:
+    """softmax along ``axis`` (default: the last), as ``torch.softmax``.
+
+    >>> [round(float(v), 6) for v in softmax("0 0").value]
+    [0.5, 0.5]
+    """
+    steps = prior_steps(x)
+    z = as_array(x, name="input")
+    exact = exactness(z) and z.size <= SYMBOLIC_LIMIT
+    zf = z.astype(np.float64)
+    e = np.exp(zf - zf.max(axis=axis, keepdims=True))
+    y: np.ndarray = e / e.sum(axis=axis, keepdims=True)
+    if exact:
+        import sympy
+
+        zs = np.vectorize(lambda v: sympy.Rational(str(v)), otypes=[object])(z)
+        es = np.vectorize(sympy.exp, otypes=[object])(zs)
+        total = np.sum(es, axis=axis, keepdims=True)
+        y = np.vectorize(lambda a, b: _from_sympy(sympy.simplify(a / b)), otypes=[object])(es, total)
+    row = np.moveaxis(z, axis, -1).reshape(-1, z.shape[axis])[0]
+    yrow = np.moveaxis(y, axis, -1).reshape(-1, z.shape[axis])[0]
+    denominator = " + ".join(f"e^{{{to_latex_operand(v)}}}" for v in row)
+    steps.append(
+        Step(
+            "Softmax along the last axis" if axis in (-1, z.ndim - 1) else f"Softmax along axis {axis}",
+            formula=r"\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}",
+            steps=[Step("First entry", formula=rf"\frac{{e^{{{to_latex_operand(row[0])}}}}}{{{denominator}}}",
+                        result=yrow[0])],
+            result=y,
+        )
+    )
+    return Worked("softmax", value=y, steps=steps)

@@ -1,0 +1,163 @@
+"""The number domain a backprop computation runs in: exact, exact-with-SymPy, or float.
+
+* ``exact``: ints and Fractions (no activation or loss leaves the rationals);
+* ``symbolic``: exact input, but tanh, sigmoid or exp is applied, and the problem is small: the
+  arithmetic runs on SymPy numbers, and every value handed out is an ``Irrational`` (a float that
+  carries its exact SymPy form) or, where SymPy finds it rational, a Fraction;
+* ``float``: float input, or a problem too large to keep exact forms of (their size grows with
+  every step): float64 throughout.
+
+The RNN, MLP and attention ops share this, so one rule decides when a number stops being exact.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from nnsteps.numbers import Irrational, normalize
+
+
+class Domain:
+    """Arithmetic helpers for one computation.
+
+    >>> d = Domain.choose([np.array([Fraction(1, 2)], dtype=object)], irrational=True, small=True)
+    >>> d.kind, d.out(d.tanh(d.num(Fraction(1, 2)))).exact
+    ('symbolic', tanh(1/2))
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    @staticmethod
+    def choose(arrays: list[np.ndarray], *, irrational: bool, small: bool) -> Domain:
+        """``exact`` for exact input that stays rational, ``symbolic`` for small exact input that
+        does not, ``float`` otherwise."""
+        exact = all(a.dtype == object for a in arrays)
+        if not exact:
+            return Domain("float")
+        if not irrational:
+            return Domain("exact")
+        return Domain("symbolic" if small else "float")
+
+    @property
+    def is_exact(self) -> bool:
+        return self.kind != "float"
+
+    def num(self, v: Any) -> Any:
+        """An input number in this domain."""
+        if self.kind == "float":
+            return float(v)
+        if self.kind == "symbolic":
+            import sympy
+
+            if isinstance(v, Fraction):
+                return sympy.Rational(v.numerator, v.denominator)
+            if isinstance(v, int):
+                return sympy.Integer(v)
+            return sympy.sympify(v)
+        return normalize(v)
+
+    def array(self, arr: np.ndarray) -> np.ndarray:
+        """An input array in this domain (float64, or an object array of domain numbers)."""
+        if self.kind == "float":
+            return np.asarray(arr, dtype=np.float64)
+        out = np.empty(arr.shape, dtype=object)
+        flat = out.reshape(-1)
+        for i, v in enumerate(np.asarray(arr, dtype=object).reshape(-1)):
+            flat[i] = self.num(v)
+        return out
+
+    def zeros(self, shape: tuple[int, ...]) -> np.ndarray:
+        if self.kind == "float":
+            return np.zeros(shape)
+        return self.array(np.zeros(shape, dtype=int).astype(object))
+
+    # Functions that may leave the rationals.
+    def tanh(self, x: Any) -> Any:
+        if self.kind == "symbolic":
+            import sympy
+
+            return sympy.tanh(x)
+        return math.tanh(x)
+
+    def exp(self, x: Any) -> Any:
+        if self.kind == "symbolic":
+            import sympy
+
+            return sympy.exp(x)
+        return math.exp(x)
+
+    def log(self, x: Any) -> Any:
+        if self.kind == "symbolic":
+            import sympy
+
+            return sympy.log(x)
+        return math.log(x)
+
+    def sqrt(self, x: Any) -> Any:
+        if self.kind == "symbolic":
+            import sympy
+
+            return sympy.sqrt(x)
+        if self.kind == "exact":
+            r = _exact_sqrt(Fraction(x))
+            if r is not None:
+                return normalize(r)
+        return math.sqrt(x)
+
+    def sigmoid(self, x: Any) -> Any:
+        if self.kind == "symbolic":
+            import sympy
+
+            return 1 / (1 + sympy.exp(-x))
+        # The two-sided form avoids overflow in exp for large |x| (as torch.sigmoid does).
+        if x >= 0:
+            return 1.0 / (1.0 + math.exp(-x))
+        e = math.exp(x)
+        return e / (1.0 + e)
+
+    def positive(self, x: Any) -> bool:
+        return bool(x > 0)
+
+    def out(self, v: Any) -> Any:
+        """A value as handed to users: int/Fraction, Irrational (symbolic), or float."""
+        if self.kind == "float":
+            return float(v)
+        if self.kind == "symbolic":
+            import sympy
+
+            v = sympy.sympify(v)
+            if v.is_Rational:
+                return normalize(Fraction(int(v.p), int(v.q)))
+            return Irrational(v)
+        return normalize(v)
+
+    def out_array(self, arr: np.ndarray) -> np.ndarray:
+        """An array of values as handed to users (float64 in the float domain)."""
+        if self.kind == "float":
+            return np.asarray(arr, dtype=np.float64)
+        out = np.empty(np.shape(arr), dtype=object)
+        flat = out.reshape(-1)
+        for i, v in enumerate(np.asarray(arr, dtype=object).reshape(-1)):
+            flat[i] = self.out(v)
+        return out
+
+    def note(self) -> str | None:
+        """What the reader should know about the numbers of this domain."""
+        if self.kind == "symbolic":
+            return ("tanh, sigmoid and exp leave the rationals: decimals are shown to full float precision, "
+                    "and each value keeps its exact SymPy form (answer_exact)")
+        return None
+
+
+def _exact_sqrt(x: Fraction) -> Fraction | None:
+    if x < 0:
+        return None
+    p, q = math.isqrt(x.numerator), math.isqrt(x.denominator)
+    if p * p == x.numerator and q * q == x.denominator:
+        return Fraction(p, q)
+    return None

@@ -1,0 +1,112 @@
+"""Losses of the backprop exercises, each with its gradient ∂ℓ/∂y and the steps that derive them.
+
+* ``half_squared_error``: ℓ = ½ Σ (y − t)², ∂ℓ/∂y = y − t;
+* ``squared_error``: ℓ = Σ (y − t)², ∂ℓ/∂y = 2(y − t) (PyTorch's ``mse_loss(reduction='sum')``);
+* ``cross_entropy``: p = softmax(y), ℓ = −Σ t log p, ∂ℓ/∂y = p − t for a target distribution t
+  (PyTorch's ``cross_entropy(reduction='sum')``).
+
+Sums run over every output (rows are output steps or samples, columns output units).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nnsteps.numbers import to_latex_operand as op
+from nnsteps.ops.domain import Domain
+from nnsteps.work import Step
+
+
+@dataclass
+class LossResult:
+    value: Any
+    grad: np.ndarray
+    step: Step[Any]
+
+
+def softmax_row(row: list[Any], d: Domain) -> list[Any]:
+    """softmax of one row, in the domain's numbers (shifted by the max in float, as PyTorch does).
+
+    >>> [round(v, 6) for v in softmax_row([0.0, 1.0], Domain("float"))]
+    [0.268941, 0.731059]
+    """
+    if d.kind == "float":
+        m = max(row)
+        es = [d.exp(v - m) for v in row]
+    else:
+        es = [d.exp(v) for v in row]
+    s = sum(es[1:], es[0])
+    return [e / s for e in es]
+
+
+def loss(
+    name: str, Y: np.ndarray, R: np.ndarray, d: Domain, *, labels: list[list[tuple[str, str]]],
+    steps_of: list[int] | None = None,
+) -> LossResult:
+    """ℓ and ∂ℓ/∂Y for outputs ``Y`` and targets ``R`` (both T×O); ``labels[t][k]`` = (y symbol, target symbol).
+
+    >>> from fractions import Fraction as F
+    >>> Y = np.array([[F(1, 2)]], dtype=object); R = np.array([[1]], dtype=object)
+    >>> r = loss("half_squared_error", Y, R, Domain("exact"), labels=[[("y", "y_r")]])
+    >>> r.value, r.grad.tolist(), r.step.substituted
+    (Fraction(1, 8), [[Fraction(-1, 2)]], '\\\\frac{1}{2} \\\\cdot (0.5 - 1) \\\\cdot (0.5 - 1)')
+    """
+    T, O = Y.shape
+    cells = [(t, k) for t in range(T) for k in range(O)]
+    children: list[Step[Any]] = []
+    grad = np.empty((T, O), dtype=object) if d.is_exact else np.empty((T, O))
+    if name == "cross_entropy":
+        probs = [softmax_row(list(Y[t]), d) for t in range(T)]
+        for t in range(T):
+            ys = [labels[t][k][0] for k in range(O)]
+            yv = [op(d.out(v)) for v in Y[t]]
+            for k in range(O):
+                p = rf"p_{{{ys[k]}}}" if O > 1 else "p"
+                children.append(Step(
+                    f"Softmax {p}", formula=rf"{p} = \frac{{e^{{{ys[k]}}}}}{{{' + '.join(f'e^{{{y}}}' for y in ys)}}}",
+                    substituted=rf"\frac{{\exp({yv[k]})}}{{{' + '.join(rf'\exp({v})' for v in yv)}}}",
+                    result=d.out(probs[t][k]),
+                ))
+        value = -sum((R[t][k] * d.log(probs[t][k]) for t, k in cells if R[t][k] != 0), d.num(0))
+        general = r"\ell = -\sum_k t_k \log p_k"
+        sub = "-(" + " + ".join(rf"{op(d.out(R[t][k]))} \cdot \log({op(d.out(probs[t][k]))})"
+                                for t, k in cells if R[t][k] != 0) + ")"
+        for t, k in cells:
+            grad[t, k] = probs[t][k] - R[t][k]
+            y, r = labels[t][k]
+            children.append(Step(
+                rf"Gradient at {y}", formula=rf"\frac{{\partial \ell}}{{\partial {y}}} = p - {r}",
+                substituted=f"{op(d.out(probs[t][k]))} - {op(d.out(R[t][k]))}", result=d.out(grad[t, k]),
+            ))
+        return LossResult(d.out(value), grad, Step("Loss (softmax cross-entropy)", formula=general, substituted=sub,
+                                                   result=d.out(value), steps=children))
+    half = name == "half_squared_error"
+    diffs = [(op(d.out(Y[t][k])), op(d.out(R[t][k]))) for t, k in cells]
+    squares = [f"({a} - {b}) \\cdot ({a} - {b})" for a, b in diffs]
+    body = squares[0] if len(squares) == 1 else "(" + " + ".join(squares) + ")"
+    sub = r"\frac{1}{2} \cdot " + body if half else " + ".join(squares)
+    terms = [(Y[t][k] - R[t][k]) * (Y[t][k] - R[t][k]) for t, k in cells]
+    total = sum(terms[1:], terms[0])
+    value = total / 2 if half else total
+    sym = [labels[t][k] for t, k in cells]
+    if len(cells) == 1:
+        y, r = sym[0]
+        general = (r"\ell = \frac{1}{2}" if half else r"\ell = ") + f"({y} - {r})^2"
+    else:
+        general = (r"\ell = \frac{1}{2}" if half else r"\ell = ") + r"\sum (y - y_r)^2"
+    for idx, (t, k) in enumerate(cells):
+        grad[t, k] = (Y[t][k] - R[t][k]) if half else 2 * (Y[t][k] - R[t][k])
+        y, r = sym[idx]
+        a, b = diffs[idx]
+        children.append(Step(
+            rf"Gradient at {y}",
+            formula=rf"\frac{{\partial \ell}}{{\partial {y}}} = " + (f"{y} - {r}" if half else f"2({y} - {r})"),
+            substituted=f"{a} - {b}" if half else rf"2 \cdot ({a} - {b})",
+            result=d.out(grad[t, k]),
+        ))
+    title = "Loss (half squared error)" if half else "Loss (squared error)"
+    return LossResult(d.out(value), grad, Step(title, formula=general, substituted=sub, result=d.out(value),
+                                               steps=children))

@@ -1,0 +1,237 @@
+"""A simple recurrent network worked by hand: the forward pass, the loss, backpropagation through
+time (``nnsteps.ops.bptt``) and one gradient-descent step.
+
+    a_t = W_xh x_t + W_hh h_{t-1} + b_h,   h_t = f(a_t),   y_t = W_hy h_t + b_y
+
+with f one of none, tanh, relu, sigmoid, and the output read at the last step (as the reference's
+Question 6) or at every step. Scalar weights use the reference's names (w_in, w_hh, w_hy).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnsteps.ops import bptt
+from nnsteps.ops.rnn_inputs import SYMBOLIC_MAX_STEPS, RnnNet, read_rnn
+from nnsteps.ops.rnn_notation import Notation, act_tex, dot_text, op
+from nnsteps.render.values import latex_matrix
+from nnsteps.work import Step, Worked
+
+EXPLAIN_ALL_STEPS = 20
+"""Sequences up to this length explain every time step; longer ones the first and last three."""
+EXPLAIN_UNITS = 8
+"""Hidden units explained one by one (per time step) up to this many."""
+
+
+def rnn(
+    x: Any,
+    *,
+    h0: Any = 0,
+    weights: dict[str, Any] | None = None,
+    w_in: Any = None, w_hh: Any = None, w_hy: Any = None,
+    W_xh: Any = None, W_hh: Any = None, W_hy: Any = None, b_h: Any = None, b_y: Any = None,
+    activation: str = "none",
+    output: str = "last",
+    target: Any = None,
+    loss: str = "half_squared_error",
+    learning_rate: Any = None,
+    symbolic: bool = True,
+) -> Worked:
+    """Forward pass, loss, BPTT (every δ_t and per-step gradient term) and one update of an RNN.
+
+    ``h_t = f(w_in x_t + w_hh h_{t-1})``, ``y = w_hy h_L``, ``ℓ = ½(y − y_r)²`` in the scalar case;
+    matrices ``W_xh`` (H×D), ``W_hh`` (H×H), ``W_hy`` (O×H), ``b_h``, ``b_y`` otherwise. Losses:
+    ``half_squared_error`` ½Σ(y−t)², ``squared_error`` Σ(y−t)², ``cross_entropy`` −Σ t log softmax(y)
+    (summed over output steps, as PyTorch's ``reduction='sum'``). Exact for exact input; the scalar RNN
+    (length ≤ 30, squared losses) also gets closed-form gradients from SymPy.
+
+    >>> w = rnn([0.3, 0.4, 0.2], h0=0.5, w_in=0.2, w_hh=0.2, w_hy=0.2, target=0.4, learning_rate=0.15)
+    >>> w.answer["h"], w.answer["y"]
+    ([Fraction(4, 25), Fraction(14, 125), Fraction(39, 625)], Fraction(39, 3125))
+    >>> w.answer["grads"]["w_in"], w.answer["updated"]["w_in"]
+    (Fraction(-707224, 31250000), Fraction(3178711, 15625000))
+    """
+    net = read_rnn(
+        x, h0=h0, weights=weights,
+        kw={"w_in": w_in, "w_hh": w_hh, "w_hy": w_hy, "W_xh": W_xh, "W_hh": W_hh, "W_hy": W_hy,
+            "b_h": b_h, "b_y": b_y},
+        activation=activation, output=output, target=target, loss=loss, learning_rate=learning_rate,
+    )
+    n = Notation(scalar=net.scalar, H=net.H, D=net.x.shape[1], O=net.O, every=net.output == "every")
+    fwd = forward(net)
+    steps = [_forward_step(net, n, fwd)]
+    answer: dict[str, Any] = {"h": _per_step(net, fwd.h[1:]), "y": _outputs(net, fwd.y)}
+    if net.target is not None:
+        loss_step, loss_value, g = loss_of(net, n, fwd)
+        steps.append(loss_step)
+        answer["loss"] = loss_value
+        back = bptt.backward(net, n, fwd, g)
+        steps.extend(back.steps)
+        answer["grads"] = back.grads
+        if back.updated is not None:
+            answer["updated"] = back.updated
+    if symbolic and net.scalar:
+        from nnsteps.ops import rnn_symbolic
+
+        sym = rnn_symbolic.closed_form_for(net, answer)
+        if sym is not None:
+            steps.append(sym.step)
+            answer["symbolic"] = sym.strings
+    note = net.domain.note()
+    if note:
+        steps[0].note = (steps[0].note + "; " if steps[0].note else "") + note
+    title = "RNN: forward pass" + (", BPTT and update" if net.target is not None else "")
+    return Worked("rnn", value=answer, steps=steps, title=title, answer=answer)
+
+
+class Forward:
+    """The forward pass's values, in the domain's numbers: ``a`` (L×H), ``h`` (L+1 × H, row 0 is h_0),
+    ``y`` (T×O: one row per output step), ``out_steps`` (the t of each row of y, 1-based)."""
+
+    def __init__(self, a: np.ndarray, h: np.ndarray, y: np.ndarray, out_steps: list[int]) -> None:
+        self.a, self.h, self.y, self.out_steps = a, h, y, out_steps
+
+
+def activate(net: RnnNet, a: Any) -> Any:
+    """f(a) for one number."""
+    d = net.domain
+    if net.activation == "tanh":
+        return d.tanh(a)
+    if net.activation == "sigmoid":
+        return d.sigmoid(a)
+    if net.activation == "relu":
+        return a if d.positive(a) else a * 0
+    return a
+
+
+def forward(net: RnnNet) -> Forward:
+    """The forward pass, vectorised over hidden units."""
+    p = net.params
+    L, H = net.L, net.H
+    a = np.empty((L, H), dtype=object) if net.domain.is_exact else np.empty((L, H))
+    h = np.empty((L + 1, H), dtype=object) if net.domain.is_exact else np.empty((L + 1, H))
+    h[0] = net.h0
+    for t in range(1, L + 1):
+        pre = p["W_xh"].dot(net.x[t - 1]) + p["W_hh"].dot(h[t - 1])
+        if "b_h" in p:
+            pre = pre + p["b_h"]
+        a[t - 1] = pre
+        h[t] = [activate(net, v) for v in pre]
+    out_steps = list(range(1, L + 1)) if net.output == "every" else [L]
+    y = np.array([p["W_hy"].dot(h[t]) + (p["b_y"] if "b_y" in p else 0) for t in out_steps],
+                 dtype=object if net.domain.is_exact else np.float64)
+    return Forward(a, h, y, out_steps)
+
+
+def shown_steps(L: int) -> list[int]:
+    """The time steps explained term by term."""
+    if L <= EXPLAIN_ALL_STEPS:
+        return list(range(1, L + 1))
+    return [1, 2, 3, L - 2, L - 1, L]
+
+
+def _skipped_note(L: int) -> str | None:
+    return (f"time steps 4 to {L - 3} follow the same rule; their values are in the answer"
+            if L > EXPLAIN_ALL_STEPS else None)
+
+
+def _forward_step(net: RnnNet, n: Notation, fwd: Forward) -> Step[Any]:
+    d, p = net.domain, net.params
+    bias = "b_h" in p
+    children: list[Step[Any]] = []
+    general = rf"{n.w('W_xh')} x_t + {n.w('W_hh')} h_{{t-1}}" + (f" + {n.w('b_h')}" if bias else "")
+    for t in shown_steps(net.L):
+        unit_steps: list[Step[Any]] = []
+        for i in range(net.H):
+            if not net.scalar and i >= EXPLAIN_UNITS:
+                break
+            xs = [d.out(v) for v in net.x[t - 1]]
+            hs = [d.out(v) for v in fwd.h[t - 1]]
+            wx = [d.out(v) for v in p["W_xh"][i]]
+            wh = [d.out(v) for v in p["W_hh"][i]]
+            sym = " + ".join(
+                [f"{n.w('W_xh', i, j)} {n.x(t, j)}" for j in range(len(xs))]
+                + [f"{n.w('W_hh', i, k)} {n.h(t - 1, k)}" for k in range(net.H)]
+                + ([n.w("b_h", i)] if bias else [])
+            )
+            num = dot_text(wx, xs) + " + " + dot_text(wh, hs) + (f" + {op(d.out(p['b_h'][i]))}" if bias else "")
+            a_val = d.out(fwd.a[t - 1][i])
+            h_val = d.out(fwd.h[t][i])
+            if net.activation == "none":
+                unit_steps.append(Step(f"Hidden state {n.h(t, i)}", formula=f"{n.h(t, i)} = {sym}",
+                                       substituted=num, result=h_val))
+            else:
+                unit_steps.append(Step(f"Pre-activation {n.a(t, i)}", formula=f"{n.a(t, i)} = {sym}",
+                                       substituted=num, result=a_val))
+                unit_steps.append(Step(
+                    f"Hidden state {n.h(t, i)}", formula=f"{n.h(t, i)} = {act_tex(net.activation, n.a(t, i))}",
+                    substituted=act_tex(net.activation, op(a_val)), result=h_val,
+                ))
+        if net.scalar:
+            children.extend(unit_steps)
+        else:
+            formula = f"h_{{{t}}} = " + act_tex(net.activation, general.replace("x_t", f"x_{{{t}}}").replace(
+                "h_{t-1}", f"h_{{{t - 1}}}"))
+            children.append(Step(f"Time step {t}", formula=formula, result=d.out_array(fwd.h[t]), steps=unit_steps,
+                                 note=(f"units {EXPLAIN_UNITS + 1} to {net.H} follow the same rule"
+                                       if net.H > EXPLAIN_UNITS else None)))
+    children.extend(_output_steps(net, n, fwd))
+    recurrence = f"h_t = {act_tex(net.activation, general)}"
+    out_rule = (f"y{'_t' if net.output == 'every' else ''} = {n.w('W_hy')} h_{{{'t' if net.output == 'every' else 'L'}}}"
+                + (f" + {n.w('b_y')}" if "b_y" in p else ""))
+    return Step("Forward pass", formula=rf"{recurrence}, \quad {out_rule}", steps=children,
+                note=_skipped_note(net.L), data={"L": net.L, "H": net.H, "activation": net.activation})
+
+
+def _output_steps(net: RnnNet, n: Notation, fwd: Forward) -> list[Step[Any]]:
+    d, p = net.domain, net.params
+    steps: list[Step[Any]] = []
+    shown = set(shown_steps(net.L))
+    for row, t in enumerate(fwd.out_steps):
+        if t not in shown:
+            continue
+        for k in range(net.O):
+            if k >= EXPLAIN_UNITS:
+                break
+            ws = [d.out(v) for v in p["W_hy"][k]]
+            hs = [d.out(v) for v in fwd.h[t]]
+            sym = " + ".join(f"{n.w('W_hy', k, i)} {n.h(t, i)}" for i in range(net.H))
+            num = dot_text(ws, hs)
+            if "b_y" in p:
+                sym += f" + {n.w('b_y', k)}"
+                num += f" + {op(d.out(p['b_y'][k]))}"
+            steps.append(Step(f"Output {n.y(t, k)}", formula=f"{n.y(t, k)} = {sym}", substituted=num,
+                              result=d.out(fwd.y[row][k])))
+    return steps
+
+
+def loss_of(net: RnnNet, n: Notation, fwd: Forward) -> tuple[Step[Any], Any, np.ndarray]:
+    """The loss (a step and its value) and ∂ℓ/∂y for each output step (T×O, domain numbers)."""
+    from nnsteps.ops import losses
+
+    assert net.target is not None
+    labels = [[(n.y(t, k), n.r(t, k)) for k in range(net.O)] for t in fwd.out_steps]
+    result = losses.loss(net.loss, fwd.y, net.target, net.domain, labels=labels, steps_of=fwd.out_steps)
+    return result.step, result.value, result.grad
+
+
+def _per_step(net: RnnNet, rows: np.ndarray) -> list[Any]:
+    d = net.domain
+    return [d.out(r[0]) if net.H == 1 else list(d.out_array(r)) for r in rows]
+
+
+def _outputs(net: RnnNet, y: np.ndarray) -> Any:
+    d = net.domain
+    vals = [d.out(r[0]) if net.O == 1 else list(d.out_array(r)) for r in y]
+    return vals if net.output == "every" else vals[-1]
+
+
+def symbolic_bound_note(L: int) -> str:
+    """What the output says past the symbolic bound."""
+    return (f"closed-form gradients are given for sequences of up to {SYMBOLIC_MAX_STEPS} steps; "
+            f"this one has {L}, so numbers only")
+
+
+__all__ = ["rnn", "forward", "activate", "latex_matrix"]
