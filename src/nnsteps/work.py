@@ -94,6 +94,12 @@ class Worked:
 
         return worked_to_json(self)
 
+    def plot(self, **kwargs: Any) -> Any:
+        """A matplotlib figure of the result (``nnsteps.plot.plot``; needs the ``plot`` extra)."""
+        from nnsteps.plot import plot
+
+        return plot(self, **kwargs)
+
     def __str__(self) -> str:
         return self.to_text()
 
