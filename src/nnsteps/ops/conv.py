@@ -112,12 +112,13 @@ def conv2d(
             hint="pass NumPy float arrays for the fast float path" if exact else None,
         )
 
+    xp = pad_array(x4, pads)
     if any(pads[0]) or any(pads[1]):
         steps.append(
             Step(
                 f"Pad the input with zeros (top {pads[0][0]}, bottom {pads[0][1]}, left {pads[1][0]}, right {pads[1][1]})",
                 formula=rf"X^{{\text{{pad}}}} \in \mathbb{{R}}^{{{h + sum(pads[0])} \times {w + sum(pads[1])}}}",
-                result=_show(pad_array(x4, pads), X.ndim),
+                result=_show(xp, X.ndim),
             )
         )
     if dh > 1 or dw > 1:
@@ -131,7 +132,6 @@ def conv2d(
         )
     )
 
-    xp = pad_array(x4, pads)
     y = _correlate(xp, w4, b, (sh, sw), (dh, dw), groups, (h_out, w_out))
     y = finish(y, exact)
 
