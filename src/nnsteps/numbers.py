@@ -13,12 +13,12 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any
 
 from nnsteps.errors import NnstepsError
 
-Exact = Union[int, Fraction]
-Number = Union[int, Fraction, float]
+Exact = int | Fraction
+Number = int | Fraction | float
 
 _NUMBER_RE = re.compile(
     r"""^\s*(?P<sign>[-+−]?)\s*(

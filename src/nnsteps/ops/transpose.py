@@ -15,7 +15,16 @@ from nnsteps import limits, shapes
 from nnsteps.arrays import as_array, unify
 from nnsteps.errors import NnstepsError
 from nnsteps.numbers import to_latex_operand
-from nnsteps.ops._common import Detail, as_kind, cells_to_explain, exactness, finish, int_pair, prior_steps, product_terms
+from nnsteps.ops._common import (
+    Detail,
+    as_kind,
+    cells_to_explain,
+    exactness,
+    finish,
+    int_pair,
+    prior_steps,
+    product_terms,
+)
 from nnsteps.ops.conv import _read_bias
 from nnsteps.work import Step, Worked
 

@@ -30,7 +30,7 @@ def integer(minimum: int = 0, what: str = "an integer") -> Callable[[Any], int]:
             number = parse_number(value, what=what) if not isinstance(value, int) else value
         except NnstepsError:
             raise NnstepsError(f"expected {what} >= {minimum}, got {value!r}") from None
-        if isinstance(number, Fraction) or isinstance(number, float) or number < minimum:
+        if isinstance(number, (Fraction, float)) or number < minimum:
             raise NnstepsError(f"expected {what} >= {minimum}, got {value!r}")
         if number > limits.MAX_DIM:
             raise NnstepsError(f"expected {what} <= {limits.MAX_DIM:,}, got {number:,}")

@@ -190,6 +190,7 @@ def _answer(x: Any) -> Any:
 
 
 def _stage_parts(stage: Any, pid: str, where: str) -> tuple[str, dict[str, Any]]:
+    options: dict[str, Any]
     if isinstance(stage, str):
         name, options = stage.strip(), {}
     elif isinstance(stage, dict) and len(stage) == 1:
