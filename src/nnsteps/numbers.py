@@ -222,7 +222,7 @@ def to_latex_operand(x: Any, digits: int = 17) -> str:
     irrationals to full float precision, so the substituted arithmetic evaluates to the result.
 
     >>> to_latex_operand(-2), to_latex_operand(Fraction(1, 3)), to_latex_operand(Fraction(3, 10))
-    ('(-2)', '\\frac{1}{3}', '0.3')
+    ('(-2)', '\\\\frac{1}{3}', '0.3')
     """
     if isinstance(x, Fraction) and not (is_terminating(x) and len(exact_decimal(x)) <= 24):
         text = rf"\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
