@@ -12,6 +12,39 @@ import numpy as np
 from nnsteps.numbers import to_exact_string, to_json, to_latex, to_text
 
 
+EDGE = 12
+"""Matrices longer than this along an axis show their first and last entries around an ellipsis."""
+KEEP_HEAD, KEEP_TAIL = 5, 2
+MAX_BLOCKS = 4
+
+
+def _elide(n: int) -> list[int | None]:
+    """Indices to show along one axis; None marks the ellipsis.
+
+    >>> _elide(3), _elide(20)
+    ([0, 1, 2], [0, 1, 2, 3, 4, None, 18, 19])
+    """
+    if n <= EDGE:
+        return list(range(n))
+    return [*range(KEEP_HEAD), None, *range(n - KEEP_TAIL, n)]
+
+
+def _grid(a: np.ndarray, cell: Any, dots: tuple[str, str, str]) -> list[list[str]]:
+    """The cells of a 2-D array as strings, with ellipses where the axes are long."""
+    rows = []
+    for i in _elide(a.shape[0]):
+        row = []
+        for j in _elide(a.shape[1]):
+            if i is None:
+                row.append(dots[2] if j is None else dots[1])
+            elif j is None:
+                row.append(dots[0])
+            else:
+                row.append(cell(a[i, j]))
+        rows.append(row)
+    return rows
+
+
 def latex_matrix(arr: Any, digits: int = 6) -> str:
     """A 1-D or 2-D array as a LaTeX ``bmatrix``; 3-D and 4-D as a row of them.
 
@@ -24,9 +57,12 @@ def latex_matrix(arr: Any, digits: int = 6) -> str:
     if a.ndim == 1:
         a = a.reshape(1, -1)
     if a.ndim == 2:
-        rows = [" & ".join(_latex_short(v, digits) for v in row) for row in a]
-        return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
-    parts = [f"{_index_name(a.ndim)}_{{{i}}}: " + latex_matrix(a[i], digits) for i in range(a.shape[0])]
+        cells = _grid(a, lambda v: _latex_short(v, digits), (r"\cdots", r"\vdots", r"\ddots"))
+        return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(row) for row in cells) + r" \end{bmatrix}"
+    shown = range(min(a.shape[0], MAX_BLOCKS))
+    parts = [f"{_index_name(a.ndim)}_{{{i}}}: " + latex_matrix(a[i], digits) for i in shown]
+    if a.shape[0] > MAX_BLOCKS:
+        parts.append(rf"\ldots \text{{ ({a.shape[0] - MAX_BLOCKS} more of {a.shape[0]})}}")
     return r",\quad ".join(parts)
 
 
@@ -65,13 +101,15 @@ def text_matrix(arr: Any, digits: int = 6) -> str:
     if a.ndim == 1:
         a = a.reshape(1, -1)
     if a.ndim == 2:
-        cells = [[_text_short(v, digits) for v in row] for row in a]
+        cells = _grid(a, lambda v: _text_short(v, digits), ("…", "⋮", "⋱"))
         width = max(len(c) for row in cells for c in row)
         return "\n".join("[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells)
     blocks = []
-    for i in range(a.shape[0]):
+    for i in range(min(a.shape[0], MAX_BLOCKS)):
         label = "channel" if a.ndim == 3 else "sample"
         blocks.append(f"{label} {i}:\n" + text_matrix(a[i], digits))
+    if a.shape[0] > MAX_BLOCKS:
+        blocks.append(f"… ({a.shape[0] - MAX_BLOCKS} more of {a.shape[0]})")
     return "\n".join(blocks)
 
 
