@@ -21,7 +21,7 @@ def product(title: str, lhs: str, factors: list[tuple[str, int]], note: str | No
     ('\\\\#w = K \\\\cdot K \\\\cdot C_{in} \\\\cdot N', '3 \\\\cdot 3 \\\\cdot 3 \\\\cdot 32', 864)
     """
     if not factors:
-        return Step(title, formula=f"{lhs} = 0", substituted="0", result=0, note=note)
+        return Step(title, formula=f"{lhs} = 0", result=0, note=note)
     return Step(
         title,
         formula=f"{lhs} = " + r" \cdot ".join(sym for sym, _ in factors),
@@ -38,7 +38,7 @@ def total(title: str, lhs: str, terms: list[tuple[str, int]], note: str | None =
     '864 + 32'
     """
     if not terms:
-        return Step(title, formula=f"{lhs} = 0", substituted="0", result=0, note=note)
+        return Step(title, formula=f"{lhs} = 0", result=0, note=note)
     return Step(
         title,
         formula=f"{lhs} = " + " + ".join(sym for sym, _ in terms),
@@ -75,7 +75,7 @@ def macs(
     return Step(title, formula=rf"\text{{MACs}} = {general}", substituted=numbers, result=value)
 
 
-def rf_size(r: int, k_eff: int, jump: Exact, axis: str = "") -> Step[int]:
+def rf_size(r: Exact, k_eff: int, jump: Exact, axis: str = "") -> Step[Exact]:
     """Receptive field after a window of span ``k_eff``: ``r = r_prev + (K_eff - 1)·j_prev``.
 
     >>> rf_size(3, 3, 1).value, rf_size(3, 2, 2).substituted

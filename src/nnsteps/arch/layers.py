@@ -246,10 +246,12 @@ def _rf_steps(rf: RF, k: tuple[int, int], s: tuple[int, int], p: tuple[int, int]
     steps: list[Step[Any]] = []
     for suffix, i in axes:
         span = -(-k[i] // s[i]) if transposed else k[i]  # input positions one output reads
-        r = counts.rf_size(int(rf.size[i]), span, rf.jump[i], suffix)
+        r = counts.rf_size(rf.size[i], span, rf.jump[i], suffix)
         j = counts.rf_jump(rf.jump[i], s[i], suffix, transposed=transposed)
         st = counts.rf_start(rf.start[i], k[i], p[i], rf.jump[i], suffix) if not transposed else None
-        steps += [r, j] + ([st] if st else [])
+        steps += [r, j]
+        if st is not None:
+            steps.append(st)
         sizes.append(r.value)
         jumps.append(j.value)
         starts.append(st.value if st else rf.start[i])
@@ -423,7 +425,7 @@ def adaptive_pool(ctx: Ctx) -> Row:
         if ctx.rf is not None:
             row.rf = RF((ctx.rf.size[0] + (h - 1) * ctx.rf.jump[0], ctx.rf.size[1] + (w - 1) * ctx.rf.jump[1]),
                         ctx.rf.jump, ctx.rf.start)
-            row.steps.append(counts.rf_size(int(ctx.rf.size[0]), h, ctx.rf.jump[0]))
+            row.steps.append(counts.rf_size(ctx.rf.size[0], h, ctx.rf.jump[0]))
         return row
     (arg,) = ctx.positional(1, "an output size HxW")
     size = _pair(ctx, arg, "the output size")

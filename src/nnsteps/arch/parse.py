@@ -67,7 +67,8 @@ class Arg:
 
 @dataclass
 class LayerStmt:
-    """One layer line: its type, positional arguments, ``key=value`` options and optional label."""
+    """One layer line: its type, positional arguments, ``key=value`` options and optional label;
+    ``text`` is the line rewritten in the plain language (``conv 3x3x32 p=1 s=1``)."""
 
     type: str
     args: list[Arg]
@@ -285,7 +286,6 @@ class _Parser:
 
     def layer(self, toks: list[_Tok]) -> LayerStmt:
         first = toks[0]
-        text = self.text[first.start: toks[-1].end]
         label: str | None = None
         colon = next((i for i, t in enumerate(toks) if t.kind == "colon"), None)
         pasted = colon is not None
@@ -322,7 +322,8 @@ class _Parser:
                 continue
             args.append(Arg(t.value, t.text, t.line, t.column))  # type: ignore[arg-type]
             i += 1
-        return LayerStmt(ltype, args, options, first.line, first.column, text.strip(), name=label)
+        text = " ".join([ltype, *(_arg_text(a) for a in args), *(f"{k}={_arg_text(a)}" for k, a in options.items())])
+        return LayerStmt(ltype, args, options, first.line, first.column, text, name=label)
 
     def layer_type(self, toks: list[_Tok], label: str | None, first: _Tok) -> tuple[str, list[_Tok]]:
         if toks and toks[0].kind == "word" and toks[0].text.lower() in LAYER_TYPES:
@@ -342,6 +343,13 @@ class _Parser:
             raise NnstepsError(f"expected a layer type, got {_describe(t)}", line=t.line, column=t.column)
         raise NnstepsError(f"unknown layer '{t.text}'", line=t.line, column=t.column,
                            hint=did_you_mean(t.text.lower(), [*LAYER_TYPES, "repeat", "residual"]))
+
+
+def _arg_text(a: Arg) -> str:
+    """An argument as the plain language writes it (``3x3x32``, ``0.5``, ``same``), whatever was pasted."""
+    if isinstance(a.value, tuple):
+        return "x".join(str(d) for d in a.value)
+    return a.text.split("=")[-1]
 
 
 def _describe(t: _Tok | None) -> str:
