@@ -176,13 +176,9 @@ def solve_pipeline(p: Problem) -> Worked:
         except NnstepsError as err:
             raise err.located(problem=p.id, field=where) from None
         outputs.append(worked.value)
-        steps.append(Step(f"Stage {index + 1}: {name}", steps=worked.steps, result=_final(worked)))
+        steps.append(Step(f"Stage {index + 1}: {name}", steps=worked.steps))
         x = worked.value
     return Worked("pipeline", value=x, steps=steps, answer=_answer(x), meta={"stages": outputs})
-
-
-def _final(worked: Worked) -> Any:
-    return worked.value if not isinstance(worked.value, dict) else None
 
 
 def _answer(x: Any) -> Any:
