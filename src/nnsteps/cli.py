@@ -91,6 +91,40 @@ def solve(
     write_output(text, out)
 
 
+@app.command()
+def summary(
+    spec: Annotated[str, typer.Argument(help="Layer-spec file (one layer per line); '-' reads standard input.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown, json or csv.")] = "text",
+    explain: Annotated[bool, typer.Option("--explain", help="Show every number's formula with the numbers put in.")] = False,
+    macs_bias: Annotated[bool, typer.Option("--macs-bias", help="Count one MAC per bias add.")] = False,
+    flops: Annotated[bool, typer.Option("--flops", help="Report FLOPs = 2 × MACs instead of MACs.")] = False,
+    out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of printing.")] = None,
+) -> None:
+    """Layer table of a network written as text: shapes, neurons, weights, biases, MACs, receptive field.
+
+    Examples:
+
+      nnsteps summary examples/networks/vgg16.txt
+
+      nnsteps summary examples/networks/resnet18.txt --format markdown --explain
+
+      echo "input 32x32x3; conv 3x3x16 p=1; flatten; dense 10" | nnsteps summary - --format json
+    """
+    from nnsteps.arch.render import FORMATS as TABLE_FORMATS
+
+    fmt = check_format(fmt, TABLE_FORMATS)
+    from nnsteps.arch.parse import read_spec
+    from nnsteps.arch.render import render_table
+    from nnsteps.arch.table import summary as build_table
+
+    try:
+        table = build_table(read_spec(spec), count_bias=macs_bias, flops=flops)
+        text = render_table(table, fmt, explain=explain)
+    except NnstepsError as err:
+        fail(err)
+    write_output(text, out)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
