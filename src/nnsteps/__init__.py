@@ -11,17 +11,23 @@ from importlib import import_module
 from typing import Any
 
 from nnsteps.errors import NnstepsError
-from nnsteps.ops.activation import relu, sigmoid, softmax, tanh
-from nnsteps.ops.conv import conv2d
-from nnsteps.ops.dense import linear, logistic
-from nnsteps.ops.pool import avg_pool2d, max_pool2d
-from nnsteps.ops.transpose import conv_transpose2d
 from nnsteps.work import Step, Worked
 
 __version__ = "0.1.0"
 
-# Functions whose modules pull in more (SymPy, torch, the checker) load on first use.
+# Everything that needs NumPy (or SymPy, torch, the checker) loads on first use, so that
+# `nnsteps --help` starts at once.
 _LAZY = {
+    "conv2d": "nnsteps.ops.conv",
+    "conv_transpose2d": "nnsteps.ops.transpose",
+    "max_pool2d": "nnsteps.ops.pool",
+    "avg_pool2d": "nnsteps.ops.pool",
+    "relu": "nnsteps.ops.activation",
+    "sigmoid": "nnsteps.ops.activation",
+    "tanh": "nnsteps.ops.activation",
+    "softmax": "nnsteps.ops.activation",
+    "linear": "nnsteps.ops.dense",
+    "logistic": "nnsteps.ops.dense",
     "rnn": "nnsteps.ops.rnn",
     "mlp": "nnsteps.ops.mlp",
     "self_attention": "nnsteps.ops.attention",
@@ -41,7 +47,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'nnsteps' has no attribute {name!r}")
 
 
-__all__ = [
-    "NnstepsError", "Step", "Worked", "conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "relu",
-    "sigmoid", "tanh", "softmax", "linear", "logistic", *_LAZY,
-]
+__all__ = ["NnstepsError", "Step", "Worked", *_LAZY]
