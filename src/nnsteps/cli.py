@@ -125,6 +125,24 @@ def summary(
     write_output(text, out)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the local web app: convolution/pooling playground, networks, worked problems, checking.
+
+    Examples:
+
+      nnsteps serve                 # then open http://127.0.0.1:8000
+
+      nnsteps serve --port 8765
+    """
+    from nnsteps.web.app import serve as run_server
+
+    run_server(host=host, port=port)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
