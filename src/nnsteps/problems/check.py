@@ -1,0 +1,264 @@
+"""Checking a student's answers against problems: verdicts per cell, partial credit, the likely
+mistake named, follow-on marking, and feedback showing the derivation of the first wrong cell.
+
+Generic over the problem registry: each problem is solved by its own kind's solver and its
+``worked.answer`` is the key. An answers file maps problem id -> answer, in the shape of that key.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.problems.compare import Cell, Comparison, Tolerance, compare, plain
+from nnsteps.problems.feedback import LEVELS, derivation, write_feedback
+from nnsteps.work import Step
+
+
+@dataclass
+class ProblemResult:
+    """The grading of one problem."""
+
+    id: str
+    kind: str
+    max_score: float
+    cells: list[Cell]
+    answered: bool
+    notes: list[str] = field(default_factory=list)
+    likely_mistake: str | None = None
+    step: Step[Any] | None = None
+    title: str | None = None
+
+    @property
+    def score(self) -> float:
+        if not self.cells or not self.answered:
+            return 0.0
+        return self.max_score * sum(c.credit for c in self.cells) / len(self.cells)
+
+    @property
+    def correct(self) -> bool:
+        return self.answered and bool(self.cells) and all(c.credit for c in self.cells) and not self.notes
+
+    def feedback(self, level: str = "full", fmt: str = "text") -> str:
+        return write_feedback(self.cells, self.notes, self.likely_mistake, self.step, level, fmt, self.answered)
+
+    def to_dict(self, level: str = "full") -> dict[str, Any]:
+        from nnsteps.render.values import json_value
+
+        hide = level != "full"
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "score": round(self.score, 6),
+            "max_score": self.max_score,
+            "correct": self.correct,
+            "cells": [
+                {
+                    "where": c.where,
+                    "expected": None if hide else json_value(c.expected),
+                    "given": json_value(c.given) if not isinstance(c.given, (str, dict)) else c.given,
+                    "correct": c.correct,
+                    "verdict": c.verdict,
+                    **({"note": c.note} if c.note else {}),
+                }
+                for c in self.cells
+            ],
+            "likely_mistake": self.likely_mistake if level != "score" else None,
+            "feedback": self.feedback(level),
+        }
+
+
+@dataclass
+class Report:
+    """The grading of one answers file against one problem file."""
+
+    problems: list[ProblemResult]
+    tolerance: Tolerance
+    title: str | None = None
+    student: str | None = None
+
+    @property
+    def score(self) -> float:
+        return sum(p.score for p in self.problems)
+
+    @property
+    def max_score(self) -> float:
+        return sum(p.max_score for p in self.problems)
+
+    @property
+    def correct(self) -> bool:
+        return all(p.correct for p in self.problems)
+
+    def to_dict(self, level: str = "full") -> dict[str, Any]:
+        return {
+            "score": round(self.score, 6),
+            "max_score": self.max_score,
+            "tolerance": self.tolerance.describe(),
+            "problems": [p.to_dict(level) for p in self.problems],
+        }
+
+    def render(self, fmt: str = "text", level: str = "full") -> str:
+        from nnsteps.problems.report import render_report
+
+        return render_report(self, fmt, level)
+
+
+def check(
+    problems: Any,
+    answers: Any,
+    *,
+    rtol: float = 0.001,
+    exact: bool = False,
+    complete: bool = False,
+) -> Report:
+    """Grade ``answers`` (a path, or a mapping id -> answer) against ``problems`` (a path, or a
+    parsed problem document).
+
+    >>> doc = {"problems": [{"id": "q", "kind": "relu", "input": "1 -2; 3 -4"}]}
+    >>> r = check(doc, {"q": "1 0; 3 4"})
+    >>> r.score, r.max_score, [c.where for c in r.problems[0].cells if not c.credit]
+    (0.75, 1.0, ['[1][1]'])
+    """
+    from nnsteps.problems.load import load_file
+    from nnsteps.problems.solve import problems_of
+
+    source = str(problems) if isinstance(problems, (str, Path)) else "<problems>"
+    document = load_file(problems) if isinstance(problems, (str, Path)) else problems
+    title, entries = problems_of(document, source=source)
+    given = read_answers(answers, [str(e["id"]) for e in entries])
+    tol = Tolerance(rtol=rtol, exact=exact)
+    results = [check_problem(raw, given.get(str(raw["id"])), tol, complete=complete, index=i)
+               for i, raw in enumerate(entries)]
+    return Report(results, tol, title)
+
+
+def read_answers(answers: Any, ids: list[str]) -> dict[str, Any]:
+    """The answers as a mapping id -> answer; unknown ids are an error naming the closest id.
+
+    Accepts a mapping, a mapping under an ``answers`` key (other keys, such as ``student``, are
+    ignored), or a list of ``{id, answer}``.
+
+    >>> read_answers({"answers": {"q1": 3}, "student": "ana"}, ["q1"])
+    {'q1': 3}
+    """
+    if isinstance(answers, (str, Path)):
+        from nnsteps.problems.load import load_file
+
+        answers = load_file(answers)
+    if isinstance(answers, dict) and isinstance(answers.get("answers"), (dict, list)):
+        answers = answers["answers"]
+    if isinstance(answers, list):
+        try:
+            answers = {str(a["id"]): a.get("answer") for a in answers}
+        except (TypeError, KeyError):
+            raise NnstepsError("expected a list of {id, answer} entries", field="answers") from None
+    if not isinstance(answers, dict):
+        raise NnstepsError(f"expected a mapping of problem id to answer, got {type(answers).__name__}",
+                           field="answers")
+    out: dict[str, Any] = {}
+    for key, value in answers.items():
+        pid = str(key)
+        if pid not in ids:
+            if pid in ("student", "name", "email", "sid"):
+                continue
+            raise NnstepsError(f"no problem with id '{pid}'; the problems are {', '.join(ids)}",
+                               field=pid, hint=did_you_mean(pid, ids))
+        out[pid] = value
+    return out
+
+
+def check_problem(
+    raw: dict[str, Any], given: Any, tol: Tolerance | None = None, *, complete: bool = False, index: int = 0
+) -> ProblemResult:
+    """Grade one answer against one problem entry.
+
+    >>> raw = {"id": "q", "kind": "conv2d", "input": "1 2 0; 3 4 1; 0 1 2", "kernel": "1 0; 0 2"}
+    >>> r = check_problem(raw, [[6, 5], [7, 10]])
+    >>> r.score, r.likely_mistake
+    (0.0, 'kernel flipped: true convolution instead of cross-correlation (PyTorch does not flip)')
+    """
+    from nnsteps.problems import followon, mistakes
+    from nnsteps.problems.registry import kind_of
+    from nnsteps.problems.solve import solve_problem
+
+    tol = tol or Tolerance()
+    kind_of(raw, index)
+    pid = str(raw["id"])
+    kind = str(raw["kind"])
+    points = _points(raw)
+    solved = solve_problem(mistakes.without_detail(raw), index).worked
+    key: Any = plain(solved.answer)
+    staged = kind == "pipeline" and isinstance(given, dict) and "stages" in given
+    if staged:
+        key = {"stages": followon.pipeline_stages(raw)}
+    try:
+        result = compare(key, given, tol, complete=complete)
+    except NnstepsError as err:
+        raise err.located(problem=pid) from None
+    answered = given is not None
+    if answered and not result.all_credit:
+        _follow_on(kind, raw, given, result, tol)
+    out = ProblemResult(pid, kind, points, result.cells, answered, result.notes, title=raw.get("title"))
+    if answered and not result.all_credit:
+        _explain(raw, solved, key, given, result, out, tol, staged)
+    return out
+
+
+def _points(raw: dict[str, Any]) -> float:
+    from nnsteps.numbers import parse_number
+
+    if raw.get("points") is None:
+        return 1.0
+    try:
+        return float(parse_number(raw["points"]))
+    except NnstepsError as err:
+        raise err.located(problem=str(raw["id"]), field="points") from None
+
+
+def _follow_on(kind: str, raw: dict[str, Any], given: Any, result: Comparison, tol: Tolerance) -> None:
+    from nnsteps.problems import followon
+
+    if kind == "pipeline" and isinstance(given, dict):
+        followon.pipeline_follow_on(raw, given.get("stages"), result, tol)
+    elif kind == "rnn":
+        followon.rnn_follow_on(raw, given, result, tol)
+    elif kind == "mlp":
+        followon.mlp_follow_on(raw, given, result, tol)
+
+
+def _explain(
+    raw: dict[str, Any], solved: Any, key: Any, given: Any, result: Comparison, out: ProblemResult,
+    tol: Tolerance, staged: bool,
+) -> None:
+    from nnsteps.problems import mistakes
+
+    wrong = [c for c in result.cells if not c.credit]
+    if not wrong:
+        return
+    first = wrong[0]
+    if staged:
+        # Derive the first wrong stage's cell from that stage's own problem.
+        stage = int(first.path[1])
+        sub = {**raw, "steps": (raw.get("steps") or [])[: stage + 1]}
+        sub_cell = Cell(first.path[2:], first.expected, first.given, first.verdict)
+        out.step = derivation(sub, _solve(sub), sub_cell)
+    else:
+        out.step = derivation(raw, solved, first)
+    if not staged:
+        out.likely_mistake = mistakes.likely_mistake(copy.deepcopy(raw), key, given, tol)
+    elif isinstance(given.get("stages"), list) and len(given["stages"]) == len(key["stages"]):
+        out.likely_mistake = mistakes.likely_mistake(copy.deepcopy(raw), key["stages"][-1], given["stages"][-1], tol)
+    if out.likely_mistake is None and len(wrong) == 1 and out.step is not None:
+        out.likely_mistake = mistakes.sign_slip(first, out.step.substituted)
+
+
+def _solve(raw: dict[str, Any]) -> Any:
+    from nnsteps.problems.solve import solve_problem
+
+    return solve_problem(raw).worked
+
+
+__all__ = ["LEVELS", "ProblemResult", "Report", "check", "check_problem", "read_answers"]

@@ -1,0 +1,375 @@
+"""Likely mistakes, named: re-solve the problem under a known wrong convention and see whether the
+student's answer is what that convention gives.
+
+Each mistake is a change to a copy of the problem dict (flip toggled, padding dropped, ...), so
+the wrong answer comes from the same solver as the key; nothing here re-derives a formula. A
+mistake is offered only where the problem's kind has the field it changes.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from typing import Any
+
+from nnsteps.errors import NnstepsError
+from nnsteps.numbers import parse_number
+from nnsteps.problems.compare import Cell, Tolerance, compare
+
+Raw = dict[str, Any]
+Mutation = Callable[[Raw], "Raw | None"]
+
+
+def likely_mistake(raw: Raw, key: Any, given: Any, tol: Tolerance) -> str | None:
+    """The first known wrong convention whose answer equals the student's, or None.
+
+    >>> raw = {"id": "q", "kind": "conv2d", "input": "1 2 0; 3 4 1; 0 1 2", "kernel": "1 0; 0 2"}
+    >>> key = [[9, 4], [5, 8]]
+    >>> likely_mistake(raw, key, [[6, 5], [7, 10]], Tolerance())
+    'kernel flipped: true convolution instead of cross-correlation (PyTorch does not flip)'
+    """
+    from nnsteps.problems.solve import solve_problem
+
+    for name, changed in candidates(raw):
+        try:
+            wrong = solve_problem(without_detail(changed)).worked.answer
+        except (NnstepsError, ValueError, ZeroDivisionError, OverflowError):
+            continue
+        if compare(key, wrong, tol, complete=True).all_credit:
+            continue  # this convention gives the right answer here: it explains nothing
+        if compare(wrong, given, tol).all_credit:
+            return name
+    return None
+
+
+def without_detail(raw: Raw) -> Raw:
+    """A copy that skips the term-by-term expansion where the kind allows it (faster)."""
+    from nnsteps.problems.registry import KINDS
+
+    kind = KINDS.get(str(raw.get("kind")))
+    if kind is not None and "detail" in kind.fields and "detail" not in raw:
+        return {**raw, "detail": "none"}
+    return raw
+
+
+def candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
+    """Every wrong convention that applies to this problem, as (name, changed copy)."""
+    kind = str(raw.get("kind"))
+    if kind == "pipeline":
+        yield from _pipeline_candidates(raw)
+        return
+    for name, mutate in MISTAKES.get(kind, []):
+        changed = mutate(copy.deepcopy(raw))
+        if changed is not None and _allowed(changed):
+            yield _flip_name(raw) if name == "kernel flip" else name, changed
+
+
+def _flip_name(raw: Raw) -> str:
+    return UNFLIP if raw.get("flip") else FLIP
+
+
+def _allowed(raw: Raw) -> bool:
+    from nnsteps.problems.registry import COMMON_FIELDS, KINDS
+
+    kind = KINDS.get(str(raw.get("kind")))
+    return kind is not None and all(k in kind.fields or k in COMMON_FIELDS for k in raw)
+
+
+def _pipeline_candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
+    stages = raw.get("steps")
+    if not isinstance(stages, list):
+        return
+    for i, stage in enumerate(stages):
+        if isinstance(stage, dict) and len(stage) == 1:
+            (name, opts), = stage.items()
+            opts = dict(opts or {})
+        elif isinstance(stage, str):
+            name, opts = stage, {}
+        else:
+            continue
+        for label, mutate in MISTAKES.get(str(name), []):
+            changed = mutate(copy.deepcopy({"kind": name, **opts}))
+            if changed is None:
+                continue
+            new_name = changed.pop("kind")
+            new_stages = list(stages)
+            new_stages[i] = {new_name: changed} if changed or new_name != name else new_name
+            label = _flip_name({"flip": opts.get("flip")}) if label == "kernel flip" else label
+            yield f"stage {i + 1} ({name}): {label}", {**raw, "steps": new_stages}
+
+
+# --- the mutations -------------------------------------------------------------------------
+
+
+def _scale_int(value: Any, factor: int) -> Any:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value * factor
+    if isinstance(value, list) and all(isinstance(v, int) for v in value):
+        return [v * factor for v in value]
+    return None
+
+
+def _nonzero(value: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, (int, list)) and not isinstance(value, bool):
+        return value != 0 and value != [0, 0]
+    return isinstance(value, str) and value.strip().lower() == "same"
+
+
+def flip(raw: Raw) -> Raw:
+    raw["flip"] = not bool(raw.get("flip", False))
+    return raw
+
+
+def padding_forgotten(raw: Raw) -> Raw | None:
+    if not _nonzero(raw.get("padding")):
+        return None
+    raw["padding"] = 0
+    return raw
+
+
+def padding_doubled(raw: Raw) -> Raw | None:
+    doubled = _scale_int(raw.get("padding"), 2)
+    if not doubled or doubled == [0, 0]:
+        return None
+    raw["padding"] = doubled
+    return raw
+
+
+def stride_ignored(raw: Raw) -> Raw | None:
+    stride = raw.get("stride")
+    if stride in (None, 1, [1, 1]):
+        if raw.get("kind") in ("max_pool2d", "avg_pool2d") and stride is None:
+            raw["stride"] = 1  # pooling's stride defaults to the kernel size
+            return raw
+        return None
+    raw["stride"] = 1
+    return raw
+
+
+def dilation_ignored(raw: Raw) -> Raw | None:
+    if raw.get("dilation") in (None, 1, [1, 1]):
+        return None
+    raw["dilation"] = 1
+    return raw
+
+
+def kernel_transposed(raw: Raw) -> Raw | None:
+    from nnsteps.arrays import as_array
+
+    field = "kernel" if "kernel" in raw else "weights"
+    try:
+        k = as_array(raw.get(field), name=field)
+    except NnstepsError:
+        return None
+    if k.ndim < 2 or k.shape[-1] != k.shape[-2] and field == "kernel":
+        return None
+    t = k.swapaxes(-1, -2)
+    if (t == k).all() if t.shape == k.shape else False:
+        return None
+    raw[field] = t.tolist()
+    return raw
+
+
+def bias_dropped(raw: Raw) -> Raw | None:
+    bias = raw.get("bias")
+    if bias is None:
+        return None
+    try:
+        if parse_number(bias) == 0:
+            return None
+    except NnstepsError:
+        pass
+    del raw["bias"]
+    return raw
+
+
+def ceil_toggled(raw: Raw) -> Raw:
+    raw["ceil_mode"] = not bool(raw.get("ceil_mode", False))
+    return raw
+
+
+def count_pad_toggled(raw: Raw) -> Raw | None:
+    if not _nonzero(raw.get("padding")):
+        return None
+    raw["count_include_pad"] = not bool(raw.get("count_include_pad", True))
+    return raw
+
+
+def window(delta: int) -> Mutation:
+    def mutate(raw: Raw) -> Raw | None:
+        k = raw.get("kernel_size")
+        if isinstance(k, bool) or not isinstance(k, int) or k + delta < 1:
+            return None
+        if raw.get("stride") is None:
+            raw["stride"] = k
+        raw["kernel_size"] = k + delta
+        return raw
+
+    return mutate
+
+
+def pool_swapped(target: str) -> Mutation:
+    def mutate(raw: Raw) -> Raw:
+        raw["kind"] = target
+        for key in ("dilation", "count_include_pad", "divisor_override"):
+            raw.pop(key, None)
+        return raw
+
+    return mutate
+
+
+def output_padding_dropped(raw: Raw) -> Raw | None:
+    if raw.get("output_padding") in (None, 0, [0, 0]):
+        return None
+    raw["output_padding"] = 0
+    return raw
+
+
+def set_field(name: str, value: Any, *, unless: Any = ...) -> Mutation:
+    def mutate(raw: Raw) -> Raw | None:
+        if unless is not ... and raw.get(name, unless) != unless:
+            return None
+        if raw.get(name) == value:
+            return None
+        raw[name] = value
+        return raw
+
+    return mutate
+
+
+def weights_entry_dropped(*names: str) -> Mutation:
+    def mutate(raw: Raw) -> Raw | None:
+        weights = raw.get("weights")
+        if not isinstance(weights, dict) or not any(n in weights for n in names):
+            return None
+        raw["weights"] = {k: v for k, v in weights.items() if k not in names}
+        return raw
+
+    return mutate
+
+
+def layout_toggled(raw: Raw) -> Raw:
+    raw["layout"] = "rows" if str(raw.get("layout", "columns")) == "columns" else "columns"
+    return raw
+
+
+def scale_off(raw: Raw) -> Raw | None:
+    if raw.get("scale") is False:
+        return None
+    raw["scale"] = False
+    return raw
+
+
+def softmax_axis(raw: Raw) -> Raw | None:
+    for name in ("axis", "dim"):
+        if name in raw or name in _fields("softmax"):
+            raw[name] = 0 if raw.get(name, -1) in (-1, 1) else -1
+            return raw
+    return None
+
+
+def _fields(kind: str) -> dict[str, str]:
+    from nnsteps.problems.registry import KINDS
+
+    return KINDS[kind].fields if kind in KINDS else {}
+
+
+FLIP = "kernel flipped: true convolution instead of cross-correlation (PyTorch does not flip)"
+UNFLIP = "kernel not flipped: cross-correlation instead of true convolution"
+
+_CONV: list[tuple[str, Mutation]] = [
+    ("padding forgotten (P = 0)", padding_forgotten),
+    ("padding doubled", padding_doubled),
+    ("stride ignored (S = 1)", stride_ignored),
+    ("dilation ignored (D = 1)", dilation_ignored),
+    ("kernel transposed", kernel_transposed),
+    ("bias dropped", bias_dropped),
+]
+_POOL: list[tuple[str, Mutation]] = [
+    ("floor and ceil mixed up (ceil_mode toggled)", ceil_toggled),
+    ("padding forgotten (P = 0)", padding_forgotten),
+    ("stride ignored (S = 1, overlapping windows)", stride_ignored),
+    ("wrong pooling window (one smaller)", window(-1)),
+    ("wrong pooling window (one larger)", window(1)),
+]
+
+MISTAKES: dict[str, list[tuple[str, Mutation]]] = {
+    "conv2d": [("kernel flip", flip), *_CONV],
+    "conv_transpose2d": [*_CONV[:3], ("output_padding dropped", output_padding_dropped), ("bias dropped", bias_dropped)],
+    "max_pool2d": [*_POOL, ("averaged instead of taking the max", pool_swapped("avg_pool2d"))],
+    "avg_pool2d": [
+        ("average divisor counts padding differently (count_include_pad toggled)", count_pad_toggled),
+        *_POOL,
+        ("took the max instead of the average", pool_swapped("max_pool2d")),
+    ],
+    "softmax": [("softmax over the wrong axis", softmax_axis)],
+    "linear": [("bias dropped", bias_dropped), ("weights transposed", kernel_transposed)],
+    "logistic": [("bias dropped", bias_dropped)],
+    "attention": [
+        ("no 1/√d_k scaling", scale_off),
+        ("weights used transposed (layout mixed up)", layout_toggled),
+        ("mask ignored", set_field("mask", "none")),
+    ],
+    "rnn": [
+        ("only the last step's BPTT term (missing paths through time)", set_field("bptt", "last")),
+        ("biases dropped", weights_entry_dropped("b_h", "b_y")),
+        ("activation left out", set_field("activation", "none")),
+        ("loss without the ½ (squared_error)", set_field("loss", "squared_error", unless="half_squared_error")),
+    ],
+    "mlp": [
+        ("loss without the ½ (squared_error)", set_field("loss", "squared_error", unless="half_squared_error")),
+    ],
+}
+
+
+# --- a sign slip in one term ----------------------------------------------------------------
+
+_TERM_RE = re.compile(r"^\s*(?P<a>.+?)\s*\\cdot\s*(?P<b>.+?)\s*$")
+
+
+def sign_slip(cell: Cell, substituted: str | None) -> str | None:
+    """Name a sign slip when the student's value is the key with one product term's sign flipped.
+
+    >>> c = Cell((0, 0), 7, 5, "wrong")
+    >>> sign_slip(c, r"1 \\cdot 1 + 1 \\cdot 4 + 1 \\cdot 1 + 0 \\cdot 2")
+    'a sign slip in one term: 1 \\\\cdot 1 counted as -1'
+    """
+    if not substituted or cell.given is None:
+        return None
+    try:
+        diff = Fraction(cell.given) - Fraction(cell.expected)
+    except (TypeError, ValueError):
+        return None
+    if diff == 0:
+        return None
+    for term in substituted.split(" + "):
+        m = _TERM_RE.match(term)
+        if not m:
+            continue
+        a, b = _operand(m.group("a")), _operand(m.group("b"))
+        if a is None or b is None:
+            continue
+        product = a * b
+        if product != 0 and diff == -2 * product:
+            from nnsteps.numbers import normalize, to_text
+
+            shown = to_text(normalize(-product))
+            return f"a sign slip in one term: {term.strip()} counted as {shown}"
+    return None
+
+
+def _operand(text: str) -> Fraction | None:
+    text = text.strip()
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1].strip()
+    try:
+        return Fraction(parse_number(text))
+    except (NnstepsError, TypeError, ValueError):
+        return None
+
