@@ -67,9 +67,13 @@ def pad_array(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], fill
     >>> pad_array(as_array("1 2; 3 4"), ((1, 0), (0, 1))).tolist()
     [[0, 0, 0], [1, 2, 0], [3, 4, 0]]
     """
-    width = [(0, 0)] * (x.ndim - 2) + [pads[0], pads[1]]
     if x.dtype == object:
-        return np.pad(x, width, mode="constant", constant_values=fill)
+        # np.pad would fill with NumPy scalars (np.int64(0)); exact arrays hold Python numbers only.
+        (top, bottom), (left, right) = pads
+        out = np.full((*x.shape[:-2], x.shape[-2] + top + bottom, x.shape[-1] + left + right), fill, dtype=object)
+        out[..., top : top + x.shape[-2], left : left + x.shape[-1]] = x
+        return out
+    width = [(0, 0)] * (x.ndim - 2) + [pads[0], pads[1]]
     return np.pad(x, width, mode="constant", constant_values=float(fill))
 
 

@@ -69,7 +69,7 @@ def logistic(h: Any, weights: Any, bias: Any = 0) -> Worked:
 
     >>> w = logistic([1, 2], [0.5, -1], 0.25)
     >>> w.value["z"], round(float(w.value["probability"]), 6)
-    (Fraction(-5, 4), 0.222700)
+    (Fraction(-5, 4), 0.2227)
     """
     steps = prior_steps(h)
     x = _features(h)

@@ -18,7 +18,7 @@ from nnsteps import limits, shapes
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError
 from nnsteps.numbers import normalize, to_latex_operand
-from nnsteps.ops._common import Detail, cells_to_explain, exactness, finish, int_pair, prior_steps
+from nnsteps.ops._common import Detail, cells_to_explain, exactness, finish, int_pair, pad_array, prior_steps
 from nnsteps.work import Step, Worked
 
 NEG_INF = float("-inf")
@@ -112,11 +112,9 @@ def _pool(
     need_h = (h_out - 1) * sh + dh * (kh - 1) + 1
     need_w = (w_out - 1) * sw + dw * (kw - 1) + 1
     extra = ((ph, max(need_h - h - ph, 0)), (pw, max(need_w - w - pw, 0)))
-    xp = np.pad(x4, [(0, 0), (0, 0), *extra], mode="constant", constant_values=fill)
+    xp = pad_array(x4, extra, fill)
     if ph or pw:
-        shown = np.pad(x4, [(0, 0), (0, 0), (ph, ph), (pw, pw)], mode="constant",
-                       constant_values=r"-\infty" if mode == "max" else 0) if exact else \
-            np.pad(x4, [(0, 0), (0, 0), (ph, ph), (pw, pw)], mode="constant", constant_values=fill)
+        shown = pad_array(x4, ((ph, ph), (pw, pw)), r"-\infty" if mode == "max" and exact else fill)
         steps.append(
             Step(
                 f"Pad the input with {'-∞ (never the maximum)' if mode == 'max' else 'zeros'}"
@@ -130,6 +128,8 @@ def _pool(
     divisors = None
     if mode == "max":
         y = windows.max(axis=(4, 5))
+        if exact:  # a window wholly in the -inf padding gives -inf, as in PyTorch: a plain float, not np.float64
+            y = np.vectorize(lambda v: float(v) if isinstance(v, np.floating) else v, otypes=[object])(y)
     else:
         divisors = _divisors(h, w, (kh, kw), (sh, sw), (ph, pw), (h_out, w_out), count_include_pad, divisor_override)
         sums = windows.sum(axis=(4, 5))
@@ -200,7 +200,7 @@ def _explain(
         return Step(
             f"Output cell Y[{', '.join(map(str, index))}]: the maximum of its window",
             formula=rf"{name} = \max\left({region}\right)",
-            substituted=r"\max(" + ", ".join(to_latex_operand(v) for v in values) + ")",
+            substituted=r"\max(" + (", ".join(to_latex_operand(v) for v in values) or r"-\infty") + ")",
             result=y[cell], note=note, data=data,
         )
     assert divisors is not None
