@@ -1,0 +1,259 @@
+"""What the web app's endpoints do, without the web framework: parse a body, solve, render.
+
+Every formula and number comes from the engine (``solve_problem``) and its renderers; the page
+only places the HTML and highlights cells named in the steps' ``data``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nnsteps.errors import NnstepsError
+from nnsteps.work import Step, Worked
+
+GRID_KINDS = ("conv2d", "max_pool2d", "avg_pool2d")
+"""Kinds the playground draws (their explained cells carry ``data.reads``)."""
+
+
+def parse_body(body: bytes) -> Any:
+    """A request body (JSON, or YAML) parsed with exact decimals, as the CLI reads files.
+
+    >>> parse_body(b'{"id": "q", "kind": "relu", "input": [0.3, -1]}')
+    {'id': 'q', 'kind': 'relu', 'input': [Fraction(3, 10), -1]}
+    """
+    from nnsteps.problems.load import loads
+
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NnstepsError("the request body is not UTF-8 text") from None
+    if not text.strip():
+        raise NnstepsError("the request body is empty; expected one problem as JSON")
+    return loads(text, source="the request body")
+
+
+def _problem(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise NnstepsError(f"expected one problem (a JSON object with id and kind), got {type(raw).__name__}")
+    return raw
+
+
+def _page_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    """The playground sends what the user typed: a bracketed ``input``/``kernel`` is a YAML list
+    (several channels), read safely with exact decimals; anything else is matrix text.
+
+    >>> _page_fields({"input": "[[[1, 2]], [[3, 0.5]]]", "kernel": "1 2"})["input"]
+    [[[1, 2]], [[3, Fraction(1, 2)]]]
+    """
+    from nnsteps.problems.load import loads
+
+    out = dict(raw)
+    for key in ("input", "kernel"):
+        value = out.get(key)
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            out[key] = loads(value, source=f"the {key}")
+    return out
+
+
+def solve_json(raw: Any) -> dict[str, Any]:
+    """One problem solved, as exactly the object ``nnsteps solve --format json`` gives for it.
+
+    >>> solve_json({"id": "r", "kind": "relu", "input": "1 -2"})["answer"]
+    [1, 0]
+    """
+    from nnsteps.problems.solve import solve_problem
+    from nnsteps.render.json import worked_to_json
+
+    solved = solve_problem(_problem(raw))
+    return worked_to_json(solved.worked, pid=solved.problem.id)
+
+
+def view(raw: Any) -> dict[str, Any]:
+    """Problems (a whole problem file, or one problem) solved for the page: JSON plus HTML+MathML.
+
+    >>> out = view({"id": "r", "kind": "relu", "input": "1 -2"})
+    >>> out["problems"][0]["solution"]["answer"], "<math" in out["problems"][0]["html"]
+    ([1, 0], True)
+    """
+    from nnsteps.problems.solve import solve_document, solve_problem
+    from nnsteps.render.html import worked_to_html
+    from nnsteps.render.json import worked_to_json
+
+    if isinstance(raw, dict) and "problems" not in raw:
+        solved = [solve_problem(raw)]
+        title = None
+    else:
+        document = solve_document(raw, source="the request")
+        solved, title = document.solved, document.title
+    problems = []
+    for s in solved:
+        heading = s.problem.id + (f": {s.worked.title}" if s.worked.title else "")
+        problems.append({"solution": worked_to_json(s.worked, pid=s.problem.id),
+                         "html": worked_to_html(s.worked, heading=heading)})
+    return {"title": title, "problems": problems}
+
+
+def view_text(text: str) -> dict[str, Any]:
+    """:func:`view` of problem-file text (YAML or JSON), errors located at their line.
+
+    >>> view_text("id: r\\nkind: relu\\ninput: 1 -2")["problems"][0]["solution"]["answer"]
+    [1, 0]
+    """
+    from nnsteps.problems.load import loads
+
+    return view(loads(text, source="the text"))
+
+
+def grid(raw: Any) -> dict[str, Any]:
+    """A conv/pool problem solved for the playground: the grids, every explained cell's reads,
+    the size steps (HTML and their data) and the whole solution.
+
+    >>> g = grid({"id": "q1b", "kind": "conv2d", "input": "1 1 1 1 0; 0 0 1 1 1; 0 0 0 0 0; 1 1 0 1 0; 1 1 0 1 1",
+    ...           "kernel": "1 4 1; 0 2 1; 2 4 2", "stride": 2})
+    >>> g["output"], len(g["cells"]), g["axes"][0]["dropped"]
+    ([[['7', '8'], ['8', '8']]], 4, 0)
+    """
+    from nnsteps.arrays import as_array
+    from nnsteps.problems.solve import solve_problem
+    from nnsteps.render.html import step_to_html, worked_to_html
+    from nnsteps.render.json import worked_to_json
+    from nnsteps.render.values import exact_value, json_value
+
+    raw = _page_fields(_problem(raw))
+    kind = raw.get("kind")
+    if kind not in GRID_KINDS:
+        raise NnstepsError(f"the playground draws {', '.join(GRID_KINDS)}; got kind {kind!r}", field="kind")
+    raw.setdefault("id", "playground")
+    raw.setdefault("detail", "all")
+    x = as_array(raw.get("input"), name="input", ndim=(2, 3))
+    solved = solve_problem(raw)
+    worked = solved.worked
+    size = _size_step(worked)
+    axes = [json_value(s.data) for s in size.steps if s.data] if size else []
+    cells = [json_value(s.data) for s in worked.walk() if s.data and "reads" in s.data]
+    kernel = raw.get("kernel")
+    return {
+        "kind": kind,
+        "input": exact_value(x.reshape((1,) * (3 - x.ndim) + x.shape)),
+        "kernel": exact_value(_as3d(as_array(kernel, name="kernel"))) if kernel is not None else None,
+        "output": exact_value(_as3d(worked.value)),
+        "output_ndim": int(getattr(worked.value, "ndim", 0)),
+        "axes": axes,
+        "notes": [s.note for s in (size.steps if size else []) if s.note],
+        "size_html": step_to_html(size) if size else "",
+        "cells": cells,
+        "solution": worked_to_json(worked, pid=solved.problem.id),
+        "html": worked_to_html(worked, heading=solved.problem.id),
+    }
+
+
+def explain(raw: Any, cell: Any) -> dict[str, Any]:
+    """One output cell of a conv/pool problem, worked: its step as HTML and its ``data``.
+
+    ``cell`` is ``[row, col]``, or ``[channel, row, col]`` for a multi-channel output.
+
+    >>> e = explain({"id": "q", "kind": "conv2d", "input": "1 2; 3 4", "kernel": "1 0; 0 1"}, [0, 0])
+    >>> e["data"]["reads"], e["value"]
+    ([[0, 0, 0], [0, 0, 1], [0, 1, 0], [0, 1, 1]], '5')
+    """
+    from nnsteps.problems.solve import solve_problem
+    from nnsteps.render.html import step_to_html
+    from nnsteps.render.json import step_to_json
+    from nnsteps.render.values import exact_value, json_value
+
+    raw = _page_fields(_problem(raw))
+    if raw.get("kind") not in GRID_KINDS:
+        raise NnstepsError(f"cells can be explained for {', '.join(GRID_KINDS)}; got kind {raw.get('kind')!r}",
+                           field="kind")
+    if (not isinstance(cell, list) or not 2 <= len(cell) <= 4
+            or not all(isinstance(i, int) and not isinstance(i, bool) for i in cell)):
+        raise NnstepsError(f"expected a cell [row, col] or [channel, row, col], got {cell!r}", field="cell")
+    raw.setdefault("id", "playground")
+    raw["detail"] = [cell]
+    worked = solve_problem(raw).worked
+    step = next((s for s in worked.walk() if s.data and "reads" in s.data), None)
+    if step is None:  # pragma: no cover - every grid kind explains the cells it is asked for
+        raise NnstepsError(f"no explanation came back for cell {cell}")
+    return {"title": step.title, "html": step_to_html(step), "data": json_value(step.data),
+            "value": exact_value(step.result), "step": step_to_json(step)}
+
+
+def _size_step(worked: Worked) -> Step[Any] | None:
+    """The top-level step whose children are the per-axis output-size rules."""
+    for step in worked.steps:
+        if step.steps and all(s.data and "axis" in s.data for s in step.steps):
+            return step
+    return None
+
+
+def _as3d(value: Any) -> Any:
+    import numpy as np
+
+    arr = value if isinstance(value, np.ndarray) else np.asarray(value, dtype=object)
+    while arr.ndim < 3:
+        arr = arr.reshape((1,) + arr.shape)
+    if arr.ndim > 3:
+        arr = arr.reshape((-1,) + arr.shape[-2:])
+    return arr
+
+
+def examples_dir() -> Path | None:
+    """Where the bundled example problem files are (the package's, else the repository's)."""
+    here = Path(__file__).resolve()
+    for candidate in (here.parents[1] / "examples", here.parents[3] / "examples"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def examples() -> list[dict[str, str]]:
+    """The bundled example files: name, title and text, for the pages' one-click loading.
+
+    >>> any(e["name"] == "assignment3.yaml" for e in examples()) or examples_dir() is None
+    True
+    """
+    from nnsteps.problems.load import loads
+
+    folder = examples_dir()
+    if folder is None:
+        return []
+    out = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix not in (".yaml", ".yml", ".json", ".txt") or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8")
+        title = path.stem
+        if path.suffix != ".txt":
+            try:
+                doc = loads(text, source=path.name)
+                title = str(doc.get("title") or title) if isinstance(doc, dict) else title
+            except NnstepsError:
+                continue
+        out.append({"name": str(path.relative_to(folder)), "title": title, "text": text})
+    return out
+
+
+def check(problems: Any, answers: Any) -> dict[str, Any]:
+    """Answers graded against problems (each a parsed document or its YAML/JSON text), with the
+    feedback per problem. Text is parsed here: nothing from a request is ever taken as a path.
+
+    >>> r = check("problems: [{id: q, kind: relu, input: '1 -2'}]", {"q": "1 1"})
+    >>> r["score"], [c["where"] for c in r["problems"][0]["cells"] if not c["correct"]]
+    (0.5, ['[1]'])
+    """
+    from nnsteps.problems.load import loads
+
+    try:
+        from nnsteps.problems.check import check as grade
+    except ImportError:  # pragma: no cover - the checker ships with nnsteps; kept for partial installs
+        raise NnstepsError("checking answers is not available in this installation") from None
+
+    def document(value: Any, name: str) -> Any:
+        parsed = loads(value, source=f"the {name}") if isinstance(value, str) else value
+        if not isinstance(parsed, (dict, list)):
+            raise NnstepsError(f"expected the {name} as a mapping or a list, got {type(parsed).__name__}", field=name)
+        return parsed
+
+    report = grade(document(problems, "problems"), document(answers, "answers"))
+    return report.to_dict()
