@@ -50,7 +50,7 @@ const PRESETS = [
   ["Q1(d) max pool", { kind: "max_pool2d", input: Q1X, kernel_size: "2", stride: "2" }],
   ["Q1(e) dilation 2", { kind: "conv2d", input: Q1X, kernel: Q1F, dilation: "2" }],
   ["Uneven stride", { kind: "conv2d", input: "1 2 3 4 5 6\n6 5 4 3 2 1\n1 2 3 4 5 6\n6 5 4 3 2 1\n1 2 3 4 5 6\n6 5 4 3 2 1",
-    kernel: "1 0\n0 -1", stride: "3", padding: "1" }],
+    kernel: "1 0 -1\n1 0 -1\n1 0 -1", stride: "3", padding: "1" }],
   ["Avg pool, ceil", { kind: "avg_pool2d", input: Q1X, kernel_size: "2", stride: "2", ceil_mode: true }],
 ];
 const FIELDS = ["input", "kernel", "kernel_size", "stride", "padding", "dilation", "groups", "bias", "divisor_override"];
