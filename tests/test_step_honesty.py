@@ -1,0 +1,345 @@
+"""The step-honesty test: wherever a step's ``substituted`` is arithmetic, it evaluates to its ``result``.
+
+A small evaluator reads the LaTeX that the ops write (numbers, ``+ - \\cdot \\times``, ``\\frac{a}{b}``,
+parentheses and braces, ``\\left\\lfloor … \\right\\rfloor``, ``\\left\\lceil … \\right\\rceil``,
+``\\max(…)``, ``10^{k}``), builds a Python ``ast`` expression whose constants are Fractions, and
+interprets that tree itself: nothing is ever passed to ``eval``. A substitution containing anything
+else (``e^{…}``, ``\\tanh``, ``\\ge``, ``\\infty``, symbols) is not arithmetic and is skipped; one made
+only of arithmetic tokens MUST parse, so a garbled substitution fails rather than being skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections.abc import Iterable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nnsteps.numbers import Irrational
+from nnsteps.ops import dense, pool, transpose
+from nnsteps.ops.conv import conv2d
+from nnsteps.problems.solve import solve_file, solve_problem
+from nnsteps.work import Step
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "assignment3.yaml"
+
+# ------------------------------------------------------------------------------------------ evaluator
+
+_TOKEN = re.compile(
+    r"\s+|(?P<tok>\\left\\lfloor|\\right\\rfloor|\\left\\lceil|\\right\\rceil|\\lfloor|\\rfloor|\\lceil|\\rceil"
+    r"|\\left\(|\\right\)|\\[dt]?frac|\\cdot|\\times|\\max|\d+(?:\.\d*)?|\.\d+|[-+(){},^])"
+)
+
+
+class NotArithmetic(Exception):
+    """The LaTeX holds something other than arithmetic (a symbol, e^{..}, a relation)."""
+
+
+def tokenize(latex: str) -> list[str]:
+    tokens, pos = [], 0
+    while pos < len(latex):
+        m = _TOKEN.match(latex, pos)
+        if not m:
+            raise NotArithmetic(latex[pos:pos + 12])
+        if m.group("tok"):
+            tokens.append({r"\left(": "(", r"\right)": ")", r"\lfloor": r"\left\lfloor", r"\rfloor": r"\right\rfloor",
+                           r"\lceil": r"\left\lceil", r"\rceil": r"\right\rceil", r"\dfrac": r"\frac",
+                           r"\tfrac": r"\frac"}.get(m.group("tok"), m.group("tok")))
+        pos = m.end()
+    return tokens
+
+
+class _Parser:
+    """Recursive descent from tokens to a Python ``ast`` expression over Fraction constants."""
+
+    def __init__(self, tokens: list[str]) -> None:
+        self.tokens, self.i = tokens, 0
+
+    def peek(self) -> str | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def take(self, expected: str | None = None) -> str:
+        tok = self.peek()
+        if tok is None or (expected is not None and tok != expected):
+            raise SyntaxError(f"expected {expected!r} at token {self.i} of {self.tokens}, got {tok!r}")
+        self.i += 1
+        return tok
+
+    def parse(self) -> ast.expr:
+        node = self.expr()
+        if self.peek() is not None:
+            raise SyntaxError(f"trailing tokens {self.tokens[self.i:]}")
+        return node
+
+    def expr(self) -> ast.expr:
+        node = self.term()
+        while self.peek() in ("+", "-"):
+            op = ast.Add() if self.take() == "+" else ast.Sub()
+            node = ast.BinOp(node, op, self.term())
+        return node
+
+    def term(self) -> ast.expr:
+        node = self.unary()
+        while self.peek() in (r"\cdot", r"\times"):
+            self.take()
+            node = ast.BinOp(node, ast.Mult(), self.unary())
+        return node
+
+    def unary(self) -> ast.expr:
+        if self.peek() == "-":
+            self.take()
+            return ast.UnaryOp(ast.USub(), self.unary())
+        if self.peek() == "+":
+            self.take()
+            return self.unary()
+        return self.power()
+
+    def power(self) -> ast.expr:
+        node = self.atom()
+        if self.peek() == "^":
+            self.take()
+            node = ast.BinOp(node, ast.Pow(), self.group())
+        return node
+
+    def group(self) -> ast.expr:
+        self.take("{")
+        node = self.expr()
+        self.take("}")
+        return node
+
+    def call(self, name: str, args: list[ast.expr]) -> ast.expr:
+        return ast.Call(ast.Name(name, ast.Load()), args, [])
+
+    def atom(self) -> ast.expr:
+        tok = self.take()
+        if re.fullmatch(r"\d+(?:\.\d*)?|\.\d+", tok):
+            return ast.Constant(Fraction(tok))
+        if tok == "(":
+            node = self.expr()
+            self.take(")")
+            return node
+        if tok == "{":
+            node = self.expr()
+            self.take("}")
+            return node
+        if tok == r"\frac":
+            return ast.BinOp(self.group(), ast.Div(), self.group())
+        if tok == r"\left\lfloor":
+            node = self.expr()
+            self.take(r"\right\rfloor")
+            return self.call("floor", [node])
+        if tok == r"\left\lceil":
+            node = self.expr()
+            self.take(r"\right\rceil")
+            return self.call("ceil", [node])
+        if tok == r"\max":
+            self.take("(")
+            args = [self.expr()]
+            while self.peek() == ",":
+                self.take()
+                args.append(self.expr())
+            self.take(")")
+            return self.call("max", args)
+        raise SyntaxError(f"unexpected token {tok!r} in {self.tokens}")
+
+
+_OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+        ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** int(b)}
+_CALLS = {"floor": lambda a: Fraction(math.floor(a)), "ceil": lambda a: Fraction(math.ceil(a)),
+          "max": lambda *a: max(a)}
+
+
+def interpret(node: ast.expr) -> Fraction:
+    """Evaluate the tree built by :class:`_Parser` (only its node types), exactly."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, Fraction):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -interpret(node.operand)
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+        right = interpret(node.right)
+        if isinstance(node.op, ast.Pow) and right.denominator != 1:
+            raise SyntaxError("only integer powers")
+        return Fraction(_OPS[type(node.op)](interpret(node.left), right))
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _CALLS:
+        return Fraction(_CALLS[node.func.id](*[interpret(a) for a in node.args]))
+    raise SyntaxError(f"unsupported node {ast.dump(node)}")
+
+
+def evaluate(latex: str) -> Fraction:
+    """The exact value of an arithmetic LaTeX string; NotArithmetic when it is not arithmetic.
+
+    >>> evaluate(r"\\left\\lfloor \\frac{5 + 2 \\cdot 0 - 1 \\cdot (3 - 1) - 1}{2} \\right\\rfloor + 1")
+    Fraction(2, 1)
+    """
+    return interpret(_Parser(tokenize(latex)).parse())
+
+
+# ----------------------------------------------------------------------------------------- the check
+
+
+def number(result: Any) -> Fraction | float | None:
+    """The step's result when it is one number (exact or float); None for arrays, text, irrationals."""
+    if isinstance(result, np.ndarray) and result.shape == ():
+        result = result.item()
+    if isinstance(result, (bool, Irrational)):
+        return None
+    if isinstance(result, (int, Fraction)):
+        return Fraction(result)
+    if isinstance(result, float) and math.isfinite(result):
+        return result
+    return None
+
+
+def check_steps(steps: Iterable[Step[Any]]) -> int:
+    """Assert every arithmetic substitution equals its numeric result; return how many were checked."""
+    checked = 0
+    for step in steps:
+        expected = number(step.result)
+        if not step.substituted or expected is None:
+            continue
+        try:
+            tokens = tokenize(step.substituted)
+        except NotArithmetic:
+            continue
+        try:
+            value = interpret(_Parser(tokens).parse())
+        except (SyntaxError, ZeroDivisionError) as err:  # arithmetic tokens only, yet unreadable: a bad step
+            pytest.fail(f"step {step.title!r}: cannot evaluate {step.substituted!r}: {err}")
+        if isinstance(expected, Fraction):
+            assert value == expected, f"step {step.title!r}: {step.substituted} = {value}, but result is {expected}"
+        else:
+            assert math.isclose(float(value), expected, rel_tol=1e-9, abs_tol=1e-9), (
+                f"step {step.title!r}: {step.substituted} = {float(value)}, but result is {expected}")
+        checked += 1
+    return checked
+
+
+def test_evaluator_reads_what_the_ops_write() -> None:
+    assert evaluate(r"1 \cdot 1 + 1 \cdot 4 + (-2) \cdot 0.5") == 4
+    assert evaluate(r"\frac{0 + 0 + 1 + 3}{4}") == 1
+    assert evaluate(r"\left\lceil \frac{5 + 2 \cdot 1 - 1 \cdot (2 - 1) - 1}{2} \right\rceil + 1") == 4
+    assert evaluate(r"\max(0, (-3), \frac{1}{3})") == Fraction(1, 3)
+    assert evaluate(r"(-\frac{1}{3}) \times 3") == -1
+    assert evaluate(r"1.5 \cdot 10^{-3}") == Fraction(3, 2000)
+    for not_arithmetic in (r"\frac{1}{1 + e^{-2}}", r"\tanh(1)", r"3 \ge 2", r"\max(-\infty)", "2P"):
+        with pytest.raises(NotArithmetic):
+            evaluate(not_arithmetic)
+    with pytest.raises(SyntaxError):
+        evaluate(r"1 + \cdot 2")
+
+
+def test_check_steps_catches_a_dishonest_step() -> None:
+    with pytest.raises(AssertionError, match="but result is 8"):
+        check_steps([Step("bad", substituted=r"3 \cdot 2 + 1", result=8)])
+    assert check_steps([Step("good", substituted=r"3 \cdot 2 + 1", result=7)]) == 1
+
+
+def test_every_arithmetic_step_of_the_reference_set_is_honest() -> None:
+    solved = solve_file(EXAMPLE)
+    checked = {s.problem.id: check_steps(s.worked.walk()) for s in solved.solved}
+    # q1a: 2 sizes + 1 cell; q1d: 2 sizes + 4 windows (detail all); q1e: K_eff + 2 sizes + 1 cell;
+    # q5: conv (2 sizes + 6 cells), pool (2 sizes + 1 average).
+    assert checked["q1a"] == 3 and checked["q1b"] == 3 and checked["q1c"] == 3
+    assert checked["q1d"] == 6 and checked["q1e"] == 4 and checked["q5"] == 11
+    assert sum(checked.values()) >= 30
+
+
+# ------------------------------------------------------------------------------ the Hypothesis sweep
+
+SWEEP = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+exact_numbers = st.one_of(st.integers(-5, 5), st.sampled_from(["0.5", "-1.25", "1/3", "-2/7", "0.1"]))
+
+
+def grid(draw: Any, shape: tuple[int, ...]) -> list[Any]:
+    size = int(np.prod(shape))
+    flat = draw(st.lists(exact_numbers, min_size=size, max_size=size))
+    return np.array(flat, dtype=object).reshape(shape).tolist()
+
+
+@SWEEP
+@given(data=st.data())
+def test_conv2d_steps_are_honest(data: Any) -> None:
+    d = data.draw
+    groups = d(st.integers(1, 2))
+    c, f = groups * d(st.integers(1, 2)), groups * d(st.integers(1, 2))
+    kh, kw, dil = d(st.integers(1, 3)), d(st.integers(1, 3)), (d(st.integers(1, 2)), d(st.integers(1, 2)))
+    padding: Any = d(st.sampled_from([0, 1, (0, 1), "same", "valid"]))
+    stride = 1 if padding == "same" else (d(st.integers(1, 2)), d(st.integers(1, 2)))
+    h = dil[0] * (kh - 1) + 1 + d(st.integers(0, 2))
+    w = dil[1] * (kw - 1) + 1 + d(st.integers(0, 2))
+    ndim = d(st.sampled_from([2, 3, 4])) if c == 1 and f == 1 else 4
+    x_shape = {2: (h, w), 3: (1, h, w), 4: (d(st.integers(1, 2)), c, h, w)}[ndim]
+    k_shape = {2: (kh, kw), 3: (1, kh, kw), 4: (f, c // groups, kh, kw)}[ndim]
+    bias = grid(d, (f,)) if d(st.booleans()) else None
+    worked = conv2d(grid(d, x_shape), grid(d, k_shape), bias, stride=stride, padding=padding, dilation=dil,
+                    groups=groups, flip=d(st.booleans()), detail="all")
+    cells = [s for s in worked.walk() if s.title.startswith("Output cell")]
+    assert cells and check_steps(worked.walk()) >= 2 + len(cells)
+
+
+@SWEEP
+@given(data=st.data())
+def test_conv_transpose2d_steps_are_honest(data: Any) -> None:
+    d = data.draw
+    s, dil = d(st.integers(1, 3)), d(st.integers(1, 2))
+    k = d(st.integers(1, 3))
+    x = grid(d, (1, d(st.integers(1, 2)), d(st.integers(1, 3)), d(st.integers(1, 3))))
+    wt = grid(d, (len(x[0]), d(st.integers(1, 2)), k, k))
+    bias = grid(d, (len(wt[0]),)) if d(st.booleans()) else None
+    out_pad = d(st.integers(0, max(s, dil) - 1))
+    smallest = min(len(x[0][0]), len(x[0][0][0]))
+    pad = d(st.integers(0, 1)) if (smallest - 1) * s - 2 + dil * (k - 1) + out_pad + 1 >= 1 else 0
+    worked = transpose.conv_transpose2d(x, wt, bias, stride=s, dilation=dil, padding=pad, output_padding=out_pad,
+                                        detail="all")
+    cells = [st_ for st_ in worked.walk() if st_.title.startswith("Output cell")]
+    assert cells and check_steps(worked.walk()) >= 2 + len(cells)
+
+
+@SWEEP
+@given(data=st.data())
+def test_pool_steps_are_honest(data: Any) -> None:
+    d = data.draw
+    k = (d(st.integers(1, 3)), d(st.integers(1, 3)))
+    pad = (d(st.integers(0, k[0] // 2)), d(st.integers(0, k[1] // 2)))
+    stride = d(st.one_of(st.none(), st.integers(1, 3)))
+    ceil = d(st.booleans())
+    x = grid(d, (d(st.integers(k[0], 5)), d(st.integers(k[1], 5))))
+    if d(st.booleans()):
+        worked = pool.max_pool2d(x, k, stride, pad, (1, 1), ceil, detail="all")
+    else:
+        worked = pool.avg_pool2d(x, k, stride, pad, ceil, d(st.booleans()), d(st.one_of(st.none(), st.integers(1, 5))),
+                                 detail="all")
+    cells = [s for s in worked.walk() if s.title.startswith("Output cell")]
+    assert cells and check_steps(worked.walk()) >= 2 + len(cells)
+
+
+@SWEEP
+@given(data=st.data())
+def test_dense_steps_are_honest(data: Any) -> None:
+    d = data.draw
+    n_in, n_out = d(st.integers(1, 4)), d(st.integers(1, 3))
+    h = grid(d, (n_in,))
+    worked = dense.linear(h, grid(d, (n_out, n_in)), grid(d, (n_out,)) if d(st.booleans()) else None)
+    assert check_steps(worked.walk()) == n_out
+    logistic = dense.logistic(h, grid(d, (n_in,)), d(exact_numbers))
+    assert check_steps(logistic.walk()) == 1  # the score z; σ(z) holds e^{…} and is not arithmetic
+
+
+def test_float_pipeline_steps_are_honest_to_float_precision() -> None:
+    rng = np.random.default_rng(0)
+    raw = {"id": "f", "kind": "pipeline", "input": rng.normal(size=(5, 5)).tolist(),
+           "steps": [{"conv2d": {"kernel": rng.normal(size=(3, 3)).tolist(), "padding": 1, "detail": "all"}},
+                     "relu", {"avg_pool2d": {"kernel_size": 2, "ceil_mode": True, "detail": "all"}}]}
+    # nested lists of Python floats are read exactly from their repr, so this is the exact path too
+    assert check_steps(solve_problem(raw).worked.walk()) >= 25 + 9 + 4
+    x, k = rng.normal(size=(1, 1, 5, 5)), rng.normal(size=(1, 1, 3, 3))
+    worked = conv2d(x, k, padding=1, detail="all")
+    assert check_steps(worked.walk()) == 2 + 25
