@@ -286,7 +286,10 @@ function netGutter(bad) {
   const n = $("net-spec").value.split("\n").length;
   const g = $("net-gutter");
   g.replaceChildren();
-  for (let i = 1; i <= n; i++) g.append(i === bad ? el("span", { class: "bad", text: String(i) }) : String(i), "\n");
+  for (let i = 1; i <= n; i++) {
+    if (i === bad) g.append(el("span", { class: "bad", text: String(i) }));
+    else g.append(String(i), "\n");
+  }
   g.scrollTop = $("net-spec").scrollTop;
 }
 
