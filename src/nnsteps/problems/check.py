@@ -106,6 +106,32 @@ class Report:
         return render_report(self, fmt, level)
 
 
+class Grader:
+    """The problems of one file solved once, ready to grade any number of answer sets.
+
+    >>> g = Grader({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
+    >>> g.grade({"q": [1, 0]}).score, g.grade({"q": [1, -2]}).score
+    (1.0, 0.5)
+    """
+
+    def __init__(self, problems: Any, *, rtol: float = 0.001, exact: bool = False, complete: bool = False) -> None:
+        from nnsteps.problems.load import load_file
+        from nnsteps.problems.solve import problems_of
+
+        source = str(problems) if isinstance(problems, (str, Path)) else "<problems>"
+        document = load_file(problems) if isinstance(problems, (str, Path)) else problems
+        self.title, self.entries = problems_of(document, source=source)
+        self.ids = [str(e["id"]) for e in self.entries]
+        self.tol = Tolerance(rtol=rtol, exact=exact)
+        self.complete = complete
+        self._keys = [Key(raw, i) for i, raw in enumerate(self.entries)]
+
+    def grade(self, answers: Any, *, student: str | None = None) -> Report:
+        given = read_answers(answers, self.ids)
+        results = [k.check(given.get(k.id), self.tol, complete=self.complete) for k in self._keys]
+        return Report(results, self.tol, self.title, student)
+
+
 def check(
     problems: Any,
     answers: Any,
@@ -122,17 +148,7 @@ def check(
     >>> r.score, r.max_score, [c.where for c in r.problems[0].cells if not c.credit]
     (0.75, 1.0, ['[1][1]'])
     """
-    from nnsteps.problems.load import load_file
-    from nnsteps.problems.solve import problems_of
-
-    source = str(problems) if isinstance(problems, (str, Path)) else "<problems>"
-    document = load_file(problems) if isinstance(problems, (str, Path)) else problems
-    title, entries = problems_of(document, source=source)
-    given = read_answers(answers, [str(e["id"]) for e in entries])
-    tol = Tolerance(rtol=rtol, exact=exact)
-    results = [check_problem(raw, given.get(str(raw["id"])), tol, complete=complete, index=i)
-               for i, raw in enumerate(entries)]
-    return Report(results, tol, title)
+    return Grader(problems, rtol=rtol, exact=exact, complete=complete).grade(answers)
 
 
 def read_answers(answers: Any, ids: list[str]) -> dict[str, Any]:
@@ -180,31 +196,82 @@ def check_problem(
     >>> r.score, r.likely_mistake
     (0.0, 'kernel flipped: true convolution instead of cross-correlation (PyTorch does not flip)')
     """
-    from nnsteps.problems import followon, mistakes
-    from nnsteps.problems.registry import kind_of
-    from nnsteps.problems.solve import solve_problem
+    return Key(raw, index).check(given, tol or Tolerance(), complete=complete)
 
-    tol = tol or Tolerance()
-    kind_of(raw, index)
-    pid = str(raw["id"])
-    kind = str(raw["kind"])
-    points = _points(raw)
-    solved = solve_problem(mistakes.without_detail(raw), index).worked
-    key: Any = plain(solved.answer)
-    staged = kind == "pipeline" and isinstance(given, dict) and "stages" in given
-    if staged:
-        key = {"stages": followon.pipeline_stages(raw)}
-    try:
-        result = compare(key, given, tol, complete=complete)
-    except NnstepsError as err:
-        raise err.located(problem=pid) from None
-    answered = given is not None
-    if answered and not result.all_credit:
-        _follow_on(kind, raw, given, result, tol)
-    out = ProblemResult(pid, kind, points, result.cells, answered, result.notes, title=raw.get("title"))
-    if answered and not result.all_credit:
-        _explain(raw, solved, key, given, result, out, tol, staged)
-    return out
+
+class Key:
+    """One problem solved once; its stage keys and wrong-convention answers computed on demand."""
+
+    def __init__(self, raw: dict[str, Any], index: int = 0) -> None:
+        from nnsteps.problems.mistakes import without_detail
+        from nnsteps.problems.registry import kind_of
+        from nnsteps.problems.solve import solve_problem
+
+        kind_of(raw, index)
+        self.raw = raw
+        self.id = str(raw["id"])
+        self.kind = str(raw["kind"])
+        self.points = _points(raw)
+        self.index = index
+        self.worked = solve_problem(without_detail(raw), index).worked
+        self.key: Any = plain(self.worked.answer)
+        self._stages: list[Any] | None = None
+        self._wrong: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
+
+    def stages(self) -> list[Any]:
+        if self._stages is None:
+            from nnsteps.problems.followon import pipeline_stages
+
+            self._stages = pipeline_stages(self.raw)
+        return self._stages
+
+    def wrong_answers(self, tol: Tolerance) -> list[tuple[str, Any]]:
+        from nnsteps.problems.mistakes import mistaken_answers
+
+        cache_key = (repr(tol),)
+        if cache_key not in self._wrong:
+            self._wrong[cache_key] = mistaken_answers(copy.deepcopy(self.raw), self.key, tol)
+        return self._wrong[cache_key]
+
+    def check(self, given: Any, tol: Tolerance, *, complete: bool = False) -> ProblemResult:
+        staged = self.kind == "pipeline" and isinstance(given, dict) and "stages" in given
+        key = {"stages": self.stages()} if staged else self.key
+        try:
+            result = compare(key, given, tol, complete=complete)
+        except NnstepsError as err:
+            raise err.located(problem=self.id) from None
+        answered = given is not None
+        if answered and not result.all_credit:
+            _follow_on(self.kind, self.raw, given, result, tol)
+        out = ProblemResult(self.id, self.kind, self.points, result.cells, answered, result.notes,
+                            title=self.raw.get("title"))
+        if answered and not result.all_credit:
+            self._explain(key, given, result, out, tol, staged)
+        return out
+
+    def _explain(self, key: Any, given: Any, result: Comparison, out: ProblemResult, tol: Tolerance,
+                 staged: bool) -> None:
+        from nnsteps.problems import mistakes
+
+        wrong = [c for c in result.cells if not c.credit]
+        if not wrong:
+            return
+        first = wrong[0]
+        if staged:
+            # Derive the first wrong stage's cell from that stage's own problem.
+            stage = int(first.path[1])
+            sub = {**self.raw, "steps": (self.raw.get("steps") or [])[: stage + 1]}
+            sub_cell = Cell(first.path[2:], first.expected, first.given, first.verdict)
+            out.step = derivation(sub, _solve(sub), sub_cell)
+            stages = given.get("stages")
+            if isinstance(stages, list) and len(stages) == len(key["stages"]):
+                out.likely_mistake = mistakes.likely_mistake(self.raw, self.key, stages[-1], tol,
+                                                             self.wrong_answers(tol))
+        else:
+            out.step = derivation(self.raw, self.worked, first)
+            out.likely_mistake = mistakes.likely_mistake(self.raw, self.key, given, tol, self.wrong_answers(tol))
+        if out.likely_mistake is None and len(wrong) == 1 and out.step is not None:
+            out.likely_mistake = mistakes.sign_slip(first, out.step.substituted)
 
 
 def _points(raw: dict[str, Any]) -> float:
@@ -229,36 +296,10 @@ def _follow_on(kind: str, raw: dict[str, Any], given: Any, result: Comparison, t
         followon.mlp_follow_on(raw, given, result, tol)
 
 
-def _explain(
-    raw: dict[str, Any], solved: Any, key: Any, given: Any, result: Comparison, out: ProblemResult,
-    tol: Tolerance, staged: bool,
-) -> None:
-    from nnsteps.problems import mistakes
-
-    wrong = [c for c in result.cells if not c.credit]
-    if not wrong:
-        return
-    first = wrong[0]
-    if staged:
-        # Derive the first wrong stage's cell from that stage's own problem.
-        stage = int(first.path[1])
-        sub = {**raw, "steps": (raw.get("steps") or [])[: stage + 1]}
-        sub_cell = Cell(first.path[2:], first.expected, first.given, first.verdict)
-        out.step = derivation(sub, _solve(sub), sub_cell)
-    else:
-        out.step = derivation(raw, solved, first)
-    if not staged:
-        out.likely_mistake = mistakes.likely_mistake(copy.deepcopy(raw), key, given, tol)
-    elif isinstance(given.get("stages"), list) and len(given["stages"]) == len(key["stages"]):
-        out.likely_mistake = mistakes.likely_mistake(copy.deepcopy(raw), key["stages"][-1], given["stages"][-1], tol)
-    if out.likely_mistake is None and len(wrong) == 1 and out.step is not None:
-        out.likely_mistake = mistakes.sign_slip(first, out.step.substituted)
-
-
 def _solve(raw: dict[str, Any]) -> Any:
     from nnsteps.problems.solve import solve_problem
 
     return solve_problem(raw).worked
 
 
-__all__ = ["LEVELS", "ProblemResult", "Report", "check", "check_problem", "read_answers"]
+__all__ = ["LEVELS", "Grader", "Key", "ProblemResult", "Report", "check", "check_problem", "read_answers"]

@@ -51,6 +51,8 @@ def _supports_detail(raw: dict[str, Any]) -> bool:
 
 
 def _find(worked: Worked, cell: Cell, index: list[int] | None) -> Step[Any] | None:
+    """The last step naming the cell (in a pipeline, the last stage's comes last)."""
+    found: Step[Any] | None = None
     for step in worked.walk():
         data = step.data or {}
         if data.get("answer") == cell.where:
@@ -58,8 +60,10 @@ def _find(worked: Worked, cell: Cell, index: list[int] | None) -> Step[Any] | No
         if index is not None and "cell" in data:
             full = list(data["cell"])
             if full[-len(index):] == index and all(v == 0 for v in full[: -len(index)]):
-                return step
-    return None if index is not None else _by_value(worked, cell)
+                found = step
+    if found is not None or index is not None:
+        return found
+    return _by_value(worked, cell)
 
 
 def _by_value(worked: Worked, cell: Cell) -> Step[Any] | None:

@@ -22,16 +22,34 @@ Raw = dict[str, Any]
 Mutation = Callable[[Raw], "Raw | None"]
 
 
-def likely_mistake(raw: Raw, key: Any, given: Any, tol: Tolerance) -> str | None:
+def likely_mistake(raw: Raw, key: Any, given: Any, tol: Tolerance,
+                   wrong_answers: list[tuple[str, Any]] | None = None) -> str | None:
     """The first known wrong convention whose answer equals the student's, or None.
+
+    ``wrong_answers`` (from :func:`mistaken_answers`) saves re-solving when grading many students.
 
     >>> raw = {"id": "q", "kind": "conv2d", "input": "1 2 0; 3 4 1; 0 1 2", "kernel": "1 0; 0 2"}
     >>> key = [[9, 4], [5, 8]]
     >>> likely_mistake(raw, key, [[6, 5], [7, 10]], Tolerance())
     'kernel flipped: true convolution instead of cross-correlation (PyTorch does not flip)'
     """
+    for name, wrong in wrong_answers if wrong_answers is not None else mistaken_answers(raw, key, tol):
+        if compare(wrong, given, tol).all_credit:
+            return name
+    return None
+
+
+def mistaken_answers(raw: Raw, key: Any, tol: Tolerance | None = None) -> list[tuple[str, Any]]:
+    """(name, answer) for every wrong convention that applies and changes the answer.
+
+    >>> raw = {"id": "q", "kind": "max_pool2d", "input": "1 2; 3 4", "kernel_size": 2}
+    >>> [name for name, _ in mistaken_answers(raw, [[4]])]
+    ['wrong pooling window (one smaller)', 'averaged instead of taking the max']
+    """
     from nnsteps.problems.solve import solve_problem
 
+    tol = tol or Tolerance()
+    out = []
     for name, changed in candidates(raw):
         try:
             wrong = solve_problem(without_detail(changed)).worked.answer
@@ -39,9 +57,8 @@ def likely_mistake(raw: Raw, key: Any, given: Any, tol: Tolerance) -> str | None
             continue
         if compare(key, wrong, tol, complete=True).all_credit:
             continue  # this convention gives the right answer here: it explains nothing
-        if compare(wrong, given, tol).all_credit:
-            return name
-    return None
+        out.append((name, wrong))
+    return out
 
 
 def without_detail(raw: Raw) -> Raw:

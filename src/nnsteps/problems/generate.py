@@ -1,0 +1,271 @@
+"""Generating exercises: problems of one kind, deterministic for a seed, their key and solutions.
+
+``generate("conv2d", seed=7, count=5)`` draws five problems with a NumPy ``Generator`` seeded by
+(seed, kind), solves them with the kinds' own solvers, and returns the problems, the key (in the
+answers-file shape ``nnsteps check`` reads) and the worked solutions as Markdown. A roster gives
+each student a variant of their own, seeded by (seed, kind, student).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import zlib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnsteps import limits
+from nnsteps.errors import NnstepsError, did_you_mean
+
+MAX_TRIES = 20
+
+
+@dataclass
+class ExerciseSet:
+    """Generated problems with their key and worked solutions (and per-student variants)."""
+
+    kind: str
+    seed: int
+    problems: list[dict[str, Any]]
+    answers: dict[str, Any]
+    solutions_markdown: str
+    variants: dict[str, ExerciseSet] = field(default_factory=dict)
+
+    def document(self) -> dict[str, Any]:
+        return {"title": f"{self.kind} exercises (seed {self.seed})", "problems": self.problems}
+
+
+def kinds() -> list[str]:
+    """The kinds ``generate`` knows.
+
+    >>> "conv2d" in kinds() and "rnn" in kinds()
+    True
+    """
+    from nnsteps.problems.generators import GENERATORS, _load
+
+    _load()
+    return sorted(GENERATORS)
+
+
+def draw(kind: str, seed: int, count: int = 1, *, student: str | None = None, solve: bool = True,
+         **options: Any) -> list[dict[str, Any]]:
+    """``count`` problems of ``kind`` (with ids ``kind-1``…), the same for the same arguments.
+
+    With ``solve`` each is solved as it is drawn, and redrawn (from the same stream) if the solver
+    rejects it, so no generated problem is impossible.
+
+    >>> draw("relu", 0, 2, solve=False)[0]["id"], draw("relu", 0, 2, solve=False) == draw("relu", 0, 2, solve=False)
+    ('relu-1', True)
+    """
+    return [problem for problem, _ in _draw(kind, seed, count, student, options, solve)]
+
+
+def _draw(kind: str, seed: int, count: int, student: str | None, options: dict[str, Any],
+          solve: bool) -> list[tuple[dict[str, Any], Any]]:
+    from nnsteps.problems.generators import GENERATORS, _load
+
+    _load()
+    if kind not in GENERATORS:
+        raise NnstepsError(f"no generator for kind '{kind}'; known: {', '.join(sorted(GENERATORS))}",
+                           field="KIND", hint=did_you_mean(kind, GENERATORS))
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= limits.MAX_PROBLEMS:
+        raise NnstepsError(f"expected a count from 1 to {limits.MAX_PROBLEMS}, got {count!r}", field="--count")
+    fn, allowed = GENERATORS[kind]
+    for name in options:
+        if name not in allowed:
+            raise NnstepsError(f"generator {kind} has no option '{name}'"
+                               + (f"; its options: {', '.join(allowed)}" if allowed else "; it takes none"),
+                               field=f"--{name}", hint=did_you_mean(name, allowed))
+    rng = np.random.default_rng([seed & 0xFFFFFFFF, zlib.crc32(kind.encode()), zlib.crc32((student or "").encode())])
+    out = []
+    for i in range(count):
+        pid = f"{kind}-{i + 1}"
+        worked = None
+        for attempt in range(MAX_TRIES):
+            try:
+                problem = {"id": pid, **fn(rng, options)}
+                if solve:
+                    worked = _solve_full(problem)
+                break
+            except NnstepsError as err:
+                if _not_available(err) or attempt == MAX_TRIES - 1:
+                    raise err.located(problem=pid) from None
+        out.append((problem, worked))
+    return out
+
+
+def _not_available(err: NnstepsError) -> bool:
+    return err.field == "kind" or "unknown kind" in err.message or "unknown field" in err.message
+
+
+def generate(kind: str, seed: int = 0, *, count: int = 1, roster: str | Path | list[str] | None = None,
+             out: str | Path | None = None, **options: Any) -> ExerciseSet:
+    """Problems, key and solutions for one seed (and one variant per student with a roster).
+
+    >>> s = generate("max_pool2d", seed=3, count=2)
+    >>> list(s.answers) == [p["id"] for p in s.problems]
+    True
+    """
+    students = read_roster(roster) if roster is not None else []
+    if students:
+        sets = {name: _make(kind, seed, count, name, options) for name in students}
+        result = ExerciseSet(kind, seed, [], {}, "", variants=sets)
+    else:
+        result = _make(kind, seed, count, None, options)
+    if out is not None:
+        write_set(result, Path(out))
+    return result
+
+
+def _make(kind: str, seed: int, count: int, student: str | None, options: dict[str, Any]) -> ExerciseSet:
+    from nnsteps.render.markdown import solved_file_to_markdown
+
+    drawn = _draw(kind, seed, count, student, options, solve=True)
+    problems = [problem for problem, _ in drawn]
+    answers = {str(problem["id"]): key_value(worked.answer) for problem, worked in drawn}
+    items = [(str(problem["id"]), worked) for problem, worked in drawn]
+    title = f"{kind} exercises (seed {seed})" + (f" for {student}" if student else "")
+    return ExerciseSet(kind, seed, problems, answers, solved_file_to_markdown(title, items))
+
+
+def _solve_full(problem: dict[str, Any]) -> Any:
+    from nnsteps.problems.solve import solve_problem
+
+    return solve_problem(problem).worked
+
+
+def key_value(value: Any) -> Any:
+    """The key in the answers-file shape: ints, exact decimals, "p/q" for other fractions, floats
+    for irrational values, nested lists for arrays.
+
+    >>> key_value(np.array([Fraction(1, 4), Fraction(1, 3), 2], dtype=object))
+    [Fraction(1, 4), '1/3', 2]
+    """
+    from nnsteps.numbers import is_terminating
+    from nnsteps.problems.compare import plain
+
+    value = plain(value)
+    if isinstance(value, list):
+        return [key_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: key_value(v) for k, v in value.items()}
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, Fraction):
+        return value if is_terminating(value) else f"{value.numerator}/{value.denominator}"
+    if isinstance(value, float):
+        return float(value)
+    return value
+
+
+def read_roster(roster: str | Path | list[str]) -> list[str]:
+    """Student names from a CSV (a column named id, student, sid, email, username or name; else
+    the first column), or a list.
+
+    >>> read_roster(["ana", "bo", "ana"])
+    ['ana', 'bo']
+    """
+    if isinstance(roster, list):
+        names = [str(n).strip() for n in roster]
+    else:
+        path = Path(roster)
+        try:
+            rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+        except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
+            raise NnstepsError(f"cannot read the roster {path}", field="--roster") from None
+        rows = [r for r in rows if any(c.strip() for c in r)]
+        if not rows:
+            raise NnstepsError(f"the roster {path} is empty", field="--roster")
+        header = [c.strip().lower() for c in rows[0]]
+        column = next((header.index(n) for n in ("id", "student", "sid", "email", "username", "name") if n in header),
+                      None)
+        names = [r[column or 0].strip() for r in (rows[1:] if column is not None else rows) if len(r) > (column or 0)]
+    seen: dict[str, None] = {}
+    for n in names:
+        if n:
+            seen.setdefault(n, None)
+    if not seen:
+        raise NnstepsError("the roster names no students", field="--roster")
+    return list(seen)
+
+
+def safe_name(name: str) -> str:
+    """A folder name for a student.
+
+    >>> safe_name("ana.lopez@uni.edu")
+    'ana.lopez_uni.edu'
+    """
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "student"
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML with exact numbers as typed decimals (0.125), other fractions as "p/q", rows inline.
+
+    >>> print(dump_yaml({"q": [[Fraction(1, 4), 2]]}).strip())
+    q:
+    - [0.25, 2]
+    """
+    import yaml
+
+    from nnsteps.numbers import exact_decimal, is_terminating
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def fraction(dumper: yaml.SafeDumper, value: Fraction) -> Any:
+        if is_terminating(value):
+            return dumper.represent_scalar("tag:yaml.org,2002:float", exact_decimal(value))
+        return dumper.represent_str(f"{value.numerator}/{value.denominator}")
+
+    def floating(dumper: yaml.SafeDumper, value: float) -> Any:
+        return dumper.represent_scalar("tag:yaml.org,2002:float", repr(float(value)))
+
+    Dumper.add_representer(Fraction, fraction)
+    Dumper.add_representer(float, floating)
+    Dumper.add_multi_representer(float, floating)
+
+    def listing(dumper: yaml.SafeDumper, value: list[Any]) -> Any:
+        flow = all(not isinstance(v, (list, dict)) for v in value)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+    Dumper.add_representer(list, listing)
+    return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=110)
+
+
+def write_set(result: ExerciseSet, out: Path) -> list[Path]:
+    """Write problems.yaml, answers.yaml and solutions.md (per student folder with a roster)."""
+    written: list[Path] = []
+    if result.variants:
+        out.mkdir(parents=True, exist_ok=True)
+        lines = ["student,folder"]
+        for student, variant in result.variants.items():
+            folder = safe_name(student)
+            written += write_set(variant, out / folder)
+            lines.append(f"{student},{folder}")
+        written.append(_write(out / "variants.csv", "\n".join(lines) + "\n"))
+        return written
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NnstepsError(f"cannot create {out}: {exc.strerror}", field="--output") from None
+    written.append(_write(out / "problems.yaml", dump_yaml(result.document())))
+    written.append(_write(out / "answers.yaml", dump_yaml(result.answers)))
+    written.append(_write(out / "solutions.md", result.solutions_markdown))
+    return written
+
+
+def _write(path: Path, text: str) -> Path:
+    tmp = path.with_name(path.name + ".partial")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise NnstepsError(f"cannot write {path}: {exc.strerror}", field="--output") from None
+    return path

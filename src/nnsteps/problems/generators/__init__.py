@@ -1,0 +1,31 @@
+"""Exercise generators, one function per problem kind: ``(rng, options) -> problem dict``.
+
+Each returns a problem in the problem-file contract (without ``id``), with small integers or short
+decimals, and never an impossible shape. Options fix choices (``stride=2``); unknown options are
+an error naming the generator's options.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+Generator = Callable[[np.random.Generator, dict[str, Any]], dict[str, Any]]
+
+GENERATORS: dict[str, tuple[Generator, tuple[str, ...]]] = {}
+
+
+def generator(kind: str, options: tuple[str, ...] = ()) -> Callable[[Generator], Generator]:
+    """Register the generator of a kind and the options it accepts."""
+
+    def deco(fn: Generator) -> Generator:
+        GENERATORS[kind] = (fn, options)
+        return fn
+
+    return deco
+
+
+def _load() -> None:
+    from nnsteps.problems.generators import grid, sequence  # noqa: F401
