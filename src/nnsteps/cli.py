@@ -143,6 +143,70 @@ def serve(
     run_server(host=host, port=port)
 
 
+@app.command()
+def check(
+    problems: Annotated[Path, typer.Argument(help="Problem file (YAML or JSON).")],
+    answers: Annotated[Path, typer.Argument(help="Answers file, or a directory of them (one per student).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
+    feedback: Annotated[str, typer.Option("--feedback", help="full, hints (no key values) or score.")] = "full",
+    rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed for rounded decimals.")] = 0.001,
+    exact: Annotated[bool, typer.Option("--exact", help="Exact keys need exact answers (no rounding).")] = False,
+    require_all: Annotated[bool, typer.Option("--require-all", help="Fields left out count as missing.")] = False,
+    out: Annotated[Path | None, typer.Option("--output", "-o", help="Batch: folder for grades.csv, summary.json, "
+                                             "gradescope/ (default ./grades); single: write the report here.")] = None,
+    gradescope: Annotated[Path | None, typer.Option("--gradescope", help="Also write Gradescope results.json.")] = None,
+) -> None:
+    """Check ANSWERS against PROBLEMS: verdict per cell, partial credit, likely mistake, feedback.
+
+    Exit code 0 when everything is correct, 1 when any answer is wrong, 2 for bad input.
+
+    Examples:
+
+      nnsteps check examples/assignment3.yaml examples/assignment3_answers.yaml
+
+      nnsteps check problems.yaml submissions/ --feedback hints -o grades
+    """
+    from nnsteps.problems.commands import run_check
+
+    try:
+        text, code = run_check(problems, answers, fmt=fmt.lower(), feedback=feedback.lower(), rtol=rtol, exact=exact,
+                               complete=require_all, out_dir=out if answers.is_dir() else None,
+                               gradescope=gradescope, progress=sys.stderr.isatty())
+    except NnstepsError as err:
+        fail(err)
+    write_output(text, None if answers.is_dir() else out)
+    raise typer.Exit(code)
+
+
+@app.command()
+def generate(
+    kind: Annotated[str, typer.Argument(help="Problem kind: conv2d, max_pool2d, pipeline, network, rnn, ...")],
+    out: Annotated[Path, typer.Option("--output", "-o", help="Folder for problems.yaml, answers.yaml, solutions.md.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same exercises).")] = 0,
+    count: Annotated[int, typer.Option("--count", "-n", help="How many problems.")] = 1,
+    roster: Annotated[Path | None, typer.Option("--roster", help="CSV of students: one variant each.")] = None,
+    stride: Annotated[int | None, typer.Option("--stride", help="conv/pool: fix the stride.")] = None,
+    padding: Annotated[int | None, typer.Option("--padding", help="conv/pool: fix the padding.")] = None,
+    dilation: Annotated[int | None, typer.Option("--dilation", help="conv2d: fix the dilation.")] = None,
+) -> None:
+    """Generate exercises of KIND with their key and worked solutions.
+
+    Examples:
+
+      nnsteps generate conv2d --seed 7 --count 5 --stride 2 -o hw4
+
+      nnsteps generate pipeline --seed 1 --roster roster.csv -o variants
+    """
+    from nnsteps.problems.commands import run_generate
+
+    try:
+        text = run_generate(kind, seed, count=count, roster=roster, out=out, stride=stride, padding=padding,
+                            dilation=dilation)
+    except NnstepsError as err:
+        fail(err)
+    typer.echo(text)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

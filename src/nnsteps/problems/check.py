@@ -180,8 +180,8 @@ def read_answers(answers: Any, ids: list[str]) -> dict[str, Any]:
         if pid not in ids:
             if pid in ("student", "name", "email", "sid"):
                 continue
-            raise NnstepsError(f"no problem with id '{pid}'; the problems are {', '.join(ids)}",
-                               field=pid, hint=did_you_mean(pid, ids))
+            raise NnstepsError(f"the answers name a problem the problem file does not have; its problems are "
+                               f"{', '.join(ids)}", problem=pid, hint=did_you_mean(pid, ids))
         out[pid] = value
     return out
 

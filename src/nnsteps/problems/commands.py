@@ -1,0 +1,109 @@
+"""The work behind ``nnsteps check`` and ``nnsteps generate`` (the CLI only parses options).
+
+Each returns the text to print and the exit code: 0 when everything graded is correct, 1 when any
+answer is wrong; bad input raises :class:`NnstepsError` (the CLI prints it and exits 2).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.problems.feedback import LEVELS
+
+CHECK_FORMATS = ("text", "json", "markdown")
+
+
+def run_check(
+    problems: Path,
+    answers: Path,
+    *,
+    fmt: str = "text",
+    feedback: str = "full",
+    rtol: float = 0.001,
+    exact: bool = False,
+    complete: bool = False,
+    out_dir: Path | None = None,
+    gradescope: Path | None = None,
+    progress: bool = False,
+) -> tuple[str, int]:
+    """Grade one answers file, or every file of a directory (batch); return (text, exit code).
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "p.yaml").write_text("problems: [{id: q, kind: relu, input: '1 -2'}]")
+    >>> _ = (d / "a.yaml").write_text("q: [1, 0]")
+    >>> text, code = run_check(d / "p.yaml", d / "a.yaml", fmt="json", feedback="score")
+    >>> json.loads(text)["score"], code
+    (1.0, 0)
+    """
+    from nnsteps.problems.check import Grader
+
+    _choice(fmt, CHECK_FORMATS, "--format")
+    _choice(feedback, LEVELS, "--feedback")
+    if rtol < 0:
+        raise NnstepsError(f"expected a relative tolerance >= 0, got {rtol}", field="--rtol")
+    grader = Grader(problems, rtol=rtol, exact=exact, complete=complete)
+    if answers.is_dir():
+        return _batch(grader, answers, fmt, feedback, out_dir or Path("grades"), progress)
+    report = grader.grade(answers, student=answers.stem)
+    if gradescope is not None:
+        from nnsteps.problems.grade import _write
+        from nnsteps.problems.grade import gradescope as gs
+
+        gradescope.parent.mkdir(parents=True, exist_ok=True)
+        _write(gradescope, json.dumps(gs(report, feedback), indent=2, ensure_ascii=False))
+    return report.render(fmt, feedback), 0 if report.correct else 1
+
+
+def _batch(grader: Any, directory: Path, fmt: str, feedback: str, out_dir: Path, progress: bool) -> tuple[str, int]:
+    from nnsteps.problems.grade import batch_summary, grade_directory, write_batch
+
+    batch = grade_directory(grader, directory, progress=progress)
+    written = write_batch(batch, out_dir, feedback)
+    code = 0 if batch.all_correct else 1
+    if fmt == "json":
+        summary = batch_summary(batch, feedback)
+        summary["written"] = [str(p) for p in written]
+        return json.dumps(summary, indent=2, ensure_ascii=False), code
+    rows = sorted(batch.reports.items())
+    if fmt == "markdown":
+        lines = ["| student | score | max |", "|---|---|---|"]
+        lines += [f"| {s} | {r.score:.4g} | {r.max_score:.4g} |" for s, r in rows]
+        lines += [f"| {s} | error: {e} | |" for s, e in sorted(batch.errors.items())]
+    else:
+        width = max([len(s) for s, _ in rows] + [len(s) for s in batch.errors] + [7])
+        lines = [f"{s.ljust(width)}  {r.score:.4g}/{r.max_score:.4g}" for s, r in rows]
+        lines += [f"{s.ljust(width)}  error: {e}" for s, e in sorted(batch.errors.items())]
+    lines += ["", f"graded {len(rows)} submission(s), {len(batch.errors)} unreadable; wrote {out_dir}/grades.csv, "
+              f"{out_dir}/summary.json and {out_dir}/gradescope/<student>/results.json"]
+    return "\n".join(lines), code
+
+
+def run_generate(
+    kind: str, seed: int, *, count: int = 1, roster: Path | None = None, out: Path, **options: Any
+) -> str:
+    """Generate and write exercises; return a one-paragraph summary of what was written.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> print(run_generate("relu", 1, count=2, out=d).splitlines()[0])
+    wrote 2 relu problem(s) for seed 1:
+    """
+    from nnsteps.problems.generate import generate
+
+    given = {k: v for k, v in options.items() if v is not None}
+    result = generate(kind, seed, count=count, roster=roster, out=out, **given)
+    if result.variants:
+        return (f"wrote {len(result.variants)} variant(s) of {count} {kind} problem(s) for seed {seed}:\n"
+                f"  {out}/<student>/problems.yaml, answers.yaml, solutions.md; {out}/variants.csv")
+    return (f"wrote {count} {kind} problem(s) for seed {seed}:\n"
+            f"  {out / 'problems.yaml'}\n  {out / 'answers.yaml'} (the key)\n  {out / 'solutions.md'}")
+
+
+def _choice(value: str, allowed: tuple[str, ...], field: str) -> None:
+    if value not in allowed:
+        raise NnstepsError(f"expected one of {', '.join(allowed)}, got '{value}'", field=field,
+                           hint=did_you_mean(value, allowed))
