@@ -78,6 +78,28 @@ class Table:
             "mac_convention": self.convention.describe(),
         }
 
+    def __str__(self) -> str:
+        from nnsteps.arch.render import table_text
+
+        return table_text(self)
+
+    def _repr_markdown_(self) -> str:
+        from nnsteps.arch.render import table_markdown
+
+        return table_markdown(self)
+
+    def to_text(self, explain: bool = False) -> str:
+        """The aligned text table (with every row's steps when ``explain``)."""
+        from nnsteps.arch.render import render_table
+
+        return render_table(self, "text", explain=explain)
+
+    def to_markdown(self, explain: bool = False) -> str:
+        """The Markdown table (with every row's steps when ``explain``)."""
+        from nnsteps.arch.render import render_table
+
+        return render_table(self, "markdown", explain=explain)
+
     def worked(self, title: str | None = None) -> Worked:
         """The table as a worked solution: one step per layer, its numbers as child steps, then the total."""
         steps: list[Step[Any]] = [Step("Input", formula=None, result=self.input_shape.latex)]
