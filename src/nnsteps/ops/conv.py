@@ -100,8 +100,11 @@ def conv2d(
             )
         )
 
-    size_h = shapes.conv_out(h, kh, pad=pads[0], stride=sh, dilation=dh, axis="H")
-    size_w = shapes.conv_out(w, kw, pad=pads[1], stride=sw, dilation=dw, axis="W")
+    try:
+        size_h = shapes.conv_out(h, kh, pad=pads[0], stride=sh, dilation=dh, axis="H")
+        size_w = shapes.conv_out(w, kw, pad=pads[1], stride=sw, dilation=dw, axis="W")
+    except NnstepsError as err:
+        raise err.located(field="kernel") from None
     h_out, w_out = size_h.value, size_w.value
     assert h_out is not None and w_out is not None
     macs = n * f_out * h_out * w_out * c_group * kh * kw

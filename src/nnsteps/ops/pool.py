@@ -98,8 +98,11 @@ def _pool(
     if not exact:
         x4 = x4.astype(np.float64)
 
-    size_h = shapes.pool_out(h, kh, pad=ph, stride=sh, dilation=dh, ceil_mode=ceil_mode, axis="H")
-    size_w = shapes.pool_out(w, kw, pad=pw, stride=sw, dilation=dw, ceil_mode=ceil_mode, axis="W")
+    try:
+        size_h = shapes.pool_out(h, kh, pad=ph, stride=sh, dilation=dh, ceil_mode=ceil_mode, axis="H")
+        size_w = shapes.pool_out(w, kw, pad=pw, stride=sw, dilation=dw, ceil_mode=ceil_mode, axis="W")
+    except NnstepsError as err:
+        raise err.located(field="kernel_size") from None
     h_out, w_out = size_h.data["value"], size_w.data["value"]  # type: ignore[index]
     if n * c * h_out * w_out * kh * kw > (limits.MAX_EXACT_MACS if exact else limits.MAX_FLOAT_MACS):
         raise NnstepsError("this pooling is over the size limits", hint="use a NumPy float array" if exact else None)

@@ -80,8 +80,11 @@ def conv_transpose2d(
     if b is not None:
         b = as_kind(b, exact)
 
-    size_h = shapes.conv_transpose_out(h, kh, pad=ph, stride=sh, dilation=dh, output_padding=oh, axis="H")
-    size_w = shapes.conv_transpose_out(w, kw, pad=pw, stride=sw, dilation=dw, output_padding=ow, axis="W")
+    try:
+        size_h = shapes.conv_transpose_out(h, kh, pad=ph, stride=sh, dilation=dh, output_padding=oh, axis="H")
+        size_w = shapes.conv_transpose_out(w, kw, pad=pw, stride=sw, dilation=dw, output_padding=ow, axis="W")
+    except NnstepsError as err:
+        raise err.located(field="padding") from None
     h_out, w_out = int(size_h.value or 0), int(size_w.value or 0)
     macs = n * c_in * h * w * o_group * kh * kw
     if macs > (limits.MAX_EXACT_MACS if exact else limits.MAX_FLOAT_MACS):
