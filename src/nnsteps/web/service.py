@@ -208,7 +208,8 @@ def examples_dir() -> Path | None:
 
 
 def examples() -> list[dict[str, str]]:
-    """The bundled example files: name, title and text, for the pages' one-click loading.
+    """The bundled example files (name, title, kind: problems, answers or network, and text), for the
+    pages' one-click loading.
 
     >>> any(e["name"] == "assignment3.yaml" for e in examples()) or examples_dir() is None
     True
@@ -223,14 +224,15 @@ def examples() -> list[dict[str, str]]:
         if path.suffix not in (".yaml", ".yml", ".json", ".txt") or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
-        title = path.stem
+        title, kind = path.stem, "network"
         if path.suffix != ".txt":
             try:
                 doc = loads(text, source=path.name)
-                title = str(doc.get("title") or title) if isinstance(doc, dict) else title
             except NnstepsError:
                 continue
-        out.append({"name": str(path.relative_to(folder)), "title": title, "text": text})
+            kind = "answers" if isinstance(doc, dict) and "answers" in doc else "problems"
+            title = str(doc.get("title") or title) if isinstance(doc, dict) else title
+        out.append({"name": str(path.relative_to(folder)), "title": title, "kind": kind, "text": text})
     return out
 
 

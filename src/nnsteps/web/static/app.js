@@ -360,7 +360,7 @@ function netDraw(layers) {
 
 function initNetwork() {
   const presets = [["Question 2 (pasted)", "input 64x64x3\n" + Q2_SPEC], ["Question 2", Q2_PLAIN]];
-  for (const e of EXAMPLES.filter((e) => e.name.endsWith(".txt"))) presets.push([e.title, e.text]);
+  for (const e of EXAMPLES.filter((e) => e.kind === "network")) presets.push([e.title, e.text]);
   for (const [name, text] of presets) {
     const b = el("button", { type: "button", text: name });
     b.addEventListener("click", () => { $("net-spec").value = text; netGutter(null); netGo(); });
@@ -411,7 +411,7 @@ function heatMaps(solution, section) {
 }
 
 function initProblems() {
-  for (const e of EXAMPLES.filter((e) => !e.name.endsWith(".txt"))) {
+  for (const e of EXAMPLES.filter((e) => e.kind === "problems")) {
     const b = el("button", { type: "button", text: e.title.length > 40 ? e.name : e.title });
     b.addEventListener("click", () => { $("pb-text").value = e.text; pbGo(); });
     $("pb-presets").append(b);
@@ -455,7 +455,10 @@ function initCheck() {
   const a3 = EXAMPLES.find((e) => e.name === "assignment3.yaml");
   if (a3) {
     const b = el("button", { type: "button", text: "Assignment 3 with a sample answer sheet" });
-    b.addEventListener("click", () => { $("ck-problems").value = a3.text; $("ck-answers").value = SAMPLE_ANSWERS; ckGo(); });
+    const sheet = EXAMPLES.find((e) => e.kind === "answers" && e.name.startsWith("assignment3"));
+    b.addEventListener("click", () => {
+      $("ck-problems").value = a3.text; $("ck-answers").value = sheet ? sheet.text : SAMPLE_ANSWERS; ckGo();
+    });
     $("ck-presets").append(b);
   }
   readFileInto($("ck-problems-file"), "ck-problems");
