@@ -190,6 +190,7 @@ def test_check_page_marks_the_wrong_cell(page, server):
     page.click("#ck-presets button >> nth=0")  # the bundled example loads in one click
     page.wait_for_selector("#ck-out .score")
     page.fill("#ck-answers", "answers:\n  q1b: [[7, 8], [8, 9]]\n")
+    page.evaluate("document.querySelector('#ck-out').replaceChildren()")
     page.click("#ck-go")
     page.wait_for_function("() => document.querySelector('#ck-out tr.wrong') !== null")
     wrong = page.eval_on_selector_all("#ck-out tr.wrong td:first-child", "tds => tds.map(t => t.textContent)")
