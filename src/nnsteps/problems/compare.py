@@ -79,6 +79,7 @@ class Cell:
 class Comparison:
     cells: list[Cell] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    shape_noted: list[tuple[int | str, ...]] = field(default_factory=list)
 
     @property
     def credited(self) -> int:
@@ -171,6 +172,7 @@ def _compare_list(
             _compare(e, None, (*path, i), tol, complete, out)
         return
     exp_shape = _shape(exp)
+    mismatch = False
     if exp_shape is not None:  # a numeric array: accept text, squeeze 1-sized axes
         giv = _as_nested(giv)
         giv_shape = _shape(giv) if isinstance(giv, list) else ()
@@ -178,12 +180,20 @@ def _compare_list(
             if _squeezed(giv_shape) == _squeezed(exp_shape):
                 giv = np.array(giv, dtype=object).reshape(exp_shape).tolist() if giv_shape else _wrap(giv, exp_shape)
             else:
-                shown = "×".join(map(str, giv_shape)) or "a number"
-                out.notes.append(f"{where_of(path)}: expected shape {'×'.join(map(str, exp_shape))}, got {shown}")
+                mismatch = True
+                if not any(path[: len(p)] == p for p in out.shape_noted):
+                    shown = "×".join(map(str, giv_shape)) or "a number"
+                    out.notes.append(f"{where_of(path)}: expected shape {'×'.join(map(str, exp_shape))}, got {shown}")
+                    out.shape_noted.append(path)
     if not isinstance(giv, list):
         giv = [giv]
+    start = len(out.cells)
     for i, e in enumerate(exp):
         _compare(e, giv[i] if i < len(giv) else None, (*path, i), tol, complete, out)
+    if mismatch:  # an answer of the wrong shape earns nothing, whatever its overlap with the key
+        for cell in out.cells[start:]:
+            if cell.credit:
+                cell.verdict, cell.note = "wrong", "wrong shape"
 
 
 def _wrap(value: Any, shape: tuple[int, ...]) -> Any:

@@ -88,6 +88,7 @@ def _flip_name(raw: Raw) -> str:
 
 
 def _allowed(raw: Raw) -> bool:
+    from nnsteps.problems import kinds as _kinds  # noqa: F401  (registers every kind)
     from nnsteps.problems.registry import COMMON_FIELDS, KINDS
 
     kind = KINDS.get(str(raw.get("kind")))
