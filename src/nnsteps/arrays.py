@@ -165,10 +165,14 @@ def _nested_shape(value: Any, path: list[int]) -> tuple[int, ...]:
     first = shapes[0]
     for i, s in enumerate(shapes):
         if s != first:
-            what = "row" if len(path) == 0 else f"entry {_at(path).strip(' at')}"
+            if not path:
+                first_name, other_name = "row 0", f"row {i}"
+            else:
+                prefix = "".join(f"[{j}]" for j in path)
+                first_name, other_name = f"entry {prefix}[0]", f"entry {prefix}[{i}]"
             raise NnstepsError(
-                f"rows must all have the same length: {what} 0 has {_describe(first)}, "
-                f"{what} {i} has {_describe(s)}"
+                f"rows must all have the same length: {first_name} has {_describe(first)}, "
+                f"{other_name} has {_describe(s)}"
             )
     return (len(value), *first)
 

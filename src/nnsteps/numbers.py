@@ -68,13 +68,17 @@ def parse_number(text: Any, *, what: str = "a number") -> Number:
         return normalize(text)
     if isinstance(text, Irrational):
         return text
+    if hasattr(text, "dtype") and getattr(text, "shape", None) == ():  # NumPy scalar (np.float64 is a float too)
+        item = text.item()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                raise NnstepsError(f"expected a finite number, got {item!r}")
+            return item
+        return parse_number(item, what=what)
     if isinstance(text, float):
         if not math.isfinite(text):
             raise NnstepsError(f"expected a finite number, got {text!r}")
         return normalize(Fraction(repr(text)))
-    if hasattr(text, "dtype") and getattr(text, "shape", None) == ():  # NumPy scalar
-        item = text.item()
-        return float(item) if isinstance(item, float) else parse_number(item, what=what)
     if isinstance(text, str):
         m = _NUMBER_RE.match(text)
         if m:
@@ -177,6 +181,8 @@ def to_text(x: Any, digits: int = 10) -> str:
     if isinstance(x, int):
         return str(x)
     if isinstance(x, Fraction):
+        if x.denominator == 1:  # an integer however long, never "n/1"
+            return str(x.numerator)
         if is_terminating(x) and len(exact_decimal(x)) <= 24:
             return exact_decimal(x)
         return f"{x.numerator}/{x.denominator} (≈ {float_text(float(x), digits)})"
@@ -200,6 +206,8 @@ def to_latex(x: Any, digits: int = 10) -> str:
     if isinstance(x, int):
         return str(x)
     if isinstance(x, Fraction):
+        if x.denominator == 1:
+            return str(x.numerator)
         if is_terminating(x) and len(exact_decimal(x)) <= 24:
             return exact_decimal(x)
         sign = "-" if x < 0 else ""
@@ -224,7 +232,7 @@ def to_latex_operand(x: Any, digits: int = 17) -> str:
     >>> to_latex_operand(-2), to_latex_operand(Fraction(1, 3)), to_latex_operand(Fraction(3, 10))
     ('(-2)', '\\\\frac{1}{3}', '0.3')
     """
-    if isinstance(x, Fraction) and not (is_terminating(x) and len(exact_decimal(x)) <= 24):
+    if isinstance(x, Fraction) and x.denominator != 1 and not (is_terminating(x) and len(exact_decimal(x)) <= 24):
         text = rf"\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
         return f"(-{text})" if x < 0 else text
     if isinstance(x, float):
@@ -273,7 +281,7 @@ def to_exact_string(x: Any) -> str | None:
     if isinstance(x, (int, Fraction)):
         return str(normalize(x))
     if isinstance(x, float):
-        return repr(x)
+        return repr(float(x))  # np.float64 is a float whose repr is 'np.float64(...)'
     if hasattr(x, "dtype") and getattr(x, "shape", None) == ():
         return to_exact_string(x.item())
     return str(x)
