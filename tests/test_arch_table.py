@@ -94,7 +94,7 @@ def test_question_2_volumes() -> None:
 
 
 def test_questions_2_to_4_from_the_problem_file() -> None:
-    solved = {s.problem.id: s.worked.answer for s in solve_file(ROOT / "examples" / "assignment3_networks.yaml").solved}
+    solved = {s.problem.id: s.worked.answer for s in solve_file(ROOT / "examples" / "assignment3.yaml").solved}
     assert [row["output_shape"] for row in solved["q2"]["layers"]] == [
         [64, 64, 32], [58, 58, 64], [29, 29, 64], [29, 29, 128], [23, 23, 256], [11, 11, 256], [30976], [10]]
     unnamed = [{k: v for k, v in row.items() if k != "name"} for row in solved["q2"]["layers"]]
