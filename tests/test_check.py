@@ -296,3 +296,10 @@ def test_rnn_reference_q6_answer_checks():
            "target": 0.4, "loss": "half_squared_error", "learning_rate": 0.15}
     result = check({"problems": [raw]}, {"q6": Q6}).problems[0]
     assert result.correct, result.feedback()
+
+
+def test_an_answer_of_the_wrong_shape_earns_nothing():
+    # Q1(b)'s key is 2×2; the 3×3 of Q1(a) overlaps it in [0][0] but is the wrong answer.
+    result = check_problem(conv(stride=2), Q1A)
+    assert result.score == 0 and result.notes == ["answer: expected shape 2×2, got 3×3"]
+    assert result.likely_mistake == "stride ignored (S = 1)"
