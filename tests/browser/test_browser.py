@@ -82,7 +82,9 @@ def _open(page, server, tab="playground"):
 
 def _shot(page, name):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    # Chromium cannot capture pages taller than about 16,000 px in one shot; long reports get their top.
+    tall = page.evaluate("document.documentElement.scrollHeight") > 15000
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=not tall)
 
 
 def _grid(page, selector):
