@@ -52,3 +52,12 @@ def test_golden_files_hold_the_reference_answers() -> None:
     for pid in GRID_IDS:
         assert f"## {pid}:" in md and f"\n{pid}: " in "\n" + txt
     assert "[  7   9   8 ]\n" in txt and "= 9\n" in txt
+
+
+def test_text_subscripts_of_several_terms_are_bracketed() -> None:
+    """Text has no lowering: X_{1 + u, v} must not read as "X_1 + u, v" (that is X_1 plus u)."""
+    txt = (GOLDEN / "assignment3_grid.txt").read_text(encoding="utf-8")
+    assert "Y_1,1 = ∑_(u=0)^1 ∑_(v=0)^1 X^pad_(1 + u, 1 + v) F_u,v\n" in txt
+    assert "X^pad ∈ ℝ^(7 × 7)\n" in txt
+    assert "Y = X ⋆ F\n" in txt
+    assert "Y_0,0 = 1/4 ∑ X_(0:2, 0:2)\n" in txt

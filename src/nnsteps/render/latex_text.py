@@ -90,6 +90,27 @@ def _unbalanced(text: str) -> bool:
     return False
 
 
+_SCRIPT_RE = re.compile(r"([_^])\{((?:[^{}]|\{[^{}]*\})*)\}")
+
+
+def _bracket_scripts(latex: str) -> str:
+    """Put a sub- or superscript of several terms in parentheses, since text has no lowering:
+    ``X_{1 + u, v}`` must read ``X_(1 + u, v)``, not ``X_1 + u, v``; ``Y_{0,0}`` stays ``Y_0,0``.
+
+    >>> _bracket_scripts(r"\\sum_{u=0}^{2} X_{1 + u, v} e^{-z} H_{\\text{out}}")
+    '\\\\sum_{(u=0)}^{2} X_{(1 + u, v)} e^{(-z)} H_{\\\\text{out}}'
+    """
+
+    def bracket(m: re.Match[str]) -> str:
+        content = m.group(2)
+        plain = re.sub(r"\\text\{[^{}]*\}", "x", content).strip()
+        if re.search(r"[\s+=\-]", plain) and not (plain.startswith("(") and plain.endswith(")")):
+            return f"{m.group(1)}{{({content.strip()})}}"
+        return m.group(0)
+
+    return _SCRIPT_RE.sub(bracket, latex)
+
+
 def latex_to_text(latex: str) -> str:
     """Readable text for a LaTeX formula.
 
@@ -101,11 +122,14 @@ def latex_to_text(latex: str) -> str:
     from pylatexenc import latexwalker
 
     converter, wctx = _converter()
+    latex = _bracket_scripts(re.sub(r",\s*\\[,;]\s*", ", ", latex))
     try:
         nodes = latexwalker.LatexWalker(latex, latex_context=wctx, tolerant_parsing=True).get_latex_nodes()[0]
         text = converter.nodelist_to_text(nodes)
     except Exception:  # a formula the walker cannot read is still better shown raw than lost
         return latex
+    text = re.sub(r"\s*([⋆∈])\s*", r" \1 ", text)
+    text = re.sub(r"∑(?=[^\W_])", "∑ ", text)
     text = re.sub(r"\s*·\s*", "·", text)
     text = re.sub(r"\s*×\s*", " × ", text)
     text = re.sub(r"([⌊⌈])\s+", r"\1", text)
