@@ -303,3 +303,14 @@ def test_an_answer_of_the_wrong_shape_earns_nothing():
     result = check_problem(conv(stride=2), Q1A)
     assert result.score == 0 and result.notes == ["answer: expected shape 2×2, got 3×3"]
     assert result.likely_mistake == "stride ignored (S = 1)"
+
+
+@pytest.mark.skipif("network" not in KINDS, reason="kind network (issue 3) is not registered yet")
+def test_network_answers_grade_the_rows_and_fields_given():
+    spec = "input 32x32x3\nconv 3x3x16 p=1 s=1\nconv 3x3x16 p=0 s=1\navgpool 2 s=2\nflatten\ndense 1"
+    doc = {"problems": [{"id": "q2", "kind": "network", "spec": spec}]}
+    result = check(doc, {"q2": {"total_params": 3000, "layers": [{"params": 448}, {"params": 2320}]}}).problems[0]
+    assert [(c.where, c.verdict) for c in result.cells] == [
+        ("layers[0].params", "correct"), ("layers[1].params", "correct"), ("total_params", "wrong")]
+    assert "total_params: you wrote 3000, the key is 6369." in result.feedback()
+    assert "448 + 2320 + 3601" in result.feedback()

@@ -189,7 +189,10 @@ def _compare_list(
         giv = [giv]
     start = len(out.cells)
     for i, e in enumerate(exp):
-        _compare(e, giv[i] if i < len(giv) else None, (*path, i), tol, complete, out)
+        g = giv[i] if i < len(giv) else None
+        if isinstance(e, dict) and g is None and not complete and exp_shape is None:
+            continue  # a table row the student left out: rows, like fields, are graded when given
+        _compare(e, g, (*path, i), tol, complete, out)
     if mismatch:  # an answer of the wrong shape earns nothing, whatever its overlap with the key
         for cell in out.cells[start:]:
             if cell.credit:
