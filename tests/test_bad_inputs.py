@@ -37,6 +37,8 @@ CASES = {
     "pipeline_unknown_stage": "error: problem pipe, field steps[1]: unknown stage 'reluu'; known: conv2d, ",
     "pipeline_bad_option": "error: problem pipe2, field steps[0].paddin: unknown option 'paddin' for stage conv2d",
     "same_with_stride": "error: problem ss, field padding: padding='same' needs stride 1 (as in PyTorch), got stride",
+    "convt_output_too_large": "error: problem ct, field stride: the output would have 40,000,800,004 entries "
+                              "(1×1×200002×200002); the exact limit is 4,000,000",
     "convt_output_empty": "error: problem ct, field padding: the transposed convolution's output along H would be 0",
 }
 """File stem -> how its one error line must start."""

@@ -28,6 +28,9 @@ from nnsteps.ops._common import (
 from nnsteps.ops.conv import _read_bias
 from nnsteps.work import Step, Worked
 
+MAX_FLOAT_OUTPUT = 100_000_000
+"""Entries a float transposed convolution may output (800 MB of float64)."""
+
 
 def conv_transpose2d(
     x: Any,
@@ -89,6 +92,14 @@ def conv_transpose2d(
     macs = n * c_in * h * w * o_group * kh * kw
     if macs > (limits.MAX_EXACT_MACS if exact else limits.MAX_FLOAT_MACS):
         raise NnstepsError(f"this transposed convolution needs {macs:,} multiply-accumulates, over the limit")
+    # A large stride makes a huge, mostly empty output from a few multiply-accumulates: bound it too.
+    cells = n * c_out * h_out * w_out
+    cell_limit = limits.MAX_EXACT_MACS if exact else MAX_FLOAT_OUTPUT
+    if cells > cell_limit:
+        raise NnstepsError(
+            f"the output would have {cells:,} entries ({n}×{c_out}×{h_out}×{w_out}); the "
+            f"{'exact' if exact else 'float'} limit is {cell_limit:,}", field="stride" if max(sh, sw) > 1 else None,
+        )
     steps.append(Step("Output size", formula=r"H_{\text{out}} \times W_{\text{out}}",
                       result=rf"{h_out} \times {w_out}", steps=[size_h, size_w]))
     steps.append(Step(
