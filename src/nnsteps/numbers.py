@@ -44,8 +44,9 @@ class Irrational(float):
 
     exact: Any
 
-    def __new__(cls, exact: Any) -> Irrational:
-        self = super().__new__(cls, float(exact))
+    def __new__(cls, exact: Any, approx: float | None = None) -> Irrational:
+        # ``approx`` spares a SymPy evaluation when the caller computed the float already.
+        self = super().__new__(cls, float(exact) if approx is None else approx)
         self.exact = exact
         return self
 

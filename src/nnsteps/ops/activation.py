@@ -119,6 +119,24 @@ def _elementwise(x: Any, kind: str, formula: str, fn: Any, show: Any) -> Worked:
     return Worked(kind, value=y, steps=steps)
 
 
+def _exact_softmax(z: np.ndarray, approx: np.ndarray, axis: int) -> np.ndarray:
+    """Exact softmax entries ``1 / Σ_j e^{z_j − z_i}``: rational (1/n) only when a row is constant.
+
+    Writing each entry with differences avoids SymPy simplification, which is slow.
+    """
+    import sympy
+
+    zm = np.moveaxis(z, axis, -1)
+    am = np.moveaxis(approx, axis, -1)
+    out = np.empty(zm.shape, dtype=object)
+    for idx in np.ndindex(zm.shape[:-1]):
+        row = list(zm[idx])
+        for i, zi in enumerate(row):
+            expr = 1 / sympy.Add(*[sympy.exp(sympy.Rational(str(zj - zi))) for zj in row])
+            out[(*idx, i)] = _from_sympy(expr) if expr.is_Rational else Irrational(expr, float(am[(*idx, i)]))
+    return np.moveaxis(out, -1, axis)
+
+
 def softmax(x: Any, axis: int = -1) -> Worked:
     """softmax along ``axis`` (default: the last), as ``torch.softmax``.
 
@@ -132,12 +150,7 @@ def softmax(x: Any, axis: int = -1) -> Worked:
     e = np.exp(zf - zf.max(axis=axis, keepdims=True))
     y: np.ndarray = e / e.sum(axis=axis, keepdims=True)
     if exact:
-        import sympy
-
-        zs = np.vectorize(lambda v: sympy.Rational(str(v)), otypes=[object])(z)
-        es = np.vectorize(sympy.exp, otypes=[object])(zs)
-        total = np.sum(es, axis=axis, keepdims=True)
-        y = np.vectorize(lambda a, b: _from_sympy(sympy.simplify(a / b)), otypes=[object])(es, total)
+        y = _exact_softmax(z, y, axis)
     row = np.moveaxis(z, axis, -1).reshape(-1, z.shape[axis])[0]
     yrow = np.moveaxis(y, axis, -1).reshape(-1, z.shape[axis])[0]
     denominator = " + ".join(f"e^{{{to_latex_operand(v)}}}" for v in row)
