@@ -413,3 +413,44 @@ def test_max_pool2d_window_wholly_in_padding_is_minus_infinity_like_torch() -> N
     value = ours.value[0, 0, 0, 0]
     assert type(value) is float and value == -np.inf
     assert ours.to_json()["answer_exact"] == [[[["-inf"]]]]
+
+
+decimals = st.sampled_from(["0.1", "-0.25", "1/3", "-2/7", "1.5", "0", "3"])
+
+
+@SETTINGS
+@given(case=conv_cases(), data=st.data())
+def test_conv2d_exact_fractions_match_torch(case: dict[str, Any], data: Any) -> None:
+    """Decimals and fractions typed by a user stay exact; their float value agrees with torch's float64."""
+    def draw_grid(draw: Any, shape: tuple[int, ...]) -> np.ndarray:
+        size = int(np.prod(shape))
+        return np.array(draw(st.lists(decimals, min_size=size, max_size=size)), dtype=object).reshape(shape)
+
+    x, wt, b = _conv_arrays(data.draw, case, draw_grid)
+    ours = conv2d(x.tolist(), wt.tolist(), None if b is None else b.tolist(), stride=case["stride"],
+                  padding=case["padding"], dilation=case["dilation"], groups=case["groups"], flip=case["flip"],
+                  detail="none").value
+    assert all(type(v) in (int, Fraction) for v in ours.flat)
+
+    def as_float(a: np.ndarray) -> np.ndarray:
+        return np.vectorize(lambda s: float(Fraction(s)), otypes=[np.float64])(a)
+
+    theirs = _torch_conv(as_float(x), as_float(wt), None if b is None else as_float(b), case).numpy()
+    assert ours.shape == theirs.shape
+    assert np.allclose(ours.astype(np.float64), theirs, rtol=1e-12, atol=1e-12)
+
+
+def test_unbatched_and_2d_inputs_keep_their_rank_like_torch() -> None:
+    rng = np.random.default_rng(1)
+    x2, k2 = rng.integers(-3, 4, (5, 4)), rng.integers(-3, 4, (2, 3))
+    ours = conv2d(x2.tolist(), k2.tolist(), padding=(1, 0)).value  # H×W in, H×W out
+    assert_exact_equal(ours, F.conv2d(t(x2)[None, None], t(k2)[None, None], padding=(1, 0))[0, 0])
+    x3, k3 = rng.integers(-3, 4, (2, 5, 4)), rng.integers(-3, 4, (2, 2, 2))
+    ours = conv2d(x3.tolist(), k3.tolist(), stride=2).value  # C×H×W with one C×K×K filter: 1×H×W, unbatched
+    assert_exact_equal(ours, F.conv2d(t(x3), t(k3)[None], stride=2))
+    ours = transpose.conv_transpose2d(x2.tolist(), k2.tolist(), stride=2).value
+    assert_exact_equal(ours, F.conv_transpose2d(t(x2)[None, None], t(k2)[None, None], stride=2)[0, 0])
+    assert_exact_equal(pool.max_pool2d(x3.tolist(), 2, ceil_mode=True).value,
+                       F.max_pool2d(t(x3), 2, ceil_mode=True))
+    assert_exact_equal(pool.max_pool2d(x2.tolist(), (2, 3), 1, (1, 1)).value,
+                       F.max_pool2d(t(x2)[None], (2, 3), 1, (1, 1))[0])
