@@ -343,3 +343,13 @@ def test_float_pipeline_steps_are_honest_to_float_precision() -> None:
     x, k = rng.normal(size=(1, 1, 5, 5)), rng.normal(size=(1, 1, 3, 3))
     worked = conv2d(x, k, padding=1, detail="all")
     assert check_steps(worked.walk()) == 2 + 25
+
+
+def test_many_channels_expand_as_a_sum_of_channel_sums_that_adds_up() -> None:
+    """Past 48 products a cell is written as its per-channel sums (+ bias); that line must add up too."""
+    rng = np.random.default_rng(0)
+    worked = conv2d(rng.integers(-3, 4, (1, 6, 4, 4)).tolist(), rng.integers(-3, 4, (2, 6, 3, 3)).tolist(), [1, -2],
+                    detail="all")
+    cells = [s for s in worked.walk() if s.title.startswith("Output cell")]
+    assert len(cells) == 8 and all(s.substituted.count(" + ") == 6 for s in cells)  # 6 channel sums + bias
+    assert check_steps(worked.walk()) == 2 + 8 + 8  # sizes, cells, and each cell's channel-0 expansion
