@@ -44,7 +44,7 @@ def _numbers(spec: str) -> list[tuple[object, ...]]:
 def test_pasted_q2_gives_the_same_table_as_the_plain_language() -> None:
     assert _numbers(Q2_PASTED) == _numbers(Q2_PLAIN)
     names = [r.name for r in summary(Q2_PASTED).rows]
-    assert names == ["Conv1", "Conv2", "Pooling1", "Conv3", "Conv4", "Pooling2", "flatten1", "Dense"]
+    assert names == ["Conv1", "Conv2", "Pooling1", "Conv3", "Conv4", "Pooling2", "Flatten", "Dense"]
 
 
 def test_pasted_lines_without_dollars_or_bullets() -> None:

@@ -295,6 +295,8 @@ class _Parser:
                 raise NnstepsError("expected a label before ':'", line=toks[colon].line, column=toks[colon].column)
             label = " ".join(t.text for t in head)
             toks = toks[colon + 1:]
+        if label is None and toks and toks[0].kind == "word" and toks[0].text[:1].isupper():
+            label = toks[0].text  # "- Flatten" pasted from notes: the word as written names the layer
         ltype, rest = self.layer_type(toks, label, first)
         args: list[Arg] = []
         options: dict[str, Arg] = {}

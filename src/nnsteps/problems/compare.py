@@ -187,6 +187,7 @@ def _compare_list(
                     out.shape_noted.append(path)
     if not isinstance(giv, list):
         giv = [giv]
+    giv = _rows_by_name(exp, giv, path)
     start = len(out.cells)
     for i, e in enumerate(exp):
         g = giv[i] if i < len(giv) else None
@@ -197,6 +198,29 @@ def _compare_list(
         for cell in out.cells[start:]:
             if cell.credit:
                 cell.verdict, cell.note = "wrong", "wrong shape"
+
+
+def _rows_by_name(exp: list[Any], giv: list[Any], path: tuple[int | str, ...]) -> list[Any]:
+    """Table rows the student names (``{name: Conv2, ...}``) are matched to the key's rows by name,
+    case-insensitively, so a student may answer about any subset of layers in any order.
+
+    >>> _rows_by_name([{"name": "A"}, {"name": "B"}], [{"name": "b", "x": 1}], ())
+    [None, {'name': 'b', 'x': 1}]
+    """
+    named = [e.get("name") for e in exp if isinstance(e, dict)]
+    if len(named) != len(exp) or not giv or not all(isinstance(g, dict) and "name" in g for g in giv):
+        return giv
+    index = {str(n).lower(): i for i, n in enumerate(named)}
+    aligned: list[Any] = [None] * len(exp)
+    for g in giv:
+        key = str(g["name"]).lower()
+        if key not in index:
+            raise NnstepsError(
+                f"no layer named '{g['name']}'; the layers are {', '.join(map(str, named))}",
+                field=where_of(path), hint=did_you_mean(str(g["name"]), [str(n) for n in named]),
+            )
+        aligned[index[key]] = g
+    return aligned
 
 
 def _wrap(value: Any, shape: tuple[int, ...]) -> Any:
