@@ -44,13 +44,12 @@ def write_output(text: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    tmp = out.with_name(out.name + ".partial")
+    from nnsteps.files import write_atomic
+
     try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        fail(f"cannot write {out}: {exc.strerror}")
+        write_atomic(out, text)
+    except NnstepsError as err:
+        fail(err)
 
 
 def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:

@@ -364,19 +364,6 @@ def _describe(t: _Tok | None) -> str:
 
 def read_spec(path: str) -> str:
     """The text of a spec file ('-' reads standard input), with file errors as :class:`NnstepsError`."""
-    import sys
-    from pathlib import Path
+    from nnsteps.files import read_text
 
-    if path == "-":
-        return sys.stdin.read(MAX_SPEC_CHARS + 1)
-    p = Path(path)
-    try:
-        if p.stat().st_size > MAX_SPEC_CHARS * 4:
-            raise NnstepsError(f"{p} is too large for a spec (limit {MAX_SPEC_CHARS:,} characters)")
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NnstepsError(f"no such file: {p}") from None
-    except IsADirectoryError:
-        raise NnstepsError(f"expected a file, got the directory {p}") from None
-    except UnicodeDecodeError:
-        raise NnstepsError(f"{p} is not UTF-8 text") from None
+    return read_text(path, limit=MAX_SPEC_CHARS * 4, what="spec")

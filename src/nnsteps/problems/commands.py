@@ -50,11 +50,11 @@ def run_check(
         return _batch(grader, answers, fmt, feedback, out_dir or Path("grades"), progress)
     report = grader.grade(answers, student=answers.stem)
     if gradescope is not None:
-        from nnsteps.problems.grade import _write
+        from nnsteps.files import write_atomic
         from nnsteps.problems.grade import gradescope as gs
 
         gradescope.parent.mkdir(parents=True, exist_ok=True)
-        _write(gradescope, json.dumps(gs(report, feedback), indent=2, ensure_ascii=False))
+        write_atomic(gradescope, json.dumps(gs(report, feedback), indent=2, ensure_ascii=False))
     return report.render(fmt, feedback), 0 if report.correct else 1
 
 

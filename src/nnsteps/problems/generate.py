@@ -20,6 +20,7 @@ import numpy as np
 
 from nnsteps import limits
 from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.files import write_atomic
 
 MAX_TRIES = 20
 
@@ -248,24 +249,17 @@ def write_set(result: ExerciseSet, out: Path) -> list[Path]:
             folder = safe_name(student)
             written += write_set(variant, out / folder)
             lines.append(f"{student},{folder}")
-        written.append(_write(out / "variants.csv", "\n".join(lines) + "\n"))
+        written.append(_write_out(out / "variants.csv", "\n".join(lines) + "\n"))
         return written
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise NnstepsError(f"cannot create {out}: {exc.strerror}", field="--output") from None
-    written.append(_write(out / "problems.yaml", dump_yaml(result.document())))
-    written.append(_write(out / "answers.yaml", dump_yaml(result.answers)))
-    written.append(_write(out / "solutions.md", result.solutions_markdown))
+    written.append(_write_out(out / "problems.yaml", dump_yaml(result.document())))
+    written.append(_write_out(out / "answers.yaml", dump_yaml(result.answers)))
+    written.append(_write_out(out / "solutions.md", result.solutions_markdown))
     return written
 
 
-def _write(path: Path, text: str) -> Path:
-    tmp = path.with_name(path.name + ".partial")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise NnstepsError(f"cannot write {path}: {exc.strerror}", field="--output") from None
-    return path
+def _write_out(path: Path, text: str) -> Path:
+    return write_atomic(path, text, field="--output")

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nnsteps.errors import NnstepsError
+from nnsteps.files import write_atomic
 from nnsteps.problems.check import Grader, Report
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
@@ -138,23 +139,13 @@ def gradescope(report: Report, level: str = "full") -> dict[str, Any]:
 def write_batch(batch: Batch, out_dir: Path, level: str = "full") -> list[Path]:
     """Write ``grades.csv``, ``summary.json`` and ``gradescope/<student>/results.json``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = [_write(out_dir / "grades.csv", batch_csv(batch)),
-               _write(out_dir / "summary.json", json.dumps(batch_summary(batch, level), indent=2,
+    written = [write_atomic(out_dir / "grades.csv", batch_csv(batch)),
+               write_atomic(out_dir / "summary.json", json.dumps(batch_summary(batch, level), indent=2,
                                                            ensure_ascii=False))]
     for student, report in sorted(batch.reports.items()):
         folder = out_dir / "gradescope" / student
         folder.mkdir(parents=True, exist_ok=True)
-        written.append(_write(folder / "results.json", json.dumps(gradescope(report, level), indent=2,
+        written.append(write_atomic(folder / "results.json", json.dumps(gradescope(report, level), indent=2,
                                                                  ensure_ascii=False)))
     return written
 
-
-def _write(path: Path, text: str) -> Path:
-    tmp = path.with_name(path.name + ".partial")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise NnstepsError(f"cannot write {path}: {exc.strerror}") from None
-    return path

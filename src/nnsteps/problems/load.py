@@ -14,6 +14,7 @@ import yaml
 
 from nnsteps import limits
 from nnsteps.errors import NnstepsError
+from nnsteps.files import read_text
 
 
 class _ExactLoader(yaml.SafeLoader):
@@ -67,20 +68,5 @@ def _reject_constant(name: str) -> Any:
 
 def load_file(path: str | Path) -> Any:
     """Read and parse a YAML or JSON file ('-' reads standard input)."""
-    if str(path) == "-":
-        import sys
-
-        return loads(sys.stdin.read(), source="<stdin>")
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > limits.MAX_FILE_BYTES:
-            raise NnstepsError(f"{p} is {size:,} bytes; the limit is {limits.MAX_FILE_BYTES:,}")
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NnstepsError(f"no such file: {p}") from None
-    except IsADirectoryError:
-        raise NnstepsError(f"expected a file, got the directory {p}") from None
-    except UnicodeDecodeError:
-        raise NnstepsError(f"{p} is not UTF-8 text") from None
-    return loads(text, source=str(p))
+    source = "<stdin>" if str(path) == "-" else str(path)
+    return loads(read_text(path, limit=limits.MAX_FILE_BYTES, what="problem file"), source=source)

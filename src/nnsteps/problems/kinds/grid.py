@@ -98,7 +98,14 @@ def _logistic(x: Any, get: Callable[..., Any]) -> Worked:
 
 
 def _softmax(x: Any, get: Callable[..., Any]) -> Worked:
-    return activation.softmax(x, axis=get("axis", lambda v: F.integer(-8)(v) if not isinstance(v, int) else v, -1))
+    return activation.softmax(x, axis=get("axis", _axis, -1))
+
+
+def _axis(value: Any) -> int:
+    """An axis index, negative ones counting from the end (``-1``: the last)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise NnstepsError(f"expected an integer axis such as -1, got {value!r}")
+    return value
 
 
 def _flatten(x: Any, get: Callable[..., Any]) -> Worked:
@@ -149,8 +156,8 @@ def solve_pipeline(p: Problem) -> Worked:
     if not isinstance(stages, list) or not stages:
         raise NnstepsError("expected a non-empty list of stages such as [conv2d: {kernel: ...}, relu]",
                            problem=p.id, field="steps")
-    steps = []
-    outputs = []
+    steps: list[Step[Any]] = []
+    outputs: list[Any] = []
     for index, stage in enumerate(stages):
         where = f"steps[{index}]"
         name, options = _stage_parts(stage, p.id, where)
