@@ -39,6 +39,10 @@ CASES = {
     "same_with_stride": "error: problem ss, field padding: padding='same' needs stride 1 (as in PyTorch), got stride",
     "convt_output_too_large": "error: problem ct, field stride: the output would have 40,000,800,004 entries "
                               "(1×1×200002×200002); the exact limit is 4,000,000",
+    "softmax_axis": "error: problem sm, field axis: expected an axis in [-2, 1] for a 2-D input (as torch.softmax's "
+                    "dim), got 2",
+    "softmax_axis_not_int": "error: problem sm2, field axis: expected an integer axis such as -1, got True",
+    "bias_not_number": "error: problem bn, field bias: expected a bias, got 'abc'",
     "convt_output_empty": "error: problem ct, field padding: the transposed convolution's output along H would be 0",
 }
 """File stem -> how its one error line must start."""

@@ -454,3 +454,12 @@ def test_unbatched_and_2d_inputs_keep_their_rank_like_torch() -> None:
                        F.max_pool2d(t(x3), 2, ceil_mode=True))
     assert_exact_equal(pool.max_pool2d(x2.tolist(), (2, 3), 1, (1, 1)).value,
                        F.max_pool2d(t(x2)[None], (2, 3), 1, (1, 1))[0])
+
+
+@pytest.mark.parametrize("axis", [2, -3])
+def test_softmax_axis_out_of_range_is_rejected(axis: int) -> None:
+    x = np.ones((2, 3))
+    with pytest.raises(IndexError):
+        F.softmax(t(x), dim=axis)
+    with pytest.raises(NnstepsError, match=rf"field axis: expected an axis in \[-2, 1\] for a 2-D input .*got {axis}"):
+        activation.softmax(x, axis=axis)

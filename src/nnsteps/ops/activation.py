@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from nnsteps.arrays import as_array
+from nnsteps.errors import NnstepsError
 from nnsteps.numbers import Irrational, normalize, to_latex_operand
 from nnsteps.ops._common import exactness, prior_steps
 from nnsteps.work import Step, Worked
@@ -145,6 +146,12 @@ def softmax(x: Any, axis: int = -1) -> Worked:
     """
     steps = prior_steps(x)
     z = as_array(x, name="input")
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -z.ndim <= axis < max(z.ndim, 1):
+        raise NnstepsError(
+            f"expected an axis in [{-z.ndim}, {z.ndim - 1}] for a {z.ndim}-D input (as torch.softmax's dim), "
+            f"got {axis!r}", field="axis",
+        )
+    axis = int(axis)
     exact = exactness(z) and z.size <= SYMBOLIC_LIMIT
     zf = z.astype(np.float64)
     e = np.exp(zf - zf.max(axis=axis, keepdims=True))

@@ -177,7 +177,10 @@ def _read_bias(bias: Any, filters: int) -> np.ndarray | None:
     if bias is None:
         return None
     if isinstance(bias, (int, float, str)) or hasattr(bias, "numerator"):
-        value = parse_number(bias, what="a bias")
+        try:
+            value = parse_number(bias, what="a bias")
+        except NnstepsError as err:
+            raise err.located(field="bias") from None
         b = np.empty(filters, dtype=object)
         b[:] = [value] * filters
         return b

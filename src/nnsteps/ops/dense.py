@@ -76,7 +76,10 @@ def logistic(h: Any, weights: Any, bias: Any = 0) -> Worked:
     w = as_array(weights, name="weights").reshape(-1)
     if w.size != x.size:
         raise NnstepsError(f"expected {x.size} weights (one per feature), got {w.size}", field="weights")
-    b = parse_number(bias, what="a bias")
+    try:
+        b = parse_number(bias, what="a bias")
+    except NnstepsError as err:
+        raise err.located(field="bias") from None
     exact = exactness(x, w) and not isinstance(b, float)
     xs, ws = (x, w) if exact else (x.astype(float), w.astype(float))
     z = exact_sum([a * c for a, c in zip(ws, xs)] + [b], exact)
