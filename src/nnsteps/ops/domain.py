@@ -31,6 +31,8 @@ class Domain:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
+        # Steps show a value many times; evaluating a nested SymPy form once is enough.
+        self._out_cache: dict[Any, Any] = {}
 
     @staticmethod
     def choose(arrays: list[np.ndarray], *, irrational: bool, small: bool) -> Domain:
@@ -52,13 +54,7 @@ class Domain:
         if self.kind == "float":
             return float(v)
         if self.kind == "symbolic":
-            import sympy
-
-            if isinstance(v, Fraction):
-                return sympy.Rational(v.numerator, v.denominator)
-            if isinstance(v, int):
-                return sympy.Integer(v)
-            return sympy.sympify(v)
+            return Dual.of(v)
         return normalize(v)
 
     def array(self, arr: np.ndarray) -> np.ndarray:
@@ -81,28 +77,28 @@ class Domain:
         if self.kind == "symbolic":
             import sympy
 
-            return sympy.tanh(x)
+            return Dual.of(x).apply(sympy.tanh, math.tanh)
         return math.tanh(x)
 
     def exp(self, x: Any) -> Any:
         if self.kind == "symbolic":
             import sympy
 
-            return sympy.exp(x)
+            return Dual.of(x).apply(sympy.exp, math.exp)
         return math.exp(x)
 
     def log(self, x: Any) -> Any:
         if self.kind == "symbolic":
             import sympy
 
-            return sympy.log(x)
+            return Dual.of(x).apply(sympy.log, math.log)
         return math.log(x)
 
     def sqrt(self, x: Any) -> Any:
         if self.kind == "symbolic":
             import sympy
 
-            return sympy.sqrt(x)
+            return Dual.of(x).apply(sympy.sqrt, math.sqrt)
         if self.kind == "exact":
             r = _exact_sqrt(Fraction(x))
             if r is not None:
@@ -113,7 +109,7 @@ class Domain:
         if self.kind == "symbolic":
             import sympy
 
-            return 1 / (1 + sympy.exp(-x))
+            return Dual.of(x).apply(lambda e: 1 / (1 + sympy.exp(-e)), Domain("float").sigmoid)
         # The two-sided form avoids overflow in exp for large |x| (as torch.sigmoid does).
         if x >= 0:
             return 1.0 / (1.0 + math.exp(-x))
@@ -121,6 +117,8 @@ class Domain:
         return e / (1.0 + e)
 
     def positive(self, x: Any) -> bool:
+        if isinstance(x, Dual):
+            return x.f > 0 if x.exact is None else x.exact > 0
         return bool(x > 0)
 
     def out(self, v: Any) -> Any:
@@ -128,12 +126,14 @@ class Domain:
         if self.kind == "float":
             return float(v)
         if self.kind == "symbolic":
-            import sympy
-
-            v = sympy.sympify(v)
-            if v.is_Rational:
-                return normalize(Fraction(int(v.p), int(v.q)))
-            return Irrational(v)
+            v = Dual.of(v)
+            if v.expr is None:
+                return v.f
+            cached = self._out_cache.get(v.expr)
+            if cached is None:
+                cached = v.value()
+                self._out_cache[v.expr] = cached
+            return cached
         return normalize(v)
 
     def out_array(self, arr: np.ndarray) -> np.ndarray:
@@ -150,7 +150,8 @@ class Domain:
         """What the reader should know about the numbers of this domain."""
         if self.kind == "symbolic":
             return ("tanh, sigmoid and exp leave the rationals: decimals are shown to full float precision, "
-                    "and each value keeps its exact SymPy form (answer_exact)")
+                    f"and each value keeps its exact SymPy form (answer_exact) while that form stays under "
+                    f"{MAX_EXACT_NODES} terms")
         return None
 
 
@@ -161,3 +162,132 @@ def _exact_sqrt(x: Fraction) -> Fraction | None:
     if p * p == x.numerator and q * q == x.denominator:
         return Fraction(p, q)
     return None
+
+
+MAX_EXACT_NODES = 150
+"""Largest exact form (tree nodes) kept beside a decimal; past it the value is a plain float
+(printing and building nested forms costs more with every level)."""
+
+
+class Dual:
+    """A SymPy exact form paired with its float64 value, so that decimals never need ``evalf``
+    (the float is computed along the way). ``exact`` holds the Fraction while the value is still
+    rational; ``expr`` is ``None`` once the exact form outgrew :data:`MAX_EXACT_NODES`.
+
+    >>> x = Dual.of(Fraction(1, 2)) * 3 + 1
+    >>> x.exact, x.f
+    (Fraction(5, 2), 2.5)
+    """
+
+    __slots__ = ("expr", "f", "exact", "size")
+
+    def __init__(self, expr: Any, f: float, exact: Fraction | None = None, size: int = 1) -> None:
+        self.expr, self.f, self.exact, self.size = expr, f, exact, size
+
+    @staticmethod
+    def of(v: Any) -> Dual:
+        if isinstance(v, Dual):
+            return v
+        import sympy
+
+        if isinstance(v, (int, Fraction)) and not isinstance(v, bool):
+            q = Fraction(v)
+            return Dual(sympy.Rational(q.numerator, q.denominator), float(q), q)
+        if isinstance(v, Irrational):
+            return Dual(v.exact, float(v))
+        return Dual(None, float(v), None, MAX_EXACT_NODES + 1)
+
+    def apply(self, fn: Any, ffn: Any) -> Dual:
+        """A function of this value (SymPy's ``fn`` on the exact form, ``ffn`` on the float)."""
+        size = self.size + 1
+        if self.expr is None or size > MAX_EXACT_NODES:
+            return Dual(None, ffn(self.f), None, size)
+        expr = fn(self.expr)
+        exact = Fraction(int(expr.p), int(expr.q)) if expr.is_Rational else None
+        return Dual(expr, ffn(self.f), exact, size)
+
+    def value(self) -> Any:
+        """A Fraction while rational, an Irrational carrying the exact form, or a plain float."""
+        if self.exact is not None:
+            return normalize(self.exact)
+        if self.expr is None:
+            return self.f
+        out = float.__new__(Irrational, self.f)
+        out.exact = self.expr
+        return out
+
+    def _bin(self, other: Any, fn: Any) -> Dual:
+        o = Dual.of(other)
+        if self.exact is not None and o.exact is not None:
+            # Rational stays rational: no tree to grow.
+            q = fn(self.exact, o.exact)
+            import sympy
+
+            return Dual(sympy.Rational(q.numerator, q.denominator), float(q), q)
+        size = self.size + o.size + 1
+        if self.expr is None or o.expr is None or size > MAX_EXACT_NODES:
+            return Dual(None, fn(self.f, o.f), None, size)
+        return Dual(fn(self.expr, o.expr), fn(self.f, o.f), None, size)
+
+    def __add__(self, o: Any) -> Dual:
+        return self._bin(o, lambda a, b: a + b)
+
+    def __radd__(self, o: Any) -> Dual:
+        return Dual.of(o)._bin(self, lambda a, b: a + b)
+
+    def __sub__(self, o: Any) -> Dual:
+        return self._bin(o, lambda a, b: a - b)
+
+    def __rsub__(self, o: Any) -> Dual:
+        return Dual.of(o)._bin(self, lambda a, b: a - b)
+
+    def __mul__(self, o: Any) -> Dual:
+        return self._bin(o, lambda a, b: a * b)
+
+    def __rmul__(self, o: Any) -> Dual:
+        return Dual.of(o)._bin(self, lambda a, b: a * b)
+
+    def __truediv__(self, o: Any) -> Dual:
+        return self._bin(o, lambda a, b: a / b)
+
+    def __rtruediv__(self, o: Any) -> Dual:
+        return Dual.of(o)._bin(self, lambda a, b: a / b)
+
+    def __neg__(self) -> Dual:
+        expr = -self.expr if self.expr is not None else None
+        return Dual(expr, -self.f, -self.exact if self.exact is not None else None, self.size)
+
+    def _cmp(self, o: Any) -> tuple[Any, Any]:
+        d = Dual.of(o)
+        if self.exact is not None and d.exact is not None:
+            return self.exact, d.exact
+        return self.f, d.f
+
+    def __gt__(self, o: Any) -> bool:
+        a, b = self._cmp(o)
+        return bool(a > b)
+
+    def __lt__(self, o: Any) -> bool:
+        a, b = self._cmp(o)
+        return bool(a < b)
+
+    def __ge__(self, o: Any) -> bool:
+        a, b = self._cmp(o)
+        return bool(a >= b)
+
+    def __ne__(self, o: Any) -> bool:
+        a, b = self._cmp(o)
+        return bool(a != b)
+
+    def __eq__(self, o: Any) -> bool:
+        a, b = self._cmp(o)
+        return bool(a == b)
+
+    def __hash__(self) -> int:
+        return hash(self.expr if self.expr is not None else self.f)
+
+    def __float__(self) -> float:
+        return self.f
+
+    def __repr__(self) -> str:
+        return f"Dual({self.expr}, {self.f!r})"

@@ -63,11 +63,13 @@ def loss(
         for t in range(T):
             ys = [labels[t][k][0] for k in range(O)]
             yv = [op(d.out(v)) for v in Y[t]]
+            denom = " + ".join(rf"\exp({v})" for v in yv)
+            denom_sym = " + ".join(f"e^{{{y}}}" for y in ys)
             for k in range(O):
                 p = rf"p_{{{ys[k]}}}" if O > 1 else "p"
                 children.append(Step(
-                    f"Softmax {p}", formula=rf"{p} = \frac{{e^{{{ys[k]}}}}}{{{' + '.join(f'e^{{{y}}}' for y in ys)}}}",
-                    substituted=rf"\frac{{\exp({yv[k]})}}{{{' + '.join(rf'\exp({v})' for v in yv)}}}",
+                    f"Softmax {p}", formula=rf"{p} = \frac{{e^{{{ys[k]}}}}}{{{denom_sym}}}",
+                    substituted=rf"\frac{{\exp({yv[k]})}}{{{denom}}}",
                     result=d.out(probs[t][k]),
                 ))
         value = -sum((R[t][k] * d.log(probs[t][k]) for t, k in cells if R[t][k] != 0), d.num(0))

@@ -168,7 +168,7 @@ def read_rnn(
     tgt = _target(target, T, O, loss) if target is not None else None
     arrays = [xs, h, *mats.values()] + ([tgt] if tgt is not None else [])
     irrational = activation in ("tanh", "sigmoid") or loss == "cross_entropy"
-    small = L <= SYMBOLIC_MAX_STEPS and H**L <= 256 and O <= 4
+    small = L <= SYMBOLIC_MAX_STEPS and H**L <= 64 and O <= 4
     domain = Domain.choose(arrays, irrational=irrational, small=small)
     if domain.kind == "exact" and L > MAX_EXACT_STEPS:
         domain = Domain("float")
