@@ -463,3 +463,12 @@ def test_softmax_axis_out_of_range_is_rejected(axis: int) -> None:
         F.softmax(t(x), dim=axis)
     with pytest.raises(NnstepsError, match=rf"field axis: expected an axis in \[-2, 1\] for a 2-D input .*got {axis}"):
         activation.softmax(x, axis=axis)
+
+
+def test_huge_padding_is_refused_before_it_is_allocated() -> None:
+    # 1×1 input, 1×1 kernel, padding 20000: 1.6e9 MACs pass the float MAC limit, but the padded
+    # input alone would be 12.8 GB of float64.
+    with pytest.raises(NnstepsError, match=r"field padding: the padded input or the output would have 1,600,080,001"):
+        conv2d(np.ones((1, 1)), np.ones((1, 1)), padding=20000)
+    with pytest.raises(NnstepsError, match=r"field stride: the output would have 400,040,001 entries"):
+        transpose.conv_transpose2d(np.ones((3, 3)), np.ones((1, 1)), stride=10000)

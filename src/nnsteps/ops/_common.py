@@ -18,6 +18,10 @@ from nnsteps.work import Step, Worked
 
 Detail = str | Sequence[Sequence[int]]
 
+MAX_FLOAT_OUTPUT = 100_000_000
+"""Entries a float op may allocate for its padded input or its output (800 MB of float64); exact ops are
+bounded by ``limits.MAX_EXACT_MACS`` instead."""
+
 
 def prior_steps(x: Any, label: str = "input") -> list[Step[Any]]:
     """The work of an earlier stage, when an op is given another op's result."""

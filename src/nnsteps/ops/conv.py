@@ -17,6 +17,7 @@ from nnsteps.arrays import as_array, unify
 from nnsteps.errors import NnstepsError
 from nnsteps.numbers import parse_number, to_latex_operand
 from nnsteps.ops._common import (
+    MAX_FLOAT_OUTPUT,
     Detail,
     as_kind,
     cells_to_explain,
@@ -113,6 +114,14 @@ def conv2d(
         raise NnstepsError(
             f"this convolution needs {macs:,} multiply-accumulates; the {'exact' if exact else 'float'} limit is {limit:,}",
             hint="pass NumPy float arrays for the fast float path" if exact else None,
+        )
+    # A huge padding costs memory before any multiply: bound the padded input and the output too.
+    entries = max(n * c_in * (h + sum(pads[0])) * (w + sum(pads[1])), n * f_out * h_out * w_out)
+    entry_limit = limits.MAX_EXACT_MACS if exact else MAX_FLOAT_OUTPUT
+    if entries > entry_limit:
+        raise NnstepsError(
+            f"the padded input or the output would have {entries:,} entries; the "
+            f"{'exact' if exact else 'float'} limit is {entry_limit:,}", field="padding",
         )
 
     xp = pad_array(x4, pads)

@@ -16,6 +16,7 @@ from nnsteps.arrays import as_array, unify
 from nnsteps.errors import NnstepsError
 from nnsteps.numbers import to_latex_operand
 from nnsteps.ops._common import (
+    MAX_FLOAT_OUTPUT,
     Detail,
     as_kind,
     cells_to_explain,
@@ -27,9 +28,6 @@ from nnsteps.ops._common import (
 )
 from nnsteps.ops.conv import _read_bias
 from nnsteps.work import Step, Worked
-
-MAX_FLOAT_OUTPUT = 100_000_000
-"""Entries a float transposed convolution may output (800 MB of float64)."""
 
 
 def conv_transpose2d(
