@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnsteps.ops import activation_grad as act
 from nnsteps.ops.rnn_notation import Notation, op
 from nnsteps.work import Step
 
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 EXPLAIN_ENTRIES = 16
 """Matrix gradients are expanded entry by entry up to this many entries."""
 
-DERIV_TEX = {"tanh": r"\left(1 - {h}^2\right)", "sigmoid": r"{h}\left(1 - {h}\right)", "relu": r"\mathbb{{1}}[{a} > 0]"}
 
 
 @dataclass
@@ -35,26 +35,6 @@ class Backward:
     updated: dict[str, Any] | None
     delta: np.ndarray  # L×H, ∂ℓ/∂h_t
     eps: np.ndarray  # L×H, ∂ℓ/∂a_t
-
-
-def derivative(net: RnnNet, a: Any, h: Any) -> Any:
-    """f'(a), written through h = f(a) where that is how it is taught (tanh, sigmoid)."""
-    if net.activation == "tanh":
-        return 1 - h * h
-    if net.activation == "sigmoid":
-        return h * (1 - h)
-    if net.activation == "relu":
-        # PyTorch's ReLU has gradient 0 at a = 0.
-        return a * 0 + 1 if net.domain.positive(a) else a * 0
-    return 1
-
-
-def _deriv_sub(net: RnnNet, a: Any, h: Any) -> str:
-    if net.activation == "tanh":
-        return rf"(1 - {op(h)} \cdot {op(h)})"
-    if net.activation == "sigmoid":
-        return rf"{op(h)} \cdot (1 - {op(h)})"
-    return "1" if net.domain.positive(a) else "0"
 
 
 def backward(net: RnnNet, n: Notation, fwd: Forward, g: np.ndarray) -> Backward:
@@ -89,7 +69,7 @@ def backward(net: RnnNet, n: Notation, fwd: Forward, g: np.ndarray) -> Backward:
                     num.append(rf"{op(d.out(p['W_hh'][k][i]))} \cdot {op(d.out(eps[t + 1][k]))}")
             delta[t][i] = total
             a, h = fwd.a[t - 1][i], fwd.h[t][i]
-            eps[t][i] = total * derivative(net, a, h) if not linear else total
+            eps[t][i] = total * act.derivative(net.activation, d, a, h) if not linear else total
             if t in shown and (net.scalar or i < EXPLAIN_ENTRIES):
                 delta_steps.append(Step(
                     f"δ at step {t}" + (f", unit {i + 1}" if H > 1 else ""),
@@ -97,11 +77,11 @@ def backward(net: RnnNet, n: Notation, fwd: Forward, g: np.ndarray) -> Backward:
                     substituted=" + ".join(num), result=d.out(total),
                 ))
                 if not linear:
-                    dv = _deriv_sub(net, d.out(a), d.out(h))
+                    dv = act.deriv_sub(net.activation, d, d.out(a), d.out(h))
                     delta_steps.append(Step(
                         f"ε at step {t}" + (f", unit {i + 1}" if H > 1 else ""),
                         formula=rf"{n.eps(t, i)} = \frac{{\partial \ell}}{{\partial {n.a(t, i)}}} = {n.delta(t, i)} "
-                        + DERIV_TEX[net.activation].format(h=n.h(t, i), a=n.a(t, i)),
+                        + act.deriv_tex(net.activation, n.h(t, i), n.a(t, i)),
                         substituted=rf"{op(d.out(total))} \cdot {dv}", result=d.out(eps[t][i]),
                     ))
     rule = (r"\delta_t = \frac{\partial \ell}{\partial h_t} = " + n.w("W_hy") + (r"^\top" if not net.scalar else "")
@@ -109,7 +89,7 @@ def backward(net: RnnNet, n: Notation, fwd: Forward, g: np.ndarray) -> Backward:
             + (r" \delta_{t+1}" if linear else r" \varepsilon_{t+1}"))
     if not linear:
         rule += r", \quad \varepsilon_t = \delta_t \odot f'(a_t)"
-    bptt_step = Step("Backpropagation through time", formula=rule, steps=delta_steps,
+    bptt_step: Step[Any] = Step("Backpropagation through time", formula=rule, steps=delta_steps,
                      note=("the output is read at the last step only, so the ∂ℓ/∂y term enters δ_L alone"
                            if net.output == "last" else None))
     grads, grad_steps = _gradients(net, n, fwd, g, eps, e_sym, shown)
@@ -138,7 +118,7 @@ def _gradients(
     L = net.L
     steps: list[Step[Any]] = []
     grads: dict[str, np.ndarray] = {}
-    long = L > len(shown)
+    long = len(shown) < L
     # Each gradient entry: (list of (factor a, factor b, symbol a, symbol b)) over its per-step terms.
     specs: dict[str, Any] = {
         "W_xh": lambda i, j: [(eps[t][i], net.x[t - 1][j], e_sym(t, i), n.x(t, j)) for t in range(1, L + 1)],

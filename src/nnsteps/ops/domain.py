@@ -150,8 +150,7 @@ class Domain:
         """What the reader should know about the numbers of this domain."""
         if self.kind == "symbolic":
             return ("tanh, sigmoid and exp leave the rationals: decimals are shown to full float precision, "
-                    f"and each value keeps its exact SymPy form (answer_exact) while that form stays under "
-                    f"{MAX_EXACT_NODES} terms")
+                    "and each value keeps its exact SymPy form (answer_exact) while that form stays small")
         return None
 
 
@@ -164,9 +163,11 @@ def _exact_sqrt(x: Fraction) -> Fraction | None:
     return None
 
 
-MAX_EXACT_NODES = 150
-"""Largest exact form (tree nodes) kept beside a decimal; past it the value is a plain float
-(printing and building nested forms costs more with every level)."""
+MAX_EXACT_NODES = 400
+"""Largest exact form (tree nodes) kept beside a decimal; past it the value is a plain float."""
+MAX_EXACT_DEPTH = 3
+"""Deepest nesting of tanh/sigmoid/exp kept in an exact form: SymPy evaluates (and, to print a
+sum, orders) nested functions at a cost that grows steeply with every level."""
 
 
 class Dual:
@@ -179,10 +180,10 @@ class Dual:
     (Fraction(5, 2), 2.5)
     """
 
-    __slots__ = ("expr", "f", "exact", "size")
+    __slots__ = ("expr", "f", "exact", "size", "depth")
 
-    def __init__(self, expr: Any, f: float, exact: Fraction | None = None, size: int = 1) -> None:
-        self.expr, self.f, self.exact, self.size = expr, f, exact, size
+    def __init__(self, expr: Any, f: float, exact: Fraction | None = None, size: int = 1, depth: int = 0) -> None:
+        self.expr, self.f, self.exact, self.size, self.depth = expr, f, exact, size, depth
 
     @staticmethod
     def of(v: Any) -> Dual:
@@ -194,17 +195,17 @@ class Dual:
             q = Fraction(v)
             return Dual(sympy.Rational(q.numerator, q.denominator), float(q), q)
         if isinstance(v, Irrational):
-            return Dual(v.exact, float(v))
+            return Dual(v.exact, float(v), None, 1, MAX_EXACT_DEPTH)
         return Dual(None, float(v), None, MAX_EXACT_NODES + 1)
 
     def apply(self, fn: Any, ffn: Any) -> Dual:
         """A function of this value (SymPy's ``fn`` on the exact form, ``ffn`` on the float)."""
-        size = self.size + 1
-        if self.expr is None or size > MAX_EXACT_NODES:
-            return Dual(None, ffn(self.f), None, size)
+        size, depth = self.size + 1, self.depth + 1
+        if self.expr is None or size > MAX_EXACT_NODES or depth > MAX_EXACT_DEPTH:
+            return Dual(None, ffn(self.f), None, size, depth)
         expr = fn(self.expr)
         exact = Fraction(int(expr.p), int(expr.q)) if expr.is_Rational else None
-        return Dual(expr, ffn(self.f), exact, size)
+        return Dual(expr, ffn(self.f), exact, size, depth if exact is None else 0)
 
     def value(self) -> Any:
         """A Fraction while rational, an Irrational carrying the exact form, or a plain float."""
@@ -224,10 +225,10 @@ class Dual:
             import sympy
 
             return Dual(sympy.Rational(q.numerator, q.denominator), float(q), q)
-        size = self.size + o.size + 1
+        size, depth = self.size + o.size + 1, max(self.depth, o.depth)
         if self.expr is None or o.expr is None or size > MAX_EXACT_NODES:
-            return Dual(None, fn(self.f, o.f), None, size)
-        return Dual(fn(self.expr, o.expr), fn(self.f, o.f), None, size)
+            return Dual(None, fn(self.f, o.f), None, size, depth)
+        return Dual(fn(self.expr, o.expr), fn(self.f, o.f), None, size, depth)
 
     def __add__(self, o: Any) -> Dual:
         return self._bin(o, lambda a, b: a + b)
@@ -255,7 +256,7 @@ class Dual:
 
     def __neg__(self) -> Dual:
         expr = -self.expr if self.expr is not None else None
-        return Dual(expr, -self.f, -self.exact if self.exact is not None else None, self.size)
+        return Dual(expr, -self.f, -self.exact if self.exact is not None else None, self.size, self.depth)
 
     def _cmp(self, o: Any) -> tuple[Any, Any]:
         d = Dual.of(o)

@@ -12,8 +12,6 @@ from nnsteps.numbers import to_latex_operand
 
 SCALAR_TEX = {"W_xh": r"w_{\text{in}}", "W_hh": r"w_{\text{hh}}", "W_hy": r"w_{\text{hy}}", "b_h": "b_h", "b_y": "b_y"}
 MATRIX_TEX = {"W_xh": "W_{xh}", "W_hh": "W_{hh}", "W_hy": "W_{hy}", "b_h": "b_{h}", "b_y": "b_{y}"}
-ACT_TEX = {"none": "{}", "tanh": r"\tanh\left({}\right)", "relu": r"\max\left(0, {}\right)",
-           "sigmoid": r"\sigma\left({}\right)"}
 
 
 def op(v: Any) -> str:
@@ -84,12 +82,3 @@ def dot_text(ws: list[Any], vs: list[Any]) -> str:
     '2 \\\\cdot 3 + (-1) \\\\cdot 4'
     """
     return " + ".join(rf"{op(w)} \cdot {op(v)}" for w, v in zip(ws, vs))
-
-
-def act_tex(activation: str, inner: str) -> str:
-    """The activation applied to ``inner`` in LaTeX.
-
-    >>> act_tex("tanh", "a_1")
-    '\\\\tanh\\\\left(a_1\\\\right)'
-    """
-    return ACT_TEX[activation].replace("{}", inner)

@@ -63,9 +63,9 @@ def rnn_closed_form(L: int, *, activation: str = "none", loss: str = "half_squar
          "relu": lambda a: sympy.Max(0, a)}[activation]
     h = s["h_0"]
     for t in range(L):
-        h = f(s["w_in"] * xs[t] + s["w_hh"] * h + (s["b_h"] if "b_h" in s else 0))
+        h = f(s["w_in"] * xs[t] + s["w_hh"] * h + (s.get("b_h", 0)))
     h_L = sympy.expand(h) if activation == "none" else h
-    y = s["w_hy"] * h_L + (s["b_y"] if "b_y" in s else 0)
+    y = s["w_hy"] * h_L + (s.get("b_y", 0))
     c = sympy.Rational(1, 2) if loss == "half_squared_error" else 1
     ell = c * (y - s["y_r"]) ** 2
     scale = 1 if loss == "half_squared_error" else 2

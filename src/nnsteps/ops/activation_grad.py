@@ -1,0 +1,81 @@
+"""Activations of the backprop exercises with their derivatives, written the way they are taught:
+f'(a) through h = f(a) for tanh (1 − h²) and sigmoid (h(1 − h)); ReLU's gradient is 0 at a = 0,
+as PyTorch's is. The RNN, BPTT and MLP all use these, in any number domain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnsteps.numbers import to_latex_operand as op
+from nnsteps.ops.domain import Domain
+
+NAMES = ("none", "tanh", "relu", "sigmoid")
+TEX = {"none": "{}", "tanh": r"\tanh\left({}\right)", "relu": r"\max\left(0, {}\right)",
+       "sigmoid": r"\sigma\left({}\right)"}
+DERIV_TEX = {"none": "1", "tanh": r"\left(1 - {h}^2\right)", "sigmoid": r"{h}\left(1 - {h}\right)",
+             "relu": r"\mathbb{{1}}[{a} > 0]"}
+
+
+def apply(name: str, d: Domain, a: Any) -> Any:
+    """f(a) for one number.
+
+    >>> apply("relu", Domain("exact"), -3), apply("none", Domain("exact"), 2)
+    (0, 2)
+    """
+    if name == "tanh":
+        return d.tanh(a)
+    if name == "sigmoid":
+        return d.sigmoid(a)
+    if name == "relu":
+        return a if d.positive(a) else a * 0
+    return a
+
+
+def derivative(name: str, d: Domain, a: Any, h: Any) -> Any:
+    """f'(a), given a and h = f(a).
+
+    >>> from fractions import Fraction as F
+    >>> derivative("sigmoid", Domain("exact"), None, F(1, 4)), derivative("relu", Domain("exact"), 0, 0)
+    (Fraction(3, 16), 0)
+    """
+    if name == "tanh":
+        return 1 - h * h
+    if name == "sigmoid":
+        return h * (1 - h)
+    if name == "relu":
+        return a * 0 + 1 if d.positive(a) else a * 0
+    return 1
+
+
+def tex(name: str, inner: str) -> str:
+    """f applied to ``inner`` in LaTeX.
+
+    >>> tex("tanh", "a_1")
+    '\\\\tanh\\\\left(a_1\\\\right)'
+    """
+    return TEX[name].replace("{}", inner)
+
+
+def deriv_tex(name: str, h: str, a: str) -> str:
+    """f'(a) in symbols.
+
+    >>> deriv_tex("sigmoid", "h", "a")
+    'h\\\\left(1 - h\\\\right)'
+    """
+    return DERIV_TEX[name].format(h=h, a=a)
+
+
+def deriv_sub(name: str, d: Domain, a: Any, h: Any) -> str:
+    """f'(a) with the numbers in (``a``, ``h`` as users see them).
+
+    >>> deriv_sub("tanh", Domain("exact"), 1, 0.5)
+    '(1 - 0.5 \\\\cdot 0.5)'
+    """
+    if name == "tanh":
+        return rf"(1 - {op(h)} \cdot {op(h)})"
+    if name == "sigmoid":
+        return rf"{op(h)} \cdot (1 - {op(h)})"
+    if name == "relu":
+        return "1" if d.positive(a) else "0"
+    return "1"
