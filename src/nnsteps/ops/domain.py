@@ -217,7 +217,9 @@ class Dual:
         out.exact = self.expr
         return out
 
-    def _bin(self, other: Any, fn: Any) -> Dual:
+    def _bin(self, other: Any, fn: Any) -> Any:
+        if isinstance(other, np.ndarray):
+            return NotImplemented  # let NumPy apply the operation element by element
         o = Dual.of(other)
         if self.exact is not None and o.exact is not None:
             # Rational stays rational: no tree to grow.

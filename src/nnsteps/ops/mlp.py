@@ -1,0 +1,260 @@
+"""A dense network worked by hand: forward activations, every δ, every gradient, one update.
+
+    z^(l) = W^(l) a^(l-1) + b^(l),  a^(l) = f(z^(l)),  a^(0) = x
+    δ^(L) = ∂ℓ/∂a^(L) ⊙ f'(z^(L)),  δ^(l) = (W^(l+1)ᵀ δ^(l+1)) ⊙ f'(z^(l))
+    ∂ℓ/∂W^(l) = δ^(l) a^(l-1)ᵀ,  ∂ℓ/∂b^(l) = δ^(l)
+
+Weights are out×in, as a PyTorch ``nn.Linear`` weight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnsteps.arrays import as_array
+from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.numbers import parse_number
+from nnsteps.numbers import to_latex_operand as op
+from nnsteps.ops import activation_grad as act
+from nnsteps.ops import losses
+from nnsteps.ops.domain import Domain
+from nnsteps.work import Step, Worked
+
+LOSSES = ("half_squared_error", "squared_error", "cross_entropy")
+EXPLAIN = 16
+"""Units (and weights) per layer explained one by one."""
+
+
+def mlp(
+    input: Any, layers: list[dict[str, Any]], *, target: Any = None, loss: str = "half_squared_error",
+    learning_rate: Any = None,
+) -> Worked:
+    """Forward pass, backpropagation and one gradient-descent step of a dense network.
+
+    ``layers`` is a list of ``{"weights": out×in, "bias": out, "activation": none|tanh|relu|sigmoid}``.
+
+    >>> w = mlp([1, 2], [{"weights": [[0.5, -1]], "bias": [1], "activation": "relu"}], target=[1],
+    ...         learning_rate=0.1)
+    >>> w.answer["outputs"], w.answer["loss"]
+    ([[0]], Fraction(1, 2))
+    """
+    x, specs, d, tgt, lr = _read(input, layers, target, loss, learning_rate)
+    a: list[np.ndarray] = [x]
+    z: list[np.ndarray] = []
+    steps: list[Step[Any]] = []
+    for l, spec in enumerate(specs, start=1):
+        W, b, f = spec["weights"], spec["bias"], spec["activation"]
+        zl = W.dot(a[-1]) + (b if b is not None else 0)
+        al = np.array([act.apply(f, d, v) for v in zl], dtype=object if d.is_exact else np.float64)
+        z.append(zl)
+        a.append(al)
+        steps.append(_layer_step(l, W, b, f, a[-2], zl, al, d))
+    answer: dict[str, Any] = {"outputs": [list(d.out_array(v)) for v in a[1:]]}
+    if tgt is not None:
+        Lc = len(specs)
+        labels = [[(f"a^{{({Lc})}}_{{{k + 1}}}", f"t_{{{k + 1}}}") for k in range(len(a[-1]))]]
+        res = losses.loss(loss, a[-1].reshape(1, -1), tgt.reshape(1, -1), d, labels=labels)
+        steps.append(res.step)
+        answer["loss"] = res.value
+        grads, back_steps = _backward(specs, a, z, res.grad[0], d)
+        steps.extend(back_steps)
+        answer["grads"] = {"layers": [{"weights": d.out_array(gW).tolist(), "bias": d.out_array(gb).tolist()}
+                                      for gW, gb in grads]}
+        if lr is not None:
+            upd, upd_step = _update(specs, grads, lr, d)
+            steps.append(upd_step)
+            answer["updated"] = {"layers": upd}
+    note = d.note()
+    if note:
+        steps[0].note = note
+    return Worked("mlp", value=answer, steps=steps, title="Dense network: forward pass and backpropagation",
+                  answer=answer)
+
+
+def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any) -> Any:
+    x = as_array(input, name="input", ndim=(1,))
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise NnstepsError("expected a non-empty list of layers {weights, bias, activation}", field="layers")
+    loss = str(loss).strip().lower()
+    if loss not in LOSSES:
+        raise NnstepsError(f"expected loss one of {', '.join(LOSSES)}, got {loss!r}", field="loss",
+                           hint=did_you_mean(loss, LOSSES))
+    raw: list[dict[str, Any]] = []
+    n_in = x.shape[0]
+    for i, layer in enumerate(layers):
+        where = f"layers[{i}]"
+        if not isinstance(layer, dict):
+            raise NnstepsError(f"expected a mapping {{weights, bias, activation}}, got {type(layer).__name__}",
+                               field=where)
+        unknown = set(layer) - {"weights", "bias", "activation"}
+        if unknown:
+            raise NnstepsError(f"unknown key(s) {', '.join(sorted(map(str, unknown)))}; expected weights, bias, "
+                               "activation", field=where)
+        if "weights" not in layer:
+            raise NnstepsError("every layer needs weights (out×in)", field=where)
+        W = as_array(layer["weights"], name=f"{where}.weights", ndim=(1, 2))
+        if W.ndim == 1:
+            W = W.reshape(1, -1)
+        if W.shape[1] != n_in:
+            prev = "the input" if i == 0 else f"layers[{i - 1}].weights"
+            raise NnstepsError(f"weights must be out×in with in = {n_in} to match {prev} ({n_in} values), "
+                               f"got {W.shape[0]}×{W.shape[1]}", field=f"{where}.weights")
+        b = None
+        if layer.get("bias") is not None:
+            b = as_array(layer["bias"], name=f"{where}.bias", ndim=(0, 1)).reshape(-1)
+            if b.shape[0] != W.shape[0]:
+                raise NnstepsError(f"bias must have {W.shape[0]} entries to match weights "
+                                   f"({W.shape[0]}×{W.shape[1]}), got {b.shape[0]}", field=f"{where}.bias")
+        f = str(layer.get("activation", "none")).strip().lower()
+        if f not in act.NAMES:
+            raise NnstepsError(f"expected activation one of {', '.join(act.NAMES)}, got {f!r}",
+                               field=f"{where}.activation", hint=did_you_mean(f, act.NAMES))
+        raw.append({"weights": W, "bias": b, "activation": f})
+        n_in = W.shape[0]
+    tgt = None
+    if target is not None:
+        tgt = as_array(target, name="target", ndim=(0, 1)).reshape(-1)
+        if tgt.shape[0] != n_in:
+            raise NnstepsError(f"target must have {n_in} entries to match the last layer's output, "
+                               f"got {tgt.shape[0]}", field="target")
+    lr = None
+    if learning_rate is not None:
+        try:
+            lr = parse_number(learning_rate, what="a learning rate")
+        except NnstepsError as err:
+            raise err.located(field="learning_rate") from None
+    arrays = [x] + [s["weights"] for s in raw] + [s["bias"] for s in raw if s["bias"] is not None]
+    arrays += [tgt] if tgt is not None else []
+    irrational = loss == "cross_entropy" or any(s["activation"] in ("tanh", "sigmoid") for s in raw)
+    small = sum(s["weights"].size for s in raw) <= 400
+    d = Domain.choose(arrays, irrational=irrational, small=small)
+    specs = [{"weights": d.array(s["weights"]), "bias": d.array(s["bias"]) if s["bias"] is not None else None,
+              "activation": s["activation"]} for s in raw]
+    if lr is not None and not d.is_exact:
+        lr = float(lr)
+    return d.array(x), specs, d, (d.array(tgt) if tgt is not None else None), lr
+
+
+def _sup(l: int) -> str:
+    return f"^{{({l})}}"
+
+
+def _sup_t(l: int) -> str:
+    """A layer superscript with a transpose: ``^{(l)\\top}``."""
+    return "^{(" + str(l) + r")\top}"
+
+
+def _layer_step(l: int, W: np.ndarray, b: np.ndarray | None, f: str, prev: np.ndarray, zl: np.ndarray,
+                al: np.ndarray, d: Domain) -> Step[Any]:
+    children: list[Step[Any]] = []
+    for j in range(min(len(zl), EXPLAIN)):
+        sym = " + ".join(f"w{_sup(l)}_{{{j + 1}{i + 1}}} a{_sup(l - 1)}_{{{i + 1}}}" for i in range(len(prev)))
+        num = " + ".join(rf"{op(d.out(W[j][i]))} \cdot {op(d.out(prev[i]))}" for i in range(len(prev)))
+        if b is not None:
+            sym += f" + b{_sup(l)}_{{{j + 1}}}"
+            num += f" + {op(d.out(b[j]))}"
+        zs, as_ = f"z{_sup(l)}_{{{j + 1}}}", f"a{_sup(l)}_{{{j + 1}}}"
+        children.append(Step(f"Unit {j + 1}: weighted sum", formula=f"{zs} = {sym}", substituted=num,
+                             result=d.out(zl[j])))
+        if f != "none":
+            children.append(Step(f"Unit {j + 1}: activation", formula=f"{as_} = {act.tex(f, zs)}",
+                                 substituted=act.tex(f, op(d.out(zl[j]))), result=d.out(al[j])))
+    rule = f"a{_sup(l)} = " + act.tex(f, f"W{_sup(l)} a{_sup(l - 1)}" + (f" + b{_sup(l)}" if b is not None else ""))
+    return Step(f"Layer {l}: forward", formula=rule, result=d.out_array(al), steps=children,
+                note=f"units {EXPLAIN + 1} to {len(zl)} follow the same rule" if len(zl) > EXPLAIN else None)
+
+
+def _backward(specs: list[dict[str, Any]], a: list[np.ndarray], z: list[np.ndarray], g: np.ndarray,
+              d: Domain) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[Step[Any]]]:
+    Lc = len(specs)
+    deltas: list[np.ndarray] = [np.empty(0)] * (Lc + 1)
+    steps: list[Step[Any]] = []
+    upstream = g  # ∂ℓ/∂a^(l)
+    up_sym: list[str] = [rf"\frac{{\partial \ell}}{{\partial a{_sup(Lc)}_{{{k + 1}}}}}" for k in range(len(g))]
+    up_num: list[str] = [op(d.out(v)) for v in g]
+    for l in range(Lc, 0, -1):
+        f = specs[l - 1]["activation"]
+        dl = np.array([upstream[j] * act.derivative(f, d, z[l - 1][j], a[l][j]) for j in range(len(upstream))],
+                      dtype=object if d.is_exact else np.float64)
+        deltas[l] = dl
+        children: list[Step[Any]] = []
+        for j in range(min(len(dl), EXPLAIN)):
+            hs, zs = f"a{_sup(l)}_{{{j + 1}}}", f"z{_sup(l)}_{{{j + 1}}}"
+            fd = act.deriv_tex(f, hs, zs)
+            fd_num = act.deriv_sub(f, d, d.out(z[l - 1][j]), d.out(a[l][j]))
+            children.append(Step(
+                f"δ of layer {l}, unit {j + 1}",
+                formula=rf"\delta{_sup(l)}_{{{j + 1}}} = \left({up_sym[j]}\right) " + ("" if f == "none" else fd),
+                substituted=rf"({up_num[j]}) \cdot {fd_num}", result=d.out(dl[j]),
+            ))
+        rule = (r"\delta^{(L)} = \frac{\partial \ell}{\partial a^{(L)}} \odot f'(z^{(L)})" if l == Lc else
+                rf"\delta{_sup(l)} = \left(W{_sup_t(l + 1)}\delta{_sup(l + 1)}\right) \odot f'(z{_sup(l)})")
+        steps.append(Step(f"Layer {l}: δ", formula=rule, result=d.out_array(dl), steps=children))
+        if l > 1:
+            W = specs[l - 1]["weights"]
+            upstream = W.T.dot(dl)
+            up_sym = [" + ".join(rf"w{_sup(l)}_{{{k + 1}{i + 1}}} \delta{_sup(l)}_{{{k + 1}}}" for k in range(len(dl)))
+                      for i in range(W.shape[1])]
+            up_num = [" + ".join(rf"{op(d.out(W[k][i]))} \cdot {op(d.out(dl[k]))}" for k in range(len(dl)))
+                      for i in range(W.shape[1])]
+    grads: list[tuple[np.ndarray, np.ndarray]] = []
+    grad_steps: list[Step[Any]] = []
+    for l in range(1, Lc + 1):
+        dl, prev = deltas[l], a[l - 1]
+        gW = np.outer(dl, prev)
+        gb = dl.copy()
+        grads.append((gW, gb))
+        children = []
+        for (j, i), v in np.ndenumerate(gW):
+            if len(children) >= EXPLAIN * 4:
+                break
+            children.append(Step(
+                f"∂ℓ/∂w{j + 1}{i + 1} of layer {l}",
+                formula=rf"\frac{{\partial \ell}}{{\partial w{_sup(l)}_{{{j + 1}{i + 1}}}}} = \delta{_sup(l)}_{{{j + 1}}}"
+                        rf" a{_sup(l - 1)}_{{{i + 1}}}",
+                substituted=rf"{op(d.out(dl[j]))} \cdot {op(d.out(prev[i]))}", result=d.out(v),
+            ))
+        grad_steps.append(Step(f"Layer {l}: gradients",
+                               formula=rf"\frac{{\partial \ell}}{{\partial W{_sup(l)}}} = \delta{_sup(l)} "
+                                       rf"a{_sup_t(l - 1)}, \quad \frac{{\partial \ell}}{{\partial b{_sup(l)}}} = "
+                                       rf"\delta{_sup(l)}",
+                               result={"W": d.out_array(gW), "b": d.out_array(gb)}, steps=children))
+    return grads, steps + grad_steps
+
+
+def _update(specs: list[dict[str, Any]], grads: list[tuple[np.ndarray, np.ndarray]], lr: Any,
+            d: Domain) -> tuple[list[dict[str, Any]], Step[Any]]:
+    eta = d.num(lr) if d.kind == "symbolic" else lr
+    out: list[dict[str, Any]] = []
+    children: list[Step[Any]] = []
+    for l, (spec, (gW, gb)) in enumerate(zip(specs, grads), start=1):
+        W, b = spec["weights"], spec["bias"]
+        newW = W - eta * gW
+        entry_steps: list[Step[Any]] = []
+        for (j, i), v in np.ndenumerate(newW):
+            if len(entry_steps) >= EXPLAIN * 4:
+                break
+            w = f"w{_sup(l)}_{{{j + 1}{i + 1}}}"
+            entry_steps.append(Step(
+                f"Update w{j + 1}{i + 1} of layer {l}", formula=rf"{w} - \eta \frac{{\partial \ell}}{{\partial {w}}}",
+                substituted=rf"{op(d.out(W[j][i]))} - {op(lr)} \cdot {op(d.out(gW[j][i]))}", result=d.out(v),
+            ))
+        layer: dict[str, Any] = {"weights": d.out_array(newW).tolist()}
+        if b is not None:
+            newb = b - eta * gb
+            for j, v in enumerate(newb):
+                bs = f"b{_sup(l)}_{{{j + 1}}}"
+                entry_steps.append(Step(
+                    f"Update b{j + 1} of layer {l}", formula=rf"{bs} - \eta \frac{{\partial \ell}}{{\partial {bs}}}",
+                    substituted=rf"{op(d.out(b[j]))} - {op(lr)} \cdot {op(d.out(gb[j]))}", result=d.out(v),
+                ))
+            layer["bias"] = d.out_array(newb).tolist()
+        else:
+            layer["bias"] = None
+        out.append(layer)
+        children.append(Step(f"Layer {l}: update", formula=rf"W{_sup(l)} - \eta \frac{{\partial \ell}}{{\partial W{_sup(l)}}}",
+                             result=d.out_array(newW), steps=entry_steps))
+    return out, Step("Gradient-descent update", formula=r"w^{\text{new}} = w - \eta \frac{\partial \ell}{\partial w}",
+                     steps=children, data={"learning_rate": lr})
