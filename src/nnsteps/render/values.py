@@ -147,7 +147,8 @@ def latex_value(v: Any) -> str:
 
 
 def _latex_key(key: str) -> str:
-    return key if len(key) == 1 else r"\text{" + key.replace("_", r"\_") + "}"
+    # MathML converters read "\_" inside \text literally, so field names show with spaces.
+    return key if len(key) == 1 else r"\text{" + key.replace("_", " ") + "}"
 
 
 def text_value(v: Any) -> str:
