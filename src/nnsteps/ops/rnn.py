@@ -78,7 +78,8 @@ def rnn(
         sym = rnn_symbolic.closed_form_for(net, answer)
         if sym is not None:
             steps.append(sym.step)
-            answer["symbolic"] = sym.strings
+            if sym.strings:
+                answer["symbolic"] = sym.strings
     note = net.domain.note()
     if note:
         steps[0].note = (steps[0].note + "; " if steps[0].note else "") + note

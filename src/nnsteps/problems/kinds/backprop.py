@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnsteps.errors import NnstepsError
+from nnsteps.numbers import parse_number
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Problem, register
 from nnsteps.work import Worked
@@ -27,7 +28,7 @@ def _mapping(value: Any) -> dict[str, Any]:
 def _learning_rate(value: Any) -> Any:
     if isinstance(value, (list, dict, bool)):
         raise NnstepsError(f"expected a learning rate (a number), got {value!r}")
-    return F.number(value)
+    return parse_number(value, what="a learning rate")
 
 
 RNN_FIELDS = {
