@@ -11,7 +11,6 @@ import numpy as np
 
 from nnsteps.numbers import to_exact_string, to_json, to_latex, to_text
 
-
 EDGE = 12
 """Matrices longer than this along an axis show their first and last entries around an ellipsis."""
 KEEP_HEAD, KEEP_TAIL = 5, 2
