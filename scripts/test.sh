@@ -13,6 +13,9 @@ if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
 
-python3 -m ruff check src tests bench
-python3 -m mypy
-python3 -m pytest -n 2 "$@"
+# Run every check even when an earlier one fails, so one run shows everything; fail if any failed.
+status=0
+python3 -m ruff check src tests bench || status=1
+python3 -m mypy || status=1
+python3 -m pytest -n 2 "$@" || status=1
+exit $status
