@@ -45,14 +45,12 @@ def test_exact_relu_network():
     assert a["updated"]["layers"][1]["bias"] is None
 
 
-torch = pytest.importorskip("torch")
-
-
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), sizes=st.lists(st.integers(1, 4), min_size=2, max_size=4),
        acts=st.lists(st.sampled_from(["none", "tanh", "relu", "sigmoid"]), min_size=3, max_size=3),
        loss=st.sampled_from(["half_squared_error", "squared_error", "cross_entropy"]))
 def test_gradients_match_torch_autograd(seed, sizes, acts, loss):
+    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(seed)
     layers = [{"weights": rng.normal(size=(o, i)), "bias": rng.normal(size=o), "activation": acts[k % 3]}
               for k, (i, o) in enumerate(zip(sizes, sizes[1:]))]
