@@ -20,10 +20,10 @@ def torch_rnn(x, h0, P, activation, output, loss, target):
     h = torch.tensor(h0, dtype=torch.float64)
     ys = []
     for t in range(x.shape[0]):
-        a = T["W_xh"] @ torch.tensor(x[t]) + T["W_hh"] @ h + (T["b_h"] if "b_h" in T else 0)
+        a = T["W_xh"] @ torch.tensor(x[t]) + T["W_hh"] @ h + (T.get("b_h", 0))
         h = f(a)
         if output == "every" or t == x.shape[0] - 1:
-            ys.append(T["W_hy"] @ h + (T["b_y"] if "b_y" in T else 0))
+            ys.append(T["W_hy"] @ h + (T.get("b_y", 0)))
     Y = torch.stack(ys)
     R = torch.tensor(target, dtype=torch.float64)
     if loss == "half_squared_error":
