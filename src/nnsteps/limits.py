@@ -20,6 +20,10 @@ MAX_FLOAT_MACS = 2_000_000_000
 MAX_MATRIX_TEXT = 2_000_000
 """Characters in one matrix string."""
 
+MAX_NUMBER_DIGITS = 300
+"""Digits in the numerator or the denominator of one exact number, as typed or as an exact op computes it:
+beyond it exact arithmetic, SymPy and formatting slow down without end, and floats overflow."""
+
 MAX_DIM = 100_000
 """Any one size, stride, padding or dilation."""
 

@@ -15,6 +15,7 @@ import re
 from fractions import Fraction
 from typing import Any
 
+from nnsteps import limits
 from nnsteps.errors import NnstepsError
 
 Exact = int | Fraction
@@ -66,7 +67,7 @@ def parse_number(text: Any, *, what: str = "a number") -> Number:
     if isinstance(text, bool):
         raise NnstepsError(f"expected {what}, got {text!r}")
     if isinstance(text, (int, Fraction)):
-        return normalize(text)
+        return bounded(normalize(text), what=what)
     if isinstance(text, Irrational):
         return text
     if hasattr(text, "dtype") and getattr(text, "shape", None) == ():  # NumPy scalar (np.float64 is a float too)
@@ -81,6 +82,8 @@ def parse_number(text: Any, *, what: str = "a number") -> Number:
             raise NnstepsError(f"expected a finite number, got {text!r}")
         return normalize(Fraction(repr(text)))
     if isinstance(text, str):
+        if len(text) > 2 * limits.MAX_NUMBER_DIGITS + 20:
+            raise NnstepsError(f"expected {what}, got text of {len(text):,} characters")
         m = _NUMBER_RE.match(text)
         if m:
             sign = -1 if m.group("sign") in ("-", "−") else 1
@@ -88,20 +91,71 @@ def parse_number(text: Any, *, what: str = "a number") -> Number:
                 den = int(m.group("den"))
                 if den == 0:
                     raise NnstepsError(f"expected {what}, got {text!r} (division by zero)")
-                return normalize(sign * Fraction(int(m.group("num")), den))
-            dec = m.group("dec")
-            if len(dec) > 60:
-                raise NnstepsError(f"expected {what} of at most 60 characters, got {len(dec)}")
-            return normalize(sign * Fraction(dec))
+                return bounded(normalize(sign * Fraction(int(m.group("num")), den)), what=what)
+            return normalize(sign * decimal_fraction(m.group("dec"), what=what))
         m = _LATEX_FRAC_RE.match(text)
         if m:
             sign = -1 if m.group(1) in ("-", "−") else 1
-            num = int(m.group(2).replace("−", "-"))
+            num = int(m.group(2).replace("−", "-").replace("+", ""))
             den = int(m.group(3))
             if den == 0:
                 raise NnstepsError(f"expected {what}, got {text!r} (division by zero)")
-            return normalize(sign * Fraction(num, den))
+            return bounded(normalize(sign * Fraction(num, den)), what=what)
     raise NnstepsError(f"expected {what}, got {_short(text)}")
+
+
+def decimal_fraction(text: str, *, what: str = "a number") -> Number:
+    """The exact value of a decimal as typed ("0.3", "1e-3", "2.5E+2"), refusing digits or exponents that
+    would make an exact number over ``limits.MAX_NUMBER_DIGITS`` digits (``Fraction("1e999999999")`` never ends).
+
+    >>> decimal_fraction("0.3"), decimal_fraction("-2.5e2")
+    (Fraction(3, 10), -250)
+    >>> decimal_fraction("1e999999999")
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: expected a number of at most 300 digits, got '1e999999999'
+    """
+    m = _DECIMAL_RE.match(text.replace("_", ""))
+    if not m or not (m.group("int") or m.group("frac")):
+        raise NnstepsError(f"expected {what}, got {_short(text)}")
+    digits = (m.group("int") + m.group("frac")).lstrip("0")
+    mantissa = digits.rstrip("0")
+    exponent = int(m.group("exp") or 0) if len(m.group("exp") or "") <= 12 else 10**12 * (-1 if "-" in m["exp"] else 1)
+    scale = exponent - len(m.group("frac")) + len(digits) - len(mantissa)
+    if len(mantissa) + max(scale, 0) > limits.MAX_NUMBER_DIGITS or max(-scale, 0) > limits.MAX_NUMBER_DIGITS:
+        if mantissa:  # 0e999999 is 0
+            raise NnstepsError(f"expected {what} of at most {limits.MAX_NUMBER_DIGITS} digits, got {_short(text)}")
+        return 0
+    return normalize(Fraction(m.group("sign") + (mantissa or "0")) * Fraction(10) ** scale)
+
+
+_DECIMAL_RE = re.compile(r"^\s*(?P<sign>[-+]?)(?P<int>\d*)\.?(?P<frac>\d*)(?:[eE](?P<exp>[-+]?\d+))?\s*$")
+
+
+def bounded(x: Number, *, what: str = "a number") -> Number:
+    """``x`` itself, when its numerator and denominator have at most ``limits.MAX_NUMBER_DIGITS`` digits.
+
+    Checked without printing the digits (Python refuses to print ints of over 4,300 digits).
+
+    >>> bounded(Fraction(1, 3))
+    Fraction(1, 3)
+    >>> bounded(10**400)
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: expected a number of at most 300 digits, got one of about 401 digits
+    """
+    if not isinstance(x, (int, Fraction)):
+        return x
+    num, den = (x.numerator, x.denominator) if isinstance(x, Fraction) else (x, 1)
+    bits = max(abs(num).bit_length(), den.bit_length())
+    if bits > _MAX_BITS:
+        digits = int(bits * 0.30103) + 1
+        raise NnstepsError(f"expected {what} of at most {limits.MAX_NUMBER_DIGITS} digits, got one of about "
+                           f"{digits:,} digits")
+    return x
+
+
+_MAX_BITS = math.ceil(limits.MAX_NUMBER_DIGITS * math.log2(10))
 
 
 def normalize(x: Number) -> Number:

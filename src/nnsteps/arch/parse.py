@@ -16,6 +16,8 @@ from nnsteps.errors import NnstepsError, did_you_mean
 
 MAX_SPEC_CHARS = 200_000
 """Characters in one spec."""
+MAX_NUMBER_CHARS = 30
+"""Digits in one number of a spec (sizes are bounded later; this keeps them printable)."""
 MAX_DEPTH = 8
 """Nesting depth of repeat/residual blocks."""
 MAX_REPEAT = 1_000
@@ -124,6 +126,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+_DIGITS = re.compile(r"\d+")
 _DIM_SPLIT = re.compile(r"[ \t]*(?:x|X|×|\\times|\*)[ \t]*")
 
 
@@ -155,6 +158,10 @@ def tokenize(text: str) -> list[_Tok]:
             raise NnstepsError(f"unexpected LaTeX command {m.group(0)!r}", line=line, column=col)
         elif kind not in ("space", "comment"):
             tok = _Tok(kind, m.group(0), line, col, start=pos, end=m.end())
+            longest = max(map(len, _DIGITS.findall(m.group(0))), default=0)
+            if longest > MAX_NUMBER_CHARS:
+                raise NnstepsError(f"expected numbers of at most {MAX_NUMBER_CHARS} digits, got {longest:,} digits",
+                                   line=line, column=col)
             if kind == "dims":
                 tok.value = tuple(int(x) for x in _DIM_SPLIT.split(m.group(0)))
             elif kind == "number":

@@ -13,7 +13,7 @@ import numpy as np
 
 from nnsteps.arrays import as_array, as_exact, is_exact_array, to_float
 from nnsteps.errors import NnstepsError
-from nnsteps.numbers import normalize, to_latex_operand
+from nnsteps.numbers import bounded, normalize, to_latex_operand
 from nnsteps.work import Step, Worked
 
 Detail = str | Sequence[Sequence[int]]
@@ -61,8 +61,25 @@ def as_kind(arr: np.ndarray, exact: bool) -> np.ndarray:
 
 
 def finish(arr: np.ndarray, exact: bool) -> np.ndarray:
-    """Normalise an exact result (Fraction(7, 1) -> 7); floats pass through."""
-    return as_exact(arr) if exact else arr
+    """Normalise an exact result (Fraction(7, 1) -> 7) and keep it within ``limits.MAX_NUMBER_DIGITS``;
+    floats pass through.
+
+    >>> finish(np.array([10**200], dtype=object) * 10**200, True)
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: the exact result grew past the limit: expected a number of at most 300 digits, got one of about 401 digits
+    """
+    return _within_limit(as_exact(arr)) if exact else arr
+
+
+def _within_limit(arr: np.ndarray) -> np.ndarray:
+    try:
+        for v in arr.flat:
+            if isinstance(v, (int, Fraction)):
+                bounded(v)
+    except NnstepsError as err:
+        raise NnstepsError(f"the exact result grew past the limit: {err.message}") from None
+    return arr
 
 
 def pad_array(x: np.ndarray, pads: tuple[tuple[int, int], tuple[int, int]], fill: Any = 0) -> np.ndarray:
@@ -94,7 +111,9 @@ def exact_sum(values: Sequence[Any], exact: bool) -> Any:
     total: Any = 0 if exact else 0.0
     for v in values:
         total += v
-    return normalize(total) if exact and isinstance(total, (int, Fraction)) else total
+    if exact and isinstance(total, (int, Fraction)):
+        return _within_limit(np.array([normalize(total)], dtype=object))[0]
+    return total
 
 
 def read(x: Any, name: str, ndim: tuple[int, ...]) -> np.ndarray:

@@ -4,6 +4,7 @@ leave the rationals, so their values are decimals that carry their exact SymPy f
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -52,10 +53,16 @@ def sigmoid_scalar(z: Any) -> Any:
     (Fraction(1, 2), 0.731059)
     """
     if isinstance(z, float):
-        return float(1.0 / (1.0 + np.exp(-z)))
+        return _sigmoid_float(z)
     import sympy
 
-    return _from_sympy(1 / (1 + sympy.exp(-sympy.Rational(str(z)))))
+    # The float beside the exact form comes from the float formula: SymPy's evalf of e^(-z) for a
+    # z of hundreds of digits takes seconds per entry.
+    return _from_sympy(1 / (1 + sympy.exp(-sympy.Rational(str(z)))), _sigmoid_float(float(z)))
+
+
+def _sigmoid_float(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
 
 
 def tanh_scalar(z: Any) -> Any:
@@ -68,15 +75,15 @@ def tanh_scalar(z: Any) -> Any:
         return float(np.tanh(z))
     import sympy
 
-    return _from_sympy(sympy.tanh(sympy.Rational(str(z))))
+    return _from_sympy(sympy.tanh(sympy.Rational(str(z))), math.tanh(float(z)))
 
 
-def _from_sympy(expr: Any) -> Any:
+def _from_sympy(expr: Any, approx: float | None = None) -> Any:
     from fractions import Fraction
 
     if expr.is_Rational:
         return normalize(Fraction(int(expr.p), int(expr.q)))
-    return Irrational(expr)
+    return Irrational(expr, approx)
 
 
 def sigmoid(x: Any) -> Worked:

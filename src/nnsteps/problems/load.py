@@ -6,7 +6,6 @@ A YAML or JSON decimal such as ``0.3`` is read as ``Fraction(3, 10)``, never as 
 from __future__ import annotations
 
 import json
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ import yaml
 from nnsteps import limits
 from nnsteps.errors import NnstepsError
 from nnsteps.files import read_text
+from nnsteps.numbers import bounded, decimal_fraction
 
 
 class _ExactLoader(yaml.SafeLoader):
@@ -22,16 +22,32 @@ class _ExactLoader(yaml.SafeLoader):
 
 
 def _exact_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    text = loader.construct_scalar(node).replace("_", "")
+    text = loader.construct_scalar(node)
     try:
-        return Fraction(text)
-    except ValueError:
-        raise NnstepsError(
-            f"expected a finite number, got {text!r}", line=node.start_mark.line + 1, column=node.start_mark.column + 1
-        ) from None
+        return decimal_fraction(text, what="a finite number")
+    except NnstepsError as err:
+        raise err.located(line=node.start_mark.line + 1, column=node.start_mark.column + 1) from None
+
+
+def _bounded_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """YAML's ints (also 0x1F, 1_000, 1:30), refusing over-long ones before Python converts them."""
+    try:
+        if len(str(node.value)) > limits.MAX_NUMBER_DIGITS + 20:
+            raise NnstepsError(f"expected a number of at most {limits.MAX_NUMBER_DIGITS} digits, "
+                               f"got {len(str(node.value)):,} characters")
+        return bounded(yaml.SafeLoader.construct_yaml_int(loader, node))
+    except NnstepsError as err:
+        raise err.located(line=node.start_mark.line + 1, column=node.start_mark.column + 1) from None
+
+
+def _json_int(text: str) -> int:
+    if len(text) > limits.MAX_NUMBER_DIGITS + 1:
+        raise NnstepsError(f"expected a number of at most {limits.MAX_NUMBER_DIGITS} digits, got {len(text):,}")
+    return int(text)
 
 
 _ExactLoader.add_constructor("tag:yaml.org,2002:float", _exact_float)
+_ExactLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 
 
 def loads(text: str, *, source: str = "<input>") -> Any:
@@ -45,7 +61,8 @@ def loads(text: str, *, source: str = "<input>") -> Any:
     stripped = text.lstrip()
     if stripped.startswith("{") or stripped.startswith("["):
         try:
-            return json.loads(text, parse_float=Fraction, parse_constant=_reject_constant)
+            return json.loads(text, parse_float=decimal_fraction, parse_int=_json_int,
+                              parse_constant=_reject_constant)
         except json.JSONDecodeError as err:
             raise NnstepsError(f"{source} is not valid JSON: {err.msg}", line=err.lineno, column=err.colno) from None
     try:
