@@ -40,7 +40,7 @@ def self_attention(
     >>> w.answer["scores"]
     [[1, None], [0, 1]]
     >>> [round(v, 6) for v in w.answer["output"][1]]
-    [1.537883, 2.537883]
+    [1.731059, 3.731059]
     """
     if x is None:
         from nnsteps.ops.attention_symbolic import describe
