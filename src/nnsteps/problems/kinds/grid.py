@@ -148,7 +148,9 @@ for _name in STAGES:
         _register_stage(_name)
 
 
-@register("pipeline", fields={"input": "the input", "steps": "the stages, in order"}, required=("input", "steps"))
+@register("pipeline", fields={"input": "the input", "steps": "the stages, in order",
+                              "detail": "cells of the final output to expand (the last stage's detail)"},
+          required=("input", "steps"))
 def solve_pipeline(p: Problem) -> Worked:
     """Stages in order, each fed the previous one's output; the work of each stage is kept."""
     x: Any = p.get("input", F.array("input"))
@@ -162,6 +164,8 @@ def solve_pipeline(p: Problem) -> Worked:
         where = f"steps[{index}]"
         name, options = _stage_parts(stage, p.id, where)
         run, allowed = STAGES[name]
+        if index == len(stages) - 1 and p.has("detail") and "detail" in allowed and "detail" not in options:
+            options = {**options, "detail": p.raw["detail"]}  # cells of the pipeline's answer
         for key in options:
             if key not in allowed or key == "input":
                 raise NnstepsError(
