@@ -80,7 +80,7 @@ def rnn(
             steps.append(sym.step)
             if sym.strings:
                 answer["symbolic"] = sym.strings
-    note = net.domain.note()
+    note = net.domain.note() or net.note
     if note:
         steps[0].note = (steps[0].note + "; " if steps[0].note else "") + note
     title = "RNN: forward pass" + (", BPTT and update" if net.target is not None else "")

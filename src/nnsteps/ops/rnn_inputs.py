@@ -43,6 +43,7 @@ class RnnNet:
     learning_rate: Number | None
     domain: Domain
     names: dict[str, str] = field(default_factory=dict)  # internal name -> user's name
+    note: str | None = None
 
     @property
     def L(self) -> int:
@@ -169,8 +170,12 @@ def read_rnn(
     irrational = activation in ("tanh", "sigmoid") or loss == "cross_entropy"
     small = L <= SYMBOLIC_MAX_STEPS and H**L <= 64 and O <= 4
     domain = Domain.choose(arrays, irrational=irrational, small=small)
-    if domain.kind == "exact" and L > MAX_EXACT_STEPS:
+    note = None
+    if domain.kind != "float" and L > MAX_EXACT_STEPS:
+        # Exact numerators grow with every step (and exact forms with every nesting): past this length
+        # the numbers would be unreadable and slow, so the sequence goes the float path.
         domain = Domain("float")
+        note = f"computed in float64: sequences longer than {MAX_EXACT_STEPS} steps go the float path"
     if lr is not None and not domain.is_exact:
         lr = float(lr)
     names = {v: k for k, v in SCALAR_NAMES.items()} if scalar else {n: n for n in MATRIX_NAMES}
@@ -179,6 +184,7 @@ def read_rnn(
         params={k: domain.array(v) for k, v in mats.items()},
         activation=activation, output=output, loss=loss,
         target=domain.array(tgt) if tgt is not None else None, learning_rate=lr, domain=domain, names=names,
+        note=note,
     )
 
 
