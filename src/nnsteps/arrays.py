@@ -159,6 +159,8 @@ def _from_nested(value: Any) -> np.ndarray:
 def _nested_shape(value: Any, path: list[int]) -> tuple[int, ...]:
     if not isinstance(value, (list, tuple)):
         return ()
+    if len(path) >= limits.MAX_NESTING:
+        raise NnstepsError(f"expected an array of at most 4 dimensions, got lists nested over {limits.MAX_NESTING} deep")
     if len(value) == 0:
         raise NnstepsError("expected numbers, got an empty list" + _at(path))
     shapes = [_nested_shape(v, [*path, i]) for i, v in enumerate(value)]

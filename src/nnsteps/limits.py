@@ -24,14 +24,21 @@ MAX_NUMBER_DIGITS = 300
 """Digits in the numerator or the denominator of one exact number, as typed or as an exact op computes it:
 beyond it exact arithmetic, SymPy and formatting slow down without end, and floats overflow."""
 
+MAX_NESTING = 32
+"""Levels of nested lists and mappings in one problem or answers document (arrays are at most 4-D)."""
+
+MAX_DOCUMENT_VALUES = 2_000_000
+"""Values (numbers, strings, lists, mappings) in one document once YAML aliases are expanded: a few lines of
+aliases can stand for billions."""
+
 MAX_DIM = 100_000
 """Any one size, stride, padding or dilation."""
 
 MAX_PROBLEMS = 500
 """Problems in one file."""
 
-MAX_FILE_BYTES = 8 * 1024 * 1024
-"""Bytes in one problem or answers file."""
+MAX_FILE_BYTES = 1024 * 1024
+"""Bytes in one problem or answers file (as in one web request): YAML parses about 250,000 numbers a second."""
 
 MAX_EXPLAINED_CELLS = 64
 """Cells expanded term by term with detail='all' before the explanation samples instead."""

@@ -6,6 +6,8 @@ A YAML or JSON decimal such as ``0.3`` is read as ``Fraction(3, 10)``, never as 
 from __future__ import annotations
 
 import json
+import re
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -14,23 +16,36 @@ import yaml
 from nnsteps import limits
 from nnsteps.errors import NnstepsError
 from nnsteps.files import read_text
-from nnsteps.numbers import bounded, decimal_fraction
+from nnsteps.numbers import bounded, decimal_fraction, normalize
+
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses 10-50x faster
 
 
-class _ExactLoader(yaml.SafeLoader):
+class _ExactLoader(_SafeLoader):  # type: ignore[misc]
     """SafeLoader whose floats are exact fractions of the digits the user typed."""
 
 
+class _ExactPyLoader(yaml.SafeLoader):
+    """The pure-Python loader: its syntax errors say what came ("but got ':'"); used to explain them."""
+
+
 def _exact_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-    text = loader.construct_scalar(node)
+    text = node.value
+    if len(text) <= 20 and _PLAIN_DECIMAL.match(text):  # the common case, fast: 0.25, -1.5
+        return normalize(Fraction(text))
     try:
         return decimal_fraction(text, what="a finite number")
     except NnstepsError as err:
         raise err.located(line=node.start_mark.line + 1, column=node.start_mark.column + 1) from None
 
 
+_PLAIN_DECIMAL = re.compile(r"-?\d+\.\d+\Z")
+
+
 def _bounded_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
     """YAML's ints (also 0x1F, 1_000, 1:30), refusing over-long ones before Python converts them."""
+    if len(node.value) <= 20 and node.value.isdigit() and (node.value[0] != "0" or node.value == "0"):
+        return int(node.value)  # the common case, fast (a leading 0 is octal in YAML 1.1)
     try:
         if len(str(node.value)) > limits.MAX_NUMBER_DIGITS + 20:
             raise NnstepsError(f"expected a number of at most {limits.MAX_NUMBER_DIGITS} digits, "
@@ -40,14 +55,19 @@ def _bounded_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
         raise err.located(line=node.start_mark.line + 1, column=node.start_mark.column + 1) from None
 
 
+def _json_float(text: str) -> Any:
+    return normalize(Fraction(text)) if len(text) <= 20 and _PLAIN_DECIMAL.match(text) else decimal_fraction(text)
+
+
 def _json_int(text: str) -> int:
     if len(text) > limits.MAX_NUMBER_DIGITS + 1:
         raise NnstepsError(f"expected a number of at most {limits.MAX_NUMBER_DIGITS} digits, got {len(text):,}")
     return int(text)
 
 
-_ExactLoader.add_constructor("tag:yaml.org,2002:float", _exact_float)
-_ExactLoader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
+for _loader in (_ExactLoader, _ExactPyLoader):
+    _loader.add_constructor("tag:yaml.org,2002:float", _exact_float)
+    _loader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
 
 
 def loads(text: str, *, source: str = "<input>") -> Any:
@@ -58,15 +78,46 @@ def loads(text: str, *, source: str = "<input>") -> Any:
     """
     if len(text) > limits.MAX_FILE_BYTES:
         raise NnstepsError(f"{source} is {len(text):,} characters; the limit is {limits.MAX_FILE_BYTES:,}")
+    try:
+        document = _parse(text, source)
+    except RecursionError:
+        raise NnstepsError(f"{source} nests lists or mappings more than {limits.MAX_NESTING} levels deep") from None
+    _check_depth(document, source)
+    return document
+
+
+def _check_depth(document: Any, source: str) -> None:
+    """Refuse documents nested deeper than ``limits.MAX_NESTING`` or holding more than
+    ``limits.MAX_DOCUMENT_VALUES`` values once aliases are expanded (walked without recursion)."""
+    level: list[Any] = [document]
+    total = 0
+    for _ in range(limits.MAX_NESTING + 1):
+        total += sum(len(item) for item in level if isinstance(item, (list, dict)))
+        if total > limits.MAX_DOCUMENT_VALUES:
+            raise NnstepsError(f"{source} holds more than {limits.MAX_DOCUMENT_VALUES:,} values "
+                               "(each use of a YAML alias counts)")
+        level = [v for item in level if isinstance(item, (list, dict))
+                 for v in (item.values() if isinstance(item, dict) else item)]
+        if not level:
+            return
+    raise NnstepsError(f"{source} nests lists or mappings more than {limits.MAX_NESTING} levels deep")
+
+
+def _parse(text: str, source: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith("{") or stripped.startswith("["):
         try:
-            return json.loads(text, parse_float=decimal_fraction, parse_int=_json_int,
+            return json.loads(text, parse_float=_json_float, parse_int=_json_int,
                               parse_constant=_reject_constant)
         except json.JSONDecodeError as err:
             raise NnstepsError(f"{source} is not valid JSON: {err.msg}", line=err.lineno, column=err.colno) from None
     try:
-        return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a SafeLoader subclass
+        try:
+            return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a SafeLoader subclass
+        except yaml.MarkedYAMLError:
+            if len(text) > _EXPLAIN_CHARS:
+                raise
+            return yaml.load(text, Loader=_ExactPyLoader)  # noqa: S506 - the same error, in clearer words
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         problem = err.problem or err.context or "syntax error"
@@ -77,6 +128,10 @@ def loads(text: str, *, source: str = "<input>") -> Any:
         ) from None
     except yaml.YAMLError as err:
         raise NnstepsError(f"{source} is not valid YAML: {err}") from None
+
+
+_EXPLAIN_CHARS = 100_000
+"""Up to this size a YAML syntax error is re-read by the slower pure-Python parser for its clearer message."""
 
 
 def _reject_constant(name: str) -> Any:
