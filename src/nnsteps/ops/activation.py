@@ -153,7 +153,10 @@ def softmax(x: Any, axis: int = -1) -> Worked:
     """
     steps = prior_steps(x)
     z = as_array(x, name="input")
-    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -z.ndim <= axis < max(z.ndim, 1):
+    if z.ndim == 0:  # one number: softmax over it alone, as torch.softmax of a 0-d tensor (dim 0 or -1)
+        scalar = softmax(z.reshape(1), axis=0 if axis in (0, -1) and not isinstance(axis, bool) else axis)
+        return Worked("softmax", value=scalar.value.reshape(()), steps=steps + scalar.steps)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -z.ndim <= axis < z.ndim:
         raise NnstepsError(
             f"expected an axis in [{-z.ndim}, {z.ndim - 1}] for a {z.ndim}-D input (as torch.softmax's dim), "
             f"got {axis!r}", field="axis",
