@@ -201,7 +201,7 @@ def test_sign_slip_in_one_term_is_named():
 
 def test_pipeline_stage_consistent_with_own_wrong_stage_is_follow_on():
     given = {"stages": [[[-5, -3], [1, 3], [7, 8]], [[0, 0], [1, 3], [7, 8]], [[1]]]}
-    result = check(EXAMPLE, {"q5": given}).problems[-1]
+    result = next(p for p in check(EXAMPLE, {"q5": given}).problems if p.id == "q5")
     verdicts = {c.where: c.verdict for c in result.cells}
     assert verdicts["stages[0][2][1]"] == "wrong"
     assert verdicts["stages[1][2][1]"] == "follow-on"
@@ -209,7 +209,7 @@ def test_pipeline_stage_consistent_with_own_wrong_stage_is_follow_on():
     assert result.score == pytest.approx(12 / 13)
     # A stage that is neither right nor consistent stays wrong.
     bad = {"stages": [[[-5, -3], [1, 3], [7, 8]], [[0, 0], [1, 3], [7, 6]], [[1]]]}
-    cells = check(EXAMPLE, {"q5": bad}).problems[-1].cells
+    cells = next(p for p in check(EXAMPLE, {"q5": bad}).problems if p.id == "q5").cells
     assert {c.where: c.verdict for c in cells}["stages[1][2][1]"] == "wrong"
 
 

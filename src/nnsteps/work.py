@@ -7,11 +7,27 @@ Formulas are LaTeX strings written by the code that computed the numbers in them
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+
+
+_GREEK = {"delta": "δ", "varepsilon": "ε", "epsilon": "ε", "alpha": "α", "sigma": "σ", "eta": "η",
+          "ell": "ℓ", "partial": "∂", "ell ": "ℓ", "cdot": "·", "times": "×"}
+
+
+def plain_title(title: str) -> str:
+    """A step title with LaTeX symbol names made plain (titles are text, not math).
+
+    >>> plain_title(r"Gradient at a^{(2)}_{1}"), plain_title(r"\\delta_{3} for w_{\\text{in}}")
+    ('Gradient at a^(2)_1', 'δ_3 for w_in')
+    """
+    text = re.sub(r"\\(?:text|mathrm|mathbf|operatorname)\{([^{}]*)\}", r"\1", title)
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK.get(m.group(1), m.group(1)), text)
+    return text.replace("{", "").replace("}", "")
 
 
 @dataclass
@@ -34,6 +50,11 @@ class Step(Generic[T]):
     note: str | None = None
     data: dict[str, Any] | None = None
     """Machine-readable detail for viewers (e.g. which input cells a window reads)."""
+
+    def __post_init__(self) -> None:
+        # Titles are plain text in every renderer; symbol names written as LaTeX are read plainly.
+        if "\\" in self.title or "{" in self.title:
+            self.title = plain_title(self.title)
 
     @property
     def value(self) -> T | None:

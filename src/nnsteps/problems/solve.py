@@ -63,7 +63,7 @@ def solve_problem(raw: dict[str, Any], index: int = 0) -> Solved:
         worked = kind.solve(problem)
     except NnstepsError as err:
         raise err.located(problem=problem.id) from None
-    if problem.title and not worked.title:
+    if problem.title:  # the author's title names the problem better than the op's default
         worked.title = str(problem.title)
     return Solved(problem, worked)
 
