@@ -29,7 +29,6 @@ from nnsteps.ops._common import (
     prior_steps,
     product_terms,
 )
-from nnsteps.render.values import latex_matrix
 from nnsteps.work import Step, Worked
 
 Padding = int | tuple[int, int] | str
@@ -345,5 +344,3 @@ def _show(arr: np.ndarray, ndim: int) -> Any:
         return rf"\text{{{' × '.join(map(str, arr.shape))} array}}"
     return arr
 
-
-__all__ = ["conv2d", "latex_matrix"]
