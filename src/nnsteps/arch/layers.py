@@ -286,7 +286,13 @@ def _conv_size(ctx: Ctx, n: int, k: int, pad: tuple[int, int], s: int, d: int, a
 # One builder per layer type.
 
 def conv(ctx: Ctx) -> Row:
-    """``conv KxKxN`` — ``nn.Conv2d(C, N, K, stride, padding, dilation, groups, bias)``."""
+    """``conv KxKxN`` — ``nn.Conv2d(C, N, K, stride, padding, dilation, groups, bias)``.
+
+    >>> from nnsteps.arch.parse import parse
+    >>> row = conv(Ctx(parse("conv 3x3x16 p=1")[0], "conv1", Shape("volume", (32, 32, 3)), None, MacConvention()))
+    >>> row.output_shape.text, row.weights, row.biases, row.macs
+    ('32×32×16', 432, 16, 442368)
+    """
     ctx.need("volume")
     (arg,) = ctx.positional(1, "a kernel K x K x filters (e.g. 3x3x32)")
     kh, kw, n = _dims(ctx, arg, 3, "a kernel K x K x filters (e.g. 3x3x32)")
@@ -336,7 +342,14 @@ def conv(ctx: Ctx) -> Row:
 
 
 def conv_transpose(ctx: Ctx) -> Row:
-    """``convT KxKxN`` — ``nn.ConvTranspose2d(C, N, K, stride, padding, output_padding, groups, bias, dilation)``."""
+    """``convT KxKxN`` — ``nn.ConvTranspose2d(C, N, K, stride, padding, output_padding, groups, bias, dilation)``.
+
+    >>> from nnsteps.arch.parse import parse
+    >>> stmt = parse("convT 4x4x8 s=2 p=1")[0]
+    >>> row = conv_transpose(Ctx(stmt, "up1", Shape("volume", (16, 16, 32)), None, MacConvention()))
+    >>> row.output_shape.text, row.weights, row.biases
+    ('32×32×8', 4096, 8)
+    """
     ctx.need("volume")
     (arg,) = ctx.positional(1, "a kernel K x K x filters (e.g. 4x4x64)")
     kh, kw, n = _dims(ctx, arg, 3, "a kernel K x K x filters (e.g. 4x4x64)")
@@ -381,7 +394,13 @@ def conv_transpose(ctx: Ctx) -> Row:
 
 
 def pool(ctx: Ctx) -> Row:
-    """``maxpool K`` / ``avgpool KxK`` — ``nn.MaxPool2d`` / ``nn.AvgPool2d``; the stride defaults to the kernel."""
+    """``maxpool K`` / ``avgpool KxK`` — ``nn.MaxPool2d`` / ``nn.AvgPool2d``; the stride defaults to the kernel.
+
+    >>> from nnsteps.arch.parse import parse
+    >>> row = pool(Ctx(parse("maxpool 2")[0], "pool1", Shape("volume", (32, 32, 16)), None, MacConvention()))
+    >>> row.output_shape.text, row.config["stride"], row.params
+    ('16×16×16', (2, 2), 0)
+    """
     ctx.need("volume")
     (arg,) = ctx.positional(1, "a window size K or KxK")
     k = _pair(ctx, arg, "the window size")
@@ -411,7 +430,14 @@ def pool(ctx: Ctx) -> Row:
 
 
 def adaptive_pool(ctx: Ctx) -> Row:
-    """``adaptiveavgpool HxW`` — ``nn.AdaptiveAvgPool2d((H, W))``; ``globalavgpool`` = size 1, then flatten."""
+    """``adaptiveavgpool HxW`` — ``nn.AdaptiveAvgPool2d((H, W))``; ``globalavgpool`` = size 1, then flatten.
+
+    >>> from nnsteps.arch.parse import parse
+    >>> def out(spec): return adaptive_pool(Ctx(parse(spec)[0], "gap", Shape("volume", (7, 7, 512)), None,
+    ...                                          MacConvention())).output_shape
+    >>> out("adaptiveavgpool 2x2").text, out("globalavgpool")
+    ('2×2×512', Shape(kind='vector', dims=(512,)))
+    """
     ctx.need("volume")
     h, w, c = ctx.shape.dims
     if ctx.stmt.type == "globalavgpool":
@@ -444,7 +470,12 @@ def adaptive_pool(ctx: Ctx) -> Row:
 
 
 def flatten(ctx: Ctx) -> Row:
-    """``flatten`` — ``nn.Flatten()``: a volume or sequence becomes one vector."""
+    """``flatten`` — ``nn.Flatten()``: a volume or sequence becomes one vector.
+
+    >>> from nnsteps.arch.parse import parse
+    >>> flatten(Ctx(parse("flatten")[0], "flat", Shape("volume", (4, 4, 8)), None, MacConvention())).output_shape
+    Shape(kind='vector', dims=(128,))
+    """
     ctx.positional(0, "no arguments")
     ctx.need("volume", "sequence", "vector")
     out = Shape("vector", (ctx.shape.size,))
@@ -455,7 +486,13 @@ def flatten(ctx: Ctx) -> Row:
 
 
 def same_shape(ctx: Ctx) -> Row:
-    """Activations and dropout: the shape passes through, no parameters."""
+    """Activations and dropout: the shape passes through, no parameters.
+
+    >>> from nnsteps.arch.parse import parse
+    >>> row = same_shape(Ctx(parse("dropout 0.25")[0], "drop", Shape("vector", (10,)), None, MacConvention()))
+    >>> row.output_shape.text, row.config["p"], row.params
+    ('10', Fraction(1, 4), 0)
+    """
     config: dict[str, Any] = {}
     if ctx.stmt.type == "dropout":
         args = ctx.stmt.args
@@ -478,7 +515,13 @@ def same_shape(ctx: Ctx) -> Row:
 
 
 def norm(ctx: Ctx) -> Row:
-    """``batchnorm`` (γ, β per channel) and ``layernorm`` (γ, β per normalised value)."""
+    """``batchnorm`` (γ, β per channel) and ``layernorm`` (γ, β per normalised value).
+
+    >>> from nnsteps.arch.parse import parse
+    >>> def other(spec, shape): return norm(Ctx(parse(spec)[0], "n", shape, None, MacConvention())).other
+    >>> other("batchnorm", Shape("volume", (8, 8, 16))), other("layernorm", Shape("sequence", (5, 64)))
+    (32, 128)
+    """
     ctx.positional(0, "no arguments")
     if ctx.stmt.type == "batchnorm":
         ctx.need("volume", "vector")
@@ -500,7 +543,13 @@ def norm(ctx: Ctx) -> Row:
 
 
 def dense(ctx: Ctx) -> Row:
-    """``dense N`` — ``nn.Linear(D, N)`` on the last axis (per time step on a sequence)."""
+    """``dense N`` — ``nn.Linear(D, N)`` on the last axis (per time step on a sequence).
+
+    >>> from nnsteps.arch.parse import parse
+    >>> row = dense(Ctx(parse("dense 10")[0], "fc", Shape("vector", (128,)), None, MacConvention()))
+    >>> row.output_shape.text, row.weights, row.biases, row.macs
+    ('10', 1280, 10, 1280)
+    """
     ctx.need("vector", "sequence")
     (arg,) = ctx.positional(1, "the number of units, e.g. dense 10")
     (n,) = _dims(ctx, arg, 1, "the number of units, e.g. dense 10")
@@ -522,7 +571,13 @@ def dense(ctx: Ctx) -> Row:
 
 
 def embedding(ctx: Ctx) -> Row:
-    """``embedding VxD`` — ``nn.Embedding(V, D)`` on token ids: a table of V rows of D."""
+    """``embedding VxD`` — ``nn.Embedding(V, D)`` on token ids: a table of V rows of D.
+
+    >>> from nnsteps.arch.parse import parse
+    >>> row = embedding(Ctx(parse("embedding 1000x64")[0], "emb", Shape("tokens", (35,)), None, MacConvention()))
+    >>> row.output_shape.text, row.weights
+    ('35×64', 64000)
+    """
     ctx.need("tokens")
     (arg,) = ctx.positional(1, "vocabulary x dimension, e.g. embedding 10000x512")
     v, dim = _dims(ctx, arg, 2, "vocabulary x dimension, e.g. embedding 10000x512")
@@ -543,6 +598,11 @@ def recurrent(ctx: Ctx) -> Row:
 
     Per layer and direction: ``W_ih`` (G·H × D_in), ``W_hh`` (G·H × H), ``b_ih`` and ``b_hh`` (G·H each),
     with G = 1, 4, 3 gate blocks; the output is every step's hidden state (T × H·directions).
+
+    >>> from nnsteps.arch.parse import parse
+    >>> row = recurrent(Ctx(parse("lstm 128")[0], "lstm1", Shape("sequence", (35, 300)), None, MacConvention()))
+    >>> row.output_shape.text, row.weights, row.biases
+    ('35×128', 219136, 1024)
     """
     ctx.need("sequence")
     (arg,) = ctx.positional(1, "the hidden size, e.g. lstm 128")
@@ -585,6 +645,11 @@ def attention(ctx: Ctx) -> Row:
 
     Parameters: in-projection 3E×E (+3E), out-projection E×E (+E). MACs: the four projections, plus
     the scores QKᵀ (T·T·E over all heads) and the weighted sum AV (T·T·E), which torchinfo leaves out.
+
+    >>> from nnsteps.arch.parse import parse
+    >>> row = attention(Ctx(parse("attention heads=8")[0], "att", Shape("sequence", (10, 64)), None, MacConvention()))
+    >>> row.output_shape.text, row.weights, row.biases, row.macs
+    ('10×64', 16384, 256, 176640)
     """
     ctx.need("sequence")
     ctx.positional(0, "no positional arguments (write heads=h)")
