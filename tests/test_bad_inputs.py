@@ -38,7 +38,7 @@ CASES = {
     "pipeline_bad_option": "error: problem pipe2, field steps[0].paddin: unknown option 'paddin' for stage conv2d",
     "same_with_stride": "error: problem ss, field padding: padding='same' needs stride 1 (as in PyTorch), got stride",
     "convt_output_too_large": "error: problem ct, field stride: the output would have 40,000,800,004 entries "
-                              "(1×1×200002×200002); the exact limit is 4,000,000",
+                              "(1×1×200002×200002); the exact limit is 250,000",
     "softmax_axis": "error: problem sm, field axis: expected an axis in [-2, 1] for a 2-D input (as torch.softmax's "
                     "dim), got 2",
     "softmax_axis_not_int": "error: problem sm2, field axis: expected an integer axis such as -1, got True",

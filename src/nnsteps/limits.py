@@ -34,11 +34,21 @@ aliases can stand for billions."""
 MAX_DIM = 100_000
 """Any one size, stride, padding or dilation."""
 
+MAX_PIPELINE_STAGES = 20
+"""Stages in one pipeline: each stage may cost as much as one problem."""
+
 MAX_PROBLEMS = 500
 """Problems in one file."""
 
 MAX_FILE_BYTES = 1024 * 1024
 """Bytes in one problem or answers file (as in one web request): YAML parses about 250,000 numbers a second."""
+
+MAX_SHOWN_TERMS = 48
+"""Terms written out in one expanded sum, max or softmax denominator; longer ones show their ends around ⋯
+(rendering LaTeX as text or MathML costs about half a millisecond a term)."""
+
+MAX_EXACT_OUTPUT = 250_000
+"""Entries in the output (or padded input) of one exact op: each is a Python number, later rendered."""
 
 MAX_EXPLAINED_CELLS = 64
 """Cells expanded term by term with detail='all' before the explanation samples instead."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps import limits
 from nnsteps.arrays import as_array, as_exact, is_exact_array, to_float
 from nnsteps.errors import NnstepsError
 from nnsteps.numbers import bounded, normalize, to_latex_operand
@@ -73,10 +74,14 @@ def finish(arr: np.ndarray, exact: bool) -> np.ndarray:
 
 
 def _within_limit(arr: np.ndarray) -> np.ndarray:
+    bits = 0
+    for v in arr.flat:  # the widest numerator or denominator, without a call per entry
+        if type(v) is int:
+            bits = max(bits, v.bit_length())
+        elif isinstance(v, Fraction):
+            bits = max(bits, v.numerator.bit_length(), v.denominator.bit_length())
     try:
-        for v in arr.flat:
-            if isinstance(v, (int, Fraction)):
-                bounded(v)
+        bounded(2**bits - 1)
     except NnstepsError as err:
         raise NnstepsError(f"the exact result grew past the limit: {err.message}") from None
     return arr
@@ -104,7 +109,30 @@ def product_terms(values: Sequence[Any], weights: Sequence[Any]) -> str:
     >>> product_terms([1, -2], [3, Fraction(1, 2)])
     '1 \\\\cdot 3 + (-2) \\\\cdot 0.5'
     """
-    return " + ".join(f"{to_latex_operand(a)} \\cdot {to_latex_operand(w)}" for a, w in zip(values, weights))
+    pairs = list(zip(values, weights))
+    return joined([f"{to_latex_operand(a)} \\cdot {to_latex_operand(w)}" for a, w in ends(pairs)], len(pairs))
+
+
+def joined(terms: Sequence[str], total: int | None = None, sep: str = " + ") -> str:
+    """Terms joined by ``sep``; past ``limits.MAX_SHOWN_TERMS`` only their ends, around a counted ⋯.
+
+    ``terms`` may already be cut to its ends (``ends``) with ``total`` the full count.
+
+    >>> joined([str(i) for i in range(100)])[-40:]
+    '46 + \\cdots\\text{ (52 more) } + 98 + 99'
+    """
+    total = len(terms) if total is None else total
+    if total <= limits.MAX_SHOWN_TERMS:
+        return sep.join(terms)
+    head, tail = list(terms[: limits.MAX_SHOWN_TERMS - 2]), list(terms[-2:])
+    return sep.join([*head, rf"\cdots\text{{ ({total - len(head) - 2:,} more) }}", *tail])
+
+
+def ends(items: Sequence[Any]) -> Sequence[Any]:
+    """The items ``joined`` will show (all of them, or the first and last ones), so only those are formatted."""
+    if len(items) <= limits.MAX_SHOWN_TERMS:
+        return items
+    return [*items[: limits.MAX_SHOWN_TERMS - 2], *items[-2:]]
 
 
 def exact_sum(values: Sequence[Any], exact: bool) -> Any:

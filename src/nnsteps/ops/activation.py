@@ -12,7 +12,7 @@ import numpy as np
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError
 from nnsteps.numbers import Irrational, normalize, to_latex_operand
-from nnsteps.ops._common import exactness, prior_steps
+from nnsteps.ops._common import ends, exactness, joined, prior_steps
 from nnsteps.work import Step, Worked
 
 SYMBOLIC_LIMIT = 400
@@ -162,7 +162,8 @@ def softmax(x: Any, axis: int = -1) -> Worked:
             f"got {axis!r}", field="axis",
         )
     axis = int(axis)
-    exact = exactness(z) and z.size <= SYMBOLIC_LIMIT
+    # Each exact entry is a sum of one exponential per entry of its row: n² SymPy terms per row.
+    exact = exactness(z) and z.size <= SYMBOLIC_LIMIT and z.size * z.shape[axis] <= SYMBOLIC_LIMIT * 20
     zf = z.astype(np.float64)
     e = np.exp(zf - zf.max(axis=axis, keepdims=True))
     y: np.ndarray = e / e.sum(axis=axis, keepdims=True)
@@ -170,7 +171,7 @@ def softmax(x: Any, axis: int = -1) -> Worked:
         y = _exact_softmax(z, y, axis)
     row = np.moveaxis(z, axis, -1).reshape(-1, z.shape[axis])[0]
     yrow = np.moveaxis(y, axis, -1).reshape(-1, z.shape[axis])[0]
-    denominator = " + ".join(f"e^{{{to_latex_operand(v)}}}" for v in row)
+    denominator = joined([f"e^{{{to_latex_operand(v)}}}" for v in ends(list(row))], len(row))
     steps.append(
         Step(
             "Softmax along the last axis" if axis in (-1, z.ndim - 1) else f"Softmax along axis {axis}",

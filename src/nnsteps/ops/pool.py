@@ -18,7 +18,17 @@ from nnsteps import limits, shapes
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError
 from nnsteps.numbers import normalize, to_latex_operand
-from nnsteps.ops._common import Detail, cells_to_explain, exactness, finish, int_pair, pad_array, prior_steps
+from nnsteps.ops._common import (
+    Detail,
+    cells_to_explain,
+    ends,
+    exactness,
+    finish,
+    int_pair,
+    joined,
+    pad_array,
+    prior_steps,
+)
 from nnsteps.work import Step, Worked
 
 NEG_INF = float("-inf")
@@ -104,8 +114,10 @@ def _pool(
     except NnstepsError as err:
         raise err.located(field="kernel_size") from None
     h_out, w_out = size_h.data["value"], size_w.data["value"]  # type: ignore[index]
-    if n * c * h_out * w_out * kh * kw > (limits.MAX_EXACT_MACS if exact else limits.MAX_FLOAT_MACS):
-        raise NnstepsError("this pooling is over the size limits", hint="use a NumPy float array" if exact else None)
+    reads, limit = n * c * h_out * w_out * kh * kw, (limits.MAX_EXACT_MACS if exact else limits.MAX_FLOAT_MACS)
+    if reads > limit:
+        raise NnstepsError(f"this pooling reads {reads:,} window entries; the {'exact' if exact else 'float'} limit is "
+                           f"{limit:,}", hint="use a NumPy float array" if exact else None)
     steps.append(
         Step("Output size", formula=r"H_{\text{out}} \times W_{\text{out}}", result=rf"{h_out} \times {w_out}",
              steps=[size_h, size_w])
@@ -203,13 +215,14 @@ def _explain(
         return Step(
             f"Output cell Y[{', '.join(map(str, index))}]: the maximum of its window",
             formula=rf"{name} = \max\left({region}\right)",
-            substituted=r"\max(" + (", ".join(to_latex_operand(v) for v in values) or r"-\infty") + ")",
+            substituted=r"\max(" + (joined([to_latex_operand(v) for v in ends(values)], len(values), ", ")
+                                     or r"-\infty") + ")",
             result=y[cell], note=note, data=data,
         )
     assert divisors is not None
     divisor = int(divisors[i, j])
     data["divisor"] = divisor
-    terms = " + ".join(to_latex_operand(v) for v in values) or "0"
+    terms = joined([to_latex_operand(v) for v in ends(values)], len(values)) or "0"
     return Step(
         f"Output cell Y[{', '.join(map(str, index))}]: the average of its window (divisor {divisor})",
         formula=rf"{name} = \frac{{1}}{{{divisor}}} \sum {region}",

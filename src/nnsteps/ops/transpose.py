@@ -92,7 +92,7 @@ def conv_transpose2d(
         raise NnstepsError(f"this transposed convolution needs {macs:,} multiply-accumulates, over the limit")
     # A large stride makes a huge, mostly empty output from a few multiply-accumulates: bound it too.
     cells = n * c_out * h_out * w_out
-    cell_limit = limits.MAX_EXACT_MACS if exact else MAX_FLOAT_OUTPUT
+    cell_limit = limits.MAX_EXACT_OUTPUT if exact else MAX_FLOAT_OUTPUT
     if cells > cell_limit:
         raise NnstepsError(
             f"the output would have {cells:,} entries ({n}×{c_out}×{h_out}×{w_out}); the "

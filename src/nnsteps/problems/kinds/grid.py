@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from nnsteps import limits
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.ops import activation, conv, dense, pool, transpose
 from nnsteps.problems import fields as F
@@ -157,6 +158,9 @@ def solve_pipeline(p: Problem) -> Worked:
     stages = p.raw["steps"]
     if not isinstance(stages, list) or not stages:
         raise NnstepsError("expected a non-empty list of stages such as [conv2d: {kernel: ...}, relu]",
+                           problem=p.id, field="steps")
+    if len(stages) > limits.MAX_PIPELINE_STAGES:
+        raise NnstepsError(f"expected at most {limits.MAX_PIPELINE_STAGES} stages, got {len(stages)}",
                            problem=p.id, field="steps")
     steps: list[Step[Any]] = []
     outputs: list[Any] = []
