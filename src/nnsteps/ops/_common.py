@@ -119,7 +119,7 @@ def joined(terms: Sequence[str], total: int | None = None, sep: str = " + ") -> 
     ``terms`` may already be cut to its ends (``ends``) with ``total`` the full count.
 
     >>> joined([str(i) for i in range(100)])[-39:]
-    '45 + \\cdots\\text{ (52 more) } + 98 + 99'
+    '45 + \\\\cdots\\\\text{ (52 more) } + 98 + 99'
     """
     total = len(terms) if total is None else total
     if total <= limits.MAX_SHOWN_TERMS:
