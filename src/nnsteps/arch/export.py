@@ -49,7 +49,15 @@ def torch_input_shape(shape: Shape, batch: int = 1) -> tuple[int, ...]:
 
 
 def example_input(table: Table) -> Any:
-    """A zero tensor of the table's input shape (long ids for token inputs)."""
+    """A zero tensor of the table's input shape (long ids for token inputs).
+
+    Needs the optional ``torch`` extra, so the example is skipped like :func:`to_torch`'s:
+
+    >>> from nnsteps.arch.table import summary
+    >>> x = example_input(summary("input 8x8x3; conv 3x3x4"))  # doctest: +SKIP
+    >>> tuple(x.shape), x.dtype  # doctest: +SKIP
+    ((1, 3, 8, 8), torch.float32)
+    """
     import torch
 
     dtype = torch.long if table.input_shape.kind == "tokens" else torch.float32

@@ -370,7 +370,16 @@ def _describe(t: _Tok | None) -> str:
 
 
 def read_spec(path: str) -> str:
-    """The text of a spec file ('-' reads standard input), with file errors as :class:`NnstepsError`."""
+    """The text of a spec file ('-' reads standard input), with file errors as :class:`NnstepsError`.
+
+    >>> from importlib.resources import files
+    >>> read_spec(str(files("nnsteps") / "examples" / "networks" / "lenet5.txt")).splitlines()[1]
+    'input 32x32x1'
+    >>> read_spec("/no/such/net.txt")
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: no such file: /no/such/net.txt
+    """
     from nnsteps.files import read_text
 
     return read_text(path, limit=MAX_SPEC_CHARS * 4, what="spec")

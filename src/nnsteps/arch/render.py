@@ -125,7 +125,14 @@ def _csv_value(v: Any) -> str:
 
 
 def table_json(table: Table, *, explain: bool = False) -> str:
-    """The contract's answer (rows, totals, output shape) as JSON; with ``explain``, each row's steps."""
+    """The contract's answer (rows, totals, output shape) as JSON; with ``explain``, each row's steps.
+
+    >>> import json
+    >>> from nnsteps.arch.table import summary
+    >>> out = json.loads(table_json(summary("input 8x8x1; conv 3x3x2")))
+    >>> out["input_shape"], out["output_shape"], out["total_params"]
+    ([8, 8, 1], [6, 6, 2], 20)
+    """
     from nnsteps.render.json import step_to_json
     from nnsteps.render.values import json_value
 
@@ -138,7 +145,24 @@ def table_json(table: Table, *, explain: bool = False) -> str:
 
 
 def explain_text(table: Table) -> str:
-    """Every row's steps as terminal text: formula, numbers put in, result."""
+    """Every row's steps as terminal text: formula, numbers put in, result.
+
+    >>> from nnsteps.arch.table import summary
+    >>> print(explain_text(summary("input 8x8x1; conv 3x3x2; flatten; dense 10")))
+    Input: 8×8×1
+    <BLANKLINE>
+    conv1: conv 3x3x2  ->  6×6×2
+    ----------------------------
+      Output size H_out
+        H_out = ⌊(H + 2P - D(K - 1) - 1)/S⌋ + 1
+          = ⌊(8 + 2·0 - 1·(3 - 1) - 1)/1⌋ + 1
+          = 6
+    ...
+    Total parameters
+      #params = conv1 + dense1
+        = 20 + 730
+        = 750
+    """
     from nnsteps.render.text import step_to_text
 
     out = [f"Input: {table.input_shape.text}", ""]
@@ -150,7 +174,15 @@ def explain_text(table: Table) -> str:
 
 
 def explain_markdown(table: Table) -> str:
-    """Every row's steps as Markdown with LaTeX."""
+    """Every row's steps as Markdown with LaTeX.
+
+    >>> from nnsteps.arch.table import summary
+    >>> md = explain_markdown(summary("input 8x8x1; conv 3x3x2; flatten; dense 10"))
+    >>> [line for line in md.splitlines() if line.startswith("### ")][1:]
+    ['### flatten1: `flatten` → $72$', '### dense1: `dense 10` → $10$', '### Total']
+    >>> md.splitlines()[4]
+    '*Output size H_out*'
+    """
     from nnsteps.render.markdown import step_to_markdown
 
     out = [f"**Input:** ${table.input_shape.latex}$", ""]

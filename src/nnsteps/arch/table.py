@@ -110,7 +110,12 @@ class Table:
 
 
 def total_step(table: Table) -> Step[int]:
-    """Total parameters as the sum of the rows that have any."""
+    """Total parameters as the sum of the rows that have any.
+
+    >>> step = total_step(summary("input 8x8x1; conv 3x3x2; flatten; dense 10"))
+    >>> step.substituted, step.result
+    ('20 + 730', 750)
+    """
     terms = [(rf"\text{{{r.name}}}".replace("_", r"\_"), r.params) for r in table.rows if r.params]
     return counts.total("Total parameters", r"\#\text{params}", terms)
 

@@ -199,7 +199,11 @@ def _as3d(value: Any) -> Any:
 
 
 def examples_dir() -> Path | None:
-    """Where the bundled example problem files are (the package's, else the repository's)."""
+    """Where the bundled example problem files are (the package's, else the repository's).
+
+    >>> (examples_dir() / "networks" / "lenet5.txt").is_file()
+    True
+    """
     here = Path(__file__).resolve()
     for candidate in (here.parents[1] / "examples", here.parents[3] / "examples"):
         if candidate.is_dir():
