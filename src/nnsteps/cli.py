@@ -34,13 +34,27 @@ def _root() -> None:
 
 
 def fail(err: NnstepsError | str) -> NoReturn:
-    """Print one error line and exit 2."""
+    """Print one error line and exit 2.
+
+    >>> fail("spec line 4: unknown layer 'convv'")  # prints the line to standard error
+    Traceback (most recent call last):
+    ...
+    typer.exceptions.Exit: 2
+    """
     typer.echo(f"error: {err}", err=True)
     raise typer.Exit(2)
 
 
 def write_output(text: str, out: Path | None) -> None:
-    """Write the whole output at once (to a temporary file renamed into place), or print it."""
+    """Write the whole output at once (to a temporary file renamed into place), or print it.
+
+    >>> write_output("Total parameters: 750", None)
+    Total parameters: 750
+    >>> import tempfile
+    >>> out = Path(tempfile.mkdtemp()) / "answer.md"
+    >>> write_output("# Answer\\n", out); out.read_text()
+    '# Answer\\n'
+    """
     if out is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
@@ -53,6 +67,15 @@ def write_output(text: str, out: Path | None) -> None:
 
 
 def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
+    """The ``--format`` value in lower case, or one error line and exit 2 if it is not one of ``allowed``.
+
+    >>> check_format("JSON")
+    'json'
+    >>> check_format("jsn")  # prints: error: field --format: ... got 'jsn' (did you mean 'json'?)
+    Traceback (most recent call last):
+    ...
+    typer.exceptions.Exit: 2
+    """
     fmt = fmt.lower()
     if fmt not in allowed:
         from nnsteps.errors import did_you_mean
