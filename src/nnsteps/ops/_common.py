@@ -25,7 +25,14 @@ bounded by ``limits.MAX_EXACT_MACS`` instead."""
 
 
 def prior_steps(x: Any, label: str = "input") -> list[Step[Any]]:
-    """The work of an earlier stage, when an op is given another op's result."""
+    """The work of an earlier stage, when an op is given another op's result.
+
+    >>> from nnsteps.ops.activation import relu
+    >>> [(s.title, s.result.tolist()) for s in prior_steps(relu("-5 3"))]
+    [('Stage: relu', [0, 3])]
+    >>> prior_steps("-5 3")
+    []
+    """
     if isinstance(x, Worked):
         return [Step(f"Stage: {x.kind}" + (f" ({x.title})" if x.title else ""), result=_brief(x.value), steps=x.steps)]
     return []
@@ -53,11 +60,20 @@ def int_pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
 
 
 def exactness(*arrays: np.ndarray) -> bool:
-    """True when every array is exact; otherwise the op runs on floats."""
+    """True when every array is exact; otherwise the op runs on floats.
+
+    >>> exactness(as_array("1 2; 3 4"), as_array("1/2 3")), exactness(as_array("1 2"), np.array([0.5, 1.0]))
+    (True, False)
+    """
     return all(a.dtype == object and is_exact_array(a) for a in arrays)
 
 
 def as_kind(arr: np.ndarray, exact: bool) -> np.ndarray:
+    """The array as the op will compute on it: unchanged when ``exact``, else as float64.
+
+    >>> as_kind(as_array("1 2"), False), as_kind(as_array("1 2"), True)
+    (array([1., 2.]), array([1, 2], dtype=object))
+    """
     return arr if exact else to_float(arr)
 
 
@@ -136,6 +152,12 @@ def ends(items: Sequence[Any]) -> Sequence[Any]:
 
 
 def exact_sum(values: Sequence[Any], exact: bool) -> Any:
+    """The sum of ``values`` from 0 (0.0 on floats); an exact sum is normalised and kept within
+    ``limits.MAX_NUMBER_DIGITS``.
+
+    >>> exact_sum([Fraction(1, 2), Fraction(1, 2), 2], True), exact_sum([0.5, 0.25], False)
+    (3, 0.75)
+    """
     total: Any = 0 if exact else 0.0
     for v in values:
         total += v
@@ -145,6 +167,15 @@ def exact_sum(values: Sequence[Any], exact: bool) -> Any:
 
 
 def read(x: Any, name: str, ndim: tuple[int, ...]) -> np.ndarray:
+    """An op's argument as an array with one of the ``ndim`` allowed ranks; errors name the argument.
+
+    >>> read("1 2; 3 4", "kernel", (2,)).tolist()
+    [[1, 2], [3, 4]]
+    >>> read("1 2 3", "kernel", (2,))
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: field kernel: expected a 2-D array, got shape 3
+    """
     return as_array(x, name=name, ndim=ndim)
 
 
