@@ -38,7 +38,19 @@ class Backward:
 
 
 def backward(net: RnnNet, n: Notation, fwd: Forward, g: np.ndarray) -> Backward:
-    """BPTT from ∂ℓ/∂y (one row per output step) back to every weight."""
+    """BPTT from ∂ℓ/∂y (one row per output step) back to every weight.
+
+    >>> from nnsteps.ops.rnn import forward, loss_of
+    >>> from nnsteps.ops.rnn_inputs import read_rnn
+    >>> net = read_rnn([0.3, 0.4, 0.2], h0=0.5, weights=None, kw={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
+    ...                activation="none", output="last", target=0.4, loss="half_squared_error", learning_rate=0.15)
+    >>> n, fwd = Notation(scalar=True, H=1, D=1, O=1, every=False), forward(net)
+    >>> back = backward(net, n, fwd, loss_of(net, n, fwd)[2])
+    >>> float(back.grads["w_in"]), float(back.updated["w_in"])
+    (-0.022631168, 0.2033946752)
+    >>> [s.title for s in back.steps]
+    ['Backpropagation through time', 'Gradients', 'Gradient-descent update']
+    """
     from nnsteps.ops.rnn import shown_steps
 
     d, p = net.domain, net.params

@@ -96,7 +96,14 @@ class Forward:
 
 
 def forward(net: RnnNet) -> Forward:
-    """The forward pass, vectorised over hidden units."""
+    """The forward pass, vectorised over hidden units.
+
+    >>> net = read_rnn([0.3, 0.4, 0.2], h0=0.5, weights=None, kw={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
+    ...                activation="none", output="last", target=0.4, loss="half_squared_error", learning_rate=0.15)
+    >>> fwd = forward(net)
+    >>> fwd.h[:, 0].tolist(), fwd.y.tolist(), fwd.out_steps
+    ([Fraction(1, 2), Fraction(4, 25), Fraction(14, 125), Fraction(39, 625)], [[Fraction(39, 3125)]], [3])
+    """
     p = net.params
     L, H = net.L, net.H
     a = np.empty((L, H), dtype=object) if net.domain.is_exact else np.empty((L, H))
@@ -115,7 +122,11 @@ def forward(net: RnnNet) -> Forward:
 
 
 def shown_steps(L: int) -> list[int]:
-    """The time steps explained term by term."""
+    """The time steps explained term by term.
+
+    >>> shown_steps(3), shown_steps(50)
+    ([1, 2, 3], [1, 2, 3, 48, 49, 50])
+    """
     if L <= EXPLAIN_ALL_STEPS:
         return list(range(1, L + 1))
     return [1, 2, 3, L - 2, L - 1, L]
@@ -197,7 +208,14 @@ def _output_steps(net: RnnNet, n: Notation, fwd: Forward) -> list[Step[Any]]:
 
 
 def loss_of(net: RnnNet, n: Notation, fwd: Forward) -> tuple[Step[Any], Any, np.ndarray]:
-    """The loss (a step and its value) and ∂ℓ/∂y for each output step (T×O, domain numbers)."""
+    """The loss (a step and its value) and ∂ℓ/∂y for each output step (T×O, domain numbers).
+
+    >>> net = read_rnn([0.3, 0.4, 0.2], h0=0.5, weights=None, kw={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
+    ...                activation="none", output="last", target=0.4, loss="half_squared_error", learning_rate=0.15)
+    >>> step, value, g = loss_of(net, Notation(scalar=True, H=1, D=1, O=1, every=False), forward(net))
+    >>> step.title, value, g.tolist()
+    ('Loss (half squared error)', Fraction(1466521, 19531250), [[Fraction(-1211, 3125)]])
+    """
     from nnsteps.ops import losses
 
     assert net.target is not None
@@ -218,7 +236,11 @@ def _outputs(net: RnnNet, y: np.ndarray) -> Any:
 
 
 def symbolic_bound_note(L: int) -> str:
-    """What the output says past the symbolic bound."""
+    """What the output says past the symbolic bound.
+
+    >>> symbolic_bound_note(40)
+    'closed-form gradients are given for sequences of up to 30 steps; this one has 40, so numbers only'
+    """
     return (f"closed-form gradients are given for sequences of up to {SYMBOLIC_MAX_STEPS} steps; "
             f"this one has {L}, so numbers only")
 

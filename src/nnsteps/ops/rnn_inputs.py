@@ -93,7 +93,18 @@ def read_rnn(
     x: Any, *, h0: Any, weights: dict[str, Any] | None, kw: dict[str, Any], activation: str, output: str,
     target: Any, loss: str, learning_rate: Any,
 ) -> RnnNet:
-    """Validate everything and bring it into one :class:`RnnNet`."""
+    """Validate everything and bring it into one :class:`RnnNet`.
+
+    >>> net = read_rnn("0.3 0.4 0.2", h0=0.5, weights={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}, kw={},
+    ...                activation="none", output="last", target=0.4, loss="half_squared_error", learning_rate=None)
+    >>> net.L, net.H, net.scalar, net.x[:, 0].tolist(), net.params["W_xh"].tolist()
+    (3, 1, True, [Fraction(3, 10), Fraction(2, 5), Fraction(1, 5)], [[Fraction(1, 5)]])
+    >>> read_rnn([1, 2], h0=0, weights=None, kw={"w_in": 1, "w_hh": 1}, activation="tanh", output="last",
+    ...          target=None, loss="half_squared_error", learning_rate=None)
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: field weights: missing weight w_hy; expected w_in, w_hh, w_hy
+    """
     activation = _word(activation, ACTIVATIONS, "activation")
     output = _word(output, OUTPUTS, "output")
     loss = _word(loss, LOSSES, "loss")

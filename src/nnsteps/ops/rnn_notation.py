@@ -15,7 +15,12 @@ MATRIX_TEX = {"W_xh": "W_{xh}", "W_hh": "W_{hh}", "W_hy": "W_{hy}", "b_h": "b_{h
 
 
 def op(v: Any) -> str:
-    """A number inside arithmetic (exact where exact)."""
+    """A number inside arithmetic (exact where exact).
+
+    >>> from fractions import Fraction
+    >>> op(3), op(-2), op(Fraction(-1, 2))
+    ('3', '(-2)', '(-0.5)')
+    """
     return to_latex_operand(v)
 
 

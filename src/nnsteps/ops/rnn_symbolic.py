@@ -85,7 +85,17 @@ def rnn_closed_form(L: int, *, activation: str = "none", loss: str = "half_squar
 
 
 def closed_form_for(net: RnnNet, answer: dict[str, Any]) -> SymbolicResult | None:
-    """The closed-form step for a scalar RNN problem, or ``None`` with a note when out of reach."""
+    """The closed-form step for a scalar RNN problem, or ``None`` with a note when out of reach.
+
+    >>> from nnsteps.ops.rnn import rnn
+    >>> from nnsteps.ops.rnn_inputs import read_rnn
+    >>> net = read_rnn([0.3, 0.4, 0.2], h0=0.5, weights=None, kw={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
+    ...                activation="none", output="last", target=0.4, loss="half_squared_error", learning_rate=0.15)
+    >>> answer = rnn([0.3, 0.4, 0.2], h0=0.5, w_in=0.2, w_hh=0.2, w_hy=0.2, target=0.4, symbolic=False).answer
+    >>> result = closed_form_for(net, answer)
+    >>> result.step.title, result.strings["h_L"]
+    ('Closed-form gradients (L = 3)', 'h_0*w_hh**3 + w_hh**2*w_in*x_1 + w_hh*w_in*x_2 + w_in*x_3')
+    """
     from nnsteps.ops.rnn import symbolic_bound_note
 
     L = net.L
@@ -223,7 +233,13 @@ def latex_expr(expr: Any, cf: ClosedForm) -> str:
 
 def numbers_expr(expr: Any, cf: ClosedForm, values: dict[str, Any]) -> str:
     """The polynomial with the numbers put in, powers written as repeated products (so that the
-    arithmetic reads and evaluates plainly)."""
+    arithmetic reads and evaluates plainly).
+
+    >>> cf = rnn_closed_form(2)
+    >>> values = {"h_0": Fraction(1, 2), "w_in": Fraction(1, 5), "w_hh": Fraction(1, 5), "x_1": 3, "x_2": 4}
+    >>> print(numbers_expr(cf.h_L, cf, values))
+    0.5 \\cdot 0.2 \\cdot 0.2 + 0.2 \\cdot 0.2 \\cdot 3 + 0.2 \\cdot 4
+    """
     parts = []
     for coeff, factors in _terms(expr, cf):
         ops = [] if coeff == 1 and factors else [to_latex_operand(normalize(Fraction(int(coeff.p), int(coeff.q))))]
