@@ -62,7 +62,13 @@ def mistaken_answers(raw: Raw, key: Any, tol: Tolerance | None = None) -> list[t
 
 
 def without_detail(raw: Raw) -> Raw:
-    """A copy that skips the term-by-term expansion where the kind allows it (faster)."""
+    """A copy that skips the term-by-term expansion where the kind allows it (faster).
+
+    >>> without_detail({"kind": "conv2d", "input": "1 2; 3 4", "kernel": "1"})["detail"]
+    'none'
+    >>> without_detail({"kind": "conv2d", "input": "1 2; 3 4", "kernel": "1", "detail": "all"})["detail"]
+    'all'
+    """
     from nnsteps.problems.registry import KINDS
 
     kind = KINDS.get(str(raw.get("kind")))
@@ -72,7 +78,12 @@ def without_detail(raw: Raw) -> Raw:
 
 
 def candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
-    """Every wrong convention that applies to this problem, as (name, changed copy)."""
+    """Every wrong convention that applies to this problem, as (name, changed copy).
+
+    >>> raw = {"id": "q", "kind": "conv2d", "input": "1 2; 3 4", "kernel": "1 2; 0 3", "padding": 1}
+    >>> [name for name, _ in candidates(raw)]
+    ['kernel flipped: ...', 'padding forgotten (P = 0)', 'padding doubled', 'kernel transposed']
+    """
     kind = str(raw.get("kind"))
     if kind == "pipeline":
         yield from _pipeline_candidates(raw)
@@ -140,11 +151,21 @@ def _nonzero(value: Any) -> bool:
 
 
 def flip(raw: Raw) -> Raw:
+    """Toggle ``flip``: true convolution for cross-correlation, or back.
+
+    >>> flip({"kernel": "1 0; 0 2"})["flip"], flip({"kernel": "1 0; 0 2", "flip": True})["flip"]
+    (True, False)
+    """
     raw["flip"] = not bool(raw.get("flip", False))
     return raw
 
 
 def padding_forgotten(raw: Raw) -> Raw | None:
+    """Padding set to 0; None when there is none to forget.
+
+    >>> padding_forgotten({"padding": "same"})["padding"], padding_forgotten({"padding": 0})
+    (0, None)
+    """
     if not _nonzero(raw.get("padding")):
         return None
     raw["padding"] = 0
@@ -152,6 +173,11 @@ def padding_forgotten(raw: Raw) -> Raw | None:
 
 
 def padding_doubled(raw: Raw) -> Raw | None:
+    """Integer padding doubled (P -> 2P); None without a nonzero integer padding.
+
+    >>> padding_doubled({"padding": [1, 2]})["padding"], padding_doubled({"padding": "same"})
+    ([2, 4], None)
+    """
     doubled = _scale_int(raw.get("padding"), 2)
     if not doubled or doubled == [0, 0]:
         return None
@@ -160,6 +186,13 @@ def padding_doubled(raw: Raw) -> Raw | None:
 
 
 def stride_ignored(raw: Raw) -> Raw | None:
+    """Stride set to 1 (also for pooling's default stride = kernel size); None if it already is 1.
+
+    >>> stride_ignored({"kind": "conv2d", "stride": 2})["stride"], stride_ignored({"kind": "conv2d"})
+    (1, None)
+    >>> stride_ignored({"kind": "max_pool2d", "kernel_size": 2})["stride"]
+    1
+    """
     stride = raw.get("stride")
     if stride in (None, 1, [1, 1]):
         if raw.get("kind") in ("max_pool2d", "avg_pool2d") and stride is None:
@@ -171,6 +204,11 @@ def stride_ignored(raw: Raw) -> Raw | None:
 
 
 def dilation_ignored(raw: Raw) -> Raw | None:
+    """Dilation set to 1; None if it already is 1.
+
+    >>> dilation_ignored({"dilation": [2, 2]})["dilation"], dilation_ignored({"dilation": 1})
+    (1, None)
+    """
     if raw.get("dilation") in (None, 1, [1, 1]):
         return None
     raw["dilation"] = 1
@@ -178,6 +216,11 @@ def dilation_ignored(raw: Raw) -> Raw | None:
 
 
 def kernel_transposed(raw: Raw) -> Raw | None:
+    """The kernel (or weight matrix) with its last two axes swapped; None when that changes nothing.
+
+    >>> kernel_transposed({"kernel": "1 2; 3 4"})["kernel"], kernel_transposed({"kernel": "1 2; 2 1"})
+    ([[1, 3], [2, 4]], None)
+    """
     from nnsteps.arrays import as_array
 
     field = "kernel" if "kernel" in raw else "weights"
@@ -195,6 +238,11 @@ def kernel_transposed(raw: Raw) -> Raw | None:
 
 
 def bias_dropped(raw: Raw) -> Raw | None:
+    """The problem without its bias; None when the bias is absent or zero.
+
+    >>> "bias" in bias_dropped({"kernel": "1", "bias": 3}), bias_dropped({"kernel": "1", "bias": 0})
+    (False, None)
+    """
     bias = raw.get("bias")
     if bias is None:
         return None
@@ -208,11 +256,21 @@ def bias_dropped(raw: Raw) -> Raw | None:
 
 
 def ceil_toggled(raw: Raw) -> Raw:
+    """Toggle ``ceil_mode``: floor and ceil mixed up in the output size.
+
+    >>> ceil_toggled({"kernel_size": 2})["ceil_mode"]
+    True
+    """
     raw["ceil_mode"] = not bool(raw.get("ceil_mode", False))
     return raw
 
 
 def count_pad_toggled(raw: Raw) -> Raw | None:
+    """Toggle ``count_include_pad`` (average pooling's divisor); None without padding, where it cannot matter.
+
+    >>> count_pad_toggled({"padding": 1})["count_include_pad"], count_pad_toggled({"padding": 0})
+    (False, None)
+    """
     if not _nonzero(raw.get("padding")):
         return None
     raw["count_include_pad"] = not bool(raw.get("count_include_pad", True))
@@ -220,6 +278,11 @@ def count_pad_toggled(raw: Raw) -> Raw | None:
 
 
 def window(delta: int) -> Mutation:
+    """A mutation that changes the pooling window by ``delta``, keeping the stride it had.
+
+    >>> window(-1)({"kernel_size": 3}), window(-1)({"kernel_size": 1})
+    ({'kernel_size': 2, 'stride': 3}, None)
+    """
     def mutate(raw: Raw) -> Raw | None:
         k = raw.get("kernel_size")
         if isinstance(k, bool) or not isinstance(k, int) or k + delta < 1:
@@ -233,6 +296,11 @@ def window(delta: int) -> Mutation:
 
 
 def pool_swapped(target: str) -> Mutation:
+    """A mutation that turns the pooling into ``target`` (max for average or back), dropping fields it lacks.
+
+    >>> pool_swapped("avg_pool2d")({"kind": "max_pool2d", "kernel_size": 2, "dilation": 2})
+    {'kind': 'avg_pool2d', 'kernel_size': 2}
+    """
     def mutate(raw: Raw) -> Raw:
         raw["kind"] = target
         for key in ("dilation", "count_include_pad", "divisor_override"):
@@ -243,6 +311,11 @@ def pool_swapped(target: str) -> Mutation:
 
 
 def output_padding_dropped(raw: Raw) -> Raw | None:
+    """Output padding set to 0; None if there is none.
+
+    >>> output_padding_dropped({"output_padding": 1})["output_padding"], output_padding_dropped({})
+    (0, None)
+    """
     if raw.get("output_padding") in (None, 0, [0, 0]):
         return None
     raw["output_padding"] = 0
@@ -250,6 +323,14 @@ def output_padding_dropped(raw: Raw) -> Raw | None:
 
 
 def set_field(name: str, value: Any, *, unless: Any = ...) -> Mutation:
+    """A mutation that sets ``name`` to ``value``; None when it already has it, or (with ``unless``)
+    when the field is set to something else.
+
+    >>> set_field("loss", "squared_error")({"loss": "half_squared_error"})
+    {'loss': 'squared_error'}
+    >>> set_field("loss", "squared_error", unless="half_squared_error")({"loss": "cross_entropy"}) is None
+    True
+    """
     def mutate(raw: Raw) -> Raw | None:
         if unless is not ... and raw.get(name, unless) != unless:
             return None
@@ -262,6 +343,13 @@ def set_field(name: str, value: Any, *, unless: Any = ...) -> Mutation:
 
 
 def weights_entry_dropped(*names: str) -> Mutation:
+    """A mutation that drops the named entries of ``weights`` (a forgotten bias); None if none is there.
+
+    >>> weights_entry_dropped("b_h", "b_y")({"weights": {"w_in": 1, "b_h": 2}})
+    {'weights': {'w_in': 1}}
+    >>> weights_entry_dropped("b_h")({"weights": {"w_in": 1}}) is None
+    True
+    """
     def mutate(raw: Raw) -> Raw | None:
         weights = raw.get("weights")
         if not isinstance(weights, dict) or not any(n in weights for n in names):
@@ -273,11 +361,21 @@ def weights_entry_dropped(*names: str) -> Mutation:
 
 
 def layout_toggled(raw: Raw) -> Raw:
+    """Swap the weight layout between ``columns`` and ``rows`` (W vs Wᵀ).
+
+    >>> layout_toggled({})["layout"], layout_toggled({"layout": "rows"})["layout"]
+    ('rows', 'columns')
+    """
     raw["layout"] = "rows" if str(raw.get("layout", "columns")) == "columns" else "columns"
     return raw
 
 
 def scale_off(raw: Raw) -> Raw | None:
+    """Attention without the 1/√d_k scaling; None if it is already off.
+
+    >>> scale_off({})["scale"], scale_off({"scale": False})
+    (False, None)
+    """
     if raw.get("scale") is False:
         return None
     raw["scale"] = False
@@ -285,6 +383,11 @@ def scale_off(raw: Raw) -> Raw | None:
 
 
 def softmax_axis(raw: Raw) -> Raw | None:
+    """Softmax over the other axis (rows for columns); None for a kind without an axis field.
+
+    >>> [softmax_axis({"kind": "softmax", "axis": a})["axis"] for a in (-1, 0)]
+    [0, -1]
+    """
     for name in ("axis", "dim"):
         if name in raw or name in _fields("softmax"):
             raw[name] = 0 if raw.get(name, -1) in (-1, 1) else -1
