@@ -139,6 +139,12 @@ def _reject_constant(name: str) -> Any:
 
 
 def load_file(path: str | Path) -> Any:
-    """Read and parse a YAML or JSON file ('-' reads standard input)."""
+    """Read and parse a YAML or JSON file ('-' reads standard input).
+
+    >>> from importlib.resources import files
+    >>> doc = load_file(files("nnsteps") / "examples" / "assignment3.yaml")
+    >>> doc["problems"][0]["id"], doc["problems"][0]["kind"]
+    ('q1a', 'conv2d')
+    """
     source = "<stdin>" if str(path) == "-" else str(path)
     return loads(read_text(path, limit=limits.MAX_FILE_BYTES, what="problem file"), source=source)

@@ -35,7 +35,15 @@ KINDS: dict[str, Kind] = {}
 
 
 def register(name: str, *, fields: dict[str, str], required: tuple[str, ...] = ()) -> Callable[[Any], Any]:
-    """Register the solver of a problem kind."""
+    """Register the solver of a problem kind.
+
+    >>> @register("double", fields={"input": "a number"}, required=("input",))
+    ... def solve_double(p: Problem) -> Worked:
+    ...     return Worked("double", value=2 * p.get("input", int))
+    >>> KINDS["double"].solve(Problem({"id": "q", "kind": "double", "input": 21})).value
+    42
+    >>> del KINDS["double"]
+    """
 
     def deco(fn: Callable[[Problem], Worked]) -> Callable[[Problem], Worked]:
         KINDS[name] = Kind(name, fields, fn, required)
@@ -74,7 +82,16 @@ class Problem:
 
 
 def kind_of(raw: Any, index: int) -> Kind:
-    """Validate the common shape of one problem entry and return its kind."""
+    """Validate the common shape of one problem entry and return its kind.
+
+    >>> import nnsteps.problems.kinds  # registers every kind
+    >>> kind_of({"id": "q1", "kind": "relu", "input": "1 -2"}, 0).name
+    'relu'
+    >>> kind_of({"id": "q1", "kind": "rleu"}, 0)
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: problem q1, field kind: unknown kind 'rleu'; known kinds: ... (did you mean 'relu'?)
+    """
     if not isinstance(raw, dict):
         raise NnstepsError(f"expected a mapping with id and kind, got {type(raw).__name__}", field=f"problems[{index}]")
     pid = str(raw.get("id", f"#{index + 1}"))

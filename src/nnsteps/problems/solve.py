@@ -27,7 +27,15 @@ class SolvedFile:
 
 
 def problems_of(document: Any, *, source: str = "<input>") -> tuple[str | None, list[dict[str, Any]]]:
-    """The title and the problem entries of a parsed document, checked for shape and unique ids."""
+    """The title and the problem entries of a parsed document, checked for shape and unique ids.
+
+    >>> problems_of({"title": "Quiz", "problems": [{"id": "a", "kind": "relu", "input": "1 -2"}]})
+    ('Quiz', [{'id': 'a', 'kind': 'relu', 'input': '1 -2'}])
+    >>> problems_of([{"id": "a", "kind": "relu", "input": "1"}, {"id": "a", "kind": "relu", "input": "2"}])
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: problem a, field id: duplicate id 'a'
+    """
     if isinstance(document, list):
         document = {"problems": document}
     if not isinstance(document, dict) or "problems" not in document:
@@ -69,16 +77,34 @@ def solve_problem(raw: dict[str, Any], index: int = 0) -> Solved:
 
 
 def solve_document(document: Any, *, source: str = "<input>") -> SolvedFile:
-    """Validate a whole parsed document, then solve every problem in order."""
+    """Validate a whole parsed document, then solve every problem in order.
+
+    >>> doc = {"title": "Quiz", "problems": [{"id": "a", "kind": "relu", "input": "1 -2"},
+    ...                                      {"id": "b", "kind": "relu", "input": "-3 4"}]}
+    >>> [s.worked.value.tolist() for s in solve_document(doc).solved]
+    [[1, 0], [0, 4]]
+    """
     title, entries = problems_of(document, source=source)
     return SolvedFile(title, [solve_problem(raw, i) for i, raw in enumerate(entries)])
 
 
 def solve_file(path: str | Path) -> SolvedFile:
-    """Load and solve a problem file."""
+    """Load and solve a problem file.
+
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "quiz.yaml"
+    >>> _ = path.write_text("problems:\\n  - {id: a, kind: relu, input: '1 -2'}\\n")
+    >>> solve_file(path).solved[0].worked.value.tolist()
+    [1, 0]
+    """
     return solve_document(load_file(path), source=str(path))
 
 
 def solve_text(text: str) -> SolvedFile:
-    """Parse and solve problem-file text."""
+    """Parse and solve problem-file text.
+
+    >>> solved = solve_text("title: Quiz\\nproblems:\\n  - {id: a, kind: relu, input: '1 -2'}\\n")
+    >>> solved.title, solved.solved[0].problem.id, solved.solved[0].worked.value.tolist()
+    ('Quiz', 'a', [1, 0])
+    """
     return solve_document(loads(text))
