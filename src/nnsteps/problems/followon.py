@@ -37,7 +37,15 @@ def pipeline_stages(raw: Raw) -> list[Any]:
 
 
 def pipeline_follow_on(raw: Raw, given_stages: Any, result: Comparison, tol: Tolerance) -> None:
-    """Mark stage k ``follow-on`` where it equals stage k's op applied to the student's stage k-1."""
+    """Mark stage k ``follow-on`` where it equals stage k's op applied to the student's stage k-1.
+
+    >>> raw = {"id": "p", "kind": "pipeline", "input": "1 -2; 3 4", "steps": ["relu", {"avg_pool2d": {"kernel_size": 2}}]}
+    >>> given = [[[1, 0], [3, 5]], [[2.25]]]  # stage 1 wrong (5 for 4); stage 2 right for that stage 1
+    >>> result = compare({"stages": pipeline_stages(raw)}, {"stages": given}, Tolerance())
+    >>> pipeline_follow_on(raw, given, result, Tolerance())
+    >>> [(c.path, c.verdict) for c in result.cells][-2:]
+    [(('stages', 0, 1, 1), 'wrong'), (('stages', 1, 0, 0), 'follow-on')]
+    """
     from nnsteps.problems.solve import solve_problem
 
     if not isinstance(given_stages, list):
@@ -64,7 +72,15 @@ def pipeline_follow_on(raw: Raw, given_stages: Any, result: Comparison, tol: Tol
 
 def rnn_follow_on(raw: Raw, given: Any, result: Comparison, tol: Tolerance) -> None:
     """``y`` from the student's ``h`` (scalar or matrix weights, output at the last step), the loss
-    from the student's ``y``, the updated weights from the student's gradients."""
+    from the student's ``y``, the updated weights from the student's gradients.
+
+    >>> raw = {"id": "r", "kind": "rnn", "x": [1, 2], "weights": {"w_in": 1, "w_hh": 1, "w_hy": 2}, "target": 1}
+    >>> given = {"h": [1, 4], "y": 8}  # h_2 wrong (4 for 3); y = w_hy h_2 right for that h_2
+    >>> result = compare({"h": [1, 3], "y": 6}, given, Tolerance())
+    >>> rnn_follow_on(raw, given, result, Tolerance())
+    >>> [(c.path, c.verdict, c.note) for c in result.cells][1:]
+    [(('h', 1), 'wrong', None), (('y',), 'follow-on', 'consistent with your h')]
+    """
     if not isinstance(given, dict):
         return
     weights = raw.get("weights") or {}
@@ -82,7 +98,16 @@ def rnn_follow_on(raw: Raw, given: Any, result: Comparison, tol: Tolerance) -> N
 
 
 def mlp_follow_on(raw: Raw, given: Any, result: Comparison, tol: Tolerance) -> None:
-    """Updated weights and biases from the student's own gradients."""
+    """Updated weights and biases from the student's own gradients.
+
+    >>> raw = {"id": "m", "kind": "mlp", "learning_rate": 0.5, "layers": [{"weights": [[1, 2]], "bias": [0]}]}
+    >>> key = {"grads": {"layers": [{"weights": [[1, 1]]}]}, "updated": {"layers": [{"weights": [[0.5, 1.5]]}]}}
+    >>> given = {"grads": {"layers": [{"weights": [[2, 2]]}]}, "updated": {"layers": [{"weights": [[0, 1]]}]}}
+    >>> result = compare(key, given, Tolerance())
+    >>> mlp_follow_on(raw, given, result, Tolerance())
+    >>> [c.verdict for c in result.cells]
+    ['wrong', 'wrong', 'follow-on', 'follow-on']
+    """
     if not isinstance(given, dict) or raw.get("learning_rate") is None:
         return
     grads = (given.get("grads") or {}).get("layers") if isinstance(given.get("grads"), dict) else None
