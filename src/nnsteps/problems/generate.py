@@ -240,7 +240,12 @@ def dump_yaml(data: Any) -> str:
 
 
 def write_set(result: ExerciseSet, out: Path) -> list[Path]:
-    """Write problems.yaml, answers.yaml and solutions.md (per student folder with a roster)."""
+    """Write problems.yaml, answers.yaml and solutions.md (per student folder with a roster).
+
+    >>> import tempfile
+    >>> [p.name for p in write_set(generate("max_pool2d", seed=3), Path(tempfile.mkdtemp()))]
+    ['problems.yaml', 'answers.yaml', 'solutions.md']
+    """
     written: list[Path] = []
     if result.variants:
         out.mkdir(parents=True, exist_ok=True)

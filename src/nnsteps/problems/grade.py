@@ -49,7 +49,15 @@ def submissions(directory: Path) -> list[Path]:
 
 
 def grade_directory(grader: Grader, directory: Path, *, progress: bool = False) -> Batch:
-    """Grade every answers file in ``directory``; a file that cannot be read is recorded, not fatal."""
+    """Grade every answers file in ``directory``; a file that cannot be read is recorded, not fatal.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "ann.yaml").write_text("q: [1, 0]"), (folder / "eve.json").write_text("{")
+    >>> batch = grade_directory(Grader({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}), folder)
+    >>> {s: r.score for s, r in batch.reports.items()}, list(batch.errors)
+    ({'ann': 1.0}, ['eve'])
+    """
     files = submissions(directory)
     batch = Batch(problem_ids=list(grader.ids), max_score=sum(k.points for k in grader._keys))
     iterator: Any = files
@@ -91,7 +99,15 @@ def _n(x: float) -> str:
 
 
 def batch_summary(batch: Batch, level: str = "score") -> dict[str, Any]:
-    """The JSON summary: per-problem averages and per-student reports at the given feedback level."""
+    """The JSON summary: per-problem averages and per-student reports at the given feedback level.
+
+    >>> g = Grader({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
+    >>> b = Batch(reports={"ann": g.grade({"q": [1, 0]}), "bob": g.grade({"q": [1, -2]})}, problem_ids=["q"],
+    ...           max_score=1.0)
+    >>> s = batch_summary(b)
+    >>> s["graded"], s["mean_score"], s["problems"]
+    (2, 0.75, {'q': {'mean': 0.75, 'all_correct': 1}})
+    """
     per_problem: dict[str, list[float]] = {pid: [] for pid in batch.problem_ids}
     for report in batch.reports.values():
         for p in report.problems:
@@ -137,7 +153,15 @@ def gradescope(report: Report, level: str = "full") -> dict[str, Any]:
 
 
 def write_batch(batch: Batch, out_dir: Path, level: str = "full") -> list[Path]:
-    """Write ``grades.csv``, ``summary.json`` and ``gradescope/<student>/results.json``."""
+    """Write ``grades.csv``, ``summary.json`` and ``gradescope/<student>/results.json``.
+
+    >>> import tempfile
+    >>> g = Grader({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
+    >>> out = Path(tempfile.mkdtemp())
+    >>> batch = Batch({"ann": g.grade({"q": [1, 0]})}, problem_ids=["q"], max_score=1.0)
+    >>> sorted(p.relative_to(out).as_posix() for p in write_batch(batch, out))
+    ['grades.csv', 'gradescope/ann/results.json', 'summary.json']
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     written = [write_atomic(out_dir / "grades.csv", batch_csv(batch)),
                write_atomic(out_dir / "summary.json", json.dumps(batch_summary(batch, level), indent=2,

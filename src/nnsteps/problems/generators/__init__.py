@@ -18,7 +18,15 @@ GENERATORS: dict[str, tuple[Generator, tuple[str, ...]]] = {}
 
 
 def generator(kind: str, options: tuple[str, ...] = ()) -> Callable[[Generator], Generator]:
-    """Register the generator of a kind and the options it accepts."""
+    """Register the generator of a kind and the options it accepts.
+
+    >>> @generator("toy", options=("n",))
+    ... def toy(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    ...     return {"kind": "relu", "input": rng.integers(-3, 4, size=options.get("n", 2)).tolist()}
+    >>> fn, accepted = GENERATORS.pop("toy")
+    >>> accepted, fn(np.random.default_rng(0), {"n": 3})
+    (('n',), {'kind': 'relu', 'input': [2, 1, 0]})
+    """
 
     def deco(fn: Generator) -> Generator:
         GENERATORS[kind] = (fn, options)
