@@ -50,5 +50,9 @@ MAX_SHOWN_TERMS = 48
 MAX_EXACT_OUTPUT = 250_000
 """Entries in the output (or padded input) of one exact op: each is a Python number, later rendered."""
 
+MAX_EXPLAINED_LAYERS = 100
+"""Layers whose steps ``summary --explain`` writes as terminal text (LaTeX to text costs ~10 ms a layer);
+Markdown and JSON explain every layer."""
+
 MAX_EXPLAINED_CELLS = 64
 """Cells expanded term by term with detail='all' before the explanation samples instead."""

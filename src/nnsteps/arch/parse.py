@@ -287,8 +287,8 @@ class _Parser:
             stmt.append(t)
             self.pos += 1
         if t is not None and t.kind == "lbrace":
-            raise NnstepsError(f"unexpected '{{': only 'repeat' and 'residual' open blocks, not "
-                               f"'{stmt[0].text}'", line=t.line, column=t.column)
+            raise NnstepsError("unexpected '{': only 'repeat' and 'residual' open blocks"
+                               + (f", not '{stmt[0].text}'" if stmt else ""), line=t.line, column=t.column)
         return self.layer(stmt)
 
     def layer(self, toks: list[_Tok]) -> LayerStmt:

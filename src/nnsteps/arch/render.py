@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any
 
+from nnsteps import limits
 from nnsteps.arch.layers import Row
 from nnsteps.arch.table import Table, row_answer, total_step
 from nnsteps.errors import NnstepsError
@@ -166,10 +167,15 @@ def explain_text(table: Table) -> str:
     from nnsteps.render.text import step_to_text
 
     out = [f"Input: {table.input_shape.text}", ""]
-    for r in table.rows:
+    for r in table.rows[: limits.MAX_EXPLAINED_LAYERS]:
         title = f"{r.name}: {r.text}  ->  {r.output_shape.text}"
         out += [title, "-" * len(title), *(step_to_text(s, 1) for s in r.steps), ""]
-    out.append(step_to_text(total_step(table)))
+    if len(table.rows) > limits.MAX_EXPLAINED_LAYERS:
+        more = len(table.rows) - limits.MAX_EXPLAINED_LAYERS
+        out += [f"... {more:,} more layers: --format markdown or json explains every one", ""]
+        out.append(f"Total parameters: {table.total_params:,}")
+    else:
+        out.append(step_to_text(total_step(table)))
     return "\n".join(out)
 
 
