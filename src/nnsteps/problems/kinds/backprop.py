@@ -46,6 +46,13 @@ RNN_FIELDS = {
 
 @register("rnn", fields=RNN_FIELDS, required=("x", "weights"))
 def solve_rnn(p: Problem) -> Worked:
+    """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.
+
+    >>> w = solve_rnn(Problem({"id": "q6", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
+    ...                        "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}}))
+    >>> w.answer["h"], w.answer["y"]
+    ([Fraction(4, 25), Fraction(14, 125), Fraction(39, 625)], Fraction(39, 3125))
+    """
     from nnsteps.ops.rnn import rnn
 
     return rnn(
@@ -70,6 +77,13 @@ MLP_FIELDS = {
 
 @register("mlp", fields=MLP_FIELDS, required=("input", "layers"))
 def solve_mlp(p: Problem) -> Worked:
+    """An ``mlp`` problem: forward pass, every δ, every gradient and one update (:func:`nnsteps.ops.mlp.mlp`).
+
+    >>> w = solve_mlp(Problem({"id": "m", "kind": "mlp", "input": [1, 2], "target": [2], "learning_rate": 0.5,
+    ...                        "layers": [{"weights": [[1, 1]], "bias": [0], "activation": "relu"}]}))
+    >>> w.answer["outputs"], w.answer["loss"], w.answer["updated"]["layers"][0]
+    ([[3]], 0.5, {'weights': [[Fraction(1, 2), 0]], 'bias': [Fraction(-1, 2)]})
+    """
     from nnsteps.ops.mlp import mlp
 
     return mlp(
@@ -93,6 +107,15 @@ ATTENTION_FIELDS = {
 
 @register("attention", fields=ATTENTION_FIELDS)
 def solve_attention(p: Problem) -> Worked:
+    """An ``attention`` problem: self-attention on numbers, or its symbolic derivation without ``x``.
+
+    >>> w = solve_attention(Problem({"id": "a", "kind": "attention", "x": "1 0; 0 1", "w_q": "0 0; 0 0",
+    ...                              "w_k": "1 0; 0 1", "w_v": "1 2; 3 4"}))
+    >>> w.answer["weights"], w.answer["output"]
+    ([[Fraction(1, 2), Fraction(1, 2)], [Fraction(1, 2), Fraction(1, 2)]], [[Fraction(3, 2), Fraction(7, 2)], [Fraction(3, 2), Fraction(7, 2)]])
+    >>> solve_attention(Problem({"id": "a", "kind": "attention"})).title
+    'Self-attention for one token (symbolic)'
+    """
     from nnsteps.ops.attention import self_attention
 
     if not p.has("x"):

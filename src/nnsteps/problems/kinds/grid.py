@@ -153,7 +153,13 @@ for _name in STAGES:
                               "detail": "cells of the final output to expand (the last stage's detail)"},
           required=("input", "steps"))
 def solve_pipeline(p: Problem) -> Worked:
-    """Stages in order, each fed the previous one's output; the work of each stage is kept."""
+    """Stages in order, each fed the previous one's output; the work of each stage is kept.
+
+    >>> w = solve_pipeline(Problem({"id": "p", "kind": "pipeline", "input": "1 -2; 3 4",
+    ...                             "steps": ["relu", {"avg_pool2d": {"kernel_size": 2}}]}))
+    >>> w.answer.tolist(), [s.title for s in w.steps]
+    ([[2]], ['Stage 1: relu', 'Stage 2: avg_pool2d'])
+    """
     x: Any = p.get("input", F.array("input"))
     stages = p.raw["steps"]
     if not isinstance(stages, list) or not stages:
