@@ -29,7 +29,12 @@ def step_to_json(step: Step[Any]) -> dict[str, Any]:
 
 
 def worked_to_json(worked: Worked, *, pid: str | None = None) -> dict[str, Any]:
-    """One solved problem in the contract's shape."""
+    """One solved problem in the contract's shape.
+
+    >>> w = Worked("sum", value=3, steps=[Step("Sum", formula="y = a + b", substituted="1 + 2", result=3)])
+    >>> worked_to_json(w, pid="q1")
+    {'id': 'q1', 'kind': 'sum', 'answer': 3, 'answer_exact': '3', 'steps': [{'title': 'Sum', 'formula': 'y = a + b', 'substituted': '1 + 2', 'result': '3', 'steps': []}]}
+    """
     out: dict[str, Any] = {}
     if pid is not None:
         out["id"] = pid
@@ -43,4 +48,11 @@ def worked_to_json(worked: Worked, *, pid: str | None = None) -> dict[str, Any]:
 
 
 def solved_file_to_json(title: str | None, items: list[tuple[str, Worked]]) -> dict[str, Any]:
+    """A whole problem file's solutions in the contract's shape: ``{"title", "problems": [...]}``.
+
+    >>> w = Worked("sum", value=3, steps=[Step("Sum", formula="y = a + b", substituted="1 + 2", result=3)])
+    >>> out = solved_file_to_json("Quiz", [("q1", w)])
+    >>> out["title"], [(p["id"], p["answer"]) for p in out["problems"]]
+    ('Quiz', [('q1', 3)])
+    """
     return {"title": title, "problems": [worked_to_json(w, pid=pid) for pid, w in items]}

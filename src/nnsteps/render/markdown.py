@@ -23,6 +23,18 @@ def step_equation(step: Step[Any]) -> str | None:
 
 
 def step_to_markdown(step: Step[Any], depth: int = 0) -> str:
+    """One step as Markdown: its title (bold at the top, italic below), its equation as display math,
+    its note as a quote, then its child steps.
+
+    >>> s = Step("Sum", formula="y = a + b", substituted="1 + 2", result=3, note="a = 1, b = 2")
+    >>> print(step_to_markdown(s))
+    **Sum**
+    <BLANKLINE>
+    $$y = a + b = 1 + 2 = 3$$
+    <BLANKLINE>
+    > a = 1, b = 2
+    <BLANKLINE>
+    """
     lines = [f"{'  ' * 0}**{step.title}**" if depth == 0 else f"*{step.title}*", ""]
     equation = step_equation(step)
     if equation:
@@ -56,7 +68,19 @@ def worked_to_markdown(worked: Worked, *, heading: str | None = None, level: int
 
 
 def solved_file_to_markdown(title: str | None, items: list[tuple[str, Worked]]) -> str:
-    """A whole problem file's solutions as one Markdown document."""
+    """A whole problem file's solutions as one Markdown document.
+
+    >>> w = Worked("sum", value=3, steps=[Step("Sum", formula="y = a + b", substituted="1 + 2", result=3)])
+    >>> print(solved_file_to_markdown("Quiz", [("q1", w)]))
+    # Quiz
+    <BLANKLINE>
+    ## q1
+    <BLANKLINE>
+    **Sum**
+    <BLANKLINE>
+    $$y = a + b = 1 + 2 = 3$$
+    <BLANKLINE>
+    """
     out = [f"# {title}", ""] if title else []
     for pid, worked in items:
         heading = f"{pid}" + (f": {worked.title}" if worked.title else "")

@@ -47,7 +47,17 @@ def step_to_text(step: Step[Any], indent: int = 0) -> str:
 
 
 def worked_to_text(worked: Worked, *, heading: str | None = None) -> str:
-    """A worked solution as terminal text."""
+    """A worked solution as terminal text.
+
+    >>> w = Worked("sum", value=3, steps=[Step("Sum", formula="y = a + b", substituted="1 + 2", result=3)])
+    >>> print(worked_to_text(w, heading="q1"))
+    q1
+    ==
+    Sum
+      y = a + b
+        = 1 + 2
+        = 3
+    """
     out = []
     title = heading or worked.title
     if title:
@@ -58,6 +68,21 @@ def worked_to_text(worked: Worked, *, heading: str | None = None) -> str:
 
 
 def solved_file_to_text(title: str | None, items: list[tuple[str, Worked]]) -> str:
+    """A whole problem file's solutions as one text document: the title, then each problem under its id.
+
+    >>> w = Worked("sum", value=3, steps=[Step("Sum", formula="y = a + b", substituted="1 + 2", result=3)])
+    >>> print(solved_file_to_text("Quiz", [("q1", w)]))
+    Quiz
+    ####
+    <BLANKLINE>
+    q1
+    ==
+    Sum
+      y = a + b
+        = 1 + 2
+        = 3
+    <BLANKLINE>
+    """
     out = [title, "#" * len(title), ""] if title else []
     for pid, worked in items:
         heading = pid + (f": {worked.title}" if worked.title else "")
