@@ -145,7 +145,14 @@ def joined(terms: Sequence[str], total: int | None = None, sep: str = " + ") -> 
 
 
 def ends(items: Sequence[Any]) -> Sequence[Any]:
-    """The items ``joined`` will show (all of them, or the first and last ones), so only those are formatted."""
+    """The items ``joined`` will show (all of them, or the first and last ones), so only those are formatted.
+
+    >>> ends([1, 2, 3])
+    [1, 2, 3]
+    >>> shown = ends(range(100))
+    >>> len(shown), shown[-3:]
+    (48, [45, 98, 99])
+    """
     if len(items) <= limits.MAX_SHOWN_TERMS:
         return items
     return [*items[: limits.MAX_SHOWN_TERMS - 2], *items[-2:]]
