@@ -36,7 +36,8 @@ def relu(x: Any) -> Worked:
             "Apply ReLU elementwise",
             formula=r"\operatorname{ReLU}(z) = \max(0, z)",
             result=y,
-            note=f"{negatives} negative entr{'y' if negatives == 1 else 'ies'} become 0" if negatives else None,
+            note=("1 negative entry becomes 0" if negatives == 1 else f"{negatives} negative entries become 0")
+            if negatives else None,
         )
     )
     return Worked("relu", value=y, steps=steps)
