@@ -461,7 +461,8 @@ def sign_slip(cell: Cell, substituted: str | None) -> str | None:
     >>> sign_slip(c, r"1 \\cdot 1 + 1 \\cdot 4 + 1 \\cdot 1 + 0 \\cdot 2")
     'a sign slip in one term: 1 \\\\cdot 1 counted as -1'
     """
-    if not substituted or cell.given is None:
+    # Only a number the student wrote; text that failed to parse ('1/0', '1e999999999') stays as given.
+    if not substituted or isinstance(cell.given, bool) or not isinstance(cell.given, (int, Fraction, float)):
         return None
     try:
         diff = Fraction(cell.given) - Fraction(cell.expected)
