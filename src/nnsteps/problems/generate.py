@@ -112,6 +112,9 @@ def generate(kind: str, seed: int = 0, *, count: int = 1, roster: str | Path | l
     True
     """
     students = read_roster(roster) if roster is not None else []
+    if isinstance(count, int) and len(students) * count > limits.MAX_PROBLEMS:
+        raise NnstepsError(f"expected at most {limits.MAX_PROBLEMS} problems in all (students × count), got "
+                           f"{len(students):,} × {count} = {len(students) * count:,}", field="--roster")
     if students:
         sets = {name: _make(kind, seed, count, name, options) for name in students}
         result = ExerciseSet(kind, seed, [], {}, "", variants=sets)
