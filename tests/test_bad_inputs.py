@@ -44,6 +44,19 @@ CASES = {
     "softmax_axis_not_int": "error: problem sm2, field axis: expected an integer axis such as -1, got True",
     "bias_not_number": "error: problem bn, field bias: expected a bias, got 'abc'",
     "convt_output_empty": "error: problem ct, field padding: the transposed convolution's output along H would be 0",
+    "huge_int": "error: line 4, column 16: expected a number of at most 300 digits, got 401 characters",
+    "huge_exponent": "error: problem exp, field input: expected a number of at most 300 digits, got '1e999999999'",
+    "exact_result_too_large": "error: problem grow, field steps[0]: the exact result grew past the limit: expected a "
+                              "number of at most 300 digits, got one of about 401 digits",
+    "deep_nesting": "error: ",
+    "alias_bomb": "error: ",
+    "pipeline_too_long": "error: problem long, field steps: expected at most 20 stages, got 21",
+    "network_lone_brace": "error: problem net, line 2, column 1, field spec: unexpected '{': only 'repeat' and "
+                          "'residual' open blocks",
+    "network_huge_number": "error: problem net2, line 1, column 7, field spec: expected numbers of at most 30 digits, "
+                           "got 5,000 digits",
+    "convt_exact_output": "error: problem ct2, field stride: the output would have 361,201 entries (1×1×601×601); the "
+                          "exact limit is 250,000",
 }
 """File stem -> how its one error line must start."""
 
@@ -54,6 +67,8 @@ ENDINGS = {
     "pipeline_bad_option": "(did you mean 'padding'?)",
     "yaml_syntax": "is not valid YAML: expected ',' or ']', but got ':'",
     "empty_problems": "empty_problems.yaml: expected a non-empty list of problems",
+    "deep_nesting": "deep_nesting.yaml nests lists or mappings more than 32 levels deep",
+    "alias_bomb": "alias_bomb.yaml holds more than 2,000,000 values (each use of a YAML alias counts)",
 }
 """File stem -> how its error line must end (the hint, or the rest of a message that names the file)."""
 
