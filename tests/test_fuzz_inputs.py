@@ -1,0 +1,132 @@
+"""Adversarial inputs: any JSON value in any field of any kind ends in a one-line NnstepsError or an answer,
+never a traceback, and the worst inputs under the limits finish in seconds.
+
+Complements ``test_bad_inputs.py`` (one file per documented error, through the CLI) with Hypothesis draws
+and the cases that used to hang: huge numbers, Fraction-heavy convolutions, long sums rendered as text.
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nnsteps.errors import NnstepsError
+from nnsteps.problems.load import loads
+from nnsteps.problems.registry import KINDS
+from nnsteps.problems.solve import solve_document
+from nnsteps.render.document import render_solved
+
+BASE: dict[str, dict[str, Any]] = {
+    "conv2d": {"input": "1 2 3; 4 5 6; 7 8 9", "kernel": "1 0; 0 1"},
+    "conv_transpose2d": {"input": "1 2; 3 4", "kernel": "1 0; 0 1"},
+    "max_pool2d": {"input": "1 2; 3 4", "kernel_size": 2},
+    "avg_pool2d": {"input": "1 2; 3 4", "kernel_size": 2},
+    "relu": {"input": "1 -2"}, "sigmoid": {"input": "1 -2"}, "tanh": {"input": "1 -2"}, "softmax": {"input": "1 -2"},
+    "linear": {"input": [1, 2], "weights": [[1, 2]], "bias": [1]},
+    "logistic": {"input": [1, 2], "weights": [1, 2], "bias": 1},
+    "pipeline": {"input": "1 2; 3 4", "steps": ["relu", {"avg_pool2d": {"kernel_size": 2}}]},
+    "network": {"spec": "input 8x8x3\nconv 3x3x4 p=1\nflatten\ndense 2"},
+    "stacked_filters": {"n": 2, "kernel": 3, "channels": 4},
+    "size_inverse": {"find": "padding", "input": 32, "output": 32, "kernel": 3},
+}
+"""A valid problem of each grid/network kind, whose fields the draws replace."""
+
+WEIRD = st.sampled_from([
+    None, True, "", "x", "−1", "1/0", "0/0", ".inf", "nan", "1e400", "1e999999999", "\\frac{1}{0}", "same", "all",
+    "1 2; 3 4", 10**301, -(10**4000), 2**63, Fraction(1, 10**301), 0, -1, 1, 3, 100_001, "9" * 5000,
+])
+SCALARS = st.one_of(WEIRD, st.integers(-50, 50), st.fractions(max_denominator=100), st.text(max_size=6))
+VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=4),
+    st.dictionaries(st.sampled_from(["kernel", "stride", "input", "relu", "conv2d", "a"]), inner, max_size=3)),
+    max_leaves=10)
+
+
+def solve_and_render(problem: dict[str, Any]) -> None:
+    """Solve and render in every text format; only NnstepsError (one line) may escape."""
+    try:
+        solved = solve_document([problem])
+        for fmt in ("json", "markdown", "text"):
+            render_solved(solved, fmt)
+    except NnstepsError as err:
+        assert "\n" not in str(err)
+
+
+@pytest.mark.parametrize("kind", sorted(BASE))
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_any_value_in_any_field_is_an_answer_or_one_line(kind: str, data: st.DataObject) -> None:
+    fields = st.sampled_from(sorted(KINDS[kind].fields))
+    override = data.draw(st.dictionaries(fields, VALUES, max_size=2))
+    solve_and_render({"id": "p", "kind": kind, **BASE[kind], **override})
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 5000 + "]" * 5000, "a: " + "[" * 5000 + "]" * 5000, "- " * 3000 + "1", '{"a": [1e999999999]}',
+    "a: 1.0e+999999999", "a: " + "1" * 5000, '{"a": ' + "1" * 5000 + "}", "a: 0x" + "f" * 2000,
+])
+def test_loader_refuses_deep_or_huge_documents_in_one_line(text: str) -> None:
+    with pytest.raises(NnstepsError) as info:
+        loads(text)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("problem", [
+    {"kind": "conv2d", "input": [[Fraction(i * 200 + j + 1, 7) for j in range(200)] for i in range(200)],
+     "kernel": [[Fraction(i * 10 + j + 1, 7) for j in range(10)] for i in range(10)]},  # 4M Fraction MACs: 15 s
+    {"kind": "logistic", "input": [Fraction(i, 7) for i in range(20_000)],
+     "weights": [Fraction(i, 11) for i in range(20_000)]},  # 20,000 terms rendered as text: 9 s
+    {"kind": "softmax", "input": [Fraction(i, 7) for i in range(400)]},  # 160,000 SymPy terms: 22 s
+], ids=["conv-fractions", "logistic-long-sum", "softmax-long-row"])
+def test_the_heaviest_problems_finish_in_seconds(problem: dict[str, Any]) -> None:
+    start = time.perf_counter()
+    solve_and_render({"id": "p", **problem})
+    assert time.perf_counter() - start < 8
+
+
+def test_sigmoid_of_huge_exact_numbers_solves_in_seconds() -> None:
+    """SymPy's evalf of e^(-z) for 300-digit z took seconds an entry; the float now comes from the float formula.
+    (Rendering ``answer_exact`` of these is still slow: SymPy's str orders 1 + exp(-z) by evaluating it.)"""
+    start = time.perf_counter()
+    solved = solve_document([{"id": "p", "kind": "sigmoid", "input": [10**299 + i for i in range(400)]}])
+    assert time.perf_counter() - start < 5
+    assert float(solved.solved[0].worked.value[0]) == 1.0
+
+
+def test_check_survives_unparsable_given_numbers(tmp_path: Path) -> None:
+    from nnsteps.problems.commands import run_check
+
+    (tmp_path / "p.yaml").write_text("problems: [{id: m, kind: max_pool2d, input: '1 2; 3 4', kernel_size: 2}]")
+    for answer in ("'1/0'", "'0/0'", "'1e999999999'", "{a: 1}", "[[[[1]]]]"):
+        (tmp_path / "a.yaml").write_text(f"m: {answer}\n")
+        start = time.perf_counter()
+        _, code = run_check(tmp_path / "p.yaml", tmp_path / "a.yaml", fmt="json")
+        assert code == 1 and time.perf_counter() - start < 5
+
+
+def test_a_huge_roster_is_refused(tmp_path: Path) -> None:
+    from nnsteps.problems.generate import generate
+
+    with pytest.raises(NnstepsError, match=r"at most 500 problems in all \(students × count\), got 100,000 × 1"):
+        generate("relu", 0, roster=[f"s{i}" for i in range(100_000)], out=tmp_path)
+
+
+@pytest.mark.parametrize("body", [b"[]", b"null", b'"x"', b"{", b"\xff", b"[" * 5000, b'{"id": "a", "kind": "softmax",'
+                                  b' "input": 0, "axis": 0}'])
+@pytest.mark.parametrize("path", ["/api/solve", "/api/check", "/api/explain", "/api/grid", "/api/view"])
+def test_web_answers_bad_bodies_without_a_500(path: str, body: bytes) -> None:
+    from fastapi.testclient import TestClient
+
+    from nnsteps.web.app import create_app
+
+    client = TestClient(create_app(), raise_server_exceptions=False)
+    reply = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert reply.status_code < 500
+    if reply.status_code >= 400:
+        assert "\n" not in reply.json()["error"]
