@@ -45,6 +45,7 @@ CASES = {
     "bias_not_number": "error: problem bn, field bias: expected a bias, got 'abc'",
     "convt_output_empty": "error: problem ct, field padding: the transposed convolution's output along H would be 0",
     "huge_int": "error: line 4, column 16: expected a number of at most 300 digits, got 401 characters",
+    "rnn_state_grows_too_large": "error: problem big: expected an exact hidden state of at most 300 digits, got one of about 361 digits",
     "huge_exponent": "error: problem exp, field input: expected a number of at most 300 digits, got '1e999999999'",
     "exact_result_too_large": "error: problem grow, field steps[0]: the exact result grew past the limit: expected a "
                               "number of at most 300 digits, got one of about 401 digits",

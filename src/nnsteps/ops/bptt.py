@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nnsteps.numbers import bounded
 from nnsteps.ops import activation_grad as act
 from nnsteps.ops.rnn_notation import Notation, op
 from nnsteps.work import Step
@@ -79,7 +80,7 @@ def backward(net: RnnNet, n: Notation, fwd: Forward, g: np.ndarray) -> Backward:
                     total = total + p["W_hh"][k][i] * eps[t + 1][k]
                     sym.append(f"{n.w('W_hh', k, i)} {e_sym(t + 1, k)}")
                     num.append(rf"{op(d.out(p['W_hh'][k][i]))} \cdot {op(d.out(eps[t + 1][k]))}")
-            delta[t][i] = total
+            delta[t][i] = bounded(total, what="an exact δ")
             a, h = fwd.a[t - 1][i], fwd.h[t][i]
             eps[t][i] = total * act.derivative(net.activation, d, a, h) if not linear else total
             if t in shown and (net.scalar or i < EXPLAIN_ENTRIES):

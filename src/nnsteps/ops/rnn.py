@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps.numbers import bounded
 from nnsteps.ops import activation_grad as act
 from nnsteps.ops import bptt
 from nnsteps.ops.rnn_inputs import SYMBOLIC_MAX_STEPS, RnnNet, read_rnn
@@ -114,7 +115,8 @@ def forward(net: RnnNet) -> Forward:
         if "b_h" in p:
             pre = pre + p["b_h"]
         a[t - 1] = pre
-        h[t] = [act.apply(net.activation, net.domain, v) for v in pre]
+        # Exact states can grow a digit or more a step; past the number limit they could not even be printed.
+        h[t] = [bounded(act.apply(net.activation, net.domain, v), what="an exact hidden state") for v in pre]
     out_steps = list(range(1, L + 1)) if net.output == "every" else [L]
     y = np.array([p["W_hy"].dot(h[t]) + (p.get("b_y", 0)) for t in out_steps],
                  dtype=object if net.domain.is_exact else np.float64)
