@@ -35,7 +35,7 @@ def stacked_vs_single(n: int, k: int, channels: int, *, size: int | None = None,
     if n < 1 or k < 1 or channels < 1:
         raise NnstepsError(f"expected n, kernel and channels >= 1, got n={n}, kernel={k}, channels={channels}")
     if n > 100:
-        raise NnstepsError(f"expected at most 100 stacked layers, got {n}")
+        raise NnstepsError(f"expected at most 100 stacked layers, got {n}", field="n")
     r_step = counts.stacked_rf(n, k)
     r = r_step.value or 1
     size = size if size is not None else max(32, r)
