@@ -213,3 +213,19 @@ def cells_to_explain(shape: tuple[int, ...], detail: Detail, limit: int) -> list
             raise NnstepsError(f"cell {list(idx)} is outside the output of shape {list(shape)}", field="detail")
         cells.append(full)
     return cells
+
+
+def read_learning_rate(value: Any) -> Any:
+    """The learning rate η of a gradient-descent update, exact when typed exactly; None stays None.
+
+    >>> read_learning_rate("0.15"), read_learning_rate(None)
+    (Fraction(3, 20), None)
+    """
+    if value is None:
+        return None
+    from nnsteps.numbers import parse_number
+
+    try:
+        return parse_number(value, what="a learning rate")
+    except NnstepsError as err:
+        raise err.located(field="learning_rate") from None

@@ -15,10 +15,10 @@ import numpy as np
 
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError, did_you_mean
-from nnsteps.numbers import parse_number
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops import activation_grad as act
 from nnsteps.ops import losses
+from nnsteps.ops._common import read_learning_rate
 from nnsteps.ops.domain import Domain
 from nnsteps.work import Step, Worked
 
@@ -119,12 +119,7 @@ def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any) -
         if tgt.shape[0] != n_in:
             raise NnstepsError(f"target must have {n_in} entries to match the last layer's output, "
                                f"got {tgt.shape[0]}", field="target")
-    lr = None
-    if learning_rate is not None:
-        try:
-            lr = parse_number(learning_rate, what="a learning rate")
-        except NnstepsError as err:
-            raise err.located(field="learning_rate") from None
+    lr = read_learning_rate(learning_rate)
     arrays = [x] + [s["weights"] for s in raw] + [s["bias"] for s in raw if s["bias"] is not None]
     arrays += [tgt] if tgt is not None else []
     irrational = loss == "cross_entropy" or any(s["activation"] in ("tanh", "sigmoid") for s in raw)

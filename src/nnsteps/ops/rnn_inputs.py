@@ -12,6 +12,7 @@ import numpy as np
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.numbers import Number, parse_number
+from nnsteps.ops._common import read_learning_rate
 from nnsteps.ops.domain import Domain
 
 ACTIVATIONS = ("none", "tanh", "relu", "sigmoid")
@@ -169,12 +170,7 @@ def read_rnn(
         h = np.repeat(h, H)
     if h.shape[0] != H:
         raise NnstepsError(f"h0 must have H = {H} entries to match W_hh ({H}×{H}), got {h.shape[0]}", field="h0")
-    lr = None
-    if learning_rate is not None:
-        try:
-            lr = parse_number(learning_rate, what="a learning rate")
-        except NnstepsError as err:
-            raise err.located(field="learning_rate") from None
+    lr = read_learning_rate(learning_rate)
     T = L if output == "every" else 1
     tgt = _target(target, T, O, loss) if target is not None else None
     arrays = [xs, h, *mats.values()] + ([tgt] if tgt is not None else [])
