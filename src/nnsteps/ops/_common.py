@@ -14,7 +14,7 @@ import numpy as np
 from nnsteps import limits
 from nnsteps.arrays import as_array, as_exact, is_exact_array, to_float
 from nnsteps.errors import NnstepsError
-from nnsteps.numbers import bounded, normalize, to_latex_operand
+from nnsteps.numbers import bounded, normalize, parse_number, to_latex_operand
 from nnsteps.work import Step, Worked
 
 Detail = str | Sequence[Sequence[int]]
@@ -173,17 +173,28 @@ def exact_sum(values: Sequence[Any], exact: bool) -> Any:
     return total
 
 
-def read(x: Any, name: str, ndim: tuple[int, ...]) -> np.ndarray:
-    """An op's argument as an array with one of the ``ndim`` allowed ranks; errors name the argument.
+def read_bias(bias: Any, filters: int) -> np.ndarray | None:
+    """A conv's bias: None, one number for every filter, or one per filter (errors name ``bias``).
 
-    >>> read("1 2; 3 4", "kernel", (2,)).tolist()
-    [[1, 2], [3, 4]]
-    >>> read("1 2 3", "kernel", (2,))
-    Traceback (most recent call last):
-    ...
-    nnsteps.errors.NnstepsError: field kernel: expected a 2-D array, got shape 3
+    >>> read_bias("0.5", 2).tolist(), read_bias([1, 2], 2).tolist()
+    ([Fraction(1, 2), Fraction(1, 2)], [1, 2])
     """
-    return as_array(x, name=name, ndim=ndim)
+    if bias is None:
+        return None
+    if isinstance(bias, (int, float, str)) or hasattr(bias, "numerator"):
+        try:
+            value = parse_number(bias, what="a bias")
+        except NnstepsError as err:
+            raise err.located(field="bias") from None
+        b = np.empty(filters, dtype=object)
+        b[:] = [value] * filters
+        return b
+    arr = as_array(bias, name="bias", ndim=(0, 1)).reshape(-1)
+    if arr.size == 1:
+        return np.repeat(arr, filters)
+    if arr.size != filters:
+        raise NnstepsError(f"expected one bias per filter ({filters}), got {arr.size}", field="bias")
+    return arr
 
 
 def cells_to_explain(shape: tuple[int, ...], detail: Detail, limit: int) -> list[tuple[int, ...]]:

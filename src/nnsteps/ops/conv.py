@@ -17,7 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from nnsteps import limits, shapes
 from nnsteps.arrays import as_array, unify
 from nnsteps.errors import NnstepsError
-from nnsteps.numbers import parse_number, to_latex_operand
+from nnsteps.numbers import to_latex_operand
 from nnsteps.ops._common import (
     MAX_FLOAT_OUTPUT,
     Detail,
@@ -32,6 +32,7 @@ from nnsteps.ops._common import (
     pad_array,
     prior_steps,
     product_terms,
+    read_bias,
 )
 from nnsteps.work import Step, Worked
 
@@ -85,7 +86,7 @@ def conv2d(
     sh, sw = int_pair(stride, "stride", 1)
     dh, dw = int_pair(dilation, "dilation", 1)
     pads = _resolve_padding(padding, (kh, kw), (dh, dw), (sh, sw))
-    b = _read_bias(bias, f_out)
+    b = read_bias(bias, f_out)
 
     exact = exactness(x4, w4, *([b] if b is not None else []))
     x4, w4 = (as_kind(a, exact) for a in (x4, w4))
@@ -184,24 +185,6 @@ def _resolve_padding(
     ph, pw = int_pair(padding, "padding", 0)
     return (ph, ph), (pw, pw)
 
-
-def _read_bias(bias: Any, filters: int) -> np.ndarray | None:
-    if bias is None:
-        return None
-    if isinstance(bias, (int, float, str)) or hasattr(bias, "numerator"):
-        try:
-            value = parse_number(bias, what="a bias")
-        except NnstepsError as err:
-            raise err.located(field="bias") from None
-        b = np.empty(filters, dtype=object)
-        b[:] = [value] * filters
-        return b
-    arr = as_array(bias, name="bias", ndim=(0, 1)).reshape(-1)
-    if arr.size == 1:
-        return np.repeat(arr, filters)
-    if arr.size != filters:
-        raise NnstepsError(f"expected one bias per filter ({filters}), got {arr.size}", field="bias")
-    return arr
 
 
 def _correlate(

@@ -25,8 +25,8 @@ from nnsteps.ops._common import (
     int_pair,
     prior_steps,
     product_terms,
+    read_bias,
 )
-from nnsteps.ops.conv import _read_bias
 from nnsteps.work import Step, Worked
 
 
@@ -75,7 +75,7 @@ def conv_transpose2d(
                 f"output_padding must be smaller than the stride or the dilation, got {o} with stride {s} "
                 f"and dilation {d} along {axis}", field="output_padding",
             )
-    b = _read_bias(bias, c_out)
+    b = read_bias(bias, c_out)
     exact = exactness(x4, w4, *([b] if b is not None else []))
     x4, w4 = unify(as_kind(x4, exact), as_kind(w4, exact))
     if b is not None:
