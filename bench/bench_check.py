@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from nnsteps.problems.check import Grader
-from nnsteps.problems.generate import generate
+from nnsteps.generation.generate import generate
+from nnsteps.grading.check import Grader
 
 KINDS = ("conv2d", "max_pool2d", "avg_pool2d", "pipeline", "linear", "relu")
 

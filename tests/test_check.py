@@ -13,11 +13,11 @@ from typer.testing import CliRunner
 from nnsteps.api_check import check
 from nnsteps.cli import app
 from nnsteps.errors import NnstepsError
-from nnsteps.problems.check import check_problem
-from nnsteps.problems.compare import Cell, Tolerance, compare, leaf
-from nnsteps.problems.followon import rnn_follow_on
+from nnsteps.grading.check import check_problem
+from nnsteps.grading.compare import Cell, Tolerance, compare, leaf
+from nnsteps.grading.followon import rnn_follow_on
+from nnsteps.grading.mistakes import sign_slip
 from nnsteps.problems.load import load_file
-from nnsteps.problems.mistakes import sign_slip
 from nnsteps.problems.registry import KINDS
 
 ROOT = Path(__file__).resolve().parents[1]

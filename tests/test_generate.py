@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 from nnsteps.api_check import check, generate
 from nnsteps.cli import app
 from nnsteps.errors import NnstepsError
+from nnsteps.generation.generate import draw, kinds
 from nnsteps.problems import solve as _solve  # noqa: F401  (registers every kind)
-from nnsteps.problems.generate import draw, kinds
 from nnsteps.problems.registry import KINDS
 
 COUNT = 200

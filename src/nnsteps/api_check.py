@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nnsteps.problems.check import Report
+from nnsteps.grading.check import Report
 
 
 def check(problems: Any, answers: Any, *, rtol: float = 0.001, exact: bool = False, complete: bool = False) -> Report:
@@ -26,7 +26,7 @@ def check(problems: Any, answers: Any, *, rtol: float = 0.001, exact: bool = Fal
     <BLANKLINE>
     q (conv2d): 1/1  correct
     """
-    from nnsteps.problems.check import check as _check
+    from nnsteps.grading.check import check as _check
 
     return _check(problems, answers, rtol=rtol, exact=exact, complete=complete)
 
@@ -42,7 +42,7 @@ def generate(
 ) -> Any:
     """Fresh exercises of one kind, deterministic for a seed, with their key and solutions.
 
-    Returns a :class:`~nnsteps.problems.generate.ExerciseSet` (``problems``, ``answers``,
+    Returns a :class:`~nnsteps.generation.generate.ExerciseSet` (``problems``, ``answers``,
     ``solutions_markdown``; ``variants`` per student with a roster). With ``out``, writes
     ``problems.yaml``, ``answers.yaml`` and ``solutions.md`` there (one folder per student with a
     roster). ``options`` fix a generator's choices, e.g. ``stride=2`` for conv2d.
@@ -51,7 +51,7 @@ def generate(
     >>> [p["stride"] for p in s.problems], s.problems == generate("conv2d", seed=1, count=2, stride=2).problems
     ([2, 2], True)
     """
-    from nnsteps.problems.generate import generate as _generate
+    from nnsteps.generation.generate import generate as _generate
 
     return _generate(kind, seed, count=count, roster=roster, out=out, **options)
 

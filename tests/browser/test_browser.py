@@ -148,7 +148,7 @@ def test_pooling_options(page, server):
 
 
 def _network_ready():
-    from nnsteps.problems import kinds  # noqa: F401
+    import nnsteps.kinds  # noqa: F401
     from nnsteps.problems.registry import KINDS
 
     return "network" in KINDS

@@ -1,6 +1,6 @@
 """The problem kinds: each registers its fields and its solver, in one place.
 
-A kind module (``nnsteps.problems.kinds.*``) declares::
+A kind module (``nnsteps.kinds.*``) declares::
 
     @register("relu", fields={"input": "the array"})
     def solve_relu(p: Problem) -> Worked: ...
@@ -84,7 +84,7 @@ class Problem:
 def kind_of(raw: Any, index: int) -> Kind:
     """Validate the common shape of one problem entry and return its kind.
 
-    >>> import nnsteps.problems.kinds  # registers every kind
+    >>> import nnsteps.kinds  # registers every kind
     >>> kind_of({"id": "q1", "kind": "relu", "input": "1 -2"}, 0).name
     'relu'
     >>> kind_of({"id": "q1", "kind": "rleu"}, 0)

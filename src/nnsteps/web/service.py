@@ -251,7 +251,7 @@ def check(problems: Any, answers: Any) -> dict[str, Any]:
     from nnsteps.problems.load import loads
 
     try:
-        from nnsteps.problems.check import check as grade
+        from nnsteps.grading.check import check as grade
     except ImportError:  # pragma: no cover - the checker ships with nnsteps; kept for partial installs
         raise NnstepsError("checking answers is not available in this installation") from None
 

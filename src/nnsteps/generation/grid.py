@@ -13,8 +13,8 @@ import numpy as np
 
 from nnsteps import shapes
 from nnsteps.errors import NnstepsError
-from nnsteps.problems.generators import generator
-from nnsteps.problems.generators.common import chance, ints, one, tenths
+from nnsteps.generation import generator
+from nnsteps.generation.common import chance, ints, one, tenths
 
 Rng = np.random.Generator
 

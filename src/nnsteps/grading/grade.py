@@ -13,7 +13,7 @@ from typing import Any
 
 from nnsteps.errors import NnstepsError
 from nnsteps.files import write_atomic
-from nnsteps.problems.check import Grader, Report
+from nnsteps.grading.check import Grader, Report
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -130,7 +130,7 @@ def batch_summary(batch: Batch, level: str = "score") -> dict[str, Any]:
 def gradescope(report: Report, level: str = "full") -> dict[str, Any]:
     """Gradescope autograder ``results.json``: score, max_score, one test per problem.
 
-    >>> from nnsteps.problems.check import check
+    >>> from nnsteps.grading.check import check
     >>> r = check({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}, {"q": [1, 0]})
     >>> gradescope(r)["tests"][0]["name"], gradescope(r)["score"]
     ('q', 1.0)

@@ -13,8 +13,8 @@ from fractions import Fraction
 from typing import Any
 
 from nnsteps.errors import NnstepsError
+from nnsteps.grading.compare import Comparison, Tolerance, compare, plain
 from nnsteps.numbers import normalize, parse_number
-from nnsteps.problems.compare import Comparison, Tolerance, compare, plain
 
 Raw = dict[str, Any]
 
@@ -26,7 +26,7 @@ def pipeline_stages(raw: Raw) -> list[Any]:
     >>> pipeline_stages(raw)
     [[[1, 0], [3, 4]], [[2]]]
     """
-    from nnsteps.problems.mistakes import without_detail
+    from nnsteps.grading.mistakes import without_detail
     from nnsteps.problems.solve import solve_problem
 
     stages = raw.get("steps") or []

@@ -15,8 +15,8 @@ from fractions import Fraction
 from typing import Any
 
 from nnsteps.errors import NnstepsError
+from nnsteps.grading.compare import Cell, Tolerance, compare
 from nnsteps.numbers import parse_number
-from nnsteps.problems.compare import Cell, Tolerance, compare
 
 Raw = dict[str, Any]
 Mutation = Callable[[Raw], "Raw | None"]
@@ -99,7 +99,7 @@ def _flip_name(raw: Raw) -> str:
 
 
 def _allowed(raw: Raw) -> bool:
-    from nnsteps.problems import kinds as _kinds  # noqa: F401  (registers every kind)
+    import nnsteps.kinds as _kinds  # noqa: F401  (registers every kind)
     from nnsteps.problems.registry import COMMON_FIELDS, KINDS
 
     kind = KINDS.get(str(raw.get("kind")))

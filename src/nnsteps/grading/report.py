@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 from nnsteps.errors import NnstepsError
-from nnsteps.problems.feedback import given_text
+from nnsteps.grading.feedback import given_text
 
 
 def render_report(report: Any, fmt: str = "text", level: str = "full") -> str:
-    """A :class:`~nnsteps.problems.check.Report` in ``text``, ``markdown`` or ``json``.
+    """A :class:`~nnsteps.grading.check.Report` in ``text``, ``markdown`` or ``json``.
 
-    >>> from nnsteps.problems.check import check
+    >>> from nnsteps.grading.check import check
     >>> doc = {"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}
     >>> print(render_report(check(doc, {"q": [1, 0]}), "text"))
     score: 1/1

@@ -1,3 +1,3 @@
 """Every problem kind, one module per family; importing this package registers them all."""
 
-from nnsteps.problems.kinds import backprop, grid, network  # noqa: F401
+from nnsteps.kinds import backprop, grid, network  # noqa: F401

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from nnsteps.errors import NnstepsError, did_you_mean
-from nnsteps.problems.feedback import LEVELS
+from nnsteps.grading.feedback import LEVELS
 
 CHECK_FORMATS = ("text", "json", "markdown")
 
@@ -39,7 +39,7 @@ def run_check(
     >>> json.loads(text)["score"], code
     (1.0, 0)
     """
-    from nnsteps.problems.check import Grader
+    from nnsteps.grading.check import Grader
 
     _choice(fmt, CHECK_FORMATS, "--format")
     _choice(feedback, LEVELS, "--feedback")
@@ -51,7 +51,7 @@ def run_check(
     report = grader.grade(answers, student=answers.stem)
     if gradescope is not None:
         from nnsteps.files import write_atomic
-        from nnsteps.problems.grade import gradescope as gs
+        from nnsteps.grading.grade import gradescope as gs
 
         gradescope.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(gradescope, json.dumps(gs(report, feedback), indent=2, ensure_ascii=False))
@@ -59,7 +59,7 @@ def run_check(
 
 
 def _batch(grader: Any, directory: Path, fmt: str, feedback: str, out_dir: Path, progress: bool) -> tuple[str, int]:
-    from nnsteps.problems.grade import batch_summary, grade_directory, write_batch
+    from nnsteps.grading.grade import batch_summary, grade_directory, write_batch
 
     batch = grade_directory(grader, directory, progress=progress)
     written = write_batch(batch, out_dir, feedback)
@@ -92,7 +92,7 @@ def run_generate(
     >>> print(run_generate("relu", 1, count=2, out=d).splitlines()[0])
     wrote 2 relu problem(s) for seed 1:
     """
-    from nnsteps.problems.generate import generate
+    from nnsteps.generation.generate import generate
 
     given = {k: v for k, v in options.items() if v is not None}
     result = generate(kind, seed, count=count, roster=roster, out=out, **given)

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from nnsteps.errors import NnstepsError, did_you_mean
-from nnsteps.problems.compare import Cell, Comparison, Tolerance, compare, plain
-from nnsteps.problems.feedback import LEVELS, derivation, write_feedback
+from nnsteps.grading.compare import Cell, Comparison, Tolerance, compare, plain
+from nnsteps.grading.feedback import LEVELS, derivation, write_feedback
 from nnsteps.work import Step
 
 
@@ -101,7 +101,7 @@ class Report:
         }
 
     def render(self, fmt: str = "text", level: str = "full") -> str:
-        from nnsteps.problems.report import render_report
+        from nnsteps.grading.report import render_report
 
         return render_report(self, fmt, level)
 
@@ -203,7 +203,7 @@ class Key:
     """One problem solved once; its stage keys and wrong-convention answers computed on demand."""
 
     def __init__(self, raw: dict[str, Any], index: int = 0) -> None:
-        from nnsteps.problems.mistakes import without_detail
+        from nnsteps.grading.mistakes import without_detail
         from nnsteps.problems.registry import kind_of
         from nnsteps.problems.solve import solve_problem
 
@@ -220,13 +220,13 @@ class Key:
 
     def stages(self) -> list[Any]:
         if self._stages is None:
-            from nnsteps.problems.followon import pipeline_stages
+            from nnsteps.grading.followon import pipeline_stages
 
             self._stages = pipeline_stages(self.raw)
         return self._stages
 
     def wrong_answers(self, tol: Tolerance) -> list[tuple[str, Any]]:
-        from nnsteps.problems.mistakes import mistaken_answers
+        from nnsteps.grading.mistakes import mistaken_answers
 
         cache_key = (repr(tol),)
         if cache_key not in self._wrong:
@@ -251,7 +251,7 @@ class Key:
 
     def _explain(self, key: Any, given: Any, result: Comparison, out: ProblemResult, tol: Tolerance,
                  staged: bool) -> None:
-        from nnsteps.problems import mistakes
+        from nnsteps.grading import mistakes
 
         wrong = [c for c in result.cells if not c.credit]
         if not wrong:
@@ -286,7 +286,7 @@ def _points(raw: dict[str, Any]) -> float:
 
 
 def _follow_on(kind: str, raw: dict[str, Any], given: Any, result: Comparison, tol: Tolerance) -> None:
-    from nnsteps.problems import followon
+    from nnsteps.grading import followon
 
     if kind == "pipeline" and isinstance(given, dict):
         followon.pipeline_follow_on(raw, given.get("stages"), result, tol)

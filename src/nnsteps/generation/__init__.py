@@ -36,4 +36,4 @@ def generator(kind: str, options: tuple[str, ...] = ()) -> Callable[[Generator],
 
 
 def _load() -> None:
-    from nnsteps.problems.generators import grid, sequence  # noqa: F401
+    from nnsteps.generation import grid, sequence  # noqa: F401

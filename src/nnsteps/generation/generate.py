@@ -46,7 +46,7 @@ def kinds() -> list[str]:
     >>> "conv2d" in kinds() and "rnn" in kinds()
     True
     """
-    from nnsteps.problems.generators import GENERATORS, _load
+    from nnsteps.generation import GENERATORS, _load
 
     _load()
     return sorted(GENERATORS)
@@ -67,7 +67,7 @@ def draw(kind: str, seed: int, count: int = 1, *, student: str | None = None, so
 
 def _draw(kind: str, seed: int, count: int, student: str | None, options: dict[str, Any],
           solve: bool) -> list[tuple[dict[str, Any], Any]]:
-    from nnsteps.problems.generators import GENERATORS, _load
+    from nnsteps.generation import GENERATORS, _load
 
     _load()
     if kind not in GENERATORS:
@@ -149,8 +149,8 @@ def key_value(value: Any) -> Any:
     >>> key_value(np.array([Fraction(1, 4), Fraction(1, 3), 2], dtype=object))
     [Fraction(1, 4), '1/3', 2]
     """
+    from nnsteps.grading.compare import plain
     from nnsteps.numbers import is_terminating
-    from nnsteps.problems.compare import plain
 
     value = plain(value)
     if isinstance(value, list):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from nnsteps.errors import NnstepsError
+from nnsteps.grading.compare import Cell
 from nnsteps.numbers import to_text
-from nnsteps.problems.compare import Cell
 from nnsteps.work import Step, Worked
 
 LEVELS = ("full", "hints", "score")

@@ -1,0 +1,1 @@
+"""Checking answers: cell comparison, likely mistakes, follow-on marking, feedback, reports."""
