@@ -11,6 +11,7 @@ from importlib import import_module
 from typing import Any
 
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Op
 from nnsteps.work import Step, Worked
 
 __version__ = "0.1.0"
@@ -18,18 +19,18 @@ __version__ = "0.1.0"
 # Everything that needs NumPy (or SymPy, torch, the checker) loads on first use, so that
 # `nnsteps --help` starts at once.
 _LAZY = {
-    "conv2d": "nnsteps.ops.conv",
-    "conv_transpose2d": "nnsteps.ops.transpose",
-    "max_pool2d": "nnsteps.ops.pool",
-    "avg_pool2d": "nnsteps.ops.pool",
-    "relu": "nnsteps.ops.activation",
-    "sigmoid": "nnsteps.ops.activation",
-    "tanh": "nnsteps.ops.activation",
-    "softmax": "nnsteps.ops.activation",
-    "linear": "nnsteps.ops.dense",
-    "logistic": "nnsteps.ops.dense",
-    "rnn": "nnsteps.ops.rnn",
-    "mlp": "nnsteps.ops.mlp",
+    Op.CONV2D.value: "nnsteps.ops.conv",
+    Op.CONV_TRANSPOSE2D.value: "nnsteps.ops.transpose",
+    Op.MAX_POOL2D.value: "nnsteps.ops.pool",
+    Op.AVG_POOL2D.value: "nnsteps.ops.pool",
+    Op.RELU.value: "nnsteps.ops.activation",
+    Op.SIGMOID.value: "nnsteps.ops.activation",
+    Op.TANH.value: "nnsteps.ops.activation",
+    Op.SOFTMAX.value: "nnsteps.ops.activation",
+    Op.LINEAR.value: "nnsteps.ops.dense",
+    Op.LOGISTIC.value: "nnsteps.ops.dense",
+    Op.RNN.value: "nnsteps.ops.rnn",
+    Op.MLP.value: "nnsteps.ops.mlp",
     "self_attention": "nnsteps.ops.attention",
     "check": "nnsteps.api_check",
     "generate": "nnsteps.api_check",

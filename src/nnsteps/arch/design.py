@@ -16,6 +16,7 @@ from nnsteps import shapes
 from nnsteps.arch import counts
 from nnsteps.arch.table import summary, total_step
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Design
 from nnsteps.numbers import normalize
 from nnsteps.work import Step, Worked
 
@@ -75,7 +76,7 @@ def stacked_vs_single(n: int, k: int, channels: int, *, size: int | None = None,
     value = {"receptive_field": r, "stacked_params": stack.total_params, "single_params": single.total_params,
              "params_ratio": normalize(ratio), "stacked_macs": stack.total_macs, "single_macs": single.total_macs,
              "nonlinearities": {"stacked": n, "single": 1}}
-    return Worked("stacked_filters", value=value, steps=steps,
+    return Worked(Design.STACKED_FILTERS.value, value=value, steps=steps,
                   title=f"{n} stacked {k}×{k} convs vs one {r}×{r} conv")
 
 
@@ -104,7 +105,7 @@ def solve_padding(n: int, k: int, out: int, *, stride: int = 1, dilation: int = 
     if check.value != out:
         raise NnstepsError(f"no padding gives {out}: with P = {p} the output is {check.value}; "
                            f"change the stride or the kernel")
-    return Worked("size_inverse", value=p, steps=[step, _check(f"P = {p} gives {out}", lambda: check)],
+    return Worked(Design.SIZE_INVERSE.value, value=p, steps=[step, _check(f"P = {p} gives {out}", lambda: check)],
                   title=f"Padding for {n} → {out} with K = {k}, S = {stride}")
 
 
@@ -139,7 +140,7 @@ def solve_stride(n: int, k: int, out: int, *, padding: int = 0, dilation: int = 
                                f"S would need {s_min} <= S <= {s_max}")
     steps.append(_check(f"S = {strides[0]} gives {out}",
                         lambda: shapes.conv_out(n, k, pad=(padding, padding), stride=strides[0], dilation=dilation)))
-    return Worked("size_inverse", value=strides, steps=steps, title=f"Stride for {n} → {out} with K = {k}")
+    return Worked(Design.SIZE_INVERSE.value, value=strides, steps=steps, title=f"Stride for {n} → {out} with K = {k}")
 
 
 def solve_kernel(n: int, out: int, *, padding: int = 0, stride: int = 1, dilation: int = 1) -> Worked:
@@ -164,7 +165,7 @@ def solve_kernel(n: int, out: int, *, padding: int = 0, stride: int = 1, dilatio
         raise NnstepsError(f"no kernel gives {out} from {n} with P = {padding}, S = {stride}")
     steps.append(_check(f"K = {kernels[0]} gives {out}",
                         lambda: shapes.conv_out(n, kernels[0], pad=(padding, padding), stride=stride, dilation=dilation)))
-    return Worked("size_inverse", value=kernels, steps=steps, title=f"Kernel for {n} → {out}")
+    return Worked(Design.SIZE_INVERSE.value, value=kernels, steps=steps, title=f"Kernel for {n} → {out}")
 
 
 def solve_output_padding(n: int, target: int, k: int, *, stride: int = 1, padding: int = 0,
@@ -184,4 +185,4 @@ def solve_output_padding(n: int, target: int, k: int, *, stride: int = 1, paddin
                            f"max(stride, dilation) = {max(stride, dilation)}; change the kernel, stride or padding")
     check = _check(f"output_padding = {op} gives {target}", lambda: shapes.conv_transpose_out(
         n, k, pad=padding, stride=stride, dilation=dilation, output_padding=op))
-    return Worked("size_inverse", value=op, steps=[step, check], title=f"output_padding for {n} → {target}")
+    return Worked(Design.SIZE_INVERSE.value, value=op, steps=[step, check], title=f"output_padding for {n} → {target}")

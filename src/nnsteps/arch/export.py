@@ -16,6 +16,7 @@ from nnsteps.arch.layers import Row, Shape
 from nnsteps.arch.parse import LayerStmt, Node, Repeat, parse
 from nnsteps.arch.table import Table, summary
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Op
 
 
 def to_torch(spec: str) -> Any:
@@ -120,9 +121,9 @@ def _module(row: Row) -> Any:
         return nn.Flatten()
     if t == "dropout":
         return nn.Dropout(float(cfg["p"]))
-    if t in ("relu", "sigmoid", "tanh"):
-        return {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[t]()
-    if t == "softmax":
+    if t in (Op.RELU.value, Op.SIGMOID.value, Op.TANH.value):
+        return {Op.RELU.value: nn.ReLU, Op.SIGMOID.value: nn.Sigmoid, Op.TANH.value: nn.Tanh}[t]()
+    if t == Op.SOFTMAX.value:
         # Over channels for a volume (B, C, H, W) and a vector; over features for a sequence (B, T, D).
         return nn.Softmax(dim=-1 if row.input_shape.kind == "sequence" else 1)
     if t == "batchnorm":
@@ -134,11 +135,11 @@ def _module(row: Row) -> Any:
         return nn.Linear(cfg["in_features"], cfg["out_features"], bias=cfg["bias"])
     if t == "embedding":
         return nn.Embedding(cfg["num_embeddings"], cfg["dim"])
-    if t in ("rnn", "lstm", "gru"):
-        cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[t]
+    if t in (Op.RNN.value, "lstm", "gru"):
+        cls = {Op.RNN.value: nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[t]
         return c["Recurrent"](cls(cfg["input_size"], cfg["hidden"], num_layers=cfg["num_layers"], bias=cfg["bias"],
                                   batch_first=True, bidirectional=cfg["bidirectional"]))
-    if t == "attention":
+    if t == Op.ATTENTION.value:
         return c["SelfAttention"](nn.MultiheadAttention(cfg["embed"], cfg["heads"], bias=cfg["bias"],
                                                         batch_first=True))
     raise NnstepsError(f"cannot export layer type {t}")  # pragma: no cover - every builder has a case

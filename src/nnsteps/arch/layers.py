@@ -18,6 +18,7 @@ from nnsteps import limits, shapes
 from nnsteps.arch import counts
 from nnsteps.arch.parse import Arg, LayerStmt
 from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.names import Op
 from nnsteps.numbers import Exact
 from nnsteps.work import Step
 
@@ -120,10 +121,10 @@ _OPTIONS = {
     "maxpool": {"padding", "stride", "dilation", "ceil_mode"},
     "avgpool": {"padding", "stride", "ceil_mode", "count_include_pad"},
     "dense": {"bias"},
-    "rnn": {"num_layers", "bidirectional", "bias"},
+    Op.RNN.value: {"num_layers", "bidirectional", "bias"},
     "lstm": {"num_layers", "bidirectional", "bias"},
     "gru": {"num_layers", "bidirectional", "bias"},
-    "attention": {"num_heads", "bias"},
+    Op.ATTENTION.value: {"num_heads", "bias"},
 }
 
 
@@ -590,7 +591,7 @@ def embedding(ctx: Ctx) -> Row:
     return row
 
 
-_GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+_GATES = {Op.RNN.value: 1, "lstm": 4, "gru": 3}
 
 
 def recurrent(ctx: Ctx) -> Row:
@@ -658,7 +659,7 @@ def attention(ctx: Ctx) -> Row:
     t, e = ctx.shape.dims
     if e % heads:
         raise ctx.error(f"heads={heads} must divide the embedding size {e}", ctx.opts.get("num_heads"))
-    row = Row(ctx.name, "attention", ctx.stmt.text, ctx.stmt.line, ctx.shape, ctx.shape,
+    row = Row(ctx.name, Op.ATTENTION.value, ctx.stmt.text, ctx.stmt.line, ctx.shape, ctx.shape,
               config={"embed": e, "heads": heads, "bias": bias})
     wstep = counts.product("Weights (W_Q, W_K, W_V and W_O)", r"\#w", [("4", 4), ("E", e), ("E", e)])
     bstep = counts.product("Biases", r"\#b", [("4", 4), ("E", e)] if bias else [])
@@ -677,9 +678,9 @@ def attention(ctx: Ctx) -> Row:
 BUILDERS: dict[str, Callable[[Ctx], Row]] = {
     "conv": conv, "convT": conv_transpose, "maxpool": pool, "avgpool": pool,
     "adaptiveavgpool": adaptive_pool, "globalavgpool": adaptive_pool, "flatten": flatten,
-    "dropout": same_shape, "relu": same_shape, "sigmoid": same_shape, "tanh": same_shape, "softmax": same_shape,
+    "dropout": same_shape, Op.RELU.value: same_shape, Op.SIGMOID.value: same_shape, Op.TANH.value: same_shape, Op.SOFTMAX.value: same_shape,
     "batchnorm": norm, "layernorm": norm, "dense": dense, "embedding": embedding,
-    "rnn": recurrent, "lstm": recurrent, "gru": recurrent, "attention": attention,
+    Op.RNN.value: recurrent, "lstm": recurrent, "gru": recurrent, Op.ATTENTION.value: attention,
 }
 
 

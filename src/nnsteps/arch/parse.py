@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.names import Op
 
 MAX_SPEC_CHARS = 200_000
 """Characters in one spec."""
@@ -27,7 +28,7 @@ MAX_LAYERS = 5_000
 
 LAYER_TYPES: dict[str, str] = {
     "input": "input",
-    "conv": "conv", "conv2d": "conv", "convolution": "conv",
+    "conv": "conv", Op.CONV2D.value: "conv", "convolution": "conv",
     "convt": "convT", "convtranspose": "convT", "convtranspose2d": "convT", "deconv": "convT",
     "maxpool": "maxpool", "maxpool2d": "maxpool", "max_pool": "maxpool",
     "avgpool": "avgpool", "avgpool2d": "avgpool", "avg_pool": "avgpool", "averagepool": "avgpool",
@@ -36,18 +37,18 @@ LAYER_TYPES: dict[str, str] = {
     "flatten": "flatten", "dropout": "dropout",
     "batchnorm": "batchnorm", "batchnorm2d": "batchnorm", "batchnorm1d": "batchnorm", "bn": "batchnorm",
     "layernorm": "layernorm", "ln": "layernorm",
-    "relu": "relu", "sigmoid": "sigmoid", "tanh": "tanh", "softmax": "softmax",
-    "dense": "dense", "linear": "dense", "fc": "dense",
+    Op.RELU.value: Op.RELU.value, Op.SIGMOID.value: Op.SIGMOID.value, Op.TANH.value: Op.TANH.value, Op.SOFTMAX.value: Op.SOFTMAX.value,
+    "dense": "dense", Op.LINEAR.value: "dense", "fc": "dense",
     "embedding": "embedding",
-    "rnn": "rnn", "lstm": "lstm", "gru": "gru",
-    "attention": "attention", "mha": "attention", "multiheadattention": "attention",
+    Op.RNN.value: Op.RNN.value, "lstm": "lstm", "gru": "gru",
+    Op.ATTENTION.value: Op.ATTENTION.value, "mha": Op.ATTENTION.value, "multiheadattention": Op.ATTENTION.value,
 }
 """Every spelling the parser accepts, to its canonical layer type."""
 
 # Labels of pasted lines that name their layer type ("Conv1:", "Dense:", "Input image size:").
 _LABEL_TYPES = {
     "conv": "conv", "convolution": "conv", "dense": "dense", "fc": "dense", "fully connected": "dense",
-    "linear": "dense", "flatten": "flatten", "input": "input", "input image": "input",
+    Op.LINEAR.value: "dense", "flatten": "flatten", "input": "input", "input image": "input",
     "input image size": "input", "input size": "input", "output": "dense", "maxpool": "maxpool",
     "avgpool": "avgpool", "max pooling": "maxpool", "average pooling": "avgpool",
 }

@@ -15,6 +15,7 @@ from nnsteps.arch import counts
 from nnsteps.arch.layers import BUILDERS, RF, Ctx, MacConvention, Row, Shape, _neurons, input_shape
 from nnsteps.arch.parse import LayerStmt, Node, Repeat, Residual, parse
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Design
 from nnsteps.work import Step, Worked
 
 
@@ -106,7 +107,7 @@ class Table:
         for r in self.rows:
             steps.append(Step(f"{r.name}: {r.text}", result=r.output_shape.latex, steps=r.steps))
         steps.append(total_step(self))
-        return Worked("network", value=self.answer(), steps=steps, title=title)
+        return Worked(Design.NETWORK.value, value=self.answer(), steps=steps, title=title)
 
 
 def total_step(table: Table) -> Step[int]:

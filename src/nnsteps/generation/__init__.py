@@ -36,4 +36,7 @@ def generator(kind: str, options: tuple[str, ...] = ()) -> Callable[[Generator],
 
 
 def _load() -> None:
-    from nnsteps.generation import grid, sequence  # noqa: F401
+    """Each kind module registers its generator when it loads."""
+    from nnsteps.problems.registry import load_kinds
+
+    load_kinds()

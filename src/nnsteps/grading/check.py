@@ -207,7 +207,7 @@ class Key:
         from nnsteps.problems.registry import kind_of
         from nnsteps.problems.solve import solve_problem
 
-        kind_of(raw, index)
+        self.record = kind_of(raw, index)
         self.raw = raw
         self.id = str(raw["id"])
         self.kind = str(raw["kind"])
@@ -220,9 +220,8 @@ class Key:
 
     def stages(self) -> list[Any]:
         if self._stages is None:
-            from nnsteps.grading.followon import pipeline_stages
-
-            self._stages = pipeline_stages(self.raw)
+            assert self.record.stages is not None
+            self._stages = self.record.stages(self.raw)
         return self._stages
 
     def wrong_answers(self, tol: Tolerance) -> list[tuple[str, Any]]:
@@ -234,15 +233,15 @@ class Key:
         return self._wrong[cache_key]
 
     def check(self, given: Any, tol: Tolerance, *, complete: bool = False) -> ProblemResult:
-        staged = self.kind == "pipeline" and isinstance(given, dict) and "stages" in given
+        staged = self.record.stages is not None and isinstance(given, dict) and "stages" in given
         key = {"stages": self.stages()} if staged else self.key
         try:
             result = compare(key, given, tol, complete=complete)
         except NnstepsError as err:
             raise err.located(problem=self.id) from None
         answered = given is not None
-        if answered and not result.all_credit:
-            _follow_on(self.kind, self.raw, given, result, tol)
+        if answered and not result.all_credit and self.record.follow_on is not None:
+            self.record.follow_on(self.raw, given, result, tol)
         out = ProblemResult(self.id, self.kind, self.points, result.cells, answered, result.notes,
                             title=self.raw.get("title"))
         if answered and not result.all_credit:
@@ -283,17 +282,6 @@ def _points(raw: dict[str, Any]) -> float:
         return float(parse_number(raw["points"]))
     except NnstepsError as err:
         raise err.located(problem=str(raw["id"]), field="points") from None
-
-
-def _follow_on(kind: str, raw: dict[str, Any], given: Any, result: Comparison, tol: Tolerance) -> None:
-    from nnsteps.grading import followon
-
-    if kind == "pipeline" and isinstance(given, dict):
-        followon.pipeline_follow_on(raw, given.get("stages"), result, tol)
-    elif kind == "rnn":
-        followon.rnn_follow_on(raw, given, result, tol)
-    elif kind == "mlp":
-        followon.mlp_follow_on(raw, given, result, tol)
 
 
 def _solve(raw: dict[str, Any]) -> Any:

@@ -44,7 +44,9 @@ def derivation(raw: dict[str, Any], worked: Worked, cell: Cell) -> Step[Any] | N
 
 
 def _supports_detail(raw: dict[str, Any]) -> bool:
-    from nnsteps.problems.registry import KINDS
+    from nnsteps.problems.registry import load_kinds
+
+    KINDS = load_kinds()
 
     kind = KINDS.get(str(raw.get("kind")))
     return kind is not None and "detail" in kind.fields

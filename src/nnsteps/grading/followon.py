@@ -59,7 +59,7 @@ def pipeline_follow_on(raw: Raw, given_stages: Any, result: Comparison, tol: Tol
         if all(c.correct for c in previous) or given_stages[k - 1] is None:
             continue
         try:
-            redo = solve_problem({"id": raw.get("id", "stage"), "kind": "pipeline", "input": given_stages[k - 1],
+            redo = solve_problem({"id": raw.get("id", "stage"), "kind": raw.get("kind"), "input": given_stages[k - 1],
                                   "steps": [steps[k]]}).worked.answer
         except NnstepsError:
             continue

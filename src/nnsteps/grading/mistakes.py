@@ -69,7 +69,9 @@ def without_detail(raw: Raw) -> Raw:
     >>> without_detail({"kind": "conv2d", "input": "1 2; 3 4", "kernel": "1", "detail": "all"})["detail"]
     'all'
     """
-    from nnsteps.problems.registry import KINDS
+    from nnsteps.problems.registry import load_kinds
+
+    KINDS = load_kinds()
 
     kind = KINDS.get(str(raw.get("kind")))
     if kind is not None and "detail" in kind.fields and "detail" not in raw:
@@ -84,11 +86,10 @@ def candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
     >>> [name for name, _ in candidates(raw)]
     ['kernel flipped: ...', 'padding forgotten (P = 0)', 'padding doubled', 'kernel transposed']
     """
-    kind = str(raw.get("kind"))
-    if kind == "pipeline":
-        yield from _pipeline_candidates(raw)
-        return
-    for name, mutate in MISTAKES.get(kind, []):
+    from nnsteps.problems.registry import load_kinds
+
+    kind = load_kinds().get(str(raw.get("kind")))
+    for name, mutate in kind.likely_mistakes(raw) if kind else []:
         changed = mutate(copy.deepcopy(raw))
         if changed is not None and _allowed(changed):
             yield _flip_name(raw) if name == "kernel flip" else name, changed
@@ -99,14 +100,28 @@ def _flip_name(raw: Raw) -> str:
 
 
 def _allowed(raw: Raw) -> bool:
-    import nnsteps.kinds as _kinds  # noqa: F401  (registers every kind)
-    from nnsteps.problems.registry import COMMON_FIELDS, KINDS
+    from nnsteps.problems.registry import COMMON_FIELDS, load_kinds
+
+    KINDS = load_kinds()
 
     kind = KINDS.get(str(raw.get("kind")))
     return kind is not None and all(k in kind.fields or k in COMMON_FIELDS for k in raw)
 
 
-def _pipeline_candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
+def stage_candidates(raw: Raw) -> list[tuple[str, Mutation]]:
+    """A pipeline's likely mistakes: each stage's own, applied to that stage (as mutations of the pipeline).
+
+    >>> raw = {"kind": "pipeline", "input": "1 2; 3 4", "steps": ["relu", {"max_pool2d": {"kernel_size": 2}}]}
+    >>> [name for name, _ in stage_candidates(raw)][:2]
+    ['stage 2 (max_pool2d): floor and ceil mixed up (ceil_mode toggled)', 'stage 2 (max_pool2d): padding forgotten (P = 0)']
+    """
+    return [(name, lambda _raw, changed=changed: changed) for name, changed in _stage_candidates(raw)]
+
+
+def _stage_candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
+    from nnsteps.problems.registry import load_kinds
+
+    kinds = load_kinds()
     stages = raw.get("steps")
     if not isinstance(stages, list):
         return
@@ -118,8 +133,10 @@ def _pipeline_candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
             name, opts = stage, {}
         else:
             continue
-        for label, mutate in MISTAKES.get(str(name), []):
-            changed = mutate(copy.deepcopy({"kind": name, **opts}))
+        stage_kind = kinds.get(str(name))
+        stage_raw = {"kind": name, **opts}
+        for label, mutate in stage_kind.likely_mistakes(stage_raw) if stage_kind else []:
+            changed = mutate(copy.deepcopy(stage_raw))
             if changed is None:
                 continue
             new_name = changed.pop("kind")
@@ -195,7 +212,7 @@ def stride_ignored(raw: Raw) -> Raw | None:
     """
     stride = raw.get("stride")
     if stride in (None, 1, [1, 1]):
-        if raw.get("kind") in ("max_pool2d", "avg_pool2d") and stride is None:
+        if "kernel_size" in raw and stride is None:
             raw["stride"] = 1  # pooling's stride defaults to the kernel size
             return raw
         return None
@@ -389,14 +406,16 @@ def softmax_axis(raw: Raw) -> Raw | None:
     [0, -1]
     """
     for name in ("axis", "dim"):
-        if name in raw or name in _fields("softmax"):
+        if name in raw or name in _fields(str(raw.get("kind"))):
             raw[name] = 0 if raw.get(name, -1) in (-1, 1) else -1
             return raw
     return None
 
 
 def _fields(kind: str) -> dict[str, str]:
-    from nnsteps.problems.registry import KINDS
+    from nnsteps.problems.registry import load_kinds
+
+    KINDS = load_kinds()
 
     return KINDS[kind].fields if kind in KINDS else {}
 
@@ -404,7 +423,7 @@ def _fields(kind: str) -> dict[str, str]:
 FLIP = "kernel flipped: true convolution instead of cross-correlation (PyTorch does not flip)"
 UNFLIP = "kernel not flipped: cross-correlation instead of true convolution"
 
-_CONV: list[tuple[str, Mutation]] = [
+CONV: list[tuple[str, Mutation]] = [
     ("padding forgotten (P = 0)", padding_forgotten),
     ("padding doubled", padding_doubled),
     ("stride ignored (S = 1)", stride_ignored),
@@ -412,42 +431,13 @@ _CONV: list[tuple[str, Mutation]] = [
     ("kernel transposed", kernel_transposed),
     ("bias dropped", bias_dropped),
 ]
-_POOL: list[tuple[str, Mutation]] = [
+POOL: list[tuple[str, Mutation]] = [
     ("floor and ceil mixed up (ceil_mode toggled)", ceil_toggled),
     ("padding forgotten (P = 0)", padding_forgotten),
     ("stride ignored (S = 1, overlapping windows)", stride_ignored),
     ("wrong pooling window (one smaller)", window(-1)),
     ("wrong pooling window (one larger)", window(1)),
 ]
-
-MISTAKES: dict[str, list[tuple[str, Mutation]]] = {
-    "conv2d": [("kernel flip", flip), *_CONV],
-    "conv_transpose2d": [*_CONV[:3], ("output_padding dropped", output_padding_dropped), ("bias dropped", bias_dropped)],
-    "max_pool2d": [*_POOL, ("averaged instead of taking the max", pool_swapped("avg_pool2d"))],
-    "avg_pool2d": [
-        ("average divisor counts padding differently (count_include_pad toggled)", count_pad_toggled),
-        *_POOL,
-        ("took the max instead of the average", pool_swapped("max_pool2d")),
-    ],
-    "softmax": [("softmax over the wrong axis", softmax_axis)],
-    "linear": [("bias dropped", bias_dropped), ("weights transposed", kernel_transposed)],
-    "logistic": [("bias dropped", bias_dropped)],
-    "attention": [
-        ("no 1/√d_k scaling", scale_off),
-        ("weights used transposed (layout mixed up)", layout_toggled),
-        ("mask ignored", set_field("mask", "none")),
-    ],
-    "rnn": [
-        ("only the last step's BPTT term (missing paths through time)", set_field("bptt", "last")),
-        ("biases dropped", weights_entry_dropped("b_h", "b_y")),
-        ("activation left out", set_field("activation", "none")),
-        ("loss without the ½ (squared_error)", set_field("loss", "squared_error", unless="half_squared_error")),
-    ],
-    "mlp": [
-        ("loss without the ½ (squared_error)", set_field("loss", "squared_error", unless="half_squared_error")),
-    ],
-}
-
 
 # --- a sign slip in one term ----------------------------------------------------------------
 

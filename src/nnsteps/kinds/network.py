@@ -9,9 +9,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
+from nnsteps import shapes
 from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.generation import generator
+from nnsteps.generation.common import chance, one
+from nnsteps.names import Design
 from nnsteps.problems import fields
-from nnsteps.problems.registry import Problem, register
+from nnsteps.problems.registry import Field, Problem, register
+from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Step, Worked
 
 _CELLS = {"neurons": ("Neurons",), "weights": ("Weights",), "biases": ("Biases",), "params": ("Parameters",),
@@ -35,13 +42,17 @@ def _ask(value: Any) -> list[str]:
 
 
 @register(
-    "network",
-    fields={"spec": "the network, one layer per line (the layer-spec language)",
-            "ask": "optional cells to answer first: Layer.neurons|weights|biases|params|macs|output_shape|"
-                   "receptive_field, total_params, output_shape",
-            "macs_bias": "count one MAC per bias add (default false)",
-            "flops": "report FLOPs = 2·MACs (default false)"},
-    required=("spec",),
+    Design.NETWORK.value,
+    summary="the layer table of a network spec: shapes, parameters, MACs, receptive fields",
+    fields=(Field("spec", T.TEXT, "the network, one layer per line (the layer-spec language)", required=True,
+                  example="input 32x32x3\nconv 3x3x16 p=1"),
+            Field("ask", T.LIST, "optional cells to answer first: Layer.neurons|weights|biases|params|macs|"
+                  "output_shape|receptive_field, total_params, output_shape", example=["conv1.neurons"]),
+            Field("macs_bias", T.BOOLEAN, "count one MAC per bias add (default false)", default=False),
+            Field("flops", T.BOOLEAN, "report FLOPs = 2·MACs (default false)", default=False)),
+    answer=("layers", "total_params", "output_shape"),
+    example={"spec": "input 32x32x3\nconv 3x3x16 p=1", "ask": ["conv1.neurons"]},
+    form={"group": "design"},
 )
 def solve_network(p: Problem) -> Worked:
     """The layer table of ``spec``, each number with its steps.
@@ -88,11 +99,15 @@ def solve_network(p: Problem) -> Worked:
 
 
 @register(
-    "stacked_filters",
-    fields={"n": "how many stacked convolutions", "kernel": "their kernel size K (K×K)",
-            "channels": "channels in and out of every conv", "size": "optional input size (default max(32, r))",
-            "bias": "whether the convs have biases (default true)"},
-    required=("n", "kernel", "channels"),
+    Design.STACKED_FILTERS.value,
+    summary="n stacked K×K convolutions vs one convolution with the same receptive field",
+    fields=(Field("n", T.INTEGER, "how many stacked convolutions", required=True, example=2),
+            Field("kernel", T.INTEGER, "their kernel size K (K×K)", required=True, example=3),
+            Field("channels", T.INTEGER, "channels in and out of every conv", required=True, example=16),
+            Field("size", T.INTEGER, "optional input size (default max(32, r))", example=32),
+            Field("bias", T.BOOLEAN, "whether the convs have biases (default true)", default=True)),
+    example={"n": 2, "kernel": 3, "channels": 16},
+    form={"group": "design"},
 )
 def solve_stacked(p: Problem) -> Worked:
     """n stacked K×K convs vs one conv with the same receptive field.
@@ -110,11 +125,18 @@ def solve_stacked(p: Problem) -> Worked:
 
 
 @register(
-    "size_inverse",
-    fields={"find": "padding, stride, kernel or output_padding", "input": "input size along one axis",
-            "output": "the wanted output size", "kernel": "kernel size (unless finding it)",
-            "stride": "stride (default 1)", "padding": "padding (default 0)", "dilation": "dilation (default 1)"},
-    required=("find", "input", "output"),
+    Design.SIZE_INVERSE.value,
+    summary="which padding, stride, kernel or output_padding gives a wanted output size",
+    fields=(Field("find", T.CHOICE, "padding, stride, kernel or output_padding", required=True,
+                  choices=("padding", "stride", "kernel", "output_padding"), example="padding"),
+            Field("input", T.INTEGER, "input size along one axis", required=True, example=32),
+            Field("output", T.INTEGER, "the wanted output size", required=True, example=32),
+            Field("kernel", T.INTEGER, "kernel size (unless finding it)", example=3),
+            Field("stride", T.INTEGER, "stride (default 1)", default=1),
+            Field("padding", T.INTEGER, "padding (default 0)", default=0),
+            Field("dilation", T.INTEGER, "dilation (default 1)", default=1)),
+    example={"find": "padding", "input": 32, "output": 32, "kernel": 3},
+    form={"group": "design"},
 )
 def solve_inverse(p: Problem) -> Worked:
     """Which padding / stride / kernel / output_padding gives a wanted size.
@@ -139,3 +161,46 @@ def solve_inverse(p: Problem) -> Worked:
         return design.solve_stride(n, k, out, padding=p.get("padding", fields.integer(0), 0), dilation=d)
     return design.solve_output_padding(n, out, k, stride=p.get("stride", fields.integer(1), 1),
                                        padding=p.get("padding", fields.integer(0), 0), dilation=d)
+
+
+@generator(Design.NETWORK.value, ("layers",))
+def network(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """A small CNN as a layer spec: convs and pools that always fit, then flatten and dense.
+
+    Shapes are tracked with the size rules of ``nnsteps.shapes`` as layers are drawn; no layer
+    whose output would be smaller than 1×1 is added.
+
+    >>> print(network(np.random.default_rng(0), {"layers": 2})["spec"])
+    input 64x64x3
+    conv 3x3x8 p=0 s=1
+    maxpool 2 s=2
+    flatten
+    dense 2
+    """
+    n_layers = options.get("layers") or int(rng.integers(2, 5))
+    if isinstance(n_layers, bool) or not isinstance(n_layers, int) or not 1 <= n_layers <= 12:
+        raise NnstepsError(f"expected 1 to 12 layers, got {n_layers!r}", field="--layers")
+    size = one(rng, [28, 32, 64])
+    channels = one(rng, [1, 3])
+    lines = [f"input {size}x{size}x{channels}"]
+    h = size
+    while len(lines) < n_layers + 1:
+        if h >= 4 and len(lines) > 1 and chance(rng, 0.35):
+            h = shapes.pool_out(h, 2, stride=2).value or 1
+            lines.append("maxpool 2 s=2")
+            continue
+        k = one(rng, [3, 3, 5])
+        p = one(rng, [0, k // 2])
+        s = one(rng, [1, 1, 2])
+        if h + 2 * p < k:
+            p = k // 2
+        if h + 2 * p < k:
+            break
+        h_out = shapes.conv_out(h, k, pad=(p, p), stride=s).value
+        if h_out is None or h_out < 1:
+            break
+        h = h_out
+        filters = one(rng, [8, 16, 32])
+        lines.append(f"conv {k}x{k}x{filters} p={p} s={s}")
+    lines += ["flatten", f"dense {one(rng, [2, 10])}"]
+    return {"kind": Design.NETWORK.value, "spec": "\n".join(lines)}

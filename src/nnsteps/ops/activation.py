@@ -11,6 +11,7 @@ import numpy as np
 
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Op
 from nnsteps.numbers import Irrational, normalize, to_latex_operand
 from nnsteps.ops._common import ends, exactness, joined, prior_steps
 from nnsteps.work import Step, Worked
@@ -40,7 +41,7 @@ def relu(x: Any) -> Worked:
             if negatives else None,
         )
     )
-    return Worked("relu", value=y, steps=steps)
+    return Worked(Op.RELU.value, value=y, steps=steps)
 
 
 def _less_than_zero(z: np.ndarray) -> np.ndarray:
@@ -93,7 +94,7 @@ def sigmoid(x: Any) -> Worked:
     >>> [round(float(v), 6) for v in sigmoid("0 1").value]
     [0.5, 0.731059]
     """
-    return _elementwise(x, "sigmoid", r"\sigma(z) = \frac{1}{1 + e^{-z}}", sigmoid_scalar,
+    return _elementwise(x, Op.SIGMOID.value, r"\sigma(z) = \frac{1}{1 + e^{-z}}", sigmoid_scalar,
                         lambda v: rf"\frac{{1}}{{1 + e^{{-{to_latex_operand(v)}}}}}")
 
 
@@ -103,7 +104,7 @@ def tanh(x: Any) -> Worked:
     >>> tanh("0").value.tolist()
     [0]
     """
-    return _elementwise(x, "tanh", r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}", tanh_scalar,
+    return _elementwise(x, Op.TANH.value, r"\tanh(z) = \frac{e^{z} - e^{-z}}{e^{z} + e^{-z}}", tanh_scalar,
                         lambda v: rf"\tanh({to_latex_operand(v)})")
 
 
@@ -156,7 +157,7 @@ def softmax(x: Any, axis: int = -1) -> Worked:
     z = as_array(x, name="input")
     if z.ndim == 0:  # one number: softmax over it alone, as torch.softmax of a 0-d tensor (dim 0 or -1)
         scalar = softmax(z.reshape(1), axis=0 if axis in (0, -1) and not isinstance(axis, bool) else axis)
-        return Worked("softmax", value=scalar.value.reshape(()), steps=steps + scalar.steps)
+        return Worked(Op.SOFTMAX.value, value=scalar.value.reshape(()), steps=steps + scalar.steps)
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -z.ndim <= axis < z.ndim:
         raise NnstepsError(
             f"expected an axis in [{-z.ndim}, {z.ndim - 1}] for a {z.ndim}-D input (as torch.softmax's dim), "
@@ -182,4 +183,4 @@ def softmax(x: Any, axis: int = -1) -> Worked:
             result=y,
         )
     )
-    return Worked("softmax", value=y, steps=steps)
+    return Worked(Op.SOFTMAX.value, value=y, steps=steps)

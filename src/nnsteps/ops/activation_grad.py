@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnsteps.names import Activation
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops.domain import Domain
 
-NAMES = ("none", "tanh", "relu", "sigmoid")
-TEX = {"none": "{}", "tanh": r"\tanh\left({}\right)", "relu": r"\max\left(0, {}\right)",
-       "sigmoid": r"\sigma\left({}\right)"}
-DERIV_TEX = {"none": "1", "tanh": r"\left(1 - {h}^2\right)", "sigmoid": r"{h}\left(1 - {h}\right)",
-             "relu": r"\mathbb{{1}}[{a} > 0]"}
+NAMES = ("none", Activation.TANH.value, Activation.RELU.value, Activation.SIGMOID.value)
+TEX = {"none": "{}", Activation.TANH.value: r"\tanh\left({}\right)", Activation.RELU.value: r"\max\left(0, {}\right)",
+       Activation.SIGMOID.value: r"\sigma\left({}\right)"}
+DERIV_TEX = {"none": "1", Activation.TANH.value: r"\left(1 - {h}^2\right)", Activation.SIGMOID.value: r"{h}\left(1 - {h}\right)",
+             Activation.RELU.value: r"\mathbb{{1}}[{a} > 0]"}
 
 
 def apply(name: str, d: Domain, a: Any) -> Any:
@@ -23,11 +24,11 @@ def apply(name: str, d: Domain, a: Any) -> Any:
     >>> apply("relu", Domain("exact"), -3), apply("none", Domain("exact"), 2)
     (0, 2)
     """
-    if name == "tanh":
+    if name == Activation.TANH.value:
         return d.tanh(a)
-    if name == "sigmoid":
+    if name == Activation.SIGMOID.value:
         return d.sigmoid(a)
-    if name == "relu":
+    if name == Activation.RELU.value:
         return a if d.positive(a) else a * 0
     return a
 
@@ -39,11 +40,11 @@ def derivative(name: str, d: Domain, a: Any, h: Any) -> Any:
     >>> derivative("sigmoid", Domain("exact"), None, F(1, 4)), derivative("relu", Domain("exact"), 0, 0)
     (Fraction(3, 16), 0)
     """
-    if name == "tanh":
+    if name == Activation.TANH.value:
         return 1 - h * h
-    if name == "sigmoid":
+    if name == Activation.SIGMOID.value:
         return h * (1 - h)
-    if name == "relu":
+    if name == Activation.RELU.value:
         return a * 0 + 1 if d.positive(a) else a * 0
     return 1
 
@@ -72,10 +73,10 @@ def deriv_sub(name: str, d: Domain, a: Any, h: Any) -> str:
     >>> deriv_sub("tanh", Domain("exact"), 1, 0.5)
     '(1 - 0.5 \\\\cdot 0.5)'
     """
-    if name == "tanh":
+    if name == Activation.TANH.value:
         return rf"(1 - {op(h)} \cdot {op(h)})"
-    if name == "sigmoid":
+    if name == Activation.SIGMOID.value:
         return rf"{op(h)} \cdot (1 - {op(h)})"
-    if name == "relu":
+    if name == Activation.RELU.value:
         return "1" if d.positive(a) else "0"
     return "1"

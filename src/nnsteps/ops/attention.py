@@ -17,6 +17,7 @@ import numpy as np
 
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.names import Op
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops.domain import Domain
 from nnsteps.ops.losses import softmax_row
@@ -137,7 +138,7 @@ def self_attention(
         "weights": weights_out[0] if h == 1 else weights_out,
         "output": d.out_array(output).tolist(),
     }
-    return Worked("attention", value=answer, steps=steps, title="Self-attention", answer=answer)
+    return Worked(Op.ATTENTION.value, value=answer, steps=steps, title="Self-attention", answer=answer)
 
 
 def _out_masked(E: np.ndarray, d: Domain) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnsteps.names import Op
 from nnsteps.work import Step, Worked
 
 
@@ -39,5 +40,5 @@ def describe(n: int = 3) -> Worked:
               "e_1j": "Scores", "alpha_1j": "Attention weights", "z_1": "Output for position 1"}
     steps: list[Step[Any]] = [Step(titles[k], formula=v, note=notes[k]) for k, v in formulas.items()]
     answer = {k: v for k, v in formulas.items() if k != "projections"}
-    return Worked("attention", value=answer, steps=steps, title="Self-attention for one token (symbolic)",
+    return Worked(Op.ATTENTION.value, value=answer, steps=steps, title="Self-attention for one token (symbolic)",
                   answer=answer)

@@ -17,6 +17,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from nnsteps import limits, shapes
 from nnsteps.arrays import as_array, unify
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Op
 from nnsteps.numbers import to_latex_operand
 from nnsteps.ops._common import (
     MAX_FLOAT_OUTPUT,
@@ -164,7 +165,7 @@ def conv2d(
             result=value,
         )
     )
-    return Worked("conv2d", value=value, steps=steps, meta={"exact": exact, "pads": pads, "stride": (sh, sw),
+    return Worked(Op.CONV2D.value, value=value, steps=steps, meta={"exact": exact, "pads": pads, "stride": (sh, sw),
                                                             "dilation": (dh, dw), "groups": groups})
 
 

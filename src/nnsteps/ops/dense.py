@@ -8,6 +8,7 @@ import numpy as np
 
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Op
 from nnsteps.numbers import parse_number, to_latex_operand
 from nnsteps.ops._common import exact_sum, exactness, prior_steps, product_terms
 from nnsteps.ops.activation import sigmoid_scalar
@@ -61,7 +62,7 @@ def linear(h: Any, weights: Any, bias: Any = None) -> Worked:
     if exact:
         y[:] = out
     steps.append(Step("Dense layer", formula=r"\mathbf{y} = W\mathbf{h} + \mathbf{b}", result=y, steps=children))
-    return Worked("linear", value=y, steps=steps)
+    return Worked(Op.LINEAR.value, value=y, steps=steps)
 
 
 def logistic(h: Any, weights: Any, bias: Any = 0) -> Worked:
@@ -102,4 +103,4 @@ def logistic(h: Any, weights: Any, bias: Any = 0) -> Worked:
         )
     )
     value = {"z": z, "probability": p}
-    return Worked("logistic", value=value, steps=steps)
+    return Worked(Op.LOGISTIC.value, value=value, steps=steps)

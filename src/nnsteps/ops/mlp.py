@@ -15,6 +15,7 @@ import numpy as np
 
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.names import Activation, Op
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops import activation_grad as act
 from nnsteps.ops import losses
@@ -69,7 +70,7 @@ def mlp(
     note = d.note()
     if note:
         steps[0].note = note
-    return Worked("mlp", value=answer, steps=steps, title="Dense network: forward pass and backpropagation",
+    return Worked(Op.MLP.value, value=answer, steps=steps, title="Dense network: forward pass and backpropagation",
                   answer=answer)
 
 
@@ -122,7 +123,7 @@ def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any) -
     lr = read_learning_rate(learning_rate)
     arrays = [x] + [s["weights"] for s in raw] + [s["bias"] for s in raw if s["bias"] is not None]
     arrays += [tgt] if tgt is not None else []
-    irrational = loss == "cross_entropy" or any(s["activation"] in ("tanh", "sigmoid") for s in raw)
+    irrational = loss == "cross_entropy" or any(s["activation"] in (Activation.TANH.value, Activation.SIGMOID.value) for s in raw)
     small = sum(s["weights"].size for s in raw) <= 400
     d = Domain.choose(arrays, irrational=irrational, small=small)
     specs = [{"weights": d.array(s["weights"]), "bias": d.array(s["bias"]) if s["bias"] is not None else None,

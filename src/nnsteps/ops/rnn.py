@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps.names import Op
 from nnsteps.numbers import bounded
 from nnsteps.ops import activation_grad as act
 from nnsteps.ops import bptt
@@ -85,7 +86,7 @@ def rnn(
     if note:
         steps[0].note = (steps[0].note + "; " if steps[0].note else "") + note
     title = "RNN: forward pass" + (", BPTT and update" if net.target is not None else "")
-    return Worked("rnn", value=answer, steps=steps, title=title, answer=answer)
+    return Worked(Op.RNN.value, value=answer, steps=steps, title=title, answer=answer)
 
 
 class Forward:

@@ -11,11 +11,12 @@ import numpy as np
 
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.names import Activation
 from nnsteps.numbers import Number, parse_number
 from nnsteps.ops._common import read_learning_rate
 from nnsteps.ops.domain import Domain
 
-ACTIVATIONS = ("none", "tanh", "relu", "sigmoid")
+ACTIVATIONS = ("none", Activation.TANH.value, Activation.RELU.value, Activation.SIGMOID.value)
 LOSSES = ("half_squared_error", "squared_error", "cross_entropy")
 OUTPUTS = ("last", "every")
 MAX_STEPS = 1000
@@ -174,7 +175,7 @@ def read_rnn(
     T = L if output == "every" else 1
     tgt = _target(target, T, O, loss) if target is not None else None
     arrays = [xs, h, *mats.values()] + ([tgt] if tgt is not None else [])
-    irrational = activation in ("tanh", "sigmoid") or loss == "cross_entropy"
+    irrational = activation in (Activation.TANH.value, Activation.SIGMOID.value) or loss == "cross_entropy"
     small = L <= SYMBOLIC_MAX_STEPS and H**L <= 64 and O <= 4
     domain = Domain.choose(arrays, irrational=irrational, small=small)
     note = None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from nnsteps.names import Activation
 from nnsteps.numbers import normalize, to_latex_operand
 from nnsteps.work import Step
 
@@ -59,8 +60,8 @@ def rnn_closed_form(L: int, *, activation: str = "none", loss: str = "half_squar
     s = {name: sympy.Symbol(name) for name in names}
     xs = [sympy.Symbol(f"x_{t}") for t in range(1, L + 1)]
     s.update({f"x_{t}": xs[t - 1] for t in range(1, L + 1)})
-    f = {"none": lambda a: a, "tanh": sympy.tanh, "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
-         "relu": lambda a: sympy.Max(0, a)}[activation]
+    f = {"none": lambda a: a, Activation.TANH.value: sympy.tanh, Activation.SIGMOID.value: lambda a: 1 / (1 + sympy.exp(-a)),
+         Activation.RELU.value: lambda a: sympy.Max(0, a)}[activation]
     h = s["h_0"]
     for t in range(L):
         h = f(s["w_in"] * xs[t] + s["w_hh"] * h + (s.get("b_h", 0)))

@@ -14,6 +14,7 @@ import numpy as np
 from nnsteps import limits, shapes
 from nnsteps.arrays import as_array, unify
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Op
 from nnsteps.numbers import to_latex_operand
 from nnsteps.ops._common import (
     MAX_FLOAT_OUTPUT,
@@ -128,7 +129,7 @@ def conv_transpose2d(
     single = X.ndim == 2 and W.ndim == 2
     value = y[0, 0] if single else (y[0] if X.ndim < 4 else y)
     steps.append(Step("Output", formula=r"Y = X \circledast^{\top} W", result=value))
-    return Worked("conv_transpose2d", value=value, steps=steps)
+    return Worked(Op.CONV_TRANSPOSE2D.value, value=value, steps=steps)
 
 
 def _explain(

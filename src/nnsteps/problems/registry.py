@@ -10,8 +10,11 @@ Unknown kinds and unknown fields are rejected with a "did you mean".
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import importlib
+import pkgutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from nnsteps.errors import NnstepsError, did_you_mean
@@ -23,19 +26,99 @@ COMMON_FIELDS = {"id": "unique problem id", "kind": "the problem kind", "title":
 T = TypeVar("T")
 
 
+Stage = Callable[[Any, Callable[..., Any]], Worked]
+# Likely mistakes: (name, mutation of the raw problem) pairs, or a function of the raw problem
+# returning them (so the grading code they use loads only when grading).
+Mistakes = Sequence[tuple[str, Callable[[dict[str, Any]], Any]]] | Callable[[dict[str, Any]], Any]
+
+
+class FieldType(StrEnum):
+    """What a field holds; ``nnsteps kinds``, the JSON Schema and the web form read it."""
+
+    ARRAY = "array"          # a matrix in any accepted form: "1 2; 3 4", nested lists, LaTeX
+    NUMBER = "number"        # one exact number ("0.3" is 3/10)
+    INTEGER = "integer"
+    PAIR = "pair"            # an int or [h, w]
+    PADDING = "padding"      # an int, [ph, pw], same or valid
+    BOOLEAN = "boolean"
+    CHOICE = "choice"        # one of Field.choices
+    TEXT = "text"            # a string (or a list of lines)
+    MAPPING = "mapping"      # a mapping of names to values
+    LIST = "list"            # a list of items
+    VALUE = "value"          # a number or an array
+    CELLS = "cells"          # auto, all, none or a list of [row, col] cells
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a kind: its type, help text, default, an example value, and whether it is required.
+
+    >>> Field("stride", FieldType.PAIR, "int or [sh, sw]", default=1).default
+    1
+    """
+
+    name: str
+    type: FieldType
+    help: str
+    default: Any = None
+    required: bool = False
+    example: Any = None
+    choices: tuple[str, ...] = ()
+    unit: str = ""
+
+
 @dataclass
 class Kind:
+    """One problem kind, whole: fields, solver, answer shape, checking rules and web-form hints."""
+
     name: str
     fields: dict[str, str]
     solve: Callable[[Problem], Worked]
     required: tuple[str, ...] = ()
+    summary: str = ""
+    specs: tuple[Field, ...] = ()
+    answer: tuple[str, ...] = ()      # the answer's keys; () when the answer is one array or number
+    example: dict[str, Any] | None = None
+    mistakes: Mistakes = ()
+    follow_on: Callable[..., None] | None = None
+    form: dict[str, Any] = field(default_factory=dict)
+    stage: Stage | None = None        # the kind as a pipeline stage: (input, field getter) -> Worked
+    stage_order: int = 0
+    stages: Callable[[dict[str, Any]], list[Any]] | None = None   # the key of each stage (pipelines)
+
+    def likely_mistakes(self, raw: dict[str, Any]) -> list[tuple[str, Any]]:
+        """The named wrong conventions of this kind: (name, mutation) pairs, or what a callable returns."""
+        return list(self.mistakes(raw) if callable(self.mistakes) else self.mistakes)
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def register(name: str, *, fields: dict[str, str], required: tuple[str, ...] = ()) -> Callable[[Any], Any]:
-    """Register the solver of a problem kind.
+def load_kinds() -> dict[str, Kind]:
+    """Import every module of the ``nnsteps.kinds`` package (each registers its kinds); idempotent.
+
+    >>> kinds = load_kinds()
+    >>> "relu" in kinds and kinds["relu"].summary != ""
+    True
+    """
+    global _loaded
+    if not _loaded:
+        package = importlib.import_module("nnsteps.kinds")
+        for info in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{info.name}")
+        _loaded = True
+    return KINDS
+
+
+_loaded = False
+
+
+def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: tuple[str, ...] = (),
+             summary: str = "", answer: tuple[str, ...] = (), example: dict[str, Any] | None = None,
+             mistakes: Mistakes = (), follow_on: Callable[..., None] | None = None,
+             form: dict[str, Any] | None = None, stage: Stage | None = None, stage_order: int = 0,
+             stages: Callable[[dict[str, Any]], list[Any]] | None = None) -> Callable[[Any], Any]:
+    """Register a problem kind: its solver (the decorated function) and the rest of its record.
 
     >>> @register("double", fields={"input": "a number"}, required=("input",))
     ... def solve_double(p: Problem) -> Worked:
@@ -45,11 +128,38 @@ def register(name: str, *, fields: dict[str, str], required: tuple[str, ...] = (
     >>> del KINDS["double"]
     """
 
+    if isinstance(fields, dict):
+        specs = tuple(Field(k, FieldType.VALUE, v, required=k in required) for k, v in fields.items())
+    else:
+        specs = tuple(fields)
+        required = required or tuple(f.name for f in specs if f.required)
+    helps = {f.name: f.help for f in specs}
+
     def deco(fn: Callable[[Problem], Worked]) -> Callable[[Problem], Worked]:
-        KINDS[name] = Kind(name, fields, fn, required)
+        KINDS[name] = Kind(name, helps, fn, required, summary=summary or (fn.__doc__ or "").split("\n")[0],
+                           specs=specs, answer=answer, example=example, mistakes=mistakes,
+                           follow_on=follow_on, form=form or {}, stage=stage, stage_order=stage_order,
+                           stages=stages)
         return fn
 
     return deco
+
+
+def register_stage(name: str, run: Stage, fields: Sequence[Field], *, order: int, **record: Any) -> None:
+    """Register a grid kind: a problem reads ``input`` and runs ``run``; a pipeline stage runs the same.
+
+    >>> register_stage("twice", lambda x, get: Worked("twice", value=2 * x), [Field("input", FieldType.NUMBER,
+    ...                "a number", required=True)], order=99, summary="doubles")
+    >>> KINDS["twice"].solve(Problem({"id": "q", "kind": "twice", "input": 4})).value, KINDS.pop("twice").summary
+    (8, 'doubles')
+    """
+
+    def solve(p: Problem) -> Worked:
+        from nnsteps.problems.fields import array
+
+        return run(p.get("input", array("input")), p.get)
+
+    register(name, fields=fields, stage=run, stage_order=order, **record)(solve)
 
 
 class Problem:
@@ -84,7 +194,7 @@ class Problem:
 def kind_of(raw: Any, index: int) -> Kind:
     """Validate the common shape of one problem entry and return its kind.
 
-    >>> import nnsteps.kinds  # registers every kind
+    >>> _ = load_kinds()
     >>> kind_of({"id": "q1", "kind": "relu", "input": "1 -2"}, 0).name
     'relu'
     >>> kind_of({"id": "q1", "kind": "rleu"}, 0)
@@ -92,6 +202,7 @@ def kind_of(raw: Any, index: int) -> Kind:
     ...
     nnsteps.errors.NnstepsError: problem q1, field kind: unknown kind 'rleu'; known kinds: ... (did you mean 'relu'?)
     """
+    load_kinds()
     if not isinstance(raw, dict):
         raise NnstepsError(f"expected a mapping with id and kind, got {type(raw).__name__}", field=f"problems[{index}]")
     pid = str(raw.get("id", f"#{index + 1}"))

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nnsteps.kinds as _kinds  # noqa: F401  (registers every kind)
 from nnsteps import limits
 from nnsteps.errors import NnstepsError
 from nnsteps.problems.load import load_file, loads

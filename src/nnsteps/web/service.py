@@ -10,10 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Design
 from nnsteps.work import Step, Worked
 
-GRID_KINDS = ("conv2d", "max_pool2d", "avg_pool2d")
-"""Kinds the playground draws (their explained cells carry ``data.reads``)."""
+
+def grid_kinds() -> tuple[str, ...]:
+    """Kinds the playground draws: those whose record's form hint says ``playground`` (their
+    explained cells carry ``data.reads``).
+
+    >>> grid_kinds()
+    ('conv2d', 'max_pool2d', 'avg_pool2d')
+    """
+    from nnsteps.problems.registry import load_kinds
+
+    return tuple(k.name for k in load_kinds().values() if k.form.get("playground"))
 
 
 def parse_body(body: bytes) -> Any:
@@ -122,8 +132,8 @@ def grid(raw: Any) -> dict[str, Any]:
 
     raw = _page_fields(_problem(raw))
     kind = raw.get("kind")
-    if kind not in GRID_KINDS:
-        raise NnstepsError(f"the playground draws {', '.join(GRID_KINDS)}; got kind {kind!r}", field="kind")
+    if kind not in grid_kinds():
+        raise NnstepsError(f"the playground draws {', '.join(grid_kinds())}; got kind {kind!r}", field="kind")
     raw.setdefault("id", "playground")
     raw.setdefault("detail", "all")
     x = as_array(raw.get("input"), name="input", ndim=(2, 3))
@@ -163,8 +173,8 @@ def explain(raw: Any, cell: Any) -> dict[str, Any]:
     from nnsteps.render.values import exact_value, json_value
 
     raw = _page_fields(_problem(raw))
-    if raw.get("kind") not in GRID_KINDS:
-        raise NnstepsError(f"cells can be explained for {', '.join(GRID_KINDS)}; got kind {raw.get('kind')!r}",
+    if raw.get("kind") not in grid_kinds():
+        raise NnstepsError(f"cells can be explained for {', '.join(grid_kinds())}; got kind {raw.get('kind')!r}",
                            field="kind")
     if (not isinstance(cell, list) or not 2 <= len(cell) <= 4
             or not all(isinstance(i, int) and not isinstance(i, bool) for i in cell)):
@@ -228,7 +238,7 @@ def examples() -> list[dict[str, str]]:
         if path.suffix not in (".yaml", ".yml", ".json", ".txt") or not path.is_file():
             continue
         text = path.read_text(encoding="utf-8")
-        title, kind = path.stem, "network"
+        title, kind = path.stem, Design.NETWORK.value
         if path.suffix != ".txt":
             try:
                 doc = loads(text, source=path.name)

@@ -1,0 +1,46 @@
+"""What the grid kinds (conv, pooling, activations, dense heads) share: the ``detail`` field, the
+field parsers their stages use, and the generator helpers. Registers no kind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnsteps.errors import NnstepsError
+from nnsteps.problems import fields as F
+from nnsteps.problems.registry import Field, FieldType
+
+Rng = np.random.Generator
+
+DETAIL = Field("detail", FieldType.CELLS, "which output cells to expand: auto, all, none, or a list of [row, col] cells",
+               default="auto", example="auto")
+INPUT = Field("input", FieldType.ARRAY, "the input", required=True, example="1 -2; 3 4")
+
+
+def detail(value: Any) -> Any:
+    """Parse ``detail``: auto, all, none or a list of cells.
+
+    >>> detail("ALL"), detail([[0, 1]])
+    ('all', [[0, 1]])
+    """
+    if isinstance(value, str):
+        return F.choice("auto", "all", "none")(value)
+    if isinstance(value, list) and all(isinstance(c, list) and len(c) in (2, 3, 4) for c in value):
+        return [[F.integer(0, "a cell index")(i) for i in c] for c in value]
+    raise NnstepsError(f"expected auto, all, none or a list of [row, col] cells, got {value!r}")
+
+
+def opt_int(options: dict[str, Any], name: str, default: Any) -> Any:
+    """A generator option that must be an integer >= 0 (``--stride 2``), or ``default``.
+
+    >>> opt_int({"stride": 2}, "stride", 1), opt_int({}, "stride", 1)
+    (2, 1)
+    """
+    value = options.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise NnstepsError(f"expected an integer >= 0, got {value!r}", field=f"--{name}")
+    return value

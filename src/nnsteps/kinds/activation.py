@@ -1,0 +1,103 @@
+"""The elementwise activation kinds ``relu``, ``sigmoid``, ``tanh`` and ``softmax`` (over an axis):
+fields, solver (also a pipeline stage), likely mistakes and generators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nnsteps.errors import NnstepsError
+from nnsteps.generation import generator
+from nnsteps.generation.common import ints
+from nnsteps.kinds._grid import INPUT, Rng
+from nnsteps.names import Op
+from nnsteps.problems.registry import Field, FieldType, register_stage
+from nnsteps.work import Worked
+
+EXAMPLE = {"input": "1 -2; 3 -4"}
+SUMMARIES = {Op.RELU: "ReLU, max(0, z), elementwise", Op.SIGMOID: "the logistic sigmoid 1/(1 + e^-z), elementwise",
+             Op.TANH: "tanh, elementwise"}
+
+
+def _elementwise_stage(op: Op) -> Callable[[Any, Callable[..., Any]], Worked]:
+    def run(x: Any, get: Callable[..., Any]) -> Worked:
+        from nnsteps.ops import activation
+
+        return getattr(activation, op.value)(x)  # type: ignore[no-any-return]
+
+    return run
+
+
+def _axis(value: Any) -> int:
+    """An axis index, negative ones counting from the end (``-1``: the last)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise NnstepsError(f"expected an integer axis such as -1, got {value!r}")
+    return value
+
+
+def _softmax(x: Any, get: Callable[..., Any]) -> Worked:
+    from nnsteps.ops import activation
+
+    return activation.softmax(x, axis=get("axis", _axis, -1))
+
+
+def _softmax_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    return [("softmax over the wrong axis", M.softmax_axis)]
+
+
+for _order, _op in enumerate((Op.RELU, Op.SIGMOID, Op.TANH), start=4):
+    register_stage(_op.value, _elementwise_stage(_op), (INPUT,), order=_order, summary=SUMMARIES[_op],
+                   example=EXAMPLE, form={"group": "activation"})
+register_stage(Op.SOFTMAX.value, _softmax,
+               (INPUT, Field("axis", FieldType.INTEGER, "the axis (default -1)", default=-1, example=-1)),
+               order=7, summary="softmax over an axis (the last by default)", mistakes=_softmax_mistakes,
+               example={"input": "1 2 3"}, form={"group": "activation"})
+
+
+def _draw(kind: str, rng: Rng, low: int, high: int) -> dict[str, Any]:
+    rows, cols = int(rng.integers(1, 4)), int(rng.integers(2, 5))
+    values = ints(rng, (rows, cols), low, high)
+    return {"kind": kind, "input": values[0] if rows == 1 else values}
+
+
+@generator(Op.RELU.value)
+def relu(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """ReLU of a small integer matrix.
+
+    >>> relu(np.random.default_rng(0), {})["kind"]
+    'relu'
+    """
+    return _draw(Op.RELU.value, rng, -5, 5)
+
+
+@generator(Op.SIGMOID.value)
+def sigmoid(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """The logistic sigmoid of small integers.
+
+    >>> sigmoid(np.random.default_rng(0), {})["kind"]
+    'sigmoid'
+    """
+    return _draw(Op.SIGMOID.value, rng, -2, 2)
+
+
+@generator(Op.TANH.value)
+def tanh(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """tanh of small integers.
+
+    >>> tanh(np.random.default_rng(0), {})["kind"]
+    'tanh'
+    """
+    return _draw(Op.TANH.value, rng, -2, 2)
+
+
+@generator(Op.SOFTMAX.value)
+def softmax(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """Softmax of a vector (or the rows of a matrix) of small integers.
+
+    >>> softmax(np.random.default_rng(0), {})["kind"]
+    'softmax'
+    """
+    return _draw(Op.SOFTMAX.value, rng, -2, 3)

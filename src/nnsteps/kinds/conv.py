@@ -1,0 +1,149 @@
+"""The convolution kinds: ``conv2d`` (cross-correlation, or true convolution with ``flip``) and
+``conv_transpose2d``: fields, solver (also a pipeline stage), likely mistakes and generators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nnsteps import shapes
+from nnsteps.errors import NnstepsError
+from nnsteps.generation import generator
+from nnsteps.generation.common import chance, ints, one
+from nnsteps.kinds._grid import DETAIL, Rng, detail, opt_int
+from nnsteps.names import Op
+from nnsteps.problems import fields as F
+from nnsteps.problems.registry import Field, FieldType, register_stage
+from nnsteps.work import Worked
+
+T = FieldType
+CONV_FIELDS = (
+    Field("input", T.ARRAY, "the input (H×W, C×H×W or N×C×H×W)", required=True, example="1 2 0; 0 1 2; 2 0 1"),
+    Field("kernel", T.ARRAY, "the kernel (K×K, C×K×K or N×C×K×K)", required=True, example="1 0; 0 1"),
+    Field("bias", T.VALUE, "a number, or one per filter", example=0),
+    Field("stride", T.PAIR, "int or [sh, sw]", default=1, example=1),
+    Field("padding", T.PADDING, "int, [ph, pw], same or valid", default=0, example=0),
+    Field("dilation", T.PAIR, "int or [dh, dw]", default=1, example=1),
+    Field("groups", T.INTEGER, "int", default=1, example=1),
+    Field("flip", T.BOOLEAN, "true for true convolution (kernel rotated 180°)", default=False, example=False),
+    DETAIL,
+)
+CONVT_FIELDS = (
+    *(f for f in CONV_FIELDS if f.name not in ("flip", "padding", "detail")),
+    Field("padding", T.PAIR, "int or [ph, pw]", default=0, example=0),
+    Field("output_padding", T.PAIR, "int or [oh, ow]", default=0, example=0),
+    DETAIL,
+)
+
+
+def _conv_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    return [("kernel flip", M.flip), *M.CONV]
+
+
+def _convt_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    return [*M.CONV[:3], ("output_padding dropped", M.output_padding_dropped), ("bias dropped", M.bias_dropped)]
+
+
+def _conv(x: Any, get: Callable[..., Any]) -> Worked:
+    from nnsteps.ops import conv
+
+    return conv.conv2d(
+        x, get("kernel", F.array("kernel", (2, 3, 4))), get("bias", lambda v: v, None),
+        stride=get("stride", F.pair(1, "a stride"), (1, 1)), padding=get("padding", F.padding, (0, 0)),
+        dilation=get("dilation", F.pair(1, "a dilation"), (1, 1)), groups=get("groups", F.integer(1), 1),
+        flip=get("flip", F.boolean, False), detail=get("detail", detail, "auto"),
+    )
+
+
+def _convt(x: Any, get: Callable[..., Any]) -> Worked:
+    from nnsteps.ops import transpose
+
+    return transpose.conv_transpose2d(
+        x, get("kernel", F.array("kernel", (2, 3, 4))), get("bias", lambda v: v, None),
+        stride=get("stride", F.pair(1, "a stride"), (1, 1)), padding=get("padding", F.pair(0, "a padding"), (0, 0)),
+        output_padding=get("output_padding", F.pair(0, "an output padding"), (0, 0)),
+        dilation=get("dilation", F.pair(1, "a dilation"), (1, 1)), groups=get("groups", F.integer(1), 1),
+        detail=get("detail", detail, "auto"),
+    )
+
+
+register_stage(Op.CONV2D.value, _conv, CONV_FIELDS, order=0,
+               summary="2-D cross-correlation as torch.nn.functional.conv2d (true convolution with flip)",
+               mistakes=_conv_mistakes,
+               example={"input": "1 2 0; 0 1 2; 2 0 1", "kernel": "1 0; 0 1", "stride": 1, "padding": 0},
+               form={"group": "grid", "playground": True})
+register_stage(Op.CONV_TRANSPOSE2D.value, _convt, CONVT_FIELDS, order=1,
+               summary="2-D transposed convolution as torch.nn.functional.conv_transpose2d",
+               mistakes=_convt_mistakes,
+               example={"input": "1 2; 3 4", "kernel": "1 0; 0 1", "stride": 2},
+               form={"group": "grid"})
+
+
+@generator(Op.CONV2D.value, ("stride", "padding", "dilation", "channels"))
+def conv2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """A cross-correlation on a 4..6 square map with a 2..3 kernel (dilation 2 now and then).
+
+    >>> p = conv2d(np.random.default_rng(3), {"stride": 2})
+    >>> p["kind"], p["stride"]
+    ('conv2d', 2)
+    """
+    stride = opt_int(options, "stride", one(rng, [1, 1, 2]))
+    padding = opt_int(options, "padding", one(rng, [0, 0, 1]))
+    dilation = opt_int(options, "dilation", one(rng, [1, 1, 1, 2]))
+    channels = opt_int(options, "channels", 1)
+    if stride < 1 or dilation < 1 or channels < 1:
+        raise NnstepsError("stride, dilation and channels must be >= 1", field="--stride")
+    for _ in range(50):
+        n = int(rng.integers(4, 7))
+        k = int(rng.integers(2, 4))
+        if dilation * (k - 1) + 1 <= n + 2 * padding:
+            break
+    else:
+        raise NnstepsError(f"no input of size 4..6 fits a dilation of {dilation}", field="--dilation")
+    shapes.conv_out(n, k, pad=(padding, padding), stride=stride, dilation=dilation)  # raises if impossible
+    in_shape = (channels, n, n) if channels > 1 else (n, n)
+    k_shape = (channels, k, k) if channels > 1 else (k, k)
+    problem: dict[str, Any] = {"kind": Op.CONV2D.value, "input": ints(rng, in_shape, 0, 3),
+                               "kernel": ints(rng, k_shape, -1, 2)}
+    if stride != 1:
+        problem["stride"] = stride
+    if padding:
+        problem["padding"] = padding
+    if dilation != 1:
+        problem["dilation"] = dilation
+    if chance(rng, 0.3):
+        problem["bias"] = int(rng.integers(-2, 3))
+    if chance(rng, 0.1):
+        problem["flip"] = True
+    return problem
+
+
+@generator(Op.CONV_TRANSPOSE2D.value, ("stride", "padding"))
+def conv_transpose2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """A transposed convolution of a 2..3 map with a 2..3 kernel.
+
+    >>> conv_transpose2d(np.random.default_rng(0), {})["kind"]
+    'conv_transpose2d'
+    """
+    stride = opt_int(options, "stride", one(rng, [1, 2]))
+    padding = opt_int(options, "padding", one(rng, [0, 0, 1]))
+    n = int(rng.integers(2, 4))
+    k = int(rng.integers(2, 4))
+    padding = min(padding, (k - 1) // 2 if stride == 1 else padding)
+    out_pad = int(rng.integers(0, stride)) if stride > 1 and chance(rng, 0.3) else 0
+    shapes.conv_transpose_out(n, k, pad=padding, stride=max(stride, 1), output_padding=out_pad)
+    problem: dict[str, Any] = {"kind": Op.CONV_TRANSPOSE2D.value, "input": ints(rng, (n, n), -1, 3),
+                               "kernel": ints(rng, (k, k), -1, 2)}
+    if stride != 1:
+        problem["stride"] = stride
+    if padding:
+        problem["padding"] = padding
+    if out_pad:
+        problem["output_padding"] = out_pad
+    return problem
+

@@ -1,0 +1,80 @@
+"""The dense-head kinds ``linear`` (z = W h + b) and ``logistic`` (ŷ = σ(wᵀh + b)): fields, solver
+(also a pipeline stage), likely mistakes and generators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nnsteps.generation import generator
+from nnsteps.generation.common import ints, tenths
+from nnsteps.kinds._grid import Rng
+from nnsteps.names import Op
+from nnsteps.problems import fields as F
+from nnsteps.problems.registry import Field, FieldType, register_stage
+from nnsteps.work import Worked
+
+T = FieldType
+DENSE_FIELDS = (
+    Field("input", T.ARRAY, "the feature vector h", required=True, example=[1, 2]),
+    Field("weights", T.ARRAY, "W (out × in) or w", required=True, example="0.5 -1; 2 0"),
+    Field("bias", T.VALUE, "b", example=[0, 1]),
+)
+
+
+def _linear(x: Any, get: Callable[..., Any]) -> Worked:
+    from nnsteps.ops import dense
+
+    return dense.linear(x, get("weights", F.array("weights", (1, 2))), get("bias", F.array("bias", (0, 1)), None))
+
+
+def _logistic(x: Any, get: Callable[..., Any]) -> Worked:
+    from nnsteps.ops import dense
+
+    return dense.logistic(x, get("weights", F.array("weights", (1, 2))), get("bias", F.number, 0))
+
+
+def _linear_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    return [("bias dropped", M.bias_dropped), ("weights transposed", M.kernel_transposed)]
+
+
+def _logistic_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    return [("bias dropped", M.bias_dropped)]
+
+
+register_stage(Op.LINEAR.value, _linear, DENSE_FIELDS, order=8, summary="a dense layer z = W h + b",
+               mistakes=_linear_mistakes, example={"input": [1, 2], "weights": "0.5 -1; 2 0", "bias": [0, 1]},
+               form={"group": "dense"})
+register_stage(Op.LOGISTIC.value, _logistic,
+               (*DENSE_FIELDS[:2], Field("bias", T.NUMBER, "b", default=0, example=0.5)), order=9,
+               summary="a logistic-regression head ŷ = σ(wᵀh + b)", mistakes=_logistic_mistakes,
+               example={"input": [1, 2], "weights": [0.5, -1], "bias": 0.5}, form={"group": "dense"})
+
+
+@generator(Op.LINEAR.value)
+def linear(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """z = W h + b with one-decimal weights.
+
+    >>> sorted(linear(np.random.default_rng(0), {}))
+    ['bias', 'input', 'kind', 'weights']
+    """
+    n_in, n_out = int(rng.integers(2, 5)), int(rng.integers(1, 4))
+    return {"kind": Op.LINEAR.value, "input": ints(rng, (n_in,), -3, 3),
+            "weights": tenths(rng, (n_out, n_in), -10, 10), "bias": tenths(rng, (n_out,), -5, 5)}
+
+
+@generator(Op.LOGISTIC.value)
+def logistic(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """A logistic-regression head: z = wᵀh + b, ŷ = σ(z).
+
+    >>> logistic(np.random.default_rng(0), {})["kind"]
+    'logistic'
+    """
+    n_in = int(rng.integers(2, 5))
+    return {"kind": Op.LOGISTIC.value, "input": ints(rng, (n_in,), -3, 3),
+            "weights": tenths(rng, (n_in,), -10, 10), "bias": tenths(rng, (), -5, 5)}

@@ -1,0 +1,81 @@
+"""The ``mlp`` kind: a dense network's forward pass, every δ, every gradient and one update:
+fields, solver, likely mistakes, follow-on marking and generator.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from nnsteps.generation import generator
+from nnsteps.generation.common import one, tenths
+from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learning_rate, loss, raw
+from nnsteps.names import Activation, Op
+from nnsteps.problems.registry import Field, Problem, register
+from nnsteps.problems.registry import FieldType as T
+from nnsteps.work import Worked
+
+EXAMPLE = {"input": [1, 2], "target": [2], "learning_rate": 0.5,
+           "layers": [{"weights": [[1, 1]], "bias": [0], "activation": Activation.RELU.value}]}
+FIELDS = (
+    Field("input", T.ARRAY, "the input vector", required=True, example=[1, 2]),
+    Field("layers", T.LIST, "list of {weights (out×in), bias, activation}", required=True,
+          example=EXAMPLE["layers"]),
+    Field("target", T.ARRAY, "the target vector", example=[2]),
+    LOSS,
+    LEARNING_RATE,
+)
+
+
+def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    return [("loss without the ½ (squared_error)", M.set_field("loss", "squared_error", unless="half_squared_error"))]
+
+
+def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
+    from nnsteps.grading.followon import mlp_follow_on
+
+    mlp_follow_on(raw_problem, given, result, tol)
+
+
+@register(Op.MLP.value, fields=FIELDS, summary="a dense network: forward pass, every δ and gradient, one update",
+          answer=("outputs", "loss", "deltas", "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
+          follow_on=_follow_on, form={"group": "backprop"})
+def solve_mlp(p: Problem) -> Worked:
+    """An ``mlp`` problem: forward pass, every δ, every gradient and one update (:func:`nnsteps.ops.mlp.mlp`).
+
+    >>> w = solve_mlp(Problem({"id": "m", "kind": "mlp", "input": [1, 2], "target": [2], "learning_rate": 0.5,
+    ...                        "layers": [{"weights": [[1, 1]], "bias": [0], "activation": "relu"}]}))
+    >>> w.answer["outputs"], w.answer["loss"], w.answer["updated"]["layers"][0]
+    ([[3]], 0.5, {'weights': [[Fraction(1, 2), 0]], 'bias': [Fraction(-1, 2)]})
+    """
+    from nnsteps.ops.mlp import mlp
+
+    return mlp(
+        p.get("input", raw), p.get("layers", raw), target=p.get("target", raw, None),
+        loss=p.get("loss", loss, "half_squared_error"),
+        learning_rate=p.get("learning_rate", learning_rate, None),
+    )
+
+
+@generator(Op.MLP.value)
+def mlp(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """A 2-2-2 dense network with one-decimal weights, a target and a learning rate.
+
+    >>> [len(layer["weights"]) for layer in mlp(np.random.default_rng(0), {})["layers"]]
+    [2, 2]
+    """
+    activation = one(rng, [Activation.SIGMOID.value, Activation.RELU.value, Activation.NONE.value])
+    layers = [{"weights": tenths(rng, (2, 2), -9, 9), "bias": tenths(rng, (2,), -5, 5), "activation": activation}
+              for _ in range(2)]
+    return {
+        "kind": Op.MLP.value,
+        "input": tenths(rng, (2,), -9, 9),
+        "layers": layers,
+        "target": tenths(rng, (2,), 0, 10),
+        "loss": "half_squared_error",
+        "learning_rate": one(rng, [Fraction(1, 10), Fraction(1, 2)]),
+    }

@@ -1,0 +1,118 @@
+"""The pooling kinds ``max_pool2d`` and ``avg_pool2d``: fields, solver (also a pipeline stage),
+likely mistakes and generators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nnsteps import shapes
+from nnsteps.generation import generator
+from nnsteps.generation.common import chance, ints, one
+from nnsteps.kinds._grid import DETAIL, INPUT, Rng, detail, opt_int
+from nnsteps.names import Op
+from nnsteps.problems import fields as F
+from nnsteps.problems.registry import Field, FieldType, register_stage
+from nnsteps.work import Worked
+
+T = FieldType
+POOL_FIELDS = (
+    INPUT,
+    Field("kernel_size", T.PAIR, "int or [kh, kw]", required=True, example=2),
+    Field("stride", T.PAIR, "defaults to kernel_size", example=2),
+    Field("padding", T.PAIR, "int or [ph, pw], at most kernel_size // 2", default=0, example=0),
+    Field("ceil_mode", T.BOOLEAN, "round the output size up", default=False, example=False),
+    DETAIL,
+)
+MAX_POOL_FIELDS = (*POOL_FIELDS, Field("dilation", T.PAIR, "int or [dh, dw]", default=1, example=1))
+AVG_POOL_FIELDS = (
+    *POOL_FIELDS,
+    Field("count_include_pad", T.BOOLEAN, "divide by the window size including padding", default=True, example=True),
+    Field("divisor_override", T.INTEGER, "divide by this instead", example=4),
+)
+EXAMPLE = {"input": "1 1 2 4; 5 6 7 8; 3 2 1 0; 1 2 3 4", "kernel_size": 2, "stride": 2}
+
+
+def _max_pool(x: Any, get: Callable[..., Any]) -> Worked:
+    from nnsteps.ops import pool
+
+    k = get("kernel_size", F.pair(1, "a kernel size"))
+    return pool.max_pool2d(
+        x, k, get("stride", F.pair(1, "a stride"), None), get("padding", F.pair(0, "a padding"), (0, 0)),
+        get("dilation", F.pair(1, "a dilation"), (1, 1)), get("ceil_mode", F.boolean, False),
+        detail=get("detail", detail, "auto"),
+    )
+
+
+def _avg_pool(x: Any, get: Callable[..., Any]) -> Worked:
+    from nnsteps.ops import pool
+
+    k = get("kernel_size", F.pair(1, "a kernel size"))
+    return pool.avg_pool2d(
+        x, k, get("stride", F.pair(1, "a stride"), None), get("padding", F.pair(0, "a padding"), (0, 0)),
+        get("ceil_mode", F.boolean, False), get("count_include_pad", F.boolean, True),
+        get("divisor_override", F.integer(1, "a divisor"), None), detail=get("detail", detail, "auto"),
+    )
+
+
+def _max_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    return [*M.POOL, ("averaged instead of taking the max", M.pool_swapped(Op.AVG_POOL2D.value))]
+
+
+def _avg_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    return [("average divisor counts padding differently (count_include_pad toggled)", M.count_pad_toggled),
+            *M.POOL, ("took the max instead of the average", M.pool_swapped(Op.MAX_POOL2D.value))]
+
+
+register_stage(Op.MAX_POOL2D.value, _max_pool, MAX_POOL_FIELDS, order=2, mistakes=_max_mistakes,
+               summary="2-D max pooling as torch.nn.functional.max_pool2d", example=EXAMPLE, form={"group": "grid", "playground": True})
+register_stage(Op.AVG_POOL2D.value, _avg_pool, AVG_POOL_FIELDS, order=3, mistakes=_avg_mistakes,
+               summary="2-D average pooling as torch.nn.functional.avg_pool2d", example=EXAMPLE,
+               form={"group": "grid", "playground": True})
+
+
+def _pool(kind: str, rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    k = int(rng.integers(2, 4))
+    stride = options.get("stride")
+    if stride is None:
+        stride = one(rng, [None, None, 1, 2, k])
+    padding = opt_int(options, "padding", one(rng, [0, 0, 0, 1]))
+    padding = min(padding, k // 2)
+    n = int(rng.integers(4, 7))
+    ceil_mode = chance(rng, 0.25)
+    shapes.pool_out(n, k, pad=padding, stride=stride or k, ceil_mode=ceil_mode)
+    problem: dict[str, Any] = {"kind": kind, "input": ints(rng, (n, n), 0, 9), "kernel_size": k}
+    if stride is not None:
+        problem["stride"] = stride
+    if padding:
+        problem["padding"] = padding
+    if ceil_mode:
+        problem["ceil_mode"] = True
+    if kind == Op.AVG_POOL2D.value and padding and chance(rng, 0.5):
+        problem["count_include_pad"] = False
+    return problem
+
+
+@generator(Op.MAX_POOL2D.value, ("stride", "padding"))
+def max_pool2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """Max pooling of a 4..6 map with a 2..3 window.
+
+    >>> max_pool2d(np.random.default_rng(0), {})["kind"]
+    'max_pool2d'
+    """
+    return _pool(Op.MAX_POOL2D.value, rng, options)
+
+
+@generator(Op.AVG_POOL2D.value, ("stride", "padding"))
+def avg_pool2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """Average pooling of a 4..6 map with a 2..3 window (padding counted or not).
+
+    >>> avg_pool2d(np.random.default_rng(0), {})["kind"]
+    'avg_pool2d'
+    """
+    return _pool(Op.AVG_POOL2D.value, rng, options)

@@ -1,0 +1,100 @@
+"""The ``rnn`` kind: a recurrent network's forward pass, loss, backpropagation through time, one
+update and (for the scalar RNN) closed-form gradients: fields, solver, mistakes, follow-on, generator.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from nnsteps.generation import generator
+from nnsteps.generation.common import one, tenths
+from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learning_rate, loss, mapping, raw
+from nnsteps.names import Activation, Op
+from nnsteps.problems import fields as F
+from nnsteps.problems.registry import Field, Problem, register
+from nnsteps.problems.registry import FieldType as T
+from nnsteps.work import Worked
+
+ACTIVATIONS = tuple(a.value for a in Activation)
+EXAMPLE = {"x": [0.3, 0.4, 0.2], "h0": 0.5, "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
+           "target": 0.1, "learning_rate": 0.5}
+FIELDS = (
+    Field("x", T.VALUE, "the sequence: numbers, or one vector per step", required=True, example=[0.3, 0.4, 0.2]),
+    Field("h0", T.VALUE, "initial hidden state (a number or a vector; default 0)", default=0, example=0.5),
+    Field("weights", T.MAPPING, "{w_in, w_hh, w_hy} (scalars) or {W_xh, W_hh, W_hy, b_h, b_y} (matrices)",
+          required=True, example={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}),
+    Field("activation", T.CHOICE, "none, tanh, relu or sigmoid", default="none", choices=ACTIVATIONS,
+          example="none"),
+    Field("output", T.CHOICE, "last or every", default="last", choices=("last", "every"), example="last"),
+    Field("target", T.VALUE, "the target (one per step when output is every)", example=0.1),
+    LOSS,
+    LEARNING_RATE,
+    Field("symbolic", T.BOOLEAN, "closed-form gradients for the scalar RNN (default true)", default=True,
+          example=True),
+)
+
+
+def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    return [
+        ("only the last step's BPTT term (missing paths through time)", M.set_field("bptt", "last")),
+        ("biases dropped", M.weights_entry_dropped("b_h", "b_y")),
+        ("activation left out", M.set_field("activation", "none")),
+        ("loss without the ½ (squared_error)", M.set_field("loss", "squared_error", unless="half_squared_error")),
+    ]
+
+
+def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
+    from nnsteps.grading.followon import rnn_follow_on
+
+    rnn_follow_on(raw_problem, given, result, tol)
+
+
+@register(Op.RNN.value, fields=FIELDS, summary="a recurrent network: forward pass, loss, BPTT and one update",
+          answer=("h", "y", "loss", "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
+          follow_on=_follow_on, form={"group": "backprop"})
+def solve_rnn(p: Problem) -> Worked:
+    """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.
+
+    >>> w = solve_rnn(Problem({"id": "q6", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
+    ...                        "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}}))
+    >>> w.answer["h"], w.answer["y"]
+    ([Fraction(4, 25), Fraction(14, 125), Fraction(39, 625)], Fraction(39, 3125))
+    """
+    from nnsteps.ops.rnn import rnn
+
+    return rnn(
+        p.get("x", raw), h0=p.get("h0", raw, 0), weights=p.get("weights", mapping),
+        activation=p.get("activation", F.choice(*ACTIVATIONS), "none"),
+        output=p.get("output", F.choice("last", "every"), "last"),
+        target=p.get("target", raw, None),
+        loss=p.get("loss", loss, "half_squared_error"),
+        learning_rate=p.get("learning_rate", learning_rate, None),
+        symbolic=p.get("symbolic", F.boolean, True),
+    )
+
+
+@generator(Op.RNN.value)
+def rnn(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """A scalar RNN as the reference's Question 6: one-decimal inputs and weights, no activation.
+
+    >>> sorted(rnn(np.random.default_rng(0), {}))
+    ['activation', 'h0', 'kind', 'learning_rate', 'loss', 'output', 'target', 'weights', 'x']
+    """
+    length = int(rng.integers(2, 5))
+    w = tenths(rng, (3,), 1, 5)
+    return {
+        "kind": Op.RNN.value,
+        "x": tenths(rng, (length,), -5, 5),
+        "h0": tenths(rng, (), 0, 5),
+        "weights": {"w_in": w[0], "w_hh": w[1], "w_hy": w[2]},
+        "activation": "none",
+        "output": "last",
+        "target": tenths(rng, (), 1, 9),
+        "loss": "half_squared_error",
+        "learning_rate": one(rng, [Fraction(1, 10), Fraction(3, 20), Fraction(1, 2)]),
+    }
