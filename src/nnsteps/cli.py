@@ -229,6 +229,29 @@ def generate(
     typer.echo(text)
 
 
+@app.command()
+def kinds(
+    kind: Annotated[str | None, typer.Argument(help="a kind: show its fields, answer keys and an example file")] = None,
+) -> None:
+    """List every problem kind with one line, or show one kind's fields, answer keys and example file."""
+    from nnsteps.problems.describe import kinds_text
+
+    try:
+        write_output(kinds_text(kind), None)
+    except NnstepsError as err:
+        fail(err)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema (draft 2020-12) of problem files, for an editor's YAML/JSON support."""
+    import json
+
+    from nnsteps.problems.describe import file_schema
+
+    write_output(json.dumps(file_schema(), indent=2, ensure_ascii=False), None)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -44,7 +44,7 @@ def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 @register(Op.ATTENTION.value, fields=FIELDS, summary="self-attention: scores, softmax weights and output",
-          answer=("q", "k", "v", "scores", "weights", "output"), example=EXAMPLE, mistakes=_mistakes,
+          answer=("Q", "K", "V", "scores", "weights", "output"), example=EXAMPLE, mistakes=_mistakes,
           form={"group": "backprop"})
 def solve_attention(p: Problem) -> Worked:
     """An ``attention`` problem: self-attention on numbers, or its symbolic derivation without ``x``.

@@ -42,7 +42,7 @@ def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -
 
 
 @register(Op.MLP.value, fields=FIELDS, summary="a dense network: forward pass, every δ and gradient, one update",
-          answer=("outputs", "loss", "deltas", "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
+          answer=("outputs", "loss", "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
           follow_on=_follow_on, form={"group": "backprop"})
 def solve_mlp(p: Problem) -> Worked:
     """An ``mlp`` problem: forward pass, every δ, every gradient and one update (:func:`nnsteps.ops.mlp.mlp`).

@@ -50,7 +50,7 @@ def _ask(value: Any) -> list[str]:
                   "output_shape|receptive_field, total_params, output_shape", example=["conv1.neurons"]),
             Field("macs_bias", T.BOOLEAN, "count one MAC per bias add (default false)", default=False),
             Field("flops", T.BOOLEAN, "report FLOPs = 2·MACs (default false)", default=False)),
-    answer=("layers", "total_params", "output_shape"),
+    answer=("layers", "total_params", "output_shape", "total_macs", "mac_convention", "asked"),
     example={"spec": "input 32x32x3\nconv 3x3x16 p=1", "ask": ["conv1.neurons"]},
     form={"group": "design"},
 )

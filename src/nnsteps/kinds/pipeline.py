@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np  # noqa: F401  (the doctests draw with it)
+
 from nnsteps import limits
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.generation import generator

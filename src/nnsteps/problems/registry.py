@@ -159,6 +159,7 @@ def register_stage(name: str, run: Stage, fields: Sequence[Field], *, order: int
 
         return run(p.get("input", array("input")), p.get)
 
+    solve.__module__ = run.__module__  # the kind's home is the module that registered it
     register(name, fields=fields, stage=run, stage_order=order, **record)(solve)
 
 

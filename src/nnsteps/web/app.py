@@ -116,8 +116,11 @@ def create_app() -> Any:
     from fastapi.staticfiles import StaticFiles
     from starlette.concurrency import run_in_threadpool
 
+    from nnsteps.problems.describe import problem_schema
     from nnsteps.web import service
 
+    # Each kind's fields, from the kinds' records (the same schema as `nnsteps schema`).
+    problem = {**_PROBLEM_SCHEMA, **problem_schema()}
     app = FastAPI(
         title="nnsteps",
         description="Neural-network exercises computed exactly, with the work shown.",
@@ -138,7 +141,7 @@ def create_app() -> Any:
             "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}})
 
     @post("/api/solve", "Solve one problem; the answer is exactly `nnsteps solve --format json`'s object for it",
-          _PROBLEM_SCHEMA)
+          problem)
     async def api_solve(request: Request) -> JSONResponse:
         raw = await body_of(request)
         return JSONResponse(await run_in_threadpool(service.solve_json, raw))
@@ -154,14 +157,14 @@ def create_app() -> Any:
         return JSONResponse(await run_in_threadpool(service.view, raw))
 
     @post("/api/grid", "A conv2d or pooling problem drawn for the playground: grids, cells and their reads",
-          _PROBLEM_SCHEMA)
+          problem)
     async def api_grid(request: Request) -> JSONResponse:
         raw = await body_of(request)
         return JSONResponse(await run_in_threadpool(service.grid, raw))
 
     @post("/api/explain", "One output cell of a conv2d or pooling problem, worked",
           {"type": "object", "required": ["problem", "cell"],
-           "properties": {"problem": _PROBLEM_SCHEMA, "cell": {"type": "array", "items": {"type": "integer"}}}})
+           "properties": {"problem": problem, "cell": {"type": "array", "items": {"type": "integer"}}}})
     async def api_explain(request: Request) -> JSONResponse:
         raw = await body_of(request)
         if not isinstance(raw, dict) or "problem" not in raw or "cell" not in raw:

@@ -1,0 +1,159 @@
+"""What a kind takes and gives, read from its record: the list ``nnsteps kinds`` prints, a kind's
+fields and example file, the JSON Schema of problem files (``nnsteps schema``, ``/openapi.json``)
+and the description the web app builds its New-problem forms from. Nothing here lists kinds.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.problems.registry import COMMON_FIELDS, Field, FieldType, Kind, load_kinds
+
+SCHEMA_ID = "https://nnsteps.invalid/problem-file.schema.json"
+
+_INT: dict[str, Any] = {"anyOf": [{"type": "integer"}, {"type": "string"}]}
+_PAIR: dict[str, Any] = {"anyOf": [*_INT["anyOf"], {"type": "array", "items": _INT, "minItems": 2, "maxItems": 2}]}
+_TYPES: dict[FieldType, dict[str, Any]] = {
+    FieldType.ARRAY: {"anyOf": [{"type": "string"}, {"type": "number"}, {"type": "array"}]},
+    FieldType.NUMBER: {"anyOf": [{"type": "number"}, {"type": "string"}]},
+    FieldType.INTEGER: _INT,
+    FieldType.PAIR: _PAIR,
+    FieldType.PADDING: {"anyOf": [*_PAIR["anyOf"], {"enum": ["same", "valid"]}]},
+    FieldType.BOOLEAN: {"anyOf": [{"type": "boolean"}, {"type": "string"}]},
+    FieldType.CHOICE: {"type": "string"},
+    FieldType.TEXT: {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+    FieldType.MAPPING: {"type": "object"},
+    FieldType.LIST: {"anyOf": [{"type": "array"}, {"type": "string"}]},
+    FieldType.VALUE: {},
+    FieldType.CELLS: {"anyOf": [{"enum": ["auto", "all", "none"]}, {"type": "array"}]},
+}
+
+
+def _plain(value: Any) -> Any:
+    """Example values as JSON/YAML can hold them (exact fractions as their decimal text)."""
+    from fractions import Fraction
+
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Fraction):
+        return float(value)
+    return value
+
+
+def _field(f: Field) -> dict[str, Any]:
+    return {"name": f.name, "type": f.type.value, "default": _plain(f.default), "help": f.help,
+            "example": _plain(f.example), "required": f.required,
+            **({"choices": list(f.choices)} if f.choices else {}), **({"unit": f.unit} if f.unit else {})}
+
+
+def example_of(kind: Kind) -> dict[str, Any]:
+    """A complete problem of ``kind``: its record's example with an id and the kind.
+
+    >>> example_of(load_kinds()["relu"])
+    {'id': 'relu-1', 'kind': 'relu', 'input': '1 -2; 3 -4'}
+    """
+    body = kind.example if kind.example is not None else {
+        f.name: f.example for f in kind.specs if f.required and f.example is not None}
+    return {"id": f"{kind.name}-1", "kind": kind.name, **_plain(body)}
+
+
+def describe_kinds() -> list[dict[str, Any]]:
+    """Every kind with its summary, typed fields and a complete example problem (the web form's input).
+
+    >>> d = {k["name"]: k for k in describe_kinds()}
+    >>> d["max_pool2d"]["fields"][1]["name"], d["max_pool2d"]["fields"][1]["required"]
+    ('kernel_size', True)
+    """
+    return [{"name": k.name, "summary": k.summary, "fields": [_field(f) for f in k.specs],
+             "answer": list(k.answer), "example": example_of(k)} for k in load_kinds().values()]
+
+
+def kind_schema(kind: Kind) -> dict[str, Any]:
+    """The JSON Schema of one problem of ``kind``; unknown fields are rejected.
+
+    >>> kind_schema(load_kinds()["relu"])["required"]
+    ['id', 'kind', 'input']
+    """
+    props: dict[str, Any] = {"id": {"type": ["string", "integer"], "description": COMMON_FIELDS["id"]},
+                             "kind": {"const": kind.name, "description": kind.summary},
+                             "title": {"type": "string"}, "points": {"type": ["number", "string"]},
+                             "description": {"type": "string"}}
+    for f in kind.specs:
+        schema = dict(_TYPES[f.type])
+        if f.choices:
+            schema = {"enum": list(f.choices)}
+        schema["description"] = f.help
+        if f.default is not None:
+            schema["default"] = _plain(f.default)
+        if f.example is not None:
+            schema["examples"] = [_plain(f.example)]
+        props[f.name] = schema
+    return {"type": "object", "title": kind.name, "description": kind.summary, "properties": props,
+            "required": ["id", "kind", *kind.required], "additionalProperties": False}
+
+
+def problem_schema() -> dict[str, Any]:
+    """One problem of any kind: exactly one kind's schema applies (chosen by ``kind``)."""
+    return {"oneOf": [kind_schema(k) for k in load_kinds().values()]}
+
+
+def file_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a problem file: ``{title, description, problems: [...]}`` or a list.
+
+    >>> s = file_schema()
+    >>> s["$schema"], sorted(s["$defs"]["problem"]["oneOf"][0]["properties"])[:2]
+    ('https://json-schema.org/draft/2020-12/schema', ['description', 'id'])
+    """
+    problems = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/problem"}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": "nnsteps problem file",
+        "anyOf": [
+            {"type": "object", "required": ["problems"], "additionalProperties": False,
+             "properties": {"title": {"type": "string"}, "description": {"type": "string"}, "problems": problems}},
+            problems,
+        ],
+        "$defs": {"problem": problem_schema()},
+    }
+
+
+def kinds_text(name: str | None = None) -> str:
+    """``nnsteps kinds``: every kind with one line; with a name, its fields, answer keys and an example file.
+
+    >>> print(kinds_text().splitlines()[0])
+    every kind (nnsteps kinds KIND shows its fields):
+    >>> print(kinds_text("relu"))  # doctest: +ELLIPSIS
+    relu: ReLU, max(0, z), elementwise
+    <BLANKLINE>
+    fields:
+      input  array  (required)  the input
+    ...
+    """
+    import json
+
+    import yaml
+
+    kinds = load_kinds()
+    if name is None:
+        width = max(map(len, kinds))
+        lines = [f"{k.name:<{width}}  {k.summary}" for k in sorted(kinds.values(), key=lambda k: k.name)]
+        return "every kind (nnsteps kinds KIND shows its fields):\n" + "\n".join(lines)
+    if name not in kinds:
+        raise NnstepsError(f"unknown kind '{name}'; known kinds: {', '.join(sorted(kinds))}", field="KIND",
+                           hint=did_you_mean(name, kinds))
+    kind = kinds[name]
+    width = max(len(f.name) for f in kind.specs)
+    tw = max(len(f.type.value) for f in kind.specs)
+    rows = []
+    for f in kind.specs:
+        extra = "(required)" if f.required else (f"default {json.dumps(_plain(f.default))}" if f.default is not None else "optional")
+        choices = f" [{' | '.join(f.choices)}]" if f.choices else ""
+        rows.append(f"  {f.name:<{width}}  {f.type.value:<{tw}}  {extra}  {f.help}{choices}")
+    answer = ", ".join(kind.answer) if kind.answer else "one array or number (the output)"
+    example = yaml.safe_dump({"problems": [example_of(kind)]}, sort_keys=False, allow_unicode=True)
+    return (f"{kind.name}: {kind.summary}\n\nfields:\n" + "\n".join(rows) + f"\n\nanswer keys: {answer}\n\n"
+            f"example file:\n{example}").rstrip("\n")
