@@ -100,7 +100,7 @@ def test_sigmoid_of_huge_exact_numbers_solves_in_seconds() -> None:
 
 
 def test_check_survives_unparsable_given_numbers(tmp_path: Path) -> None:
-    from nnsteps.grading.commands import run_check
+    from nnsteps.commands import run_check
 
     (tmp_path / "p.yaml").write_text("problems: [{id: m, kind: max_pool2d, input: '1 2; 3 4', kernel_size: 2}]")
     for answer in ("'1/0'", "'0/0'", "'1e999999999'", "{a: 1}", "[[[[1]]]]"):

@@ -188,7 +188,7 @@ def check(
 
       nnsteps check problems.yaml submissions/ --feedback hints -o grades
     """
-    from nnsteps.grading.commands import run_check
+    from nnsteps.commands import run_check
 
     try:
         text, code = run_check(problems, answers, fmt=fmt.lower(), feedback=feedback.lower(), rtol=rtol, exact=exact,
@@ -219,7 +219,7 @@ def generate(
 
       nnsteps generate pipeline --seed 1 --roster roster.csv -o variants
     """
-    from nnsteps.grading.commands import run_generate
+    from nnsteps.commands import run_generate
 
     try:
         text = run_generate(kind, seed, count=count, roster=roster, out=out, stride=stride, padding=padding,
