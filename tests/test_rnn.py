@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from nnsteps.errors import NnstepsError
 from nnsteps.ops.rnn import rnn
-from nnsteps.ops.rnn_symbolic import rnn_closed_form
+from nnsteps.ops.rnn.symbolic import rnn_closed_form
 from nnsteps.problems.solve import solve_problem
 
 Q6 = dict(h0="0.5", w_in="0.2", w_hh="0.2", w_hy="0.2", target="0.4", learning_rate="0.15")

@@ -17,12 +17,12 @@ import numpy as np
 
 from nnsteps.numbers import bounded
 from nnsteps.ops import activation_grad as act
-from nnsteps.ops.rnn_notation import Notation, op
+from nnsteps.ops.rnn.notation import Notation, op
 from nnsteps.work import Step
 
 if TYPE_CHECKING:
     from nnsteps.ops.rnn import Forward
-    from nnsteps.ops.rnn_inputs import RnnNet
+    from nnsteps.ops.rnn.inputs import RnnNet
 
 EXPLAIN_ENTRIES = 16
 """Matrix gradients are expanded entry by entry up to this many entries."""
@@ -42,7 +42,7 @@ def backward(net: RnnNet, n: Notation, fwd: Forward, g: np.ndarray) -> Backward:
     """BPTT from ∂ℓ/∂y (one row per output step) back to every weight.
 
     >>> from nnsteps.ops.rnn import forward, loss_of
-    >>> from nnsteps.ops.rnn_inputs import read_rnn
+    >>> from nnsteps.ops.rnn.inputs import read_rnn
     >>> net = read_rnn([0.3, 0.4, 0.2], h0=0.5, weights=None, kw={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
     ...                activation="none", output="last", target=0.4, loss="half_squared_error", learning_rate=0.15)
     >>> n, fwd = Notation(scalar=True, H=1, D=1, O=1, every=False), forward(net)

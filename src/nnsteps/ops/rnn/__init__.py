@@ -1,5 +1,5 @@
 """A simple recurrent network worked by hand: the forward pass, the loss, backpropagation through
-time (``nnsteps.ops.bptt``) and one gradient-descent step.
+time (``nnsteps.ops.rnn.bptt``) and one gradient-descent step.
 
     a_t = W_xh x_t + W_hh h_{t-1} + b_h,   h_t = f(a_t),   y_t = W_hy h_t + b_y
 
@@ -16,9 +16,9 @@ import numpy as np
 from nnsteps.names import Op
 from nnsteps.numbers import bounded
 from nnsteps.ops import activation_grad as act
-from nnsteps.ops import bptt
-from nnsteps.ops.rnn_inputs import SYMBOLIC_MAX_STEPS, RnnNet, read_rnn
-from nnsteps.ops.rnn_notation import Notation, dot_text, op
+from nnsteps.ops.rnn import bptt
+from nnsteps.ops.rnn.inputs import SYMBOLIC_MAX_STEPS, RnnNet, read_rnn
+from nnsteps.ops.rnn.notation import Notation, dot_text, op
 from nnsteps.work import Step, Worked
 
 EXPLAIN_ALL_STEPS = 20
@@ -75,7 +75,7 @@ def rnn(
         if back.updated is not None:
             answer["updated"] = back.updated
     if symbolic and net.scalar:
-        from nnsteps.ops import rnn_symbolic
+        from nnsteps.ops.rnn import symbolic as rnn_symbolic
 
         sym = rnn_symbolic.closed_form_for(net, answer)
         if sym is not None:

@@ -16,7 +16,7 @@ from nnsteps.numbers import normalize, to_latex_operand
 from nnsteps.work import Step
 
 if TYPE_CHECKING:
-    from nnsteps.ops.rnn_inputs import RnnNet
+    from nnsteps.ops.rnn.inputs import RnnNet
 
 MAX_NONLINEAR_STEPS = 3
 """With tanh/sigmoid/relu the closed form nests; it is shown up to this length."""
@@ -89,7 +89,7 @@ def closed_form_for(net: RnnNet, answer: dict[str, Any]) -> SymbolicResult | Non
     """The closed-form step for a scalar RNN problem, or ``None`` with a note when out of reach.
 
     >>> from nnsteps.ops.rnn import rnn
-    >>> from nnsteps.ops.rnn_inputs import read_rnn
+    >>> from nnsteps.ops.rnn.inputs import read_rnn
     >>> net = read_rnn([0.3, 0.4, 0.2], h0=0.5, weights=None, kw={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
     ...                activation="none", output="last", target=0.4, loss="half_squared_error", learning_rate=0.15)
     >>> answer = rnn([0.3, 0.4, 0.2], h0=0.5, w_in=0.2, w_hh=0.2, w_hy=0.2, target=0.4, symbolic=False).answer
