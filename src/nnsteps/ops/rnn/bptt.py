@@ -21,7 +21,7 @@ from nnsteps.ops.rnn.notation import Notation, op
 from nnsteps.work import Step
 
 if TYPE_CHECKING:
-    from nnsteps.ops.rnn import Forward
+    from nnsteps.ops.rnn.forward_pass import Forward
     from nnsteps.ops.rnn.inputs import RnnNet
 
 EXPLAIN_ENTRIES = 16
@@ -41,7 +41,7 @@ class Backward:
 def backward(net: RnnNet, n: Notation, fwd: Forward, g: np.ndarray) -> Backward:
     """BPTT from ∂ℓ/∂y (one row per output step) back to every weight.
 
-    >>> from nnsteps.ops.rnn import forward, loss_of
+    >>> from nnsteps.ops.rnn.forward_pass import forward, loss_of
     >>> from nnsteps.ops.rnn.inputs import read_rnn
     >>> net = read_rnn([0.3, 0.4, 0.2], h0=0.5, weights=None, kw={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
     ...                activation="none", output="last", target=0.4, loss="half_squared_error", learning_rate=0.15)
@@ -52,7 +52,7 @@ def backward(net: RnnNet, n: Notation, fwd: Forward, g: np.ndarray) -> Backward:
     >>> [s.title for s in back.steps]
     ['Backpropagation through time', 'Gradients', 'Gradient-descent update']
     """
-    from nnsteps.ops.rnn import shown_steps
+    from nnsteps.ops.rnn.forward_pass import shown_steps
 
     d, p = net.domain, net.params
     L, H, O = net.L, net.H, net.O

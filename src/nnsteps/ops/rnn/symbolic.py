@@ -97,7 +97,7 @@ def closed_form_for(net: RnnNet, answer: dict[str, Any]) -> SymbolicResult | Non
     >>> result.step.title, result.strings["h_L"]
     ('Closed-form gradients (L = 3)', 'h_0*w_hh**3 + w_hh**2*w_in*x_1 + w_hh*w_in*x_2 + w_in*x_3')
     """
-    from nnsteps.ops.rnn import symbolic_bound_note
+    from nnsteps.ops.rnn.forward_pass import symbolic_bound_note
 
     L = net.L
     if net.output != "last" or net.loss == "cross_entropy" or net.target is None:
