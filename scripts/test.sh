@@ -17,5 +17,6 @@ fi
 status=0
 python3 -m ruff check src tests bench || status=1
 python3 -m mypy || status=1
+lint-imports || status=1
 python3 -m pytest -n 2 "$@" || status=1
 exit $status
