@@ -3,7 +3,7 @@
 An op's name is its public function (``nnsteps.conv2d``), the kind of the ``Worked`` it returns, the
 problem kind that asks for it and, for some, a word of the layer-spec language (``relu``, ``linear``)
 or an option value (``activation: tanh``). A problem kind whose name nothing else spells keeps it in
-its own module under ``nnsteps.kinds``; ``tests/test_kinds_home.py`` checks that every kind name is
+its own module under ``nnsteps.kinds``; ``tests/test_kinds_records.py`` checks that every kind name is
 a string literal in exactly one module: here or its kind module.
 
 >>> Op.CONV2D == "conv2d", Activation("tanh") is Activation.TANH
