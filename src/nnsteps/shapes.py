@@ -52,6 +52,17 @@ def conv_out(n: int, k: int, *, pad: Pad = (0, 0), stride: int = 1, dilation: in
     )
 
 
+def size(step: Step[int]) -> int:
+    """The output size a size rule's step gives (its result), typed for the code that uses it.
+
+    >>> size(pool_out(5, 2, stride=2, pad=1, ceil_mode=True))
+    3
+    """
+    if step.result is None:
+        raise ValueError(f"the step {step.title!r} has no size")
+    return step.result
+
+
 def pool_out(
     n: int, k: int, *, pad: int = 0, stride: int, dilation: int = 1, ceil_mode: bool = False, axis: str = "H"
 ) -> Step[int]:
@@ -64,6 +75,9 @@ def pool_out(
     (2, 3)
     >>> pool_out(4, 2, stride=2, pad=1, ceil_mode=True).value
     3
+    >>> dropped = pool_out(5, 2, stride=2, pad=1, ceil_mode=True)  # ⌈4/2⌉ + 1 = 4 windows; the last starts in the padding
+    >>> dropped.value, [s.result for s in dropped.steps]
+    (3, [4, 3])
     """
     span = n + 2 * pad - dilation * (k - 1) - 1
     if span < 0:
@@ -88,15 +102,15 @@ def pool_out(
     general = (
         rf"{axis}_{{\text{{out}}}} = {bracket[0]} \frac{{{axis} + 2P - D(K - 1) - 1}}{{S}} {bracket[1]} + 1"
     )
-    return Step(
-        f"Output size {axis}_out" + (" (ceil_mode)" if ceil_mode else ""),
-        formula=general,
-        substituted=rf"{bracket[0]} \frac{{{n} + 2 \cdot {pad} - {dilation} \cdot ({k} - 1) - 1}}{{{stride}}} {bracket[1]} + 1",
-        result=raw if children else value,
-        steps=children,
-        data={"axis": axis, "n": n, "k": k, "pad": [pad, pad], "stride": stride, "dilation": dilation,
-              "ceil_mode": ceil_mode, "value": value, "dropped": 0 if ceil_mode else span % stride},
-    )
+    title = f"Output size {axis}_out" + (" (ceil_mode)" if ceil_mode else "")
+    substituted = rf"{bracket[0]} \frac{{{n} + 2 \cdot {pad} - {dilation} \cdot ({k} - 1) - 1}}{{{stride}}} {bracket[1]} + 1"
+    data = {"axis": axis, "n": n, "k": k, "pad": [pad, pad], "stride": stride, "dilation": dilation,
+            "ceil_mode": ceil_mode, "value": value, "dropped": 0 if ceil_mode else span % stride}
+    if children:
+        # The size is the result (what `.value` gives); the rounded-up count and the drop are its steps.
+        rounded = Step("Windows counted with the ceiling", formula=general, substituted=substituted, result=raw)
+        return Step(title, formula=general, result=value, steps=[rounded, *children], data=data)
+    return Step(title, formula=general, substituted=substituted, result=value, data=data)
 
 
 def conv_transpose_out(

@@ -416,7 +416,7 @@ def pool(ctx: Ctx) -> Row:
             raise ctx.error(f"padding must be <= kernel_size // 2 = {k[i] // 2} (PyTorch's rule), got {p[i]}",
                             ctx.opts["padding"])
     steps = [_pool_size(ctx, n, k[i], p[i], s[i], d[i], ceil, ax) for i, (n, ax) in enumerate(((h, "H"), (w, "W")))]
-    ho, wo = (st.data["value"] for st in steps)  # type: ignore[index]
+    ho, wo = (shapes.size(st) for st in steps)
     out = Shape("volume", (ho, wo, c))
     row = Row(ctx.name, ctx.stmt.type, ctx.stmt.text, ctx.stmt.line, ctx.shape, out,
               config={"kernel": k, "stride": s, "padding": p, "dilation": d, "ceil_mode": ceil,

@@ -113,9 +113,12 @@ def stage_candidates(raw: Raw) -> list[tuple[str, Mutation]]:
 
     >>> raw = {"kind": "pipeline", "input": "1 2; 3 4", "steps": ["relu", {"max_pool2d": {"kernel_size": 2}}]}
     >>> [name for name, _ in stage_candidates(raw)][:2]
-    ['stage 2 (max_pool2d): floor and ceil mixed up (ceil_mode toggled)', 'stage 2 (max_pool2d): padding forgotten (P = 0)']
+    ['stage 2 (max_pool2d): floor and ceil mixed up (ceil_mode toggled)', 'stage 2 (max_pool2d): stride ignored (S = 1, overlapping windows)']
     """
-    return [(name, lambda _raw, changed=changed: changed) for name, changed in _stage_candidates(raw)]
+    def fixed(changed: Raw) -> Mutation:
+        return lambda _raw: changed
+
+    return [(name, fixed(changed)) for name, changed in _stage_candidates(raw)]
 
 
 def _stage_candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:

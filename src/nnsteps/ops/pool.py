@@ -113,7 +113,7 @@ def _pool(
         size_w = shapes.pool_out(w, kw, pad=pw, stride=sw, dilation=dw, ceil_mode=ceil_mode, axis="W")
     except NnstepsError as err:
         raise err.located(field="kernel_size") from None
-    h_out, w_out = size_h.data["value"], size_w.data["value"]  # type: ignore[index]
+    h_out, w_out = shapes.size(size_h), shapes.size(size_w)
     reads, limit = n * c * h_out * w_out * kh * kw, (limits.MAX_EXACT_MACS if exact else limits.MAX_FLOAT_MACS)
     if reads > limit:
         raise NnstepsError(f"this pooling reads {reads:,} window entries; the {'exact' if exact else 'float'} limit is "
