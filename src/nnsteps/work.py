@@ -90,6 +90,10 @@ class Worked:
     answer: Any = None
     """The answer in the problem-file contract's shape, when it differs from ``value``."""
     meta: dict[str, Any] = field(default_factory=dict)
+    size: Step[Any] | None = None
+    """Grid ops: the output-size step; its children are the per-axis size rules (``data["axis"]``)."""
+    cells: list[Step[Any]] = field(default_factory=list)
+    """Grid ops: the steps explaining output cells, each with the input positions it reads (``data["reads"]``)."""
 
     def __post_init__(self) -> None:
         if self.answer is None:

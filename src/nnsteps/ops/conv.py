@@ -140,20 +140,16 @@ def conv2d(
         )
     if dh > 1 or dw > 1:
         steps.append(_dilation_step(kh, kw, dh, dw))
-    steps.append(
-        Step(
-            "Output size",
-            formula=r"H_{\text{out}} \times W_{\text{out}}",
-            result=rf"{h_out} \times {w_out}",
-            steps=[size_h, size_w],
-        )
-    )
+    size = Step("Output size", formula=r"H_{\text{out}} \times W_{\text{out}}", result=rf"{h_out} \times {w_out}",
+                steps=[size_h, size_w])
+    steps.append(size)
 
     y = _correlate(xp, w4, b, (sh, sw), (dh, dw), groups, (h_out, w_out))
     y = finish(y, exact)
 
-    for cell in cells_to_explain(y.shape, detail, limits.MAX_EXPLAINED_CELLS):
-        steps.append(_explain_cell(cell, xp, w4, b, (sh, sw), (dh, dw), groups, pads, X.ndim, exact, y))
+    explained = [_explain_cell(cell, xp, w4, b, (sh, sw), (dh, dw), groups, pads, X.ndim, exact, y)
+                 for cell in cells_to_explain(y.shape, detail, limits.MAX_EXPLAINED_CELLS)]
+    steps += explained
 
     single = X.ndim == 2 and W.ndim == 2
     value = y[0, 0] if single else (y[0] if X.ndim < 4 else y)
@@ -166,7 +162,8 @@ def conv2d(
         )
     )
     return Worked(Op.CONV2D.value, value=value, steps=steps, meta={"exact": exact, "pads": pads, "stride": (sh, sw),
-                                                            "dilation": (dh, dw), "groups": groups})
+                                                            "dilation": (dh, dw), "groups": groups},
+                  size=size, cells=explained)
 
 
 def _resolve_padding(

@@ -118,10 +118,9 @@ def _pool(
     if reads > limit:
         raise NnstepsError(f"this pooling reads {reads:,} window entries; the {'exact' if exact else 'float'} limit is "
                            f"{limit:,}", hint="use a NumPy float array" if exact else None)
-    steps.append(
-        Step("Output size", formula=r"H_{\text{out}} \times W_{\text{out}}", result=rf"{h_out} \times {w_out}",
-             steps=[size_h, size_w])
-    )
+    size = Step("Output size", formula=r"H_{\text{out}} \times W_{\text{out}}", result=rf"{h_out} \times {w_out}",
+                steps=[size_h, size_w])
+    steps.append(size)
 
     fill = NEG_INF if mode == "max" else 0
     need_h = (h_out - 1) * sh + dh * (kh - 1) + 1
@@ -156,13 +155,14 @@ def _pool(
             y = sums / divisors
     y = finish(np.ascontiguousarray(y), exact)
 
-    for cell in cells_to_explain(y.shape, detail, limits.MAX_EXPLAINED_CELLS):
-        steps.append(_explain(mode, cell, x4, y, (kh, kw), (sh, sw), (ph, pw), (dh, dw), divisors, X.ndim))
+    explained = [_explain(mode, cell, x4, y, (kh, kw), (sh, sw), (ph, pw), (dh, dw), divisors, X.ndim)
+                 for cell in cells_to_explain(y.shape, detail, limits.MAX_EXPLAINED_CELLS)]
+    steps += explained
 
     value = y[0, 0] if X.ndim == 2 else (y[0] if X.ndim == 3 else y)
     name = r"\max" if mode == "max" else r"\operatorname{avg}"
     steps.append(Step("Output", formula=rf"Y = {name}\text{{-pool}}(X)", result=value))
-    return Worked(f"{mode}_pool2d", value=value, steps=steps)
+    return Worked(f"{mode}_pool2d", value=value, steps=steps, size=size, cells=explained)
 
 
 def _axis_divisor(n: int, k: int, s: int, p: int, out: int, include_pad: bool) -> np.ndarray:

@@ -99,8 +99,9 @@ def conv_transpose2d(
             f"the output would have {cells:,} entries ({n}×{c_out}×{h_out}×{w_out}); the "
             f"{'exact' if exact else 'float'} limit is {cell_limit:,}", field="stride" if max(sh, sw) > 1 else None,
         )
-    steps.append(Step("Output size", formula=r"H_{\text{out}} \times W_{\text{out}}",
-                      result=rf"{h_out} \times {w_out}", steps=[size_h, size_w]))
+    size = Step("Output size", formula=r"H_{\text{out}} \times W_{\text{out}}",
+                result=rf"{h_out} \times {w_out}", steps=[size_h, size_w])
+    steps.append(size)
     steps.append(Step(
         "Each input cell scatters a copy of the kernel scaled by its value; overlapping copies add",
         formula=r"Y_{iS - P + uD,\; jS - P + vD} \mathrel{+}= X_{i,j} \, W_{u,v}",
@@ -124,12 +125,13 @@ def conv_transpose2d(
         y = y + b.reshape(1, -1, 1, 1)
     y = finish(np.ascontiguousarray(y), exact)
 
-    for cell in cells_to_explain(y.shape, detail, limits.MAX_EXPLAINED_CELLS):
-        steps.append(_explain(cell, x4, w4, b, (sh, sw), (ph, pw), (dh, dw), groups, y, X.ndim))
+    explained = [_explain(cell, x4, w4, b, (sh, sw), (ph, pw), (dh, dw), groups, y, X.ndim)
+                 for cell in cells_to_explain(y.shape, detail, limits.MAX_EXPLAINED_CELLS)]
+    steps += explained
     single = X.ndim == 2 and W.ndim == 2
     value = y[0, 0] if single else (y[0] if X.ndim < 4 else y)
     steps.append(Step("Output", formula=r"Y = X \circledast^{\top} W", result=value))
-    return Worked(Op.CONV_TRANSPOSE2D.value, value=value, steps=steps)
+    return Worked(Op.CONV_TRANSPOSE2D.value, value=value, steps=steps, size=size, cells=explained)
 
 
 def _explain(

@@ -11,7 +11,6 @@ from typing import Any
 
 from nnsteps.errors import NnstepsError
 from nnsteps.names import Design
-from nnsteps.work import Step, Worked
 
 
 def grid_kinds() -> tuple[str, ...]:
@@ -139,9 +138,9 @@ def grid(raw: Any) -> dict[str, Any]:
     x = as_array(raw.get("input"), name="input", ndim=(2, 3))
     solved = solve_problem(raw)
     worked = solved.worked
-    size = _size_step(worked)
+    size = worked.size
     axes = [json_value(s.data) for s in size.steps if s.data] if size else []
-    cells = [json_value(s.data) for s in worked.walk() if s.data and "reads" in s.data]
+    cells = [json_value(s.data) for s in worked.cells if s.data]
     kernel = raw.get("kernel")
     return {
         "kind": kind,
@@ -182,19 +181,11 @@ def explain(raw: Any, cell: Any) -> dict[str, Any]:
     raw.setdefault("id", "playground")
     raw["detail"] = [cell]
     worked = solve_problem(raw).worked
-    step = next((s for s in worked.walk() if s.data and "reads" in s.data), None)
+    step = worked.cells[0] if worked.cells else None
     if step is None:  # pragma: no cover - every grid kind explains the cells it is asked for
         raise NnstepsError(f"no explanation came back for cell {cell}")
     return {"title": step.title, "html": step_to_html(step), "data": json_value(step.data),
             "value": exact_value(step.result), "step": step_to_json(step)}
-
-
-def _size_step(worked: Worked) -> Step[Any] | None:
-    """The top-level step whose children are the per-axis output-size rules."""
-    for step in worked.steps:
-        if step.steps and all(s.data and "axis" in s.data for s in step.steps):
-            return step
-    return None
 
 
 def _as3d(value: Any) -> Any:
