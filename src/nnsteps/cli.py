@@ -13,6 +13,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from nnsteps.errors import NnstepsError
+from nnsteps.render import formats
 
 app = typer.Typer(
     name="nnsteps",
@@ -22,7 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-FORMATS = ("markdown", "text", "json", "html")
+FORMATS = formats.names(formats.SOLVE)
 
 
 @app.callback()

@@ -12,8 +12,9 @@ from typing import Any
 
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.grading.feedback import LEVELS
+from nnsteps.render import formats
 
-CHECK_FORMATS = ("text", "json", "markdown")
+CHECK_FORMATS = formats.names(formats.CHECK)
 
 
 def run_check(

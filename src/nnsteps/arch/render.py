@@ -15,8 +15,9 @@ from nnsteps import limits
 from nnsteps.arch.layers import Row
 from nnsteps.arch.table import Table, row_answer, total_step
 from nnsteps.errors import NnstepsError
+from nnsteps.render import formats
 
-FORMATS = ("text", "markdown", "json", "csv")
+FORMATS = formats.names(formats.TABLE)
 
 
 def _rf_text(r: Row) -> tuple[str, str]:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from nnsteps import __version__
 from nnsteps.errors import NnstepsError
 
 MAX_BODY = 1024 * 1024
@@ -124,7 +125,7 @@ def create_app() -> Any:
     app = FastAPI(
         title="nnsteps",
         description="Neural-network exercises computed exactly, with the work shown.",
-        version="0.1.0",
+        version=__version__,
         docs_url=None,  # the interactive docs page loads scripts from a CDN; the schema stays at /openapi.json
         redoc_url=None,
     )
