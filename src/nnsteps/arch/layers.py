@@ -17,6 +17,7 @@ from typing import Any
 from nnsteps import limits, shapes
 from nnsteps.arch import counts
 from nnsteps.arch.parse import Arg, LayerStmt
+from nnsteps.convargs import PaddingMode, mode_pads
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.names import Op
 from nnsteps.numbers import Exact
@@ -307,12 +308,13 @@ def conv(ctx: Ctx) -> Row:
     pad_arg = ctx.opts.get("padding")
     mode: str | None = None
     if pad_arg is not None and isinstance(pad_arg.value, str):
-        mode = pad_arg.value.lower()
-        if mode not in ("same", "valid"):
+        if pad_arg.value.lower() not in tuple(PaddingMode):
             raise ctx.error(f"padding must be an integer, HxW, same or valid, got '{pad_arg.value}'", pad_arg)
-        if mode == "same" and s != (1, 1):
+        padding_mode = PaddingMode(pad_arg.value.lower())
+        if padding_mode is PaddingMode.SAME and s != (1, 1):
             raise ctx.error("padding=same needs stride 1 (PyTorch's rule)", pad_arg)
-        ph, pw = (shapes.same_padding(kh, d[0]), shapes.same_padding(kw, d[1])) if mode == "same" else ((0, 0), (0, 0))
+        mode = padding_mode.value
+        ph, pw = mode_pads(padding_mode, (kh, kw), d)
     else:
         p = ctx.opt_pair("padding", (0, 0), minimum=0)
         ph, pw = (p[0], p[0]), (p[1], p[1])

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from nnsteps import limits
+from nnsteps import convargs, limits
 from nnsteps.arrays import as_array, as_exact, is_exact_array, to_float
 from nnsteps.errors import NnstepsError
 from nnsteps.numbers import bounded, normalize, parse_number, to_latex_operand
@@ -43,20 +43,12 @@ def _brief(value: Any) -> Any:
 
 
 def int_pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
-    """An int or an (h, w) pair, each >= minimum.
+    """An int or an (h, w) pair, each >= minimum; errors name the argument (:func:`nnsteps.convargs.pair`).
 
     >>> int_pair(2, "stride", 1), int_pair((1, 3), "stride", 1)
     ((2, 2), (1, 3))
     """
-    items = tuple(value) if isinstance(value, (list, tuple)) else (value, value)
-    if len(items) != 2:
-        raise NnstepsError(f"expected an integer or a pair (h, w), got {value!r}", field=name)
-    out = []
-    for v in items:
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < minimum:
-            raise NnstepsError(f"expected an integer >= {minimum}, got {v!r}", field=name)
-        out.append(int(v))
-    return out[0], out[1]
+    return convargs.pair(value, "an integer", minimum, name)
 
 
 def exactness(*arrays: np.ndarray) -> bool:

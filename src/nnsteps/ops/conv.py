@@ -16,6 +16,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from nnsteps import limits, shapes
 from nnsteps.arrays import as_array, unify
+from nnsteps.convargs import ConvArgs
 from nnsteps.errors import NnstepsError
 from nnsteps.names import Op
 from nnsteps.numbers import to_latex_operand
@@ -28,7 +29,6 @@ from nnsteps.ops._common import (
     exact_sum,
     exactness,
     finish,
-    int_pair,
     joined,
     pad_array,
     prior_steps,
@@ -73,7 +73,8 @@ def conv2d(
     w4 = W.reshape((1,) * (4 - W.ndim) + W.shape)
     n, c_in, h, w = x4.shape
     f_out, c_group, kh, kw = w4.shape
-    groups = int_pair(groups, "groups", 1)[0]
+    args = ConvArgs.of(stride, padding, dilation, groups)
+    groups = args.groups
     if c_in % groups or f_out % groups:
         raise NnstepsError(
             f"groups={groups} must divide both the input channels ({c_in}) and the filters ({f_out})", field="groups"
@@ -84,9 +85,9 @@ def conv2d(
             f"got filters of {c_group} channel(s) (kernel shape {list(W.shape)}, input shape {list(X.shape)})",
             field="kernel",
         )
-    sh, sw = int_pair(stride, "stride", 1)
-    dh, dw = int_pair(dilation, "dilation", 1)
-    pads = _resolve_padding(padding, (kh, kw), (dh, dw), (sh, sw))
+    sh, sw = args.stride
+    dh, dw = args.dilation
+    pads = args.pads((kh, kw))
     b = read_bias(bias, f_out)
 
     exact = exactness(x4, w4, *([b] if b is not None else []))
@@ -164,25 +165,6 @@ def conv2d(
     return Worked(Op.CONV2D.value, value=value, steps=steps, meta={"exact": exact, "pads": pads, "stride": (sh, sw),
                                                             "dilation": (dh, dw), "groups": groups},
                   size=size, cells=explained)
-
-
-def _resolve_padding(
-    padding: Padding, k: tuple[int, int], d: tuple[int, int], s: tuple[int, int]
-) -> tuple[tuple[int, int], tuple[int, int]]:
-    if isinstance(padding, str):
-        mode = padding.strip().lower()
-        if mode == "valid":
-            return (0, 0), (0, 0)
-        if mode == "same":
-            if s != (1, 1):
-                raise NnstepsError(
-                    f"padding='same' needs stride 1 (as in PyTorch), got stride {list(s)}", field="padding"
-                )
-            return shapes.same_padding(k[0], d[0]), shapes.same_padding(k[1], d[1])
-        raise NnstepsError(f"expected an integer, a pair, 'same' or 'valid', got {padding!r}", field="padding")
-    ph, pw = int_pair(padding, "padding", 0)
-    return (ph, ph), (pw, pw)
-
 
 
 def _correlate(

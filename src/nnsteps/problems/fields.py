@@ -5,71 +5,42 @@ or raises :class:`NnstepsError` saying what was expected and what came.
 from __future__ import annotations
 
 from collections.abc import Callable
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from nnsteps import limits
+from nnsteps import convargs
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError
 from nnsteps.numbers import Number, parse_number
 
 
 def integer(minimum: int = 0, what: str = "an integer") -> Callable[[Any], int]:
-    """A parser for one integer >= ``minimum``.
+    """A parser for one integer >= ``minimum`` (:func:`nnsteps.convargs.integer`).
 
     >>> integer(1)("2")
     2
     """
-
-    def parse(value: Any) -> int:
-        if isinstance(value, bool):
-            raise NnstepsError(f"expected {what} >= {minimum}, got {value!r}")
-        try:
-            number = parse_number(value, what=what) if not isinstance(value, int) else value
-        except NnstepsError:
-            raise NnstepsError(f"expected {what} >= {minimum}, got {value!r}") from None
-        if isinstance(number, (Fraction, float)) or number < minimum:
-            raise NnstepsError(f"expected {what} >= {minimum}, got {value!r}")
-        if number > limits.MAX_DIM:
-            raise NnstepsError(f"expected {what} <= {limits.MAX_DIM:,}, got {number:,}")
-        return int(number)
-
-    return parse
+    return lambda value: convargs.integer(value, what, minimum)
 
 
 def pair(minimum: int = 0, what: str = "an integer") -> Callable[[Any], tuple[int, int]]:
-    """A parser for an int or a pair ``[h, w]``.
+    """A parser for an int or a pair ``[h, w]`` (:func:`nnsteps.convargs.pair`).
 
     >>> pair(1)(2), pair(1)([1, 3])
     ((2, 2), (1, 3))
     """
-    one = integer(minimum, what)
-
-    def parse(value: Any) -> tuple[int, int]:
-        if isinstance(value, (list, tuple)):
-            if len(value) != 2:
-                raise NnstepsError(f"expected {what} or a pair [h, w], got a list of {len(value)}")
-            return one(value[0]), one(value[1])
-        v = one(value)
-        return v, v
-
-    return parse
+    return lambda value: convargs.pair(value, what, minimum)
 
 
 def padding(value: Any) -> tuple[int, int] | str:
-    """``same``, ``valid``, an int or a pair.
+    """``same``, ``valid``, an int or a pair (:func:`nnsteps.convargs.padding`).
 
     >>> padding("same"), padding(1)
     ('same', (1, 1))
     """
-    if isinstance(value, str) and value.strip().lower() in ("same", "valid"):
-        return value.strip().lower()
-    try:
-        return pair(0, "a padding")(value)
-    except NnstepsError:
-        raise NnstepsError(f"expected an integer >= 0, a pair [ph, pw], 'same' or 'valid', got {value!r}") from None
+    parsed = convargs.padding(value)
+    return parsed.value if isinstance(parsed, convargs.PaddingMode) else parsed
 
 
 def number(value: Any) -> Number:
