@@ -1,0 +1,110 @@
+"""Sequence layers: ``rnn``/``lstm``/``gru`` (PyTorch's two bias vectors per gate block) and ``attention``.
+"""
+
+
+from math import prod
+
+from nnsteps.arch import counts
+from nnsteps.arch.layers.core import (  # noqa: F401
+    _ALIASES,
+    _OPTIONS,
+    RF,
+    Ctx,
+    MacConvention,
+    Row,
+    Shape,
+    _conv_size,
+    _dims,
+    _int,
+    _neurons,
+    _pair,
+    _param_steps,
+    _pool_size,
+    _rf_steps,
+    _size_step,
+)
+from nnsteps.names import Op
+from nnsteps.work import Step
+
+_GATES = {Op.RNN.value: 1, "lstm": 4, "gru": 3}
+
+
+def recurrent(ctx: Ctx) -> Row:
+    """``rnn H`` / ``lstm H`` / ``gru H`` — ``nn.RNN/LSTM/GRU(D, H, num_layers, bias, batch_first, bidirectional)``.
+
+    Per layer and direction: ``W_ih`` (G·H × D_in), ``W_hh`` (G·H × H), ``b_ih`` and ``b_hh`` (G·H each),
+    with G = 1, 4, 3 gate blocks; the output is every step's hidden state (T × H·directions).
+
+    >>> from nnsteps.arch.parse import parse
+    >>> row = recurrent(Ctx(parse("lstm 128")[0], "lstm1", Shape("sequence", (35, 300)), None, MacConvention()))
+    >>> row.output_shape.text, row.weights, row.biases
+    ('35×128', 219136, 1024)
+    """
+    ctx.need("sequence")
+    (arg,) = ctx.positional(1, "the hidden size, e.g. lstm 128")
+    (hid,) = _dims(ctx, arg, 1, "the hidden size, e.g. lstm 128")
+    layers = ctx.opt_int("num_layers", 1)
+    if layers > 100:
+        raise ctx.error(f"num_layers must be <= 100, got {layers}", ctx.opts["num_layers"])
+    bidir = ctx.opt_bool("bidirectional", False)
+    bias = ctx.opt_bool("bias", True)
+    g = _GATES[ctx.stmt.type]
+    dirs = 2 if bidir else 1
+    t, din = ctx.shape.dims
+    out = Shape("sequence", (t, hid * dirs))
+    row = Row(ctx.name, ctx.stmt.type, ctx.stmt.text, ctx.stmt.line, ctx.shape, out,
+              config={"input_size": din, "hidden": hid, "num_layers": layers, "bidirectional": bidir, "bias": bias})
+    ins = [din] + [hid * dirs] * (layers - 1)
+    gsym = {1: "1", 4: "4", 3: "3"}[g]
+    wterms = [[("d", dirs), (gsym, g), ("H", hid), (f"D_{{{i + 1}}} + H", d_in + hid)] for i, d_in in enumerate(ins)]
+    weights = sum(prod(v for _, v in term) for term in wterms)
+    wstep = Step("Weights (W_ih and W_hh per layer and direction)",
+                 formula=r"\#w = \sum_{l} d \cdot G \cdot H \cdot (D_l + H)",
+                 substituted=" + ".join(rf"{dirs} \cdot {g} \cdot {hid} \cdot ({d_in} + {hid})" for d_in in ins),
+                 result=weights,
+                 note=f"G = {g} gate block(s) for {ctx.stmt.type.upper()}; d = {dirs} direction(s); "
+                      f"D_l = input size of layer l ({', '.join(map(str, ins))})")
+    bstep = counts.product("Biases (b_ih and b_hh, as PyTorch keeps both)", r"\#b",
+                           [("L", layers), ("d", dirs), ("2", 2), ("G", g), ("H", hid)] if bias else [])
+    row.weights, row.biases = weights, bstep.value or 0
+    mstep = counts.macs(ctx.conv.label, [[("T", t), ("d", dirs), ("G", g), ("H", hid), ("D_l + H", d_in + hid)]
+                                         for d_in in ins],
+                        bias=[("T", t), ("L", layers), ("d", dirs), ("2", 2), ("G", g), ("H", hid)]
+                        if bias and ctx.conv.count_bias else None, flops=ctx.conv.flops)
+    row.macs = mstep.value or 0
+    row.steps = [_neurons(out), wstep, bstep, *_param_steps(row), mstep]
+    return row
+
+
+def attention(ctx: Ctx) -> Row:
+    """``attention heads=h`` — ``nn.MultiheadAttention(E, h, batch_first=True)`` as self-attention.
+
+    Parameters: in-projection 3E×E (+3E), out-projection E×E (+E). MACs: the four projections, plus
+    the scores QKᵀ (T·T·E over all heads) and the weighted sum AV (T·T·E), which torchinfo leaves out.
+
+    >>> from nnsteps.arch.parse import parse
+    >>> row = attention(Ctx(parse("attention heads=8")[0], "att", Shape("sequence", (10, 64)), None, MacConvention()))
+    >>> row.output_shape.text, row.weights, row.biases, row.macs
+    ('10×64', 16384, 256, 176640)
+    """
+    ctx.need("sequence")
+    ctx.positional(0, "no positional arguments (write heads=h)")
+    heads = ctx.opt_int("num_heads", 1)
+    bias = ctx.opt_bool("bias", True)
+    t, e = ctx.shape.dims
+    if e % heads:
+        raise ctx.error(f"heads={heads} must divide the embedding size {e}", ctx.opts.get("num_heads"))
+    row = Row(ctx.name, Op.ATTENTION.value, ctx.stmt.text, ctx.stmt.line, ctx.shape, ctx.shape,
+              config={"embed": e, "heads": heads, "bias": bias})
+    wstep = counts.product("Weights (W_Q, W_K, W_V and W_O)", r"\#w", [("4", 4), ("E", e), ("E", e)])
+    bstep = counts.product("Biases", r"\#b", [("4", 4), ("E", e)] if bias else [])
+    row.weights, row.biases = wstep.value or 0, bstep.value or 0
+    mstep = counts.macs(ctx.conv.label, [[("4", 4), ("T", t), ("E", e), ("E", e)],
+                                         [("T", t), ("T", t), ("E", e)], [("T", t), ("T", t), ("E", e)]],
+                        bias=[("4", 4), ("T", t), ("E", e)] if bias and ctx.conv.count_bias else None,
+                        flops=ctx.conv.flops)
+    mstep.note = ("projections Q, K, V, O: 4·T·E·E; scores QKᵀ: T·T·E over all heads; weighted sum AV: T·T·E "
+                  f"(d_k = E/h = {e // heads})")
+    row.macs = mstep.value or 0
+    row.steps = [_neurons(ctx.shape), wstep, bstep, *_param_steps(row), mstep]
+    return row
