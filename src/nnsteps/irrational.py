@@ -238,14 +238,11 @@ class Real:
     ('Irrational', '2*tanh(1/2)')
     """
 
-    __slots__ = ("recipe", "f", "exact", "size", "depth", "sym_q", "_out")
+    __slots__ = ("recipe", "f", "exact", "size", "depth", "_out")
 
     def __init__(self, recipe: Recipe | None, f: float, exact: Fraction | None = None, size: int = 1,
-                 depth: int = 0, sym_q: Fraction | None = None) -> None:
+                 depth: int = 0) -> None:
         self.recipe, self.f, self.exact, self.size, self.depth = recipe, f, exact, size, depth
-        # SymPy's form can be rational where the value is not treated as exact (x·0 = 0): functions of
-        # it then come out rational, as they did when SymPy ran eagerly.
-        self.sym_q = exact if exact is not None else sym_q
         self._out: Any = None
 
     @staticmethod
@@ -272,7 +269,7 @@ class Real:
         node = self.node()
         if node is None or size > MAX_EXACT_NODES or depth > MAX_EXACT_DEPTH:
             return Real(None, fv, None, size, depth)
-        q = _rational_result(name, self.sym_q) if self.sym_q is not None else None
+        q = _rational_result(name, self.exact) if self.exact is not None else None
         if q is not None:
             return Real(None, float(q), q, size, 0)
         return Real(Recipe(name, node), fv, None, size, depth)
@@ -300,12 +297,17 @@ class Real:
         fv = _float_op(op, a.f, b.f)
         if na is None or nb is None or size > MAX_EXACT_NODES:
             return Real(None, fv, None, size, depth)
-        sym_q = None
-        if a.sym_q is not None and b.sym_q is not None and not (op == "/" and b.sym_q == 0):
-            sym_q = fn(a.sym_q, b.sym_q)
-        elif (op == "*" and 0 in (a.sym_q, b.sym_q)) or (op == "/" and a.sym_q == 0):
-            sym_q = Fraction(0)
-        return Real(Recipe(op, na, nb), fv, None, size, depth, sym_q)
+        # Where SymPy's form of the result is rational (x·0, x − x, x/x), so is the result.
+        q: int | None = None
+        if (op == "*" and (a.exact == 0 or b.exact == 0)) or (op == "/" and a.exact == 0):
+            q = 0
+        elif na is nb and op == "-":
+            q = 0
+        elif na is nb and op == "/" and a.f != 0:
+            q = 1
+        if q is not None:
+            return Real(None, float(q), Fraction(q))
+        return Real(Recipe(op, na, nb), fv, None, size, depth)
 
     def fix(self) -> Real:
         self.f = float(self.exact) if self.exact is not None else self.f
@@ -339,7 +341,7 @@ class Real:
         node = self.node()
         neg = -self.exact if self.exact is not None else None
         return Real(Recipe("neg", node) if node is not None and neg is None else None, -self.f, neg,
-                    self.size, self.depth, -self.sym_q if self.sym_q is not None else None)
+                    self.size, self.depth)
 
     def _cmp(self, o: Any) -> tuple[Any, Any]:
         d = Real.of(o)

@@ -177,10 +177,18 @@ def exact_decimal(x: Fraction) -> str:
     """
     sign = "-" if x < 0 else ""
     x = abs(x)
-    digits = 0
-    while (x * 10**digits).denominator != 1:
-        digits += 1
-    scaled = int(x * 10**digits)
+    # The denominator is 2^a 5^b: max(a, b) decimals, counted with integer operations (multiplying
+    # the Fraction by growing powers of ten took most of the time of a step-heavy solution).
+    d = x.denominator
+    twos = (d & -d).bit_length() - 1
+    rest, fives = d >> twos, 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
+        raise ValueError(f"{x} has no finite decimal expansion")
+    digits = max(twos, fives)
+    scaled = x.numerator * (10**digits // d)
     whole, frac = divmod(scaled, 10**digits)
     return f"{sign}{whole}" + (f".{frac:0{digits}d}" if digits else "")
 
