@@ -76,12 +76,19 @@ class Recipe:
     ('sqrt(2)/2', 4)
     """
 
-    __slots__ = ("op", "args", "size", "_built")
+    __slots__ = ("op", "args", "size", "_built", "_key")
 
     def __init__(self, op: str, *args: Any) -> None:
         self.op, self.args = op, args
         self.size = 1 + sum(a.size for a in args if isinstance(a, Recipe))
         self._built: Any = None
+        self._key: Any = None
+
+    def key(self) -> Any:
+        """A hashable key equal for recipes of the same form (SymPy cancels x − x and x/x between them)."""
+        if self._key is None:
+            self._key = (self.op, *[a.key() if isinstance(a, Recipe) else a for a in self.args])
+        return self._key
 
     @staticmethod
     def rational(q: int | Fraction) -> Recipe:
@@ -238,11 +245,15 @@ class Real:
     ('Irrational', '2*tanh(1/2)')
     """
 
-    __slots__ = ("recipe", "f", "exact", "size", "depth", "_out")
+    __slots__ = ("recipe", "f", "exact", "size", "depth", "q", "_out")
 
     def __init__(self, recipe: Recipe | None, f: float, exact: Fraction | None = None, size: int = 1,
-                 depth: int = 0) -> None:
+                 depth: int = 0, q: Fraction | None = None) -> None:
         self.recipe, self.f, self.exact, self.size, self.depth = recipe, f, exact, size, depth
+        # ``q``: the rational value of the exact form when it cancels to one (x·0, x − x, x/x) though the
+        # value is not computed with as exact (its form keeps growing, as SymPy's did); a function of it
+        # comes out rational, and it is handed out as that rational.
+        self.q = exact if exact is not None else q
         self._out: Any = None
 
     @staticmethod
@@ -269,7 +280,7 @@ class Real:
         node = self.node()
         if node is None or size > MAX_EXACT_NODES or depth > MAX_EXACT_DEPTH:
             return Real(None, fv, None, size, depth)
-        q = _rational_result(name, self.exact) if self.exact is not None else None
+        q = _rational_result(name, self.q) if self.q is not None else None
         if q is not None:
             return Real(None, float(q), q, size, 0)
         return Real(Recipe(name, node), fv, None, size, depth)
@@ -281,8 +292,12 @@ class Real:
             return int(q.numerator) if q.denominator == 1 else q
         if self.recipe is None:
             return self.f
+        return self.irrational()
+
+    def irrational(self) -> Irrational:
+        """This value as an Irrational (its float and its recipe), made once."""
         if self._out is None:
-            self._out = Irrational(self.recipe, self.f)
+            self._out = Irrational(self.node(), self.f)
         return self._out
 
     def _bin(self, other: Any, op: str, reflected: bool = False) -> Any:
@@ -297,17 +312,15 @@ class Real:
         fv = _float_op(op, a.f, b.f)
         if na is None or nb is None or size > MAX_EXACT_NODES:
             return Real(None, fv, None, size, depth)
-        # Where SymPy's form of the result is rational (x·0, x − x, x/x), so is the result.
-        q: int | None = None
-        if (op == "*" and (a.exact == 0 or b.exact == 0)) or (op == "/" and a.exact == 0):
-            q = 0
-        elif na is nb and op == "-":
-            q = 0
-        elif na is nb and op == "/" and a.f != 0:
-            q = 1
-        if q is not None:
-            return Real(None, float(q), Fraction(q))
-        return Real(Recipe(op, na, nb), fv, None, size, depth)
+        # Where SymPy's form of the result is rational (x·0, x − x, x/x), it is noted.
+        q: Fraction | None = None
+        if a.q is not None and b.q is not None and not (op == "/" and b.q == 0):
+            q = fn(a.q, b.q)
+        elif (op == "*" and (a.q == 0 or b.q == 0)) or (op == "/" and a.q == 0):
+            q = Fraction(0)
+        elif op in "-/" and (na is nb or na.key() == nb.key()) and (op == "-" or a.f != 0):
+            q = Fraction(0 if op == "-" else 1)
+        return Real(Recipe(op, na, nb), fv, None, size, depth, q)
 
     def fix(self) -> Real:
         self.f = float(self.exact) if self.exact is not None else self.f
@@ -341,7 +354,7 @@ class Real:
         node = self.node()
         neg = -self.exact if self.exact is not None else None
         return Real(Recipe("neg", node) if node is not None and neg is None else None, -self.f, neg,
-                    self.size, self.depth)
+                    self.size, self.depth, -self.q if self.q is not None else None)
 
     def _cmp(self, o: Any) -> tuple[Any, Any]:
         d = Real.of(o)

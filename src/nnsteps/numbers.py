@@ -175,11 +175,10 @@ def exact_decimal(x: Fraction) -> str:
     >>> exact_decimal(Fraction(-2829, 125000))
     '-0.022632'
     """
-    sign = "-" if x < 0 else ""
-    x = abs(x)
+    num, d = x.numerator, x.denominator
+    sign = "-" if num < 0 else ""
     # The denominator is 2^a 5^b: max(a, b) decimals, counted with integer operations (multiplying
     # the Fraction by growing powers of ten took most of the time of a step-heavy solution).
-    d = x.denominator
     twos = (d & -d).bit_length() - 1
     rest, fives = d >> twos, 0
     while rest % 5 == 0:
@@ -188,7 +187,7 @@ def exact_decimal(x: Fraction) -> str:
     if rest != 1:
         raise ValueError(f"{x} has no finite decimal expansion")
     digits = max(twos, fives)
-    scaled = x.numerator * (10**digits // d)
+    scaled = abs(num) * (10**digits // d)
     whole, frac = divmod(scaled, 10**digits)
     return f"{sign}{whole}" + (f".{frac:0{digits}d}" if digits else "")
 

@@ -35,6 +35,9 @@ class Domain:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
+        # The first value handed out for each rational: a later value equal to it is handed out as it
+        # (the answers have always been so).
+        self._rationals: dict[Fraction, Any] = {}
 
     @staticmethod
     def choose(arrays: list[np.ndarray], *, irrational: bool, small: bool) -> Domain:
@@ -123,7 +126,13 @@ class Domain:
         if self.kind == "float":
             return float(v)
         if self.kind == "symbolic":
-            return Real.of(v).value()
+            r = Real.of(v)
+            if r.q is None or (r.recipe is None and r.exact is None):
+                return r.value()
+            first = self._rationals.get(r.q)
+            if first is None:
+                first = self._rationals[r.q] = r.value() if r.exact is not None else r.irrational()
+            return first
         return normalize(v)
 
     def out_array(self, arr: np.ndarray) -> np.ndarray:

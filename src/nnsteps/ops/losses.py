@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,11 @@ def softmax_row(row: list[Any], d: Domain) -> list[Any]:
     es = [d.exp(v) for v in row]
     s = sum(es[1:], es[0])
     probs = [e / s for e in es]
+    nodes = [Real.of(v).node() for v in row]
+    if len(row) > 1 and all(isinstance(p, Real) and p.q is None for p in probs) and None not in nodes and \
+            len({n.key() for n in nodes if n is not None}) == 1:
+        for p in probs:  # e^{z} / (n e^{z}): SymPy's form is 1/n
+            p.q = Fraction(1, len(row))
     if max(abs(v) for v in floats) <= 700:
         return probs  # e^{z} stays finite: the plain quotient, as ever
     for p, e in zip(probs, shifted):
