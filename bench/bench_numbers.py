@@ -137,8 +137,8 @@ def in_process(repeats: int) -> dict[str, tuple[float, float]]:
         problems = yaml.safe_load(path.read_text())["problems"]
         torch_fn = _torch_mlp if problems[0]["kind"] == "mlp" else _torch_rnn
         solve_file(path)  # warm-up
-        out[name] = (best_of(lambda: solve_file(path), repeats),
-                     best_of(lambda: [torch_fn(p) for p in problems], repeats))
+        out[name] = (best_of(lambda path=path: solve_file(path), repeats),  # type: ignore[misc]
+                     best_of(lambda fn=torch_fn, ps=problems: [fn(p) for p in ps], repeats))  # type: ignore[misc]
 
     exercises = generate("mlp", seed=2024, count=MLP_COUNT)
     problems = exercises.problems

@@ -55,7 +55,7 @@ FLOAT = {"tanh": math.tanh, "exp": _exp, "log": _log, "sqrt": math.sqrt, "sigmoi
 def _rational_result(name: str, q: Fraction) -> Fraction | None:
     """f(q) when it is rational (SymPy finds it so), else None: tanh(0), e⁰, σ(0), log 1, √(p²/q²)."""
     if name in ("tanh", "exp", "sigmoid") and q == 0:
-        return Fraction({"tanh": 0, "exp": 1, "sigmoid": Fraction(1, 2)}[name])
+        return {"tanh": Fraction(0), "exp": Fraction(1), "sigmoid": Fraction(1, 2)}[name]
     if name == "log" and q == 1:
         return Fraction(0)
     if name == "sqrt" and q >= 0:
@@ -77,6 +77,7 @@ class Recipe:
     """
 
     __slots__ = ("op", "args", "size", "_built", "_key")
+    size: int
 
     def __init__(self, op: str, *args: Any) -> None:
         self.op, self.args = op, args

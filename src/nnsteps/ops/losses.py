@@ -10,8 +10,8 @@ Sums run over every output (rows are output steps or samples, columns output uni
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -61,6 +61,24 @@ def softmax_row(row: list[Any], d: Domain) -> list[Any]:
     return probs
 
 
+def _log_softmax_floats(row: list[Any]) -> list[float]:
+    """log softmax of a row in float64, z_i − m − log Σ_j e^{z_j − m}: finite where p_i underflows to 0.
+
+    >>> _log_softmax_floats([800.0, 0.0])
+    [0.0, -800.0]
+    """
+    floats = [float(v) for v in row]
+    m = max(floats)
+    lse = m + math.log(sum(math.exp(v - m) for v in floats))
+    return [v - lse for v in floats]
+
+
+def _log_p(d: Domain, p: Any, log_p: float) -> Any:
+    """log p in the domain's numbers; where p underflowed to 0, its float is the log-softmax form (as
+    PyTorch's cross_entropy)."""
+    return d.log(p) if float(p) > 0 else d.apply("log", p, f=log_p)
+
+
 def loss(
     name: str, Y: np.ndarray, R: np.ndarray, d: Domain, *, labels: list[list[tuple[str, str]]],
     steps_of: list[int] | None = None,
@@ -91,7 +109,8 @@ def loss(
                     substituted=rf"\frac{{\exp({yv[k]})}}{{{denom}}}",
                     result=d.out(probs[t][k]),
                 ))
-        value = -sum((R[t][k] * d.log(probs[t][k]) for t, k in cells if R[t][k] != 0), d.num(0))
+        logs = [_log_softmax_floats(list(Y[t])) for t in range(T)]
+        value = -sum((R[t][k] * _log_p(d, probs[t][k], logs[t][k]) for t, k in cells if R[t][k] != 0), d.num(0))
         general = r"\ell = -\sum_k t_k \log p_k"
         sub = "-(" + " + ".join(rf"{op(d.out(R[t][k]))} \cdot \log({op(d.out(probs[t][k]))})"
                                 for t, k in cells if R[t][k] != 0) + ")"
