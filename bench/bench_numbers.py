@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -56,25 +57,34 @@ def best_of(fn: Callable[[], Any], repeats: int) -> float:
     return best
 
 
+SRC = ROOT / "src"
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
     return env
 
 
-def whole_processes(repeats: int) -> dict[str, float]:
-    """Best wall time of each command as a fresh process."""
+def whole_processes(repeats: int) -> tuple[dict[str, float], dict[str, float]]:
+    """Best wall time and best CPU time (user + system) of each command as a fresh process; on a
+    shared, busy machine the CPU time is the steadier measure."""
     commands: dict[str, list[str]] = {name: [sys.executable, "-m", "nnsteps.cli", "solve", str(path)]
                                       for name, path in FILES.items()}
     commands[f"generate + check {MLP_COUNT} MLPs"] = [sys.executable, "-c", GENERATE_AND_CHECK]
     best = {name: float("inf") for name in commands}
+    cpu = {name: float("inf") for name in commands}
     env = _env()
     for _ in range(repeats):
         for name, cmd in commands.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env, cwd=ROOT)
             best[name] = min(best[name], time.perf_counter() - start)
-    return best
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            cpu[name] = min(cpu[name], used)
+    return best, cpu
 
 
 def _floats(v: Any) -> Any:
@@ -138,7 +148,7 @@ def in_process(repeats: int) -> dict[str, tuple[float, float]]:
         torch_fn = _torch_mlp if problems[0]["kind"] == "mlp" else _torch_rnn
         solve_file(path)  # warm-up
         out[name] = (best_of(lambda path=path: solve_file(path), repeats),  # type: ignore[misc]
-                     best_of(lambda fn=torch_fn, ps=problems: [fn(p) for p in ps], repeats))  # type: ignore[misc]
+                     best_of(lambda fn=torch_fn, ps=problems: [fn(p) for p in ps], repeats))  # type: ignore[misc, func-returns-value]
 
     exercises = generate("mlp", seed=2024, count=MLP_COUNT)
     problems = exercises.problems
@@ -147,8 +157,11 @@ def in_process(repeats: int) -> dict[str, tuple[float, float]]:
         ex = generate("mlp", seed=2024, count=MLP_COUNT)
         check(ex.document(), ex.answers)
 
-    out[f"generate + check {MLP_COUNT} MLPs"] = (best_of(ours, repeats),
-                                                best_of(lambda: [_torch_mlp(p) for p in problems], repeats))
+    def floor() -> None:
+        for p in problems:
+            _torch_mlp(p)
+
+    out[f"generate + check {MLP_COUNT} MLPs"] = (best_of(ours, repeats), best_of(floor, repeats))
     return out
 
 
@@ -156,18 +169,25 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--src", type=Path, default=SRC, help="the nnsteps source tree to time (another "
+                        "checkout, for a before/after comparison)")
+    parser.add_argument("--whole-only", action="store_true", help="skip the in-process PyTorch comparison")
     args = parser.parse_args(argv)
-    whole = whole_processes(args.repeats)
-    inproc = in_process(args.repeats)
-    base = whole["reference Q1+Q5"]
+    globals()["SRC"] = args.src.resolve()
+    sys.path.insert(0, str(SRC))
+    whole, cpu = whole_processes(args.repeats)
+    inproc = {} if args.whole_only else in_process(args.repeats)
+    base, base_cpu = whole["reference Q1+Q5"], cpu["reference Q1+Q5"]
     result = {"whole_process_s": whole, "ratio_to_reference": {k: v / base for k, v in whole.items()},
+              "whole_process_cpu_s": cpu, "cpu_ratio_to_reference": {k: v / base_cpu for k, v in cpu.items()},
               "in_process_s": {k: {"nnsteps": a, "torch_float64": b, "ratio": a / b} for k, (a, b) in inproc.items()}}
     if args.json:
         print(json.dumps(result, indent=2))
         return result
-    print(f"whole processes, best of {args.repeats}:")
+    print(f"whole processes, best of {args.repeats}: wall time, CPU time (user + system)")
     for name, t in whole.items():
-        print(f"  {name:38s} {t:7.3f} s   {t / base:5.2f}× the reference")
+        print(f"  {name:38s} {t:7.3f} s  {t / base:5.2f}× the reference   CPU {cpu[name]:7.3f} s  "
+              f"{cpu[name] / base_cpu:5.2f}×")
     print("in one process (imports done): nnsteps vs PyTorch float64")
     for name, (a, b) in inproc.items():
         print(f"  {name:38s} {a:7.3f} s vs {b:7.4f} s   {a / b:7.1f}×")

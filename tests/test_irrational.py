@@ -8,6 +8,7 @@ import pickle
 import subprocess
 import sys
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -83,7 +84,7 @@ def test_pickling_keeps_the_recipe_unbuilt():
 
 def test_recipe_builds_iteratively_past_the_recursion_limit():
     r = Recipe.rational(0)
-    for i in range(3 * sys.getrecursionlimit()):
+    for _ in range(3 * sys.getrecursionlimit()):
         r = Recipe("+", r, Recipe.rational(1))
     assert r.build() == 3 * sys.getrecursionlimit()
 
@@ -95,7 +96,7 @@ def test_solving_with_text_or_markdown_never_imports_sympy(path):
             f"s = solve_file({path!r})\nitems = [(str(i), x.worked) for i, x in enumerate(s.solved)]\n"
             "solved_file_to_markdown(s.title, items)\nsolved_file_to_text(s.title, items)\n"
             "assert 'sympy' not in sys.modules, 'sympy imported'\n")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=pytest.importorskip("pathlib").Path(__file__).parents[1])
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])
 
 
 def test_attention_with_scores_of_900_matches_torch():
