@@ -302,8 +302,8 @@ class Real:
         return self._out
 
     def _bin(self, other: Any, op: str, reflected: bool = False) -> Any:
-        if not isinstance(other, (Real, int, Fraction, float)) or isinstance(other, bool):
-            return NotImplemented  # NumPy arrays apply the operation element by element
+        if getattr(other, "ndim", 0):
+            return NotImplemented  # a NumPy array applies the operation element by element
         a, b = (Real.of(other), self) if reflected else (self, Real.of(other))
         fn = _OPS[op]
         if a.exact is not None and b.exact is not None:
