@@ -236,7 +236,7 @@ def parse(text: str, names: Iterable[str] | None = None, *, offset: int = 0) -> 
         raise NnstepsError(f"the expression is {len(text):,} characters, over the limit of {limits.MAX_EXPR_TEXT:,}")
     parser = _Parser(_tokens(text, offset), _names(names))
     if parser.tok.kind == "end":
-        raise NnstepsError("expected an expression, got empty text")
+        raise _error(parser.tok.column, "expected an expression, got empty text")
     tree = parser.sum()
     parser.expect_end()
     return tree
