@@ -433,7 +433,7 @@ def _key_expression(text: str) -> Any:
         return None
 
 
-@functools.lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=256)
 def _formula_verdict(expected: str, given: str) -> tuple[str, str | None]:
     from nnsteps.expr import parse, same_value
 
