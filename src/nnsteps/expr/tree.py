@@ -191,7 +191,8 @@ class Power(Expr):
     def to_sympy(self) -> Any:
         import sympy
 
-        out = sympy.Pow(self.base.to_sympy(), self.exponent.to_sympy())
+        base, exponent = self.base.to_sympy(), self.exponent.to_sympy()
+        out = sympy.Pow(base, exponent, evaluate=bool(base.is_Number and exponent.is_Number))  # as for functions
         for atom in out.atoms(sympy.Rational):  # a power of a bounded number may not be bounded
             if max(abs(int(atom.p)).bit_length(), int(atom.q).bit_length()) > _MAX_BITS:
                 raise NnstepsError(f"a number in the expression is over {limits.MAX_NUMBER_DIGITS} digits")
@@ -216,10 +217,18 @@ class Call(Expr):
         import sympy
 
         a = [x.to_sympy() for x in self.args]
+        # A function of a symbolic argument stays as written: SymPy's automatic evaluation asks its
+        # assumptions about the argument, which for nested functions takes minutes (tanh(exp(tanh(...))), 30
+        # deep, never ended) and for max of a few arguments compares every pair (44 s for 64).
+        settle = all(x.is_Number for x in a)
+        half = sympy.Rational(1, 2)
         build: dict[str, Callable[..., Any]] = {
-            "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "tanh": sympy.tanh,
-            "sigmoid": lambda z: 1 / (1 + sympy.exp(-z)), "relu": lambda z: sympy.Max(0, z),
-            "max": sympy.Max, "min": sympy.Min, "abs": sympy.Abs, "heaviside": sympy.Heaviside,
+            "exp": lambda z: sympy.exp(z, evaluate=settle), "log": lambda z: sympy.log(z, evaluate=settle),
+            "sqrt": lambda z: sympy.Pow(z, half, evaluate=settle), "tanh": lambda z: sympy.tanh(z, evaluate=settle),
+            "sigmoid": lambda z: 1 / (1 + sympy.exp(-z, evaluate=settle)),
+            "relu": lambda z: sympy.Max(0, z, evaluate=settle),
+            "max": lambda *z: sympy.Max(*z, evaluate=settle), "min": lambda *z: sympy.Min(*z, evaluate=settle),
+            "abs": lambda z: sympy.Abs(z, evaluate=settle), "heaviside": lambda z: sympy.Heaviside(z, evaluate=settle),
         }
         return build[self.name](*a)
 
