@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps import limits
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.numbers import is_exact, parse_number
 
@@ -419,6 +420,9 @@ def expression_verdict(expected: str, given: Any) -> tuple[str, str | None]:
     key = _key_expression(expected)
     if key is None or isinstance(key, Sym):  # a word or a LaTeX formula: the text must match
         return "wrong", None
+    if len(given) > limits.MAX_EXPR_TEXT:  # refused here, before it becomes a cache key
+        return "wrong", (f"could not read the answer: {len(given):,} characters, over the limit of "
+                         f"{limits.MAX_EXPR_TEXT:,}")
     return _formula_verdict(expected, given)
 
 

@@ -137,6 +137,8 @@ def valid_unicode(value: Any, where: str = "") -> None:
     ...
     nnsteps.errors.NnstepsError: field problems[0].id: expected text in valid Unicode, got 'q\\ud800' (a lone surrogate)
     """
+    if _all_valid(value):  # the common case, without building a path for every entry
+        return
     stack: list[tuple[Any, str]] = [(value, where)]
     while stack:
         item, path = stack.pop()
@@ -150,6 +152,24 @@ def valid_unicode(value: Any, where: str = "") -> None:
             stack.extend((sub, f"{path}[{i}]") for i, sub in enumerate(item))
         elif isinstance(item, str):
             _valid_text(item, path)
+
+
+def _all_valid(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
 
 
 def _valid_text(text: str, path: str) -> None:
