@@ -40,6 +40,10 @@ class Expr:
     def to_sympy(self) -> Any:
         """The SymPy expression, built directly from the tree (exponents and numbers already bounded).
 
+        Functions of symbols and powers are built unevaluated (as written), so building is quick for any text
+        the reader accepts. What a caller then does with it (``diff``, ``simplify``) can still be slow on a
+        large or deeply nested expression: run that under the work budget.
+
         >>> from nnsteps.expr import parse
         >>> parse("sigmoid(z)", ["z"]).to_sympy()
         1/(1 + exp(-z))
