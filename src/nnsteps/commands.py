@@ -7,6 +7,7 @@ answer is wrong; bad input raises :class:`NnstepsError` (the CLI prints it and e
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +45,8 @@ def run_check(
 
     _choice(fmt, CHECK_FORMATS, "--format")
     _choice(feedback, LEVELS, "--feedback")
-    if rtol < 0:
-        raise NnstepsError(f"expected a relative tolerance >= 0, got {rtol}", field="--rtol")
+    if not math.isfinite(rtol) or rtol < 0:
+        raise NnstepsError(f"expected a finite relative tolerance >= 0, got {rtol}", field="--rtol")
     grader = Grader(problems, rtol=rtol, exact=exact, complete=complete)
     if answers.is_dir():
         return _batch(grader, answers, fmt, feedback, out_dir or Path("grades"), progress)

@@ -56,3 +56,17 @@ Markdown and JSON explain every layer."""
 
 MAX_EXPLAINED_CELLS = 64
 """Cells expanded term by term with detail='all' before the explanation samples instead."""
+
+MAX_EXPR_TEXT = 5_000
+"""Characters in one expression a student or a problem writes (an expanded closed form of a 30-step RNN is
+about 2,300)."""
+
+MAX_EXPR_DEPTH = 64
+"""Levels of parentheses, signs, powers and function calls in one expression."""
+
+MAX_EXPR_EXPONENT = 1000
+"""Largest exponent (in absolute value) a power in an expression may have: ``3**(3*10**7)`` is refused, not
+computed."""
+
+MAX_EXPR_WORK = 200_000
+"""Nodes evaluated when deciding whether two expressions are equal (an identity test at random points)."""

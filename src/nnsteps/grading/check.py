@@ -164,6 +164,9 @@ def read_answers(answers: Any, ids: list[str]) -> dict[str, Any]:
         from nnsteps.problems.load import load_file
 
         answers = load_file(answers)
+    from nnsteps.problems.fields import valid_unicode
+
+    valid_unicode(answers, "answers")
     if isinstance(answers, dict) and isinstance(answers.get("answers"), (dict, list)):
         answers = answers["answers"]
     if isinstance(answers, list):

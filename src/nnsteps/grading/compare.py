@@ -12,12 +12,16 @@ digits) or lies within a relative error ``rtol`` (default 0.001).
 
 from __future__ import annotations
 
+import functools
+import math
+import zlib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from nnsteps import limits
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.numbers import is_exact, parse_number
 
@@ -38,6 +42,18 @@ class Tolerance:
     exact: bool = False
     min_digits: int = 2
 
+    def __post_init__(self) -> None:
+        """A relative error is a finite number >= 0 (``nan`` would accept nothing, ``inf`` everything).
+
+        >>> Tolerance(rtol=float("nan"))
+        Traceback (most recent call last):
+        ...
+        nnsteps.errors.NnstepsError: field rtol: expected a finite number >= 0, got nan
+        """
+        ok = isinstance(self.rtol, (int, float)) and not isinstance(self.rtol, bool)
+        if not ok or not math.isfinite(self.rtol) or self.rtol < 0:
+            raise NnstepsError(f"expected a finite number >= 0, got {self.rtol!r}", field="rtol")
+
     def describe(self) -> str:
         if self.exact:
             return f"exact answers must be exact; float answers within relative error {self.rtol:g}"
@@ -53,7 +69,8 @@ class Cell:
     """One graded entry: where it is, the key's value, the student's, and the verdict.
 
     ``verdict`` is ``correct``, ``rounded`` (accepted within the tolerance), ``follow-on``
-    (wrong, but right given the student's own earlier answer), ``wrong`` or ``missing``.
+    (wrong, but right given the student's own earlier answer), ``wrong``, ``missing``, or ``review``
+    (a formula that could be neither confirmed nor refuted: no credit, marked for a person to look at).
     """
 
     path: tuple[int | str, ...]
@@ -285,7 +302,8 @@ def leaf(expected: Any, given: Any, path: tuple[int | str, ...] = (), tol: Toler
     if isinstance(expected, bool):
         return Cell(path, expected, given, "correct" if given == expected else "wrong")
     if isinstance(expected, str):
-        return Cell(path, expected, given, "correct" if same_expression(expected, given) else "wrong")
+        verdict, note = expression_verdict(expected, given)
+        return Cell(path, expected, given, verdict, note=note)
     try:
         number = parse_number(given, what="a number")
     except NnstepsError:
@@ -366,20 +384,71 @@ def significant_digits(x: Fraction, digits: int) -> int:
 
 
 def same_expression(expected: str, given: Any) -> bool:
-    """Whether two formulas are equal: the same text, or SymPy simplifies their difference to 0.
+    """Whether a formula equals the key's: the same text, or the same values at random points.
 
     >>> same_expression("w_in*x_1 + x_2", "x_2 + x_1*w_in")
     True
     """
-    if not isinstance(given, str):
-        given = str(given)
-    if " ".join(expected.split()) == " ".join(given.split()):
-        return True
-    try:
-        import sympy
+    return expression_verdict(expected, given)[0] == "correct"
 
-        a = sympy.sympify(expected)
-        b = sympy.sympify(given)
-        return bool(sympy.simplify(a - b) == 0)
-    except Exception:  # noqa: BLE001 - a student's formula that SymPy cannot read is simply wrong
-        return False
+
+def expression_verdict(expected: str, given: Any) -> tuple[str, str | None]:
+    """The verdict and note for a text answer against a text key.
+
+    A key that reads as a formula (nnsteps writes them in SymPy's notation) is compared by value: the
+    answer is read with the safe expression reader over the key's own symbols (never run as code),
+    then both are evaluated at random exact points (:func:`nnsteps.expr.same_value`; no ``simplify``,
+    so no answer can make the check hang). Other keys (words such as a layer type, LaTeX) must match
+    the text, spaces aside. An unreadable answer is wrong with the reason; an answer that cannot be
+    confirmed either way is marked for review.
+
+    >>> expression_verdict("h_0*w_hh + w_in*x_1", "w_in*x_1 + w_hh*h_0")
+    ('correct', None)
+    >>> expression_verdict("h_0*w_hh + w_in*x_1", "__import__('os').system('ls')")
+    ('wrong', "could not read the answer: at column 1: names may not start with '_', got '__import__'")
+    >>> expression_verdict("h_0*w_hh", "h_0 + w_hh")[1]
+    'differs from the key at h_0 = 31/7, w_hh = 31/12'
+    >>> expression_verdict("conv", "Conv")
+    ('wrong', None)
+    """
+    from nnsteps.expr import Sym
+
+    if not isinstance(given, str):
+        given = "" if given is None else str(given)
+    if " ".join(expected.split()) == " ".join(given.split()):
+        return "correct", None
+    key = _key_expression(expected)
+    if key is None or isinstance(key, Sym):  # a word or a LaTeX formula: the text must match
+        return "wrong", None
+    if len(given) > limits.MAX_EXPR_TEXT:  # refused here, before it becomes a cache key
+        return "wrong", (f"could not read the answer: {len(given):,} characters, over the limit of "
+                         f"{limits.MAX_EXPR_TEXT:,}")
+    return _formula_verdict(expected, given)
+
+
+@functools.lru_cache(maxsize=256)
+def _key_expression(text: str) -> Any:
+    """The key read as a formula over any names (the key is nnsteps' own text), or None."""
+    from nnsteps.expr import parse
+
+    try:
+        return parse(text)
+    except NnstepsError:
+        return None
+
+
+@functools.lru_cache(maxsize=256)
+def _formula_verdict(expected: str, given: str) -> tuple[str, str | None]:
+    from nnsteps.expr import parse, same_value
+
+    key = _key_expression(expected)
+    try:
+        answer = parse(given, key.symbols())
+    except NnstepsError as err:
+        return "wrong", f"could not read the answer: {err}"
+    result = same_value(key, answer, seed=zlib.crc32(expected.encode("utf-8", "replace")))
+    if result.verdict == "equal":
+        return "correct", None
+    if result.verdict == "different":
+        return "wrong", f"differs from the key at {result.point_text()}"
+    return "review", f"could not confirm; marked for review ({result.reason})"

@@ -126,7 +126,12 @@ def write_feedback(
     lines += notes
     if mistake:
         lines.append(f"Likely mistake: {mistake}.")
+    review = [c for c in cells if c.verdict == "review"]
+    if review:
+        lines.append(f"Could not confirm {', '.join(c.where for c in review[:8])}; marked for review.")
     first = wrong[0]
+    if first.note and first.verdict in ("wrong", "review"):  # why: an unreadable formula, a point where it differs
+        lines.append(f"{first.where}: {first.note}.")
     if level == "hints":
         if step is not None and step.formula:
             lines.append(f"Hint for {first.where}: the rule is {_formula(step, fmt)}")

@@ -96,3 +96,57 @@ def array(name: str, ndim: tuple[int, ...] | None = None) -> Callable[[Any], np.
         return as_array(value, name=name, ndim=ndim)
 
     return parse
+
+
+def valid_unicode(value: Any, where: str = "") -> None:
+    """Refuse text holding a lone surrogate (JSON's ``"\\ud800"``): it cannot be written out as UTF-8, so it
+    would fail later in the middle of the output. The error shows the text escaped, never raw.
+
+    >>> valid_unicode({"q": ["1 2", "ok"]})
+    >>> valid_unicode({"problems": [{"id": "q\\ud800"}]})
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: field problems[0].id: expected text in valid Unicode, got 'q\\ud800' (a lone surrogate)
+    """
+    if _all_valid(value):  # the common case, without building a path for every entry
+        return
+    stack: list[tuple[Any, str]] = [(value, where)]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            for key, sub in item.items():
+                name = f"{path}.{key}" if path else str(key)
+                if isinstance(key, str):
+                    _valid_text(key, f"{path} key" if path else "key")
+                stack.append((sub, name))
+        elif isinstance(item, list):
+            stack.extend((sub, f"{path}[{i}]") for i, sub in enumerate(item))
+        elif isinstance(item, str):
+            _valid_text(item, path)
+
+
+def _all_valid(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not item.isascii():
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    return False
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return True
+
+
+def _valid_text(text: str, path: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        shown = text[:40].encode("ascii", "backslashreplace").decode("ascii")
+        raise NnstepsError(f"expected text in valid Unicode, got '{shown}' (a lone surrogate)",
+                           field=path.encode("ascii", "backslashreplace").decode("ascii") or None) from None

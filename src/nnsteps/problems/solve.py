@@ -8,6 +8,7 @@ from typing import Any
 
 from nnsteps import limits
 from nnsteps.errors import NnstepsError
+from nnsteps.problems.fields import valid_unicode
 from nnsteps.problems.load import load_file, loads
 from nnsteps.problems.registry import Problem, kind_of
 from nnsteps.work import Worked
@@ -37,6 +38,7 @@ def problems_of(document: Any, *, source: str = "<input>") -> tuple[str | None, 
     """
     if isinstance(document, list):
         document = {"problems": document}
+    valid_unicode(document)
     if not isinstance(document, dict) or "problems" not in document:
         raise NnstepsError(f"{source}: expected a mapping with a 'problems' list", field="problems")
     entries = document["problems"]
