@@ -31,6 +31,10 @@ MAX_DOCUMENT_VALUES = 2_000_000
 """Values (numbers, strings, lists, mappings) in one document once YAML aliases are expanded: a few lines of
 aliases can stand for billions."""
 
+MAX_DOCUMENT_CHARS = 4 * 1024 * 1024
+"""Characters of numbers and text in one document once YAML aliases are expanded (four times the file limit):
+an alias costs what the copy it stands for would cost."""
+
 MAX_DIM = 100_000
 """Any one size, stride, padding or dilation."""
 
