@@ -161,6 +161,16 @@ def _terminate_as_exit() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def csv_text(cell: str) -> str:
+    """A CSV text cell that no spreadsheet runs as a formula: a leading = + - @ tab or CR gets a single
+    quote in front, as OWASP recommends against CSV injection (numbers are written as they are).
+
+    >>> csv_text("=HYPERLINK('http://x')"), csv_text("@SUM(A1)"), csv_text("ann")
+    ("'=HYPERLINK('http://x')", "'@SUM(A1)", 'ann')
+    """
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
 def write_folder(out: Path, files: Mapping[str, str], *, field: str | None = "--output") -> list[Path]:
     """Write a batch of files (relative name -> text) into ``out`` all at once.
 
