@@ -77,9 +77,9 @@ def scan(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
     with os.scandir(directory) as entries:
         for entry in entries:
             name = entry.name
-            if os.path.splitext(name)[1].lower() not in ANSWER_SUFFIXES:
+            if Path(name).suffix.lower() not in ANSWER_SUFFIXES:
                 continue
-            student = os.path.splitext(name)[0]
+            student = Path(name).stem  # "...yaml" is student "..": a name, never a path
             found.setdefault(safe_name(student), []).append(name)
             path = directory / name
             if entry.is_symlink():
@@ -95,7 +95,7 @@ def scan(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
     for names in found.values():
         if len(names) > 1:
             for name in names:
-                student = os.path.splitext(name)[0]
+                student = Path(name).stem
                 files.pop(student, None)
                 reasons[student] = (f"skipped: two answers files for one student ({', '.join(sorted(names))}); "
                                     "neither is graded")
