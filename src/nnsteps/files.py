@@ -190,16 +190,18 @@ def write_folder(out: Path, files: Mapping[str, str], *, field: str | None = "--
     rel = {name: _inside(name, field) for name in files}
     if out.exists() and not out.is_dir():
         raise NnstepsError(f"expected a folder to write into, got the file {out}", field=field)
-    parent = out.absolute().parent
+    # The temporary folder sits on the same file system as its destination: inside ``out`` when it exists
+    # (its entries then move in one by one), else next to it (then one rename makes it ``out``).
+    home = Path(os.path.abspath(out)) if out.is_dir() else Path(os.path.abspath(out)).parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        home.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise NnstepsError(f"cannot create {parent}: {exc.strerror}", field=field) from None
+        raise NnstepsError(f"cannot create {home}: {exc.strerror}", field=field) from None
     with _terminate_as_exit():
         try:
-            tmp = Path(_mkdtemp(parent, out.name or "out"))
+            tmp = Path(_mkdtemp(home, "nnsteps" if out.is_dir() else out.name))
         except OSError as exc:
-            raise NnstepsError(f"cannot write into {parent}: {exc.strerror}", field=field) from None
+            raise NnstepsError(f"cannot write into {home}: {exc.strerror}", field=field) from None
         try:
             for name, text in files.items():
                 target = tmp.joinpath(*rel[name].parts)
@@ -230,12 +232,9 @@ def _inside(name: str, field: str | None) -> PurePosixPath:
 
 
 def _move_into_place(tmp: Path, out: Path) -> None:
-    try:
-        os.rename(tmp, out)  # out does not exist (or is an empty folder): one atomic step
+    if not out.is_dir():
+        os.rename(tmp, out)  # one atomic step
         return
-    except OSError:
-        if not out.is_dir():
-            raise
     for entry in sorted(tmp.iterdir()):
         target = out / entry.name
         if target.is_symlink():
