@@ -27,7 +27,7 @@ ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
 
 @dataclass
 class Batch:
-    """Reports per student; ``errors`` holds students whose file could not be read."""
+    """Reports per student; ``errors`` holds students whose file could not be read or was skipped (and why)."""
 
     reports: dict[str, Report] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
