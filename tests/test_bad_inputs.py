@@ -58,6 +58,12 @@ CASES = {
                            "got 5,000 digits",
     "convt_exact_output": "error: problem ct2, field stride: the output would have 361,201 entries (1×1×601×601); the "
                           "exact limit is 250,000",
+    "digits_conv": "error: problem wide: this convolution needs 1,710,864 multiply-accumulates of operands up to 985 "
+                   "bits wide together (numerator + denominator bits), 1,685,201,040 bit-MACs; the exact work limit "
+                   "is 256,000,000",
+    "file_work_bomb": "error: problem w2: this convolution would bring this file's exact work to 629,856,000; the "
+                      "limit for one file is 512,000,000",
+    "alias_digits_bomb": "error: ",
 }
 """File stem -> how its one error line must start."""
 
@@ -70,6 +76,8 @@ ENDINGS = {
     "empty_problems": "empty_problems.yaml: expected a non-empty list of problems",
     "deep_nesting": "deep_nesting.yaml nests lists or mappings more than 32 levels deep",
     "alias_bomb": "alias_bomb.yaml holds more than 2,000,000 values (each use of a YAML alias counts)",
+    "alias_digits_bomb": "alias_digits_bomb.yaml holds more than 4,194,304 characters of numbers and text once its "
+                         "YAML aliases are expanded (each use of an alias counts)",
 }
 """File stem -> how its error line must end (the hint, or the rest of a message that names the file)."""
 

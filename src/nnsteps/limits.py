@@ -5,6 +5,10 @@ Every limit is checked where the size becomes known, and the error names the lim
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
 MAX_ARRAY_ELEMENTS = 1_000_000
 """Elements in one input array (float path)."""
 
@@ -13,6 +17,18 @@ MAX_EXACT_ELEMENTS = 40_000
 
 MAX_EXACT_MACS = 4_000_000
 """Multiply-accumulates an exact op may do (H_out·W_out·C·K·K·N)."""
+
+MIN_OPERAND_BITS = 64
+"""Bits a multiply-accumulate is weighed at, at least: two numbers of up to a machine word cost the same."""
+
+MAX_EXACT_WORK = MAX_EXACT_MACS * MIN_OPERAND_BITS
+"""An exact op's work: multiply-accumulates × the bits of its widest operands (numerator + denominator bits of
+the widest input entry plus those of the widest weight; at least ``MIN_OPERAND_BITS``). The cost of exact
+arithmetic grows with the digits: 3.6 million products of 148-digit decimals take a minute, of small ints 3 s."""
+
+MAX_FILE_WORK = 2 * MAX_EXACT_WORK
+"""Exact work of all the ops of one problem file (or one problem solved on its own): YAML aliases can repeat
+one expensive problem many times in a few bytes."""
 
 MAX_FLOAT_MACS = 2_000_000_000
 """Multiply-accumulates a float op may do."""
@@ -30,6 +46,10 @@ MAX_NESTING = 32
 MAX_DOCUMENT_VALUES = 2_000_000
 """Values (numbers, strings, lists, mappings) in one document once YAML aliases are expanded: a few lines of
 aliases can stand for billions."""
+
+MAX_DOCUMENT_CHARS = 4 * 1024 * 1024
+"""Characters of numbers and text in one document once YAML aliases are expanded (four times the file limit):
+an alias costs what the copy it stands for would cost."""
 
 MAX_DIM = 100_000
 """Any one size, stride, padding or dilation."""
@@ -70,3 +90,39 @@ computed."""
 
 MAX_EXPR_WORK = 200_000
 """Nodes evaluated when deciding whether two expressions are equal (an identity test at random points)."""
+
+_budget: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("nnsteps_work_budget", default=None)
+
+
+@contextlib.contextmanager
+def work_budget() -> Iterator[None]:
+    """Count the exact work of every op run inside against ``MAX_FILE_WORK``; nested scopes share the outer one.
+
+    >>> with work_budget():
+    ...     charge(MAX_FILE_WORK, "one op")
+    ...     charge(1, "the next op")
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: the next op would bring this file's exact work to 512,000,001; the limit for one file is 512,000,000
+    """
+    if _budget.get() is not None:
+        yield
+        return
+    token = _budget.set([0])
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def charge(work: int, what: str) -> None:
+    """Add ``work`` to the running file budget (if any), refusing to go over ``MAX_FILE_WORK``."""
+    spent = _budget.get()
+    if spent is None:
+        return
+    if spent[0] + work > MAX_FILE_WORK:
+        from nnsteps.errors import NnstepsError
+
+        raise NnstepsError(f"{what} would bring this file's exact work to {spent[0] + work:,}; the limit for one "
+                           f"file is {MAX_FILE_WORK:,}")
+    spent[0] += work

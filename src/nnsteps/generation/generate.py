@@ -9,6 +9,7 @@ each student a variant of their own, seeded by (seed, kind, student).
 from __future__ import annotations
 
 import csv
+import io
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import numpy as np
 
 from nnsteps import limits
 from nnsteps.errors import NnstepsError, did_you_mean
-from nnsteps.files import write_atomic
+from nnsteps.files import csv_text, read_text, write_folder
 
 MAX_TRIES = 20
 
@@ -180,9 +181,9 @@ def read_roster(roster: str | Path | list[str]) -> list[str]:
     else:
         path = Path(roster)
         try:
-            rows = list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
-        except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
-            raise NnstepsError(f"cannot read the roster {path}", field="--roster") from None
+            rows = list(csv.reader(read_text(path, limit=limits.MAX_FILE_BYTES, what="roster").splitlines()))
+        except NnstepsError as err:
+            raise NnstepsError(f"cannot read the roster: {err.message}", field="--roster") from None
         rows = [r for r in rows if any(c.strip() for c in r)]
         if not rows:
             raise NnstepsError(f"the roster {path} is empty", field="--roster")
@@ -249,25 +250,24 @@ def write_set(result: ExerciseSet, out: Path) -> list[Path]:
     >>> [p.name for p in write_set(generate("max_pool2d", seed=3), Path(tempfile.mkdtemp()))]
     ['problems.yaml', 'answers.yaml', 'solutions.md']
     """
-    written: list[Path] = []
-    if result.variants:
-        out.mkdir(parents=True, exist_ok=True)
-        lines = ["student,folder"]
-        for student, variant in result.variants.items():
-            folder = safe_name(student)
-            written += write_set(variant, out / folder)
-            lines.append(f"{student},{folder}")
-        written.append(_write_out(out / "variants.csv", "\n".join(lines) + "\n"))
-        return written
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise NnstepsError(f"cannot create {out}: {exc.strerror}", field="--output") from None
-    written.append(_write_out(out / "problems.yaml", dump_yaml(result.document())))
-    written.append(_write_out(out / "answers.yaml", dump_yaml(result.answers)))
-    written.append(_write_out(out / "solutions.md", result.solutions_markdown))
-    return written
+    return write_folder(out, _files(result), field="--output")  # all at once: a temporary folder moved into place
 
 
-def _write_out(path: Path, text: str) -> Path:
-    return write_atomic(path, text, field="--output")
+def _files(result: ExerciseSet) -> dict[str, str]:
+    if not result.variants:
+        return {"problems.yaml": dump_yaml(result.document()), "answers.yaml": dump_yaml(result.answers),
+                "solutions.md": result.solutions_markdown}
+    files: dict[str, str] = {}
+    rows = io.StringIO()
+    table = csv.writer(rows, lineterminator="\n")
+    table.writerow(["student", "folder"])
+    used: set[str] = set()
+    for student, variant in result.variants.items():
+        folder = base = safe_name(student)
+        while folder in used:  # two names with one folder name: never one variant over another
+            folder = f"{base}-{len(used)}"
+        used.add(folder)
+        files.update({f"{folder}/{name}": text for name, text in _files(variant).items()})
+        table.writerow([csv_text(student), folder])
+    files["variants.csv"] = rows.getvalue()
+    return files

@@ -124,7 +124,10 @@ class Grader:
         self.ids = [str(e["id"]) for e in self.entries]
         self.tol = Tolerance(rtol=rtol, exact=exact)
         self.complete = complete
-        self._keys = [Key(raw, i) for i, raw in enumerate(self.entries)]
+        from nnsteps import limits
+
+        with limits.work_budget():  # the keys of one file share one budget of exact work
+            self._keys = [Key(raw, i) for i, raw in enumerate(self.entries)]
 
     def grade(self, answers: Any, *, student: str | None = None) -> Report:
         given = read_answers(answers, self.ids)

@@ -1,5 +1,9 @@
 """Batch grading: every answers file in a directory against one problem file, with a progress
 bar, written out as a per-student, per-problem CSV, a JSON summary and Gradescope results.
+
+Submissions are untrusted: a symbolic link (say, to the key) or a file outside the folder is skipped and
+reported, two files for one student are a reported conflict (never merged), a student's name becomes a
+safe folder name, and text cells of the CSV cannot start a spreadsheet formula.
 """
 
 from __future__ import annotations
@@ -7,12 +11,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nnsteps.errors import NnstepsError
-from nnsteps.files import write_atomic
+from nnsteps.files import csv_text, write_folder
 from nnsteps.grading.check import Grader, Report
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
@@ -20,12 +27,14 @@ ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
 
 @dataclass
 class Batch:
-    """Reports per student; ``errors`` holds students whose file could not be read."""
+    """Reports per student; ``errors`` holds students whose file could not be read or was skipped (and why)."""
 
     reports: dict[str, Report] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     problem_ids: list[str] = field(default_factory=list)
     max_score: float = 0.0
+    folders: dict[str, str] = field(default_factory=dict)
+    """Student -> the safe folder name of their ``gradescope/<folder>/results.json`` (default: ``safe_name``)."""
 
     @property
     def all_correct(self) -> bool:
@@ -33,19 +42,75 @@ class Batch:
 
 
 def submissions(directory: Path) -> list[Path]:
-    """The answers files of a directory, sorted by name (one per student, named by the file).
+    """The answers files of a directory that can be graded, sorted by name (one per student, named by the file).
 
     >>> submissions(Path("/nonexistent"))
     Traceback (most recent call last):
     ...
     nnsteps.errors.NnstepsError: field SUBMISSIONS: no such directory: /nonexistent
     """
+    return sorted(scan(directory)[0].values())
+
+
+def scan(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
+    """Student -> answers file, and student -> why their submission is not graded.
+
+    Skipped and reported: symbolic links (a link to the key would score full marks), files that resolve
+    outside the folder, anything but a regular file, and every file of a student who has two (``ann.yaml``
+    and ``ann.json``, or two names that make one folder name): a conflict is never merged.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("ann.yaml", "ann.json", "bo.yaml"):
+    ...     _ = (folder / name).write_text("q: 1")
+    >>> (folder / "key.yaml").symlink_to(folder / "bo.yaml")
+    >>> files, skipped = scan(folder)
+    >>> sorted(files), skipped["key"], skipped["ann"]
+    (['bo'], 'skipped: key.yaml is a symbolic link', 'skipped: two answers files for one student (ann.json, ann.yaml); neither is graded')
+    """
     if not directory.is_dir():
         raise NnstepsError(f"no such directory: {directory}", field="SUBMISSIONS")
-    files = sorted(p for p in directory.iterdir() if p.suffix.lower() in ANSWER_SUFFIXES and p.is_file())
-    if not files:
+    root = directory.resolve()
+    found: dict[str, list[str]] = {}
+    reasons: dict[str, str] = {}
+    files: dict[str, Path] = {}
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            name = entry.name
+            if Path(name).suffix.lower() not in ANSWER_SUFFIXES:
+                continue
+            student = Path(name).stem  # "...yaml" is student "..": a name, never a path
+            found.setdefault(safe_name(student), []).append(name)
+            path = directory / name
+            if entry.is_symlink():
+                reasons[student] = f"skipped: {name} is a symbolic link"
+            elif not path.resolve().is_relative_to(root):
+                reasons[student] = f"skipped: {name} resolves outside {directory}"
+            elif not stat.S_ISREG(entry.stat(follow_symlinks=False).st_mode):
+                reasons[student] = f"skipped: {name} is not a regular file"
+            else:
+                files[student] = path
+    if not found:
         raise NnstepsError(f"no .yaml, .yml or .json answers files in {directory}", field="SUBMISSIONS")
-    return files
+    for names in found.values():
+        if len(names) > 1:
+            for name in names:
+                student = Path(name).stem
+                files.pop(student, None)
+                reasons[student] = (f"skipped: two answers files for one student ({', '.join(sorted(names))}); "
+                                    "neither is graded")
+    return files, reasons
+
+
+def safe_name(student: str) -> str:
+    """A folder name for a student that stays inside ``gradescope/``: letters, digits, ``.``, ``-`` and ``_``
+    only, no path separators, control characters, ``.`` or ``..``.
+
+    >>> safe_name("ana.lopez@uni.edu"), safe_name(".."), safe_name("../../etc"), safe_name("José")
+    ('ana.lopez_uni.edu', 'student-2e2e', 'etc', 'José')
+    """
+    name = re.sub(r"[^\w.-]+", "_", student).strip("._-")[:100]
+    return name or "student-" + student.encode("utf-8", "surrogatepass").hex()[:32]
 
 
 def grade_directory(grader: Grader, directory: Path, *, progress: bool = False) -> Batch:
@@ -58,15 +123,16 @@ def grade_directory(grader: Grader, directory: Path, *, progress: bool = False) 
     >>> {s: r.score for s, r in batch.reports.items()}, list(batch.errors)
     ({'ann': 1.0}, ['eve'])
     """
-    files = submissions(directory)
+    files, skipped = scan(directory)
     batch = Batch(problem_ids=list(grader.ids), max_score=sum(k.points for k in grader._keys))
-    iterator: Any = files
+    batch.errors.update(skipped)
+    iterator: Any = sorted(files.items())
     if progress:
         from rich.progress import track
 
-        iterator = track(files, description="grading", transient=True)
-    for path in iterator:
-        student = path.stem
+        iterator = track(iterator, description="grading", transient=True)
+    for student, path in iterator:
+        batch.folders[student] = safe_name(student)
         try:
             batch.reports[student] = grader.grade(path, student=student)
         except NnstepsError as err:
@@ -77,20 +143,24 @@ def grade_directory(grader: Grader, directory: Path, *, progress: bool = False) 
 def batch_csv(batch: Batch) -> str:
     """One row per student: total, then each problem's score.
 
-    >>> b = Batch(errors={"bob": "bad file"}, problem_ids=["q1"], max_score=1.0)
+    Text cells (names, ids, errors) that a spreadsheet would read as a formula get a leading ``'``, as OWASP
+    recommends for CSV injection; scores stay numbers.
+
+    >>> b = Batch(errors={"bob": "bad file", "=HYPERLINK(x)": "-x"}, problem_ids=["q1"], max_score=1.0)
     >>> print(batch_csv(b).strip())
     student,score,max_score,q1,error
+    '=HYPERLINK(x),0,1,0,'-x
     bob,0,1,0,bad file
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["student", "score", "max_score", *batch.problem_ids, "error"])
+    writer.writerow(["student", "score", "max_score", *map(csv_text, batch.problem_ids), "error"])
     for student, report in sorted(batch.reports.items()):
         scores = {p.id: p.score for p in report.problems}
-        writer.writerow([student, _n(report.score), _n(report.max_score),
+        writer.writerow([csv_text(student), _n(report.score), _n(report.max_score),
                          *(_n(scores.get(pid, 0.0)) for pid in batch.problem_ids), ""])
     for student, error in sorted(batch.errors.items()):
-        writer.writerow([student, 0, _n(batch.max_score), *(0 for _ in batch.problem_ids), error])
+        writer.writerow([csv_text(student), 0, _n(batch.max_score), *(0 for _ in batch.problem_ids), csv_text(error)])
     return out.getvalue()
 
 
@@ -153,7 +223,8 @@ def gradescope(report: Report, level: str = "full") -> dict[str, Any]:
 
 
 def write_batch(batch: Batch, out_dir: Path, level: str = "full") -> list[Path]:
-    """Write ``grades.csv``, ``summary.json`` and ``gradescope/<student>/results.json``.
+    """Write ``grades.csv``, ``summary.json`` and ``gradescope/<student>/results.json``, all at once (into a
+    temporary folder moved into place at the end).
 
     >>> import tempfile
     >>> g = Grader({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
@@ -162,14 +233,11 @@ def write_batch(batch: Batch, out_dir: Path, level: str = "full") -> list[Path]:
     >>> sorted(p.relative_to(out).as_posix() for p in write_batch(batch, out))
     ['grades.csv', 'gradescope/ann/results.json', 'summary.json']
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = [write_atomic(out_dir / "grades.csv", batch_csv(batch)),
-               write_atomic(out_dir / "summary.json", json.dumps(batch_summary(batch, level), indent=2,
-                                                           ensure_ascii=False))]
+    files = {"grades.csv": batch_csv(batch),
+             "summary.json": json.dumps(batch_summary(batch, level), indent=2, ensure_ascii=False)}
     for student, report in sorted(batch.reports.items()):
-        folder = out_dir / "gradescope" / student
-        folder.mkdir(parents=True, exist_ok=True)
-        written.append(write_atomic(folder / "results.json", json.dumps(gradescope(report, level), indent=2,
-                                                                 ensure_ascii=False)))
-    return written
+        folder = batch.folders.get(student) or safe_name(student)
+        files[f"gradescope/{folder}/results.json"] = json.dumps(gradescope(report, level), indent=2,
+                                                                 ensure_ascii=False)
+    return write_folder(out_dir, files)
 

@@ -81,6 +81,47 @@ def finish(arr: np.ndarray, exact: bool) -> np.ndarray:
     return _within_limit(as_exact(arr)) if exact else arr
 
 
+def widest_bits(arr: np.ndarray) -> int:
+    """Bits of the widest exact entry: numerator bits + denominator bits (an int's denominator counts 0).
+
+    >>> widest_bits(np.array([3, Fraction(-1, 1000)], dtype=object))
+    11
+    """
+    bits = 0
+    for v in arr.flat:
+        if type(v) is int:
+            bits = max(bits, v.bit_length())
+        elif isinstance(v, Fraction):
+            bits = max(bits, v.numerator.bit_length() + v.denominator.bit_length())
+    return bits
+
+
+def check_work(macs: int, *operands: np.ndarray, what: str, field: str | None = None) -> int:
+    """Refuse an exact op before any multiply when its work, ``macs`` × the bits of its widest operands,
+    is over ``limits.MAX_EXACT_WORK``; else charge it to the running file budget and return it.
+
+    Digits, not entries, set the cost of exact arithmetic: the work counts the numerator and denominator
+    bits of the widest entry of each operand (at least ``limits.MIN_OPERAND_BITS`` in all).
+
+    >>> check_work(9, as_array("1 2"), as_array("3"), what="this convolution")
+    576
+    >>> wide = np.array([Fraction(10**148 + 1, 10**148)], dtype=object)
+    >>> check_work(3_600_000, wide, np.array([7], dtype=object), what="this convolution")
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: this convolution needs 3,600,000 multiply-accumulates of operands up to 987 bits wide together (numerator + denominator bits), 3,553,200,000 bit-MACs; the exact work limit is 256,000,000 (fewer digits, a smaller problem or NumPy float arrays)
+    """
+    bits = max(sum(widest_bits(a) for a in operands), limits.MIN_OPERAND_BITS)
+    work = macs * bits
+    if work > limits.MAX_EXACT_WORK:
+        raise NnstepsError(
+            f"{what} needs {macs:,} multiply-accumulates of operands up to {bits:,} bits wide together (numerator "
+            f"+ denominator bits), {work:,} bit-MACs; the exact work limit is {limits.MAX_EXACT_WORK:,} (fewer digits, "
+            "a smaller problem or NumPy float arrays)", field=field)
+    limits.charge(work, what)
+    return work
+
+
 def _within_limit(arr: np.ndarray) -> np.ndarray:
     bits = 0
     for v in arr.flat:  # the widest numerator or denominator, without a call per entry

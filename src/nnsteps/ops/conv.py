@@ -25,6 +25,7 @@ from nnsteps.ops._common import (
     Detail,
     as_kind,
     cells_to_explain,
+    check_work,
     ends,
     exact_sum,
     exactness,
@@ -121,6 +122,8 @@ def conv2d(
             f"this convolution needs {macs:,} multiply-accumulates; the {'exact' if exact else 'float'} limit is {limit:,}",
             hint="pass NumPy float arrays for the fast float path" if exact else None,
         )
+    if exact:
+        check_work(macs, x4, w4, what="this convolution")
     # A huge padding costs memory before any multiply: bound the padded input and the output too.
     entries = max(n * c_in * (h + sum(pads[0])) * (w + sum(pads[1])), n * f_out * h_out * w_out)
     entry_limit = limits.MAX_EXACT_OUTPUT if exact else MAX_FLOAT_OUTPUT

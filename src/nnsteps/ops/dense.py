@@ -10,7 +10,7 @@ from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError
 from nnsteps.names import Op
 from nnsteps.numbers import parse_number, to_latex_operand
-from nnsteps.ops._common import exact_sum, exactness, prior_steps, product_terms
+from nnsteps.ops._common import check_work, exact_sum, exactness, prior_steps, product_terms
 from nnsteps.ops.activation import sigmoid_scalar
 from nnsteps.work import Step, Worked
 
@@ -39,6 +39,8 @@ def linear(h: Any, weights: Any, bias: Any = None) -> Worked:
     if b is not None and b.size not in (1, W.shape[0]):
         raise NnstepsError(f"expected {W.shape[0]} biases (one per output), got {b.size}", field="bias")
     exact = exactness(x, W, *([b] if b is not None else []))
+    if exact:
+        check_work(W.size, x, W, what="this dense layer")
     out = []
     children = []
     for r in range(W.shape[0]):

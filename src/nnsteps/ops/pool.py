@@ -21,6 +21,7 @@ from nnsteps.numbers import normalize, to_latex_operand
 from nnsteps.ops._common import (
     Detail,
     cells_to_explain,
+    check_work,
     ends,
     exactness,
     finish,
@@ -118,6 +119,8 @@ def _pool(
     if reads > limit:
         raise NnstepsError(f"this pooling reads {reads:,} window entries; the {'exact' if exact else 'float'} limit is "
                            f"{limit:,}", hint="use a NumPy float array" if exact else None)
+    if exact:
+        check_work(reads, x4, what="this pooling")
     size = Step("Output size", formula=r"H_{\text{out}} \times W_{\text{out}}", result=rf"{h_out} \times {w_out}",
                 steps=[size_h, size_w])
     steps.append(size)

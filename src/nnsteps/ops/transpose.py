@@ -21,6 +21,7 @@ from nnsteps.ops._common import (
     Detail,
     as_kind,
     cells_to_explain,
+    check_work,
     exactness,
     finish,
     int_pair,
@@ -91,6 +92,8 @@ def conv_transpose2d(
     macs = n * c_in * h * w * o_group * kh * kw
     if macs > (limits.MAX_EXACT_MACS if exact else limits.MAX_FLOAT_MACS):
         raise NnstepsError(f"this transposed convolution needs {macs:,} multiply-accumulates, over the limit")
+    if exact:
+        check_work(macs, x4, w4, what="this transposed convolution")
     # A large stride makes a huge, mostly empty output from a few multiply-accumulates: bound it too.
     cells = n * c_out * h_out * w_out
     cell_limit = limits.MAX_EXACT_OUTPUT if exact else MAX_FLOAT_OUTPUT

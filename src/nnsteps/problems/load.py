@@ -21,12 +21,63 @@ from nnsteps.numbers import bounded, decimal_fraction, normalize
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses 10-50x faster
 
 
-class _ExactLoader(_SafeLoader):  # type: ignore[misc]
+class _TooLarge(Exception):
+    """A document over a size limit once its aliases are expanded (the message lacks the source's name)."""
+
+
+class _Expanded:
+    """Measures the document as its aliases expand, before anything is built: an alias counts as a copy."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        _measure(node)
+        return super().construct_document(node)  # type: ignore[misc]
+
+
+class _ExactLoader(_Expanded, _SafeLoader):  # type: ignore[misc]
     """SafeLoader whose floats are exact fractions of the digits the user typed."""
 
 
-class _ExactPyLoader(yaml.SafeLoader):
+class _ExactPyLoader(_Expanded, yaml.SafeLoader):
     """The pure-Python loader: its syntax errors say what came ("but got ':'"); used to explain them."""
+
+
+def _measure(root: yaml.Node) -> None:
+    """Refuse a node graph whose expansion holds more than ``limits.MAX_DOCUMENT_VALUES`` values or
+    ``limits.MAX_DOCUMENT_CHARS`` characters of scalars.
+
+    Each distinct node is visited once and its expanded size remembered, so a billion-laughs document is
+    measured in microseconds without being built (aliases share one node).
+    """
+    sizes: dict[int, tuple[int, int]] = {}  # id(node) -> (values, characters) once expanded
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[key] = (0, len(node.value))
+            continue
+        children = ([c for pair in node.value for c in pair] if isinstance(node, yaml.MappingNode)
+                    else list(node.value))
+        if not done:
+            if key in open_nodes:
+                raise _TooLarge(f"nests lists or mappings more than {limits.MAX_NESTING} levels deep "
+                                "(a YAML alias refers to itself)")
+            open_nodes.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+            continue
+        open_nodes.discard(key)
+        values = len(node.value) + sum(sizes[id(c)][0] for c in children)
+        chars = sum(sizes[id(c)][1] for c in children)
+        if values > limits.MAX_DOCUMENT_VALUES:
+            raise _TooLarge(f"holds more than {limits.MAX_DOCUMENT_VALUES:,} values (each use of a YAML alias counts)")
+        if chars > limits.MAX_DOCUMENT_CHARS:
+            raise _TooLarge(f"holds more than {limits.MAX_DOCUMENT_CHARS:,} characters of numbers and text once "
+                            "its YAML aliases are expanded (each use of an alias counts)")
+        sizes[key] = (values, chars)
 
 
 def _exact_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
@@ -128,6 +179,8 @@ def _parse(text: str, source: str) -> Any:
         ) from None
     except yaml.YAMLError as err:
         raise NnstepsError(f"{source} is not valid YAML: {err}") from None
+    except _TooLarge as err:
+        raise NnstepsError(f"{source} {err}") from None
 
 
 _EXPLAIN_CHARS = 100_000

@@ -69,7 +69,8 @@ def solve_problem(raw: dict[str, Any], index: int = 0) -> Solved:
     kind = kind_of(raw, index)
     problem = Problem(raw, index=index)
     try:
-        worked = kind.solve(problem)
+        with limits.work_budget():  # a problem solved on its own has the budget of a file
+            worked = kind.solve(problem)
     except NnstepsError as err:
         raise err.located(problem=problem.id) from None
     if problem.title:  # the author's title names the problem better than the op's default
@@ -86,7 +87,8 @@ def solve_document(document: Any, *, source: str = "<input>") -> SolvedFile:
     [[1, 0], [0, 4]]
     """
     title, entries = problems_of(document, source=source)
-    return SolvedFile(title, [solve_problem(raw, i) for i, raw in enumerate(entries)])
+    with limits.work_budget():  # all the problems of one file share one budget of exact work
+        return SolvedFile(title, [solve_problem(raw, i) for i, raw in enumerate(entries)])
 
 
 def solve_file(path: str | Path) -> SolvedFile:
