@@ -11,6 +11,7 @@ uvicorn's threads.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -30,7 +31,7 @@ DEFAULT_SECONDS = 10.0
 MEMORY_BYTES = 2 * 1024**3
 """Address space of one worker (RLIMIT_AS): a solve of the reference set peaks near 400 MB of it."""
 
-NICE_AFTER = 1.0
+NICE_AFTER = 0.5
 """Seconds after which a server worker is reniced, so that long work yields the CPU to short requests."""
 
 _CHANNEL: Any = None
@@ -124,7 +125,7 @@ class Worker:
         """Start the process (done by the first call)."""
         if self._proc is not None:
             return
-        ctx = multiprocessing.get_context(self.method)
+        ctx: Any = multiprocessing.get_context(self.method)
         ours, theirs = ctx.Pipe()
         proc = ctx.Process(target=_serve, args=(theirs, self.budget.memory), daemon=True, name="nnsteps-worker")
         proc.start()
@@ -196,8 +197,10 @@ class Worker:
                     if done:
                         return result
                     deadline = time.monotonic() + self.budget.seconds * unit.units
+        except _InputError:
+            raise
         except BaseException:
-            self.kill()  # a timeout, an error or Ctrl-C: the work must not outlive the call
+            self.kill()  # a timeout, a crash or Ctrl-C: the work must not outlive the call
             raise
 
     async def call_async(self, fn: Callable[..., Any], *args: Any, unit: Unit,
@@ -229,6 +232,8 @@ class Worker:
                     _renice(self.pid)
                 await asyncio.sleep(min(delay, max(deadline - now, 0)))
                 delay = min(delay * 2, 0.05)
+        except _InputError:
+            raise
         except BaseException:
             self.kill()
             raise
@@ -338,15 +343,17 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the worker process
 def _renice(pid: int | None) -> None:
     if pid is None:
         return
-    try:
-        os.setpriority(os.PRIO_PROCESS, pid, 10)
-    except (OSError, AttributeError):  # pragma: no cover - the worker just ended, or no setpriority
-        pass
+    with contextlib.suppress(OSError, AttributeError):  # the worker just ended, or no setpriority here
+        os.setpriority(os.PRIO_PROCESS, pid, 19)
+
+
+class _InputError(NnstepsError):
+    """Bad input reported by a worker, which stays usable (unlike a stopped one)."""
 
 
 def _error(data: dict[str, Any]) -> NnstepsError:
     keys = ("problem", "field", "line", "column", "hint")
-    return NnstepsError(str(data["message"]), **{k: data.get(k) for k in keys})  # type: ignore[arg-type]
+    return _InputError(str(data["message"]), **{k: data.get(k) for k in keys})  # type: ignore[arg-type]
 
 
 def _size(n: int) -> str:

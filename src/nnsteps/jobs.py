@@ -25,6 +25,9 @@ def solve(source: Path | str, fmt: str, budget: Budget, *, text: str | None = No
       note: 1 negative entry becomes 0
     <BLANKLINE>
     """
+    import nnsteps.problems.solve  # noqa: F401  (imported before the fork: imports are not the problems' time)
+    import nnsteps.render.document  # noqa: F401
+
     return str(run(solve_task, source, fmt, text, budget=budget, unit=Unit(f"reading {source}")))
 
 
@@ -50,6 +53,9 @@ def summary(spec_text: str, fmt: str, budget: Budget, **options: Any) -> str:
     >>> print(summary("input 4x4x1; flatten; dense 2", "csv", Budget(20)).splitlines()[0])
     layer,type,output,neurons,weights,biases,params,macs,rf,jump,explain
     """
+    import nnsteps.arch.render  # noqa: F401  (imported before the fork)
+    import nnsteps.arch.table  # noqa: F401
+
     return str(run(summary_task, spec_text, fmt, options, budget=budget, unit=Unit("the network spec")))
 
 
@@ -72,6 +78,9 @@ def check(problems: Path, answers: Path, budget: Budget, **options: Any) -> tupl
     >>> check(d / "p.yaml", d / "a.yaml", Budget(20), fmt="text", feedback="score")[1]
     0
     """
+    import nnsteps.problems.check  # noqa: F401  (imported before the fork)
+    import nnsteps.problems.commands  # noqa: F401
+
     text, code = run(check_task, problems, answers, options, budget=budget, unit=Unit(f"reading {problems}"))
     return str(text), int(code)
 

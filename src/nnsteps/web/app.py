@@ -31,10 +31,11 @@ MAX_WORKERS = 16
 """API requests worked on at once; more wait their turn. Long work is reniced, so short requests
 stay quick beside it (each worker is also capped in time and memory)."""
 
-PRELOAD = ["nnsteps.web.app", "nnsteps.web.service", "nnsteps.problems.solve", "nnsteps.problems.check",
+PRELOAD = ["nnsteps.cli", "nnsteps.web.app", "nnsteps.web.service", "nnsteps.problems.solve", "nnsteps.problems.check",
            "nnsteps.render.document", "nnsteps.render.html", "nnsteps.render.json", "nnsteps.arch.table",
            "sympy", "latex2mathml.converter"]
-"""Modules the forkserver imports once, so that a worker starts ready (a fresh import of SymPy takes ~1 s)."""
+"""Modules the forkserver imports once, so that a worker starts ready (a fresh import of SymPy takes ~1 s;
+``nnsteps.cli``, the main module of ``nnsteps serve``, is run again in each worker by multiprocessing)."""
 
 SECURITY_HEADERS = [
     (b"content-security-policy",
