@@ -51,7 +51,7 @@ def summary(spec_text: str, fmt: str, budget: Budget, **options: Any) -> str:
     """A layer table built and rendered in a worker, under one budget.
 
     >>> print(summary("input 4x4x1; flatten; dense 2", "csv", Budget(20)).splitlines()[0])
-    layer,type,output,neurons,weights,biases,params,macs,rf,jump,explain
+    name,type,output_shape,neurons,weights,biases,other,params,macs,rf_size,rf_jump,rf_start,memory_bytes
     """
     import nnsteps.arch.render  # noqa: F401  (imported before the fork)
     import nnsteps.arch.table  # noqa: F401

@@ -33,7 +33,7 @@ stay quick beside it (each worker is also capped in time and memory)."""
 
 PRELOAD = ["nnsteps.cli", "nnsteps.web.app", "nnsteps.web.service", "nnsteps.problems.solve", "nnsteps.problems.check",
            "nnsteps.render.document", "nnsteps.render.html", "nnsteps.render.json", "nnsteps.arch.table",
-           "sympy", "latex2mathml.converter"]
+           "sympy", "latex2mathml.converter", "nnsteps.web.warmup"]
 """Modules the forkserver imports once, so that a worker starts ready (a fresh import of SymPy takes ~1 s;
 ``nnsteps.cli``, the main module of ``nnsteps serve``, is run again in each worker by multiprocessing)."""
 
@@ -280,6 +280,7 @@ def create_app(*, hosts: Iterable[str] | None = None, budget: Budget | None = No
 
     @asynccontextmanager
     async def lifespan(app: Any) -> Any:
+        await asyncio.to_thread(budgets.start_forkserver, PRELOAD)  # it warms up while the page loads
         try:
             yield
         finally:
