@@ -12,6 +12,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from nnsteps.budget import DEFAULT_SECONDS
 from nnsteps.errors import NnstepsError
 from nnsteps.render import formats
 
@@ -24,6 +25,8 @@ app = typer.Typer(
 )
 
 FORMATS = formats.names(formats.SOLVE)
+
+TIME_LIMIT_HELP = "Seconds each problem may take (its work is stopped after that)."
 
 
 @app.callback()
@@ -67,6 +70,20 @@ def write_output(text: str, out: Path | None) -> None:
         fail(err)
 
 
+def read_stdin(path: Path, *, what: str) -> str | None:
+    """Standard input's text when ``path`` is '-' (a worker cannot read it), else None.
+
+    >>> read_stdin(Path("answers.yaml"), what="problem file") is None
+    True
+    """
+    if str(path) != "-":
+        return None
+    from nnsteps.files import read_text
+    from nnsteps.limits import MAX_FILE_BYTES
+
+    return read_text("-", limit=MAX_FILE_BYTES, what=what)
+
+
 def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
     """The ``--format`` value in lower case, or one error line and exit 2 if it is not one of ``allowed``.
 
@@ -91,6 +108,7 @@ def solve(
     file: Annotated[Path, typer.Argument(help="Problem file (YAML or JSON); '-' reads standard input.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="markdown, text, json or html.")] = "markdown",
     out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of printing.")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
 ) -> None:
     """Solve every problem in FILE and show the work.
 
@@ -103,12 +121,13 @@ def solve(
       nnsteps solve examples/assignment3.yaml --format html -o report.html
     """
     fmt = check_format(fmt)
-    from nnsteps.problems.solve import solve_file
-    from nnsteps.render.document import render_solved
+    from nnsteps import jobs
+    from nnsteps.budget import Budget
 
     try:
-        solved = solve_file(file)
-        text = render_solved(solved, fmt)
+        budget = Budget(time_limit)
+        stdin = read_stdin(file, what="problem file")
+        text = jobs.solve(file, fmt, budget, text=stdin)
     except NnstepsError as err:
         fail(err)
     write_output(text, out)
@@ -122,6 +141,7 @@ def summary(
     macs_bias: Annotated[bool, typer.Option("--macs-bias", help="Count one MAC per bias add.")] = False,
     flops: Annotated[bool, typer.Option("--flops", help="Report FLOPs = 2 × MACs instead of MACs.")] = False,
     out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of printing.")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds the table may take.")] = DEFAULT_SECONDS,
 ) -> None:
     """Layer table of a network written as text: shapes, neurons, weights, biases, MACs, receptive field.
 
@@ -136,13 +156,13 @@ def summary(
     from nnsteps.arch.render import FORMATS as TABLE_FORMATS
 
     fmt = check_format(fmt, TABLE_FORMATS)
+    from nnsteps import jobs
     from nnsteps.arch.parse import read_spec
-    from nnsteps.arch.render import render_table
-    from nnsteps.arch.table import summary as build_table
+    from nnsteps.budget import Budget
 
     try:
-        table = build_table(read_spec(spec), count_bias=macs_bias, flops=flops)
-        text = render_table(table, fmt, explain=explain)
+        text = jobs.summary(read_spec(spec), fmt, Budget(time_limit), count_bias=macs_bias, flops=flops,
+                            explain=explain)
     except NnstepsError as err:
         fail(err)
     write_output(text, out)
@@ -152,6 +172,10 @@ def summary(
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        "--allow-host", help="Also answer requests for this host name (repeatable); loopback names and --host "
+                             "are always allowed.")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
 ) -> None:
     """Run the local web app: convolution/pooling playground, networks, worked problems, checking.
 
@@ -160,10 +184,17 @@ def serve(
       nnsteps serve                 # then open http://127.0.0.1:8000
 
       nnsteps serve --port 8765
+
+      nnsteps serve --host 0.0.0.0 --allow-host mybox.local
     """
+    from nnsteps.budget import Budget
     from nnsteps.web.app import serve as run_server
 
-    run_server(host=host, port=port)
+    try:
+        budget = Budget(time_limit)
+    except NnstepsError as err:
+        fail(err)
+    run_server(host=host, port=port, allow_hosts=allow_host or [], budget=budget)
 
 
 @app.command()
@@ -178,6 +209,7 @@ def check(
     out: Annotated[Path | None, typer.Option("--output", "-o", help="Batch: folder for grades.csv, summary.json, "
                                              "gradescope/ (default ./grades); single: write the report here.")] = None,
     gradescope: Annotated[Path | None, typer.Option("--gradescope", help="Also write Gradescope results.json.")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
 ) -> None:
     """Check ANSWERS against PROBLEMS: verdict per cell, partial credit, likely mistake, feedback.
 
@@ -189,12 +221,14 @@ def check(
 
       nnsteps check problems.yaml submissions/ --feedback hints -o grades
     """
-    from nnsteps.commands import run_check
+    from nnsteps import jobs
+    from nnsteps.budget import Budget
 
     try:
-        text, code = run_check(problems, answers, fmt=fmt.lower(), feedback=feedback.lower(), rtol=rtol, exact=exact,
-                               complete=require_all, out_dir=out if answers.is_dir() else None,
-                               gradescope=gradescope, progress=sys.stderr.isatty())
+        text, code = jobs.check(problems, answers, Budget(time_limit), fmt=fmt.lower(), feedback=feedback.lower(),
+                                rtol=rtol, exact=exact, complete=require_all,
+                                out_dir=out if answers.is_dir() else None, gradescope=gradescope,
+                                progress=sys.stderr.isatty())
     except NnstepsError as err:
         fail(err)
     write_output(text, None if answers.is_dir() else out)

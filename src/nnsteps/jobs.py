@@ -1,0 +1,97 @@
+"""The CLI's work under a budget: each command's work runs in a worker (:mod:`nnsteps.budget`)
+with one time budget per problem, and comes back as the text to print.
+
+Files are read inside the worker (parsing is work too); standard input is read by the caller,
+because a worker's standard input is closed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from nnsteps.budget import Budget, Unit, run, stage
+
+
+def solve(source: Path | str, fmt: str, budget: Budget, *, text: str | None = None) -> str:
+    """Solve a problem file (or its ``text``) and render it; each problem has ``budget.seconds``.
+
+    >>> print(solve("<input>", "text", Budget(20), text="problems: [{id: a, kind: relu, input: '1 -2'}]"))
+    a
+    =
+    Apply ReLU elementwise
+      ReLU(z) = max(0, z)
+        = [ 1  0 ]
+      note: 1 negative entry becomes 0
+    <BLANKLINE>
+    """
+    import nnsteps.problems.solve  # noqa: F401  (imported before the fork: imports are not the problems' time)
+    import nnsteps.render.document  # noqa: F401
+
+    return str(run(solve_task, source, fmt, text, budget=budget, unit=Unit(f"reading {source}")))
+
+
+def solve_task(source: Path | str, fmt: str, text: str | None) -> str:
+    """In the worker: load, solve each problem under its own budget, render (one budget per problem)."""
+    from nnsteps.problems.load import load_file, loads
+    from nnsteps.problems.solve import SolvedFile, problems_of, solve_problem
+    from nnsteps.render.document import render_solved
+
+    document = loads(text, source=str(source)) if text is not None else load_file(source)
+    title, entries = problems_of(document, source=str(source))
+    solved = []
+    for i, raw in enumerate(entries):
+        stage(f"problem {raw['id']}", problem=str(raw["id"]))
+        solved.append(solve_problem(raw, i))
+    stage(f"rendering {source}", units=len(entries))
+    return render_solved(SolvedFile(title, solved), fmt)
+
+
+def summary(spec_text: str, fmt: str, budget: Budget, **options: Any) -> str:
+    """A layer table built and rendered in a worker, under one budget.
+
+    >>> print(summary("input 4x4x1; flatten; dense 2", "csv", Budget(20)).splitlines()[0])
+    name,type,output_shape,neurons,weights,biases,other,params,macs,rf_size,rf_jump,rf_start,memory_bytes
+    """
+    import nnsteps.arch.render  # noqa: F401  (imported before the fork)
+    import nnsteps.arch.table  # noqa: F401
+
+    return str(run(summary_task, spec_text, fmt, options, budget=budget, unit=Unit("the network spec")))
+
+
+def summary_task(spec_text: str, fmt: str, options: dict[str, Any]) -> str:
+    """In the worker: the layer table of a spec's text, rendered."""
+    from nnsteps.arch.render import render_table
+    from nnsteps.arch.table import summary as build_table
+
+    explain = bool(options.pop("explain", False))
+    return render_table(build_table(spec_text, **options), fmt, explain=explain)
+
+
+def check(problems: Path, answers: Path, budget: Budget, **options: Any) -> tuple[str, int]:
+    """``run_check`` in a worker: the key and each submission get ``budget.seconds`` per problem.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "p.yaml").write_text("problems: [{id: q, kind: relu, input: '1 -2'}]")
+    >>> _ = (d / "a.yaml").write_text("q: [1, 0]")
+    >>> check(d / "p.yaml", d / "a.yaml", Budget(20), fmt="text", feedback="score")[1]
+    0
+    """
+    import nnsteps.grading.check  # noqa: F401  (imported before the fork)
+    import nnsteps.commands  # noqa: F401
+
+    text, code = run(check_task, problems, answers, options, budget=budget, unit=Unit(f"reading {problems}"))
+    return str(text), int(code)
+
+
+def check_task(problems: Path, answers: Path, options: dict[str, Any]) -> tuple[str, int]:
+    """In the worker: size the budget from the problem count (and submissions), then check."""
+    from nnsteps.commands import run_check
+    from nnsteps.problems.load import load_file
+    from nnsteps.problems.solve import problems_of
+
+    _, entries = problems_of(load_file(problems), source=str(problems))
+    submissions = sum(1 for _ in answers.iterdir()) if answers.is_dir() else 1
+    stage(f"checking {answers}", units=len(entries) * (submissions + 1))
+    return run_check(problems, answers, **options)  # type: ignore[no-any-return]
