@@ -11,8 +11,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from nnsteps.expr import parse, same_value
 from nnsteps.ops.rnn_symbolic import rnn_closed_form
+
+from nnsteps.expr import parse, same_value
 from nnsteps.grading.check import Grader
 
 RNN_TANH = {"problems": [{"id": "rnn", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,

@@ -78,8 +78,8 @@ def check(problems: Path, answers: Path, budget: Budget, **options: Any) -> tupl
     >>> check(d / "p.yaml", d / "a.yaml", Budget(20), fmt="text", feedback="score")[1]
     0
     """
-    import nnsteps.grading.check  # noqa: F401  (imported before the fork)
     import nnsteps.commands  # noqa: F401
+    import nnsteps.grading.check  # noqa: F401  (imported before the fork)
 
     text, code = run(check_task, problems, answers, options, budget=budget, unit=Unit(f"reading {problems}"))
     return str(text), int(code)
