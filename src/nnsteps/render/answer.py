@@ -16,9 +16,6 @@ import numpy as np
 
 from nnsteps.work import Worked
 
-EXACT_SHORT = 24
-"""An irrational's exact form is shown beside its decimal only up to this many characters."""
-
 _LABELS = {
     "grads": "Gradients", "updated": "Updated parameters", "symbolic": "Closed forms", "h": "Hidden states h",
     "loss": "Loss", "outputs": "Outputs", "output": "Output", "weights": "Weights", "bias": "Biases",
@@ -240,17 +237,6 @@ def _cell(row: dict[str, Any], key: str) -> str:
     return "—" if v is None else str(v)
 
 
-def is_long_exact(v: Any) -> bool:
-    """Whether a number's exact form is too long to show beside its decimal.
-
-    >>> import sympy
-    >>> from nnsteps.numbers import Irrational
-    >>> is_long_exact(Irrational(sympy.sqrt(2))), is_long_exact(Irrational(sympy.exp(sympy.sqrt(2)) / (1 + 2 * sympy.exp(2 * sympy.sqrt(2)))))
-    (False, True)
-    """
-    from nnsteps.numbers import Irrational
-
-    return isinstance(v, Irrational) and len(str(v.exact)) > EXACT_SHORT
 
 
 def expression_text(text: str) -> str:

@@ -21,8 +21,8 @@ from nnsteps.render.answer import (
     View,
     answer_view,
     expression_text,
-    is_long_exact,
 )
+from nnsteps.render.values import is_long_exact, number_latex
 from nnsteps.work import Worked
 
 ANSWER_CSS = """
@@ -68,8 +68,6 @@ def number_html(v: Any) -> str:
     >>> "<details>" in number_html(3)
     False
     """
-    from nnsteps.render.answer_text import number_latex
-
     out = _math(number_latex(v))
     if is_long_exact(v):
         out += (f'<details><summary>exact form</summary><code>{html.escape(expression_text(str(v.exact)))}'

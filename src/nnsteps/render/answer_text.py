@@ -18,41 +18,10 @@ from nnsteps.render.answer import (
     Table,
     View,
     expression_text,
-    is_long_exact,
 )
+from nnsteps.render.values import number_latex, number_text
 
 BOLD, RESET = "\033[1m", "\033[0m"
-
-
-def number_text(v: Any) -> str:
-    """A number for a reader: a long exact form gives way to its decimal.
-
-    >>> import sympy
-    >>> from nnsteps.numbers import Irrational
-    >>> number_text(Irrational(1 / (sympy.exp(sympy.Rational(-3, 5) - 1 / (sympy.exp(sympy.Rational(-1, 4)) + 1)) + 1)))
-    '0.7617279714'
-    >>> number_text(Irrational(sympy.sqrt(2)))
-    'sqrt(2) (≈ 1.414213562)'
-    """
-    from nnsteps.numbers import float_text, to_text
-
-    if is_long_exact(v):
-        return float_text(v, 10)
-    return to_text(v)
-
-
-def number_latex(v: Any) -> str:
-    """A number as LaTeX, with the same rule as :func:`number_text`.
-
-    >>> from fractions import Fraction
-    >>> number_latex(Fraction(1, 3))
-    '\\\\frac{1}{3} \\\\approx 0.3333333333'
-    """
-    from nnsteps.numbers import float_text, to_latex
-
-    if is_long_exact(v):
-        return float_text(v, 10)
-    return to_latex(v)
 
 
 def shape_text(dims: list[Any]) -> str:

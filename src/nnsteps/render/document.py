@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from nnsteps.errors import NnstepsError
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """The output formats of ``nnsteps solve`` (and what an ``-o`` file's extension picks).
 
-    >>> OutputFormat.parse("JSON"), OutputFormat.from_path(Path("key.md"))
+    >>> OutputFormat.parse("MD"), OutputFormat.from_path(Path("key.md"))
     (<OutputFormat.MARKDOWN: 'markdown'>, <OutputFormat.MARKDOWN: 'markdown'>)
     """
 
@@ -82,11 +82,9 @@ def render_solved(solved: Any, fmt: str | OutputFormat, *, brief: bool = False, 
     <BLANKLINE>
     >>> print(render_solved(solved, "text", brief=True))
     Quiz
-    ####
     <BLANKLINE>
     q1
-    ==
-    Answer: [ 0  2  0 ]
+      [ 0  2  0 ]
     <BLANKLINE>
     >>> render_solved(solved, "pdf")
     Traceback (most recent call last):

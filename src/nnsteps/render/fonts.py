@@ -29,7 +29,7 @@ def font_face_css() -> str:
     """An ``@font-face`` rule carrying the font as a data URI, and the rule that sets it on ``<math>``.
 
     >>> css = font_face_css()
-    >>> css.startswith("@font-face") and "data:font/woff;base64," in css and "math {" in css
+    >>> css.startswith("@font-face") and "data:font/woff;base64," in css and "math, .math-text {" in css
     True
     """
     data = base64.b64encode(font_bytes()).decode("ascii")
