@@ -240,7 +240,7 @@ def _cell(row: dict[str, Any], key: str) -> str:
 
 
 def expression_text(text: str) -> str:
-    """A SymPy string written for a reader: ``**`` as ``^``, ``*`` as ``·``.
+    """A SymPy string written for a reader: ``**`` as ``^``, ``*`` as ``·`` (as :func:`~nnsteps.render.values.number_text` does).
 
     >>> expression_text("w_hy*(h_0*w_hh**3 + x_3)")
     'w_hy·(h_0·w_hh^3 + x_3)'

@@ -31,7 +31,7 @@ ANSWER_CSS = """
 .answer-head { font-weight: 700; margin-right: .4rem; }
 .answer > .answer-head { display: inline-block; }
 .answer dl.fields { margin: .2rem 0; }
-.answer dl.fields > div { display: flex; gap: .6rem; align-items: baseline; flex-wrap: wrap; margin: .15rem 0; }
+.answer dl.fields > div { display: flex; gap: .6rem; align-items: baseline; flex-wrap: wrap; margin: .3rem 0; }
 .answer dl.fields dt { font-weight: 600; min-width: 6rem; }
 .answer dl.fields dd { margin: 0; min-width: 0; max-width: 100%; overflow-x: auto; }
 .answer dl.fields dl.fields { border-left: 2px solid var(--line, #d9dee7); padding-left: .6rem; }
@@ -97,8 +97,25 @@ def view_html(view: View) -> str:
         return table_html(view)
     items = []
     for label, item in view.items:
-        items.append(f"<div><dt>{html.escape(label)}</dt><dd>{view_html(item)}</dd></div>")
+        items.append(f"<div><dt>{label_html(label)}</dt><dd>{view_html(item)}</dd></div>")
     return '<dl class="fields">' + "".join(items) + "</dl>"
+
+
+def label_html(label: str) -> str:
+    """A field's label: a symbol (``w_in``, ``Q``, ``α_1j``) typeset as math, words as text.
+
+    >>> label_html("Loss"), "<msub>" in label_html("w_in")
+    ('Loss', True)
+    """
+    from nnsteps.render.answer_text import is_symbol
+
+    if not is_symbol(label):
+        return html.escape(label)
+    base, _, sub = label.partition("_")
+    if not sub:
+        return _math(base)
+    sub_latex = rf"\text{{{sub}}}" if len(sub) > 1 and sub.isalpha() and sub.islower() else sub
+    return _math(f"{base}_{{{sub_latex}}}")
 
 
 def table_html(t: Table) -> str:

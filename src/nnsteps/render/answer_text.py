@@ -33,7 +33,7 @@ def shape_text(dims: list[Any]) -> str:
     return " × ".join(str(d) for d in dims)
 
 
-def _is_symbol(label: str) -> bool:
+def is_symbol(label: str) -> bool:
     """Symbols (``w_in``, ``Y``, ``δ``) take ``=``; words (``Loss``, ``Layer 1``) take ``:``."""
     return " " not in label and ("_" in label or len(label) <= 2 or not label[0].isupper())
 
@@ -62,7 +62,7 @@ def view_text(view: View, *, colour: bool = False) -> list[str]:
     out: list[str] = []
     for label, item in view.items:
         lines = view_text(item, colour=colour)
-        sep = " =" if _is_symbol(label) else ":"
+        sep = " =" if is_symbol(label) else ":"
         if isinstance(item, Formula) and len(lines) == 1 and lines[0].startswith(label + " "):
             out.append(lines[0])  # the formula names its symbol itself: "q_1 = W_Q x_1"
         elif len(lines) == 1 and not isinstance(item, (Fields, Table)):

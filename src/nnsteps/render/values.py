@@ -227,13 +227,16 @@ def number_text(v: Any) -> str:
     >>> from nnsteps.numbers import Irrational
     >>> number_text(Irrational(1 / (sympy.exp(sympy.Rational(-3, 5) - 1 / (sympy.exp(sympy.Rational(-1, 4)) + 1)) + 1)))
     '0.7617279714'
-    >>> number_text(Irrational(sympy.sqrt(2)))
-    'sqrt(2) (≈ 1.414213562)'
+    >>> number_text(Irrational(sympy.sqrt(2))), number_text(Irrational(2 * sympy.sqrt(2)))
+    ('sqrt(2) (≈ 1.414213562)', '2·sqrt(2) (≈ 2.828427125)')
     """
-    from nnsteps.numbers import float_text, to_text
+    from nnsteps.numbers import Irrational, float_text, to_text
 
     if is_long_exact(v):
         return float_text(v, 10)
+    if isinstance(v, Irrational):  # SymPy's "**" and "*" written for a reader
+        exact = str(v.exact).replace("**", "^").replace("*", "·")
+        return f"{exact} (≈ {float_text(v, 10)})"
     return to_text(v)
 
 
