@@ -47,7 +47,10 @@ ANSWER_CSS = """
 .answer details { display: inline-block; margin-left: .5rem; font-size: .9rem; }
 .answer details code { white-space: pre-wrap; overflow-wrap: anywhere; }
 @media print { .answer, .answer .scroll, .answer dl.fields dd { overflow: visible; }
-  .answer table.layers { font-size: .75rem; } .answer details > *:not(summary) { display: block; } }
+  .answer { padding: .3rem .4rem; }
+  .answer table.layers { font-size: .68rem; }
+  .answer table.layers th, .answer table.layers td { padding: .1rem .25rem; white-space: normal; }
+  .answer details > *:not(summary) { display: block; } }
 """
 """Styles the answer fragment needs (the report includes them; a page may too)."""
 
