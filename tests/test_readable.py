@@ -229,10 +229,10 @@ def test_report_embeds_the_math_font_and_loads_nothing(report: str) -> None:
     from nnsteps.render.fonts import font_bytes
 
     assert len(font_bytes()) < 150_000  # subset: the whole STIX Math is 477 kB
-    from fontTools.ttLib import TTFont
     import io
 
-    font = TTFont(io.BytesIO(font_bytes()))
+    ttlib = pytest.importorskip("fontTools.ttLib")  # fontTools comes with matplotlib (the test extra)
+    font = ttlib.TTFont(io.BytesIO(font_bytes()))
     assert "MATH" in font  # the table that makes delimiters stretch
     cmap = font.getBestCmap()
     assert all(ord(c) in cmap for c in "⌊⌋⌈⌉∑×·−αδ")
