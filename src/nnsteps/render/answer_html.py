@@ -110,15 +110,10 @@ def label_html(label: str) -> str:
     >>> label_html("Loss"), "<msub>" in label_html("w_in")
     ('Loss', True)
     """
-    from nnsteps.render.answer_text import is_symbol
+    from nnsteps.render.answer_text import label_latex
 
-    if not is_symbol(label):
-        return html.escape(label)
-    base, _, sub = label.partition("_")
-    if not sub:
-        return _math(base)
-    sub_latex = rf"\text{{{sub}}}" if len(sub) > 1 and sub.isalpha() and sub.islower() else sub
-    return _math(f"{base}_{{{sub_latex}}}")
+    latex = label_latex(label)
+    return html.escape(label) if latex is None else _math(latex)
 
 
 def table_html(t: Table) -> str:

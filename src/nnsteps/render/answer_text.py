@@ -38,6 +38,20 @@ def is_symbol(label: str) -> bool:
     return " " not in label and ("_" in label or len(label) <= 2 or not label[0].isupper())
 
 
+def label_latex(label: str) -> str | None:
+    """A symbol label as LaTeX (``w_in`` → ``w_{\\text{in}}``), or None for a label in words.
+
+    >>> label_latex("w_in"), label_latex("α_1j"), label_latex("Loss")
+    ('w_{\\\\text{in}}', 'α_{1j}', None)
+    """
+    if not is_symbol(label):
+        return None
+    base, _, sub = label.partition("_")
+    if not sub:
+        return base
+    return f"{base}_{{" + (rf"\text{{{sub}}}" if len(sub) > 1 and sub.isalpha() and sub.islower() else sub) + "}"
+
+
 def view_text(view: View, *, colour: bool = False) -> list[str]:
     """A view as text lines (no trailing newline).
 
@@ -128,7 +142,7 @@ def view_markdown(view: View, depth: int = 0) -> list[str]:
     """A view as Markdown lines: math as ``$…$``, tables as Markdown tables, fields as bullets.
 
     >>> view_markdown(Fields([("Loss", Number(1)), ("Y", Matrix([[1, 2]]))]))
-    ['- Loss: $1$', '- Y: $\\\\begin{bmatrix} 1 & 2 \\\\end{bmatrix}$']
+    ['- Loss: $1$', '- $Y = \\\\begin{bmatrix} 1 & 2 \\\\end{bmatrix}$']
     """
     from nnsteps.render.values import latex_matrix
 
@@ -153,7 +167,12 @@ def view_markdown(view: View, depth: int = 0) -> list[str]:
         elif isinstance(item, Table):
             out += ["", *table_markdown(item), ""]
         else:
-            out.append(f"{pad}- {label}: {view_markdown(item)[0]}")
+            value = view_markdown(item)[0]
+            symbol = label_latex(label)
+            if symbol is not None and value.startswith("$") and value.endswith("$") and not value.startswith("$$"):
+                out.append(f"{pad}- ${symbol} = {value[1:]}")
+            else:
+                out.append(f"{pad}- {label}: {value}")
     return out
 
 
