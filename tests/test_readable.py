@@ -99,6 +99,14 @@ def test_format_wins_over_the_extension_and_bad_formats_are_one_line(tmp_path: P
     assert "error: field --format: expected one of text, markdown, json, html, got 'jsn' (did you mean 'json'?)" in bad.output
 
 
+def test_an_unknown_output_extension_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    bad = runner.invoke(app, ["solve", str(EXAMPLE), "-o", str(tmp_path / "x.pdf")])
+    assert bad.exit_code == 2 and not (tmp_path / "x.pdf").exists()
+    assert "error: field --output: cannot tell the format from '.pdf': expected .md, .txt, .json or .html" in bad.output
+    _solve(str(EXAMPLE), "-o", str(tmp_path / "key"), "--brief")  # no extension: text
+    assert (tmp_path / "key").read_text().startswith("COMP433")
+
+
 def test_brief_json_has_answers_and_no_steps() -> None:
     data = json.loads(_solve(str(EXAMPLE), "--brief", "--format", "json"))
     q3a = next(p for p in data["problems"] if p["id"] == "q3a")

@@ -153,6 +153,9 @@ def solve(
         chosen = OutputFormat.parse(fmt) if fmt is not None else (OutputFormat.from_path(out) or OutputFormat.TEXT)
     except NnstepsError as err:
         fail(err)
+    if fmt is None and out is not None and out.suffix and OutputFormat.from_path(out) is None:
+        fail(NnstepsError(f"cannot tell the format from '{out.suffix}': expected .md, .txt, .json or .html, "
+                          "or give --format", field="--output"))
     from nnsteps.problems.solve import solve_file
     from nnsteps.render.document import render_solved
 
