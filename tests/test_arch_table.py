@@ -180,4 +180,4 @@ def test_renderings() -> None:
     csv = render_table(t, "csv")
     assert csv.splitlines()[1].startswith("Conv1,conv,64x64x32,131072,864,32,0,896,")
     explained = render_table(t, "text", explain=True)
-    assert "= 3·3·3·32" in explained and "= ⌊(64 + 2·1 - 1·(3 - 1) - 1)/1⌋ + 1" in explained
+    assert "= 3·3·3·32" in explained and "= ⌊(64 - 3 + 2·1)/1⌋ + 1" in explained

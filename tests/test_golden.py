@@ -57,7 +57,9 @@ def test_golden_files_hold_the_reference_answers() -> None:
 def test_text_subscripts_of_several_terms_are_bracketed() -> None:
     """Text has no lowering: X_{1 + u, v} must not read as "X_1 + u, v" (that is X_1 plus u)."""
     txt = (GOLDEN / "assignment3_grid.txt").read_text(encoding="utf-8")
-    assert "Y_1,1 = ∑_(u=0)^1 ∑_(v=0)^1 X^pad_(1 + u, 1 + v) F_u,v\n" in txt
+    # q5 is unpadded, so its input is X (X^pad appears only where there is padding, as in q1c)
+    assert "Y_1,1 = ∑_(u=0)^1 ∑_(v=0)^1 X_(1 + u, 1 + v) F_u,v\n" in txt
+    assert "Y_0,0 = ∑_(u=0)^2 ∑_(v=0)^2 X^pad_(u, v) F_u,v\n" in txt
     assert "X^pad ∈ ℝ^(7 × 7)\n" in txt
     assert "Y = X ⋆ F\n" in txt
     assert "Y_0,0 = 1/4 ∑ X_(0:2, 0:2)\n" in txt

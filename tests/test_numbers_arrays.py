@@ -149,8 +149,11 @@ def test_as_array_errors_name_the_field_and_the_rule(value: object, message: str
 
 
 def test_as_array_checks_dimensions() -> None:
+    # a list is taken as written; a one-row *string* reads as a 1×W grid (issue 10, test_readable.py)
     with pytest.raises(NnstepsError, match=r"field kernel: expected a 2-D or 3-D array, got shape 3"):
-        as_array("1 2 3", name="kernel", ndim=(2, 3))
+        as_array([1, 2, 3], name="kernel", ndim=(2, 3))
+    with pytest.raises(NnstepsError, match=r"field kernel: expected a 2-D or 3-D array, got shape 1×1×1×3"):
+        as_array([[[["1", 2, 3]]]], name="kernel", ndim=(2, 3))
 
 
 # --------------------------------------------------------------------------------------- formatting

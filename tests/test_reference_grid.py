@@ -90,7 +90,8 @@ def test_q1a_top_left_cell_expansion(problems: dict[str, Any]) -> None:
 
 def test_q1b_size_substitution(problems: dict[str, Any]) -> None:
     h = step(problems["q1b"]["steps"], "Output size H_out")
-    assert h["substituted"] == r"\left\lfloor \frac{5 + 2 \cdot 0 - 1 \cdot (3 - 1) - 1}{2} \right\rfloor + 1"
+    # the textbook form (dilation 1), as the reference writes it: floor((W - K + 2P)/S) + 1
+    assert h["substituted"] == r"\left\lfloor \frac{5 - 3 + 2 \cdot 0}{2} \right\rfloor + 1"
     assert h["result"] == "2"
 
 
@@ -163,24 +164,25 @@ def _section(markdown: str, pid: str) -> str:
 @pytest.mark.parametrize(
     "pid, equations",
     [
-        ("q1a", [r"H_{\text{out}} = \left\lfloor \frac{H + 2P - D(K - 1) - 1}{S} \right\rfloor + 1 = "
-                 r"\left\lfloor \frac{5 + 2 \cdot 0 - 1 \cdot (3 - 1) - 1}{1} \right\rfloor + 1 = 3",
-                 r"Y_{0,0} = \sum_{u=0}^{2} \sum_{v=0}^{2} X^{\text{pad}}_{u,\, v} F_{u,v} = 1 \cdot 1 + 1 \cdot 4 + "
+        ("q1a", [r"H_{\text{out}} = \left\lfloor \frac{H - K + 2P}{S} \right\rfloor + 1 = "
+                 r"\left\lfloor \frac{5 - 3 + 2 \cdot 0}{1} \right\rfloor + 1 = 3",
+                 r"Y_{0,0} = \sum_{u=0}^{2} \sum_{v=0}^{2} X_{u,\, v} F_{u,v} = 1 \cdot 1 + 1 \cdot 4 + "
                  r"1 \cdot 1 + 0 \cdot 0 + 0 \cdot 2 + 1 \cdot 1 + 0 \cdot 2 + 0 \cdot 4 + 0 \cdot 2 = 7",
                  r"Y = X \star F = \begin{bmatrix} 7 & 9 & 8 \\ 7 & 9 & 10 \\ 8 & 5 & 8 \end{bmatrix}"]),
-        ("q1b", [r"\left\lfloor \frac{5 + 2 \cdot 0 - 1 \cdot (3 - 1) - 1}{2} \right\rfloor + 1 = 2",
+        ("q1b", [r"\left\lfloor \frac{5 - 3 + 2 \cdot 0}{2} \right\rfloor + 1 = 2",
                  r"Y = X \star F = \begin{bmatrix} 7 & 8 \\ 8 & 8 \end{bmatrix}"]),
-        ("q1c", [r"\left\lfloor \frac{5 + 2 \cdot 1 - 1 \cdot (3 - 1) - 1}{1} \right\rfloor + 1 = 5",
+        ("q1c", [r"\left\lfloor \frac{5 - 3 + 2 \cdot 1}{1} \right\rfloor + 1 = 5",
                  r"Y = X \star F = \begin{bmatrix} 3 & 5 & 9 & 10 & 6 \\ 5 & 7 & 9 & 8 & 3 \\ 6 & 7 & 9 & 10 & 7 "
                  r"\\ 9 & 8 & 5 & 8 & 6 \\ 8 & 7 & 3 & 7 & 3 \end{bmatrix}"]),
-        ("q1d", [r"\left\lfloor \frac{5 + 2 \cdot 0 - 1 \cdot (2 - 1) - 1}{2} \right\rfloor + 1 = 2",
+        ("q1d", [r"\left\lfloor \frac{5 - 2 + 2 \cdot 0}{2} \right\rfloor + 1 = 2",
                  r"Y_{0,0} = \max\left(X_{0:2,\, 0:2}\right) = \max(1, 1, 0, 0) = 1",
                  r"\begin{bmatrix} 1 & 1 \\ 1 & 1 \end{bmatrix}"]),
         ("q1e", [r"K_{\text{eff}} = 1 + (K - 1) D = 1 + (3 - 1) \cdot 2 = 5",
+                 r"\left\lfloor \frac{5 + 2 \cdot 0 - 2 \cdot (3 - 1) - 1}{1} \right\rfloor + 1 = 1",
                  r"1 \cdot 1 + 1 \cdot 4 + 0 \cdot 1 + 0 \cdot 0 + 0 \cdot 2 + 0 \cdot 1 + 1 \cdot 2 + 0 \cdot 4 + "
                  r"1 \cdot 2 = 9",
                  r"= \begin{bmatrix} 1 & 1 & 0 \\ 0 & 0 & 0 \\ 1 & 0 & 1 \end{bmatrix}"]),
-        ("q5", [r"\left\lfloor \frac{4 + 2 \cdot 0 - 1 \cdot (2 - 1) - 1}{1} \right\rfloor + 1 = 3",
+        ("q5", [r"\left\lfloor \frac{4 - 2 + 2 \cdot 0}{1} \right\rfloor + 1 = 3",
                 r"(-1) \cdot 2 + 0 \cdot 1 + 2 \cdot 0 + 3 \cdot (-1) = -5",
                 r"\begin{bmatrix} -5 & -3 \\ 1 & 3 \\ 7 & 9 \end{bmatrix}",
                 r"\operatorname{ReLU}(z) = \max(0, z) = \begin{bmatrix} 0 & 0 \\ 1 & 3 \\ 7 & 9 \end{bmatrix}",

@@ -27,6 +27,8 @@ def as_array(value: Any, *, name: str = "array", ndim: tuple[int, ...] | None = 
     [[1, 2], [3, 4]]
     >>> as_array(r"\\begin{bmatrix} 0.5 & 1 \\\\ 2 & 3 \\end{bmatrix}").tolist()
     [[Fraction(1, 2), 1], [2, 3]]
+    >>> as_array("1 2 3 4", ndim=(2, 3)).shape, as_array("1 2 3 4").shape
+    ((1, 4), (4,))
     >>> as_array([[1, 2], [3]])
     Traceback (most recent call last):
     ...
@@ -36,6 +38,8 @@ def as_array(value: Any, *, name: str = "array", ndim: tuple[int, ...] | None = 
         arr = _convert(value, name)
     except NnstepsError as err:
         raise err.located(field=name) from None
+    if ndim is not None and arr.ndim == 1 and 1 not in ndim and 2 in ndim and isinstance(value, str):
+        arr = arr.reshape(1, -1)  # "1 2 3 4" typed where a grid is expected reads as its one row: 1×W
     if ndim is not None and arr.ndim not in ndim:
         allowed = " or ".join(f"{d}-D" for d in ndim)
         raise NnstepsError(f"expected a {allowed} array, got shape {_shape(arr)}", field=name)

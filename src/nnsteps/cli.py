@@ -25,16 +25,57 @@ app = typer.Typer(
 )
 
 FORMATS = formats.names(formats.SOLVE)
+"""The ``solve`` formats (their one home: :mod:`nnsteps.render.formats`)."""
 
 TIME_LIMIT_HELP = "Seconds each problem may take (its work is stopped after that)."
 
 
+def version() -> str:
+    """The installed version (package metadata), or the source tree's when nnsteps is not installed.
+
+    >>> version()[0].isdigit()
+    True
+    """
+    from importlib import metadata
+
+    try:
+        return metadata.version("nnsteps")
+    except metadata.PackageNotFoundError:
+        from nnsteps import __version__
+
+        return __version__
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"nnsteps {version()}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    show_version: Annotated[bool, typer.Option("--version", help="Print the version and exit.", callback=_show_version,
+                                               is_eager=True)] = False,
+) -> None:
     """Neural-network exercises computed exactly, with the work shown.
 
     Start with: nnsteps solve examples/assignment3.yaml
     """
+
+
+def use_colour(stream: object = None) -> bool:
+    """Colour only for a terminal, and never when ``NO_COLOR`` is set (https://no-color.org).
+
+    >>> use_colour()  # doctest output is not a terminal
+    False
+    """
+    import os
+
+    stream = sys.stdout if stream is None else stream
+    if os.environ.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
 
 
 def fail(err: NnstepsError | str) -> NoReturn:
@@ -106,28 +147,40 @@ def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
 @app.command()
 def solve(
     file: Annotated[Path, typer.Argument(help="Problem file (YAML or JSON); '-' reads standard input.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="markdown, text, json or html.")] = "markdown",
-    out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of printing.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="text, markdown, json or html (default: from "
+                                            "the -o file's extension, else text).")] = None,
+    out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of printing "
+                                             "(.md, .txt, .json, .html pick the format).")] = None,
+    brief: Annotated[bool, typer.Option("--brief", help="Only the answers: the answer key.")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
 ) -> None:
-    """Solve every problem in FILE and show the work.
+    """Solve every problem in FILE: each answer first, then the work.
 
     Examples:
 
       nnsteps solve examples/assignment3.yaml
 
-      nnsteps solve examples/assignment3.yaml --format json -o answers.json
+      nnsteps solve examples/assignment3.yaml --brief
 
-      nnsteps solve examples/assignment3.yaml --format html -o report.html
+      nnsteps solve examples/assignment3.yaml -o report.html
+
+      nnsteps solve examples/assignment3.yaml -o answers.json
     """
-    fmt = check_format(fmt)
     from nnsteps import jobs
     from nnsteps.budget import Budget
+    from nnsteps.render.formats import OutputFormat
 
+    try:
+        chosen = OutputFormat.parse(fmt) if fmt is not None else (OutputFormat.from_path(out) or OutputFormat.TEXT)
+    except NnstepsError as err:
+        fail(err)
+    if fmt is None and out is not None and out.suffix and OutputFormat.from_path(out) is None:
+        fail(NnstepsError(f"cannot tell the format from '{out.suffix}': expected .md, .txt, .json or .html, "
+                          "or give --format", field="--output"))
     try:
         budget = Budget(time_limit)
         stdin = read_stdin(file, what="problem file")
-        text = jobs.solve(file, fmt, budget, text=stdin)
+        text = jobs.solve(file, chosen, budget, text=stdin, brief=brief, colour=out is None and use_colour())
     except NnstepsError as err:
         fail(err)
     write_output(text, out)
@@ -241,7 +294,9 @@ def generate(
     out: Annotated[Path, typer.Option("--output", "-o", help="Folder for problems.yaml, answers.yaml, solutions.md.")],
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same exercises).")] = 0,
     count: Annotated[int, typer.Option("--count", "-n", help="How many problems.")] = 1,
-    roster: Annotated[Path | None, typer.Option("--roster", help="CSV of students: one variant each.")] = None,
+    roster: Annotated[Path | None, typer.Option("--roster", help="CSV of students, one variant (folder) each: "
+                                                "one student per row; the column headed id, student, sid, email, "
+                                                "username or name, else (no such header) the first column.")] = None,
     stride: Annotated[int | None, typer.Option("--stride", help="conv/pool: fix the stride.")] = None,
     padding: Annotated[int | None, typer.Option("--padding", help="conv/pool: fix the padding.")] = None,
     dilation: Annotated[int | None, typer.Option("--dilation", help="conv2d: fix the dilation.")] = None,

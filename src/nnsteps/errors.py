@@ -83,10 +83,47 @@ class NnstepsError(ValueError):
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """A hint naming the closest known word, or None.
+    """A hint naming the closest known word, or None: the fewest edits first, then the longest
+    shared prefix, then the order the choices are listed in (never the alphabet's: difflib alone ranks
+    ties by the larger string, so ``w_h`` suggested ``w_hy`` before ``w_hh``).
 
     >>> did_you_mean("convv", ["conv", "dense"])
     "did you mean 'conv'?"
+    >>> did_you_mean("w_h", ["w_in", "w_hh", "w_hy"]), did_you_mean("w_hyy", ["w_in", "w_hh", "w_hy"])
+    ("did you mean 'w_hh'?", "did you mean 'w_hy'?")
+    >>> did_you_mean("stirde", ["padding", "stride", "side"])
+    "did you mean 'stride'?"
+    >>> did_you_mean("xyz", ["conv", "dense"]) is None
+    True
     """
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    options = list(dict.fromkeys(choices))
+    close = set(difflib.get_close_matches(word, options, n=len(options) or 1, cutoff=0.6))
+    if not close:
+        return None
+    best = min((c for c in options if c in close),
+               key=lambda c: (edit_distance(word.lower(), c.lower()), -_prefix(word.lower(), c.lower())))
+    return f"did you mean '{best}'?"
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions to turn ``a`` into ``b``.
+
+    >>> edit_distance("w_h", "w_hh"), edit_distance("kitten", "sitting")
+    (1, 3)
+    """
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n

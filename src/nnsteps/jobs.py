@@ -13,7 +13,8 @@ from typing import Any
 from nnsteps.budget import Budget, Unit, run, stage
 
 
-def solve(source: Path | str, fmt: str, budget: Budget, *, text: str | None = None) -> str:
+def solve(source: Path | str, fmt: str, budget: Budget, *, text: str | None = None, brief: bool = False,
+          colour: bool = False) -> str:
     """Solve a problem file (or its ``text``) and render it; each problem has ``budget.seconds``.
 
     >>> print(solve("<input>", "text", Budget(20), text="problems: [{id: a, kind: relu, input: '1 -2'}]"))
@@ -28,10 +29,10 @@ def solve(source: Path | str, fmt: str, budget: Budget, *, text: str | None = No
     import nnsteps.problems.solve  # noqa: F401  (imported before the fork: imports are not the problems' time)
     import nnsteps.render.document  # noqa: F401
 
-    return str(run(solve_task, source, fmt, text, budget=budget, unit=Unit(f"reading {source}")))
+    return str(run(solve_task, source, fmt, text, brief, colour, budget=budget, unit=Unit(f"reading {source}")))
 
 
-def solve_task(source: Path | str, fmt: str, text: str | None) -> str:
+def solve_task(source: Path | str, fmt: str, text: str | None, brief: bool = False, colour: bool = False) -> str:
     """In the worker: load, solve each problem under its own budget, render (one budget per problem)."""
     from nnsteps.problems.load import load_file, loads
     from nnsteps.problems.solve import SolvedFile, problems_of, solve_problem
@@ -44,7 +45,7 @@ def solve_task(source: Path | str, fmt: str, text: str | None) -> str:
         stage(f"problem {raw['id']}", problem=str(raw["id"]))
         solved.append(solve_problem(raw, i))
     stage(f"rendering {source}", units=len(entries))
-    return render_solved(SolvedFile(title, solved), fmt)
+    return render_solved(SolvedFile(title, solved), fmt, brief=brief, colour=colour)
 
 
 def summary(spec_text: str, fmt: str, budget: Budget, **options: Any) -> str:

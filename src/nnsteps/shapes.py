@@ -21,16 +21,38 @@ def _pad_terms(pad: Pad) -> tuple[str, str]:
     return r"P_{\text{before}} + P_{\text{after}}", f"{before} + {after}"
 
 
+def size_formula(axis: str, n: int, k: int, p_general: str, p_numbers: str, stride: int, dilation: int,
+                 bracket: tuple[str, str] = (r"\left\lfloor", r"\right\rfloor")) -> tuple[str, str]:
+    """The output-size rule, general and with the numbers put in: the textbook form
+    ``⌊(W − K + 2P)/S⌋ + 1`` when there is no dilation, PyTorch's general form when there is.
+
+    Both equal ``⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1``: with d = 1, ``−(k − 1) − 1 = −k``.
+
+    >>> size_formula("W", 5, 3, "2P", r"2 \\cdot 0", 2, 1)[1]
+    '\\\\left\\\\lfloor \\\\frac{5 - 3 + 2 \\\\cdot 0}{2} \\\\right\\\\rfloor + 1'
+    >>> size_formula("W", 5, 3, "2P", r"2 \\cdot 0", 1, 2)[0]
+    'W_{\\\\text{out}} = \\\\left\\\\lfloor \\\\frac{W + 2P - D(K - 1) - 1}{S} \\\\right\\\\rfloor + 1'
+    """
+    left, right = bracket
+    if dilation == 1:
+        return (rf"{axis}_{{\text{{out}}}} = {left} \frac{{{axis} - K + {p_general}}}{{S}} {right} + 1",
+                rf"{left} \frac{{{n} - {k} + {p_numbers}}}{{{stride}}} {right} + 1")
+    return (rf"{axis}_{{\text{{out}}}} = {left} \frac{{{axis} + {p_general} - D(K - 1) - 1}}{{S}} {right} + 1",
+            rf"{left} \frac{{{n} + {p_numbers} - {dilation} \cdot ({k} - 1) - 1}}{{{stride}}} {right} + 1")
+
+
 def conv_out(n: int, k: int, *, pad: Pad = (0, 0), stride: int = 1, dilation: int = 1, axis: str = "H") -> Step[int]:
     """Output length of a convolution along one axis (PyTorch's rule).
 
-    ``floor((n + 2p - d(k-1) - 1) / s) + 1``
+    ``floor((n + 2p - d(k-1) - 1) / s) + 1``, written ``⌊(W − K + 2P)/S⌋ + 1`` when d = 1.
 
     >>> step = conv_out(5, 3, stride=2)
     >>> step.value
     2
     >>> step.substituted
-    '\\\\left\\\\lfloor \\\\frac{5 + 2 \\\\cdot 0 - 1 \\\\cdot (3 - 1) - 1}{2} \\\\right\\\\rfloor + 1'
+    '\\\\left\\\\lfloor \\\\frac{5 - 3 + 2 \\\\cdot 0}{2} \\\\right\\\\rfloor + 1'
+    >>> conv_out(5, 3, dilation=2).substituted
+    '\\\\left\\\\lfloor \\\\frac{5 + 2 \\\\cdot 0 - 2 \\\\cdot (3 - 1) - 1}{1} \\\\right\\\\rfloor + 1'
     """
     span = n + pad[0] + pad[1] - dilation * (k - 1) - 1
     p_general, p_numbers = _pad_terms(pad)
@@ -40,10 +62,11 @@ def conv_out(n: int, k: int, *, pad: Pad = (0, 0), stride: int = 1, dilation: in
             f"(= {dilation}·({k}−1)+1) is larger than the padded input {n + pad[0] + pad[1]} along {axis}"
         )
     value = span // stride + 1
+    formula, substituted = size_formula(axis, n, k, p_general, p_numbers, stride, dilation)
     return Step(
         f"Output size {axis}_out",
-        formula=rf"{axis}_{{\text{{out}}}} = \left\lfloor \frac{{{axis} + {p_general} - D(K - 1) - 1}}{{S}} \right\rfloor + 1",
-        substituted=rf"\left\lfloor \frac{{{n} + {p_numbers} - {dilation} \cdot ({k} - 1) - 1}}{{{stride}}} \right\rfloor + 1",
+        formula=formula,
+        substituted=substituted,
         result=value,
         data={"axis": axis, "n": n, "k": k, "pad": list(pad), "stride": stride, "dilation": dilation,
               "dropped": span % stride},
@@ -99,11 +122,8 @@ def pool_out(
                 result=value,
             )
         )
-    general = (
-        rf"{axis}_{{\text{{out}}}} = {bracket[0]} \frac{{{axis} + 2P - D(K - 1) - 1}}{{S}} {bracket[1]} + 1"
-    )
+    general, substituted = size_formula(axis, n, k, "2P", rf"2 \cdot {pad}", stride, dilation, bracket)
     title = f"Output size {axis}_out" + (" (ceil_mode)" if ceil_mode else "")
-    substituted = rf"{bracket[0]} \frac{{{n} + 2 \cdot {pad} - {dilation} \cdot ({k} - 1) - 1}}{{{stride}}} {bracket[1]} + 1"
     data = {"axis": axis, "n": n, "k": k, "pad": [pad, pad], "stride": stride, "dilation": dilation,
             "ceil_mode": ceil_mode, "value": value, "dropped": 0 if ceil_mode else span % stride}
     if children:

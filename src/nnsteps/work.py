@@ -128,6 +128,17 @@ class Worked:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        """Short: the kind, a summary of the value, how many steps (``print()`` shows the work).
+
+        >>> import numpy as np
+        >>> Worked("conv2d", value=np.array([[7, 8], [8, 8]], dtype=object), steps=[Step("a", steps=[Step("b")])])
+        Worked(kind='conv2d', value=2×2 array [[7, 8], [8, 8]], steps=2)
+        >>> Worked("rnn", value={"loss": 1, "grads": {}})
+        Worked(kind='rnn', value={loss, grads}, steps=0)
+        """
+        return f"Worked(kind={self.kind!r}, value={_summary(self.value)}, steps={sum(1 for _ in self.walk())})"
+
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
 
@@ -135,3 +146,26 @@ class Worked:
         from nnsteps.render.mimebundle import mimebundle
 
         return mimebundle(self)
+
+
+def _summary(value: Any, width: int = 48) -> str:
+    """A value in a few characters, for :meth:`Worked.__repr__`."""
+    import numpy as np
+
+    if isinstance(value, dict):
+        text = "{" + ", ".join(str(k) for k in value) + "}"
+    elif isinstance(value, np.ndarray):
+        shape = "×".join(str(d) for d in value.shape)
+        inner = _short(value.tolist())
+        return f"{shape} array" + (f" {inner}" if len(inner) <= width else "")
+    else:
+        text = _short(value) if not isinstance(value, str) else repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _short(v: Any) -> str:
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_short(x) for x in v) + "]"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)  # ints, and Fractions as "1/2"

@@ -156,8 +156,8 @@ def explain_text(table: Table) -> str:
     conv1: conv 3x3x2  ->  6×6×2
     ----------------------------
       Output size H_out
-        H_out = ⌊(H + 2P - D(K - 1) - 1)/S⌋ + 1
-          = ⌊(8 + 2·0 - 1·(3 - 1) - 1)/1⌋ + 1
+        H_out = ⌊(H - K + 2P)/S⌋ + 1
+          = ⌊(8 - 3 + 2·0)/1⌋ + 1
           = 6
     ...
     Total parameters

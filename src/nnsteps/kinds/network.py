@@ -1,7 +1,8 @@
 """Network problem kinds: layer tables from a spec, stacked-filter comparisons, inverse size questions.
 
 ``kind: network`` answers ``{"layers": [...], "total_params", "output_shape"}``; with ``ask`` it also
-answers the named cells (``Conv1.neurons``, ``Conv2.weights``, ``total_params``) with their steps first.
+answers the named cells (``Conv1.neurons``, ``Conv2.weights``, ``total_params``), and its work is the steps
+of those cells alone (each once).
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def solve_network(p: Problem) -> Worked:
         return worked
     answers: dict[str, Any] = {}
     first: list[Step[Any]] = []
+    shown: set[int] = set()
     for item in asked:
         if item in ("total_params", "output_shape"):
             answers[item] = table.total_params if item == "total_params" else list(table.output_shape.dims)
@@ -92,9 +94,12 @@ def solve_network(p: Problem) -> Worked:
         except NnstepsError as err:
             raise err.located(problem=p.id, field="ask") from None
         answers[item] = row_answer(row)[cell]
-        first += [replace(s, title=f"{row.name}: {s.title}") for s in row.steps if s.title.startswith(_CELLS[cell])]
+        for s in row.steps:
+            if s.title.startswith(_CELLS[cell]) and id(s) not in shown:  # output_shape and neurons share a step
+                shown.add(id(s))
+                first.append(replace(s, title=f"{row.name}: {s.title}"))
     worked.answer = {**worked.answer, "asked": answers}
-    worked.steps = first + worked.steps
+    worked.steps = first  # an ask answers exactly what it asks; the answer's table shows the rest
     return worked
 
 

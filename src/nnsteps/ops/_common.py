@@ -25,16 +25,22 @@ bounded by ``limits.MAX_EXACT_MACS`` instead."""
 
 
 def prior_steps(x: Any, label: str = "input") -> list[Step[Any]]:
-    """The work of an earlier stage, when an op is given another op's result.
+    """The work of the earlier stages, when an op is given another op's result: one sibling step per
+    stage, first stage first (a chain reads in the order it ran, not nested inside out).
 
     >>> from nnsteps.ops.activation import relu
     >>> [(s.title, s.result.tolist()) for s in prior_steps(relu("-5 3"))]
     [('Stage: relu', [0, 3])]
+    >>> [s.title for s in prior_steps(relu(relu("-5 3")))]
+    ['Stage: relu', 'Stage: relu']
     >>> prior_steps("-5 3")
     []
     """
     if isinstance(x, Worked):
-        return [Step(f"Stage: {x.kind}" + (f" ({x.title})" if x.title else ""), result=_brief(x.value), steps=x.steps)]
+        earlier = [s for s in x.steps if s.data and "stage" in s.data]
+        own = [s for s in x.steps if not (s.data and "stage" in s.data)]
+        title = f"Stage: {x.kind}" + (f" ({x.title})" if x.title else "")
+        return [*earlier, Step(title, result=_brief(x.value), steps=own, data={"stage": x.kind})]
     return []
 
 

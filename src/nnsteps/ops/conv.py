@@ -291,9 +291,10 @@ def _explain_cell(
     chan = r"\sum_{c} " if c_group > 1 else ""
     row_ix = f"{i * s[0]} + " + (f"{d[0]}u" if d[0] > 1 else "u") if i * s[0] else (f"{d[0]}u" if d[0] > 1 else "u")
     col_ix = f"{j * s[1]} + " + (f"{d[1]}v" if d[1] > 1 else "v") if j * s[1] else (f"{d[1]}v" if d[1] > 1 else "v")
+    x_name = r"X^{\text{pad}}" if any(p for pair in pads for p in pair) else "X"  # X^pad only when padded
     formula = (
         rf"{name} = {chan}\sum_{{u=0}}^{{{kh - 1}}} \sum_{{v=0}}^{{{kw - 1}}} "
-        rf"X^{{\text{{pad}}}}_{{{row_ix},\, {col_ix}}} F_{{u,v}}" + (r" + b" if b is not None else "")
+        rf"{x_name}_{{{row_ix},\, {col_ix}}} F_{{u,v}}" + (r" + b" if b is not None else "")
     )
     if len(all_values) <= 48:
         substituted = product_terms(all_values, all_weights) + bias_term

@@ -1,15 +1,18 @@
-"""Rendering a solved problem file in any output format."""
+"""Rendering a solved problem file in any output format (the formats have their one home in ``render.formats``)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from nnsteps.errors import NnstepsError
+from nnsteps.render.formats import OutputFormat
 
 
-def render_solved(solved: Any, fmt: str) -> str:
-    """A solved file (``nnsteps.problems.solve.SolvedFile``) as markdown, text, json or html.
+def render_solved(solved: Any, fmt: str | OutputFormat, *, brief: bool = False, colour: bool = False) -> str:
+    """A solved file (``nnsteps.problems.solve.SolvedFile``) as text, markdown, json or html.
+
+    Every problem opens with its answer, then the work; ``brief`` gives the answers only (the answer
+    key); ``colour`` adds terminal colour to text.
 
     >>> from nnsteps.problems.solve import solve_document
     >>> solved = solve_document({"title": "Quiz", "problems": [{"id": "q1", "kind": "relu", "input": "-1 2 -3"}]})
@@ -19,31 +22,42 @@ def render_solved(solved: Any, fmt: str) -> str:
     <BLANKLINE>
     q1
     ==
+    Answer: [ 0  2  0 ]
+    <BLANKLINE>
     Apply ReLU elementwise
       ReLU(z) = max(0, z)
         = [ 0  2  0 ]
       note: 2 negative entries become 0
     <BLANKLINE>
+    >>> print(render_solved(solved, "text", brief=True))
+    Quiz
+    <BLANKLINE>
+    q1
+      [ 0  2  0 ]
+    <BLANKLINE>
     >>> render_solved(solved, "pdf")
     Traceback (most recent call last):
     ...
-    nnsteps.errors.NnstepsError: field --format: expected one of markdown, text, json, html, got 'pdf'
+    nnsteps.errors.NnstepsError: field --format: expected one of text, markdown, json, html, got 'pdf'
     """
+    fmt = OutputFormat.parse(fmt)
     items = [(s.problem.id, s.worked) for s in solved.solved]
-    if fmt == "markdown":
+    if fmt is OutputFormat.MARKDOWN:
         from nnsteps.render.markdown import solved_file_to_markdown
 
-        return solved_file_to_markdown(solved.title, items)
-    if fmt == "text":
+        return solved_file_to_markdown(solved.title, items, brief=brief)
+    if fmt is OutputFormat.TEXT:
         from nnsteps.render.text import solved_file_to_text
 
-        return solved_file_to_text(solved.title, items)
-    if fmt == "json":
+        return solved_file_to_text(solved.title, items, colour=colour, brief=brief)
+    if fmt is OutputFormat.JSON:
         from nnsteps.render.json import solved_file_to_json
 
-        return json.dumps(solved_file_to_json(solved.title, items), indent=2, ensure_ascii=False)
-    if fmt == "html":
-        from nnsteps.render.html import solved_file_to_html
+        data = solved_file_to_json(solved.title, items)
+        if brief:  # the answer key: no steps
+            for p in data["problems"]:
+                p.pop("steps", None)
+        return json.dumps(data, indent=2, ensure_ascii=False)
+    from nnsteps.render.html import solved_file_to_html
 
-        return solved_file_to_html(solved.title, items)
-    raise NnstepsError(f"expected one of markdown, text, json, html, got '{fmt}'", field="--format")
+    return solved_file_to_html(solved.title, items, brief=brief)

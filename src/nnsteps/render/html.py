@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from nnsteps.render.answer_html import ANSWER_CSS
+from nnsteps.render.fonts import font_face_css
 from nnsteps.render.markdown import step_equation
 from nnsteps.render.mathml import MATH_CSS, latex_to_mathml
 from nnsteps.render.values import latex_value
@@ -26,18 +28,28 @@ nav.toc { columns: 3 12rem; font-size: .9rem; margin: 1rem 0 2rem; }
 nav.toc a { color: var(--accent); text-decoration: none; }
 section.worked { border-top: 2px solid var(--line); padding-top: .5rem; margin-top: 2rem; break-inside: avoid-page; }
 section.worked > h2 { font-size: 1.3rem; margin: .25rem 0 .5rem; }
-.answer { background: #eef4ff; border-left: 4px solid var(--accent); padding: .4rem .8rem; margin: .5rem 0 1rem; }
 .step { margin: .6rem 0 .6rem 0; }
 .step .step { margin-left: 1.25rem; padding-left: .75rem; border-left: 2px solid var(--line); }
 .step-title { font-weight: 600; }
 .step .step > .step-title { font-weight: 500; font-style: italic; color: var(--muted); }
-.eq { overflow-x: auto; overflow-y: hidden; padding: .2rem 0; }
+main { min-width: 0; }
+.eq { overflow-x: auto; overflow-y: hidden; padding: .2rem 0; max-width: 100%; }
 .eq .line { white-space: nowrap; margin: .15rem 0; }
 .eq .line.cont { padding-left: 2rem; }
 .note { background: var(--note); border-radius: 4px; padding: .2rem .6rem; font-size: .92rem; }
 footer { color: var(--muted); font-size: .85rem; margin-top: 3rem; }
 @media print { body { margin: 0; max-width: none; } nav.toc { display: none; } .eq { overflow: visible; } }
 """
+
+
+def page_css() -> str:
+    """Everything a page showing our HTML fragments needs: the embedded math font, MathML and answer styles.
+
+    >>> css = page_css()
+    >>> "@font-face" in css and "mtable.bmatrix" in css and "table.layers" in css
+    True
+    """
+    return font_face_css() + MATH_CSS + ANSWER_CSS
 
 
 def math(latex: str, display: bool = False) -> str:
@@ -87,22 +99,20 @@ def step_to_html(step: Step[Any], depth: int = 0) -> str:
     return "\n".join(out)
 
 
-def answer_html(worked: Worked) -> str | None:
-    """The answer line shown above the steps, or None when there is nothing to show.
+def answer_html(worked: Worked, *, brief: bool = False) -> str | None:
+    """The answer box shown above the steps, or None when there is nothing to show
+    (:func:`nnsteps.render.answer_html.answer_box`: tables as tables, matrices as matrices).
 
     >>> "<mn>7</mn>" in answer_html(Worked("x", value=7))
     True
     """
-    if worked.answer is None:
-        return None
-    try:
-        latex = latex_value(worked.answer)
-    except Exception:  # an answer type the LaTeX writer does not know: the steps still show it
-        return None
-    return f'<div class="answer"><strong>Answer</strong> {math(latex)}</div>'
+    from nnsteps.render.answer_html import answer_box
+
+    return answer_box(worked, brief=brief)
 
 
-def worked_to_html(worked: Worked, *, heading: str | None = None, anchor: str | None = None) -> str:
+def worked_to_html(worked: Worked, *, heading: str | None = None, anchor: str | None = None,
+                   brief: bool = False) -> str:
     """A worked solution as an HTML ``<section>`` with MathML (a fragment, not a document).
 
     >>> w = Worked("relu", value=3, steps=[Step("ReLU", formula=r"\\max(0, z)", substituted=r"\\max(0, 3)", result=3)])
@@ -115,16 +125,18 @@ def worked_to_html(worked: Worked, *, heading: str | None = None, anchor: str | 
     out = [f'<section class="worked" data-kind="{html.escape(worked.kind, quote=True)}"{ident}>']
     if title:
         out.append(f"<h2>{html.escape(title)}</h2>")
-    answer = answer_html(worked)
+    answer = answer_html(worked, brief=brief)
     if answer:
         out.append(answer)
-    out += [step_to_html(s) for s in worked.steps]
+    if not brief:
+        out += [step_to_html(s) for s in worked.steps]
     out.append("</section>")
     return "\n".join(out)
 
 
-def solved_file_to_html(title: str | None, items: list[tuple[str, Worked]]) -> str:
-    """A whole problem file's solutions as one standalone, printable HTML document.
+def solved_file_to_html(title: str | None, items: list[tuple[str, Worked]], *, brief: bool = False) -> str:
+    """A whole problem file's solutions as one standalone, printable HTML document (answers first;
+    ``brief``: the answers only). A bundled math font is embedded, so formulas look the same everywhere.
 
     >>> doc = solved_file_to_html("Demo", [("q1", Worked("x", value=2, steps=[Step("s", result=2)]))])
     >>> doc.startswith("<!DOCTYPE html>") and "<script" not in doc and "http://" not in doc.replace(
@@ -138,7 +150,7 @@ def solved_file_to_html(title: str | None, items: list[tuple[str, Worked]]) -> s
         heading = pid + (f": {worked.title}" if worked.title else "")
         anchor = f"p{i}-{_slug(pid)}"
         toc.append(f'<li><a href="#{anchor}">{html.escape(heading)}</a></li>')
-        sections.append(worked_to_html(worked, heading=heading, anchor=anchor))
+        sections.append(worked_to_html(worked, heading=heading, anchor=anchor, brief=brief))
     return "\n".join(
         [
             "<!DOCTYPE html>",
@@ -148,7 +160,7 @@ def solved_file_to_html(title: str | None, items: list[tuple[str, Worked]]) -> s
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             '<meta name="generator" content="nnsteps">',
             f"<title>{html.escape(name)}</title>",
-            f"<style>{CSS}{MATH_CSS}</style>",
+            f"<style>{font_face_css()}{CSS}{MATH_CSS}{ANSWER_CSS}</style>",
             "</head>",
             "<body>",
             f"<header><h1>{html.escape(name)}</h1></header>",

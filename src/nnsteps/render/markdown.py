@@ -46,35 +46,47 @@ def step_to_markdown(step: Step[Any], depth: int = 0) -> str:
     return "\n".join(lines)
 
 
-def worked_to_markdown(worked: Worked, *, heading: str | None = None, level: int = 2) -> str:
-    """A worked solution as Markdown.
+def worked_to_markdown(worked: Worked, *, heading: str | None = None, level: int = 2, brief: bool = False) -> str:
+    """A worked solution as Markdown: the answer first, then the work (``brief``: the answer only).
 
     >>> w = Worked("relu", value=3, steps=[Step("ReLU", formula=r"\\max(0, z)", substituted=r"\\max(0, 3)", result=3)])
     >>> print(worked_to_markdown(w, heading="q5b"))
     ## q5b
+    <BLANKLINE>
+    **Answer:** $3$
     <BLANKLINE>
     **ReLU**
     <BLANKLINE>
     $$\\max(0, z) = \\max(0, 3) = 3$$
     <BLANKLINE>
     """
+    from nnsteps.render.answer import answer_view
+    from nnsteps.render.answer_text import answer_markdown
+
     out = []
     title = heading or worked.title
     if title:
         out += [f"{'#' * level} {title}", ""]
+    answer = answer_markdown(answer_view(worked, brief=brief))
+    if answer:
+        out += [answer, ""]
+    if brief:
+        return "\n".join(out)
     for step in worked.steps:
         out.append(step_to_markdown(step))
     return "\n".join(out)
 
 
-def solved_file_to_markdown(title: str | None, items: list[tuple[str, Worked]]) -> str:
-    """A whole problem file's solutions as one Markdown document.
+def solved_file_to_markdown(title: str | None, items: list[tuple[str, Worked]], *, brief: bool = False) -> str:
+    """A whole problem file's solutions as one Markdown document (``brief``: the answers only).
 
     >>> w = Worked("sum", value=3, steps=[Step("Sum", formula="y = a + b", substituted="1 + 2", result=3)])
     >>> print(solved_file_to_markdown("Quiz", [("q1", w)]))
     # Quiz
     <BLANKLINE>
     ## q1
+    <BLANKLINE>
+    **Answer:** $3$
     <BLANKLINE>
     **Sum**
     <BLANKLINE>
@@ -84,5 +96,5 @@ def solved_file_to_markdown(title: str | None, items: list[tuple[str, Worked]]) 
     out = [f"# {title}", ""] if title else []
     for pid, worked in items:
         heading = f"{pid}" + (f": {worked.title}" if worked.title else "")
-        out.append(worked_to_markdown(worked, heading=heading))
+        out.append(worked_to_markdown(worked, heading=heading, brief=brief))
     return "\n".join(out).rstrip() + "\n"

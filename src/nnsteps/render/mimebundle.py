@@ -17,7 +17,6 @@ _HTML_CSS = """
 .nnsteps-worked .step-title { font-weight: 600; }
 .nnsteps-worked .eq { overflow-x: auto; }
 .nnsteps-worked .eq .line.cont { padding-left: 2rem; }
-.nnsteps-worked .answer { border-left: 4px solid #2f6fdf; padding: .2rem .6rem; margin: .3rem 0; }
 .nnsteps-worked .note { font-style: italic; }
 """
 
@@ -32,6 +31,7 @@ def mimebundle(worked: Worked) -> dict[str, str]:
     >>> "<math" in b["text/html"], b["text/latex"].startswith("$$")
     (True, True)
     """
+    from nnsteps.render.answer_html import ANSWER_CSS
     from nnsteps.render.html import worked_to_html
     from nnsteps.render.mathml import MATH_CSS
 
@@ -39,7 +39,7 @@ def mimebundle(worked: Worked) -> dict[str, str]:
         "text/plain": worked.to_text(),
         "text/markdown": worked.to_markdown(),
         "text/latex": worked_to_latex(worked),
-        "text/html": f'<div class="nnsteps-worked"><style>{_HTML_CSS}{MATH_CSS}</style>'
+        "text/html": f'<div class="nnsteps-worked"><style>{_HTML_CSS}{MATH_CSS}{ANSWER_CSS}</style>'
         + worked_to_html(worked)
         + "</div>",
     }

@@ -46,29 +46,44 @@ def step_to_text(step: Step[Any], indent: int = 0) -> str:
     return "\n".join(lines)
 
 
-def worked_to_text(worked: Worked, *, heading: str | None = None) -> str:
-    """A worked solution as terminal text.
+def worked_to_text(worked: Worked, *, heading: str | None = None, colour: bool = False,
+                   brief: bool = False) -> str:
+    """A worked solution as terminal text: the answer first, then the work (``brief``: the answer only).
 
     >>> w = Worked("sum", value=3, steps=[Step("Sum", formula="y = a + b", substituted="1 + 2", result=3)])
     >>> print(worked_to_text(w, heading="q1"))
     q1
     ==
+    Answer: 3
+    <BLANKLINE>
     Sum
       y = a + b
         = 1 + 2
         = 3
     """
+    from nnsteps.render.answer import answer_view
+    from nnsteps.render.answer_text import BOLD, RESET, answer_text
+
     out = []
     title = heading or worked.title
     if title:
-        out += [title, "=" * len(title)]
+        out.append(BOLD + title + RESET if colour else title)
+        if not brief:
+            out.append("=" * len(title))
+    answer = answer_text(answer_view(worked, brief=brief), colour=colour, brief=brief)
+    if brief:
+        return "\n".join([*out, *([answer] if answer else [])])
+    if answer:
+        out += [answer, ""]
     for step in worked.steps:
         out.append(step_to_text(step))
     return "\n".join(out)
 
 
-def solved_file_to_text(title: str | None, items: list[tuple[str, Worked]]) -> str:
-    """A whole problem file's solutions as one text document: the title, then each problem under its id.
+def solved_file_to_text(title: str | None, items: list[tuple[str, Worked]], *, colour: bool = False,
+                        brief: bool = False) -> str:
+    """A whole problem file's solutions as one text document: the title, then each problem under its id
+    (answer first; ``brief``: the answers only, the answer key).
 
     >>> w = Worked("sum", value=3, steps=[Step("Sum", formula="y = a + b", substituted="1 + 2", result=3)])
     >>> print(solved_file_to_text("Quiz", [("q1", w)]))
@@ -77,14 +92,16 @@ def solved_file_to_text(title: str | None, items: list[tuple[str, Worked]]) -> s
     <BLANKLINE>
     q1
     ==
+    Answer: 3
+    <BLANKLINE>
     Sum
       y = a + b
         = 1 + 2
         = 3
     <BLANKLINE>
     """
-    out = [title, "#" * len(title), ""] if title else []
+    out = ([title] if brief else [title, "#" * len(title)]) + [""] if title else []
     for pid, worked in items:
         heading = pid + (f": {worked.title}" if worked.title else "")
-        out += [worked_to_text(worked, heading=heading), ""]
+        out += [worked_to_text(worked, heading=heading, colour=colour, brief=brief), ""]
     return "\n".join(out)

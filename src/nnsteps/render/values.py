@@ -15,6 +15,8 @@ EDGE = 12
 """Matrices longer than this along an axis show their first and last entries around an ellipsis."""
 KEEP_HEAD, KEEP_TAIL = 5, 2
 MAX_BLOCKS = 4
+EXACT_SHORT = 24
+"""An irrational's exact form is shown beside its decimal only up to this many characters."""
 
 
 def _elide(n: int) -> list[int | None]:
@@ -142,7 +144,7 @@ def latex_value(v: Any) -> str:
         return latex_matrix(np.array(v, dtype=object))
     if isinstance(v, dict):
         return r",\quad ".join(f"{_latex_key(k)} = {latex_value(x)}" for k, x in v.items())
-    return to_latex(v)
+    return number_latex(v)
 
 
 def _latex_key(key: str) -> str:
@@ -166,7 +168,7 @@ def text_value(v: Any) -> str:
         return text_matrix(np.array(v, dtype=object))
     if isinstance(v, dict):
         return ", ".join(f"{k} = {text_value(x)}" for k, x in v.items())
-    return to_text(v)
+    return number_text(v)
 
 
 def json_value(v: Any) -> Any:
@@ -203,3 +205,50 @@ def exact_value(v: Any) -> Any:
     if isinstance(v, str):
         return v
     return to_exact_string(v)
+
+
+def is_long_exact(v: Any) -> bool:
+    """Whether a number's exact form is too long to show beside its decimal.
+
+    >>> import sympy
+    >>> from nnsteps.numbers import Irrational
+    >>> is_long_exact(Irrational(sympy.sqrt(2))), is_long_exact(Irrational(sympy.exp(sympy.sqrt(2)) / (1 + 2 * sympy.exp(2 * sympy.sqrt(2)))))
+    (False, True)
+    """
+    from nnsteps.numbers import Irrational
+
+    return isinstance(v, Irrational) and len(str(v.exact)) > EXACT_SHORT
+
+
+def number_text(v: Any) -> str:
+    """A number for a reader: a long exact form gives way to its decimal.
+
+    >>> import sympy
+    >>> from nnsteps.numbers import Irrational
+    >>> number_text(Irrational(1 / (sympy.exp(sympy.Rational(-3, 5) - 1 / (sympy.exp(sympy.Rational(-1, 4)) + 1)) + 1)))
+    '0.7617279714'
+    >>> number_text(Irrational(sympy.sqrt(2))), number_text(Irrational(2 * sympy.sqrt(2)))
+    ('sqrt(2) (≈ 1.414213562)', '2·sqrt(2) (≈ 2.828427125)')
+    """
+    from nnsteps.numbers import Irrational, float_text, to_text
+
+    if is_long_exact(v):
+        return float_text(v, 10)
+    if isinstance(v, Irrational):  # SymPy's "**" and "*" written for a reader
+        exact = str(v.exact).replace("**", "^").replace("*", "·")
+        return f"{exact} (≈ {float_text(v, 10)})"
+    return to_text(v)
+
+
+def number_latex(v: Any) -> str:
+    """A number as LaTeX, with the same rule as :func:`number_text`.
+
+    >>> from fractions import Fraction
+    >>> number_latex(Fraction(1, 3))
+    '\\\\frac{1}{3} \\\\approx 0.3333333333'
+    """
+    from nnsteps.numbers import float_text, to_latex
+
+    if is_long_exact(v):
+        return float_text(v, 10)
+    return to_latex(v)

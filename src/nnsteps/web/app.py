@@ -360,9 +360,9 @@ def create_app(*, hosts: Iterable[str] | None = None, budget: Budget | None = No
 
     @app.get("/math.css", include_in_schema=False)
     def math_css() -> PlainTextResponse:
-        from nnsteps.render.mathml import MATH_CSS
+        from nnsteps.render.html import page_css  # the bundled math font, MathML and answer-box styles
 
-        return PlainTextResponse(MATH_CSS, media_type="text/css")
+        return PlainTextResponse(page_css(), media_type="text/css")
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:

@@ -1,0 +1,261 @@
+"""What an answer *is*, for a reader: a number, a matrix, a table, or a labelled list of those.
+
+Every renderer (text, Markdown, HTML, and the web app through :func:`answer_to_html`) shows a
+problem's answer first, from the one view built here, so the same answer never reads differently in
+two places. Answers stay the engine's values; this module only chooses their shape: a network's layer
+rows become a table with the asked cells marked, named results (``grads``, ``updated``) a labelled list,
+long exact forms their decimal (the exact form is kept for a disclosure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnsteps.work import Worked
+
+_LABELS = {
+    "grads": "Gradients", "updated": "Updated parameters", "symbolic": "Closed forms", "h": "Hidden states h",
+    "loss": "Loss", "outputs": "Outputs", "output": "Output", "weights": "Weights", "bias": "Biases",
+    "scores": "Scores", "total_params": "Total parameters", "output_shape": "Output shape",
+    "total_macs": "Total MACs", "receptive_field": "Receptive field", "h_L": "h_L", "y": "y",
+    "stacked_params": "Parameters, stacked", "single_params": "Parameters, single conv",
+    "params_ratio": "Parameter ratio (stacked / single)", "stacked_macs": "MACs, stacked",
+    "single_macs": "MACs, single conv", "nonlinearities": "Nonlinearities", "alpha_1j": "α_1j",
+    "e_1j": "e_1j", "q_1": "q_1", "k_j": "k_j", "z_1": "z_1", "stages": "Stages", "deltas": "δ",
+}
+
+_COLUMNS = [("name", "Layer"), ("type", "Type"), ("output_shape", "Output"), ("neurons", "Neurons"),
+            ("weights", "Weights"), ("biases", "Biases"), ("other", "Other"), ("params", "Params"),
+            ("macs", "MACs"), ("rf", "RF"), ("jump", "Jump"), ("memory_bytes", "Memory")]
+"""The layer table's columns, in the order ``nnsteps summary`` prints them."""
+
+_CELL_COLUMN = {"output_shape": ("output_shape", "neurons"), "neurons": ("neurons",), "weights": ("weights",),
+                "biases": ("biases",), "params": ("params",), "other": ("other",), "macs": ("macs",),
+                "receptive_field": ("rf", "jump")}
+
+
+@dataclass
+class Number:
+    """One number (int, Fraction, float or irrational)."""
+
+    value: Any
+
+
+@dataclass
+class Matrix:
+    """A vector or matrix (or a stack of them), shown as a matrix."""
+
+    value: Any
+
+
+@dataclass
+class Shape:
+    """A tensor shape such as 64 × 64 × 32."""
+
+    dims: list[Any]
+
+
+@dataclass
+class Formula:
+    """A LaTeX formula the engine wrote (symbolic answers)."""
+
+    latex: str
+
+
+@dataclass
+class Expression:
+    """A closed form kept as a SymPy string: shown as readable text, never evaluated."""
+
+    text: str
+
+
+@dataclass
+class Table:
+    """Rows of cells (already text) with some cells marked as the asked ones."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    marked: set[tuple[int, int]] = field(default_factory=set)
+    total: list[str] | None = None
+    note: str | None = None
+
+
+@dataclass
+class Fields:
+    """Named results, in order: (label, view) pairs."""
+
+    items: list[tuple[str, Any]]
+
+
+View = Number | Matrix | Shape | Formula | Expression | Table | Fields
+
+
+def answer_view(worked: Worked, *, brief: bool = False) -> View | None:
+    """The reader's view of a worked answer (``brief``: a network that was asked cells shows just those).
+
+    >>> answer_view(Worked("x", value=7))
+    Number(value=7)
+    >>> v = answer_view(Worked("rnn", value={"loss": 1, "grads": {"w_in": 2}}))
+    >>> [(label, type(x).__name__) for label, x in v.items]
+    [('Loss', 'Number'), ('Gradients', 'Fields')]
+    """
+    answer = worked.answer
+    if answer is None:
+        return None
+    if isinstance(answer, dict) and isinstance(answer.get("layers"), list) and "total_params" in answer:
+        return network_view(answer, brief=brief)
+    return value_view(answer)
+
+
+def value_view(v: Any, key: str | None = None) -> View:
+    """Any answer value as a view: dicts become labelled lists, arrays matrices, numbers numbers.
+
+    >>> value_view([[1, 2], [3, 4]])
+    Matrix(value=[[1, 2], [3, 4]])
+    >>> value_view([64, 64, 32], key="output_shape")
+    Shape(dims=[64, 64, 32])
+    >>> value_view({"layers": [{"weights": [[1]], "bias": [2]}]}).items[0][0]
+    'Layer 1'
+    """
+    if isinstance(v, dict):
+        items: list[tuple[str, Any]] = []
+        for k, x in v.items():
+            if x is None:
+                continue
+            if k == "layers" and isinstance(x, list) and all(isinstance(r, dict) for r in x):
+                items += [(f"Layer {i + 1}", value_view(r)) for i, r in enumerate(x)]
+            else:
+                items.append((label(str(k)), value_view(x, str(k))))
+        return Fields(items)
+    if isinstance(v, str):
+        # SymPy strings multiply with "*"; the engine's LaTeX never does.
+        return Expression(v) if "*" in v and "\\" not in v else Formula(v)
+    if isinstance(v, (list, tuple, np.ndarray)):
+        if key and key.endswith("shape"):
+            return Shape(list(v))
+        if isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) for x in v):
+            return Fields([(f"{i + 1}", value_view(x)) for i, x in enumerate(v)])
+        return Matrix(v)
+    return Number(v)
+
+
+def label(key: str) -> str:
+    """A field name as a reader's label: known names spelled out, symbols kept, words spaced.
+
+    >>> label("grads"), label("w_in"), label("total_macs"), label("q_1")
+    ('Gradients', 'w_in', 'Total MACs', 'q_1')
+    """
+    if key in _LABELS:
+        return _LABELS[key]
+    if len(key) <= 4 or any(c.isdigit() or c.isupper() for c in key):
+        return key
+    text = key.replace("_", " ")
+    return text[0].upper() + text[1:]
+
+
+def network_view(answer: dict[str, Any], *, brief: bool = False) -> View:
+    """A network's answer: the asked cells first (when there are), then the layer table, asked cells marked
+    (``brief``: the asked cells alone, when there are).
+
+    >>> a = {"layers": [{"name": "Conv1", "type": "conv", "output_shape": [4, 4, 2], "neurons": 32,
+    ...       "weights": 18, "biases": 2, "other": 0, "params": 20, "macs": 288,
+    ...       "receptive_field": {"size": 3, "jump": 1, "start": 0}, "memory_bytes": 128}],
+    ...      "total_params": 20, "output_shape": [4, 4, 2], "asked": {"Conv1.neurons": 32}}
+    >>> v = network_view(a)
+    >>> v.items[0], v.items[1][1].marked
+    (('Conv1 neurons', Number(value=32)), {(0, 3)})
+    """
+    layers = answer["layers"]
+    asked = answer.get("asked") or {}
+    items: list[tuple[str, Any]] = []
+    for key, value in asked.items():
+        layer, _, cell = key.rpartition(".")
+        name = f"{layer} {label(cell).lower() if cell != 'output_shape' else 'output shape'}" if layer else label(key)
+        items.append((name, value_view(value, cell or key)))
+    if brief and asked:
+        return Fields(items)
+    table = layer_table(layers, asked, None if brief else answer.get("mac_convention"))
+    items.append(("Layers", table))
+    if not asked:
+        items.append(("Total parameters", Number(answer["total_params"])))
+        if not brief:  # the table's last row shows it already
+            items.append(("Output shape", Shape(list(answer["output_shape"]))))
+    return Fields(items)
+
+
+def layer_table(layers: list[dict[str, Any]], asked: dict[str, Any] | None = None,
+                convention: str | None = None) -> Table:
+    """The layer rows as a :class:`Table` with ``nnsteps summary``'s columns; asked cells marked.
+
+    >>> t = layer_table([{"name": "d", "type": "dense", "output_shape": [10], "neurons": 10, "weights": 720,
+    ...                   "biases": 10, "other": 0, "params": 730, "macs": 720, "receptive_field": None,
+    ...                   "memory_bytes": 40}], {"d.params": 730})
+    >>> t.columns[:4], t.rows[0][:4], t.marked
+    (['Layer', 'Type', 'Output', 'Neurons'], ['d', 'dense', '10', '10'], {(0, 6)})
+    """
+    keys = [k for k, _ in _COLUMNS if k != "other" or any(r.get("other") for r in layers)]
+    heads = dict(_COLUMNS)
+    if convention and convention.startswith("FLOPs"):
+        heads["macs"] = "FLOPs"
+    rows = [[_cell(r, k) for k in keys] for r in layers]
+    marked: set[tuple[int, int]] = set()
+    names = [str(r.get("name", "")).lower() for r in layers]
+    for item in asked or {}:
+        layer, _, cell = item.rpartition(".")
+        if layer.lower() in names:
+            for col in _CELL_COLUMN.get(cell, ()):
+                if col in keys:
+                    marked.add((names.index(layer.lower()), keys.index(col)))
+    total = None
+    if layers:
+        sums = {k: sum(int(r.get(k) or 0) for r in layers) for k in ("weights", "biases", "other", "params", "macs")}
+        total = ["Total" if k == "name" else (f"{sums[k]:,}" if k in sums else "") for k in keys]
+    return Table([heads[k] for k in keys], rows, marked, total,
+                 note=(convention[0].upper() + convention[1:] + ".") if convention else None)
+
+
+def _cell(row: dict[str, Any], key: str) -> str:
+    if key in ("rf", "jump"):
+        rf = row.get("receptive_field") or {}
+        v = rf.get("size" if key == "rf" else "jump")
+        if v is None:
+            return "—"
+        return "×".join(str(x) for x in v) if isinstance(v, list) else str(v)
+    v = row.get(key)
+    if key == "output_shape":
+        return "×".join(str(x) for x in v) if isinstance(v, list) else str(v)
+    if key == "memory_bytes" and isinstance(v, int):
+        for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+            if v >= scale:
+                return f"{v / scale:.1f} {unit}"
+        return f"{v} B"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return f"{v:,}"
+    return "—" if v is None else str(v)
+
+
+
+
+def expression_text(text: str) -> str:
+    """A SymPy string written for a reader: ``**`` as ``^``, ``*`` as ``·`` (as :func:`~nnsteps.render.values.number_text` does).
+
+    >>> expression_text("w_hy*(h_0*w_hh**3 + x_3)")
+    'w_hy·(h_0·w_hh^3 + x_3)'
+    """
+    return text.replace("**", "^").replace("*", "·")
+
+
+def answer_to_html(worked: Worked) -> str | None:
+    """The answer box of one worked problem as HTML (MathML for math, ``<table>`` for tables).
+
+    A reusable fragment: the HTML report and any page that shows answers use it.
+
+    >>> answer_to_html(Worked("x", value=7)).startswith('<div class="answer">')
+    True
+    """
+    from nnsteps.render.answer_html import answer_box
+
+    return answer_box(worked)

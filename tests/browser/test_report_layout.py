@@ -1,0 +1,92 @@
+"""The standalone HTML report in a real browser at 1280 px: no horizontal overflow, floor brackets as
+tall as the fractions they enclose (the bundled math font stretches them), network answers as tables.
+Screenshots go to tests/artifacts/. Skipped (not failed) where Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("NNSTEPS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+EXAMPLE = ROOT / "examples" / "assignment3.yaml"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+
+
+@pytest.fixture(scope="module")
+def report_page(tmp_path_factory):
+    from nnsteps.problems.solve import solve_file
+    from nnsteps.render.document import render_solved
+
+    path = tmp_path_factory.mktemp("report") / "report.html"
+    path.write_text(render_solved(solve_file(EXAMPLE), "html"), encoding="utf-8")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+        page.goto(path.as_uri())
+        page.evaluate("document.fonts.ready")
+        yield page
+        assert requests == [], f"the report loaded {requests}"
+        browser.close()
+
+
+def test_report_screenshots_and_no_horizontal_overflow(report_page) -> None:
+    page = report_page
+    page.screenshot(path=str(ARTIFACTS / "report-1280.png"), full_page=True)
+    page.locator("section#p5-q2 .answer").screenshot(path=str(ARTIFACTS / "report-q2-answer.png"))
+    page.locator("section#p0-q1a").screenshot(path=str(ARTIFACTS / "report-q1a.png"))
+    page.locator("section#p15-q6 .answer").screenshot(path=str(ARTIFACTS / "report-q6-answer.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    too_wide = page.evaluate("""() => [...document.querySelectorAll('.answer, .eq, section.worked')]
+        .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+        .map(el => (el.closest('section') || el).id + ' ' + el.className)""")
+    assert too_wide == []
+
+
+def test_floor_brackets_stretch_around_their_fraction(report_page) -> None:
+    page = report_page
+    assert page.evaluate("""document.fonts.check('16px "nnsteps STIX Math"')""")
+    pairs = page.evaluate("""() => [...document.querySelectorAll('section#p0-q1a mo[stretchy="true"]')]
+        .filter(mo => mo.textContent.trim() === '\u230a')
+        .map(mo => { const frac = mo.parentElement.querySelector(':scope > mfrac');
+                     return [mo.getBoundingClientRect().height, frac ? frac.getBoundingClientRect().height : null]; })""")
+    assert len(pairs) >= 4  # H_out and W_out: the rule and the numbers, each in floor brackets
+    for floor, frac in pairs:
+        assert frac is not None and floor >= frac, (floor, frac)
+
+
+def test_the_q2_answer_is_a_table_with_every_column(report_page) -> None:
+    page = report_page
+    heads = page.locator("section#p5-q2 .answer table.layers thead th").all_inner_texts()
+    assert heads == ["Layer", "Type", "Output", "Neurons", "Weights", "Biases", "Params", "MACs", "RF", "Jump",
+                     "Memory"]
+    assert page.locator("section#p5-q2 .answer table.layers tbody tr").count() == 8
+    marked = page.locator("section#p8-q3b .answer td.asked").all_inner_texts()
+    assert marked == ["432", "16"]
+
+
+def test_the_report_prints_within_the_page(report_page) -> None:
+    page = report_page
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    try:
+        wide = page.evaluate("""() => [...document.querySelectorAll('.answer table.layers')]
+            .filter(t => t.getBoundingClientRect().right > window.innerWidth + 0.5).length""")
+        assert wide == 0
+        page.locator("section#p5-q2 .answer").screenshot(path=str(ARTIFACTS / "report-print-a4-q2-answer.png"))
+    finally:
+        page.emulate_media(media="screen")
+        page.set_viewport_size({"width": 1280, "height": 900})
