@@ -16,6 +16,7 @@ MAX_BODY = 1024 * 1024
 """Bytes in one request body."""
 
 STATIC = Path(__file__).with_name("static")
+FONT = Path(__file__).parents[1] / "render" / "assets" / "latinmodern-math.otf"
 
 SECURITY_HEADERS = [
     (b"content-security-policy",
@@ -109,7 +110,7 @@ def create_app() -> Any:
 
     >>> app = create_app()
     >>> sorted(r.path for r in app.routes if r.path.startswith("/api"))  # doctest: +NORMALIZE_WHITESPACE
-    ['/api/check', '/api/examples', '/api/explain', '/api/grid', '/api/solve', '/api/view']
+    ['/api/check', '/api/examples', '/api/explain', '/api/grid', '/api/kinds', '/api/solve', '/api/view']
     """
     from fastapi import FastAPI, Request
     from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
@@ -182,6 +183,17 @@ def create_app() -> Any:
     @app.get("/api/examples", summary="The bundled example problem files and network specs")
     def api_examples() -> list[dict[str, str]]:
         return service.examples()
+
+    @app.get("/api/kinds", summary="Every problem kind: its fields (type, default, help) and a complete example")
+    def api_kinds() -> list[dict[str, Any]]:
+        from nnsteps.problems.describe import describe_kinds
+
+        return describe_kinds()
+
+    @app.get("/fonts/latinmodern-math.otf", include_in_schema=False)
+    def math_font() -> FileResponse:
+        # The OpenType MATH font the pages' MathML is set in: stretchy delimiters with no network.
+        return FileResponse(FONT, media_type="font/otf", headers={"cache-control": "max-age=86400"})
 
     @app.get("/math.css", include_in_schema=False)
     def math_css() -> PlainTextResponse:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nnsteps.errors import NnstepsError
+from nnsteps.web.answers import answer_html
 from nnsteps.work import Step, Worked
 
 GRID_KINDS = ("conv2d", "max_pool2d", "avg_pool2d")
@@ -72,26 +73,65 @@ def solve_json(raw: Any) -> dict[str, Any]:
 def view(raw: Any) -> dict[str, Any]:
     """Problems (a whole problem file, or one problem) solved for the page: JSON plus HTML+MathML.
 
-    >>> out = view({"id": "r", "kind": "relu", "input": "1 -2"})
-    >>> out["problems"][0]["solution"]["answer"], "<math" in out["problems"][0]["html"]
-    ([1, 0], True)
+    A problem pasted without an ``id`` gets one (``problem``, or ``p1``, ``p2``… in a file). Each
+    problem's ``html`` opens with its answer as :func:`answer_html` writes it (tables for networks,
+    matrices, labelled lists), then the work; ``answer_html`` is that answer alone.
+
+    >>> out = view({"kind": "relu", "input": "1 -2"})
+    >>> out["problems"][0]["solution"]["answer"], out["problems"][0]["solution"]["id"], "<math" in out["problems"][0]["html"]
+    ([1, 0], 'problem', True)
     """
     from nnsteps.problems.solve import solve_document, solve_problem
-    from nnsteps.render.html import worked_to_html
     from nnsteps.render.json import worked_to_json
 
     if isinstance(raw, dict) and "problems" not in raw:
-        solved = [solve_problem(raw)]
+        solved = [solve_problem(with_ids(raw))]
         title = None
     else:
-        document = solve_document(raw, source="the request")
+        document = solve_document(with_ids(raw), source="the request")
         solved, title = document.solved, document.title
     problems = []
     for s in solved:
         heading = s.problem.id + (f": {s.worked.title}" if s.worked.title else "")
-        problems.append({"solution": worked_to_json(s.worked, pid=s.problem.id),
-                         "html": worked_to_html(s.worked, heading=heading)})
+        solution = worked_to_json(s.worked, pid=s.problem.id)
+        answer = answer_html(solution)
+        problems.append({"solution": solution, "answer_html": answer,
+                         "html": _worked_html(s.worked, heading, answer)})
     return {"title": title, "problems": problems}
+
+
+def with_ids(raw: Any) -> Any:
+    """The document with an ``id`` for every problem that has none (a pasted problem needs no id).
+
+    >>> with_ids({"kind": "relu", "input": "1"})["id"]
+    'problem'
+    >>> [p["id"] for p in with_ids({"problems": [{"kind": "relu"}, {"id": "p1", "kind": "relu"}, {"kind": "tanh"}]})["problems"]]
+    ['p2', 'p1', 'p3']
+    """
+    if isinstance(raw, dict) and "problems" not in raw:
+        return raw if "id" in raw else {"id": "problem", **raw}
+    entries = raw.get("problems") if isinstance(raw, dict) else raw
+    if not isinstance(entries, list):
+        return raw
+    taken = {str(e["id"]) for e in entries if isinstance(e, dict) and "id" in e}
+    fresh = (f"p{i}" for i in range(1, 10**6) if f"p{i}" not in taken)
+    filled = [{"id": next(fresh), **e} if isinstance(e, dict) and "id" not in e else e for e in entries]
+    return {**raw, "problems": filled} if isinstance(raw, dict) else filled
+
+
+def _worked_html(worked: Worked, heading: str, answer: str) -> str:
+    """The engine's HTML of a solution with the page's answer block in place of the one-line answer."""
+    import copy
+
+    from nnsteps.render.html import worked_to_html
+
+    bare = copy.copy(worked)
+    bare.answer = None  # the answer block below replaces the renderer's single formula
+    html = worked_to_html(bare, heading=heading)
+    head, sep, rest = html.partition("</h2>")
+    if not sep:
+        head, rest = html.split("\n", 1)[0], "\n" + html.split("\n", 1)[1]
+    return head + sep + "\n" + answer + rest
 
 
 def view_text(text: str) -> dict[str, Any]:
@@ -234,10 +274,22 @@ def examples() -> list[dict[str, str]]:
                 doc = loads(text, source=path.name)
             except NnstepsError:
                 continue
-            kind = "answers" if isinstance(doc, dict) and "answers" in doc else "problems"
+            kind = _document_kind(doc)
             title = str(doc.get("title") or title) if isinstance(doc, dict) else title
         out.append({"name": str(path.relative_to(folder)), "title": title, "kind": kind, "text": text})
     return out
+
+
+def _document_kind(doc: Any) -> str:
+    """``problems`` for a problem file (a ``problems`` list, a list of problems, or one problem);
+    anything else is an answers file (problem id → answer, optionally under ``answers``).
+
+    >>> _document_kind({"problems": []}), _document_kind({"id": "q", "kind": "relu"}), _document_kind({"q1a": 7})
+    ('problems', 'problems', 'answers')
+    """
+    if isinstance(doc, list) or (isinstance(doc, dict) and ("problems" in doc or "kind" in doc)):
+        return "problems"
+    return "answers"
 
 
 def check(problems: Any, answers: Any) -> dict[str, Any]:
@@ -261,5 +313,25 @@ def check(problems: Any, answers: Any) -> dict[str, Any]:
             raise NnstepsError(f"expected the {name} as a mapping or a list, got {type(parsed).__name__}", field=name)
         return parsed
 
-    report = grade(document(problems, "problems"), document(answers, "answers"))
-    return report.to_dict()
+    report = grade(with_ids(document(problems, "problems")), document(answers, "answers"))
+    out = report.to_dict()
+    out["unanswered"] = [p.id for p in report.problems if not p.answered]
+    for result, entry in zip(report.problems, out["problems"]):
+        entry["answered"] = result.answered
+        entry["feedback_html"] = _feedback_html(result) if result.answered else ""
+    return out
+
+
+def _feedback_html(result: Any) -> str:
+    """A problem's feedback for the page: the verdict lines as text, the derivation typeset."""
+    import html
+
+    from nnsteps.problems.feedback import write_feedback
+    from nnsteps.render.html import step_to_html
+
+    lines = write_feedback(result.cells, result.notes, result.likely_mistake, None, "full", "text", result.answered)
+    out = "".join(f"<p>{html.escape(line)}</p>" for line in lines.splitlines() if line.strip())
+    if result.step is not None and any(not c.credit for c in result.cells):
+        wrong = next(c for c in result.cells if not c.credit)
+        out += f'<p>Derivation of {html.escape(wrong.where)}:</p>' + step_to_html(result.step)
+    return out
