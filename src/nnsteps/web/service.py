@@ -6,6 +6,8 @@ only places the HTML and highlights cells named in the steps' ``data``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +87,11 @@ def view(raw: Any) -> dict[str, Any]:
     from nnsteps.render.json import worked_to_json
 
     if isinstance(raw, dict) and "problems" not in raw:
-        solved = [solve_problem(with_ids(raw))]
+        if "kind" not in raw and "id" not in raw:
+            raise NnstepsError("this looks like an answers file (problem id → answer), not a problem; check it on "
+                               "the Check answers tab, or give a problem with a kind (or a file with a problems list)")
+        with _unnamed(raw):
+            solved = [solve_problem(with_ids(raw))]
         title = None
     else:
         document = solve_document(with_ids(raw), source="the request")
@@ -98,6 +104,24 @@ def view(raw: Any) -> dict[str, Any]:
         problems.append({"solution": solution, "answer_html": answer,
                          "html": _worked_html(s.worked, heading, answer)})
     return {"title": title, "problems": problems}
+
+
+@contextmanager
+def _unnamed(raw: Any) -> Iterator[None]:
+    """Errors of a problem the user gave no id don't name the id the page gave it.
+
+    >>> with _unnamed({"kind": "relu"}):
+    ...     raise NnstepsError("bad", problem="problem", field="input")
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: field input: bad
+    """
+    try:
+        yield
+    except NnstepsError as err:
+        if isinstance(raw, dict) and "id" not in raw:
+            err.problem = None
+        raise
 
 
 def with_ids(raw: Any) -> Any:
@@ -160,14 +184,16 @@ def grid(raw: Any) -> dict[str, Any]:
     from nnsteps.render.json import worked_to_json
     from nnsteps.render.values import exact_value, json_value
 
-    raw = _page_fields(_problem(raw))
+    given = _problem(raw)
+    raw = _page_fields(given)
     kind = raw.get("kind")
     if kind not in GRID_KINDS:
         raise NnstepsError(f"the playground draws {', '.join(GRID_KINDS)}; got kind {kind!r}", field="kind")
     raw.setdefault("id", "playground")
     raw.setdefault("detail", "all")
-    x = as_array(raw.get("input"), name="input", ndim=(2, 3))
-    solved = solve_problem(raw)
+    with _unnamed(given):
+        x = as_array(raw.get("input"), name="input", ndim=(2, 3))
+        solved = solve_problem(raw)
     worked = solved.worked
     size = _size_step(worked)
     axes = [json_value(s.data) for s in size.steps if s.data] if size else []
@@ -202,7 +228,8 @@ def explain(raw: Any, cell: Any) -> dict[str, Any]:
     from nnsteps.render.json import step_to_json
     from nnsteps.render.values import exact_value, json_value
 
-    raw = _page_fields(_problem(raw))
+    given = _problem(raw)
+    raw = _page_fields(given)
     if raw.get("kind") not in GRID_KINDS:
         raise NnstepsError(f"cells can be explained for {', '.join(GRID_KINDS)}; got kind {raw.get('kind')!r}",
                            field="kind")
@@ -211,7 +238,8 @@ def explain(raw: Any, cell: Any) -> dict[str, Any]:
         raise NnstepsError(f"expected a cell [row, col] or [channel, row, col], got {cell!r}", field="cell")
     raw.setdefault("id", "playground")
     raw["detail"] = [cell]
-    worked = solve_problem(raw).worked
+    with _unnamed(given):
+        worked = solve_problem(raw).worked
     step = next((s for s in worked.walk() if s.data and "reads" in s.data), None)
     if step is None:  # pragma: no cover - every grid kind explains the cells it is asked for
         raise NnstepsError(f"no explanation came back for cell {cell}")
