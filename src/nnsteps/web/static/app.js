@@ -525,7 +525,8 @@ function nfYaml() {
     if (/^\s*[[{]/.test(t)) { lines.push(`${f.name}: ` + t.split("\n").map((l, i) => (i ? "  " : "") + l).join("\n")); continue; }
     lines.push(`${f.name}: |`, ...t.split("\n").map((l) => "  " + l));
   }
-  return lines.join("\n") + "\n";
+  // A whole problem file, so the preview can be saved and run with `nnsteps solve` as it is.
+  return "problems:\n" + lines.map((l, i) => (i ? "    " : "  - ") + l).join("\n") + "\n";
 }
 
 function nfRender() {
