@@ -60,7 +60,7 @@ def value_html(value: Any, exact: Any = None) -> str:
         if depth in (1, 2) and _numeric(value):
             return _matrix_html(value, exact)
         if depth >= 3 and _numeric(value):
-            parts = [f'<div class="block"><span class="muted">channel {i}</span> {_matrix_html(v, e)}</div>'
+            parts = [f'<div class="block"><span class="muted">[{i}]</span> {value_html(v, e)}</div>'
                      for i, (v, e) in enumerate(zip(value, exact))]
             return "".join(parts)
         items = [f"<li>{value_html(v, e)}</li>" for v, e in zip(value, exact)]
@@ -91,7 +91,7 @@ def _name(key: str) -> str:
     return html.escape(key.replace("_", " "))
 
 
-def _cell_latex(value: Any, exact: Any) -> tuple[str, bool]:
+def _cell_latex(value: Any, exact: Any, digits: int = 6) -> tuple[str, bool]:
     """A number as LaTeX, and whether that lost exactness (a decimal standing for a longer form)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return (r"\text{" + _tex_escape(str(value)) + "}", False)
@@ -101,18 +101,18 @@ def _cell_latex(value: Any, exact: Any) -> tuple[str, bool]:
     try:
         frac = Fraction(text)
     except (ValueError, ZeroDivisionError):
-        return (_decimal(value), True)
+        return (_decimal(value, digits), True)
     shown = repr(value)
     if "e" not in shown and len(shown) <= SHORT + 2 and Fraction(shown) == frac:
         return (shown, False)
     if len(text) <= SHORT:
         sign = "-" if frac < 0 else ""
         return (rf"{sign}\frac{{{abs(frac.numerator)}}}{{{frac.denominator}}}", False)
-    return (_decimal(value), True)
+    return (_decimal(value, digits), True)
 
 
-def _decimal(value: float) -> str:
-    text = f"{value:.6g}"
+def _decimal(value: float, digits: int) -> str:
+    text = f"{value:.{digits}g}"
     if "e" in text:
         mantissa, power = text.split("e")
         return rf"{mantissa} \times 10^{{{int(power)}}}"
@@ -128,7 +128,7 @@ def _scalar_html(value: Any, exact: Any) -> str:
         return _string_html(value)
     if value is None:
         return '<span class="muted">—</span>'
-    latex, approx = _cell_latex(value, exact)
+    latex, approx = _cell_latex(value, exact, digits=10)  # a lone number has room for more digits
     shown = latex_to_mathml(("\\approx " if approx else "") + latex)
     return shown + (_exact_disclosure(exact) if approx else "")
 

@@ -522,8 +522,9 @@ function nfYaml() {
     const t = node.value.replace(/\s+$/, "");
     if (t.trim() === "") continue;
     if (!t.includes("\n")) { lines.push(`${f.name}: ${scalarYaml(t.trim())}`); continue; }
-    if (/^\s*[[{]/.test(t)) { lines.push(`${f.name}: ` + t.split("\n").map((l, i) => (i ? "  " : "") + l).join("\n")); continue; }
-    lines.push(`${f.name}: |`, ...t.split("\n").map((l) => "  " + l));
+    const rows = t.split("\n");
+    if (/^\s*[[{]/.test(t)) { lines.push(`${f.name}: ${rows[0].trim()}`, ...rows.slice(1).map((l) => "  " + l)); continue; }
+    lines.push(`${f.name}: |`, ...rows.map((l) => "  " + l));
   }
   // A whole problem file, so the preview can be saved and run with `nnsteps solve` as it is.
   return "problems:\n" + lines.map((l, i) => (i ? "    " : "  - ") + l).join("\n") + "\n";
@@ -624,7 +625,9 @@ async function ckGo() {
             el("td", { text: cellText(c.given) }), el("td", { text: c.expected === null ? "" : cellText(c.expected) }),
             el("td", { class: "verdict", text: c.verdict || (c.correct ? "correct" : "wrong") })));
         }
-        sec.append(el("div", { class: "table-wrap" }, t));
+        const wrap = el("div", { class: "table-wrap" }, t);
+        // An all-correct problem keeps its entries one click away; a wrong one shows them.
+        sec.append(p.correct ? el("details", {}, el("summary", { text: `the ${cells.length} entries` }), wrap) : wrap);
       }
       if (missing) sec.append(el("p", { class: "muted small", text: `${missing} entr${missing === 1 ? "y" : "ies"} not given.` }));
       const fb = el("div", { class: "feedback-html worked-host" });
