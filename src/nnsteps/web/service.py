@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nnsteps.errors import NnstepsError
-from nnsteps.web.answers import answer_html
+from nnsteps.web.answers import answer_html, value_html
 from nnsteps.work import Step, Worked
 
 GRID_KINDS = ("conv2d", "max_pool2d", "avg_pool2d")
@@ -347,6 +347,8 @@ def check(problems: Any, answers: Any) -> dict[str, Any]:
     for result, entry in zip(report.problems, out["problems"]):
         entry["answered"] = result.answered
         entry["feedback_html"] = _feedback_html(result) if result.answered else ""
+        for cell in entry["cells"]:  # the key's values typeset (a student's own text stays text)
+            cell["expected_html"] = value_html(cell["expected"]) if cell["expected"] is not None else ""
     return out
 
 

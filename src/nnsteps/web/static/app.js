@@ -602,6 +602,12 @@ function cellText(v) {
   return Object.entries(v).map(([k, x]) => `${k}: ${cellText(x)}`).join(", ");
 }
 
+function expectedCell(c) {
+  const td = el("td");
+  if (c.expected_html) td.innerHTML = c.expected_html; else td.textContent = c.expected === null ? "" : cellText(c.expected);
+  return td;
+}
+
 async function ckGo() {
   const seq = ++CK.seq;
   const host = $("ck-out");
@@ -622,7 +628,7 @@ async function ckGo() {
         const t = el("table", { class: "feedback" }, el("tr", {}, ...["where", "given", "expected", "verdict"].map((h) => el("th", { text: h }))));
         for (const c of cells) {
           t.append(el("tr", { class: c.correct ? "right" : "wrong" }, el("td", { text: c.where || "answer" }),
-            el("td", { text: cellText(c.given) }), el("td", { text: c.expected === null ? "" : cellText(c.expected) }),
+            el("td", { text: cellText(c.given) }), expectedCell(c),
             el("td", { class: "verdict", text: c.verdict || (c.correct ? "correct" : "wrong") })));
         }
         const wrap = el("div", { class: "table-wrap" }, t);
