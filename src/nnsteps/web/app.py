@@ -16,7 +16,8 @@ MAX_BODY = 1024 * 1024
 """Bytes in one request body."""
 
 STATIC = Path(__file__).with_name("static")
-FONT = Path(__file__).parents[1] / "render" / "assets" / "latinmodern-math.otf"
+FONT = Path(__file__).parents[1] / "render" / "assets" / "STIXMath-subset.woff"
+"""The math font the render layer bundles (STIX Math, OFL), served to the pages."""
 
 SECURITY_HEADERS = [
     (b"content-security-policy",
@@ -190,10 +191,10 @@ def create_app() -> Any:
 
         return describe_kinds()
 
-    @app.get("/fonts/latinmodern-math.otf", include_in_schema=False)
+    @app.get("/fonts/math.woff", include_in_schema=False)
     def math_font() -> FileResponse:
         # The OpenType MATH font the pages' MathML is set in: stretchy delimiters with no network.
-        return FileResponse(FONT, media_type="font/otf", headers={"cache-control": "max-age=86400"})
+        return FileResponse(FONT, media_type="font/woff", headers={"cache-control": "max-age=86400"})
 
     @app.get("/math.css", include_in_schema=False)
     def math_css() -> PlainTextResponse:
