@@ -106,6 +106,9 @@ def test_the_web_layer_table_has_every_column_of_the_cli(page1280, server):
     web = page1280.locator("#net-table th").all_inner_texts()
     out = CliRunner().invoke(cli, ["summary", str(ROOT / "examples" / "networks" / "lenet5.txt")]).output
     assert web == out.splitlines()[0].split()
+    # and Question 2's table shows all of them at 1280 px without scrolling
+    assert page1280.evaluate("(() => { const w = document.querySelector('#net-table .table-wrap');"
+                             " return w.scrollWidth <= w.clientWidth; })()")
 
 
 def test_changing_stride_after_choosing_a_cell_never_keeps_its_old_derivation(page1280, server):
