@@ -24,6 +24,8 @@ MAX_BODY = 1024 * 1024
 """Bytes in one request body."""
 
 STATIC = Path(__file__).with_name("static")
+FONT = Path(__file__).parents[1] / "render" / "assets" / "STIXMath-subset.woff"
+"""The math font the render layer bundles (STIX Math, OFL), served to the pages."""
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 """Host names ``nnsteps serve`` always answers to (besides ``--host`` and ``--allow-host``)."""
@@ -264,7 +266,7 @@ def create_app(*, hosts: Iterable[str] | None = None, budget: Budget | None = No
 
     >>> app = create_app()
     >>> sorted(r.path for r in app.routes if r.path.startswith("/api"))  # doctest: +NORMALIZE_WHITESPACE
-    ['/api/check', '/api/examples', '/api/explain', '/api/grid', '/api/solve', '/api/view']
+    ['/api/check', '/api/examples', '/api/explain', '/api/grid', '/api/kinds', '/api/solve', '/api/view']
     """
     import asyncio
     from contextlib import asynccontextmanager
@@ -357,6 +359,17 @@ def create_app(*, hosts: Iterable[str] | None = None, budget: Budget | None = No
     @app.get("/api/examples", summary="The bundled example problem files and network specs")
     def api_examples() -> list[dict[str, str]]:
         return service.examples()
+
+    @app.get("/api/kinds", summary="Every problem kind: its fields (type, default, help) and a complete example")
+    def api_kinds() -> list[dict[str, Any]]:
+        from nnsteps.problems.describe import describe_kinds
+
+        return describe_kinds()
+
+    @app.get("/fonts/math.woff", include_in_schema=False)
+    def math_font() -> FileResponse:
+        # The OpenType MATH font the pages' MathML is set in: stretchy delimiters with no network.
+        return FileResponse(FONT, media_type="font/woff", headers={"cache-control": "max-age=86400"})
 
     @app.get("/math.css", include_in_schema=False)
     def math_css() -> PlainTextResponse:

@@ -6,11 +6,15 @@ only places the HTML and highlights cells named in the steps' ``data``.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from nnsteps.errors import NnstepsError
 from nnsteps.names import Design
+from nnsteps.web.answers import answer_html, value_html
+from nnsteps.work import Worked
 
 
 def grid_kinds() -> tuple[str, ...]:
@@ -81,26 +85,87 @@ def solve_json(raw: Any) -> dict[str, Any]:
 def view(raw: Any) -> dict[str, Any]:
     """Problems (a whole problem file, or one problem) solved for the page: JSON plus HTML+MathML.
 
-    >>> out = view({"id": "r", "kind": "relu", "input": "1 -2"})
-    >>> out["problems"][0]["solution"]["answer"], "<math" in out["problems"][0]["html"]
-    ([1, 0], True)
+    A problem pasted without an ``id`` gets one (``problem``, or ``p1``, ``p2``… in a file). Each
+    problem's ``html`` opens with its answer as :func:`answer_html` writes it (tables for networks,
+    matrices, labelled lists), then the work; ``answer_html`` is that answer alone.
+
+    >>> out = view({"kind": "relu", "input": "1 -2"})
+    >>> out["problems"][0]["solution"]["answer"], out["problems"][0]["solution"]["id"], "<math" in out["problems"][0]["html"]
+    ([1, 0], 'problem', True)
     """
     from nnsteps.problems.solve import solve_document, solve_problem
-    from nnsteps.render.html import worked_to_html
     from nnsteps.render.json import worked_to_json
 
     if isinstance(raw, dict) and "problems" not in raw:
-        solved = [solve_problem(raw)]
+        if "kind" not in raw and "id" not in raw:
+            raise NnstepsError("this looks like an answers file (problem id → answer), not a problem; check it on "
+                               "the Check answers tab, or give a problem with a kind (or a file with a problems list)")
+        with _unnamed(raw):
+            solved = [solve_problem(with_ids(raw))]
         title = None
     else:
-        document = solve_document(raw, source="the request")
+        document = solve_document(with_ids(raw), source="the request")
         solved, title = document.solved, document.title
     problems = []
     for s in solved:
         heading = s.problem.id + (f": {s.worked.title}" if s.worked.title else "")
-        problems.append({"solution": worked_to_json(s.worked, pid=s.problem.id),
-                         "html": worked_to_html(s.worked, heading=heading)})
+        solution = worked_to_json(s.worked, pid=s.problem.id)
+        answer = answer_html(solution)
+        problems.append({"solution": solution, "answer_html": answer,
+                         "html": _worked_html(s.worked, heading, answer)})
     return {"title": title, "problems": problems}
+
+
+@contextmanager
+def _unnamed(raw: Any) -> Iterator[None]:
+    """Errors of a problem the user gave no id don't name the id the page gave it.
+
+    >>> with _unnamed({"kind": "relu"}):
+    ...     raise NnstepsError("bad", problem="problem", field="input")
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: field input: bad
+    """
+    try:
+        yield
+    except NnstepsError as err:
+        if isinstance(raw, dict) and "id" not in raw:
+            err.problem = None
+        raise
+
+
+def with_ids(raw: Any) -> Any:
+    """The document with an ``id`` for every problem that has none (a pasted problem needs no id).
+
+    >>> with_ids({"kind": "relu", "input": "1"})["id"]
+    'problem'
+    >>> [p["id"] for p in with_ids({"problems": [{"kind": "relu"}, {"id": "p1", "kind": "relu"}, {"kind": "tanh"}]})["problems"]]
+    ['p2', 'p1', 'p3']
+    """
+    if isinstance(raw, dict) and "problems" not in raw:
+        return raw if "id" in raw else {"id": "problem", **raw}
+    entries = raw.get("problems") if isinstance(raw, dict) else raw
+    if not isinstance(entries, list):
+        return raw
+    taken = {str(e["id"]) for e in entries if isinstance(e, dict) and "id" in e}
+    fresh = (f"p{i}" for i in range(1, 10**6) if f"p{i}" not in taken)
+    filled = [{"id": next(fresh), **e} if isinstance(e, dict) and "id" not in e else e for e in entries]
+    return {**raw, "problems": filled} if isinstance(raw, dict) else filled
+
+
+def _worked_html(worked: Worked, heading: str, answer: str) -> str:
+    """The engine's HTML of a solution with the page's answer block in place of the one-line answer."""
+    import copy
+
+    from nnsteps.render.html import worked_to_html
+
+    bare = copy.copy(worked)
+    bare.answer = None  # the answer block below replaces the renderer's single formula
+    html = worked_to_html(bare, heading=heading)
+    head, sep, rest = html.partition("</h2>")
+    if not sep:
+        head, rest = html.split("\n", 1)[0], "\n" + html.split("\n", 1)[1]
+    return head + sep + "\n" + answer + rest
 
 
 def view_text(text: str) -> dict[str, Any]:
@@ -129,14 +194,16 @@ def grid(raw: Any) -> dict[str, Any]:
     from nnsteps.render.json import worked_to_json
     from nnsteps.render.values import exact_value, json_value
 
-    raw = _page_fields(_problem(raw))
+    given = _problem(raw)
+    raw = _page_fields(given)
     kind = raw.get("kind")
     if kind not in grid_kinds():
         raise NnstepsError(f"the playground draws {', '.join(grid_kinds())}; got kind {kind!r}", field="kind")
     raw.setdefault("id", "playground")
     raw.setdefault("detail", "all")
-    x = as_array(raw.get("input"), name="input", ndim=(2, 3))
-    solved = solve_problem(raw)
+    with _unnamed(given):
+        x = as_array(raw.get("input"), name="input", ndim=(2, 3))
+        solved = solve_problem(raw)
     worked = solved.worked
     size = worked.size
     axes = [json_value(s.data) for s in size.steps if s.data] if size else []
@@ -171,7 +238,8 @@ def explain(raw: Any, cell: Any) -> dict[str, Any]:
     from nnsteps.render.json import step_to_json
     from nnsteps.render.values import exact_value, json_value
 
-    raw = _page_fields(_problem(raw))
+    given = _problem(raw)
+    raw = _page_fields(given)
     if raw.get("kind") not in grid_kinds():
         raise NnstepsError(f"cells can be explained for {', '.join(grid_kinds())}; got kind {raw.get('kind')!r}",
                            field="kind")
@@ -180,7 +248,8 @@ def explain(raw: Any, cell: Any) -> dict[str, Any]:
         raise NnstepsError(f"expected a cell [row, col] or [channel, row, col], got {cell!r}", field="cell")
     raw.setdefault("id", "playground")
     raw["detail"] = [cell]
-    worked = solve_problem(raw).worked
+    with _unnamed(given):
+        worked = solve_problem(raw).worked
     step = worked.cells[0] if worked.cells else None
     if step is None:  # pragma: no cover - every grid kind explains the cells it is asked for
         raise NnstepsError(f"no explanation came back for cell {cell}")
@@ -235,10 +304,22 @@ def examples() -> list[dict[str, str]]:
                 doc = loads(text, source=path.name)
             except NnstepsError:
                 continue
-            kind = "answers" if isinstance(doc, dict) and "answers" in doc else "problems"
+            kind = _document_kind(doc)
             title = str(doc.get("title") or title) if isinstance(doc, dict) else title
         out.append({"name": str(path.relative_to(folder)), "title": title, "kind": kind, "text": text})
     return out
+
+
+def _document_kind(doc: Any) -> str:
+    """``problems`` for a problem file (a ``problems`` list, a list of problems, or one problem);
+    anything else is an answers file (problem id → answer, optionally under ``answers``).
+
+    >>> _document_kind({"problems": []}), _document_kind({"id": "q", "kind": "relu"}), _document_kind({"q1a": 7})
+    ('problems', 'problems', 'answers')
+    """
+    if isinstance(doc, list) or (isinstance(doc, dict) and ("problems" in doc or "kind" in doc)):
+        return "problems"
+    return "answers"
 
 
 def check(problems: Any, answers: Any) -> dict[str, Any]:
@@ -262,5 +343,27 @@ def check(problems: Any, answers: Any) -> dict[str, Any]:
             raise NnstepsError(f"expected the {name} as a mapping or a list, got {type(parsed).__name__}", field=name)
         return parsed
 
-    report = grade(document(problems, "problems"), document(answers, "answers"))
-    return report.to_dict()
+    report = grade(with_ids(document(problems, "problems")), document(answers, "answers"))
+    out = report.to_dict()
+    out["unanswered"] = [p.id for p in report.problems if not p.answered]
+    for result, entry in zip(report.problems, out["problems"]):
+        entry["answered"] = result.answered
+        entry["feedback_html"] = _feedback_html(result) if result.answered else ""
+        for cell in entry["cells"]:  # the key's values typeset (a student's own text stays text)
+            cell["expected_html"] = value_html(cell["expected"]) if cell["expected"] is not None else ""
+    return out
+
+
+def _feedback_html(result: Any) -> str:
+    """A problem's feedback for the page: the verdict lines as text, the derivation typeset."""
+    import html
+
+    from nnsteps.problems.feedback import write_feedback
+    from nnsteps.render.html import step_to_html
+
+    lines = write_feedback(result.cells, result.notes, result.likely_mistake, None, "full", "text", result.answered)
+    out = "".join(f"<p>{html.escape(line)}</p>" for line in lines.splitlines() if line.strip())
+    if result.step is not None and any(not c.credit for c in result.cells):
+        wrong = next(c for c in result.cells if not c.credit)
+        out += f'<p>Derivation of {html.escape(wrong.where)}:</p>' + step_to_html(result.step)
+    return out

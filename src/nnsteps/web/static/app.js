@@ -30,8 +30,9 @@ function showError(id, err) {
 // ---------------------------------------------------------------- tabs
 function showTab() {
   const name = (location.hash || "#playground").slice(1);
-  for (const s of document.querySelectorAll("section.tab")) s.hidden = s.id !== name;
+  for (const s of document.querySelectorAll("section.tab")) s.hidden = s.id !== "tab-" + name;
   for (const a of document.querySelectorAll("#tabs a")) a.classList.toggle("active", a.dataset.tab === name);
+  window.scrollTo(0, 0);  // the hash names a tab, not a place to scroll to
 }
 window.addEventListener("hashchange", showTab);
 
@@ -58,7 +59,7 @@ const CHECKS = ["flip", "ceil_mode", "count_include_pad"];
 const DEFAULTS = { kernel_size: "2", stride: "1", padding: "0", dilation: "1", groups: "1", bias: "", divisor_override: "",
   flip: false, ceil_mode: false, count_include_pad: true };
 
-const PG = { data: null, problem: null, frame: 0, timer: null, cache: new Map(), seq: 0 };
+const PG = { data: null, problem: null, frame: 0, timer: null, cache: new Map(), seq: 0, selected: null };
 
 function fieldValue(text) {
   // Numbers and pairs go to the server as the user typed them, parsed there as YAML (safe, exact).
@@ -70,7 +71,7 @@ function fieldValue(text) {
 
 function pgProblem() {
   const kind = $("pg-kind").value;
-  const p = { id: "playground", kind, input: $("pg-input").value };
+  const p = { kind, input: $("pg-input").value };
   const use = (name) => {
     const node = $("pg-" + name);
     const label = node.closest("label");
@@ -91,7 +92,7 @@ function pgVisibility() {
   const kind = $("pg-kind").value;
   const show = { "conv-only": kind === "conv2d", "pool-only": kind !== "conv2d", "avgpool-only": kind === "avg_pool2d",
     "maxpool-only": kind === "max_pool2d" };
-  for (const node of document.querySelectorAll("#playground .conv-only, #playground .pool-only, #playground .avgpool-only")) {
+  for (const node of document.querySelectorAll("#tab-playground .conv-only, #tab-playground .pool-only, #tab-playground .avgpool-only")) {
     const classes = [...node.classList].filter((c) => c in show);
     node.hidden = !classes.some((c) => show[c]);
   }
@@ -103,27 +104,53 @@ function pgPreset(values) {
   for (const c of CHECKS) $("pg-" + c).checked = values[c] ?? DEFAULTS[c];
   $("pg-input").value = values.input;
   if (values.kernel) $("pg-kernel").value = values.kernel;
+  PG.selected = null; PG.frame = 0;
   pgVisibility();
   pgSolve();
 }
 
 let pgDebounce = null;
-function pgSchedule() { clearTimeout(pgDebounce); pgDebounce = setTimeout(pgSolve, 250); }
+function pgSchedule() { pgInvalidate(); clearTimeout(pgDebounce); pgDebounce = setTimeout(pgSolve, 250); }
+
+function pgInvalidate() {
+  // Every panel computed from the old inputs goes at once: a cell's derivation of old numbers must never show.
+  PG.seq++; PG.cache.clear(); pgStop();
+  $("pg-results").classList.add("stale");
+  $("pg-cell-title").textContent = "Worked cell";
+  $("pg-cell").replaceChildren(el("p", { class: "muted", text: "Recomputing…" }));
+}
 
 async function pgSolve() {
+  pgInvalidate();
   const problem = pgProblem();
-  const seq = ++PG.seq;
+  const seq = PG.seq;
   try {
     const data = await api("/api/grid", problem);
     if (seq !== PG.seq) return;
     showError("pg-error", null);
-    PG.data = data; PG.problem = problem; PG.cache.clear();
+    PG.data = data; PG.problem = problem;
+    $("pg-results").classList.remove("stale");
     PG.frame = Math.min(PG.frame, Math.max(0, data.cells.length - 1));
     pgDraw();
   } catch (err) {
     if (seq !== PG.seq) return;
     showError("pg-error", err);
+    $("pg-cell").replaceChildren(el("p", { class: "muted", text: "Fix the error to see a cell worked." }));
   }
+}
+
+function pgHasCell(cell) {
+  const out = PG.data.output;
+  const [f, i, j] = cell;
+  return f < out.length && i < out[f].length && j < out[f][i].length;
+}
+
+function pgCurrentCell() {
+  // The cell the reader chose, if the new output still has it; else the animation's current cell.
+  if (PG.selected && pgHasCell(PG.selected)) return PG.selected;
+  PG.selected = null;
+  const cd = PG.data.cells[PG.frame];
+  return cd ? [cd.cell[1], cd.cell[2], cd.cell[3]] : null;
 }
 
 function padOf(axis) { return axis ? axis.pad : [0, 0]; }
@@ -184,7 +211,8 @@ function pgDraw() {
   $("pg-notes").replaceChildren(...d.notes.map((n, k) => el("li", { text: `${k === 0 ? "rows" : "columns"}: ${n}` })));
   $("pg-size").innerHTML = d.size_html;
   $("pg-full").innerHTML = d.html;
-  pgFrame(PG.frame, false);
+  const cell = pgCurrentCell();
+  if (cell) pgSelect(cell, false); else { $("pg-frame").textContent = "no cells explained"; highlight(null); }
 }
 
 function matrixTable(rows, cls) {
@@ -202,11 +230,11 @@ function pgEditInput(r, q, value) {
   const rows = PG.data.input[0].map((row) => row.slice());
   rows[r][q] = value.trim() || "0";
   $("pg-input").value = rows.map((row) => row.join(" ")).join("\n");
-  pgSolve();
+  pgSchedule();
 }
 
 function highlight(cellData) {
-  for (const td of document.querySelectorAll("#playground td.read, #playground td.current")) td.classList.remove("read", "current");
+  for (const td of document.querySelectorAll("#tab-playground td.read, #tab-playground td.current")) td.classList.remove("read", "current");
   if (!cellData) return;
   const [, f, i, j] = cellData.cell;
   const out = document.querySelector(`#pg-output-grid td[data-pos="${f},${i},${j}"]`);
@@ -217,35 +245,48 @@ function highlight(cellData) {
   }
 }
 
-function pgFrame(k, explainIt = true) {
+function pgFrame(k) {
   const cells = PG.data ? PG.data.cells : [];
   if (!cells.length) { $("pg-frame").textContent = "no cells explained"; highlight(null); return; }
   PG.frame = (k + cells.length) % cells.length;
   const cd = cells[PG.frame];
+  PG.selected = [cd.cell[1], cd.cell[2], cd.cell[3]];
   highlight(cd);
   const [, f, i, j] = cd.cell;
   $("pg-frame").textContent = `cell ${PG.frame + 1} of ${cells.length}: Y[${PG.data.output.length > 1 ? f + ", " : ""}${i}, ${j}]`;
-  if (explainIt) pgExplain([f, i, j], false);
+  pgExplain([f, i, j]);
 }
 
-async function pgExplain(cell, stop = true) {
-  if (stop) pgStop();
+async function pgExplain(cell) {
+  const seq = PG.seq;
   const key = JSON.stringify(cell);
   try {
     let e = PG.cache.get(key);
-    if (!e) { e = await api("/api/explain", { problem: PG.problem, cell }); PG.cache.set(key, e); }
+    if (!e) { e = await api("/api/explain", { problem: PG.problem, cell }); }
+    if (seq !== PG.seq) return;  // the inputs changed while this cell was being worked
+    PG.cache.set(key, e);
+    if (!PG.selected || JSON.stringify(PG.selected) !== key) return;  // another cell was chosen meanwhile
     $("pg-cell-title").textContent = e.title;
     $("pg-cell").innerHTML = e.html;
-    if (stop) highlight(e.data);
-  } catch (err) { showError("pg-error", err); }
+    $("pg-cell").dataset.cell = key;
+    highlight(e.data);
+  } catch (err) {
+    if (seq !== PG.seq) return;
+    showError("pg-error", err);
+  }
 }
 
-function pgSelect(cell) {
+function pgSelect(cell, stop = true) {
+  if (stop) pgStop();
+  PG.selected = cell;
   const idx = PG.data.cells.findIndex((c) => c.cell[1] === cell[0] && c.cell[2] === cell[1] && c.cell[3] === cell[2]);
-  if (idx >= 0) PG.frame = idx;
+  if (idx >= 0) { PG.frame = idx; highlight(PG.data.cells[idx]); } else highlight(null);
   $("pg-frame").textContent = `Y[${PG.data.output.length > 1 ? cell[0] + ", " : ""}${cell[1]}, ${cell[2]}]` +
     (idx >= 0 ? ` (cell ${idx + 1} of ${PG.data.cells.length})` : "");
-  pgExplain(cell, true);
+  $("pg-cell-title").textContent = "Worked cell";
+  $("pg-cell").replaceChildren(el("p", { class: "muted", text: "Working…" }));
+  delete $("pg-cell").dataset.cell;
+  pgExplain(cell);
 }
 
 function pgStop() { clearInterval(PG.timer); PG.timer = null; $("pg-play").textContent = "Play"; }
@@ -262,7 +303,7 @@ function initPlayground() {
     $("pg-presets").append(b);
   }
   $("pg-form").addEventListener("input", pgSchedule);
-  $("pg-kind").addEventListener("change", () => { pgVisibility(); pgSolve(); });
+  $("pg-kind").addEventListener("change", () => { pgVisibility(); pgSchedule(); });
   $("pg-play").addEventListener("click", pgPlay);
   $("pg-next").addEventListener("click", () => { pgStop(); pgFrame(PG.frame + 1); });
   $("pg-prev").addEventListener("click", () => { pgStop(); pgFrame(PG.frame - 1); });
@@ -294,68 +335,73 @@ function netGutter(bad) {
 }
 
 const fmt = (v) => typeof v === "number" ? v.toLocaleString("en-US") : (v === null || v === undefined ? "" : String(v));
-const shapeText = (s) => Array.isArray(s) ? s.map(fmt).join(" × ") : fmt(s);
-const rfText = (r) => r && typeof r === "object" && !Array.isArray(r) ? (r.size !== undefined ? fmt(r.size) : JSON.stringify(r)) : fmt(r);
+const shapeText = (s) => Array.isArray(s) ? s.map(String).join("×") : fmt(s);  // as the CLI table writes shapes
+
+const NET = { seq: 0 };
+let netDebounce = null;
 
 async function netGo() {
+  const seq = ++NET.seq;
   netGutter(null);
+  $("net-results").classList.add("stale");
   try {
-    const out = await api("/api/view", { id: "network", kind: "network", spec: $("net-spec").value });
+    const out = await api("/api/view", { kind: "network", spec: $("net-spec").value });
+    if (seq !== NET.seq) return;
     showError("net-error", null);
     const p = out.problems[0];
-    netTable(p.solution.answer);
+    $("net-table").innerHTML = p.answer_html;
+    netDraw(p.solution.answer.layers || [], p.solution.answer.input_shape);
     $("net-work").innerHTML = p.html;
+    $("net-results").classList.remove("stale");
   } catch (err) {
+    if (seq !== NET.seq) return;
     showError("net-error", err);
     if (err.info && err.info.line) netGutter(err.info.line);
   }
 }
 
-function netTable(answer) {
-  const cols = [["name", "layer"], ["type", "type"], ["output_shape", "output (H×W×C)"], ["neurons", "neurons"],
-    ["weights", "weights"], ["biases", "biases"], ["params", "params"], ["macs", "MACs"], ["receptive_field", "receptive field"]];
-  const t = $("net-table");
-  t.replaceChildren();
-  t.append(el("thead", {}, el("tr", {}, ...cols.map(([, h]) => el("th", { text: h })))));
-  const body = el("tbody");
-  for (const row of answer.layers || []) {
-    body.append(el("tr", {}, ...cols.map(([k]) => el("td", {
-      text: k === "output_shape" ? shapeText(row[k]) : k === "receptive_field" ? rfText(row[k]) : fmt(row[k]) }))));
-  }
-  t.append(body);
-  t.append(el("tfoot", {}, el("tr", {}, el("td", { text: "total params" }), el("td"), el("td", { text: shapeText(answer.output_shape) }),
-    el("td"), el("td"), el("td"), el("td", { text: fmt(answer.total_params) }), el("td"), el("td"))));
-  netDraw(answer.layers || []);
-}
-
 function netDraw(layers) {
-  // Boxes sized from the table's output shapes (log scale), one per layer that changes the shape.
+  // One card per layer that has weights or changes the shape (activations and normalisations fold into the
+  // card before them); cards wrap in rows, so a network of any depth fits the page and no label overlaps.
   const NS = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(NS, "svg");
-  let x = 10;
-  const H = Math.max(150, ...layers.filter((l) => Array.isArray(l.output_shape) && l.output_shape.length === 3).map((l) => 16 + 12 * Math.sqrt(l.output_shape[0])));
-  const items = layers.filter((l) => Array.isArray(l.output_shape));
-  for (const l of items) {
-    const s = l.output_shape;
-    const side = s.length === 3 ? 16 + 12 * Math.sqrt(s[0]) : 8;
-    const depth = s.length === 3 ? 4 * Math.log2(1 + s[2]) : 6;
-    const tall = s.length === 3 ? side : Math.min(120, 10 + 12 * Math.log2(1 + s[s.length - 1]));
-    const y = (H - tall) / 2;
-    const rect = document.createElementNS(NS, "rect");
-    Object.entries({ x, y, width: depth, height: tall, fill: s.length === 3 ? "#9cc3ff" : "#ffd166", stroke: "#2f4f7f" })
-      .forEach(([k, v]) => rect.setAttribute(k, String(v)));
-    svg.append(rect);
-    const label = document.createElementNS(NS, "text");
-    label.setAttribute("x", String(x)); label.setAttribute("y", String(H + 14));
-    label.textContent = shapeText(s);
-    const name = document.createElementNS(NS, "text");
-    name.setAttribute("x", String(x)); name.setAttribute("y", "12");
-    name.textContent = l.name || l.type;
-    svg.append(label, name);
-    x += Math.max(depth + 20, 8 * shapeText(s).length + 8);
+  const host = $("net-draw");
+  host.replaceChildren();
+  let prev = null;
+  const cards = [];
+  for (const l of layers) {
+    if (!Array.isArray(l.output_shape)) continue;
+    const shape = shapeText(l.output_shape);
+    if (l.weights === 0 && shape === prev && cards.length) { cards[cards.length - 1].folded.push(l.name); continue; }
+    cards.push({ layer: l, folded: [] });
+    prev = shape;
   }
-  svg.setAttribute("width", String(x + 10)); svg.setAttribute("height", String(H + 24));
-  $("net-draw").replaceChildren(svg);
+  for (const { layer: l, folded } of cards) {
+    const s = l.output_shape;
+    const svg = document.createElementNS(NS, "svg");
+    svg.setAttribute("width", "84"); svg.setAttribute("height", "64"); svg.setAttribute("viewBox", "0 0 84 64");
+    const add = (tag, attrs) => {
+      const node = document.createElementNS(NS, tag);
+      for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+      svg.append(node);
+    };
+    if (s.length === 3) {
+      const side = Math.min(40, 8 + 4 * Math.log2(1 + s[0]));
+      const depth = Math.min(36, 3 + 3 * Math.log2(1 + s[2]));
+      const dx = depth * 0.55, dy = depth * 0.35;
+      const x = (84 - side - dx) / 2, y = (64 - side + dy) / 2;
+      add("polygon", { points: `${x},${y} ${x + dx},${y - dy} ${x + dx + side},${y - dy} ${x + side},${y}`, fill: "#cfe0ff", stroke: "#2f4f7f" });
+      add("polygon", { points: `${x + side},${y} ${x + dx + side},${y - dy} ${x + dx + side},${y + side - dy} ${x + side},${y + side}`, fill: "#7fa7e8", stroke: "#2f4f7f" });
+      add("rect", { x, y, width: side, height: side, fill: "#9cc3ff", stroke: "#2f4f7f" });
+    } else {
+      const n = s[s.length - 1];
+      const tall = Math.min(56, 8 + 4 * Math.log2(1 + n));
+      add("rect", { x: 36, y: (64 - tall) / 2, width: 12, height: tall, fill: "#ffd166", stroke: "#8a6d1f" });
+    }
+    const title = [l.name || l.type, shapeText(s), ...(folded.length ? ["then " + folded.join(", ")] : [])].join("\n");
+    const card = el("figure", { class: "vol", title },
+      svg, el("figcaption", {}, el("span", { class: "vol-name", text: l.name || l.type }), el("span", { class: "vol-shape", text: shapeText(s) })));
+    host.append(card);
+  }
 }
 
 function initNetwork() {
@@ -366,39 +412,62 @@ function initNetwork() {
     b.addEventListener("click", () => { $("net-spec").value = text; netGutter(null); netGo(); });
     $("net-presets").append(b);
   }
-  $("net-spec").addEventListener("input", () => netGutter(null));
+  $("net-spec").addEventListener("input", () => {
+    netGutter(null); NET.seq++; $("net-results").classList.add("stale");
+    clearTimeout(netDebounce); netDebounce = setTimeout(netGo, 500);
+  });
   $("net-spec").addEventListener("scroll", () => { $("net-gutter").scrollTop = $("net-spec").scrollTop; });
   $("net-go").addEventListener("click", netGo);
-  $("net-spec").value = Q2_PLAIN;
-  netGutter(null);
+  $("net-spec").value = "input 64x64x3\n" + Q2_SPEC;
+  netGo();
 }
 
 // ---------------------------------------------------------------- worked problems
-async function pbGo() {
+const PB = { seq: 0 };
+let pbDebounce = null;
+
+async function pbSolve(text) {
+  const seq = ++PB.seq;
+  const host = $("pb-out");
+  host.classList.add("stale");
   try {
-    const out = await api("/api/view", { text: $("pb-text").value });
+    const out = await api("/api/view", { text });
+    if (seq !== PB.seq) return;
     showError("pb-error", null);
-    const host = $("pb-out");
     host.innerHTML = (out.title ? `<h2></h2>` : "") + out.problems.map((p) => p.html).join("\n");
     if (out.title) host.querySelector("h2").textContent = out.title;
     out.problems.forEach((p, k) => heatMaps(p.solution, host.querySelectorAll("section.worked")[k]));
-  } catch (err) { showError("pb-error", err); }
+    host.dataset.source = text;
+    host.dataset.solutions = JSON.stringify(out.problems.map((p) => p.solution));
+    host.classList.remove("stale");
+  } catch (err) {
+    if (seq !== PB.seq) return;
+    showError("pb-error", err);
+  }
+}
+
+function pbGo() { pbSolve($("pb-text").value); }
+
+function pbChanged(solve) {
+  // An edit invalidates what is shown: grey it at once, solve again when the typing pauses.
+  PB.seq++; $("pb-out").classList.add("stale");
+  clearTimeout(pbDebounce); pbDebounce = setTimeout(solve, 700);
 }
 
 function heatMaps(solution, section) {
-  // Attention weights (any 2-D numeric answer entry named like weights/attention) drawn as a heat map.
+  // Attention weights (any 2-D numeric answer entry named like weights/attn/alpha) drawn as a heat map.
   const ans = solution.answer;
   if (!ans || typeof ans !== "object" || Array.isArray(ans) || !section) return;
   for (const [key, m] of Object.entries(ans)) {
     if (!/weight|attn|attention|alpha/i.test(key) || !Array.isArray(m) || !Array.isArray(m[0])) continue;
     const flat = m.flat().filter((v) => typeof v === "number");
-    if (!flat.length) continue;
+    if (!flat.length || flat.length !== m.flat().length) continue;
     const lo = Math.min(...flat), hi = Math.max(...flat);
     const t = el("table", { class: "heat" });
     for (const row of m) {
       const tr = el("tr");
       for (const v of row) {
-        const td = el("td", { text: typeof v === "number" ? v.toFixed(3) : String(v) });
+        const td = el("td", { text: v.toFixed(3) });
         const a = hi > lo ? (v - lo) / (hi - lo) : 0.5;
         td.style.backgroundColor = `rgba(47, 111, 223, ${0.1 + 0.85 * a})`;
         td.style.color = a > 0.55 ? "#fff" : "#1d2430";
@@ -406,64 +475,214 @@ function heatMaps(solution, section) {
       }
       t.append(tr);
     }
-    section.insertBefore(el("div", {}, el("h3", { text: `Heat map: ${key}` }), t), section.children[1] || null);
+    const answer = section.querySelector(".answer");
+    const box = el("div", { class: "heat-box" }, el("h3", { text: `Heat map: ${key}` }), t);
+    if (answer) answer.after(box); else section.append(box);
   }
+}
+
+// The "New problem" form: built from GET /api/kinds (fields, help, a complete example), so a kind
+// added to the engine gets its form with no change here.
+let KINDS = [];
+const BLOCKY = /array|matrix|list|map|dict|object|spec|vector|sequence|tensor|steps|layers/i;
+
+function flowYaml(v, indent = "") {
+  // A value as YAML flow text: nested lists one row per line, mappings {key: value}.
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return /^[A-Za-z_][\w.-]*$/.test(v) && !/^(true|false|null|yes|no|on|off|~)$/i.test(v) ? v : JSON.stringify(v);
+  if (typeof v !== "object") return String(v);
+  if (Array.isArray(v)) {
+    if (v.length && v.every((r) => Array.isArray(r) && r.every((x) => typeof x !== "object"))) {
+      return "[" + v.map((r) => flowYaml(r)).join(",\n" + indent + " ") + "]";
+    }
+    return "[" + v.map((x) => flowYaml(x, indent + " ")).join(", ") + "]";
+  }
+  return "{" + Object.entries(v).map(([k, x]) => `${/^[A-Za-z_]\w*$/.test(k) ? k : JSON.stringify(k)}: ${flowYaml(x, indent + " ")}`).join(", ") + "}";
+}
+
+function fieldText(v) {
+  if (v === null || v === undefined) return "";
+  if (typeof v === "string") return v.replace(/\n$/, "");
+  return flowYaml(v);
+}
+
+function scalarYaml(t) {
+  // One line typed into a field, as YAML: kept as written unless YAML would read it differently.
+  if (/^[[{]/.test(t)) return t;
+  if (/: |\s#|:$|^[-?:,\]}#&*!|>'"%@`]/.test(t)) return "'" + t.replace(/'/g, "''") + "'";
+  return t;
+}
+
+function nfYaml() {
+  const kind = KINDS.find((k) => k.name === $("nf-kind").value);
+  if (!kind) return "";
+  const lines = [`id: ${scalarYaml($("nf-id").value.trim() || kind.example.id || kind.name + "-1")}`, `kind: ${kind.name}`];
+  for (const f of kind.fields) {
+    const node = $("nf-f-" + f.name);
+    const t = node.value.replace(/\s+$/, "");
+    if (t.trim() === "") continue;
+    if (!t.includes("\n")) { lines.push(`${f.name}: ${scalarYaml(t.trim())}`); continue; }
+    const rows = t.split("\n");
+    if (/^\s*[[{]/.test(t)) { lines.push(`${f.name}: ${rows[0].trim()}`, ...rows.slice(1).map((l) => "  " + l)); continue; }
+    lines.push(`${f.name}: |`, ...rows.map((l) => "  " + l));
+  }
+  // A whole problem file, so the preview can be saved and run with `nnsteps solve` as it is.
+  return "problems:\n" + lines.map((l, i) => (i ? "    " : "  - ") + l).join("\n") + "\n";
+}
+
+function nfRender() {
+  const kind = KINDS.find((k) => k.name === $("nf-kind").value);
+  const host = $("nf-fields");
+  host.replaceChildren();
+  if (!kind) return;
+  $("nf-summary").textContent = kind.summary;
+  host.append(el("label", {}, "id ", el("input", { id: "nf-id", value: kind.example.id || kind.name + "-1", class: "wide" })));
+  for (const f of kind.fields) {
+    const value = kind.example[f.name] !== undefined && kind.example[f.name] !== null ? kind.example[f.name] : f.default;
+    const text = fieldText(value);
+    const big = text.includes("\n") || (value !== null && typeof value === "object") || BLOCKY.test(f.type || "") ||
+      (typeof value === "string" && value.length > 30);
+    const input = big
+      ? el("textarea", { id: "nf-f-" + f.name, rows: String(Math.min(8, Math.max(2, text.split("\n").length + (text.length > 40 ? 1 : 0)))), spellcheck: "false" })
+      : el("input", { id: "nf-f-" + f.name, class: "wide", spellcheck: "false" });
+    input.value = text;
+    if (f.default !== null && f.default !== undefined) input.placeholder = `default ${fieldText(f.default)}`;
+    else if (!f.required) input.placeholder = "optional";
+    const name = el("span", { class: "field-name", text: f.name + (f.required ? " *" : "") });
+    host.append(el("label", { class: "field" }, name, " ", el("span", { class: "hint", text: f.help || "" }), input));
+  }
+  nfPreview();
+}
+
+function nfPreview() { $("nf-yaml").textContent = nfYaml(); }
+
+function nfSolve() { pbSolve(nfYaml()); }
+
+async function initNewProblem() {
+  try { KINDS = await (await fetch("/api/kinds")).json(); } catch (_) { KINDS = []; }
+  for (const k of KINDS) $("nf-kind").append(el("option", { value: k.name, text: k.name }));
+  $("nf-kind").addEventListener("change", () => { nfRender(); pbChanged(nfSolve); });
+  $("pb-new").addEventListener("input", (e) => { if (e.target.id !== "nf-kind") { nfPreview(); pbChanged(nfSolve); } });
+  $("pb-new").addEventListener("submit", (e) => { e.preventDefault(); clearTimeout(pbDebounce); nfSolve(); });
+  nfRender();
+}
+
+function pbMode(mode) {
+  $("pb-file").hidden = mode !== "file";
+  $("pb-new").hidden = mode !== "new";
+  $("pb-mode-file").classList.toggle("active", mode === "file");
+  $("pb-mode-new").classList.toggle("active", mode === "new");
+  if (mode === "new") { clearTimeout(pbDebounce); nfSolve(); } else pbGo();
 }
 
 function initProblems() {
-  for (const e of EXAMPLES.filter((e) => e.kind === "problems")) {
+  const files = EXAMPLES.filter((e) => e.kind === "problems");
+  for (const e of files) {
     const b = el("button", { type: "button", text: e.title.length > 40 ? e.name : e.title });
-    b.addEventListener("click", () => { $("pb-text").value = e.text; pbGo(); });
+    b.addEventListener("click", () => { $("pb-text").value = e.text; clearTimeout(pbDebounce); pbGo(); });
     $("pb-presets").append(b);
   }
-  $("pb-go").addEventListener("click", pbGo);
+  $("pb-go").addEventListener("click", () => { clearTimeout(pbDebounce); pbGo(); });
+  $("pb-text").addEventListener("input", () => pbChanged(pbGo));
+  $("pb-mode-file").addEventListener("click", () => pbMode("file"));
+  $("pb-mode-new").addEventListener("click", () => pbMode("new"));
+  if (files.length) { $("pb-text").value = files[0].text; pbGo(); }
 }
 
 // ---------------------------------------------------------------- check
-const SAMPLE_ANSWERS = "answers:\n  q1a: [[7, 9, 8], [7, 9, 10], [8, 5, 8]]\n  q1b: [[7, 8], [8, 9]]\n";
+const CK = { seq: 0 };
+let ckDebounce = null;
+const SAMPLE_ANSWERS = "# a partly answered sheet: q1b has a mistake, the rest is unanswered\nq1a: [[7, 9, 8], [7, 9, 10], [8, 5, 8]]\nq1b: [[7, 8], [8, 9]]\n";
+
+function cellText(v) {
+  if (v === null || v === undefined) return "—";
+  if (typeof v === "number") return fmt(v);
+  if (typeof v === "string") return v;
+  if (Array.isArray(v)) return "[" + v.map(cellText).join(", ") + "]";
+  return Object.entries(v).map(([k, x]) => `${k}: ${cellText(x)}`).join(", ");
+}
+
+function expectedCell(c) {
+  const td = el("td");
+  if (c.expected_html) td.innerHTML = c.expected_html; else td.textContent = c.expected === null ? "" : cellText(c.expected);
+  return td;
+}
 
 async function ckGo() {
+  const seq = ++CK.seq;
+  const host = $("ck-out");
+  host.classList.add("stale");
   try {
     const r = await api("/api/check", { problems: $("ck-problems").value, answers: $("ck-answers").value });
+    if (seq !== CK.seq) return;
     showError("ck-error", null);
-    const host = $("ck-out");
-    host.replaceChildren(el("p", { class: "score", text: `Score ${fmt(r.score)} / ${fmt(r.max_score)}` }));
-    for (const p of r.problems) {
-      host.append(el("h3", { text: `${p.id}: ${p.correct ? "correct" : "needs work"} (${fmt(p.score)} / ${fmt(p.max_score)})` }));
-      if (p.cells && p.cells.length) {
+    const answered = r.problems.filter((p) => p.answered !== false);
+    host.replaceChildren(el("p", { class: "score", text: `Score ${fmt(r.score)} / ${fmt(r.max_score)}` }),
+      el("p", { class: "muted small", text: `${answered.length} of ${r.problems.length} problems answered.` }));
+    for (const p of answered) {
+      const sec = el("section", { class: "ck-problem" + (p.correct ? " ok" : " bad"), "data-id": p.id },
+        el("h3", { text: `${p.id}: ${p.correct ? "correct" : "needs work"} (${fmt(p.score)} / ${fmt(p.max_score)})` }));
+      const cells = (p.cells || []).filter((c) => c.verdict !== "missing" || c.given !== null);
+      const missing = (p.cells || []).length - cells.length;
+      if (cells.length) {
         const t = el("table", { class: "feedback" }, el("tr", {}, ...["where", "given", "expected", "verdict"].map((h) => el("th", { text: h }))));
-        for (const c of p.cells) {
+        for (const c of cells) {
           t.append(el("tr", { class: c.correct ? "right" : "wrong" }, el("td", { text: c.where || "answer" }),
-            el("td", { text: JSON.stringify(c.given) }), el("td", { text: c.expected === null ? "" : JSON.stringify(c.expected) }),
+            el("td", { text: cellText(c.given) }), expectedCell(c),
             el("td", { class: "verdict", text: c.verdict || (c.correct ? "correct" : "wrong") })));
         }
-        host.append(t);
+        const wrap = el("div", { class: "table-wrap" }, t);
+        // An all-correct problem keeps its entries one click away; a wrong one shows them.
+        sec.append(p.correct ? el("details", {}, el("summary", { text: `the ${cells.length} entries` }), wrap) : wrap);
       }
-      if (p.feedback) host.append(el("pre", { class: "feedback-text", text: p.feedback }));
+      if (missing) sec.append(el("p", { class: "muted small", text: `${missing} entr${missing === 1 ? "y" : "ies"} not given.` }));
+      const fb = el("div", { class: "feedback-html worked-host" });
+      fb.innerHTML = p.feedback_html || "";
+      if (p.feedback_html) sec.append(fb);
+      host.append(sec);
     }
-  } catch (err) { showError("ck-error", err); }
+    if (r.unanswered && r.unanswered.length) {
+      host.append(el("h3", { text: "Not answered" }), el("p", { class: "unanswered", text: r.unanswered.join(", ") }));
+    }
+    host.classList.remove("stale");
+  } catch (err) {
+    if (seq !== CK.seq) return;
+    showError("ck-error", err);
+  }
 }
 
 function readFileInto(input, target) {
   input.addEventListener("change", async () => {
     const f = input.files[0];
-    if (f) $(target).value = await f.text();
+    if (f) { $(target).value = await f.text(); ckChanged(); }
   });
 }
 
+function ckChanged() {
+  CK.seq++; $("ck-out").classList.add("stale");
+  clearTimeout(ckDebounce); ckDebounce = setTimeout(ckGo, 700);
+}
+
 function initCheck() {
+  // An answers example goes here with the problem file it answers (foo_answers.yaml answers foo.yaml).
+  const sets = [];
+  for (const a of EXAMPLES.filter((e) => e.kind === "answers")) {
+    const problems = EXAMPLES.find((e) => e.kind === "problems" && e.name === a.name.replace(/_answers(\.\w+)$/, "$1"));
+    if (problems) sets.push([`${problems.name.replace(/\.\w+$/, "")} with ${a.name.replace(/\.\w+$/, "")}`, problems.text, a.text]);
+  }
   const a3 = EXAMPLES.find((e) => e.name === "assignment3.yaml");
-  if (a3) {
-    const b = el("button", { type: "button", text: "Assignment 3 with a sample answer sheet" });
-    const sheet = EXAMPLES.find((e) => e.kind === "answers" && e.name.startsWith("assignment3"));
-    b.addEventListener("click", () => {
-      $("ck-problems").value = a3.text; $("ck-answers").value = sheet ? sheet.text : SAMPLE_ANSWERS; ckGo();
-    });
+  if (a3) sets.push(["assignment3: a partly answered sheet", a3.text, SAMPLE_ANSWERS]);
+  for (const [name, problems, answers] of sets) {
+    const b = el("button", { type: "button", text: name });
+    b.addEventListener("click", () => { $("ck-problems").value = problems; $("ck-answers").value = answers; clearTimeout(ckDebounce); ckGo(); });
     $("ck-presets").append(b);
   }
   readFileInto($("ck-problems-file"), "ck-problems");
   readFileInto($("ck-answers-file"), "ck-answers");
-  $("ck-go").addEventListener("click", ckGo);
+  $("ck-problems").addEventListener("input", ckChanged);
+  $("ck-answers").addEventListener("input", ckChanged);
+  $("ck-go").addEventListener("click", () => { clearTimeout(ckDebounce); ckGo(); });
+  if (sets.length) { $("ck-problems").value = sets[0][1]; $("ck-answers").value = sets[0][2]; ckGo(); }
 }
 
 // ---------------------------------------------------------------- start
@@ -474,5 +693,6 @@ document.addEventListener("DOMContentLoaded", async () => {
   initNetwork();
   initProblems();
   initCheck();
+  await initNewProblem();
   document.body.dataset.ready = "1";
 });
