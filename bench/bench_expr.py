@@ -11,10 +11,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from nnsteps.ops.rnn_symbolic import rnn_closed_form
-
 from nnsteps.expr import parse, same_value
 from nnsteps.grading.check import Grader
+from nnsteps.ops.rnn.symbolic import rnn_closed_form
 
 RNN_TANH = {"problems": [{"id": "rnn", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
                           "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}, "activation": "tanh",

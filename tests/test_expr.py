@@ -7,11 +7,11 @@ from fractions import Fraction
 
 import pytest
 import sympy
-from nnsteps.ops.rnn_symbolic import rnn_closed_form
 
 from nnsteps import limits
 from nnsteps.errors import NnstepsError
 from nnsteps.expr import EvaluationError, parse, parse_assignments, same_value
+from nnsteps.ops.rnn.symbolic import rnn_closed_form
 
 X, Y = sympy.symbols("x y")
 

@@ -25,6 +25,8 @@ import math
 from fractions import Fraction
 from typing import Any
 
+from nnsteps.names import Op
+
 MAX_EXACT_NODES = 400
 """Largest exact form (recipe nodes) kept beside a decimal; past it the value is a plain float."""
 MAX_EXACT_DEPTH = 3
@@ -48,14 +50,14 @@ def _log(x: float) -> float:
     return math.log(x) if x > 0 else -math.inf
 
 
-FLOAT = {"tanh": math.tanh, "exp": _exp, "log": _log, "sqrt": math.sqrt, "sigmoid": _sigmoid}
+FLOAT = {Op.TANH: math.tanh, "exp": _exp, "log": _log, "sqrt": math.sqrt, Op.SIGMOID: _sigmoid}
 """Each function's float64 form."""
 
 
 def _rational_result(name: str, q: Fraction) -> Fraction | None:
     """f(q) when it is rational (SymPy finds it so), else None: tanh(0), e⁰, σ(0), log 1, √(p²/q²)."""
-    if name in ("tanh", "exp", "sigmoid") and q == 0:
-        return {"tanh": Fraction(0), "exp": Fraction(1), "sigmoid": Fraction(1, 2)}[name]
+    if name in (Op.TANH, "exp", Op.SIGMOID) and q == 0:
+        return {Op.TANH: Fraction(0), "exp": Fraction(1), Op.SIGMOID: Fraction(1, 2)}[name]
     if name == "log" and q == 1:
         return Fraction(0)
     if name == "sqrt" and q >= 0:
@@ -141,7 +143,7 @@ def _make(node: Recipe, sympy: Any) -> Any:
         return args[0] / args[1]
     if op == "neg":
         return -args[0]
-    if op == "sigmoid":
+    if op == Op.SIGMOID:
         return 1 / (1 + sympy.exp(-args[0]))
     if op == "inv_sum_exp":
         return 1 / sympy.Add(*[sympy.exp(sympy.Rational(d.numerator, d.denominator)) for d in args])
@@ -195,7 +197,7 @@ class Irrational(float):
 
                 return str(sympy.latex(r.args[0]))
             return str(r.args[0])
-        if r.op in ("tanh", "exp", "sigmoid") and len(r.args) == 1 and r.args[0].op == "q":
+        if r.op in (Op.TANH, "exp", Op.SIGMOID) and len(r.args) == 1 and r.args[0].op == "q":
             return _print_short(r.op, r.args[0].args[0], latex)
         return None
 
@@ -221,7 +223,7 @@ def _print_short(op: str, q: Fraction, latex: bool) -> str:
     SymPy in the tests)."""
     if op == "exp":
         return _print_exp(q, latex)
-    if op == "tanh":
+    if op == Op.TANH:
         inner = _rat(abs(q), latex)
         body = rf"\tanh{{\left({inner} \right)}}" if latex else f"tanh({inner})"
         return (("- " if latex else "-") + body) if q < 0 else body

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from nnsteps import limits
 from nnsteps.budget import Budget, Unit, run, stage
 
 
@@ -20,6 +21,8 @@ def solve(source: Path | str, fmt: str, budget: Budget, *, text: str | None = No
     >>> print(solve("<input>", "text", Budget(20), text="problems: [{id: a, kind: relu, input: '1 -2'}]"))
     a
     =
+    Answer: [ 1  0 ]
+    <BLANKLINE>
     Apply ReLU elementwise
       ReLU(z) = max(0, z)
         = [ 1  0 ]
@@ -41,9 +44,10 @@ def solve_task(source: Path | str, fmt: str, text: str | None, brief: bool = Fal
     document = loads(text, source=str(source)) if text is not None else load_file(source)
     title, entries = problems_of(document, source=str(source))
     solved = []
-    for i, raw in enumerate(entries):
-        stage(f"problem {raw['id']}", problem=str(raw["id"]))
-        solved.append(solve_problem(raw, i))
+    with limits.work_budget():  # all the problems of one file share one budget of exact work
+        for i, raw in enumerate(entries):
+            stage(f"problem {raw['id']}", problem=str(raw["id"]))
+            solved.append(solve_problem(raw, i))
     stage(f"rendering {source}", units=len(entries))
     return render_solved(SolvedFile(title, solved), fmt, brief=brief, colour=colour)
 

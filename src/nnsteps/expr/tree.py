@@ -12,6 +12,7 @@ from typing import Any
 from nnsteps import limits
 from nnsteps.errors import NnstepsError
 from nnsteps.expr.values import _FUNCTION_VALUES, _MAX_BITS, EvaluationError, _checked, power
+from nnsteps.names import Op
 from nnsteps.numbers import Number, normalize
 
 
@@ -228,9 +229,9 @@ class Call(Expr):
         half = sympy.Rational(1, 2)
         build: dict[str, Callable[..., Any]] = {
             "exp": lambda z: sympy.exp(z, evaluate=settle), "log": lambda z: sympy.log(z, evaluate=settle),
-            "sqrt": lambda z: sympy.Pow(z, half, evaluate=settle), "tanh": lambda z: sympy.tanh(z, evaluate=settle),
-            "sigmoid": lambda z: 1 / (1 + sympy.exp(-z, evaluate=settle)),
-            "relu": lambda z: sympy.Max(0, z, evaluate=settle),
+            "sqrt": lambda z: sympy.Pow(z, half, evaluate=settle), Op.TANH: lambda z: sympy.tanh(z, evaluate=settle),
+            Op.SIGMOID: lambda z: 1 / (1 + sympy.exp(-z, evaluate=settle)),
+            Op.RELU: lambda z: sympy.Max(0, z, evaluate=settle),
             "max": lambda *z: sympy.Max(*z, evaluate=settle), "min": lambda *z: sympy.Min(*z, evaluate=settle),
             "abs": lambda z: sympy.Abs(z, evaluate=settle), "heaviside": lambda z: sympy.Heaviside(z, evaluate=settle),
         }

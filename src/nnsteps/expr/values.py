@@ -11,11 +11,12 @@ from fractions import Fraction
 
 from nnsteps import limits
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Op
 from nnsteps.numbers import Number, bounded, normalize
 
 FUNCTIONS: dict[str, tuple[int, int]] = {
-    "exp": (1, 1), "log": (1, 1), "ln": (1, 1), "sqrt": (1, 1), "tanh": (1, 1), "sigmoid": (1, 1),
-    "relu": (1, 1), "max": (1, 64), "min": (1, 64), "abs": (1, 1), "heaviside": (1, 1),
+    "exp": (1, 1), "log": (1, 1), "ln": (1, 1), "sqrt": (1, 1), Op.TANH: (1, 1), Op.SIGMOID: (1, 1),
+    Op.RELU: (1, 1), "max": (1, 64), "min": (1, 64), "abs": (1, 1), "heaviside": (1, 1),
 }
 """Function name -> (fewest, most arguments). Names are matched case-insensitively."""
 
@@ -143,6 +144,6 @@ def _heaviside(x: Number) -> Number:
 
 
 _FUNCTION_VALUES: dict[str, Callable[..., Number]] = {
-    "exp": _exp, "log": _log, "sqrt": _sqrt, "tanh": _tanh, "sigmoid": _sigmoid,
-    "relu": lambda x: max(0, x), "max": max, "min": min, "abs": abs, "heaviside": _heaviside,
+    "exp": _exp, "log": _log, "sqrt": _sqrt, Op.TANH: _tanh, Op.SIGMOID: _sigmoid,
+    Op.RELU: lambda x: max(0, x), "max": max, "min": min, "abs": abs, "heaviside": _heaviside,
 }

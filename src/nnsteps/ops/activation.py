@@ -56,7 +56,7 @@ def sigmoid_scalar(z: Any) -> Any:
     >>> sigmoid_scalar(0), round(float(sigmoid_scalar(1)), 6)
     (Fraction(1, 2), 0.731059)
     """
-    return lazy_apply("sigmoid", z)
+    return lazy_apply(Op.SIGMOID, z)
 
 
 def tanh_scalar(z: Any) -> Any:
@@ -67,7 +67,7 @@ def tanh_scalar(z: Any) -> Any:
     """
     if isinstance(z, float):  # an Irrational too: its decimal from here on
         return float(np.tanh(z))
-    return lazy_apply("tanh", z)
+    return lazy_apply(Op.TANH, z)
 
 
 def sigmoid(x: Any) -> Worked:

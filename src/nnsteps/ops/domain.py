@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from nnsteps.irrational import FLOAT, MAX_EXACT_DEPTH, MAX_EXACT_NODES, Real
+from nnsteps.names import Op
 from nnsteps.numbers import normalize
 
 __all__ = ["Domain", "Real", "MAX_EXACT_NODES", "MAX_EXACT_DEPTH"]
@@ -102,7 +103,7 @@ class Domain:
         return FLOAT[name](float(x)) if f is None else f
 
     def tanh(self, x: Any) -> Any:
-        return self.apply("tanh", x)
+        return self.apply(Op.TANH, x)
 
     def exp(self, x: Any) -> Any:
         return self.apply("exp", x)
@@ -114,7 +115,7 @@ class Domain:
         return self.apply("sqrt", x)
 
     def sigmoid(self, x: Any) -> Any:
-        return self.apply("sigmoid", x)
+        return self.apply(Op.SIGMOID, x)
 
     def positive(self, x: Any) -> bool:
         if isinstance(x, Real):

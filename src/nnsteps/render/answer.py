@@ -1,6 +1,6 @@
 """What an answer *is*, for a reader: a number, a matrix, a table, or a labelled list of those.
 
-Every renderer (text, Markdown, HTML, and the web app through :func:`answer_to_html`) shows a
+Every renderer (text, Markdown, HTML through ``answer_html.answer_box``) shows a
 problem's answer first, from the one view built here, so the same answer never reads differently in
 two places. Answers stay the engine's values; this module only chooses their shape: a network's layer
 rows become a table with the asked cells marked, named results (``grads``, ``updated``) a labelled list,
@@ -247,15 +247,3 @@ def expression_text(text: str) -> str:
     """
     return text.replace("**", "^").replace("*", "·")
 
-
-def answer_to_html(worked: Worked) -> str | None:
-    """The answer box of one worked problem as HTML (MathML for math, ``<table>`` for tables).
-
-    A reusable fragment: the HTML report and any page that shows answers use it.
-
-    >>> answer_to_html(Worked("x", value=7)).startswith('<div class="answer">')
-    True
-    """
-    from nnsteps.render.answer_html import answer_box
-
-    return answer_box(worked)

@@ -217,7 +217,27 @@ def is_long_exact(v: Any) -> bool:
     """
     from nnsteps.numbers import Irrational
 
-    return isinstance(v, Irrational) and len(str(v.exact)) > EXACT_SHORT
+    if not isinstance(v, Irrational):
+        return False
+    short = v.short_exact()  # f(q) of one rational is printed without SymPy
+    if short is None:
+        if not _algebraic_and_small(v.recipe):  # exp/tanh/σ in a bigger form: long, no need to build it
+            return True
+        short = str(v.exact)  # a small form of roots such as 4/sqrt(8) = sqrt(2): cheap for SymPy
+    return len(short) > EXACT_SHORT
+
+
+def _algebraic_and_small(recipe: Any, limit: int = 8) -> bool:
+    """Whether a recipe is a few rationals, square roots and arithmetic (no exp, tanh or σ)."""
+    if recipe.size > limit:
+        return False
+    stack = [recipe]
+    while stack:
+        node = stack.pop()
+        if node.op not in ("q", "sym", "+", "-", "*", "/", "neg", "sqrt"):
+            return False
+        stack.extend(a for a in node.args if hasattr(a, "op"))
+    return True
 
 
 def number_text(v: Any) -> str:
@@ -235,7 +255,7 @@ def number_text(v: Any) -> str:
     if is_long_exact(v):
         return float_text(v, 10)
     if isinstance(v, Irrational):  # SymPy's "**" and "*" written for a reader
-        exact = str(v.exact).replace("**", "^").replace("*", "·")
+        exact = (v.short_exact() or str(v.exact)).replace("**", "^").replace("*", "·")
         return f"{exact} (≈ {float_text(v, 10)})"
     return to_text(v)
 

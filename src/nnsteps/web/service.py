@@ -358,7 +358,7 @@ def _feedback_html(result: Any) -> str:
     """A problem's feedback for the page: the verdict lines as text, the derivation typeset."""
     import html
 
-    from nnsteps.problems.feedback import write_feedback
+    from nnsteps.grading.feedback import write_feedback
     from nnsteps.render.html import step_to_html
 
     lines = write_feedback(result.cells, result.notes, result.likely_mistake, None, "full", "text", result.answered)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 
+from nnsteps.names import Op
+
 
 def warm() -> bool:
     """Work the bundled examples once; True when they all worked (a failure only costs speed).
@@ -28,8 +30,8 @@ def warm() -> bool:
         answers = (folder / "assignment3_answers.yaml").read_text(encoding="utf-8")
         handle("view", json.dumps({"text": problems}).encode())
         handle("check", json.dumps({"problems": problems, "answers": answers}).encode())
-        handle("grid", json.dumps({"id": "w", "kind": "conv2d", "input": "1 2; 3 4", "kernel": "1 0; 0 1"}).encode())
-        handle("explain", json.dumps({"problem": {"id": "w", "kind": "max_pool2d", "input": "1 2; 3 4",
+        handle("grid", json.dumps({"id": "w", "kind": Op.CONV2D, "input": "1 2; 3 4", "kernel": "1 0; 0 1"}).encode())
+        handle("explain", json.dumps({"problem": {"id": "w", "kind": Op.MAX_POOL2D, "input": "1 2; 3 4",
                                                   "kernel_size": 2}, "cell": [0, 0]}).encode())
     except Exception:  # noqa: BLE001 - warming is an optimisation; a real request reports its own errors
         return False
