@@ -3,9 +3,10 @@
 * exact: ``int`` and ``fractions.Fraction``; a decimal the user types ("0.3") is exactly 3/10;
 * float: only when the user gives floats (NumPy float arrays) or asks for them;
 * irrational: where a function leaves the rationals (exp, sqrt), an :class:`Irrational` — a
-  float that also carries its exact SymPy form, so steps and ``answer_exact`` stay honest.
+  float that also carries the recipe of its exact SymPy form (``nnsteps.irrational``), built only
+  when asked, so steps and ``answer_exact`` stay honest and the decimals cost a float.
 
-SymPy is imported only by the functions that need it.
+SymPy is imported only by the functions that need it (an exact form asked for).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from nnsteps import limits
 from nnsteps.errors import NnstepsError
+from nnsteps.irrational import Irrational as Irrational  # the one home of irrational numbers; re-exported
 
 Exact = int | Fraction
 Number = int | Fraction | float
@@ -29,30 +31,6 @@ _NUMBER_RE = re.compile(
     re.VERBOSE,
 )
 _LATEX_FRAC_RE = re.compile(r"^\s*([-+−]?)\s*\\[dt]?frac\s*\{\s*([-+−]?\d+)\s*\}\s*\{\s*(\d+)\s*\}\s*$")
-
-
-class Irrational(float):
-    """A float that remembers the exact value it approximates.
-
-    Arithmetic on it gives plain floats: once a value leaves the rationals, later stages are
-    decimal, and they say so.
-
-    >>> import sympy
-    >>> x = Irrational(sympy.sqrt(2))
-    >>> round(float(x), 6), str(x.exact)
-    (1.414214, 'sqrt(2)')
-    """
-
-    exact: Any
-
-    def __new__(cls, exact: Any, approx: float | None = None) -> Irrational:
-        # ``approx`` spares a SymPy evaluation when the caller computed the float already.
-        self = super().__new__(cls, float(exact) if approx is None else approx)
-        self.exact = exact
-        return self
-
-    def __reduce__(self) -> Any:
-        return (Irrational, (self.exact,))
 
 
 def parse_number(text: Any, *, what: str = "a number") -> Number:
@@ -197,12 +175,19 @@ def exact_decimal(x: Fraction) -> str:
     >>> exact_decimal(Fraction(-2829, 125000))
     '-0.022632'
     """
-    sign = "-" if x < 0 else ""
-    x = abs(x)
-    digits = 0
-    while (x * 10**digits).denominator != 1:
-        digits += 1
-    scaled = int(x * 10**digits)
+    num, d = x.numerator, x.denominator
+    sign = "-" if num < 0 else ""
+    # The denominator is 2^a 5^b: max(a, b) decimals, counted with integer operations (multiplying
+    # the Fraction by growing powers of ten took most of the time of a step-heavy solution).
+    twos = (d & -d).bit_length() - 1
+    rest, fives = d >> twos, 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
+        raise ValueError(f"{x} has no finite decimal expansion")
+    digits = max(twos, fives)
+    scaled = abs(num) * (10**digits // d)
     whole, frac = divmod(scaled, 10**digits)
     return f"{sign}{whole}" + (f".{frac:0{digits}d}" if digits else "")
 
@@ -242,7 +227,9 @@ def to_text(x: Any, digits: int = 10) -> str:
             return exact_decimal(x)
         return f"{x.numerator}/{x.denominator} (≈ {float_text(float(x), digits)})"
     if isinstance(x, Irrational):
-        return f"{x.exact} (≈ {float_text(x, digits)})"
+        # A short exact form is shown beside its decimal; a long one only in answer_exact.
+        short = x.short_exact()
+        return f"{short} (≈ {float_text(x, digits)})" if short is not None else float_text(x, digits)
     if isinstance(x, float):
         return float_text(x, digits)
     if x is None:
@@ -268,9 +255,8 @@ def to_latex(x: Any, digits: int = 10) -> str:
         sign = "-" if x < 0 else ""
         return rf"{sign}\frac{{{abs(x.numerator)}}}{{{x.denominator}}} \approx {float_text(float(x), digits)}"
     if isinstance(x, Irrational):
-        import sympy
-
-        return rf"{sympy.latex(x.exact)} \approx {float_text(x, digits)}"
+        short = x.short_exact(latex=True)
+        return rf"{short} \approx {float_text(x, digits)}" if short is not None else float_text(x, digits)
     if isinstance(x, float):
         return float_text(x, digits)
     if x is None:

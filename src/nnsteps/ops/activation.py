@@ -4,15 +4,16 @@ leave the rationals, so their values are decimals that carry their exact SymPy f
 
 from __future__ import annotations
 
-import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError
+from nnsteps.irrational import inv_sum_exp, lazy_apply
 from nnsteps.names import Op
-from nnsteps.numbers import Irrational, normalize, to_latex_operand
+from nnsteps.numbers import to_latex_operand
 from nnsteps.ops._common import ends, exactness, joined, prior_steps
 from nnsteps.work import Step, Worked
 
@@ -49,22 +50,13 @@ def _less_than_zero(z: np.ndarray) -> np.ndarray:
 
 
 def sigmoid_scalar(z: Any) -> Any:
-    """σ(z) for one number: exact where σ stays rational (z = 0), else an Irrational.
+    """σ(z) for one number: exact where σ stays rational (z = 0), else an Irrational (its float now,
+    its exact form when asked).
 
     >>> sigmoid_scalar(0), round(float(sigmoid_scalar(1)), 6)
     (Fraction(1, 2), 0.731059)
     """
-    if isinstance(z, float):
-        return _sigmoid_float(z)
-    import sympy
-
-    # The float beside the exact form comes from the float formula: SymPy's evalf of e^(-z) for a
-    # z of hundreds of digits takes seconds per entry.
-    return _from_sympy(1 / (1 + sympy.exp(-sympy.Rational(str(z)))), _sigmoid_float(float(z)))
-
-
-def _sigmoid_float(z: float) -> float:
-    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+    return lazy_apply("sigmoid", z)
 
 
 def tanh_scalar(z: Any) -> Any:
@@ -73,19 +65,9 @@ def tanh_scalar(z: Any) -> Any:
     >>> tanh_scalar(0), round(float(tanh_scalar(1)), 6)
     (0, 0.761594)
     """
-    if isinstance(z, float):
+    if isinstance(z, float):  # an Irrational too: its decimal from here on
         return float(np.tanh(z))
-    import sympy
-
-    return _from_sympy(sympy.tanh(sympy.Rational(str(z))), math.tanh(float(z)))
-
-
-def _from_sympy(expr: Any, approx: float | None = None) -> Any:
-    from fractions import Fraction
-
-    if expr.is_Rational:
-        return normalize(Fraction(int(expr.p), int(expr.q)))
-    return Irrational(expr, approx)
+    return lazy_apply("tanh", z)
 
 
 def sigmoid(x: Any) -> Worked:
@@ -132,18 +114,15 @@ def _elementwise(x: Any, kind: str, formula: str, fn: Any, show: Any) -> Worked:
 def _exact_softmax(z: np.ndarray, approx: np.ndarray, axis: int) -> np.ndarray:
     """Exact softmax entries ``1 / Σ_j e^{z_j − z_i}``: rational (1/n) only when a row is constant.
 
-    Writing each entry with differences avoids SymPy simplification, which is slow.
+    Writing each entry with differences keeps the exact forms short; they are built only when asked.
     """
-    import sympy
-
     zm = np.moveaxis(z, axis, -1)
     am = np.moveaxis(approx, axis, -1)
     out = np.empty(zm.shape, dtype=object)
     for idx in np.ndindex(zm.shape[:-1]):
-        row = list(zm[idx])
+        row = [Fraction(v) for v in zm[idx]]
         for i, zi in enumerate(row):
-            expr = 1 / sympy.Add(*[sympy.exp(sympy.Rational(str(zj - zi))) for zj in row])
-            out[(*idx, i)] = _from_sympy(expr) if expr.is_Rational else Irrational(expr, float(am[(*idx, i)]))
+            out[(*idx, i)] = inv_sum_exp([zj - zi for zj in row], float(am[(*idx, i)]))
     return np.moveaxis(out, -1, axis)
 
 

@@ -1,9 +1,10 @@
-"""The number domain a backprop computation runs in: exact, exact-with-SymPy, or float.
+"""The number domain a backprop computation runs in: exact, exact-with-lazy-exact-forms, or float.
 
 * ``exact``: ints and Fractions (no activation or loss leaves the rationals);
 * ``symbolic``: exact input, but tanh, sigmoid or exp is applied, and the problem is small: the
-  arithmetic runs on SymPy numbers, and every value handed out is an ``Irrational`` (a float that
-  carries its exact SymPy form) or, where SymPy finds it rational, a Fraction;
+  arithmetic runs on :class:`~nnsteps.irrational.Real` numbers (a float computed first, the exact
+  SymPy form kept as a recipe built only when asked), and every value handed out is an
+  ``Irrational`` or, where the value stays rational, a Fraction;
 * ``float``: float input, or a problem too large to keep exact forms of (their size grows with
   every step): float64 throughout.
 
@@ -18,7 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from nnsteps.numbers import Irrational, normalize
+from nnsteps.irrational import FLOAT, MAX_EXACT_DEPTH, MAX_EXACT_NODES, Real
+from nnsteps.numbers import normalize
+
+__all__ = ["Domain", "Real", "MAX_EXACT_NODES", "MAX_EXACT_DEPTH"]
 
 
 class Domain:
@@ -31,13 +35,18 @@ class Domain:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        # Steps show a value many times; evaluating a nested SymPy form once is enough.
-        self._out_cache: dict[Any, Any] = {}
+        # The first value handed out for each rational: a later value equal to it is handed out as it
+        # (the answers have always been so).
+        self._rationals: dict[Fraction, Any] = {}
 
     @staticmethod
     def choose(arrays: list[np.ndarray], *, irrational: bool, small: bool) -> Domain:
         """``exact`` for exact input that stays rational, ``symbolic`` for small exact input that
-        does not, ``float`` otherwise."""
+        does not, ``float`` otherwise.
+
+        >>> Domain.choose([np.array([0.5])], irrational=True, small=True).kind
+        'float'
+        """
         exact = all(a.dtype == object for a in arrays)
         if not exact:
             return Domain("float")
@@ -50,11 +59,15 @@ class Domain:
         return self.kind != "float"
 
     def num(self, v: Any) -> Any:
-        """An input number in this domain."""
+        """An input number in this domain.
+
+        >>> Domain("float").num(Fraction(1, 4)), Domain("exact").num(Fraction(4, 2))
+        (0.25, 2)
+        """
         if self.kind == "float":
             return float(v)
         if self.kind == "symbolic":
-            return Dual.of(v)
+            return Real.of(v)
         return normalize(v)
 
     def array(self, arr: np.ndarray) -> np.ndarray:
@@ -73,51 +86,38 @@ class Domain:
         return self.array(np.zeros(shape, dtype=int).astype(object))
 
     # Functions that may leave the rationals.
-    def tanh(self, x: Any) -> Any:
+    def apply(self, name: str, x: Any, f: float | None = None) -> Any:
+        """``name`` (tanh, sigmoid, exp, log, sqrt) of ``x`` in this domain; ``f`` overrides the
+        float (a softmax computes its exponentials shifted by the row's maximum).
+
+        >>> Domain("float").apply("sigmoid", -800.0), Domain("exact").apply("sqrt", Fraction(9, 4))
+        (0.0, Fraction(3, 2))
+        """
         if self.kind == "symbolic":
-            import sympy
-
-            return Dual.of(x).apply(sympy.tanh, math.tanh)
-        return math.tanh(x)
-
-    def exp(self, x: Any) -> Any:
-        if self.kind == "symbolic":
-            import sympy
-
-            return Dual.of(x).apply(sympy.exp, math.exp)
-        return math.exp(x)
-
-    def log(self, x: Any) -> Any:
-        if self.kind == "symbolic":
-            import sympy
-
-            return Dual.of(x).apply(sympy.log, math.log)
-        return math.log(x)
-
-    def sqrt(self, x: Any) -> Any:
-        if self.kind == "symbolic":
-            import sympy
-
-            return Dual.of(x).apply(sympy.sqrt, math.sqrt)
-        if self.kind == "exact":
+            return Real.of(x).apply(name, f)
+        if name == "sqrt" and self.kind == "exact":
             r = _exact_sqrt(Fraction(x))
             if r is not None:
                 return normalize(r)
-        return math.sqrt(x)
+        return FLOAT[name](float(x)) if f is None else f
+
+    def tanh(self, x: Any) -> Any:
+        return self.apply("tanh", x)
+
+    def exp(self, x: Any) -> Any:
+        return self.apply("exp", x)
+
+    def log(self, x: Any) -> Any:
+        return self.apply("log", x)
+
+    def sqrt(self, x: Any) -> Any:
+        return self.apply("sqrt", x)
 
     def sigmoid(self, x: Any) -> Any:
-        if self.kind == "symbolic":
-            import sympy
-
-            return Dual.of(x).apply(lambda e: 1 / (1 + sympy.exp(-e)), Domain("float").sigmoid)
-        # The two-sided form avoids overflow in exp for large |x| (as torch.sigmoid does).
-        if x >= 0:
-            return 1.0 / (1.0 + math.exp(-x))
-        e = math.exp(x)
-        return e / (1.0 + e)
+        return self.apply("sigmoid", x)
 
     def positive(self, x: Any) -> bool:
-        if isinstance(x, Dual):
+        if isinstance(x, Real):
             return x.f > 0 if x.exact is None else x.exact > 0
         return bool(x > 0)
 
@@ -126,14 +126,13 @@ class Domain:
         if self.kind == "float":
             return float(v)
         if self.kind == "symbolic":
-            v = Dual.of(v)
-            if v.expr is None:
-                return v.f
-            cached = self._out_cache.get(v.expr)
-            if cached is None:
-                cached = v.value()
-                self._out_cache[v.expr] = cached
-            return cached
+            r = Real.of(v)
+            if r.q is None or (r.recipe is None and r.exact is None):
+                return r.value()
+            first = self._rationals.get(r.q)
+            if first is None:
+                first = self._rationals[r.q] = r.value() if r.exact is not None else r.irrational()
+            return first
         return normalize(v)
 
     def out_array(self, arr: np.ndarray) -> np.ndarray:
@@ -162,135 +161,3 @@ def _exact_sqrt(x: Fraction) -> Fraction | None:
         return Fraction(p, q)
     return None
 
-
-MAX_EXACT_NODES = 400
-"""Largest exact form (tree nodes) kept beside a decimal; past it the value is a plain float."""
-MAX_EXACT_DEPTH = 3
-"""Deepest nesting of tanh/sigmoid/exp kept in an exact form: SymPy evaluates (and, to print a
-sum, orders) nested functions at a cost that grows steeply with every level."""
-
-
-class Dual:
-    """A SymPy exact form paired with its float64 value, so that decimals never need ``evalf``
-    (the float is computed along the way). ``exact`` holds the Fraction while the value is still
-    rational; ``expr`` is ``None`` once the exact form outgrew :data:`MAX_EXACT_NODES`.
-
-    >>> x = Dual.of(Fraction(1, 2)) * 3 + 1
-    >>> x.exact, x.f
-    (Fraction(5, 2), 2.5)
-    """
-
-    __slots__ = ("expr", "f", "exact", "size", "depth")
-
-    def __init__(self, expr: Any, f: float, exact: Fraction | None = None, size: int = 1, depth: int = 0) -> None:
-        self.expr, self.f, self.exact, self.size, self.depth = expr, f, exact, size, depth
-
-    @staticmethod
-    def of(v: Any) -> Dual:
-        if isinstance(v, Dual):
-            return v
-        import sympy
-
-        if isinstance(v, (int, Fraction)) and not isinstance(v, bool):
-            q = Fraction(v)
-            return Dual(sympy.Rational(q.numerator, q.denominator), float(q), q)
-        if isinstance(v, Irrational):
-            return Dual(v.exact, float(v), None, 1, MAX_EXACT_DEPTH)
-        return Dual(None, float(v), None, MAX_EXACT_NODES + 1)
-
-    def apply(self, fn: Any, ffn: Any) -> Dual:
-        """A function of this value (SymPy's ``fn`` on the exact form, ``ffn`` on the float)."""
-        size, depth = self.size + 1, self.depth + 1
-        if self.expr is None or size > MAX_EXACT_NODES or depth > MAX_EXACT_DEPTH:
-            return Dual(None, ffn(self.f), None, size, depth)
-        expr = fn(self.expr)
-        exact = Fraction(int(expr.p), int(expr.q)) if expr.is_Rational else None
-        return Dual(expr, ffn(self.f), exact, size, depth if exact is None else 0)
-
-    def value(self) -> Any:
-        """A Fraction while rational, an Irrational carrying the exact form, or a plain float."""
-        if self.exact is not None:
-            return normalize(self.exact)
-        if self.expr is None:
-            return self.f
-        out = float.__new__(Irrational, self.f)
-        out.exact = self.expr
-        return out
-
-    def _bin(self, other: Any, fn: Any) -> Any:
-        if isinstance(other, np.ndarray):
-            return NotImplemented  # let NumPy apply the operation element by element
-        o = Dual.of(other)
-        if self.exact is not None and o.exact is not None:
-            # Rational stays rational: no tree to grow.
-            q = fn(self.exact, o.exact)
-            import sympy
-
-            return Dual(sympy.Rational(q.numerator, q.denominator), float(q), q)
-        size, depth = self.size + o.size + 1, max(self.depth, o.depth)
-        if self.expr is None or o.expr is None or size > MAX_EXACT_NODES:
-            return Dual(None, fn(self.f, o.f), None, size, depth)
-        return Dual(fn(self.expr, o.expr), fn(self.f, o.f), None, size, depth)
-
-    def __add__(self, o: Any) -> Dual:
-        return self._bin(o, lambda a, b: a + b)
-
-    def __radd__(self, o: Any) -> Dual:
-        return Dual.of(o)._bin(self, lambda a, b: a + b)
-
-    def __sub__(self, o: Any) -> Dual:
-        return self._bin(o, lambda a, b: a - b)
-
-    def __rsub__(self, o: Any) -> Dual:
-        return Dual.of(o)._bin(self, lambda a, b: a - b)
-
-    def __mul__(self, o: Any) -> Dual:
-        return self._bin(o, lambda a, b: a * b)
-
-    def __rmul__(self, o: Any) -> Dual:
-        return Dual.of(o)._bin(self, lambda a, b: a * b)
-
-    def __truediv__(self, o: Any) -> Dual:
-        return self._bin(o, lambda a, b: a / b)
-
-    def __rtruediv__(self, o: Any) -> Dual:
-        return Dual.of(o)._bin(self, lambda a, b: a / b)
-
-    def __neg__(self) -> Dual:
-        expr = -self.expr if self.expr is not None else None
-        return Dual(expr, -self.f, -self.exact if self.exact is not None else None, self.size, self.depth)
-
-    def _cmp(self, o: Any) -> tuple[Any, Any]:
-        d = Dual.of(o)
-        if self.exact is not None and d.exact is not None:
-            return self.exact, d.exact
-        return self.f, d.f
-
-    def __gt__(self, o: Any) -> bool:
-        a, b = self._cmp(o)
-        return bool(a > b)
-
-    def __lt__(self, o: Any) -> bool:
-        a, b = self._cmp(o)
-        return bool(a < b)
-
-    def __ge__(self, o: Any) -> bool:
-        a, b = self._cmp(o)
-        return bool(a >= b)
-
-    def __ne__(self, o: Any) -> bool:
-        a, b = self._cmp(o)
-        return bool(a != b)
-
-    def __eq__(self, o: Any) -> bool:
-        a, b = self._cmp(o)
-        return bool(a == b)
-
-    def __hash__(self) -> int:
-        return hash(self.expr if self.expr is not None else self.f)
-
-    def __float__(self) -> float:
-        return self.f
-
-    def __repr__(self) -> str:
-        return f"Dual({self.expr}, {self.f!r})"

@@ -11,12 +11,14 @@ Sums run over every output (rows are output steps or samples, columns output uni
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from nnsteps.numbers import to_latex_operand as op
-from nnsteps.ops.domain import Domain
+from nnsteps.ops.domain import Domain, Real
 from nnsteps.work import Step
 
 
@@ -28,18 +30,35 @@ class LossResult:
 
 
 def softmax_row(row: list[Any], d: Domain) -> list[Any]:
-    """softmax of one row, in the domain's numbers (shifted by the max in float, as PyTorch does).
+    """softmax of one row, in the domain's numbers, stable for any size of score: the floats are
+    computed shifted by the row's maximum (as PyTorch does), while exact forms stay e^{z_i} / Σ_j e^{z_j}.
 
     >>> [round(v, 6) for v in softmax_row([0.0, 1.0], Domain("float"))]
     [0.268941, 0.731059]
+    >>> from fractions import Fraction as F
+    >>> [round(float(d.out(v)), 6) for d in [Domain("symbolic")] for v in softmax_row([F(900), F(0)], d)]
+    [1.0, 0.0]
     """
+    floats = [float(v) for v in row]
+    m = max(floats)
+    shifted = [math.exp(v - m) for v in floats]
+    total = sum(shifted[1:], shifted[0])
     if d.kind == "float":
-        m = max(row)
-        es = [d.exp(v - m) for v in row]
-    else:
-        es = [d.exp(v) for v in row]
+        return [e / total for e in shifted]
+    es = [d.exp(v) for v in row]
     s = sum(es[1:], es[0])
-    return [e / s for e in es]
+    probs = [e / s for e in es]
+    nodes = [Real.of(v).node() for v in row]
+    if len(row) > 1 and all(isinstance(p, Real) and p.q is None for p in probs) and None not in nodes and \
+            len({n.key() for n in nodes if n is not None}) == 1:
+        for p in probs:  # e^{z} / (n e^{z}): SymPy's form is 1/n
+            p.q = Fraction(1, len(row))
+    if max(abs(v) for v in floats) <= 700:
+        return probs  # e^{z} stays finite: the plain quotient, as ever
+    for p, e in zip(probs, shifted):
+        if isinstance(p, Real) and p.exact is None:
+            p.f = e / total  # e^{z_i} / Σ e^{z_j} overflows past z = 709; the shifted form does not
+    return probs
 
 
 def loss(
