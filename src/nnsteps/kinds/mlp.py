@@ -32,7 +32,7 @@ FIELDS = (
 def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [("loss without the ½ (squared_error)", M.set_field("loss", "squared_error", unless="half_squared_error"))]
+    return [("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error"))]
 
 
 def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
@@ -42,7 +42,7 @@ def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -
 
 
 @register(Op.MLP.value, fields=FIELDS, summary="a dense network: forward pass, every δ and gradient, one update",
-          answer=("outputs", "loss", "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
+          answer=("outputs", Op.LOSS.value, "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
           follow_on=_follow_on, form={"group": "backprop"})
 def solve_mlp(p: Problem) -> Worked:
     """An ``mlp`` problem: forward pass, every δ, every gradient and one update (:func:`nnsteps.ops.mlp.mlp`).
@@ -56,7 +56,7 @@ def solve_mlp(p: Problem) -> Worked:
 
     return mlp(
         p.get("input", raw), p.get("layers", raw), target=p.get("target", raw, None),
-        loss=p.get("loss", loss, "half_squared_error"),
+        loss=p.get(Op.LOSS.value, loss, "half_squared_error"),
         learning_rate=p.get("learning_rate", learning_rate, None),
     )
 
@@ -76,6 +76,6 @@ def mlp(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
         "input": tenths(rng, (2,), -9, 9),
         "layers": layers,
         "target": tenths(rng, (2,), 0, 10),
-        "loss": "half_squared_error",
+        Op.LOSS.value: "half_squared_error",
         "learning_rate": one(rng, [Fraction(1, 10), Fraction(1, 2)]),
     }

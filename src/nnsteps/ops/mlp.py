@@ -58,7 +58,7 @@ def mlp(
         labels = [[(f"a^{{({Lc})}}_{{{k + 1}}}", f"t_{{{k + 1}}}") for k in range(len(a[-1]))]]
         res = losses.loss(loss, a[-1].reshape(1, -1), tgt.reshape(1, -1), d, labels=labels)
         steps.append(res.step)
-        answer["loss"] = res.value
+        answer[Op.LOSS.value] = res.value
         grads, back_steps = _backward(specs, a, z, res.grad[0], d)
         steps.extend(back_steps)
         answer["grads"] = {"layers": [{"weights": d.out_array(gW).tolist(), "bias": d.out_array(gb).tolist()}
@@ -80,7 +80,7 @@ def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any) -
         raise NnstepsError("expected a non-empty list of layers {weights, bias, activation}", field="layers")
     loss = str(loss).strip().lower()
     if loss not in LOSSES:
-        raise NnstepsError(f"expected loss one of {', '.join(LOSSES)}, got {loss!r}", field="loss",
+        raise NnstepsError(f"expected loss one of {', '.join(LOSSES)}, got {loss!r}", field=Op.LOSS.value,
                            hint=did_you_mean(loss, LOSSES))
     raw: list[dict[str, Any]] = []
     n_in = x.shape[0]

@@ -73,7 +73,7 @@ def rnn(
     if net.target is not None:
         loss_step, loss_value, g = loss_of(net, n, fwd)
         steps.append(loss_step)
-        answer["loss"] = loss_value
+        answer[Op.LOSS.value] = loss_value
         back = bptt.backward(net, n, fwd, g)
         steps.extend(back.steps)
         answer["grads"] = back.grads
