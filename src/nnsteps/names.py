@@ -34,6 +34,15 @@ class Op(StrEnum):
     LOSS = "loss"  # the loss kind, and the answer key and field of every kind that computes a loss
     DROPOUT = "dropout"
     EMBEDDING = "embedding"
+    BATCH_NORM = "batch_norm"
+    LAYER_NORM = "layer_norm"
+    LEAKY_RELU = "leaky_relu"
+    ELU = "elu"
+    GELU = "gelu"
+    SILU = "silu"
+    SOFTPLUS = "softplus"
+    HARDTANH = "hardtanh"
+    PRELU = "prelu"
 
 
 class Loss(StrEnum):
