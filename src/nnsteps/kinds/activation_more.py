@@ -81,7 +81,7 @@ def _mistakes(op: Op) -> Callable[[dict[str, Any]], list[tuple[str, Any]]]:
     return mistakes
 
 
-EXAMPLES = {op: {"input": "-2 -0.5 0 1.5"} for op in PARAMS}
+EXAMPLES: dict[Op, dict[str, Any]] = {op: {"input": "-2 -0.5 0 1.5"} for op in PARAMS}
 EXAMPLES[Op.GELU] = {"input": "-1 0 1", "approximate": "tanh", "upstream": "1 1 1"}
 EXAMPLES[Op.PRELU] = {"input": [[-2, 1], [3, -1]], "weight": [0.25, 0.5], "upstream": "1 2; -1 1"}
 EXAMPLES[Op.LEAKY_RELU] = {"input": "-2 3", "negative_slope": 0.1, "upstream": "1 1"}
