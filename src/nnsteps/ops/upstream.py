@@ -42,3 +42,24 @@ def sum_to(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         if size == 1 and grad.shape[axis] != 1:
             grad = grad.sum(axis=axis, keepdims=True)
     return grad
+
+
+def with_grads(forward: Any, grads: dict[str, Any], steps: list[Any]) -> Any:
+    """The forward ``Worked`` answered as ``{"output", "grads"}``, its backward steps appended.
+
+    >>> from nnsteps.work import Worked
+    >>> with_grads(Worked("relu", value=np.array([0, 2])), {"input": [0, 1]}, []).answer
+    {'output': [0, 2], 'grads': {'input': [0, 1]}}
+    """
+    from nnsteps.work import Worked
+
+    answer = {"output": np.asarray(forward.value).tolist(), "grads": grads}
+    return Worked(forward.kind, value=answer, steps=[*forward.steps, *steps], title=forward.title, answer=answer,
+                  meta=forward.meta)
+
+
+def plain_input(x: Any) -> Any:
+    """A stage's input as an array: an earlier stage's result is its value."""
+    from nnsteps.work import Worked
+
+    return x.value if isinstance(x, Worked) else x
