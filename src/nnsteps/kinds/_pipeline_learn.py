@@ -21,6 +21,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.names import Loss, Op
 from nnsteps.numbers import parse_number
 from nnsteps.numbers import to_latex_operand as op
+from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, Problem
 from nnsteps.work import Step, Worked
 
@@ -63,7 +64,7 @@ def learn(p: Problem, output: Any, inputs: list[Any], runs: list[tuple[str, Call
         g: Any = p.raw["upstream"]
     else:
         target = p.raw["target"]
-        name = p.get(Op.LOSS.value, lambda v: Loss(str(v)).value,
+        name = p.get(Op.LOSS.value, F.choice(*(v.value for v in Loss)),
                      Loss.CROSS_ENTROPY.value if _is_index(target) else Loss.MSE.value)
         from nnsteps.ops.loss import elementwise_loss
         from nnsteps.ops.loss_class import class_loss

@@ -49,7 +49,7 @@ def elementwise_backward(name: str, x: Any, upstream: Any) -> tuple[dict[str, An
         else:
             t = d.tanh(v)
             D[idx] = 1 - t * t
-    gx = Gd * D
+    gx = np.asarray(Gd * D)  # a 0-d product is a number, not an array
     formula = {Op.RELU.value: r"f'(x) = [x > 0]", Op.SIGMOID.value: r"\sigma'(x) = \sigma(x)(1 - \sigma(x))",
                Op.TANH.value: r"\tanh'(x) = 1 - \tanh^2(x)"}[name]
     first = tuple(0 for _ in X.shape)

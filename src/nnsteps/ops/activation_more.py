@@ -146,7 +146,7 @@ def activation(name: str, input: Any, *, upstream: Any = None, negative_slope: A
         return Worked(name, value=y_out, steps=steps)
     g = d.array(read_upstream(upstream, x.shape))
     steps.append(Step(f"Derivative of {name}", formula=forms[1], result=d_out))
-    gx = g * D
+    gx = np.asarray(g * D)  # a 0-d product is a number, not an array
     steps.append(Step("Gradient of the input: upstream times the derivative",
                       formula=r"\frac{\partial L}{\partial x} = \frac{\partial L}{\partial y} \, f'(x)",
                       result=d.out_array(gx),

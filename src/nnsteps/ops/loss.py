@@ -62,7 +62,7 @@ def reduce(name: str, d: Domain, ell: np.ndarray, grad: np.ndarray, reduction: s
                 raise NnstepsError(f"expected an upstream gradient of the loss's shape {ell.shape}, got {g.shape}",
                                    field="upstream")
             g = d.array(g)
-            gi = grad * g
+            gi = np.asarray(grad * g)
             steps.append(Step("Gradient times the upstream gradient",
                               formula=r"\frac{\partial L}{\partial x_i} = g_i \, \frac{\partial \ell_i}{\partial x_i}",
                               substituted=rf"{fmt(d, g.reshape(-1)[0])} \cdot {fmt(d, grad.reshape(-1)[0])}",

@@ -210,6 +210,8 @@ def layer_norm(input: Any, normalized_shape: Any = None, *, weight: Any = None, 
     """
     steps = prior_steps(input)
     x = as_array(input, name="input")
+    if x.ndim == 0:
+        raise NnstepsError("expected an array to normalise, got one number", field="input")
     shape = tuple(normalized_shape) if isinstance(normalized_shape, (list, tuple)) else \
         ((normalized_shape,) if normalized_shape is not None else (x.shape[-1],))
     k = len(shape)
