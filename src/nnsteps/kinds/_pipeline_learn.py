@@ -75,7 +75,7 @@ def learn(p: Problem, output: Any, inputs: list[Any], runs: list[tuple[str, Call
         except NnstepsError as err:
             raise err.located(problem=p.id, field="target") from None
         answer[Op.LOSS.value] = worked.answer[Op.LOSS.value]
-        g = worked.answer["grads"]["input"]
+        g = _carry(worked.answer["grads"]["input"])
         steps.append(Step(f"Loss: {name}", steps=worked.steps, result=None))
     stage_grads: list[dict[str, Any]] = [{} for _ in runs]
     for i in range(len(runs) - 1, -1, -1):
@@ -83,8 +83,8 @@ def learn(p: Problem, output: Any, inputs: list[Any], runs: list[tuple[str, Call
         x = inputs[i]
         if name == FLATTEN:
             shape = np.shape(as_array(x, name="input"))
-            g = as_array(g, name="upstream").reshape(shape).tolist()
-            stage_grads[i] = {"input": g}
+            g = as_array(g, name="upstream").reshape(shape)
+            stage_grads[i] = {"input": g.tolist()}
             steps.append(Step(f"Backward through stage {i + 1}: flatten (reshape the gradient to {shape})"))
             continue
 
@@ -101,12 +101,25 @@ def learn(p: Problem, output: Any, inputs: list[Any], runs: list[tuple[str, Call
         stage_grads[i] = worked.value["grads"]
         back = [s for s in worked.steps if s.title.startswith(("Gradient", "Derivative"))]
         steps.append(Step(f"Backward through stage {i + 1}: {name}", steps=back))
-        g = stage_grads[i].get("input")
+        g = _carry(stage_grads[i].get("input"))
     answer["grads"] = {"input": stage_grads[0].get("input"), "stages": stage_grads}
     if p.has("learning_rate"):
         lr = p.get("learning_rate", lambda v: parse_number(v, what="a learning rate"))
         answer["updated"] = {"stages": _update(p, lr, runs, stage_grads, steps)}
     return Worked("pipeline", value=answer, steps=steps, answer=answer)
+
+
+def _carry(g: Any) -> Any:
+    """A gradient handed to the stage before: decimals stay decimals (a list of floats would be read as the
+    exact fractions of their digits), exact numbers stay exact.
+
+    >>> _carry([0.5, 1]).dtype, _carry([1, 2])
+    (dtype('float64'), [1, 2])
+    """
+    flat = np.asarray(g, dtype=object).reshape(-1)
+    if any(isinstance(v, float) for v in flat):
+        return np.asarray(g, dtype=object).astype(np.float64)
+    return g
 
 
 def _update(p: Problem, lr: Any, runs: list[tuple[str, Any, Any]], grads: list[dict[str, Any]],
