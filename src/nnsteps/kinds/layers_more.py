@@ -8,6 +8,8 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+import numpy as np  # noqa: F401  (the doctests draw with it)
+
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one, tenths
 from nnsteps.kinds._grid import INPUT, Rng
