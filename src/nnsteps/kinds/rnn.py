@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
 from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learning_rate, loss, mapping, raw
@@ -34,6 +35,8 @@ FIELDS = (
     LEARNING_RATE,
     Field("symbolic", T.BOOLEAN, "closed-form gradients for the scalar RNN (default true)", default=True,
           example=True),
+    Field("upstream", T.VALUE, "∂L/∂h_t for every step (or for the last), instead of a target: grads gain x and h0",
+          example=[0, 0, 1]),
 )
 
 
@@ -75,7 +78,15 @@ def solve_rnn(p: Problem) -> Worked:
         loss=p.get(Op.LOSS.value, loss, "half_squared_error"),
         learning_rate=p.get("learning_rate", learning_rate, None),
         symbolic=p.get("symbolic", F.boolean, True),
+        upstream=_upstream(p),
     )
+
+
+def _upstream(p: Problem) -> Any:
+    if p.has("upstream") and p.has("target"):
+        raise NnstepsError("give either a target or an upstream gradient ∂L/∂h_t, not both", problem=p.id,
+                           field="upstream")
+    return p.get("upstream", raw, None)
 
 
 @generator(Op.RNN.value)
