@@ -113,12 +113,12 @@ def backward_from_upstream(net: RnnNet, n: Notation, fwd: Forward, upstream: Any
     steps = [Step("Backpropagation through time from ∂L/∂h_t", formula=r"\delta_t = \frac{\partial L}{\partial h_t} + "
                   r"W_{hh}^\top \varepsilon_{t+1}, \quad \varepsilon_t = \delta_t \odot f'(a_t)", steps=delta_steps),
              Step("Gradients", steps=grad_steps)]
-    out: dict[str, Any] = {net.names[k]: _user(net, v) for k, v in grads.items()}
-    out["x"] = [d.out(v[0]) for v in dx] if D == 1 else d.out_array(dx).tolist()
-    out["h0"] = d.out(dh0[0]) if net.scalar else d.out_array(dh0).tolist()
+    result: dict[str, Any] = {net.names[k]: _user(net, v) for k, v in grads.items()}
+    result["x"] = [d.out(v[0]) for v in dx] if D == 1 else d.out_array(dx).tolist()
+    result["h0"] = d.out(dh0[0]) if net.scalar else d.out_array(dh0).tolist()
     updated = None
     if net.learning_rate is not None:
         new, upd_step = _update(net, n, grads)
         steps.append(upd_step)
         updated = {net.names[k]: _user(net, v) for k, v in new.items()}
-    return steps, out, updated
+    return steps, result, updated
