@@ -110,7 +110,7 @@ def backward_from_upstream(net: RnnNet, n: Notation, fwd: Forward, upstream: Any
                            r"\varepsilon_t", result=d.out_array(dx)))
     grad_steps.append(Step("Gradient of the initial state", formula=r"\frac{\partial L}{\partial h_0} = W_{hh}^\top "
                            r"\varepsilon_1", result=d.out_array(dh0)))
-    steps = [Step("Backpropagation through time from ∂L/∂h_t", formula=r"\delta_t = \frac{\partial L}{\partial h_t} + "
+    steps: list[Step[Any]] = [Step("Backpropagation through time from ∂L/∂h_t", formula=r"\delta_t = \frac{\partial L}{\partial h_t} + "
                   r"W_{hh}^\top \varepsilon_{t+1}, \quad \varepsilon_t = \delta_t \odot f'(a_t)", steps=delta_steps),
              Step("Gradients", steps=grad_steps)]
     result: dict[str, Any] = {net.names[k]: _user(net, v) for k, v in grads.items()}
