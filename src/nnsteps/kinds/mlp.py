@@ -13,6 +13,7 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
 from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learning_rate, loss, raw
 from nnsteps.names import Activation, Op
+from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, Problem, register
 from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
@@ -26,6 +27,10 @@ FIELDS = (
     Field("target", T.ARRAY, "the target vector", example=[2]),
     LOSS,
     LEARNING_RATE,
+    Field("l2", T.NUMBER, "λ: adds λ Σ w² over the weight matrices to the loss (CS231n)", example=0.1),
+    Field("l1", T.NUMBER, "λ: adds λ Σ |w| to the loss", example=0.1),
+    Field("weight_decay", T.NUMBER, "λ: adds λw to the gradient in the update only (torch.optim.SGD)", example=0.01),
+    Field("regularize_bias", T.BOOLEAN, "regularise the biases too", default=False, example=False),
 )
 
 
@@ -58,6 +63,9 @@ def solve_mlp(p: Problem) -> Worked:
         p.get("input", raw), p.get("layers", raw), target=p.get("target", raw, None),
         loss=p.get(Op.LOSS.value, loss, "half_squared_error"),
         learning_rate=p.get("learning_rate", learning_rate, None),
+        l2=p.get("l2", F.number, None), l1=p.get("l1", F.number, None),
+        weight_decay=p.get("weight_decay", F.number, None),
+        regularize_bias=p.get("regularize_bias", F.boolean, False),
     )
 
 
