@@ -93,12 +93,6 @@ def _bn_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     return [("eval and training statistics mixed up", M.set_field("training", not raw.get("training", True)))]
 
 
-def _dropout_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
-    from nnsteps.grading import mistakes as M
-
-    return [("the 1/(1 − p) scale forgotten (p = 0 with the mask)", M.set_field("p", 0, unless=0))]
-
-
 register_stage(Op.BATCH_NORM.value, _batch_norm, BN_FIELDS, order=30, summary="batch normalisation per channel "
                "(training: batch statistics and running updates; eval: running statistics)",
                answer=("output", "mean", "var", "running_mean", "running_var", "grads"),
@@ -110,7 +104,7 @@ register_stage(Op.LAYER_NORM.value, _layer_norm, LN_FIELDS, order=31, summary="l
                example={"input": [[1, 2, 3], [0, 0, 4]], "normalized_shape": [3], "upstream": "1 0 0; 0 1 0"},
                form={"group": "layers"})
 register_stage(Op.DROPOUT.value, _dropout, DROPOUT_FIELDS, order=32, summary="inverted dropout with an explicit keep mask",
-               answer=("output", "grads"), mistakes=_dropout_mistakes,
+               answer=("output", "grads"),
                example={"input": "2 4; 6 8", "p": 0.5, "mask": "1 0; 1 1", "upstream": "1 1; 1 1"},
                form={"group": "layers"})
 

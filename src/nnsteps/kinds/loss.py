@@ -71,6 +71,11 @@ def _drop(name: str) -> Any:
     return mutate
 
 
+def _as_half(raw: dict[str, Any]) -> dict[str, Any]:
+    """mse written with the course's ½, at the same reduction."""
+    return {**raw, Op.LOSS.value: Loss.HALF_SQUARED_ERROR.value, "reduction": raw.get("reduction", "mean")}
+
+
 def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
@@ -79,7 +84,7 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     if raw.get("reduction", "mean") in ("mean", "batchmean") and name != Loss.HALF_SQUARED_ERROR:
         out.append(("the 1/N of a mean reduction forgotten (summed)", M.set_field("reduction", "sum")))
     if name == Loss.MSE:
-        out.append(("½(x − y)² instead of (x − y)²", M.set_field(Op.LOSS.value, Loss.HALF_SQUARED_ERROR.value)))
+        out.append(("½(x − y)² instead of (x − y)²", _as_half))
     if name == Loss.HALF_SQUARED_ERROR:
         out.append(("(x − y)² without the ½", M.set_field(Op.LOSS.value, Loss.MSE.value)))
     if raw.get("weight") is not None:
