@@ -21,6 +21,9 @@ BASE: dict[str, dict[str, Any]] = {
     **{name: {"input": "-2 0 1", "upstream": "1 2 3"} for name in
        ("leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "prelu")},
     "conv2d": {"input": "1 2 0; 0 1 3; 2 1 1", "kernel": "1 0; -1 2", "bias": [1], "upstream": "1 -1; 2 0"},
+    "mlp": {"input": [[1, 2], [0, 1]], "target": [[2], [0]], "reduction": "mean", "l2": 0.1, "learning_rate": 0.5,
+            "layers": [{"weights": [[1, 1]], "bias": [0], "activation": "relu"}]},
+    "rnn": {"x": [1, 2], "weights": {"w_in": 2, "w_hh": 3, "w_hy": 1}, "upstream": 1},
     "max_pool2d": {"input": "1 2; 3 4", "kernel_size": 2, "upstream": [[1]]},
     "pipeline": {"input": "1 2 0; 0 1 3; 2 1 1", "steps": [{"conv2d": {"kernel": "1 0; -1 2"}}, "flatten",
                                                            {"linear": {"weights": "1 0 0 1; 0 1 1 0"}}],

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
 from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learning_rate, loss, raw
@@ -31,7 +32,16 @@ FIELDS = (
     Field("l1", T.NUMBER, "λ: adds λ Σ |w| to the loss", example=0.1),
     Field("weight_decay", T.NUMBER, "λ: adds λw to the gradient in the update only (torch.optim.SGD)", example=0.01),
     Field("regularize_bias", T.BOOLEAN, "regularise the biases too", default=False, example=False),
+    Field("reduction", T.CHOICE, "a mini-batch (input N×D): mean (default) or sum over the samples",
+          choices=("mean", "sum"), example="mean"),
 )
+
+
+def _is_batch(value: Any) -> bool:
+    """An input of rows (N×D) is a mini-batch, one sample per row."""
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, list) for v in value)
+    return isinstance(value, str) and ";" in value
 
 
 def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -59,6 +69,17 @@ def solve_mlp(p: Problem) -> Worked:
     """
     from nnsteps.ops.mlp import mlp
 
+    if p.has("reduction") or _is_batch(p.raw.get("input")):
+        from nnsteps.ops.mlp_batch import mlp_batch
+
+        if not p.has("target"):
+            raise NnstepsError("a mini-batch needs a target per sample", problem=p.id, field="target")
+        return mlp_batch(
+            p.get("input", raw), p.get("layers", raw), target=p.get("target", raw),
+            loss=p.get(Op.LOSS.value, loss, "half_squared_error"), reduction=p.get("reduction", F.choice("mean", "sum"), "mean"),
+            learning_rate=p.get("learning_rate", learning_rate, None), l2=p.get("l2", F.number, None),
+            l1=p.get("l1", F.number, None), weight_decay=p.get("weight_decay", F.number, None),
+            regularize_bias=p.get("regularize_bias", F.boolean, False))
     return mlp(
         p.get("input", raw), p.get("layers", raw), target=p.get("target", raw, None),
         loss=p.get(Op.LOSS.value, loss, "half_squared_error"),
