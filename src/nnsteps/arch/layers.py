@@ -495,7 +495,7 @@ def same_shape(ctx: Ctx) -> Row:
     ('10', Fraction(1, 4), 0)
     """
     config: dict[str, Any] = {}
-    if ctx.stmt.type == "dropout":
+    if ctx.stmt.type == Op.DROPOUT.value:
         args = ctx.stmt.args
         if len(args) > 1:
             raise ctx.error("dropout takes one probability, e.g. dropout 0.5", args[1])
@@ -583,7 +583,7 @@ def embedding(ctx: Ctx) -> Row:
     (arg,) = ctx.positional(1, "vocabulary x dimension, e.g. embedding 10000x512")
     v, dim = _dims(ctx, arg, 2, "vocabulary x dimension, e.g. embedding 10000x512")
     out = Shape("sequence", (ctx.shape.dims[0], dim))
-    row = Row(ctx.name, "embedding", ctx.stmt.text, ctx.stmt.line, ctx.shape, out,
+    row = Row(ctx.name, Op.EMBEDDING.value, ctx.stmt.text, ctx.stmt.line, ctx.shape, out,
               config={"num_embeddings": v, "dim": dim})
     wstep = counts.product("Weights (the embedding table)", r"\#w", [("V", v), ("D", dim)])
     row.weights = wstep.value or 0
@@ -678,8 +678,8 @@ def attention(ctx: Ctx) -> Row:
 BUILDERS: dict[str, Callable[[Ctx], Row]] = {
     "conv": conv, "convT": conv_transpose, "maxpool": pool, "avgpool": pool,
     "adaptiveavgpool": adaptive_pool, "globalavgpool": adaptive_pool, "flatten": flatten,
-    "dropout": same_shape, Op.RELU.value: same_shape, Op.SIGMOID.value: same_shape, Op.TANH.value: same_shape, Op.SOFTMAX.value: same_shape,
-    "batchnorm": norm, "layernorm": norm, "dense": dense, "embedding": embedding,
+    Op.DROPOUT.value: same_shape, Op.RELU.value: same_shape, Op.SIGMOID.value: same_shape, Op.TANH.value: same_shape, Op.SOFTMAX.value: same_shape,
+    "batchnorm": norm, "layernorm": norm, "dense": dense, Op.EMBEDDING.value: embedding,
     Op.RNN.value: recurrent, "lstm": recurrent, "gru": recurrent, Op.ATTENTION.value: attention,
 }
 

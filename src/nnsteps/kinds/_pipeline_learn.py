@@ -106,7 +106,7 @@ def learn(p: Problem, output: Any, inputs: list[Any], runs: list[tuple[str, Call
     if p.has("learning_rate"):
         lr = p.get("learning_rate", lambda v: parse_number(v, what="a learning rate"))
         answer["updated"] = {"stages": _update(p, lr, runs, stage_grads, steps)}
-    return Worked("pipeline", value=answer, steps=steps, answer=answer)
+    return Worked(str(p.kind), value=answer, steps=steps, answer=answer)
 
 
 def _carry(g: Any) -> Any:
@@ -152,11 +152,11 @@ def _update(p: Problem, lr: Any, runs: list[tuple[str, Any, Any]], grads: list[d
     return out
 
 
-def small_cnn(rng: np.random.Generator) -> dict[str, Any]:
+def small_cnn(rng: np.random.Generator, kind: str) -> dict[str, Any]:
     """conv2d (2×2) → ReLU → 2×2 max pooling → flatten → linear → cross-entropy, with a learning rate:
     small integers in the grid, one-decimal weights in the dense layer.
 
-    >>> [list(s)[0] if isinstance(s, dict) else s for s in small_cnn(np.random.default_rng(0))["steps"]]
+    >>> [list(s)[0] if isinstance(s, dict) else s for s in small_cnn(np.random.default_rng(0), "p")["steps"]]
     ['conv2d', 'relu', 'max_pool2d', 'flatten', 'linear']
     """
     from nnsteps.generation.common import ints, tenths
@@ -164,7 +164,7 @@ def small_cnn(rng: np.random.Generator) -> dict[str, Any]:
     n = int(rng.integers(3, 5))
     pooled = ((n - 1) // 2) ** 2
     classes = int(rng.integers(2, 4))
-    return {"kind": "pipeline", "input": ints(rng, (n, n), -1, 3), "steps": [
+    return {"kind": kind, "input": ints(rng, (n, n), -1, 3), "steps": [
         {Op.CONV2D.value: {"kernel": ints(rng, (2, 2), -1, 2), "bias": [0]}}, Op.RELU.value,
         {Op.MAX_POOL2D.value: {"kernel_size": 2}}, FLATTEN,
         {Op.LINEAR.value: {"weights": tenths(rng, (classes, pooled), -9, 9), "bias": tenths(rng, (classes,), -5, 5)}}],

@@ -14,7 +14,7 @@ import numpy as np
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
 from nnsteps.kinds._grid import INPUT, Rng
-from nnsteps.names import Op
+from nnsteps.names import Activation, Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, register_stage
 from nnsteps.work import Worked
@@ -25,8 +25,8 @@ UPSTREAM = Field("upstream", T.ARRAY, "∂L/∂Y, the output's shape: then the a
 PARAMS: dict[Op, tuple[Field, ...]] = {
     Op.LEAKY_RELU: (Field("negative_slope", T.NUMBER, "the slope for x ≤ 0", default=Fraction(1, 100), example=0.1),),
     Op.ELU: (Field("alpha", T.NUMBER, "α: the value ELU approaches as x → −∞ is −α", default=1, example=1),),
-    Op.GELU: (Field("approximate", T.CHOICE, "none (erf) or tanh", default="none", choices=("none", "tanh"),
-                    example="tanh"),),
+    Op.GELU: (Field("approximate", T.CHOICE, "none (erf) or tanh", default="none", choices=("none", Activation.TANH.value),
+                    example=Activation.TANH.value),),
     Op.SILU: (),
     Op.SOFTPLUS: (Field("beta", T.NUMBER, "β", default=1, example=1),
                   Field("threshold", T.NUMBER, "above βx = threshold softplus is x", default=20, example=20)),
@@ -72,7 +72,7 @@ def _mistakes(op: Op) -> Callable[[dict[str, Any]], list[tuple[str, Any]]]:
         if op == Op.LEAKY_RELU:
             out.append(("negative slope forgotten (plain ReLU)", M.set_field("negative_slope", 0)))
         if op == Op.GELU:
-            other = "none" if raw.get("approximate") == "tanh" else "tanh"
+            other = "none" if raw.get("approximate") == Activation.TANH.value else Activation.TANH.value
             out.append((f"GELU with approximate={other}", M.set_field("approximate", other)))
         if op == Op.ELU:
             out.append(("α forgotten (α = 1)", M.set_field("alpha", 1, unless=1)))
@@ -82,7 +82,7 @@ def _mistakes(op: Op) -> Callable[[dict[str, Any]], list[tuple[str, Any]]]:
 
 
 EXAMPLES: dict[Op, dict[str, Any]] = {op: {"input": "-2 -0.5 0 1.5"} for op in PARAMS}
-EXAMPLES[Op.GELU] = {"input": "-1 0 1", "approximate": "tanh", "upstream": "1 1 1"}
+EXAMPLES[Op.GELU] = {"input": "-1 0 1", "approximate": Activation.TANH.value, "upstream": "1 1 1"}
 EXAMPLES[Op.PRELU] = {"input": [[-2, 1], [3, -1]], "weight": [0.25, 0.5], "upstream": "1 2; -1 1"}
 EXAMPLES[Op.LEAKY_RELU] = {"input": "-2 3", "negative_slope": 0.1, "upstream": "1 1"}
 
@@ -101,7 +101,7 @@ def _draw(op: Op, rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     if op == Op.ELU:
         problem["alpha"] = one(rng, [1, Fraction(1, 2), 2])
     if op == Op.GELU:
-        problem["approximate"] = one(rng, ["none", "tanh"])
+        problem["approximate"] = one(rng, ["none", Activation.TANH.value])
     if op == Op.HARDTANH:
         problem["min_val"], problem["max_val"] = one(rng, [(-1, 1), (-2, 2), (0, 2)])
     if op == Op.PRELU:

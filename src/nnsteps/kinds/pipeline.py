@@ -160,7 +160,7 @@ def pipeline(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     if options.get("learn"):
         from nnsteps.kinds._pipeline_learn import small_cnn
 
-        return small_cnn(rng)
+        return small_cnn(rng, KIND)
     h, w = int(rng.integers(3, 6)), int(rng.integers(3, 6))
     pools = (Op.MAX_POOL2D.value, Op.AVG_POOL2D.value)
     pool = options.get("pool") or one(rng, list(pools))

@@ -19,7 +19,7 @@ import numpy as np
 
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError
-from nnsteps.names import Op
+from nnsteps.names import Activation, Op
 from nnsteps.numbers import parse_number
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops._common import exactness, prior_steps
@@ -46,7 +46,7 @@ def _elu(d: Domain, x: Any, alpha: Any) -> Pair:
 
 
 def _gelu(x: float, approximate: str) -> tuple[float, float]:
-    if approximate == "tanh":
+    if approximate == Activation.TANH.value:
         inner = SQRT_2_OVER_PI * (x + GELU_KAPPA * x ** 3)
         t = math.tanh(inner)
         return 0.5 * x * (1 + t), 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_KAPPA * x * x)
@@ -137,7 +137,7 @@ def activation(name: str, input: Any, *, upstream: Any = None, negative_slope: A
         else:
             Y[idx], D[idx] = fn(X[idx])
     first = tuple(0 for _ in x.shape)
-    forms = FORMULAS["gelu_tanh" if name == Op.GELU.value and approximate == "tanh" else name]
+    forms = FORMULAS["gelu_tanh" if name == Op.GELU.value and approximate == Activation.TANH.value else name]
     y_out, d_out = d.out_array(Y), d.out_array(D)
     steps.append(Step(f"Apply {name} elementwise", formula=forms[0], result=y_out,
                       steps=[Step("First entry", formula=f"x = {op(d.out(X[first]))}", result=d.out(Y[first]))],
