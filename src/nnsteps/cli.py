@@ -300,6 +300,9 @@ def generate(
     stride: Annotated[int | None, typer.Option("--stride", help="conv/pool: fix the stride.")] = None,
     padding: Annotated[int | None, typer.Option("--padding", help="conv/pool: fix the padding.")] = None,
     dilation: Annotated[int | None, typer.Option("--dilation", help="conv2d: fix the dilation.")] = None,
+    learn: Annotated[bool | None, typer.Option("--learn", help="pipeline: the small CNN with a loss, backward "
+                                                "pass and update.")] = None,
+    loss: Annotated[str | None, typer.Option("--loss", help="loss: which loss (mse, cross_entropy, ...).")] = None,
 ) -> None:
     """Generate exercises of KIND with their key and worked solutions.
 
@@ -313,7 +316,7 @@ def generate(
 
     try:
         text = run_generate(kind, seed, count=count, roster=roster, out=out, stride=stride, padding=padding,
-                            dilation=dilation)
+                            dilation=dilation, learn=learn, loss=loss)
     except NnstepsError as err:
         fail(err)
     typer.echo(text)

@@ -31,6 +31,33 @@ class Op(StrEnum):
     RNN = "rnn"
     MLP = "mlp"
     ATTENTION = "attention"
+    LOSS = "loss"  # the loss kind, and the answer key and field of every kind that computes a loss
+    DROPOUT = "dropout"
+    EMBEDDING = "embedding"
+    BATCH_NORM = "batch_norm"
+    LAYER_NORM = "layer_norm"
+    LEAKY_RELU = "leaky_relu"
+    ELU = "elu"
+    GELU = "gelu"
+    SILU = "silu"
+    SOFTPLUS = "softplus"
+    HARDTANH = "hardtanh"
+    PRELU = "prelu"
+
+
+class Loss(StrEnum):
+    """The losses of the ``loss`` kind (``torch.nn.functional``'s names, and the course's ½ Σ (x − y)²)."""
+
+    MSE = "mse"
+    L1 = "l1"
+    SMOOTH_L1 = "smooth_l1"
+    HUBER = "huber"
+    CROSS_ENTROPY = "cross_entropy"
+    NLL = "nll"
+    BCE = "binary_cross_entropy"
+    BCE_WITH_LOGITS = "binary_cross_entropy_with_logits"
+    KL_DIV = "kl_div"
+    HALF_SQUARED_ERROR = "half_squared_error"
 
 
 class Activation(StrEnum):

@@ -119,7 +119,7 @@ def _module(row: Row) -> Any:
         return nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())
     if t == "flatten":
         return nn.Flatten()
-    if t == "dropout":
+    if t == Op.DROPOUT.value:
         return nn.Dropout(float(cfg["p"]))
     if t in (Op.RELU.value, Op.SIGMOID.value, Op.TANH.value):
         return {Op.RELU.value: nn.ReLU, Op.SIGMOID.value: nn.Sigmoid, Op.TANH.value: nn.Tanh}[t]()
@@ -133,7 +133,7 @@ def _module(row: Row) -> Any:
         return nn.LayerNorm([dims[2], dims[0], dims[1]] if len(dims) == 3 else list(dims))
     if t == "dense":
         return nn.Linear(cfg["in_features"], cfg["out_features"], bias=cfg["bias"])
-    if t == "embedding":
+    if t == Op.EMBEDDING.value:
         return nn.Embedding(cfg["num_embeddings"], cfg["dim"])
     if t in (Op.RNN.value, "lstm", "gru"):
         cls = {Op.RNN.value: nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[t]

@@ -14,6 +14,7 @@ from typing import Any
 
 from nnsteps.errors import NnstepsError
 from nnsteps.grading.compare import Comparison, Tolerance, compare, plain
+from nnsteps.names import Op
 from nnsteps.numbers import normalize, parse_number
 
 Raw = dict[str, Any]
@@ -89,10 +90,10 @@ def rnn_follow_on(raw: Raw, given: Any, result: Comparison, tol: Tolerance) -> N
         y = _rnn_output(weights, given["h"])
         if y is not None:
             _mark(result, ("y",), y, given.get("y"), tol, "consistent with your h")
-    if "loss" in wrong and given.get("y") is not None and raw.get("target") is not None:
-        loss = _loss(str(raw.get("loss", "half_squared_error")), given["y"], raw["target"])
+    if Op.LOSS.value in wrong and given.get("y") is not None and raw.get("target") is not None:
+        loss = _loss(str(raw.get(Op.LOSS.value, "half_squared_error")), given["y"], raw["target"])
         if loss is not None:
-            _mark(result, ("loss",), loss, given.get("loss"), tol, "consistent with your y")
+            _mark(result, (Op.LOSS.value,), loss, given.get(Op.LOSS.value), tol, "consistent with your y")
     if "updated" in wrong:
         _updated(raw, weights, given, result, tol)
 

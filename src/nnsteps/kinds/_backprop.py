@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Op
 from nnsteps.numbers import parse_number
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType
 
 LOSSES = ("half_squared_error", "squared_error", "cross_entropy")
-LOSS = Field("loss", FieldType.CHOICE, "half_squared_error, squared_error or cross_entropy",
+LOSS = Field(Op.LOSS.value, FieldType.CHOICE, "half_squared_error, squared_error or cross_entropy",
              default="half_squared_error", choices=LOSSES, example="half_squared_error")
 LEARNING_RATE = Field("learning_rate", FieldType.NUMBER, "η for one gradient-descent step", example=0.5)
 loss = F.choice(*LOSSES)

@@ -22,11 +22,22 @@ SUMMARIES = {Op.RELU: "ReLU, max(0, z), elementwise", Op.SIGMOID: "the logistic 
              Op.TANH: "tanh, elementwise"}
 
 
+UPSTREAM = Field("upstream", FieldType.ARRAY, "∂L/∂Y, the output's shape: then the answer is {output, grads: {input}}",
+                 example="1 1; 1 1")
+
+
 def _elementwise_stage(op: Op) -> Callable[[Any, Callable[..., Any]], Worked]:
     def run(x: Any, get: Callable[..., Any]) -> Worked:
         from nnsteps.ops import activation
 
-        return getattr(activation, op.value)(x)  # type: ignore[no-any-return]
+        forward: Worked = getattr(activation, op.value)(x)
+        upstream = get("upstream", lambda v: v, None)
+        if upstream is None:
+            return forward
+        from nnsteps.ops.activation_backward import elementwise_backward
+        from nnsteps.ops.upstream import plain_input, with_grads
+
+        return with_grads(forward, *elementwise_backward(op.value, plain_input(x), upstream))
 
     return run
 
@@ -41,7 +52,15 @@ def _axis(value: Any) -> int:
 def _softmax(x: Any, get: Callable[..., Any]) -> Worked:
     from nnsteps.ops import activation
 
-    return activation.softmax(x, axis=get("axis", _axis, -1))
+    axis = get("axis", _axis, -1)
+    forward = activation.softmax(x, axis=axis)
+    upstream = get("upstream", lambda v: v, None)
+    if upstream is None:
+        return forward
+    from nnsteps.ops.activation_backward import softmax_backward
+    from nnsteps.ops.upstream import plain_input, with_grads
+
+    return with_grads(forward, *softmax_backward(plain_input(x), upstream, axis))
 
 
 def _softmax_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -51,10 +70,10 @@ def _softmax_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 for _order, _op in enumerate((Op.RELU, Op.SIGMOID, Op.TANH), start=4):
-    register_stage(_op.value, _elementwise_stage(_op), (INPUT,), order=_order, summary=SUMMARIES[_op],
+    register_stage(_op.value, _elementwise_stage(_op), (INPUT, UPSTREAM), order=_order, summary=SUMMARIES[_op],
                    example=EXAMPLE, form={"group": "activation"})
 register_stage(Op.SOFTMAX.value, _softmax,
-               (INPUT, Field("axis", FieldType.INTEGER, "the axis (default -1)", default=-1, example=-1)),
+               (INPUT, Field("axis", FieldType.INTEGER, "the axis (default -1)", default=-1, example=-1), UPSTREAM),
                order=7, summary="softmax over an axis (the last by default)", mistakes=_softmax_mistakes,
                example={"input": "1 2 3"}, form={"group": "activation"})
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np  # noqa: F401  (the doctests draw with it)
+import numpy as np
 
 from nnsteps import shapes
 from nnsteps.errors import NnstepsError
@@ -30,12 +30,15 @@ CONV_FIELDS = (
     Field("groups", T.INTEGER, "int", default=1, example=1),
     Field("flip", T.BOOLEAN, "true for true convolution (kernel rotated 180°)", default=False, example=False),
     DETAIL,
+    Field("upstream", T.ARRAY, "∂L/∂Y, the output's shape: then the answer is {output, grads: {input, kernel, bias}}",
+          example="1 -1; 2 0"),
 )
 CONVT_FIELDS = (
-    *(f for f in CONV_FIELDS if f.name not in ("flip", "padding", "detail")),
+    *(f for f in CONV_FIELDS if f.name not in ("flip", "padding", "detail", "upstream")),
     Field("padding", T.PAIR, "int or [ph, pw]", default=0, example=0),
     Field("output_padding", T.PAIR, "int or [oh, ow]", default=0, example=0),
     DETAIL,
+    CONV_FIELDS[-1],
 )
 
 
@@ -54,24 +57,41 @@ def _convt_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
 def _conv(x: Any, get: Callable[..., Any]) -> Worked:
     from nnsteps.ops import conv
 
-    return conv.conv2d(
-        x, get("kernel", F.array("kernel", (2, 3, 4))), get("bias", lambda v: v, None),
-        stride=get("stride", F.pair(1, "a stride"), (1, 1)), padding=get("padding", F.padding, (0, 0)),
-        dilation=get("dilation", F.pair(1, "a dilation"), (1, 1)), groups=get("groups", F.integer(1), 1),
-        flip=get("flip", F.boolean, False), detail=get("detail", detail, "auto"),
-    )
+    kernel, bias = get("kernel", F.array("kernel", (2, 3, 4))), get("bias", lambda v: v, None)
+    options = {"stride": get("stride", F.pair(1, "a stride"), (1, 1)), "padding": get("padding", F.padding, (0, 0)),
+               "dilation": get("dilation", F.pair(1, "a dilation"), (1, 1)), "groups": get("groups", F.integer(1), 1),
+               "flip": get("flip", F.boolean, False)}
+    forward = conv.conv2d(x, kernel, bias, **options, detail=get("detail", detail, "auto"))
+    upstream = get("upstream", lambda v: v, None)
+    if upstream is None:
+        return forward
+    from nnsteps.ops.conv_grad import conv2d_backward
+    from nnsteps.ops.upstream import plain_input, with_grads
+
+    grads, steps = conv2d_backward(plain_input(x), kernel, bias, upstream, out_shape=np.shape(forward.value), **options)
+    return with_grads(forward, grads, steps)
 
 
 def _convt(x: Any, get: Callable[..., Any]) -> Worked:
     from nnsteps.ops import transpose
 
-    return transpose.conv_transpose2d(
-        x, get("kernel", F.array("kernel", (2, 3, 4))), get("bias", lambda v: v, None),
-        stride=get("stride", F.pair(1, "a stride"), (1, 1)), padding=get("padding", F.pair(0, "a padding"), (0, 0)),
-        output_padding=get("output_padding", F.pair(0, "an output padding"), (0, 0)),
-        dilation=get("dilation", F.pair(1, "a dilation"), (1, 1)), groups=get("groups", F.integer(1), 1),
+    kernel, bias = get("kernel", F.array("kernel", (2, 3, 4))), get("bias", lambda v: v, None)
+    options = {"stride": get("stride", F.pair(1, "a stride"), (1, 1)),
+               "padding": get("padding", F.pair(0, "a padding"), (0, 0)),
+               "dilation": get("dilation", F.pair(1, "a dilation"), (1, 1)), "groups": get("groups", F.integer(1), 1)}
+    forward = transpose.conv_transpose2d(
+        x, kernel, bias, **options, output_padding=get("output_padding", F.pair(0, "an output padding"), (0, 0)),
         detail=get("detail", detail, "auto"),
     )
+    upstream = get("upstream", lambda v: v, None)
+    if upstream is None:
+        return forward
+    from nnsteps.ops.conv_grad import conv_transpose2d_backward
+    from nnsteps.ops.upstream import plain_input, with_grads
+
+    grads, steps = conv_transpose2d_backward(plain_input(x), kernel, bias, upstream, out_shape=np.shape(forward.value),
+                                             **options)
+    return with_grads(forward, grads, steps)
 
 
 register_stage(Op.CONV2D.value, _conv, CONV_FIELDS, order=0,

@@ -28,7 +28,15 @@ DENSE_FIELDS = (
 def _linear(x: Any, get: Callable[..., Any]) -> Worked:
     from nnsteps.ops import dense
 
-    return dense.linear(x, get("weights", F.array("weights", (1, 2))), get("bias", F.array("bias", (0, 1)), None))
+    weights, bias = get("weights", F.array("weights", (1, 2))), get("bias", F.array("bias", (0, 1)), None)
+    forward = dense.linear(x, weights, bias)
+    upstream = get("upstream", lambda v: v, None)
+    if upstream is None:
+        return forward
+    from nnsteps.ops.activation_backward import linear_backward
+    from nnsteps.ops.upstream import plain_input, with_grads
+
+    return with_grads(forward, *linear_backward(plain_input(x), weights, bias, upstream))
 
 
 def _logistic(x: Any, get: Callable[..., Any]) -> Worked:
@@ -49,7 +57,9 @@ def _logistic_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     return [("bias dropped", M.bias_dropped)]
 
 
-register_stage(Op.LINEAR.value, _linear, DENSE_FIELDS, order=8, summary="a dense layer z = W h + b",
+UPSTREAM = Field("upstream", T.ARRAY, "∂L/∂z (one per output): then the answer is {output, grads: {input, weights, "
+                 "bias}}", example=[1, -1])
+register_stage(Op.LINEAR.value, _linear, (*DENSE_FIELDS, UPSTREAM), order=8, summary="a dense layer z = W h + b",
                mistakes=_linear_mistakes, example={"input": [1, 2], "weights": "0.5 -1; 2 0", "bias": [0, 1]},
                form={"group": "dense"})
 register_stage(Op.LOGISTIC.value, _logistic,

@@ -9,10 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
 from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learning_rate, loss, raw
 from nnsteps.names import Activation, Op
+from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, Problem, register
 from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
@@ -26,13 +28,26 @@ FIELDS = (
     Field("target", T.ARRAY, "the target vector", example=[2]),
     LOSS,
     LEARNING_RATE,
+    Field("l2", T.NUMBER, "λ: adds λ Σ w² over the weight matrices to the loss (CS231n)", example=0.1),
+    Field("l1", T.NUMBER, "λ: adds λ Σ |w| to the loss", example=0.1),
+    Field("weight_decay", T.NUMBER, "λ: adds λw to the gradient in the update only (torch.optim.SGD)", example=0.01),
+    Field("regularize_bias", T.BOOLEAN, "regularise the biases too", default=False, example=False),
+    Field("reduction", T.CHOICE, "a mini-batch (input N×D): mean (default) or sum over the samples",
+          choices=("mean", "sum"), example="mean"),
 )
+
+
+def _is_batch(value: Any) -> bool:
+    """An input of rows (N×D) is a mini-batch, one sample per row."""
+    if isinstance(value, list):
+        return bool(value) and all(isinstance(v, list) for v in value)
+    return isinstance(value, str) and ";" in value
 
 
 def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [("loss without the ½ (squared_error)", M.set_field("loss", "squared_error", unless="half_squared_error"))]
+    return [("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error"))]
 
 
 def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
@@ -42,7 +57,7 @@ def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -
 
 
 @register(Op.MLP.value, fields=FIELDS, summary="a dense network: forward pass, every δ and gradient, one update",
-          answer=("outputs", "loss", "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
+          answer=("outputs", Op.LOSS.value, "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
           follow_on=_follow_on, form={"group": "backprop"})
 def solve_mlp(p: Problem) -> Worked:
     """An ``mlp`` problem: forward pass, every δ, every gradient and one update (:func:`nnsteps.ops.mlp.mlp`).
@@ -54,10 +69,24 @@ def solve_mlp(p: Problem) -> Worked:
     """
     from nnsteps.ops.mlp import mlp
 
+    if p.has("reduction") or _is_batch(p.raw.get("input")):
+        from nnsteps.ops.mlp_batch import mlp_batch
+
+        if not p.has("target"):
+            raise NnstepsError("a mini-batch needs a target per sample", problem=p.id, field="target")
+        return mlp_batch(
+            p.get("input", raw), p.get("layers", raw), target=p.get("target", raw),
+            loss=p.get(Op.LOSS.value, loss, "half_squared_error"), reduction=p.get("reduction", F.choice("mean", "sum"), "mean"),
+            learning_rate=p.get("learning_rate", learning_rate, None), l2=p.get("l2", F.number, None),
+            l1=p.get("l1", F.number, None), weight_decay=p.get("weight_decay", F.number, None),
+            regularize_bias=p.get("regularize_bias", F.boolean, False))
     return mlp(
         p.get("input", raw), p.get("layers", raw), target=p.get("target", raw, None),
-        loss=p.get("loss", loss, "half_squared_error"),
+        loss=p.get(Op.LOSS.value, loss, "half_squared_error"),
         learning_rate=p.get("learning_rate", learning_rate, None),
+        l2=p.get("l2", F.number, None), l1=p.get("l1", F.number, None),
+        weight_decay=p.get("weight_decay", F.number, None),
+        regularize_bias=p.get("regularize_bias", F.boolean, False),
     )
 
 
@@ -76,6 +105,6 @@ def mlp(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
         "input": tenths(rng, (2,), -9, 9),
         "layers": layers,
         "target": tenths(rng, (2,), 0, 10),
-        "loss": "half_squared_error",
+        Op.LOSS.value: "half_squared_error",
         "learning_rate": one(rng, [Fraction(1, 10), Fraction(1, 2)]),
     }

@@ -15,6 +15,7 @@ from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.generation import generator
 from nnsteps.generation.common import ints, one
 from nnsteps.kinds._grid import Rng
+from nnsteps.kinds._pipeline_learn import LEARN_FIELDS, learn, wants_backward
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, Problem, Stage, load_kinds, register
@@ -71,6 +72,7 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     Field("steps", FieldType.LIST, "the stages, in order: a name or {name: {options}}", required=True,
           example=[Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]),
     Field("detail", FieldType.CELLS, "cells of the final output to expand (the last stage's detail)", default="auto"),
+    *LEARN_FIELDS,
 ), answer=(), example={"input": "1 -2; 3 4", "steps": [Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]},
     mistakes=_mistakes, follow_on=_follow_on, stages=_stages_key, form={"group": "grid"})
 def solve_pipeline(p: Problem) -> Worked:
@@ -92,6 +94,8 @@ def solve_pipeline(p: Problem) -> Worked:
     known = stages()
     steps: list[Step[Any]] = []
     outputs: list[Any] = []
+    inputs: list[Any] = []
+    runs: list[tuple[str, Any, Any]] = []
     for index, stage in enumerate(raw_stages):
         where = f"steps[{index}]"
         name, options = _stage_parts(stage, p.id, where, known)
@@ -118,9 +122,13 @@ def solve_pipeline(p: Problem) -> Worked:
             worked = run(x, get)
         except NnstepsError as err:
             raise err.located(problem=p.id, field=where) from None
+        inputs.append(x.value if isinstance(x, Worked) else x)
+        runs.append((name, run, get))
         outputs.append(worked.value)
         steps.append(Step(f"Stage {index + 1}: {name}", steps=worked.steps))
         x = worked.value
+    if wants_backward(p):
+        return learn(p, x, inputs, runs, steps)  # a loss, backward through every stage, an update
     return Worked(KIND, value=x, steps=steps, answer=x, meta={"stages": outputs})
 
 
@@ -141,13 +149,18 @@ def _stage_parts(stage: Any, pid: str, where: str, known: dict[str, Any]) -> tup
     return str(name), options
 
 
-@generator(KIND, ("pool",))
+@generator(KIND, ("pool", "learn"))
 def pipeline(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
-    """conv2d (2×2 kernel) -> ReLU -> 2×2 pooling with stride 2, as the reference's Question 5.
+    """conv2d (2×2 kernel) -> ReLU -> 2×2 pooling with stride 2, as the reference's Question 5; with
+    ``learn``, the small CNN of :mod:`nnsteps.kinds._pipeline_learn` (… → flatten → linear → cross-entropy).
 
     >>> [list(s)[0] if isinstance(s, dict) else s for s in pipeline(np.random.default_rng(0), {})["steps"]]
     ['conv2d', 'relu', 'avg_pool2d']
     """
+    if options.get("learn"):
+        from nnsteps.kinds._pipeline_learn import small_cnn
+
+        return small_cnn(rng, KIND)
     h, w = int(rng.integers(3, 6)), int(rng.integers(3, 6))
     pools = (Op.MAX_POOL2D.value, Op.AVG_POOL2D.value)
     pool = options.get("pool") or one(rng, list(pools))

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np  # noqa: F401  (the doctests draw with it)
+import numpy as np
 
 from nnsteps import shapes
 from nnsteps.generation import generator
@@ -26,6 +26,8 @@ POOL_FIELDS = (
     Field("padding", T.PAIR, "int or [ph, pw], at most kernel_size // 2", default=0, example=0),
     Field("ceil_mode", T.BOOLEAN, "round the output size up", default=False, example=False),
     DETAIL,
+    Field("upstream", T.ARRAY, "∂L/∂Y, the output's shape: then the answer is {output, grads: {input}}",
+          example="1 2; 3 4"),
 )
 MAX_POOL_FIELDS = (*POOL_FIELDS, Field("dilation", T.PAIR, "int or [dh, dw]", default=1, example=1))
 AVG_POOL_FIELDS = (
@@ -40,22 +42,35 @@ def _max_pool(x: Any, get: Callable[..., Any]) -> Worked:
     from nnsteps.ops import pool
 
     k = get("kernel_size", F.pair(1, "a kernel size"))
-    return pool.max_pool2d(
-        x, k, get("stride", F.pair(1, "a stride"), None), get("padding", F.pair(0, "a padding"), (0, 0)),
-        get("dilation", F.pair(1, "a dilation"), (1, 1)), get("ceil_mode", F.boolean, False),
-        detail=get("detail", detail, "auto"),
-    )
+    stride, padding = get("stride", F.pair(1, "a stride"), None), get("padding", F.pair(0, "a padding"), (0, 0))
+    dilation = get("dilation", F.pair(1, "a dilation"), (1, 1))
+    forward = pool.max_pool2d(x, k, stride, padding, dilation, get("ceil_mode", F.boolean, False),
+                              detail=get("detail", detail, "auto"))
+    return _backward(forward, "max", x, get, kernel_size=k, stride=stride, padding=padding, dilation=dilation)
 
 
 def _avg_pool(x: Any, get: Callable[..., Any]) -> Worked:
     from nnsteps.ops import pool
 
     k = get("kernel_size", F.pair(1, "a kernel size"))
-    return pool.avg_pool2d(
-        x, k, get("stride", F.pair(1, "a stride"), None), get("padding", F.pair(0, "a padding"), (0, 0)),
-        get("ceil_mode", F.boolean, False), get("count_include_pad", F.boolean, True),
-        get("divisor_override", F.integer(1, "a divisor"), None), detail=get("detail", detail, "auto"),
-    )
+    stride, padding = get("stride", F.pair(1, "a stride"), None), get("padding", F.pair(0, "a padding"), (0, 0))
+    include, override = get("count_include_pad", F.boolean, True), get("divisor_override", F.integer(1, "a divisor"), None)
+    forward = pool.avg_pool2d(x, k, stride, padding, get("ceil_mode", F.boolean, False), include, override,
+                              detail=get("detail", detail, "auto"))
+    return _backward(forward, "avg", x, get, kernel_size=k, stride=stride, padding=padding, count_include_pad=include,
+                     divisor_override=override)
+
+
+def _backward(forward: Worked, mode: str, x: Any, get: Callable[..., Any], **options: Any) -> Worked:
+    """With ``upstream``, the answer gains ∂L/∂input (:mod:`nnsteps.ops.pool_grad`)."""
+    upstream = get("upstream", lambda v: v, None)
+    if upstream is None:
+        return forward
+    from nnsteps.ops.pool_grad import pool_backward
+    from nnsteps.ops.upstream import plain_input, with_grads
+
+    grads, steps = pool_backward(mode, plain_input(x), upstream, out_shape=np.shape(forward.value), **options)
+    return with_grads(forward, grads, steps)
 
 
 def _max_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:

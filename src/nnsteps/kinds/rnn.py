@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
 from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learning_rate, loss, mapping, raw
@@ -34,6 +35,8 @@ FIELDS = (
     LEARNING_RATE,
     Field("symbolic", T.BOOLEAN, "closed-form gradients for the scalar RNN (default true)", default=True,
           example=True),
+    Field("upstream", T.VALUE, "∂L/∂h_t for every step (or for the last), instead of a target: grads gain x and h0",
+          example=[0, 0, 1]),
 )
 
 
@@ -44,7 +47,7 @@ def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
         ("only the last step's BPTT term (missing paths through time)", M.set_field("bptt", "last")),
         ("biases dropped", M.weights_entry_dropped("b_h", "b_y")),
         ("activation left out", M.set_field("activation", "none")),
-        ("loss without the ½ (squared_error)", M.set_field("loss", "squared_error", unless="half_squared_error")),
+        ("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error")),
     ]
 
 
@@ -55,7 +58,7 @@ def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -
 
 
 @register(Op.RNN.value, fields=FIELDS, summary="a recurrent network: forward pass, loss, BPTT and one update",
-          answer=("h", "y", "loss", "grads", "updated", "symbolic"), example=EXAMPLE, mistakes=_mistakes,
+          answer=("h", "y", Op.LOSS.value, "grads", "updated", "symbolic"), example=EXAMPLE, mistakes=_mistakes,
           follow_on=_follow_on, form={"group": "backprop"})
 def solve_rnn(p: Problem) -> Worked:
     """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.
@@ -72,10 +75,18 @@ def solve_rnn(p: Problem) -> Worked:
         activation=p.get("activation", F.choice(*ACTIVATIONS), "none"),
         output=p.get("output", F.choice("last", "every"), "last"),
         target=p.get("target", raw, None),
-        loss=p.get("loss", loss, "half_squared_error"),
+        loss=p.get(Op.LOSS.value, loss, "half_squared_error"),
         learning_rate=p.get("learning_rate", learning_rate, None),
         symbolic=p.get("symbolic", F.boolean, True),
+        upstream=_upstream(p),
     )
+
+
+def _upstream(p: Problem) -> Any:
+    if p.has("upstream") and p.has("target"):
+        raise NnstepsError("give either a target or an upstream gradient ∂L/∂h_t, not both", problem=p.id,
+                           field="upstream")
+    return p.get("upstream", raw, None)
 
 
 @generator(Op.RNN.value)
@@ -95,6 +106,6 @@ def rnn(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
         "activation": "none",
         "output": "last",
         "target": tenths(rng, (), 1, 9),
-        "loss": "half_squared_error",
+        Op.LOSS.value: "half_squared_error",
         "learning_rate": one(rng, [Fraction(1, 10), Fraction(3, 20), Fraction(1, 2)]),
     }

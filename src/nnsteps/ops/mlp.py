@@ -30,7 +30,8 @@ EXPLAIN = 16
 
 def mlp(
     input: Any, layers: list[dict[str, Any]], *, target: Any = None, loss: str = "half_squared_error",
-    learning_rate: Any = None,
+    learning_rate: Any = None, l2: Any = None, l1: Any = None, weight_decay: Any = None,
+    regularize_bias: bool = False,
 ) -> Worked:
     """Forward pass, backpropagation and one gradient-descent step of a dense network.
 
@@ -58,13 +59,28 @@ def mlp(
         labels = [[(f"a^{{({Lc})}}_{{{k + 1}}}", f"t_{{{k + 1}}}") for k in range(len(a[-1]))]]
         res = losses.loss(loss, a[-1].reshape(1, -1), tgt.reshape(1, -1), d, labels=labels)
         steps.append(res.step)
-        answer["loss"] = res.value
+        answer[Op.LOSS.value] = res.value
         grads, back_steps = _backward(specs, a, z, res.grad[0], d)
         steps.extend(back_steps)
+        reg = {k: d.num(v) for k, v in (("l2", l2), ("l1", l1)) if v is not None}
+        if reg:  # the penalty is part of the loss and of its gradients (ops.mlp_reg)
+            from nnsteps.ops import mlp_reg
+
+            pen, pen_step = mlp_reg.penalty(specs, d, l2=reg.get("l2"), l1=reg.get("l1"), regularize_bias=regularize_bias)
+            answer[Op.LOSS.value] = d.out(d.num(res.value) + pen)
+            grads, reg_step = mlp_reg.add_gradients(grads, specs, d, l2=reg.get("l2"), l1=reg.get("l1"),
+                                                    regularize_bias=regularize_bias)
+            steps.extend([pen_step, reg_step])
         answer["grads"] = {"layers": [{"weights": d.out_array(gW).tolist(), "bias": d.out_array(gb).tolist()}
                                       for gW, gb in grads]}
         if lr is not None:
-            upd, upd_step = _update(specs, grads, lr, d)
+            used = grads
+            if weight_decay is not None:
+                from nnsteps.ops import mlp_reg
+
+                used, wd_step = mlp_reg.decayed(grads, specs, d, d.num(weight_decay), regularize_bias)
+                steps.append(wd_step)
+            upd, upd_step = _update(specs, used, lr, d)
             steps.append(upd_step)
             answer["updated"] = {"layers": upd}
     note = d.note()
@@ -80,7 +96,7 @@ def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any) -
         raise NnstepsError("expected a non-empty list of layers {weights, bias, activation}", field="layers")
     loss = str(loss).strip().lower()
     if loss not in LOSSES:
-        raise NnstepsError(f"expected loss one of {', '.join(LOSSES)}, got {loss!r}", field="loss",
+        raise NnstepsError(f"expected loss one of {', '.join(LOSSES)}, got {loss!r}", field=Op.LOSS.value,
                            hint=did_you_mean(loss, LOSSES))
     raw: list[dict[str, Any]] = []
     n_in = x.shape[0]

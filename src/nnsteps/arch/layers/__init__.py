@@ -19,8 +19,8 @@ from nnsteps.names import Op
 BUILDERS: dict[str, Callable[[Ctx], Row]] = {
     "conv": conv, "convT": conv_transpose, "maxpool": pool, "avgpool": pool,
     "adaptiveavgpool": adaptive_pool, "globalavgpool": adaptive_pool, "flatten": flatten,
-    "dropout": same_shape, Op.RELU.value: same_shape, Op.SIGMOID.value: same_shape, Op.TANH.value: same_shape, Op.SOFTMAX.value: same_shape,
-    "batchnorm": norm, "layernorm": norm, "dense": dense, "embedding": embedding,
+    Op.DROPOUT.value: same_shape, Op.RELU.value: same_shape, Op.SIGMOID.value: same_shape, Op.TANH.value: same_shape, Op.SOFTMAX.value: same_shape,
+    "batchnorm": norm, "layernorm": norm, "dense": dense, Op.EMBEDDING.value: embedding,
     Op.RNN.value: recurrent, "lstm": recurrent, "gru": recurrent, Op.ATTENTION.value: attention,
 }
 

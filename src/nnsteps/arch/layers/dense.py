@@ -24,6 +24,7 @@ from nnsteps.arch.layers.core import (  # noqa: F401
     _rf_steps,
     _size_step,
 )
+from nnsteps.names import Op
 from nnsteps.work import Step
 
 
@@ -52,7 +53,7 @@ def same_shape(ctx: Ctx) -> Row:
     ('10', Fraction(1, 4), 0)
     """
     config: dict[str, Any] = {}
-    if ctx.stmt.type == "dropout":
+    if ctx.stmt.type == Op.DROPOUT.value:
         args = ctx.stmt.args
         if len(args) > 1:
             raise ctx.error("dropout takes one probability, e.g. dropout 0.5", args[1])
@@ -140,7 +141,7 @@ def embedding(ctx: Ctx) -> Row:
     (arg,) = ctx.positional(1, "vocabulary x dimension, e.g. embedding 10000x512")
     v, dim = _dims(ctx, arg, 2, "vocabulary x dimension, e.g. embedding 10000x512")
     out = Shape("sequence", (ctx.shape.dims[0], dim))
-    row = Row(ctx.name, "embedding", ctx.stmt.text, ctx.stmt.line, ctx.shape, out,
+    row = Row(ctx.name, Op.EMBEDDING.value, ctx.stmt.text, ctx.stmt.line, ctx.shape, out,
               config={"num_embeddings": v, "dim": dim})
     wstep = counts.product("Weights (the embedding table)", r"\#w", [("V", v), ("D", dim)])
     row.weights = wstep.value or 0

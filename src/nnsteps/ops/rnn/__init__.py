@@ -45,6 +45,7 @@ def rnn(
     loss: str = "half_squared_error",
     learning_rate: Any = None,
     symbolic: bool = True,
+    upstream: Any = None,
 ) -> Worked:
     """Forward pass, loss, BPTT (every δ_t and per-step gradient term) and one update of an RNN.
 
@@ -73,12 +74,20 @@ def rnn(
     if net.target is not None:
         loss_step, loss_value, g = loss_of(net, n, fwd)
         steps.append(loss_step)
-        answer["loss"] = loss_value
+        answer[Op.LOSS.value] = loss_value
         back = bptt.backward(net, n, fwd, g)
         steps.extend(back.steps)
         answer["grads"] = back.grads
         if back.updated is not None:
             answer["updated"] = back.updated
+    elif upstream is not None:  # ∂L/∂h_t given: BPTT from the hidden states (ops.rnn.upstream)
+        from nnsteps.ops.rnn.upstream import backward_from_upstream
+
+        up_steps, answer["grads"], updated = backward_from_upstream(net, n, fwd, upstream)
+        steps.extend(up_steps)
+        if updated is not None:
+            answer["updated"] = updated
+        symbolic = False
     if symbolic and net.scalar:
         from nnsteps.ops.rnn import symbolic as rnn_symbolic
 
@@ -90,5 +99,5 @@ def rnn(
     note = net.domain.note() or net.note
     if note:
         steps[0].note = (steps[0].note + "; " if steps[0].note else "") + note
-    title = "RNN: forward pass" + (", BPTT and update" if net.target is not None else "")
+    title = "RNN: forward pass" + (", BPTT and update" if net.target is not None or upstream is not None else "")
     return Worked(Op.RNN.value, value=answer, steps=steps, title=title, answer=answer)

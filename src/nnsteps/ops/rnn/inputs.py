@@ -11,7 +11,7 @@ import numpy as np
 
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError, did_you_mean
-from nnsteps.names import Activation
+from nnsteps.names import Activation, Op
 from nnsteps.numbers import Number, parse_number
 from nnsteps.ops._common import read_learning_rate
 from nnsteps.ops.domain import Domain
@@ -109,7 +109,7 @@ def read_rnn(
     """
     activation = _word(activation, ACTIVATIONS, "activation")
     output = _word(output, OUTPUTS, "output")
-    loss = _word(loss, LOSSES, "loss")
+    loss = _word(loss, LOSSES, Op.LOSS.value)
     if isinstance(x, (list, tuple)) and len(x) == 0 or isinstance(x, str) and not x.strip():
         raise NnstepsError("the sequence x is empty; expected at least one step", field="x")
     xs = as_array(x, name="x", ndim=(1, 2))

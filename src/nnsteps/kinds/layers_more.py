@@ -1,0 +1,191 @@
+"""The layer kinds ``batch_norm``, ``layer_norm``, ``dropout`` (also pipeline stages) and ``embedding``:
+forward, and with ``upstream`` the gradients: fields, solvers, likely mistakes and generators.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np  # noqa: F401  (the doctests draw with it)
+
+from nnsteps.generation import generator
+from nnsteps.generation.common import chance, ints, one, tenths
+from nnsteps.kinds._grid import INPUT, Rng
+from nnsteps.names import Op
+from nnsteps.problems import fields as F
+from nnsteps.problems.registry import Field, FieldType, Problem, register, register_stage
+from nnsteps.work import Worked
+
+T = FieldType
+UPSTREAM = Field("upstream", T.ARRAY, "∂L/∂Y, the output's shape: then the answer has grads", example="1 0; 0 1; 1 1")
+EPS = Field("eps", T.NUMBER, "ε added to the variance", default=Fraction(1, 100000), example=0.00001)
+BN_FIELDS = (
+    Field("input", T.ARRAY, "N×C or N×C×H×W", required=True, example=[[1, 2], [3, 6], [5, 1]]),
+    Field("weight", T.ARRAY, "γ, one per channel (default 1)", example=[1, 1]),
+    Field("bias", T.ARRAY, "β, one per channel (default 0)", example=[0, 0]),
+    EPS,
+    Field("training", T.BOOLEAN, "batch statistics (true) or the running ones (false)", default=True, example=True),
+    Field("running_mean", T.ARRAY, "per channel (default 0)", example=[0, 0]),
+    Field("running_var", T.ARRAY, "per channel (default 1)", example=[1, 1]),
+    Field("momentum", T.NUMBER, "m of the running-statistics update", default=Fraction(1, 10), example=0.1),
+    UPSTREAM,
+)
+LN_FIELDS = (
+    Field("input", T.ARRAY, "the input", required=True, example=[[1, 2, 3], [0, 0, 4]]),
+    Field("normalized_shape", T.VALUE, "the last axes normalised over (default: the last)", example=[3]),
+    Field("weight", T.ARRAY, "γ, normalized_shape (default 1)", example=[1, 1, 1]),
+    Field("bias", T.ARRAY, "β, normalized_shape (default 0)", example=[0, 0, 0]),
+    EPS,
+    UPSTREAM,
+)
+DROPOUT_FIELDS = (
+    INPUT,
+    Field("p", T.NUMBER, "the drop probability, in [0, 1)", default=Fraction(1, 2), example=0.5),
+    Field("mask", T.ARRAY, "the keep mask: 1 keeps, 0 drops (the input's shape)", example="1 0; 1 1"),
+    Field("training", T.BOOLEAN, "false: the identity", default=True, example=True),
+    UPSTREAM,
+)
+EMBEDDING_FIELDS = (
+    Field("weight", T.ARRAY, "the table, one row per index (V×D)", required=True, example="1 2; 3 4; 5 6"),
+    Field("indices", T.VALUE, "the indices looked up", required=True, example=[2, 0, 2]),
+    UPSTREAM,
+)
+
+
+def _raw(value: Any) -> Any:
+    return value
+
+
+def _batch_norm(x: Any, get: Callable[..., Any]) -> Worked:
+    from nnsteps.ops.norm import batch_norm
+
+    return batch_norm(x, weight=get("weight", _raw, None), bias=get("bias", _raw, None),
+                      running_mean=get("running_mean", _raw, None), running_var=get("running_var", _raw, None),
+                      training=get("training", F.boolean, True), momentum=get("momentum", F.number, Fraction(1, 10)),
+                      eps=get("eps", F.number, Fraction(1, 100000)), upstream=get("upstream", _raw, None))
+
+
+def _layer_norm(x: Any, get: Callable[..., Any]) -> Worked:
+    from nnsteps.ops.norm import layer_norm
+
+    shape = get("normalized_shape", _shape, None)
+    return layer_norm(x, shape, weight=get("weight", _raw, None), bias=get("bias", _raw, None),
+                      eps=get("eps", F.number, Fraction(1, 100000)), upstream=get("upstream", _raw, None))
+
+
+def _shape(value: Any) -> list[int]:
+    items = value if isinstance(value, list) else [value]
+    return [F.integer(1, "a size")(v) for v in items]
+
+
+def _dropout(x: Any, get: Callable[..., Any]) -> Worked:
+    from nnsteps.ops.layers_more import dropout
+
+    return dropout(x, get("p", F.number, Fraction(1, 2)), mask=get("mask", _raw, None),
+                   training=get("training", F.boolean, True), upstream=get("upstream", _raw, None))
+
+
+def _bn_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    return [("eval and training statistics mixed up", M.set_field("training", not raw.get("training", True)))]
+
+
+register_stage(Op.BATCH_NORM.value, _batch_norm, BN_FIELDS, order=30, summary="batch normalisation per channel "
+               "(training: batch statistics and running updates; eval: running statistics)",
+               answer=("output", "mean", "var", "running_mean", "running_var", "grads"),
+               example={"input": [[1, 2], [3, 6], [5, 1]], "weight": [1, 1], "bias": [0, 0], "training": True,
+                        "running_mean": [0, 0], "running_var": [1, 1], "momentum": 0.1, "upstream": "1 0; 0 1; 1 1"},
+               mistakes=_bn_mistakes, form={"group": "layers"})
+register_stage(Op.LAYER_NORM.value, _layer_norm, LN_FIELDS, order=31, summary="layer normalisation over the last axes",
+               answer=("output", "mean", "var", "grads"),
+               example={"input": [[1, 2, 3], [0, 0, 4]], "normalized_shape": [3], "upstream": "1 0 0; 0 1 0"},
+               form={"group": "layers"})
+register_stage(Op.DROPOUT.value, _dropout, DROPOUT_FIELDS, order=32, summary="inverted dropout with an explicit keep mask",
+               answer=("output", "grads"),
+               example={"input": "2 4; 6 8", "p": 0.5, "mask": "1 0; 1 1", "upstream": "1 1; 1 1"},
+               form={"group": "layers"})
+
+
+@register(Op.EMBEDDING.value, fields=EMBEDDING_FIELDS, summary="embedding lookup; its gradient scattered into rows",
+          answer=("output", "grads"), example={"weight": "1 2; 3 4; 5 6", "indices": [2, 0, 2],
+                                               "upstream": "1 1; 2 0; 1 -1"}, form={"group": "layers"})
+def solve_embedding(p: Problem) -> Worked:
+    """An ``embedding`` problem (:func:`nnsteps.ops.layers_more.embedding`).
+
+    >>> solve_embedding(Problem({"id": "e", "kind": "embedding", "weight": "1 2; 3 4", "indices": [1]})).value.tolist()
+    [[3, 4]]
+    """
+    from nnsteps.ops.layers_more import embedding
+
+    return embedding(p.get("weight", _raw), p.get("indices", _raw), upstream=p.get("upstream", _raw, None))
+
+
+@generator(Op.BATCH_NORM.value)
+def batch_norm(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """Batch norm of a 3..4 × 2 batch of small integers, training or eval, usually with an upstream gradient.
+
+    >>> batch_norm(np.random.default_rng(1), {})["kind"]
+    'batch_norm'
+    """
+    n, c = int(rng.integers(3, 5)), 2
+    problem: dict[str, Any] = {"kind": Op.BATCH_NORM.value, "input": ints(rng, (n, c), -3, 3),
+                               "weight": ints(rng, (c,), 1, 2), "bias": ints(rng, (c,), -1, 1), "eps": 0,
+                               "training": chance(rng, 0.8), "momentum": Fraction(1, 10)}
+    if not problem["training"]:
+        problem["running_mean"] = ints(rng, (c,), -1, 1)
+        problem["running_var"] = one(rng, [[1, 4], [4, 1], [1, 1]])
+    if any(len({row[k] for row in problem["input"]}) == 1 for k in range(c)):
+        problem["input"][0] = [v + 1 for v in problem["input"][0]]  # no channel of zero variance with eps 0
+    if chance(rng, 0.7):
+        problem["upstream"] = ints(rng, (n, c), -2, 2)
+    return problem
+
+
+@generator(Op.LAYER_NORM.value)
+def layer_norm(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """Layer norm of two rows of three small integers.
+
+    >>> layer_norm(np.random.default_rng(0), {})["normalized_shape"]
+    [3]
+    """
+    x = ints(rng, (2, 3), -3, 3)
+    for row in x:
+        if len(set(row)) == 1:
+            row[0] += 1
+    problem: dict[str, Any] = {"kind": Op.LAYER_NORM.value, "input": x, "normalized_shape": [3], "eps": 0}
+    if chance(rng, 0.7):
+        problem["upstream"] = ints(rng, (2, 3), -2, 2)
+    return problem
+
+
+@generator(Op.DROPOUT.value)
+def dropout(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """Dropout of a small integer matrix with a keep mask and p of ½, ¼ or 0.2.
+
+    >>> dropout(np.random.default_rng(0), {})["kind"]
+    'dropout'
+    """
+    shape = (2, int(rng.integers(2, 4)))
+    problem: dict[str, Any] = {"kind": Op.DROPOUT.value, "input": ints(rng, shape, -4, 4),
+                               "p": one(rng, [Fraction(1, 2), Fraction(1, 4), Fraction(1, 5)]),
+                               "mask": ints(rng, shape, 0, 1)}
+    if chance(rng, 0.6):
+        problem["upstream"] = ints(rng, shape, -2, 2)
+    return problem
+
+
+@generator(Op.EMBEDDING.value)
+def embedding(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """An embedding table of one-decimal numbers and a few indices, one of them repeated.
+
+    >>> len(embedding(np.random.default_rng(0), {})["indices"])
+    3
+    """
+    v, dim = int(rng.integers(3, 5)), 2
+    first = int(rng.integers(0, v))
+    indices = [first, int(rng.integers(0, v)), first]
+    return {"kind": Op.EMBEDDING.value, "weight": tenths(rng, (v, dim), -9, 9), "indices": indices,
+            "upstream": ints(rng, (3, dim), -2, 2)}

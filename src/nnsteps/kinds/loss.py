@@ -1,0 +1,177 @@
+"""The ``loss`` kind: a loss of ``torch.nn.functional`` (or the course's ½ Σ (x − y)²), its value and its
+gradient with respect to the input: fields, solver, likely mistakes and generator.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from nnsteps.errors import NnstepsError
+from nnsteps.generation import generator
+from nnsteps.generation.common import chance, ints, one, tenths
+from nnsteps.names import Loss, Op
+from nnsteps.numbers import parse_number
+from nnsteps.problems import fields as F
+from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.work import Worked
+
+T = FieldType
+LOSSES = tuple(v.value for v in Loss)
+REDUCTIONS = ("mean", "sum", "none", "batchmean")
+EXAMPLE = {Op.LOSS.value: Loss.CROSS_ENTROPY.value, "input": [[2, 1, 0.1]], "target": [0], "reduction": "mean"}
+FIELDS = (
+    Field(Op.LOSS.value, T.CHOICE, "which loss", required=True, choices=LOSSES, example=Loss.CROSS_ENTROPY.value),
+    Field("input", T.ARRAY, "the prediction: logits (cross_entropy, *_with_logits), log-probabilities (nll, kl_div), "
+          "probabilities (binary_cross_entropy) or values", required=True, example=[[2, 1, 0.1]]),
+    Field("target", T.VALUE, "class indices, or an array of the input's shape", required=True, example=[0]),
+    Field("reduction", T.CHOICE, "mean, sum or none (batchmean: kl_div); default mean (half_squared_error: sum)",
+          choices=REDUCTIONS, example="mean"),
+    Field("weight", T.ARRAY, "class weights (cross_entropy, nll) or element weights (binary_cross_entropy*)",
+          example=[1, 2, 1]),
+    Field("pos_weight", T.ARRAY, "weight of the positive class (binary_cross_entropy_with_logits)", example=[2]),
+    Field("ignore_index", T.INTEGER, "a target class to skip (cross_entropy, nll)", default=-100, example=-100),
+    Field("label_smoothing", T.NUMBER, "ε in [0, 1] (cross_entropy)", default=0, example=0.1),
+    Field("beta", T.NUMBER, "the switch point of smooth_l1", default=1, example=1),
+    Field("delta", T.NUMBER, "the switch point of huber", default=1, example=1),
+    Field("log_target", T.BOOLEAN, "kl_div's target is log-probabilities", default=False, example=False),
+    Field("upstream", T.ARRAY, "∂L/∂ℓ for reduction none (the loss's shape); default all ones", example=[1]),
+)
+
+
+def _number(minimum: Any, strict: bool, name: str) -> Any:
+    def parse(value: Any) -> Any:
+        v = F.number(value)
+        if v < minimum or (strict and v == minimum):
+            raise NnstepsError(f"expected {name} {'>' if strict else '>='} {minimum}, got {value!r}")
+        return v
+
+    return parse
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise NnstepsError(f"expected an integer, got {value!r}")
+    v = parse_number(value, what="an integer")
+    if not isinstance(v, int):
+        raise NnstepsError(f"expected an integer, got {value!r}")
+    return v
+
+
+def _raw(value: Any) -> Any:
+    return value
+
+
+def _drop(name: str) -> Any:
+    def mutate(raw: dict[str, Any]) -> dict[str, Any] | None:
+        return None if raw.pop(name, None) is None else raw
+
+    return mutate
+
+
+def _as_half(raw: dict[str, Any]) -> dict[str, Any]:
+    """mse written with the course's ½, at the same reduction."""
+    return {**raw, Op.LOSS.value: Loss.HALF_SQUARED_ERROR.value, "reduction": raw.get("reduction", "mean")}
+
+
+def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    name = str(raw.get(Op.LOSS.value, ""))
+    out: list[tuple[str, Any]] = []
+    if raw.get("reduction", "mean") in ("mean", "batchmean") and name != Loss.HALF_SQUARED_ERROR:
+        out.append(("the 1/N of a mean reduction forgotten (summed)", M.set_field("reduction", "sum")))
+    if name == Loss.MSE:
+        out.append(("½(x − y)² instead of (x − y)²", _as_half))
+    if name == Loss.HALF_SQUARED_ERROR:
+        out.append(("(x − y)² without the ½", M.set_field(Op.LOSS.value, Loss.MSE.value)))
+    if raw.get("weight") is not None:
+        out.append(("class weights ignored", _drop("weight")))
+    if raw.get("label_smoothing") not in (None, 0):
+        out.append(("label smoothing ignored", M.set_field("label_smoothing", 0)))
+    if name == Loss.BCE_WITH_LOGITS and raw.get("pos_weight") is not None:
+        out.append(("pos_weight ignored", _drop("pos_weight")))
+    return out
+
+
+@register(Op.LOSS.value, fields=FIELDS, summary="a loss of torch.nn.functional: its value and ∂L/∂input",
+          answer=(Op.LOSS.value, "grads"), example=EXAMPLE, mistakes=_mistakes, form={"group": "backprop"})
+def solve_loss(p: Problem) -> Worked:
+    """A ``loss`` problem (:mod:`nnsteps.ops.loss`, :mod:`nnsteps.ops.loss_class`).
+
+    >>> w = solve_loss(Problem({"id": "l", "kind": "loss", "loss": "mse", "input": [1, 2], "target": [0, 0]}))
+    >>> w.answer
+    {'loss': Fraction(5, 2), 'grads': {'input': [1, 2]}}
+    """
+    from nnsteps.ops.loss import elementwise_loss
+    from nnsteps.ops.loss_class import class_loss
+
+    name = p.get(Op.LOSS.value, F.choice(*LOSSES))
+    default = "sum" if name == Loss.HALF_SQUARED_ERROR else "mean"
+    reduction = p.get("reduction", F.choice(*REDUCTIONS), default)
+    if reduction == "batchmean" and name != Loss.KL_DIV:
+        raise NnstepsError("batchmean is kl_div's reduction; expected mean, sum or none", problem=p.id,
+                           field="reduction")
+    common = {"reduction": reduction, "upstream": p.get("upstream", _raw, None)}
+    if common["upstream"] is not None and reduction != "none":
+        raise NnstepsError("an upstream gradient is taken with reduction none (the loss is then an array)",
+                           problem=p.id, field="upstream")
+    allowed = {Loss.CROSS_ENTROPY: {"weight", "ignore_index", "label_smoothing"}, Loss.NLL: {"weight", "ignore_index"},
+               Loss.BCE: {"weight"}, Loss.BCE_WITH_LOGITS: {"weight", "pos_weight"}, Loss.SMOOTH_L1: {"beta"},
+               Loss.HUBER: {"delta"}, Loss.KL_DIV: {"log_target"}}.get(Loss(name), set())
+    for option in ("weight", "pos_weight", "ignore_index", "label_smoothing", "beta", "delta", "log_target"):
+        if p.has(option) and option not in allowed:
+            raise NnstepsError(f"{name} takes no {option}", problem=p.id, field=option)
+    try:
+        if name in (Loss.CROSS_ENTROPY, Loss.NLL):
+            return class_loss(name, p.get("input", _raw), p.get("target", _raw), weight=p.get("weight", _raw, None),
+                              ignore_index=p.get("ignore_index", _int, -100),
+                              label_smoothing=p.get("label_smoothing", _number(0, False, "label_smoothing"), 0),
+                              **common)
+        return elementwise_loss(name, p.get("input", _raw), p.get("target", _raw), weight=p.get("weight", _raw, None),
+                                pos_weight=p.get("pos_weight", _raw, None),
+                                beta=p.get("beta", _number(0, False, "beta"), 1),
+                                delta=p.get("delta", _number(0, True, "delta"), 1),
+                                log_target=p.get("log_target", F.boolean, False), **common)
+    except NnstepsError as err:
+        raise err.located(problem=p.id) from None
+
+
+@generator(Op.LOSS.value, (Op.LOSS.value,))
+def loss(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """A loss of small numbers: logits and a class for cross-entropy, one-decimal values for the rest.
+
+    >>> sorted(loss(np.random.default_rng(0), {"loss": "cross_entropy"}))
+    ['input', 'kind', 'loss', 'reduction', 'target']
+    """
+    name = options.get(Op.LOSS.value) or one(rng, [Loss.CROSS_ENTROPY.value, Loss.MSE.value, Loss.NLL.value,
+                                                   Loss.HALF_SQUARED_ERROR.value, Loss.L1.value, Loss.SMOOTH_L1.value,
+                                                   Loss.HUBER.value, Loss.BCE.value, Loss.BCE_WITH_LOGITS.value,
+                                                   Loss.KL_DIV.value])
+    if name not in LOSSES:
+        raise NnstepsError(f"expected one of {', '.join(LOSSES)}, got {name!r}", field="--loss")
+    n, c = int(rng.integers(1, 3)), int(rng.integers(2, 4))
+    problem: dict[str, Any] = {"kind": Op.LOSS.value, Op.LOSS.value: name}
+    if name in (Loss.CROSS_ENTROPY, Loss.NLL):
+        problem["input"] = ints(rng, (n, c), -2, 2) if name == Loss.CROSS_ENTROPY else ints(rng, (n, c), -4, 0)
+        problem["target"] = ints(rng, (n,), 0, c - 1)
+        if name == Loss.CROSS_ENTROPY and chance(rng, 0.3):
+            problem["label_smoothing"] = Fraction(1, 10)
+        if chance(rng, 0.3):
+            problem["weight"] = ints(rng, (c,), 1, 3)
+    elif name in (Loss.BCE, Loss.KL_DIV):
+        problem["input"] = tenths(rng, (n, c), 1, 9) if name == Loss.BCE else ints(rng, (n, c), -3, -1)
+        if name == Loss.KL_DIV:
+            problem["target"] = [[Fraction(1, c)] * c for _ in range(n)]
+        else:
+            problem["target"] = ints(rng, (n, c), 0, 1)
+    elif name == Loss.BCE_WITH_LOGITS:
+        problem["input"] = ints(rng, (n, c), -2, 2)
+        problem["target"] = ints(rng, (n, c), 0, 1)
+    else:
+        problem["input"] = tenths(rng, (n, c), -20, 20)
+        problem["target"] = tenths(rng, (n, c), -20, 20)
+    problem["reduction"] = one(rng, ["mean", "sum"]) if name != Loss.HALF_SQUARED_ERROR else "sum"
+    return problem
