@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps.names import Op
 from nnsteps.work import Worked
 
 _LABELS = {
     "grads": "Gradients", "updated": "Updated parameters", "symbolic": "Closed forms", "h": "Hidden states h",
-    "loss": "Loss", "outputs": "Outputs", "output": "Output", "weights": "Weights", "bias": "Biases",
+    Op.LOSS.value: "Loss", "outputs": "Outputs", "output": "Output", "weights": "Weights", "bias": "Biases",
     "scores": "Scores", "total_params": "Total parameters", "output_shape": "Output shape",
     "total_macs": "Total MACs", "receptive_field": "Receptive field", "h_L": "h_L", "y": "y",
     "stacked_params": "Parameters, stacked", "single_params": "Parameters, single conv",
