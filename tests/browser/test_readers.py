@@ -77,7 +77,7 @@ def test_floor_brackets_are_as_tall_as_their_fractions(page1280, server):
     for bracket, fraction in pairs:
         assert bracket >= fraction - 0.5, (bracket, fraction)
     # the page's math font is the bundled one, served from this origin
-    assert page1280.evaluate("document.fonts.check('16px \"nnsteps math\"')")
+    assert page1280.evaluate("document.fonts.check('16px \"nnsteps STIX Math\"')")
     _shot(page1280, "floor-brackets")
 
 

@@ -24,14 +24,17 @@ def font_bytes() -> bytes:
     return resources.files("nnsteps.render").joinpath("assets", FONT_FILE).read_bytes()
 
 
-@lru_cache(maxsize=1)
-def font_face_css() -> str:
-    """An ``@font-face`` rule carrying the font as a data URI, and the rule that sets it on ``<math>``.
+@lru_cache(maxsize=2)
+def font_face_css(url: str | None = None) -> str:
+    """An ``@font-face`` rule and the rule that sets the font on ``<math>``; the font is embedded as a data
+    URI (a standalone page) unless a ``url`` serves it (the web app, where the browser caches it).
 
     >>> css = font_face_css()
     >>> css.startswith("@font-face") and "data:font/woff;base64," in css and "math, .math-text {" in css
     True
+    >>> "url(/fonts/math.woff)" in font_face_css("/fonts/math.woff")
+    True
     """
-    data = base64.b64encode(font_bytes()).decode("ascii")
-    return (f'@font-face {{ font-family: "{FAMILY}"; src: url(data:font/woff;base64,{data}) format("woff"); }}\n'
+    src = url or "data:font/woff;base64," + base64.b64encode(font_bytes()).decode("ascii")
+    return (f'@font-face {{ font-family: "{FAMILY}"; src: url({src}) format("woff"); font-display: block; }}\n'
             f'math, .math-text {{ font-family: "{FAMILY}", math, "STIX Two Math", "Cambria Math", serif; }}\n')

@@ -42,14 +42,15 @@ footer { color: var(--muted); font-size: .85rem; margin-top: 3rem; }
 """
 
 
-def page_css() -> str:
-    """Everything a page showing our HTML fragments needs: the embedded math font, MathML and answer styles.
+def page_css(font_url: str | None = None) -> str:
+    """Everything a page showing our HTML fragments needs: the math font (embedded, or at ``font_url``),
+    MathML and answer styles.
 
     >>> css = page_css()
     >>> "@font-face" in css and "mtable.bmatrix" in css and "table.layers" in css
     True
     """
-    return font_face_css() + MATH_CSS + ANSWER_CSS
+    return font_face_css(font_url) + MATH_CSS + ANSWER_CSS
 
 
 def math(latex: str, display: bool = False) -> str:

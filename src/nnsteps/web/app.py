@@ -24,8 +24,6 @@ MAX_BODY = 1024 * 1024
 """Bytes in one request body."""
 
 STATIC = Path(__file__).with_name("static")
-FONT = Path(__file__).parents[1] / "render" / "assets" / "STIXMath-subset.woff"
-"""The math font the render layer bundles (STIX Math, OFL), served to the pages."""
 
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 """Host names ``nnsteps serve`` always answers to (besides ``--host`` and ``--allow-host``)."""
@@ -367,15 +365,18 @@ def create_app(*, hosts: Iterable[str] | None = None, budget: Budget | None = No
         return describe_kinds()
 
     @app.get("/fonts/math.woff", include_in_schema=False)
-    def math_font() -> FileResponse:
-        # The OpenType MATH font the pages' MathML is set in: stretchy delimiters with no network.
-        return FileResponse(FONT, media_type="font/woff", headers={"cache-control": "max-age=86400"})
+    def math_font() -> Response:
+        # The OpenType MATH font the pages' MathML is set in (render.fonts bundles it): stretchy
+        # delimiters with no network.
+        from nnsteps.render.fonts import font_bytes
+
+        return Response(font_bytes(), media_type="font/woff", headers={"cache-control": "max-age=86400"})
 
     @app.get("/math.css", include_in_schema=False)
     def math_css() -> PlainTextResponse:
         from nnsteps.render.html import page_css  # the bundled math font, MathML and answer-box styles
 
-        return PlainTextResponse(page_css(), media_type="text/css")
+        return PlainTextResponse(page_css("/fonts/math.woff"), media_type="text/css")
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
