@@ -95,6 +95,9 @@ def view_html(view: View) -> str:
     if isinstance(view, Formula):
         return f'<div class="scroll">{_math(view.latex)}</div>'
     if isinstance(view, Expression):
+        latex = expression_latex(view.text)
+        if latex is not None:
+            return f'<div class="scroll">{_math(latex)}</div>'
         return f'<code class="expr">{html.escape(expression_text(view.text))}</code>'
     if isinstance(view, Table):
         return table_html(view)
@@ -114,6 +117,27 @@ def label_html(label: str) -> str:
 
     latex = label_latex(label)
     return html.escape(label) if latex is None else _math(latex)
+
+
+def expression_latex(text: str) -> str | None:
+    """A closed form nnsteps wrote (SymPy's text) as LaTeX, read back by the safe expression reader (never
+    evaluated as code); ``None`` when the reader cannot read it (the page then shows the text).
+
+    >>> print(expression_latex("w_hy*(h_0*w_hh**3 + x_3)"))
+    w_{\\text{hy}} \\left(h_{0} w_{\\text{hh}}^{3} + x_{3}\\right)
+    """
+    from nnsteps.errors import NnstepsError
+    from nnsteps.expr import parse
+    from nnsteps.render.answer_text import label_latex
+
+    try:
+        expr = parse(text).to_sympy()
+    except NnstepsError:
+        return None
+    import sympy
+
+    names = {s: label_latex(s.name) or s.name for s in expr.free_symbols}
+    return str(sympy.latex(expr, symbol_names=names))
 
 
 def table_html(t: Table) -> str:
