@@ -15,7 +15,8 @@ import numpy as np
 
 from nnsteps.arrays import as_array
 from nnsteps.ops._common import exactness, finish, pad_array, product_terms, read_bias
-from nnsteps.ops.conv import _correlate, _resolve_padding
+from nnsteps.convargs import ConvArgs, padding_arg
+from nnsteps.ops.conv import _correlate
 from nnsteps.ops.upstream import read_upstream
 from nnsteps.work import Step
 
@@ -70,7 +71,7 @@ def conv2d_backward(x: Any, kernel: Any, bias: Any, upstream: Any, *, out_shape:
     F, Cg, kh, kw = w4.shape
     sh, sw = stride
     dh, dw = dilation
-    (pt, pb), (pl, pr) = _resolve_padding(padding, (kh, kw), (dh, dw), (sh, sw))
+    (pt, pb), (pl, pr) = ConvArgs((sh, sw), padding_arg(padding), (dh, dw)).pads((kh, kw))
     weff = w4[:, :, ::-1, ::-1] if flip else w4
     Ho, Wo = G.shape[2:]
     steps: list[Step[Any]] = []
