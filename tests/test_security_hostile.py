@@ -1,0 +1,40 @@
+"""Found by a hostile pass over every field of every kind (issue 9): values that used to end in a
+traceback now end in one line naming the problem and the field, or in an answer."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from nnsteps.errors import NnstepsError
+from nnsteps.problems.solve import solve_document
+from nnsteps.render.document import render_solved
+
+BN = {"kind": "batch_norm", "input": "1 2; 3 6; 5 1"}
+LN = {"kind": "layer_norm", "input": "1 2 3", "normalized_shape": [3]}
+
+
+def one_line(problem: dict[str, Any]) -> str:
+    with pytest.raises(NnstepsError) as info:
+        solved = solve_document([{"id": "p", **problem}])
+        for fmt in ("json", "markdown", "text"):
+            render_solved(solved, fmt)
+    message = str(info.value)
+    assert "\n" not in message and "problem p" in message
+    return message
+
+
+@pytest.mark.parametrize("problem", [
+    {**BN, "eps": -10}, {**BN, "eps": "−10"}, {**BN, "eps": -(10**38)},
+    {**BN, "training": False, "running_mean": "0 0", "running_var": "-1 1"},
+    {**LN, "eps": -1}, {**LN, "eps": -(2**63)},
+], ids=["bn-eps", "bn-eps-minus-sign", "bn-eps-huge", "bn-negative-running-var", "ln-eps", "ln-eps-huge"])
+def test_a_negative_variance_plus_eps_is_one_line(problem: dict[str, Any]) -> None:
+    assert "σ² + ε" in one_line(problem)
+
+
+def test_a_negative_eps_that_keeps_variance_positive_still_solves() -> None:
+    solved = solve_document([{"id": "p", **BN, "eps": -1}])  # σ² = 8/3, 14/3: σ² + ε > 0, as torch computes it
+    assert solved.solved[0].worked.answer["var"] == [Fraction(8, 3), Fraction(14, 3)]
