@@ -38,3 +38,29 @@ def test_a_negative_variance_plus_eps_is_one_line(problem: dict[str, Any]) -> No
 def test_a_negative_eps_that_keeps_variance_positive_still_solves() -> None:
     solved = solve_document([{"id": "p", **BN, "eps": -1}])  # σ² = 8/3, 14/3: σ² + ε > 0, as torch computes it
     assert solved.solved[0].worked.answer["var"] == [Fraction(8, 3), Fraction(14, 3)]
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_of_huge_numbers_saturates_as_the_float_formula_does(approximate: str) -> None:
+    big = 10**300
+    w = solve_document([{"id": "p", "kind": "gelu", "input": [-big, big, -11, 11], "upstream": [1, 1, 1, 1],
+                         "approximate": approximate}])
+    out = w.solved[0].worked.answer
+    assert out["output"] == [0.0, 1e300, pytest.approx(0.0, abs=1e-20), 11.0]
+    assert out["grads"]["input"][1] == 1.0 and out["grads"]["input"][0] == 0.0
+
+
+MLP = {"kind": "mlp", "input": [1, 2], "target": [2], "learning_rate": 0.5,
+       "layers": [{"weights": [[1, 1]], "bias": [0], "activation": "relu"}]}
+
+
+@pytest.mark.parametrize("override", [{"l1": 1e308}, {"l2": -1e308}, {"target": [1e308]},
+                                      {"target": [-(10**299)]}], ids=["l1", "l2", "target", "target-neg"])
+def test_floats_past_the_digit_limit_are_one_line(override: dict[str, Any]) -> None:
+    assert "digits" in one_line({**MLP, **override})
+
+
+def test_half_squared_error_of_ints_stays_exact() -> None:
+    w = solve_document([{"id": "p", **MLP, "learning_rate": "1/2"}])
+    assert w.solved[0].worked.answer["loss"] == Fraction(1, 2)
+    assert isinstance(w.solved[0].worked.answer["loss"], Fraction)
