@@ -3,7 +3,9 @@ traceback now end in one line naming the problem and the field, or in an answer.
 
 from __future__ import annotations
 
+import os
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,3 +66,24 @@ def test_half_squared_error_of_ints_stays_exact() -> None:
     w = solve_document([{"id": "p", **MLP, "learning_rate": "1/2"}])
     assert w.solved[0].worked.answer["loss"] == Fraction(1, 2)
     assert isinstance(w.solved[0].worked.answer["loss"], Fraction)
+
+
+@pytest.mark.parametrize("how", ["fifo", "link-to-fifo"])
+def test_an_output_path_that_is_a_device_or_fifo_is_refused_and_left_alone(tmp_path: Path, how: str) -> None:
+    """``-o /dev/null`` used to rename a regular file over the device (as root: /dev/null became a file).
+    A FIFO stands in for a device here; os.replace treats both alike."""
+    import stat
+
+    from nnsteps.files import write_atomic
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    target = fifo
+    if how == "link-to-fifo":
+        target = tmp_path / "out.md"
+        target.symlink_to(fifo)
+    with pytest.raises(NnstepsError, match="expected a regular file to write, got a FIFO") as info:
+        write_atomic(target, "7\n", field="--output")
+    assert "\n" not in str(info.value)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and os.path.lexists(target)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"pipe", target.name})
