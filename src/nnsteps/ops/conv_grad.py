@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from nnsteps.arrays import as_array
-from nnsteps.ops._common import exactness, finish, pad_array, product_terms, read_bias
 from nnsteps.convargs import ConvArgs, padding_arg
+from nnsteps.ops._common import exactness, finish, pad_array, product_terms, read_bias
 from nnsteps.ops.conv import _correlate
 from nnsteps.ops.upstream import read_upstream
 from nnsteps.work import Step
