@@ -87,3 +87,9 @@ def test_an_output_path_that_is_a_device_or_fifo_is_refused_and_left_alone(tmp_p
     assert "\n" not in str(info.value)
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and os.path.lexists(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted({"pipe", target.name})
+
+
+def test_softmax_of_one_number_with_an_upstream_has_a_zero_gradient() -> None:
+    """Found by test_fuzz_inputs (input 2**63, upstream 0): an AxisError traceback for a 0-d input."""
+    w = solve_document([{"id": "p", "kind": "softmax", "input": 3, "upstream": 5}])
+    assert w.solved[0].worked.answer["grads"]["input"] == 0
