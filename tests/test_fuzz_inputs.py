@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from nnsteps.errors import NnstepsError
 from nnsteps.problems.load import loads
-from nnsteps.problems.registry import KINDS
+from nnsteps.problems.registry import load_kinds
 from nnsteps.problems.solve import solve_document
 from nnsteps.render.document import render_solved
 
@@ -62,7 +62,7 @@ def solve_and_render(problem: dict[str, Any]) -> None:
 @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_any_value_in_any_field_is_an_answer_or_one_line(kind: str, data: st.DataObject) -> None:
-    fields = st.sampled_from(sorted(KINDS[kind].fields))
+    fields = st.sampled_from(sorted(load_kinds()[kind].fields))
     override = data.draw(st.dictionaries(fields, VALUES, max_size=2))
     solve_and_render({"id": "p", "kind": kind, **BASE[kind], **override})
 

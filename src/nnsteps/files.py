@@ -105,6 +105,12 @@ def write_atomic(path: Path, text: str, *, field: str | None = None) -> Path:
     path = Path(path)
     if path.name in ("", ".", "..") or path.is_dir():
         raise NnstepsError(f"expected a file name to write, got the folder '{path}'", field=field)
+    try:  # a device or FIFO (or a link to one) is never renamed over: ``-o /dev/null`` must not replace /dev/null
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = stat.S_IFREG  # a new name (or a dangling link, replaced)
+    if not stat.S_ISREG(mode):
+        raise NnstepsError(f"expected a regular file to write, got {_kind(mode)}: {path}", field=field)
     with _terminate_as_exit():
         tmp = _create_temporary(path, field)
         try:

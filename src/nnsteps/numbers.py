@@ -58,7 +58,7 @@ def parse_number(text: Any, *, what: str = "a number") -> Number:
     if isinstance(text, float):
         if not math.isfinite(text):
             raise NnstepsError(f"expected a finite number, got {text!r}")
-        return normalize(Fraction(repr(text)))
+        return bounded(normalize(Fraction(repr(text))), what=what)  # 1e308 is 309 digits exactly
     if isinstance(text, str):
         if len(text) > 2 * limits.MAX_NUMBER_DIGITS + 20:
             raise NnstepsError(f"expected {what}, got text of {len(text):,} characters")

@@ -69,6 +69,9 @@ def softmax_backward(x: Any, upstream: Any, axis: int = -1) -> tuple[dict[str, A
     """
     X = as_array(x, name="input")
     G = read_upstream(upstream, X.shape)
+    if X.ndim == 0:  # one number: softmax over it alone, as the forward pass does
+        grads, steps = softmax_backward(X.reshape(1), G.reshape(1), 0)
+        return {"input": grads["input"][0]}, steps
     d = _domain([X, G], True, X.size)
     Xm, Gm = np.moveaxis(d.array(X), axis, -1), np.moveaxis(d.array(G), axis, -1)
     out = np.empty(Xm.shape, dtype=object)

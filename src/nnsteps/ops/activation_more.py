@@ -47,6 +47,8 @@ def _elu(d: Domain, x: Any, alpha: Any) -> Pair:
 
 def _gelu(x: float, approximate: str) -> tuple[float, float]:
     if approximate == Activation.TANH.value:
+        if abs(x) > 10:  # tanh(inner) is ±1.0 in float64 there, and x ** 3 could overflow
+            return (x, 1.0) if x > 0 else (0.0, 0.0)
         inner = SQRT_2_OVER_PI * (x + GELU_KAPPA * x ** 3)
         t = math.tanh(inner)
         return 0.5 * x * (1 + t), 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_KAPPA * x * x)

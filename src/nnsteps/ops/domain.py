@@ -19,9 +19,10 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps.errors import NnstepsError
 from nnsteps.irrational import FLOAT, MAX_EXACT_DEPTH, MAX_EXACT_NODES, Real
 from nnsteps.names import Op
-from nnsteps.numbers import normalize
+from nnsteps.numbers import bounded, normalize
 
 __all__ = ["Domain", "Real", "MAX_EXACT_NODES", "MAX_EXACT_DEPTH"]
 
@@ -134,7 +135,10 @@ class Domain:
             if first is None:
                 first = self._rationals[r.q] = r.value() if r.exact is not None else r.irrational()
             return first
-        return normalize(v)
+        try:  # the one exit of every exact value an op hands out: keep it within the digit limit
+            return bounded(normalize(v))
+        except NnstepsError as err:
+            raise NnstepsError(f"the exact result grew past the limit: {err.message}") from None
 
     def out_array(self, arr: np.ndarray) -> np.ndarray:
         """An array of values as handed to users (float64 in the float domain)."""

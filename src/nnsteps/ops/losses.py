@@ -130,7 +130,7 @@ def loss(
     sub = r"\frac{1}{2} \cdot " + body if half else " + ".join(squares)
     terms = [(Y[t][k] - R[t][k]) * (Y[t][k] - R[t][k]) for t, k in cells]
     total = sum(terms[1:], terms[0])
-    value = total / 2 if half else total
+    value = total * d.num(Fraction(1, 2)) if half else total  # not total / 2: ints stay exact
     sym = [labels[t][k] for t, k in cells]
     if len(cells) == 1:
         y, r = sym[0]

@@ -72,6 +72,10 @@ def _out(d: Domain, values: Any) -> np.ndarray:
 
 def _normalise(d: Domain, rows: np.ndarray, means: list[Any], vars_: list[Any], eps: Any,
                steps: list[Step[Any]]) -> tuple[np.ndarray, list[Any]]:
+    for c, v in enumerate(vars_):
+        if not v + eps > 0:  # a negative eps or running variance: the square root has no real value
+            raise NnstepsError(f"expected σ² + ε > 0, got {d.out(v + eps)} at index {c}",
+                               field="eps")
     inv = [1 / d.sqrt(v + eps) for v in vars_]
     xhat = np.empty(rows.shape, dtype=object)
     for g in range(rows.shape[0]):
