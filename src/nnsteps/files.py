@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import stat
@@ -122,8 +123,6 @@ def write_atomic(path: Path, text: str, *, field: str | None = None) -> Path:
 
 
 def _create_temporary(path: Path, field: str | None) -> tuple[int, Path]:
-    import secrets  # here, not at the top: hashlib's start-up is not every command's
-
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
