@@ -14,6 +14,8 @@ import typer
 
 from nnsteps.budget import DEFAULT_SECONDS
 from nnsteps.errors import NnstepsError
+from nnsteps.hot import dispatch, emit, solve_text
+from nnsteps.hot import use_colour as use_colour  # where tests and users have found it
 from nnsteps.render import formats
 
 app = typer.Typer(
@@ -63,21 +65,6 @@ def _root(
     """
 
 
-def use_colour(stream: object = None) -> bool:
-    """Colour only for a terminal, and never when ``NO_COLOR`` is set (https://no-color.org).
-
-    >>> use_colour()  # doctest output is not a terminal
-    False
-    """
-    import os
-
-    stream = sys.stdout if stream is None else stream
-    if os.environ.get("NO_COLOR"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
 def fail(err: NnstepsError | str) -> NoReturn:
     """Print one error line and exit 2.
 
@@ -100,29 +87,10 @@ def write_output(text: str, out: Path | None) -> None:
     >>> write_output("# Answer\\n", out); out.read_text()
     '# Answer\\n'
     """
-    if out is None:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-        return
-    from nnsteps.files import write_atomic
-
     try:
-        write_atomic(out, text)
+        emit(text, out)
     except NnstepsError as err:
         fail(err)
-
-
-def read_stdin(path: Path, *, what: str) -> str | None:
-    """Standard input's text when ``path`` is '-' (a worker cannot read it), else None.
-
-    >>> read_stdin(Path("answers.yaml"), what="problem file") is None
-    True
-    """
-    if str(path) != "-":
-        return None
-    from nnsteps.files import read_text
-    from nnsteps.limits import MAX_FILE_BYTES
-
-    return read_text("-", limit=MAX_FILE_BYTES, what=what)
 
 
 def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
@@ -166,21 +134,8 @@ def solve(
 
       nnsteps solve examples/assignment3.yaml -o answers.json
     """
-    from nnsteps import jobs
-    from nnsteps.budget import Budget
-    from nnsteps.render.formats import OutputFormat
-
     try:
-        chosen = OutputFormat.parse(fmt) if fmt is not None else (OutputFormat.from_path(out) or OutputFormat.TEXT)
-    except NnstepsError as err:
-        fail(err)
-    if fmt is None and out is not None and out.suffix and OutputFormat.from_path(out) is None:
-        fail(NnstepsError(f"cannot tell the format from '{out.suffix}': expected .md, .txt, .json or .html, "
-                          "or give --format", field="--output"))
-    try:
-        budget = Budget(time_limit)
-        stdin = read_stdin(file, what="problem file")
-        text = jobs.solve(file, chosen, budget, text=stdin, brief=brief, colour=out is None and use_colour())
+        text = solve_text(file, fmt, out, brief, time_limit)
     except NnstepsError as err:
         fail(err)
     write_output(text, out)
@@ -346,7 +301,13 @@ def schema() -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Entry point: the hot path (:mod:`nnsteps.hot`) when it reads the command line, else typer.
+
+    ``nnsteps.__main__`` (the console script) does the same without importing this module first.
+    """
+    code = dispatch(sys.argv[1:])
+    if code is not None:
+        sys.exit(code)
     app()
 
 

@@ -30,6 +30,16 @@ def plain_title(title: str) -> str:
     return text.replace("{", "").replace("}", "")
 
 
+def heading(pid: str, title: str | None) -> str:
+    """A problem's heading wherever it is shown (text, Markdown, HTML, the web page, Gradescope): its id,
+    then ": title" when it has one.
+
+    >>> heading("q1a", "Q1(a) cross-correlation"), heading("q2", None)
+    ('q1a: Q1(a) cross-correlation', 'q2')
+    """
+    return pid + (f": {title}" if title else "")
+
+
 @dataclass
 class Step(Generic[T]):
     """One step of a worked solution, carrying the value it derived.

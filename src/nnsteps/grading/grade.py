@@ -21,6 +21,7 @@ from typing import Any
 from nnsteps.errors import NnstepsError
 from nnsteps.files import csv_text, write_folder
 from nnsteps.grading.check import Grader, Report
+from nnsteps.work import heading
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -211,7 +212,7 @@ def gradescope(report: Report, level: str = "full") -> dict[str, Any]:
         "output": f"Tolerance: {report.tolerance.describe()}.",
         "tests": [
             {
-                "name": p.id + (f": {p.title}" if p.title else ""),
+                "name": heading(p.id, p.title),
                 "score": round(p.score, 6),
                 "max_score": p.max_score,
                 "status": "passed" if p.correct else "failed",

@@ -14,7 +14,7 @@ from nnsteps.render.fonts import font_face_css
 from nnsteps.render.markdown import step_equation
 from nnsteps.render.mathml import MATH_CSS, latex_to_mathml
 from nnsteps.render.values import latex_value
-from nnsteps.work import Step, Worked
+from nnsteps.work import Step, Worked, heading
 
 _LONG = 90
 """Chains longer than this (in LaTeX characters) are written one ``=`` per line."""
@@ -148,10 +148,10 @@ def solved_file_to_html(title: str | None, items: list[tuple[str, Worked]], *, b
     toc = []
     sections = []
     for i, (pid, worked) in enumerate(items):
-        heading = pid + (f": {worked.title}" if worked.title else "")
+        head = heading(pid, worked.title)
         anchor = f"p{i}-{_slug(pid)}"
-        toc.append(f'<li><a href="#{anchor}">{html.escape(heading)}</a></li>')
-        sections.append(worked_to_html(worked, heading=heading, anchor=anchor, brief=brief))
+        toc.append(f'<li><a href="#{anchor}">{html.escape(head)}</a></li>')
+        sections.append(worked_to_html(worked, heading=head, anchor=anchor, brief=brief))
     return "\n".join(
         [
             "<!DOCTYPE html>",

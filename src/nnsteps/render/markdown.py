@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnsteps.render.values import latex_value
-from nnsteps.work import Step, Worked
+from nnsteps.work import Step, Worked, heading
 
 
 def step_equation(step: Step[Any]) -> str | None:
@@ -95,6 +95,5 @@ def solved_file_to_markdown(title: str | None, items: list[tuple[str, Worked]], 
     """
     out = [f"# {title}", ""] if title else []
     for pid, worked in items:
-        heading = f"{pid}" + (f": {worked.title}" if worked.title else "")
-        out.append(worked_to_markdown(worked, heading=heading, brief=brief))
+        out.append(worked_to_markdown(worked, heading=heading(f"{pid}", worked.title), brief=brief))
     return "\n".join(out).rstrip() + "\n"

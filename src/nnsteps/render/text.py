@@ -6,7 +6,7 @@ from typing import Any
 
 from nnsteps.render.latex_text import latex_to_text
 from nnsteps.render.values import text_value
-from nnsteps.work import Step, Worked
+from nnsteps.work import Step, Worked, heading
 
 
 def step_to_text(step: Step[Any], indent: int = 0) -> str:
@@ -102,6 +102,5 @@ def solved_file_to_text(title: str | None, items: list[tuple[str, Worked]], *, c
     """
     out = ([title] if brief else [title, "#" * len(title)]) + [""] if title else []
     for pid, worked in items:
-        heading = pid + (f": {worked.title}" if worked.title else "")
-        out += [worked_to_text(worked, heading=heading, colour=colour, brief=brief), ""]
+        out += [worked_to_text(worked, heading=heading(pid, worked.title), colour=colour, brief=brief), ""]
     return "\n".join(out)

@@ -14,7 +14,7 @@ from typing import Any
 from nnsteps.errors import NnstepsError
 from nnsteps.names import Design
 from nnsteps.web.answers import answer_html, value_html
-from nnsteps.work import Worked
+from nnsteps.work import Worked, heading
 
 
 def grid_kinds() -> tuple[str, ...]:
@@ -108,11 +108,11 @@ def view(raw: Any) -> dict[str, Any]:
         solved, title = document.solved, document.title
     problems = []
     for s in solved:
-        heading = s.problem.id + (f": {s.worked.title}" if s.worked.title else "")
+        head = heading(s.problem.id, s.worked.title)
         solution = worked_to_json(s.worked, pid=s.problem.id)
         answer = answer_html(solution)
         problems.append({"solution": solution, "answer_html": answer,
-                         "html": _worked_html(s.worked, heading, answer)})
+                         "html": _worked_html(s.worked, head, answer)})
     return {"title": title, "problems": problems}
 
 
