@@ -20,13 +20,19 @@ from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
 
 ACTIVATIONS = tuple(a.value for a in Activation)
+CELLS = ("rnn", "lstm", "gru")
 EXAMPLE = {"x": [0.3, 0.4, 0.2], "h0": 0.5, "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
            "target": 0.1, "learning_rate": 0.5}
 FIELDS = (
     Field("x", T.VALUE, "the sequence: numbers, or one vector per step", required=True, example=[0.3, 0.4, 0.2]),
     Field("h0", T.VALUE, "initial hidden state (a number or a vector; default 0)", default=0, example=0.5),
-    Field("weights", T.MAPPING, "{w_in, w_hh, w_hy} (scalars) or {W_xh, W_hh, W_hy, b_h, b_y} (matrices)",
+    Field("cell", T.CHOICE, "rnn, lstm or gru (gated cells: PyTorch's gate order i, f, g, o / r, z, n)",
+          default="rnn", choices=CELLS, example="rnn"),
+    Field("weights", T.MAPPING, "{w_in, w_hh, w_hy} (scalars) or {W_xh, W_hh, W_hy, b_h, b_y} (matrices); "
+          "lstm/gru: {weight_ih, weight_hh, bias_ih, bias_hh} stacked, or {gates: {i: {W, U, b} or {Wc, b}, ...}}, "
+          "with an optional head W_hy, b_y",
           required=True, example={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}),
+    Field("c0", T.VALUE, "initial cell state of an LSTM (default 0)", default=0, example=0),
     Field("activation", T.CHOICE, "none, tanh, relu or sigmoid", default="none", choices=ACTIVATIONS,
           example="none"),
     Field("output", T.CHOICE, "last or every", default="last", choices=("last", "every"), example="last"),
@@ -58,7 +64,7 @@ def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -
 
 
 @register(Op.RNN.value, fields=FIELDS, summary="a recurrent network: forward pass, loss, BPTT and one update",
-          answer=("h", "y", Op.LOSS.value, "grads", "updated", "symbolic"), example=EXAMPLE, mistakes=_mistakes,
+          answer=("h", "c", "gates", "y", Op.LOSS.value, "grads", "updated", "symbolic"), example=EXAMPLE, mistakes=_mistakes,
           follow_on=_follow_on, form={"group": "backprop"})
 def solve_rnn(p: Problem) -> Worked:
     """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.
@@ -79,6 +85,8 @@ def solve_rnn(p: Problem) -> Worked:
         learning_rate=p.get("learning_rate", learning_rate, None),
         symbolic=p.get("symbolic", F.boolean, True),
         upstream=_upstream(p),
+        cell=p.get("cell", F.choice(*CELLS), "rnn"),
+        c0=p.get("c0", raw, 0),
     )
 
 
