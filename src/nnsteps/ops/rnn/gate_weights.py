@@ -186,7 +186,7 @@ def _read_gates(gates: Any, cell: str, D: int) -> GateWeights:
 
 
 def to_user(gw: GateWeights, dW: dict[str, Any], dU: dict[str, Any], dbi: dict[str, Any], dbh: dict[str, Any],
-            ) -> dict[str, np.ndarray]:
+            ) -> dict[str, Any]:
     """Per-gate arrays (weights or gradients) under the user's names: ``weight_ih`` … stacked, or
     ``gates.i.W`` … per gate (``gates.i.Wc`` = [U | W]).
 
@@ -196,7 +196,7 @@ def to_user(gw: GateWeights, dW: dict[str, Any], dU: dict[str, Any], dbi: dict[s
     """
     gates = GATES[gw.cell]
     if gw.layout == "stacked":
-        out = {"weight_ih": np.concatenate([dW[g] for g in gates]),
+        out: dict[str, Any] = {"weight_ih": np.concatenate([dW[g] for g in gates]),
                "weight_hh": np.concatenate([dU[g] for g in gates])}
         if gw.bi[gates[0]] is not None:
             out["bias_ih"] = np.concatenate([dbi[g] for g in gates])

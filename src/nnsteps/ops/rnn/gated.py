@@ -69,8 +69,9 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
     conv = d.array
     for g in gw.W:
         gw.W[g], gw.U[g] = conv(gw.W[g]), conv(gw.U[g])
-        gw.bi[g] = conv(gw.bi[g]) if gw.bi[g] is not None else None
-        gw.bh[g] = conv(gw.bh[g]) if gw.bh[g] is not None else None
+        bi, bh = gw.bi[g], gw.bh[g]
+        gw.bi[g] = conv(bi) if bi is not None else None
+        gw.bh[g] = conv(bh) if bh is not None else None
     head = {k: conv(v) for k, v in head.items()}
     if lr is not None and not d.is_exact:
         lr = float(lr)
@@ -121,9 +122,9 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
                        target=None, learning_rate=None, domain=d)
         dh_out = read_hidden_upstream(probe, upstream)
     if dh_out is not None:
-        g, inputs, back = gated_bptt.backward(d, gw, cache, dh_out)
+        gr, inputs, back = gated_bptt.backward(d, gw, cache, dh_out)
         steps.extend(back)
-        user_grads = to_user(gw, g["W"], g["U"], g["bi"], g["bh"])
+        user_grads = to_user(gw, gr["W"], gr["U"], gr["bi"], gr["bh"])
         user_params = to_user(gw, gw.W, gw.U, gw.bi, gw.bh)
         if tgt is not None and "W_hy" in head:
             user_grads["W_hy"] = sum((np.outer(res.grad[r], cache[t - 1]["h"]) for r, t in enumerate(out_steps)),

@@ -67,7 +67,7 @@ def backward(d: Domain, gw: GateWeights, cache: list[dict[str, Any]], dh_out: np
             terms = [(das[t][0 if key == "W" else 1][g][0], cache[t][src][0]) for t in range(L)]
             entry = Step(f"∂L/∂{key}_{g}[1,1] as a sum over steps",
                          formula=rf"\frac{{\partial L}}{{\partial {key}_{{{g},11}}}} = \sum_t \delta a_{{{g},t,1}} "
-                                 + (rf"x_{{t,1}}" if key == "W" else rf"h_{{t-1,1}}"),
+                                 + (r"x_{t,1}" if key == "W" else r"h_{t-1,1}"),
                          substituted=" + ".join(rf"{op(d.out(a))} \cdot {op(d.out(b))}" for a, b in terms),
                          result=d.out(m[0][0]), data={"terms": [d.out(a * b) for a, b in terms]})
             sums.append(Step(f"Gradient of {key}_{g}", formula=rf"\frac{{\partial L}}{{\partial {key}_{g}}} = \sum_t "
@@ -76,7 +76,7 @@ def backward(d: Domain, gw: GateWeights, cache: list[dict[str, Any]], dh_out: np
     inputs = {"x": np.array(dx), "h0": dh_next}
     if gw.cell == "lstm":
         inputs["c0"] = dc_next
-    all_steps = [Step("Backpropagation through time", formula=None, result=None, steps=steps,
+    all_steps: list[Step[Any]] = [Step("Backpropagation through time", formula=None, result=None, steps=steps,
                       note=f"steps {2} to {L - SHOWN} follow the same rule; their values give the sums" if L > SHOWN + 1 else None),
                  Step("Gradients (sums over time steps)", result=None, steps=sums)]
     return grads, inputs, all_steps
@@ -92,7 +92,7 @@ def update(d: Domain, params: dict[str, np.ndarray], grads: dict[str, np.ndarray
         new = params[name] - eta * gm
         updated[name] = new
         first = tuple(0 for _ in gm.shape)
-        children.append(Step(f"Update {name}", formula=rf"\theta^{{\text{{new}}}} = \theta - \eta \frac{{\partial L}}{{\partial \theta}}",
+        children.append(Step(f"Update {name}", formula=r"\theta^{\text{new}} = \theta - \eta \frac{\partial L}{\partial \theta}",
                              substituted=rf"{op(d.out(params[name][first]))} - {op(lr)} \cdot {op(d.out(gm[first]))}",
                              result=d.out(new[first]), note="entry 1 shown; the whole matrix is in the answer"))
     return updated, Step("Gradient-descent update", result=None, steps=children, data={"learning_rate": lr})
