@@ -54,7 +54,31 @@ def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
         ("biases dropped", M.weights_entry_dropped("b_h", "b_y")),
         ("activation left out", M.set_field("activation", "none")),
         ("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error")),
+        ("LSTM gate order mixed (i, f, o, g read as i, f, g, o)", _gate_order_mixed),
     ]
+
+
+def _gate_order_mixed(raw_problem: dict[str, Any]) -> dict[str, Any] | None:
+    """An LSTM whose g and o blocks are swapped (CS231n stacks i, f, o, g; PyTorch i, f, g, o).
+
+    >>> _gate_order_mixed({"cell": "lstm", "weights": {"weight_ih": [[1], [2], [3], [4]], "weight_hh": [[5]] * 4}})
+    {'cell': 'lstm', 'weights': {'weight_ih': [[1], [2], [4], [3]], 'weight_hh': [[5], [5], [5], [5]]}}
+    """
+    w = raw_problem.get("weights")
+    if str(raw_problem.get("cell", "rnn")).lower() != "lstm" or not isinstance(w, dict):
+        return None
+    w = dict(w)
+    if isinstance(w.get("gates"), dict) and {"g", "o"} <= set(w["gates"]):
+        w["gates"] = {**w["gates"], "g": w["gates"]["o"], "o": w["gates"]["g"]}
+    else:
+        for key in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            rows = w.get(key)
+            if isinstance(rows, list) and len(rows) % 4 == 0 and rows:
+                q = len(rows) // 4
+                w[key] = rows[:2 * q] + rows[3 * q:] + rows[2 * q:3 * q]
+    if w == raw_problem["weights"]:
+        return None
+    return {**raw_problem, "weights": w}
 
 
 def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
