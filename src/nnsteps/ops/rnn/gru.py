@@ -13,12 +13,14 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps.names import Activation
 from nnsteps.ops.domain import Domain
 from nnsteps.ops.rnn.gate_weights import GateWeights
 from nnsteps.ops.rnn.lstm import activate, entry_only, pre_activation, pre_step
 from nnsteps.ops.rnn.notation import dot_text, op
 from nnsteps.work import Step
 
+SIG, TANH = Activation.SIGMOID.value, Activation.TANH.value
 GATES = ("r", "z", "n")
 
 
@@ -32,7 +34,7 @@ def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: An
     0.731059
     """
     a = {g: pre_activation(d, gw, g, x, h) for g in ("r", "z")}
-    gates = {g: activate(d, "sigmoid", a[g]) for g in ("r", "z")}
+    gates = {g: activate(d, SIG, a[g]) for g in ("r", "z")}
     hn = gw.U["n"].dot(h)
     if gw.bh["n"] is not None:
         hn = hn + gw.bh["n"]
@@ -42,7 +44,7 @@ def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: An
     a["n"] = xn + gates["r"] * hn
     if not d.is_exact:
         a["n"], hn = np.asarray(a["n"], dtype=np.float64), np.asarray(hn, dtype=np.float64)
-    gates["n"] = activate(d, "tanh", a["n"])
+    gates["n"] = activate(d, TANH, a["n"])
     one = d.num(1)
     h_new = (one - gates["z"]) * gates["n"] + gates["z"] * h
     return {"a": a, "gates": gates, "hn": hn, "h": h_new, "x": x, "h_prev": h}
@@ -51,7 +53,7 @@ def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: An
 def time_step(d: Domain, gw: GateWeights, t: int, v: dict[str, Any]) -> Step[Any]:
     """The steps of one GRU time step: r, z, the candidate n (r applied to U_n h + b_hn), h_t."""
     gs, x, h = v["gates"], v["x"], v["h_prev"]
-    children = [pre_step(d, gw, g, t, v, "sigmoid") for g in ("r", "z")]
+    children = [pre_step(d, gw, g, t, v, SIG) for g in ("r", "z")]
     hn_num = dot_text([d.out(w) for w in gw.U["n"][0]], [d.out(u) for u in h])
     xn_num = dot_text([d.out(w) for w in gw.W["n"][0]], [d.out(u) for u in x])
     if gw.bh["n"] is not None:

@@ -14,13 +14,15 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps.names import Activation
 from nnsteps.ops.domain import Domain
 from nnsteps.ops.rnn.gate_weights import GateWeights
 from nnsteps.ops.rnn.notation import dot_text, op
 from nnsteps.work import Step
 
+SIG, TANH = Activation.SIGMOID.value, Activation.TANH.value
 GATES = ("i", "f", "g", "o")
-ACT = {"i": "sigmoid", "f": "sigmoid", "g": "tanh", "o": "sigmoid"}
+ACT = {"i": SIG, "f": SIG, "g": TANH, "o": SIG}
 
 
 def _vec(values: list[Any]) -> np.ndarray:
@@ -57,7 +59,7 @@ def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: np
     a = {g: pre_activation(d, gw, g, x, h) for g in GATES}
     gates = {g: activate(d, ACT[g], a[g]) for g in GATES}
     c_new = gates["f"] * c + gates["i"] * gates["g"]
-    tc = activate(d, "tanh", c_new)
+    tc = activate(d, TANH, c_new)
     return {"a": a, "gates": gates, "c": c_new, "tc": tc, "h": gates["o"] * tc, "x": x, "h_prev": h, "c_prev": c}
 
 
@@ -71,7 +73,7 @@ def pre_step(d: Domain, gw: GateWeights, g: str, t: int, v: dict[str, Any], act:
         if b is not None:
             terms += f" + {op(d.out(b[0]))}"
             sym += rf" + b_{{{tag}{g}}}"
-    fn = r"\sigma" if act == "sigmoid" else r"\tanh"
+    fn = r"\sigma" if act == SIG else r"\tanh"
     pre = Step(f"Pre-activation of gate {g}, entry 1", formula=rf"a_{{{g},{t}}} = {sym}", substituted=terms,
                result=d.out(v["a"][g][0]))
     return Step(f"Gate {g} at step {t}", formula=rf"{g}_{{{t}}} = {fn}(a_{{{g},{t}}})",
