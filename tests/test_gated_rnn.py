@@ -167,3 +167,37 @@ def test_kind_solves_a_yaml_problem() -> None:
     w = solve_problem(p).worked
     assert set(w.answer) == {"h", "c", "gates", "y", "grads"}
     assert len(w.answer["gates"]) == 2 and set(w.answer["grads"]) >= {"gates.i.Wc", "gates.o.b", "x", "h0", "c0"}
+
+
+@pytest.mark.parametrize("variant", ["no_tanh_c", "ungated_c"])
+def test_lstm_slips_are_worked_consistently(variant: str) -> None:
+    """The two named LSTM slips, forward and gradients, against the same slip written in torch."""
+    rng = np.random.default_rng(7)
+    H, D, L = 2, 2, 3
+    ih, hh, x, c0 = rng.normal(size=(4 * H, D)), rng.normal(size=(4 * H, H)), rng.normal(size=(L, D)), rng.normal(size=H)
+    w = rnn(x.tolist(), cell="lstm", variant=variant, c0=c0.tolist(), upstream=[1.0, -1.0],
+            weights={"weight_ih": ih.tolist(), "weight_hh": hh.tolist()})
+    Wi, Wh = torch.tensor(ih, requires_grad=True), torch.tensor(hh, requires_grad=True)
+    h, c = torch.zeros(H, dtype=torch.float64), torch.tensor(c0)
+    for t in range(L):
+        a = Wi @ torch.tensor(x[t]) + Wh @ h
+        i, f, g, o = torch.sigmoid(a[:H]), torch.sigmoid(a[H:2 * H]), torch.tanh(a[2 * H:3 * H]), torch.sigmoid(a[3 * H:])
+        c = (c if variant == "ungated_c" else f * c) + i * g
+        h = o * (c if variant == "no_tanh_c" else torch.tanh(c))
+    np.testing.assert_allclose(np.array(w.answer["h"][-1], dtype=float), h.detach().numpy(), rtol=1e-9)
+    (h * torch.tensor([1.0, -1.0], dtype=torch.float64)).sum().backward()
+    np.testing.assert_allclose(np.array(w.answer["grads"]["weight_ih"], dtype=float), Wi.grad.numpy(), rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(np.array(w.answer["grads"]["weight_hh"], dtype=float), Wh.grad.numpy(), rtol=1e-8, atol=1e-12)
+
+
+def test_lstm_mistakes_are_named() -> None:
+    from nnsteps.grading.compare import Tolerance
+    from nnsteps.grading.mistakes import likely_mistake, mistaken_answers
+
+    raw = {"id": "l", "kind": "rnn", "cell": "lstm", "x": [[0.5, -1], [1, 0.2]], "c0": 1, "target": 0.2,
+           "weights": {"weight_ih": [[0.1, 0.2], [0.3, 0.1], [0.5, -0.2], [0.2, 0.4]], "weight_hh": [[0.1], [0.2], [0.3], [0.4]]}}
+    key = solve_problem(raw).worked.answer
+    wrong = dict(mistaken_answers(raw, key))
+    for name in ("LSTM gate order mixed (i, f, o, g read as i, f, g, o)", "LSTM: tanh of c forgotten (h = o⊙c)",
+                 "LSTM: old cell state not gated (c = c_(t-1) + i⊙g)"):
+        assert likely_mistake(raw, key, wrong[name], Tolerance()) == name

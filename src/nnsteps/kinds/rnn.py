@@ -21,6 +21,7 @@ from nnsteps.work import Worked
 
 ACTIVATIONS = tuple(a.value for a in Activation)
 CELLS = ("rnn", "lstm", "gru")
+VARIANTS = ("pytorch", "no_tanh_c", "ungated_c")
 EXAMPLE = {"x": [0.3, 0.4, 0.2], "h0": 0.5, "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
            "target": 0.1, "learning_rate": 0.5}
 FIELDS = (
@@ -33,6 +34,8 @@ FIELDS = (
           "with an optional head W_hy, b_y",
           required=True, example={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}),
     Field("c0", T.VALUE, "initial cell state of an LSTM (default 0)", default=0, example=0),
+    Field("variant", T.CHOICE, "LSTM equations: pytorch (default), or a slip worked out for checking: no_tanh_c "
+          "(h = o⊙c) or ungated_c (c = c_(t-1) + i⊙g)", default="pytorch", choices=VARIANTS, example="pytorch"),
     Field("activation", T.CHOICE, "none, tanh, relu or sigmoid", default="none", choices=ACTIVATIONS,
           example="none"),
     Field("output", T.CHOICE, "last or every", default="last", choices=("last", "every"), example="last"),
@@ -55,7 +58,16 @@ def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
         ("activation left out", M.set_field("activation", "none")),
         ("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error")),
         ("LSTM gate order mixed (i, f, o, g read as i, f, g, o)", _gate_order_mixed),
+        ("LSTM: tanh of c forgotten (h = o⊙c)", _lstm_only(M.set_field("variant", "no_tanh_c"))),
+        ("LSTM: old cell state not gated (c = c_(t-1) + i⊙g)", _lstm_only(M.set_field("variant", "ungated_c"))),
     ]
+
+
+def _lstm_only(mutation: Any) -> Any:
+    def mutate(raw_problem: dict[str, Any]) -> dict[str, Any] | None:
+        return mutation(raw_problem) if str(raw_problem.get("cell", "rnn")).lower() == "lstm" else None
+
+    return mutate
 
 
 def _gate_order_mixed(raw_problem: dict[str, Any]) -> dict[str, Any] | None:
@@ -111,6 +123,7 @@ def solve_rnn(p: Problem) -> Worked:
         upstream=_upstream(p),
         cell=p.get("cell", F.choice(*CELLS), "rnn"),
         c0=p.get("c0", raw, 0),
+        variant=p.get("variant", F.choice(*VARIANTS), "pytorch"),
     )
 
 

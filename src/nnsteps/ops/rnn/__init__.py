@@ -48,6 +48,7 @@ def rnn(
     upstream: Any = None,
     cell: str = "rnn",
     c0: Any = 0,
+    variant: str = "pytorch",
 ) -> Worked:
     """Forward pass, loss, BPTT (every δ_t and per-step gradient term) and one update of an RNN.
 
@@ -68,7 +69,7 @@ def rnn(
         from nnsteps.ops.rnn.gated import gated_rnn
 
         return gated_rnn(x, cell=cell, weights=weights, h0=h0, c0=c0, output=output, target=target, loss=loss,
-                         upstream=upstream, learning_rate=learning_rate)
+                         upstream=upstream, learning_rate=learning_rate, variant=variant)
     net = read_rnn(
         x, h0=h0, weights=weights,
         kw={"w_in": w_in, "w_hh": w_hh, "w_hy": w_hy, "W_xh": W_xh, "W_hh": W_hh, "W_hy": W_hy,

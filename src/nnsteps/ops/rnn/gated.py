@@ -34,7 +34,7 @@ def _state(value: Any, name: str, H: int) -> np.ndarray:
 
 def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, output: str = "last",
               target: Any = None, loss: str = "half_squared_error", upstream: Any = None,
-              learning_rate: Any = None) -> Worked:
+              learning_rate: Any = None, variant: str = "pytorch") -> Worked:
     """Forward pass, loss, BPTT and update of an LSTM or GRU.
 
     >>> w = gated_rnn([[1]], cell="lstm", weights={"weight_ih": [[0], [0], [1], [0]], "weight_hh": [[0]] * 4})
@@ -42,6 +42,11 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
     (Fraction(1, 2), 0.3807970779778823)
     """
     cell = _word(cell, tuple(GATES), "cell")
+    from nnsteps.ops.rnn.lstm import VARIANTS
+
+    variant = _word(variant, VARIANTS, "variant")
+    if variant != "pytorch" and cell != "lstm":
+        raise NnstepsError(f"variant {variant} is an LSTM slip; a {cell.upper()} has no cell state", field="variant")
     output = _word(output, OUTPUTS, "output")
     loss = _word(loss, LOSSES, Op.LOSS.value)
     if isinstance(x, (list, tuple)) and len(x) == 0:
@@ -80,7 +85,7 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
     cd = conv(c) if c is not None else None
     cache, fsteps = [], []
     for t in range(1, L + 1):
-        v = mod.forward_step(d, gw, xd[t - 1], hd, cd)
+        v = mod.forward_step(d, gw, xd[t - 1], hd, cd, variant) if cell == "lstm" else mod.forward_step(d, gw, xd[t - 1], hd)
         cache.append(v)
         hd, cd = v["h"], v.get("c")
         if t <= 3 or t > L - 3:
@@ -144,6 +149,10 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
     note = d.note()
     if note:
         steps[0].note = (steps[0].note + "; " if steps[0].note else "") + note
+    if variant != "pytorch":
+        steps[0].note = (steps[0].note + "; " if steps[0].note else "") + (
+            "worked with h = o ⊙ c (tanh of c left out), not PyTorch's LSTM" if variant == "no_tanh_c"
+            else "worked with c = c_(t-1) + i ⊙ g (old cell state not gated by f), not PyTorch's LSTM")
     title = f"{cell.upper()}: forward pass" + (", BPTT" if dh_out is not None else "") + (
         " and update" if "updated" in answer else "")
     return Worked(Op.RNN.value, value=answer, steps=steps, title=title, answer=answer)

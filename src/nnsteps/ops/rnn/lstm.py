@@ -45,7 +45,13 @@ def activate(d: Domain, name: str, a: np.ndarray) -> np.ndarray:
     return _vec(vals) if d.is_exact else np.asarray(vals, dtype=np.float64)
 
 
-def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: np.ndarray) -> dict[str, Any]:
+VARIANTS = ("pytorch", "no_tanh_c", "ungated_c")
+"""The LSTM's equations (``pytorch``) and two slips students make, worked so a checker can name them:
+h = o ⊙ c (tanh of c forgotten), c = c_{t-1} + i ⊙ g (the old cell state not gated by f)."""
+
+
+def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: np.ndarray,
+                 variant: str = "pytorch") -> dict[str, Any]:
     """One step's values: pre-activations ``a``, gates, ``c``, ``tc`` = tanh(c), ``h``.
 
     >>> from fractions import Fraction as F
@@ -58,9 +64,10 @@ def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: np
     """
     a = {g: pre_activation(d, gw, g, x, h) for g in GATES}
     gates = {g: activate(d, ACT[g], a[g]) for g in GATES}
-    c_new = gates["f"] * c + gates["i"] * gates["g"]
-    tc = activate(d, TANH, c_new)
-    return {"a": a, "gates": gates, "c": c_new, "tc": tc, "h": gates["o"] * tc, "x": x, "h_prev": h, "c_prev": c}
+    c_new = (c if variant == "ungated_c" else gates["f"] * c) + gates["i"] * gates["g"]
+    tc = c_new if variant == "no_tanh_c" else activate(d, TANH, c_new)
+    return {"a": a, "gates": gates, "c": c_new, "tc": tc, "h": gates["o"] * tc, "x": x, "h_prev": h, "c_prev": c,
+            "variant": variant}
 
 
 def pre_step(d: Domain, gw: GateWeights, g: str, t: int, v: dict[str, Any], act: str) -> Step[Any]:
@@ -103,12 +110,13 @@ def backward_step(d: Domain, gw: GateWeights, v: dict[str, Any], dh: np.ndarray,
     """δ of every pre-activation (input side, hidden side: the same for an LSTM), δh_{t-1}, δc_{t-1}, steps."""
     gs, tc = v["gates"], v["tc"]
     one = d.num(1)
+    variant = v.get("variant", "pytorch")
     do = dh * tc
-    dc = dc_next + dh * gs["o"] * (one - tc * tc)
-    dgate = {"i": dc * gs["g"], "f": dc * v["c_prev"], "g": dc * gs["i"], "o": do}
+    dc = dc_next + dh * gs["o"] * (one if variant == "no_tanh_c" else one - tc * tc)
+    dgate = {"i": dc * gs["g"], "f": dc * v["c_prev"] * (0 if variant == "ungated_c" else 1), "g": dc * gs["i"], "o": do}
     da = {g: dgate[g] * (one - gs[g] * gs[g]) if g == "g" else dgate[g] * gs[g] * (one - gs[g]) for g in GATES}
     dh_prev = sum((gw.U[g].T.dot(da[g]) for g in GATES[1:]), gw.U["i"].T.dot(da["i"]))
-    dc_prev = dc * gs["f"]
+    dc_prev = dc if variant == "ungated_c" else dc * gs["f"]
     o = lambda arr: op(d.out(arr[0]))  # noqa: E731  (entry 1 of a vector, as an operand)
     steps = [
         Step(f"δc_{t}", formula=rf"\delta c_{{{t}}} = \delta c_{{{t + 1}}} \odot f_{{{t + 1}}} + \delta h_{{{t}}} \odot o_{{{t}}} \odot (1 - \tanh^2 c_{{{t}}})",
