@@ -201,3 +201,13 @@ def test_lstm_mistakes_are_named() -> None:
     for name in ("LSTM gate order mixed (i, f, o, g read as i, f, g, o)", "LSTM: tanh of c forgotten (h = o⊙c)",
                  "LSTM: old cell state not gated (c = c_(t-1) + i⊙g)"):
         assert likely_mistake(raw, key, wrong[name], Tolerance()) == name
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_generated_gated_cells_key_scores_full_marks(cell: str) -> None:
+    from nnsteps.api_check import check, generate
+
+    exercises = generate("rnn", seed=13, count=3, cell=cell)
+    assert all(p["cell"] == cell for p in exercises.problems)
+    report = check(exercises.document(), exercises.answers)
+    assert report.score == report.max_score == 3

@@ -134,13 +134,19 @@ def _upstream(p: Problem) -> Any:
     return p.get("upstream", raw, None)
 
 
-@generator(Op.RNN.value)
+@generator(Op.RNN.value, options=("cell",))
 def rnn(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
-    """A scalar RNN as the reference's Question 6: one-decimal inputs and weights, no activation.
+    """A scalar RNN as the reference's Question 6: one-decimal inputs and weights, no activation; with
+    option ``cell: lstm`` or ``gru`` a small gated cell (PyTorch-stacked one-decimal weights, a head).
 
     >>> sorted(rnn(np.random.default_rng(0), {}))
     ['activation', 'h0', 'kind', 'learning_rate', 'loss', 'output', 'target', 'weights', 'x']
+    >>> sorted(rnn(np.random.default_rng(0), {"cell": "lstm"})["weights"])
+    ['W_hy', 'bias_hh', 'bias_ih', 'weight_hh', 'weight_ih']
     """
+    cell = str(options.get("cell") or "rnn").lower()
+    if cell in ("lstm", "gru"):
+        return _gated(rng, cell)
     length = int(rng.integers(2, 5))
     w = tenths(rng, (3,), 1, 5)
     return {
@@ -154,3 +160,20 @@ def rnn(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
         Op.LOSS.value: "half_squared_error",
         "learning_rate": one(rng, [Fraction(1, 10), Fraction(3, 20), Fraction(1, 2)]),
     }
+
+
+def _gated(rng: np.random.Generator, cell: str) -> dict[str, Any]:
+    """An LSTM/GRU exercise: H = 1 or 2 units, D = 1 or 2 inputs, two or three steps, a linear head."""
+    G = 4 if cell == "lstm" else 3
+    H, D, L = int(rng.integers(1, 3)), int(rng.integers(1, 3)), int(rng.integers(2, 4))
+    problem: dict[str, Any] = {
+        "kind": Op.RNN.value, "cell": cell, "x": tenths(rng, (L, D), -5, 5), "h0": [0] * H,
+        "weights": {"weight_ih": tenths(rng, (G * H, D), -5, 5), "weight_hh": tenths(rng, (G * H, H), -5, 5),
+                    "bias_ih": tenths(rng, (G * H,), -3, 3), "bias_hh": tenths(rng, (G * H,), -3, 3),
+                    "W_hy": tenths(rng, (1, H), -5, 5)},
+        "output": "last", "target": tenths(rng, (), 1, 9), Op.LOSS.value: "half_squared_error",
+        "learning_rate": one(rng, [Fraction(1, 10), Fraction(1, 2)]),
+    }
+    if cell == "lstm":
+        problem["c0"] = [0] * H
+    return problem
