@@ -72,7 +72,7 @@ def read_gate_weights(weights: Any, cell: str, D: int) -> GateWeights:
     >>> gw = read_gate_weights({"weight_ih": [[1], [2], [3], [4]], "weight_hh": [[0], [0], [0], [1]]}, "lstm", 1)
     >>> gw.H, gw.W["g"].tolist(), gw.U["o"].tolist(), gw.bi["i"]
     (1, [[3]], [[1]], None)
-    >>> read_gate_weights({"weight_ih": [[1], [2], [3]], "weight_hh": [[0], [0], [0]]}, "lstm", 1)
+    >>> read_gate_weights({"weight_ih": [[1], [2], [3]], "weight_hh": [[0], [0], [0], [0]]}, "lstm", 1)
     Traceback (most recent call last):
     ...
     nnsteps.errors.NnstepsError: field weights.weight_ih: weight_ih must be 4H×D = 4×1 (gates i, f, g, o stacked), got 3×1
