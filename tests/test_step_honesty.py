@@ -353,3 +353,20 @@ def test_many_channels_expand_as_a_sum_of_channel_sums_that_adds_up() -> None:
     cells = [s for s in worked.walk() if s.title.startswith("Output cell")]
     assert len(cells) == 8 and all(s.substituted.count(" + ") == 6 for s in cells)  # 6 channel sums + bias
     assert check_steps(worked.walk()) == 2 + 8 + 8  # sizes, cells, and each cell's channel-0 expansion
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_gated_cell_steps_are_honest(cell: str) -> None:
+    """LSTM/GRU (``rnn`` with ``cell``): exact where rational; float64 past the exact bound (L·H > 24)."""
+    from nnsteps.ops.rnn import rnn
+
+    G = 4 if cell == "lstm" else 3
+    exact = rnn([[0], [0]], cell=cell, weights={"weight_ih": [[1]] * G, "weight_hh": [[0]] * G}, target=0,
+                learning_rate="0.5")
+    rng = np.random.default_rng(1)
+    H, D, L = 5, 2, 6
+    big = rnn(rng.normal(size=(L, D)).tolist(), cell=cell, output="every", target=rng.normal(size=(L, H)).tolist(),
+              weights={"weight_ih": rng.normal(size=(G * H, D)).tolist(), "weight_hh": rng.normal(size=(G * H, H)).tolist(),
+                       "bias_ih": rng.normal(size=G * H).tolist()}, learning_rate=0.1)
+    assert check_steps(exact.walk()) >= 7 * G  # every gate's pre-activation, c/h entries, δs, sums, updates
+    assert check_steps(big.walk()) >= 2 * L * G

@@ -148,6 +148,7 @@ def summary(
     explain: Annotated[bool, typer.Option("--explain", help="Show every number's formula with the numbers put in.")] = False,
     macs_bias: Annotated[bool, typer.Option("--macs-bias", help="Count one MAC per bias add.")] = False,
     flops: Annotated[bool, typer.Option("--flops", help="Report FLOPs = 2 × MACs instead of MACs.")] = False,
+    convention: Annotated[str, typer.Option("--convention", help="pytorch or keras: how recurrent biases count.")] = "pytorch",
     out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of printing.")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help="Seconds the table may take.")] = DEFAULT_SECONDS,
 ) -> None:
@@ -170,7 +171,7 @@ def summary(
 
     try:
         text = jobs.summary(read_spec(spec), fmt, Budget(time_limit), count_bias=macs_bias, flops=flops,
-                            explain=explain)
+                            explain=explain, convention=convention)
     except NnstepsError as err:
         fail(err)
     write_output(text, out)

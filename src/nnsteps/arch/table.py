@@ -14,9 +14,12 @@ from typing import Any
 from nnsteps.arch import counts
 from nnsteps.arch.layers import BUILDERS, RF, Ctx, MacConvention, Row, Shape, _neurons, input_shape
 from nnsteps.arch.parse import LayerStmt, Node, Repeat, Residual, parse
-from nnsteps.errors import NnstepsError
+from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.names import Design
 from nnsteps.work import Step, Worked
+
+CONVENTIONS = ("pytorch", "keras")
+"""How recurrent biases are counted (``summary --convention``, ``convention:`` in network problems)."""
 
 
 @dataclass
@@ -138,17 +141,22 @@ def row_answer(r: Row) -> dict[str, Any]:
     }
 
 
-def summary(spec: str | Sequence[Node], *, count_bias: bool = False, flops: bool = False) -> Table:
+def summary(spec: str | Sequence[Node], *, count_bias: bool = False, flops: bool = False,
+            convention: str = "pytorch") -> Table:
     """Build the layer table of a spec (text or parsed nodes).
 
-    ``count_bias`` counts one MAC per bias add; ``flops`` reports FLOPs = 2·MACs.
+    ``count_bias`` counts one MAC per bias add; ``flops`` reports FLOPs = 2·MACs; ``convention``
+    ``keras`` counts recurrent biases as Keras does (``pytorch``, the default, keeps b_ih and b_hh).
 
     >>> t = summary("input 64x64x3\\nconv 3x3x32 p=1 s=1")
     >>> t.rows[0].weights, t.rows[0].biases, t.rows[0].macs
     (864, 32, 3538944)
     """
     nodes = parse(spec) if isinstance(spec, str) else list(spec)
-    conv = MacConvention(count_bias=count_bias, flops=flops)
+    if convention not in CONVENTIONS:
+        raise NnstepsError(f"expected convention one of {', '.join(CONVENTIONS)}, got {convention!r}",
+                           field="convention", hint=did_you_mean(str(convention), CONVENTIONS))
+    conv = MacConvention(count_bias=count_bias, flops=flops, params=convention)
     first = nodes[0] if nodes else None
     if not isinstance(first, LayerStmt) or first.type != "input":
         where = first or LayerStmt("", [], {}, 1, 1, "")

@@ -50,7 +50,10 @@ def _ask(value: Any) -> list[str]:
             Field("ask", T.LIST, "optional cells to answer first: Layer.neurons|weights|biases|params|macs|"
                   "output_shape|receptive_field, total_params, output_shape", example=["conv1.neurons"]),
             Field("macs_bias", T.BOOLEAN, "count one MAC per bias add (default false)", default=False),
-            Field("flops", T.BOOLEAN, "report FLOPs = 2·MACs (default false)", default=False)),
+            Field("flops", T.BOOLEAN, "report FLOPs = 2·MACs (default false)", default=False),
+            Field("convention", T.CHOICE, "parameter convention: pytorch (default) or keras (one recurrent bias "
+                  "vector for SimpleRNN and LSTM; GRU reset_after two)", default="pytorch",
+                  choices=("pytorch", "keras"))),
     answer=("layers", "total_params", "output_shape", "total_macs", "mac_convention", "asked"),
     example={"spec": "input 32x32x3\nconv 3x3x16 p=1", "ask": ["conv1.neurons"]},
     form={"group": "design"},
@@ -69,7 +72,8 @@ def solve_network(p: Problem) -> Worked:
     spec = p.get("spec", _spec)
     try:
         table = summary(spec, count_bias=p.get("macs_bias", fields.boolean, False),
-                        flops=p.get("flops", fields.boolean, False))
+                        flops=p.get("flops", fields.boolean, False),
+                        convention=p.get("convention", fields.choice("pytorch", "keras"), "pytorch"))
     except NnstepsError as err:
         raise err.located(field="spec") from None
     worked = table.worked(title=str(p.title) if p.title else None)

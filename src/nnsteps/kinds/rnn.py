@@ -20,13 +20,22 @@ from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
 
 ACTIVATIONS = tuple(a.value for a in Activation)
+CELLS = ("rnn", "lstm", "gru")
+VARIANTS = ("pytorch", "no_tanh_c", "ungated_c")
 EXAMPLE = {"x": [0.3, 0.4, 0.2], "h0": 0.5, "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
            "target": 0.1, "learning_rate": 0.5}
 FIELDS = (
     Field("x", T.VALUE, "the sequence: numbers, or one vector per step", required=True, example=[0.3, 0.4, 0.2]),
     Field("h0", T.VALUE, "initial hidden state (a number or a vector; default 0)", default=0, example=0.5),
-    Field("weights", T.MAPPING, "{w_in, w_hh, w_hy} (scalars) or {W_xh, W_hh, W_hy, b_h, b_y} (matrices)",
+    Field("cell", T.CHOICE, "rnn, lstm or gru (gated cells: PyTorch's gate order i, f, g, o / r, z, n)",
+          default="rnn", choices=CELLS, example="rnn"),
+    Field("weights", T.MAPPING, "{w_in, w_hh, w_hy} (scalars) or {W_xh, W_hh, W_hy, b_h, b_y} (matrices); "
+          "lstm/gru: {weight_ih, weight_hh, bias_ih, bias_hh} stacked, or {gates: {i: {W, U, b} or {Wc, b}, ...}}, "
+          "with an optional head W_hy, b_y",
           required=True, example={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}),
+    Field("c0", T.VALUE, "initial cell state of an LSTM (default 0)", default=0, example=0),
+    Field("variant", T.CHOICE, "LSTM equations: pytorch (default), or a slip worked out for checking: no_tanh_c "
+          "(h = o⊙c) or ungated_c (c = c_(t-1) + i⊙g)", default="pytorch", choices=VARIANTS, example="pytorch"),
     Field("activation", T.CHOICE, "none, tanh, relu or sigmoid", default="none", choices=ACTIVATIONS,
           example="none"),
     Field("output", T.CHOICE, "last or every", default="last", choices=("last", "every"), example="last"),
@@ -48,7 +57,40 @@ def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
         ("biases dropped", M.weights_entry_dropped("b_h", "b_y")),
         ("activation left out", M.set_field("activation", "none")),
         ("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error")),
+        ("LSTM gate order mixed (i, f, o, g read as i, f, g, o)", _gate_order_mixed),
+        ("LSTM: tanh of c forgotten (h = o⊙c)", _lstm_only(M.set_field("variant", "no_tanh_c"))),
+        ("LSTM: old cell state not gated (c = c_(t-1) + i⊙g)", _lstm_only(M.set_field("variant", "ungated_c"))),
     ]
+
+
+def _lstm_only(mutation: Any) -> Any:
+    def mutate(raw_problem: dict[str, Any]) -> dict[str, Any] | None:
+        return mutation(raw_problem) if str(raw_problem.get("cell", "rnn")).lower() == "lstm" else None
+
+    return mutate
+
+
+def _gate_order_mixed(raw_problem: dict[str, Any]) -> dict[str, Any] | None:
+    """An LSTM whose g and o blocks are swapped (CS231n stacks i, f, o, g; PyTorch i, f, g, o).
+
+    >>> _gate_order_mixed({"cell": "lstm", "weights": {"weight_ih": [[1], [2], [3], [4]], "weight_hh": [[5]] * 4}})
+    {'cell': 'lstm', 'weights': {'weight_ih': [[1], [2], [4], [3]], 'weight_hh': [[5], [5], [5], [5]]}}
+    """
+    w = raw_problem.get("weights")
+    if str(raw_problem.get("cell", "rnn")).lower() != "lstm" or not isinstance(w, dict):
+        return None
+    w = dict(w)
+    if isinstance(w.get("gates"), dict) and {"g", "o"} <= set(w["gates"]):
+        w["gates"] = {**w["gates"], "g": w["gates"]["o"], "o": w["gates"]["g"]}
+    else:
+        for key in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            rows = w.get(key)
+            if isinstance(rows, list) and len(rows) % 4 == 0 and rows:
+                q = len(rows) // 4
+                w[key] = rows[:2 * q] + rows[3 * q:] + rows[2 * q:3 * q]
+    if w == raw_problem["weights"]:
+        return None
+    return {**raw_problem, "weights": w}
 
 
 def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
@@ -58,7 +100,7 @@ def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -
 
 
 @register(Op.RNN.value, fields=FIELDS, summary="a recurrent network: forward pass, loss, BPTT and one update",
-          answer=("h", "y", Op.LOSS.value, "grads", "updated", "symbolic"), example=EXAMPLE, mistakes=_mistakes,
+          answer=("h", "y", Op.LOSS.value, "grads", "updated", "symbolic", "c", "gates"), example=EXAMPLE, mistakes=_mistakes,
           follow_on=_follow_on, form={"group": "backprop"})
 def solve_rnn(p: Problem) -> Worked:
     """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.
@@ -79,6 +121,9 @@ def solve_rnn(p: Problem) -> Worked:
         learning_rate=p.get("learning_rate", learning_rate, None),
         symbolic=p.get("symbolic", F.boolean, True),
         upstream=_upstream(p),
+        cell=p.get("cell", F.choice(*CELLS), "rnn"),
+        c0=p.get("c0", raw, 0),
+        variant=p.get("variant", F.choice(*VARIANTS), "pytorch"),
     )
 
 
@@ -89,13 +134,19 @@ def _upstream(p: Problem) -> Any:
     return p.get("upstream", raw, None)
 
 
-@generator(Op.RNN.value)
+@generator(Op.RNN.value, options=("cell",))
 def rnn(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
-    """A scalar RNN as the reference's Question 6: one-decimal inputs and weights, no activation.
+    """A scalar RNN as the reference's Question 6: one-decimal inputs and weights, no activation; with
+    option ``cell: lstm`` or ``gru`` a small gated cell (PyTorch-stacked one-decimal weights, a head).
 
     >>> sorted(rnn(np.random.default_rng(0), {}))
     ['activation', 'h0', 'kind', 'learning_rate', 'loss', 'output', 'target', 'weights', 'x']
+    >>> sorted(rnn(np.random.default_rng(0), {"cell": "lstm"})["weights"])
+    ['W_hy', 'bias_hh', 'bias_ih', 'weight_hh', 'weight_ih']
     """
+    cell = str(options.get("cell") or "rnn").lower()
+    if cell in ("lstm", "gru"):
+        return _gated(rng, cell)
     length = int(rng.integers(2, 5))
     w = tenths(rng, (3,), 1, 5)
     return {
@@ -109,3 +160,20 @@ def rnn(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
         Op.LOSS.value: "half_squared_error",
         "learning_rate": one(rng, [Fraction(1, 10), Fraction(3, 20), Fraction(1, 2)]),
     }
+
+
+def _gated(rng: np.random.Generator, cell: str) -> dict[str, Any]:
+    """An LSTM/GRU exercise: H = 1 or 2 units, D = 1 or 2 inputs, two or three steps, a linear head."""
+    G = 4 if cell == "lstm" else 3
+    H, D, L = int(rng.integers(1, 3)), int(rng.integers(1, 3)), int(rng.integers(2, 4))
+    problem: dict[str, Any] = {
+        "kind": Op.RNN.value, "cell": cell, "x": tenths(rng, (L, D), -5, 5), "h0": [0] * H,
+        "weights": {"weight_ih": tenths(rng, (G * H, D), -5, 5), "weight_hh": tenths(rng, (G * H, H), -5, 5),
+                    "bias_ih": tenths(rng, (G * H,), -3, 3), "bias_hh": tenths(rng, (G * H,), -3, 3),
+                    "W_hy": tenths(rng, (1, H), -5, 5)},
+        "output": "last", "target": tenths(rng, (), 1, 9), Op.LOSS.value: "half_squared_error",
+        "learning_rate": one(rng, [Fraction(1, 10), Fraction(1, 2)]),
+    }
+    if cell == "lstm":
+        problem["c0"] = [0] * H
+    return problem

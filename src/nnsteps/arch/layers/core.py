@@ -61,6 +61,9 @@ class MacConvention:
 
     count_bias: bool = False
     flops: bool = False
+    params: str = "pytorch"
+    """Parameter convention: ``pytorch`` (b_ih and b_hh in recurrent layers) or ``keras`` (one bias
+    vector for SimpleRNN and LSTM; GRU with reset_after keeps two)."""
 
     @property
     def label(self) -> str:

@@ -64,12 +64,17 @@ def recurrent(ctx: Ctx) -> Row:
                  result=weights,
                  note=f"G = {g} gate block(s) for {ctx.stmt.type.upper()}; d = {dirs} direction(s); "
                       f"D_l = input size of layer l ({', '.join(map(str, ins))})")
-    bstep = counts.product("Biases (b_ih and b_hh, as PyTorch keeps both)", r"\#b",
-                           [("L", layers), ("d", dirs), ("2", 2), ("G", g), ("H", hid)] if bias else [])
+    # Keras keeps one bias vector for SimpleRNN and LSTM, two for GRU (reset_after=True); PyTorch two.
+    nb = 1 if ctx.conv.params == "keras" and ctx.stmt.type != "gru" else 2
+    what = ("one bias vector, as Keras keeps" if nb == 1 else
+            "b_ih and b_hh, as PyTorch keeps both" if ctx.conv.params != "keras" else "input and recurrent bias, "
+            "as Keras's GRU with reset_after keeps both")
+    bstep = counts.product(f"Biases ({what})", r"\#b",
+                           [("L", layers), ("d", dirs), (str(nb), nb), ("G", g), ("H", hid)] if bias else [])
     row.weights, row.biases = weights, bstep.value or 0
     mstep = counts.macs(ctx.conv.label, [[("T", t), ("d", dirs), ("G", g), ("H", hid), ("D_l + H", d_in + hid)]
                                          for d_in in ins],
-                        bias=[("T", t), ("L", layers), ("d", dirs), ("2", 2), ("G", g), ("H", hid)]
+                        bias=[("T", t), ("L", layers), ("d", dirs), (str(nb), nb), ("G", g), ("H", hid)]
                         if bias and ctx.conv.count_bias else None, flops=ctx.conv.flops)
     row.macs = mstep.value or 0
     row.steps = [_neurons(out), wstep, bstep, *_param_steps(row), mstep]

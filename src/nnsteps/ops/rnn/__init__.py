@@ -46,13 +46,17 @@ def rnn(
     learning_rate: Any = None,
     symbolic: bool = True,
     upstream: Any = None,
+    cell: str = "rnn",
+    c0: Any = 0,
+    variant: str = "pytorch",
 ) -> Worked:
     """Forward pass, loss, BPTT (every δ_t and per-step gradient term) and one update of an RNN.
 
     ``h_t = f(w_in x_t + w_hh h_{t-1})``, ``y = w_hy h_L``, ``ℓ = ½(y − y_r)²`` in the scalar case;
     matrices ``W_xh`` (H×D), ``W_hh`` (H×H), ``W_hy`` (O×H), ``b_h``, ``b_y`` otherwise. Losses:
     ``half_squared_error`` ½Σ(y−t)², ``squared_error`` Σ(y−t)², ``cross_entropy`` −Σ t log softmax(y)
-    (summed over output steps, as PyTorch's ``reduction='sum'``). Exact for exact input; the scalar RNN
+    (summed over output steps, as PyTorch's ``reduction='sum'``). ``cell`` lstm or gru works a gated cell
+    (:mod:`nnsteps.ops.rnn.gated`, PyTorch's weights ``weight_ih``… or per-gate ``gates``; ``c0`` for LSTM). Exact for exact input; the scalar RNN
     (length ≤ 30, squared losses) also gets closed-form gradients from SymPy.
 
     >>> w = rnn([0.3, 0.4, 0.2], h0=0.5, w_in=0.2, w_hh=0.2, w_hy=0.2, target=0.4, learning_rate=0.15)
@@ -61,6 +65,11 @@ def rnn(
     >>> float(w.answer["grads"]["w_in"]), float(w.answer["updated"]["w_in"])
     (-0.022631168, 0.2033946752)
     """
+    if str(cell).strip().lower() != "rnn":  # gated cells (LSTM, GRU): ops.rnn.gated
+        from nnsteps.ops.rnn.gated import gated_rnn
+
+        return gated_rnn(x, cell=cell, weights=weights, h0=h0, c0=c0, output=output, target=target, loss=loss,
+                         upstream=upstream, learning_rate=learning_rate, variant=variant)
     net = read_rnn(
         x, h0=h0, weights=weights,
         kw={"w_in": w_in, "w_hh": w_hh, "w_hy": w_hy, "W_xh": W_xh, "W_hh": W_hh, "W_hy": W_hy,
