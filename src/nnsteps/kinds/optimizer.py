@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from nnsteps.errors import NnstepsError
+from nnsteps.names import Op
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one, tenths
 from nnsteps.numbers import parse_number
@@ -36,7 +37,7 @@ FIELDS = (
           "number is w (or its name), vector entries are w_1, w_2, … (name_1, …)", required=True,
           example={"w": [1, -2], "b": 0.5}),
     Field("grads", T.LIST, "the gradient of each step, shaped as params", example=[{"w": [0.1, 0.2], "b": -0.3}]),
-    Field("loss", T.TEXT, "or a loss in the parameters, differentiated exactly: \"(w - 3)^2 + 2*b^2\"",
+    Field(Op.LOSS.value, T.TEXT, "or a loss in the parameters, differentiated exactly: \"(w - 3)^2 + 2*b^2\"",
           example="(w - 3)^2 + 2*b^2"),
     Field("steps", T.INTEGER, "number of updates (default: the number of gradients given)", example=2),
     Field("lr", T.NUMBER, "the learning rate α₀ (torch's default per method)", example=0.001),
@@ -207,8 +208,8 @@ def solve_optimizer(p: Problem) -> Worked:
         if p.has(name):
             sched[name] = p.get(name, F.integer(1, "a positive integer") if name in ("step_size", "T_max")
                                 else F.number)
-    if p.has("loss") == p.has("grads"):
-        raise NnstepsError("give either grads (one per step) or a loss, not both" if p.has("loss") else
+    if p.has(Op.LOSS.value) == p.has("grads"):
+        raise NnstepsError("give either grads (one per step) or a loss, not both" if p.has(Op.LOSS.value) else
                            "expected grads (one per step) or a loss", problem=p.id, field="grads")
     grads, loss = None, None
     if p.has("grads"):
@@ -223,12 +224,12 @@ def solve_optimizer(p: Problem) -> Worked:
         if steps > len(grads):
             raise NnstepsError(f"{steps} steps need {steps} gradients, got {len(grads)}", problem=p.id, field="steps")
     else:
-        loss = p.get("loss", lambda v: parse(str(v), layout.names))
+        loss = p.get(Op.LOSS.value, lambda v: parse(str(v), layout.names))
         steps = p.get("steps", F.integer(1, "a step count"), 1)
     try:
         worked = optimize(method, layout.names, layout.values, grads=grads, loss=loss, steps=steps, lr=lr,
                           options=o, schedule=schedule, schedule_options=sched, kind=KIND,
-                          loss_text=str(p.raw["loss"]) if loss is not None else None)
+                          loss_text=str(p.raw[Op.LOSS.value]) if loss is not None else None)
     except NnstepsError as err:
         raise err.located(problem=p.id) from None
     h = worked.value
@@ -251,7 +252,7 @@ def optimizer(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, An
     steps = int(rng.integers(2, 4))
     if chance(rng, 0.5):
         problem["params"] = {"w": int(rng.integers(-3, 4)), "b": int(rng.integers(-3, 4))}
-        problem["loss"] = f"(w - {int(rng.integers(1, 4))})^2 + {int(rng.integers(1, 3))}*b^2"
+        problem[Op.LOSS.value] = f"(w - {int(rng.integers(1, 4))})^2 + {int(rng.integers(1, 3))}*b^2"
         problem["steps"] = steps
     else:
         problem["params"] = ints(rng, (2,), -3, 3)

@@ -102,7 +102,7 @@ def optimize(method: str, names: Sequence[str], theta: Sequence[Any], *, grads: 
             try:
                 g = [d.evaluate(point) for d in derivs]
             except EvaluationError as err:
-                raise NnstepsError(f"the loss's gradient has no value at step {t}: {err}", field="loss") from None
+                raise NnstepsError(f"the loss's gradient has no value at step {t}: {err}", field=Op.LOSS.value) from None
         else:
             assert grads is not None
             g = list(grads[t - 1])
