@@ -90,7 +90,10 @@ def optimize(method: str, names: Sequence[str], theta: Sequence[Any], *, grads: 
     n = len(theta)
     th: list[Any] = [Real.of(v) for v in theta]
     state = initial_state(method, options, n)
-    derivs = [derivative(loss, name) for name in names] if loss is not None else None
+    try:
+        derivs = [derivative(loss, name) for name in names] if loss is not None else None
+    except NnstepsError as err:
+        raise err.located(field=Op.LOSS.value) from None
     history: dict[str, list[Any]] = {"params": [], "state": [], "lr": []}
     out_steps: list[Step[Any]] = []
     if loss is not None:
