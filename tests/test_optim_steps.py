@@ -7,10 +7,10 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
+from tests.test_step_honesty import check_steps
 
 from nnsteps.generation.generate import draw
 from nnsteps.problems.solve import solve_problem
-from tests.test_step_honesty import check_steps
 
 OPTIONS: list[dict[str, Any]] = [
     {"method": "sgd", "momentum": 0.9, "nesterov": True, "weight_decay": 0.1},

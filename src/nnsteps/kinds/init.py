@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from nnsteps.errors import NnstepsError
-from nnsteps.names import Op
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, one
+from nnsteps.names import Op
 from nnsteps.ops.init import NONLINEARITIES, SCHEMES
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, Problem, register

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from nnsteps.errors import NnstepsError
-from nnsteps.names import Op
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one, tenths
+from nnsteps.names import Op
 from nnsteps.numbers import parse_number
 from nnsteps.ops.optim import DEFAULTS, METHODS
 from nnsteps.ops.schedule import SCHEDULES

@@ -14,8 +14,8 @@ from fractions import Fraction
 from typing import Any
 
 from nnsteps.errors import NnstepsError
-from nnsteps.names import Op
 from nnsteps.irrational import lazy_apply
+from nnsteps.names import Op
 from nnsteps.numbers import to_latex_operand as tex
 from nnsteps.work import Step, Worked
 

@@ -78,7 +78,8 @@ class _Writer:
     """Collects one step's quantities: the vector of each, and (when ``expand``) entry 0 in full."""
 
     def __init__(self, expand: bool, label: str) -> None:
-        self.expand, self.label, self.steps = expand, label, []  # type: list[Step[Any]]
+        self.expand, self.label = expand, label
+        self.steps: list[Step[Any]] = []
 
     def put(self, title: str, formula: str, values: list[Any], sub: Callable[[int], str] | None = None) -> list[Any]:
         step: Step[Any] = Step(title, formula=formula, result=[out(v) for v in values])
@@ -180,7 +181,7 @@ def update(method: str, theta: list[Any], grad: list[Any], state: dict[str, list
         (b1, b2), eps = o["betas"], o["eps"]
         if method == "adamw" and wd:
             old_th = th
-            th = w.put(f"θ decayed (AdamW)", r"\theta \leftarrow \theta (1 - \alpha \lambda)",
+            th = w.put("θ decayed (AdamW)", r"\theta \leftarrow \theta (1 - \alpha \lambda)",
                        [old_th[i] * (1 - Real.of(lr) * wd) for i in range(n)],
                        lambda i: rf"{_tex(old_th[i])} \cdot (1 - {_tex(lr)} \cdot {_tex(wd)})")
         om, ov = state["m"], state["v"]

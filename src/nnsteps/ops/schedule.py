@@ -57,6 +57,7 @@ def lr_at(schedule: str, lr0: Any, epoch: int, options: dict[str, Any]) -> tuple
     Fraction(1, 2)
     """
     a0 = to_latex_operand(lr0)
+    value: Any
     if schedule == "none":
         return lr0, Step(f"Learning rate (epoch {epoch})", formula=r"\alpha_t = \alpha_0", substituted=a0, result=lr0)
     if schedule == "step":
@@ -81,7 +82,7 @@ def lr_at(schedule: str, lr0: Any, epoch: int, options: dict[str, Any]) -> tuple
         t_max, eta_min = _need(options, "T_max", schedule), options.get("eta_min") or 0
         c = cos_pi(Fraction(epoch, t_max))
         if isinstance(c, float) or isinstance(lr0, float):
-            value: Any = float(eta_min) + (float(lr0) - float(eta_min)) * (1 + float(c)) / 2
+            value = float(eta_min) + (float(lr0) - float(eta_min)) * (1 + float(c)) / 2
         else:
             value = _q(Fraction(eta_min) + (Fraction(lr0) - Fraction(eta_min)) * (1 + Fraction(c)) / 2)
         return value, Step(f"Learning rate (epoch {epoch})",
