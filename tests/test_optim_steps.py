@@ -61,3 +61,20 @@ def test_generated_problems_solve_with_steps(kind: str) -> None:
         worked = solve_problem(raw).worked
         assert worked.steps and worked.answer
         check_steps(worked.walk())
+
+
+def test_the_readme_examples_of_the_training_kinds_solve_as_documented() -> None:
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", text, flags=re.S) if "kind: optimizer" in b)
+    solved = {p["id"]: solve_problem(p).worked.answer for p in yaml.safe_load(block)}
+    assert solved["ema"] == {"v": [5, Fraction(15, 2)], "v_corrected": [10, 10]}
+    he = solved["he"]
+    assert (he["fan_in"], he["fan_out"], he["std"], he["output_var"]) == (288, 576, Fraction(1, 12), 2)
+    assert str(he["gain"].exact) == "sqrt(2)" and str(he["bound"].exact) == "sqrt(3)/12"
+    assert solved["descent"]["lr"] == [Fraction(1, 10), Fraction(1, 20), Fraction(1, 40)]
+    assert len(solved["adam"]["state"]) == 2

@@ -128,6 +128,7 @@ def update(method: str, theta: list[Any], grad: list[Any], state: dict[str, list
                           lambda i: rf"{_tex(g[i])} + {_tex(mu)} \cdot {_tex(b[i])}")
             else:
                 d = b
+        uf = r"\Delta\theta_t = \alpha d_t" if mu else r"\Delta\theta_t = \alpha g_t"
         u = [d[i] * lr for i in range(n)]
         sub_u: Callable[[int], str] = lambda i: rf"{_tex(lr)} \cdot {_tex(d[i])}"  # noqa: E731
     elif method == "momentum_ema":
@@ -136,6 +137,7 @@ def update(method: str, theta: list[Any], grad: list[Any], state: dict[str, list
                   [old[i] * beta + g[i] * (1 - Fraction(beta)) for i in range(n)],
                   lambda i: rf"{_tex(beta)} \cdot {_tex(old[i])} + (1 - {_tex(beta)}) \cdot {_tex(g[i])}")
         new["v"] = v
+        uf = r"\Delta\theta_t = \alpha v_t"
         u = [v[i] * lr for i in range(n)]
         sub_u = lambda i: rf"{_tex(lr)} \cdot {_tex(v[i])}"  # noqa: E731
     elif method == "adagrad":
@@ -148,6 +150,7 @@ def update(method: str, theta: list[Any], grad: list[Any], state: dict[str, list
                   lambda i: rf"{_tex(old[i])} + {_tex(g[i])} \cdot {_tex(g[i])}")
         new["sum"] = s
         den = [s[i].apply("sqrt") + eps for i in range(n)]
+        uf = r"\Delta\theta_t = \frac{\alpha_t g_t}{\sqrt{s_t} + \epsilon}"
         u = [g[i] * rate / den[i] for i in range(n)]
         sub_u = lambda i: rf"\frac{{{_tex(rate)} \cdot {_tex(g[i])}}}{{\sqrt{{{_tex(s[i])}}} + {_tex(eps)}}}"  # noqa: E731
     elif method == "rmsprop":
@@ -172,9 +175,11 @@ def update(method: str, theta: list[Any], grad: list[Any], state: dict[str, list
             b = w.put(f"b_{t}", r"b_t = \mu b_{t-1} + \frac{g_t}{\text{den}}",
                       [ob[i] * mu + g[i] / den[i] for i in range(n)])
             new["b"] = b
+            uf = r"\Delta\theta_t = \alpha b_t"
             u = [b[i] * lr for i in range(n)]
             sub_u = lambda i: rf"{_tex(lr)} \cdot {_tex(b[i])}"  # noqa: E731
         else:
+            uf = r"\Delta\theta_t = \frac{\alpha g_t}{\text{den}_t}"
             u = [g[i] * lr / den[i] for i in range(n)]
             sub_u = lambda i: rf"\frac{{{_tex(lr)} \cdot {_tex(g[i])}}}{{{_tex(den[i])}}}"  # noqa: E731
     else:  # adam, adamw
@@ -206,9 +211,10 @@ def update(method: str, theta: list[Any], grad: list[Any], state: dict[str, list
         vh = w.put(f"v_hat_{t}", r"\hat v_t = \frac{v_t}{1 - \beta_2^t}", [vv[i] / c2 for i in range(n)],
                    lambda i: rf"\frac{{{_tex(vv[i])}}}{{{_tex(c2)}}}")
         new["m_hat"], new["v_hat"] = mh, vh
+        uf = r"\Delta\theta_t = \frac{\alpha \hat m_t}{\sqrt{\hat v_t} + \epsilon}"
         u = [mh[i] * lr / (vh[i].apply("sqrt") + eps) for i in range(n)]
         sub_u = lambda i: rf"\frac{{{_tex(lr)} \cdot {_tex(mh[i])}}}{{\sqrt{{{_tex(vh[i])}}} + {_tex(eps)}}}"  # noqa: E731
-    w.put(f"update_{t}", r"\Delta\theta_t", u, sub_u)
+    w.put(f"update_{t}", uf, u, sub_u)
     new_th = w.put(f"θ_{t}", r"\theta_t = \theta_{t-1} - \Delta\theta_t", [th[i] - u[i] for i in range(n)],
                    lambda i: rf"{_tex(th[i])} - {_tex(u[i])}")
     return new_th, new, rate, w.steps
