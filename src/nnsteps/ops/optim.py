@@ -81,10 +81,12 @@ class _Writer:
         self.expand, self.label = expand, label
         self.steps: list[Step[Any]] = []
 
-    def put(self, title: str, formula: str, values: list[Any], sub: Callable[[int], str] | None = None) -> list[Any]:
+    def put(self, title: str, formula: str, values: list[Any], sub: Callable[[int], str] | None = None,
+            whole: bool = False) -> list[Any]:
         step: Step[Any] = Step(title, formula=formula, result=[out(v) for v in values])
         if self.expand and sub is not None:
-            step.steps.append(Step(f"{title}, {self.label} in full", formula=formula, substituted=sub(0),
+            where = f"{title}, {self.label} in full" if len(values) > 1 or not whole else f"{title} in full"
+            step.steps.append(Step(where, formula=formula, substituted=sub(0),
                                    result=out(values[0])))
         self.steps.append(step)
         return values
@@ -145,7 +147,7 @@ def update(method: str, theta: list[Any], grad: list[Any], state: dict[str, list
         if decay:
             rate = out(Real.of(lr) / (1 + Fraction(decay) * (t - 1)))
             w.put(rf"\alpha_{t} with lr_decay", r"\alpha_t = \frac{\alpha}{1 + (t - 1) \cdot d}", [rate],
-                  lambda i: rf"\frac{{{_tex(lr)}}}{{1 + {t - 1} \cdot {_tex(decay)}}}")
+                  lambda i: rf"\frac{{{_tex(lr)}}}{{1 + {t - 1} \cdot {_tex(decay)}}}", whole=True)
         s = w.put(f"sum_{t}", r"s_t = s_{t-1} + g_t^2", [old[i] + g[i] * g[i] for i in range(n)],
                   lambda i: rf"{_tex(old[i])} + {_tex(g[i])} \cdot {_tex(g[i])}")
         new["sum"] = s
