@@ -110,6 +110,7 @@ def test_contract_moving_average() -> None:
     ({"method": "adam", "params": 1, "grads": [1], "momentum": 0.9}, r"field momentum: adam takes no momentum"),
     ({"method": "sgd", "params": 1, "grads": [1], "schedule": "step"}, r"schedule step needs step_size"),
     ({"method": "sgd", "params": 1}, r"expected grads"),
+    ({"method": "rmsprop", "params": 1, "grads": [0], "eps": 0}, r"field eps: step 1 divides by a zero denominator"),
 ])
 def test_optimizer_bad_input_is_one_line(raw: dict[str, Any], pattern: str) -> None:
     with pytest.raises(NnstepsError, match=pattern) as err:

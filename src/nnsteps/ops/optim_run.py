@@ -109,8 +109,11 @@ def optimize(method: str, names: Sequence[str], theta: Sequence[Any], *, grads: 
         else:
             assert grads is not None
             g = list(grads[t - 1])
-        th, new, used, parts = update(method, th, g, state, t, rate, options, expand=t == 1,
-                                      label=f"{names[0]}")
+        try:
+            th, new, used, parts = update(method, th, g, state, t, rate, options, expand=t == 1, label=f"{names[0]}")
+        except ZeroDivisionError:
+            raise NnstepsError(f"step {t} divides by a zero denominator (eps 0 with a zero second moment); "
+                               "expected eps > 0", field="eps") from None
         state.update({k: v for k, v in new.items()})
         history["params"].append([out(v) for v in th])
         history["state"].append({k: [out(v) for v in new[k]] for k in new})
