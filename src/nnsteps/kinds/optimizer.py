@@ -1,0 +1,273 @@
+"""The ``optimizer`` kind: T updates of a torch.optim method (or the course's momentum_ema) with an optional
+learning-rate schedule, gradients given per step or from a loss expression: fields, solver, likely mistakes
+and generator. The math is in :mod:`nnsteps.ops.optim`, :mod:`nnsteps.ops.optim_run` and
+:mod:`nnsteps.ops.schedule`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from nnsteps.errors import NnstepsError
+from nnsteps.generation import generator
+from nnsteps.generation.common import chance, ints, one, tenths
+from nnsteps.names import Op
+from nnsteps.numbers import parse_number
+from nnsteps.ops.optim import DEFAULTS, METHODS
+from nnsteps.ops.schedule import SCHEDULES
+from nnsteps.problems import fields as F
+from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.work import Worked
+
+KIND = "optimizer"
+T = FieldType
+EXAMPLE = {"method": "adam", "params": {"w": [1, -2], "b": Fraction(1, 2)},
+           "grads": [{"w": [Fraction(1, 10), Fraction(1, 5)], "b": Fraction(-3, 10)},
+                     {"w": [Fraction(1, 20), Fraction(-1, 10)], "b": Fraction(1, 5)}],
+           "lr": Fraction(1, 1000), "betas": [Fraction(9, 10), Fraction(999, 1000)], "eps": "1e-8"}
+SCHEDULE_OPTIONS = {"step": ("step_size", "gamma"), "exponential": ("gamma",), "cosine": ("T_max", "eta_min"),
+                    "inverse_time": ("decay",), "none": ()}
+FIELDS = (
+    Field("method", T.CHOICE, "the optimiser", required=True, choices=METHODS, example="adam"),
+    Field("params", T.VALUE, "θ₀: a number, a vector, or named numbers/tensors {w: [...], b: 0.5}; in a loss a "
+          "number is w (or its name), vector entries are w_1, w_2, … (name_1, …)", required=True,
+          example={"w": [1, -2], "b": 0.5}),
+    Field("grads", T.LIST, "the gradient of each step, shaped as params", example=[{"w": [0.1, 0.2], "b": -0.3}]),
+    Field(Op.LOSS.value, T.TEXT, "or a loss in the parameters, differentiated exactly: \"(w - 3)^2 + 2*b^2\"",
+          example="(w - 3)^2 + 2*b^2"),
+    Field("steps", T.INTEGER, "number of updates (default: the number of gradients given)", example=2),
+    Field("lr", T.NUMBER, "the learning rate α₀ (torch's default per method)", example=0.001),
+    Field("momentum", T.NUMBER, "μ (sgd, rmsprop)", default=0, example=0.9),
+    Field("dampening", T.NUMBER, "τ (sgd)", default=0, example=0),
+    Field("nesterov", T.BOOLEAN, "Nesterov momentum (sgd)", default=False, example=False),
+    Field("weight_decay", T.NUMBER, "λ: added to g as λθ (L2), or decoupled θ(1 − αλ) for adamw (default 0.01)",
+          default=0, example=0),
+    Field("lr_decay", T.NUMBER, "adagrad: α/(1 + (t − 1)·lr_decay)", default=0, example=0),
+    Field("initial_accumulator_value", T.NUMBER, "adagrad's starting sum", default=0, example=0),
+    Field("eps", T.NUMBER, "ε in the denominator (adam/adamw/rmsprop 1e-8, adagrad 1e-10)", example="1e-8"),
+    Field("alpha", T.NUMBER, "rmsprop's smoothing constant", default=0.99, example=0.99),
+    Field("centered", T.BOOLEAN, "rmsprop: divide by the centred second moment", default=False, example=False),
+    Field("betas", T.LIST, "[β₁, β₂] (adam, adamw)", default=[0.9, 0.999], example=[0.9, 0.999]),
+    Field("amsgrad", T.BOOLEAN, "adam/adamw: use the running max of v", default=False, example=False),
+    Field("bias_correction", T.BOOLEAN, "adam/adamw: divide by 1 − βᵗ (torch always does)", default=True,
+          example=True),
+    Field("beta", T.NUMBER, "momentum_ema's β", default=0.9, example=0.9),
+    Field("schedule", T.CHOICE, "learning-rate schedule, stepped after each update", default="none",
+          choices=SCHEDULES, example="step"),
+    Field("step_size", T.INTEGER, "schedule step: epochs between decays", example=2),
+    Field("gamma", T.NUMBER, "schedule step/exponential: the factor", example=0.5),
+    Field("T_max", T.INTEGER, "schedule cosine: half period", example=10),
+    Field("eta_min", T.NUMBER, "schedule cosine: the lowest rate", default=0, example=0),
+    Field("decay", T.NUMBER, "schedule inverse_time: α₀/(1 + decay·epoch)", example=0.5),
+)
+OPTION_FIELDS = ("momentum", "dampening", "nesterov", "weight_decay", "lr_decay", "initial_accumulator_value", "eps",
+                 "alpha", "centered", "betas", "amsgrad", "bias_correction", "beta")
+
+
+def _leaf(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        raise NnstepsError(f"expected a number, got {value!r}")
+    return parse_number(value)
+
+
+class Layout:
+    """The user's parameter structure: flat symbol names, and how to put flat values back into shape."""
+
+    def __init__(self, params: Any) -> None:
+        self.named = isinstance(params, dict)
+        parts = params.items() if isinstance(params, dict) else [("w", params)]
+        self.parts: list[tuple[str, tuple[int, ...]]] = []
+        self.names: list[str] = []
+        self.values: list[Any] = []
+        for name, value in parts:
+            flat, shape = self.flatten(value, str(name))
+            self.parts.append((str(name), shape))
+            self.names += [str(name)] if not shape else [f"{name}_{i + 1}" for i in range(len(flat))]
+            self.values += flat
+
+    @staticmethod
+    def flatten(value: Any, name: str) -> tuple[list[Any], tuple[int, ...]]:
+        arr = np.array(value, dtype=object)
+        if arr.size == 0 or any(isinstance(x, (list, dict)) for x in arr.ravel()):
+            raise NnstepsError(f"expected {name} a number or a rectangular array of numbers, got {value!r}")
+        return [_leaf(x) for x in arr.ravel()], arr.shape
+
+    def grads(self, g: Any, step: int) -> list[Any]:
+        """One step's gradient, checked against the parameters' structure."""
+        where = f"grads[{step}]"
+        if self.named:
+            if not isinstance(g, dict) or set(g) != {p for p, _ in self.parts}:
+                raise NnstepsError(f"{where}: expected the names {[p for p, _ in self.parts]}, got {g!r}")
+            items = [g[p] for p, _ in self.parts]
+        else:
+            items = [g]
+        flat: list[Any] = []
+        for (name, shape), value in zip(self.parts, items):
+            f, s = self.flatten(value, name)
+            if s != shape:
+                raise NnstepsError(f"{where}: {name} has shape {list(shape)}, got a gradient of shape {list(s)}")
+            flat += f
+        return flat
+
+    def shape(self, flat: list[Any]) -> Any:
+        """Flat values back in the user's structure."""
+        out: dict[str, Any] = {}
+        i = 0
+        for name, shape in self.parts:
+            size = int(np.prod(shape)) if shape else 1
+            chunk = flat[i:i + size]
+            i += size
+            out[name] = chunk[0] if not shape else np.array(chunk, dtype=object).reshape(shape).tolist()
+        return out if self.named else out["w"]
+
+
+def _options(p: Problem, method: str) -> dict[str, Any]:
+    o = dict(DEFAULTS[method])
+    allowed = set(o) - {"lr"}
+    for name in OPTION_FIELDS:
+        if p.has(name) and name not in allowed:
+            raise NnstepsError(f"{method} takes no {name} (it takes {', '.join(sorted(allowed))})", problem=p.id,
+                               field=name)
+    for name in allowed:
+        if not p.has(name):
+            continue
+        if name in ("nesterov", "centered", "amsgrad", "bias_correction"):
+            o[name] = p.get(name, F.boolean)
+        elif name == "betas":
+            betas = p.get(name, lambda v: [F.number(x) for x in v] if isinstance(v, (list, tuple)) else None)
+            if betas is None or len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+                raise NnstepsError(f"expected betas [β₁, β₂] in [0, 1), got {p.raw[name]!r}", problem=p.id,
+                                   field=name)
+            o[name] = tuple(betas)
+        else:
+            o[name] = p.get(name, F.number)
+            if o[name] < 0:
+                raise NnstepsError(f"expected {name} >= 0, got {p.raw[name]!r}", problem=p.id, field=name)
+    if method == "sgd" and o["nesterov"] and (not o["momentum"] or o["dampening"]):
+        raise NnstepsError("Nesterov momentum needs a momentum and zero dampening (as torch)", problem=p.id,
+                           field="nesterov")
+    return o
+
+
+def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    method = str(raw.get("method", ""))
+    out: list[tuple[str, Callable[[dict[str, Any]], Any]]] = []
+    if method in ("adam", "adamw"):
+        out.append(("bias correction forgotten (m and v not divided by 1 − βᵗ)", M.set_field("bias_correction", False)))
+        b1, b2 = (F.number(x) for x in raw.get("betas", DEFAULTS[method]["betas"]))
+        out.append(("β and 1 − β swapped", M.set_field("betas", [1 - b1, 1 - b2])))
+        if raw.get("weight_decay") not in (None, 0) or method == "adamw":
+            other = "adam" if method == "adamw" else "adamw"
+            name = "weight decay as L2 (added to g) instead of decoupled" if method == "adamw" else \
+                "weight decay decoupled (AdamW) instead of added to g"
+            out.append((name, lambda r: {**r, "method": other, "weight_decay": r.get("weight_decay", Fraction(1, 100))}))
+    if method == "momentum_ema":
+        beta = F.number(raw.get("beta", Fraction(9, 10)))
+        out.append(("β and 1 − β swapped", M.set_field("beta", 1 - beta)))
+    if method == "rmsprop":
+        alpha = F.number(raw.get("alpha", Fraction(99, 100)))
+        out.append(("α and 1 − α swapped", M.set_field("alpha", 1 - alpha)))
+        out.append(("centred variance toggled", lambda r: {**r, "centered": not r.get("centered", False)}))
+    if method == "sgd" and raw.get("momentum") not in (None, 0):
+        out.append(("Nesterov toggled", lambda r: None if r.get("dampening") else
+                    {**r, "nesterov": not r.get("nesterov", False)}))
+    if raw.get("schedule") not in (None, "none"):
+        out.append(("learning-rate schedule ignored", M.set_field("schedule", "none")))
+    return out
+
+
+@register(KIND, fields=FIELDS, summary="steps of a torch.optim optimiser (sgd, adagrad, rmsprop, adam, adamw) or "
+          "the course's momentum_ema, with a learning-rate schedule", answer=("params", "state", "lr"),
+          example=EXAMPLE, mistakes=_mistakes, form={"group": "training"})
+def solve_optimizer(p: Problem) -> Worked:
+    """An ``optimizer`` problem (:func:`nnsteps.ops.optim_run.optimize`).
+
+    >>> w = solve_optimizer(Problem({"id": "o", "kind": "optimizer", "method": "sgd", "params": 1, "grads": [2, 2],
+    ...                              "lr": 0.5, "momentum": 0.5}))
+    >>> w.answer["params"], w.answer["state"]
+    ([0, Fraction(-3, 2)], [{'b': 2}, {'b': 3}])
+    """
+    from nnsteps.expr import parse
+    from nnsteps.ops.optim_run import optimize
+
+    method = p.get("method", F.choice(*METHODS))
+    layout = p.get("params", Layout)
+    o = _options(p, method)
+    lr = p.get("lr", F.number, DEFAULTS[method]["lr"])
+    schedule = p.get("schedule", F.choice(*SCHEDULES), "none")
+    sched: dict[str, Any] = {}
+    for name in ("step_size", "gamma", "T_max", "eta_min", "decay"):
+        if p.has(name) and name not in SCHEDULE_OPTIONS[schedule]:
+            raise NnstepsError(f"schedule {schedule} takes no {name}", problem=p.id, field=name)
+        if p.has(name):
+            sched[name] = p.get(name, F.integer(1, "a positive integer") if name in ("step_size", "T_max")
+                                else F.number)
+    if p.has(Op.LOSS.value) == p.has("grads"):
+        raise NnstepsError("give either grads (one per step) or a loss, not both" if p.has(Op.LOSS.value) else
+                           "expected grads (one per step) or a loss", problem=p.id, field="grads")
+    grads, loss = None, None
+    if p.has("grads"):
+        raw = p.raw["grads"]
+        if not isinstance(raw, list) or not raw:
+            raise NnstepsError(f"expected a list of gradients, one per step, got {raw!r}", problem=p.id, field="grads")
+        try:
+            grads = [layout.grads(g, i) for i, g in enumerate(raw)]
+        except NnstepsError as err:
+            raise err.located(problem=p.id, field="grads") from None
+        steps = p.get("steps", F.integer(1, "a step count"), len(grads))
+        if steps > len(grads):
+            raise NnstepsError(f"{steps} steps need {steps} gradients, got {len(grads)}", problem=p.id, field="steps")
+    else:
+        loss = p.get(Op.LOSS.value, lambda v: parse(str(v), layout.names))
+        steps = p.get("steps", F.integer(1, "a step count"), 1)
+    try:
+        worked = optimize(method, layout.names, layout.values, grads=grads, loss=loss, steps=steps, lr=lr,
+                          options=o, schedule=schedule, schedule_options=sched, kind=KIND,
+                          loss_text=str(p.raw[Op.LOSS.value]) if loss is not None else None)
+    except NnstepsError as err:
+        raise err.located(problem=p.id) from None
+    h = worked.value
+    worked.answer = {"params": [layout.shape(v) for v in h["params"]],
+                     "state": [{k: layout.shape(v) for k, v in s.items()} for s in h["state"]], "lr": h["lr"]}
+    return worked
+
+
+@generator(KIND, ("method",))
+def optimizer(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """Two or three updates of a small problem, gradients given or from a quadratic loss.
+
+    >>> sorted(optimizer(np.random.default_rng(0), {"method": "adam"}))[:3]
+    ['betas', 'kind', 'loss']
+    """
+    method = options.get("method") or one(rng, list(METHODS))
+    if method not in METHODS:
+        raise NnstepsError(f"expected one of {', '.join(METHODS)}, got {method!r}", field="--method")
+    problem: dict[str, Any] = {"kind": KIND, "method": method}
+    steps = int(rng.integers(2, 4))
+    if chance(rng, 0.5):
+        problem["params"] = {"w": int(rng.integers(-3, 4)), "b": int(rng.integers(-3, 4))}
+        problem[Op.LOSS.value] = f"(w - {int(rng.integers(1, 4))})^2 + {int(rng.integers(1, 3))}*b^2"
+        problem["steps"] = steps
+    else:
+        problem["params"] = ints(rng, (2,), -3, 3)
+        problem["grads"] = [tenths(rng, (2,), -10, 10) for _ in range(steps)]
+    problem["lr"] = one(rng, [Fraction(1, 10), Fraction(1, 2), Fraction(1, 100)])
+    if method == "sgd":
+        problem["momentum"] = one(rng, [0, Fraction(9, 10), Fraction(1, 2)])
+        if problem["momentum"] and chance(rng, 0.3):
+            problem["nesterov"] = True
+    elif method == "momentum_ema":
+        problem["beta"] = one(rng, [Fraction(9, 10), Fraction(1, 2)])
+    elif method in ("adam", "adamw"):
+        problem["betas"] = [Fraction(9, 10), Fraction(999, 1000)]
+    elif method == "rmsprop":
+        problem["alpha"] = one(rng, [Fraction(9, 10), Fraction(99, 100)])
+    if chance(rng, 0.25):
+        problem.update({"schedule": "step", "step_size": 1, "gamma": Fraction(1, 2)})
+    return problem
