@@ -16,6 +16,7 @@ from nnsteps.problems.registry import Field, FieldType, Problem, register
 from nnsteps.work import Worked
 
 T = FieldType
+NAME = "graph"
 EXAMPLE = {"expression": "q = x + y; f = q * z", "values": {"x": -2, "y": 5, "z": -4}}
 FAN_OUT = ("sum", "last")
 FIELDS = (
@@ -55,7 +56,7 @@ def _fans_out(raw: dict[str, Any]) -> bool:
     except NnstepsError:
         return False
     uses: dict[str, int] = {}
-    for node in w.meta["graph"]["nodes"]:
+    for node in w.meta["nodes_drawn"]["nodes"]:
         for a in node["args"]:
             uses[a] = uses.get(a, 0) + 1
     return any(n > 1 for n in uses.values())
@@ -69,13 +70,13 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     return []
 
 
-@register("graph", fields=FIELDS, summary="a computational graph: every node forward, local derivatives, "
+@register(NAME, fields=FIELDS, summary="a computational graph: every node forward, local derivatives, "
           "backpropagation to each input", answer=("value", "nodes", "grads"), example=EXAMPLE,
           mistakes=_mistakes, form={"group": "backprop"})
 def solve_graph(p: Problem) -> Worked:
     """A ``graph`` problem (:mod:`nnsteps.ops.graph`).
 
-    >>> solve_graph(Problem({"id": "g", "kind": "graph", **EXAMPLE})).answer["grads"]
+    >>> solve_graph(Problem({"id": "g", "kind": NAME, **EXAMPLE})).answer["grads"]
     {'x': -4, 'y': -4, 'z': 3}
     """
     from nnsteps.ops.graph import graph
@@ -85,7 +86,7 @@ def solve_graph(p: Problem) -> Worked:
     output = p.get("output", _text, None)
     fan_out = p.get("fan_out", F.choice(*FAN_OUT), "sum")
     try:
-        return graph(text, values, output, fan_out=fan_out)
+        return graph(text, values, output, fan_out=fan_out, kind=NAME)
     except NnstepsError as err:
         raise err.located(problem=p.id, field=err.field or "expression") from None
 
@@ -100,7 +101,7 @@ _SHAPES = (
 )
 
 
-@generator("graph")
+@generator(NAME)
 def graph_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
     """A small graph in one of a few course shapes, with small integer inputs.
 
@@ -108,4 +109,4 @@ def graph_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str
     ['expression', 'kind', 'values']
     """
     text, names = one(rng, list(_SHAPES))
-    return {"kind": "graph", "expression": text, "values": {n: int(rng.integers(-4, 5)) for n in names}}
+    return {"kind": NAME, "expression": text, "values": {n: int(rng.integers(-4, 5)) for n in names}}

@@ -18,6 +18,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.expr import Call, EvaluationError, Expr, Neg, Num, Power, Product, Sum, Sym, parse, parse_assignments
 from nnsteps.expr.values import power
 from nnsteps.irrational import Real
+from nnsteps.names import Op
 from nnsteps.numbers import to_latex_operand
 from nnsteps.render.values import number_latex
 from nnsteps.work import Step, Worked
@@ -132,7 +133,7 @@ def _forward(op: str, v: list[Real], flags: list[int]) -> Real:
         return -v[0]
     if op == "power":
         return _pow(v[0], v[1])
-    if op in ("exp", "tanh", "sigmoid"):
+    if op in ("exp", Op.TANH, Op.SIGMOID):
         return v[0].apply(op)
     if op == "log":
         if v[0] <= 0:
@@ -142,7 +143,7 @@ def _forward(op: str, v: list[Real], flags: list[int]) -> Real:
         if v[0] < 0:
             raise EvaluationError("sqrt of a negative number")
         return v[0].apply("sqrt")
-    if op == "relu":
+    if op == Op.RELU:
         return v[0] if v[0] > 0 else Real.of(0)
     if op == "abs":
         return v[0] if v[0] >= 0 else -v[0]
@@ -202,11 +203,11 @@ def _local(node: Node, b: _Builder, i: int) -> tuple[str, str, Real]:
     if node.op == "sqrt":
         return (rf"\frac{{1}}{{2\sqrt{{{a[0]}}}}}", rf"\frac{{1}}{{2 \cdot {_num(out)}}}",
                 1 / (2 * out) if out != 0 else _inf(node))
-    if node.op == "sigmoid":
+    if node.op == Op.SIGMOID:
         return rf"\sigma({a[0]})(1 - \sigma({a[0]}))", rf"{_num(out)} \cdot (1 - {_num(out)})", out * (1 - out)
-    if node.op == "tanh":
+    if node.op == Op.TANH:
         return rf"1 - \tanh^2({a[0]})", rf"1 - {_num(out)}^{{2}}", 1 - out * out
-    if node.op == "relu":
+    if node.op == Op.RELU:
         return rf"[{a[0]} > 0]", "", Real.of(1 if x > 0 else 0)
     if node.op == "abs":
         return rf"\operatorname{{sign}}({a[0]})", "", Real.of(1 if x > 0 else -1 if x < 0 else 0)
@@ -245,9 +246,9 @@ def _formula(node: Node, args: list[str]) -> str:
         return rf"\sqrt{{{args[0]}}}"
     if op == "abs":
         return rf"\left|{args[0]}\right|"
-    if op == "relu":
+    if op == Op.RELU:
         return rf"\max(0, {args[0]})"
-    name = {"sigmoid": r"\sigma", "log": r"\ln", "max": r"\max", "min": r"\min", "tanh": r"\tanh",
+    name = {Op.SIGMOID.value: r"\sigma", "log": r"\ln", "max": r"\max", "min": r"\min", Op.TANH.value: r"\tanh",
             "heaviside": r"H"}[op]
     return rf"{name}({', '.join(args)})"
 
@@ -270,9 +271,10 @@ def read_graph(text: str, inputs: list[str], output: str | None) -> tuple[dict[s
     return defs, out
 
 
-def graph(text: str, values: dict[str, Any], output: str | None = None, *, fan_out: str = "sum") -> Worked:
+def graph(text: str, values: dict[str, Any], output: str | None = None, *, fan_out: str = "sum",
+          kind: str = "") -> Worked:
     """Forward and backward through the graph of ``text`` at ``values``; ``fan_out="last"`` is the named
-    mistake of keeping only one path's gradient where a value is used twice.
+    mistake of keeping only one path's gradient where a value is used twice; ``kind`` names the Worked.
 
     >>> w = graph("q = x + y; f = q * z", {"x": -2, "y": 5, "z": -4})
     >>> w.answer
@@ -341,9 +343,9 @@ def graph(text: str, values: dict[str, Any], output: str | None = None, *, fan_o
     nodes = {n: b.nodes[n].value.value() for n in order}
     answer = {"value": b.nodes[out].value.value(), "nodes": nodes, "grads": grad_answer}
     result = Step(f"Gradients of {out}", result=grad_answer)
-    meta = {"graph": {"nodes": [{"name": n, "op": b.nodes[n].op, "value": b.nodes[n].value.value(),
+    meta = {"nodes_drawn": {"nodes": [{"name": n, "op": b.nodes[n].op, "value": b.nodes[n].value.value(),
                                  "grad": grads[n].value() if n in grads else 0,
                                  "args": [a for a in b.nodes[n].args if isinstance(a, str)]}
                                 for n in [*[k for k in values if k in needed], *order]], "output": out}}
-    return Worked("graph", value=answer, steps=[forward, local, backward, result],
+    return Worked(kind, value=answer, steps=[forward, local, backward, result],
                   title=f"Computational graph of {out}", answer=answer, meta=meta)
