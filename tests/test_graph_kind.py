@@ -91,3 +91,14 @@ def test_steps_are_honest(seed):
     rng = np.random.default_rng(seed)
     w = graph(text, {n: int(rng.integers(-4, 5)) for n in names})
     assert check_steps(w.walk()) >= 2
+
+
+def test_graph_is_drawn_in_html_and_tabled_in_text():
+    from nnsteps.render.html import worked_to_html
+
+    w = load_kinds()["graph"].solve(Problem({"id": "g", "kind": "graph", "expression": "q = x + y; f = q * z",
+                                             "values": {"x": -2, "y": 5, "z": -4}}))
+    page = worked_to_html(w)
+    assert page.count('<svg class="graph"') == 1 and page.count("<line") == 4 and "<script" not in page
+    text = w.to_text()
+    assert "Graph" in text and "grad" in text

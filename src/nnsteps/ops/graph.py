@@ -20,7 +20,6 @@ from nnsteps.expr.values import power
 from nnsteps.irrational import Real
 from nnsteps.names import Op
 from nnsteps.numbers import to_latex_operand
-from nnsteps.render.values import number_latex
 from nnsteps.work import Step, Worked
 
 Operand = str | Real  # a node's name, or a constant
@@ -347,5 +346,8 @@ def graph(text: str, values: dict[str, Any], output: str | None = None, *, fan_o
                                  "grad": grads[n].value() if n in grads else 0,
                                  "args": [a for a in b.nodes[n].args if isinstance(a, str)]}
                                 for n in [*[k for k in values if k in needed], *order]], "output": out}}
-    return Worked(kind, value=answer, steps=[forward, local, backward, result],
+    table = {n["name"]: {"value": n["value"], "grad": n["grad"]} for n in meta["nodes_drawn"]["nodes"]}
+    drawn = Step("Graph", result=table, note="each node's forward value and its gradient ∂f/∂node",
+                 data={"graph": meta["nodes_drawn"]})
+    return Worked(kind, value=answer, steps=[drawn, forward, local, backward, result],
                   title=f"Computational graph of {out}", answer=answer, meta=meta)
