@@ -38,7 +38,7 @@ def beam_search(table: dict[str, dict[str, Number]], beam_width: int, max_length
     steps: list[Step[Any]] = []
     for t in range(1, max_length + 1):
         candidates: list[tuple[list[str], Real, bool]] = []
-        step = Step(f"Step {t}", note=f"keep the {beam_width} best of the candidates")
+        step: Step[Any] = Step(f"Step {t}", note=f"keep the {beam_width} best of the candidates")
         grew = False
         for seq, logp in beams:
             row = table.get(" ".join(seq))
@@ -54,7 +54,7 @@ def beam_search(table: dict[str, dict[str, Number]], beam_width: int, max_length
         if not grew:
             break
         scored = [(seq, logp, _score(logp, len(seq), length_penalty), fresh) for seq, logp, fresh in candidates]
-        for seq, logp, s, fresh in scored:
+        for seq, _, s, fresh in scored:
             step.steps.append(Step(" ".join(seq) or "(start)", formula=r"\text{score} = \sum \ln p" +
                                    (r" / L^{\alpha}" if length_penalty not in (None, 0) else ""),
                                    result=s.value(), note=None if fresh else "ended: carried forward"))
@@ -64,8 +64,8 @@ def beam_search(table: dict[str, dict[str, Number]], beam_width: int, max_length
         step.result = [" ".join(k["sequence"]) for k in kept]
         history.append(kept)
         steps.append(step)
-    last = history[-1] if history else [{"sequence": [], "score": 0}]
+    last: list[dict[str, Any]] = history[-1] if history else [{"sequence": [], "score": 0}]
     best = last[0]
-    steps.append(Step("Best sequence", result=" ".join(best["sequence"]), note="the highest score of the last beam"))
+    steps.append(Step("Best sequence", result=" ".join(best["sequence"]) or "(empty)", note="the highest score of the last beam"))
     answer = {"beams": history, "best": best}
     return Worked(kind, value=answer, steps=steps, title="Beam search", answer=answer)

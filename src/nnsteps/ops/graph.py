@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Any
 
 from nnsteps.errors import NnstepsError
-from nnsteps.expr import Call, EvaluationError, Expr, Neg, Num, Power, Product, Sum, Sym, parse, parse_assignments
+from nnsteps.expr import Call, EvaluationError, Expr, Neg, Power, Product, Sum, Sym, parse, parse_assignments
 from nnsteps.expr.values import power
 from nnsteps.irrational import Real
 from nnsteps.names import Op
@@ -292,7 +292,7 @@ def graph(text: str, values: dict[str, Any], output: str | None = None, *, fan_o
             needed.add(n)
             stack.extend(a for a in b.nodes[n].args if isinstance(a, str))
     order = [n for n in b.nodes if n in needed and b.nodes[n].op != "input"]
-    forward = Step("Forward pass", note="each node's value from its operands, in order")
+    forward: Step[Any] = Step("Forward pass", note="each node's value from its operands, in order")
     for n in order:
         node = b.nodes[n]
         names = [_sym(a) if isinstance(a, str) else _num(a) for a in node.args]
@@ -301,7 +301,7 @@ def graph(text: str, values: dict[str, Any], output: str | None = None, *, fan_o
         forward.steps.append(Step(f"{n}", formula=f"{_sym(n)} = {_formula(node, names)}", substituted=sub,
                                   result=node.value.value(), data={"node": n, "op": node.op, "args": [
                                       a if isinstance(a, str) else None for a in node.args]}))
-    local = Step("Local derivatives", note="each node's derivative with respect to each of its operands")
+    local: Step[Any] = Step("Local derivatives", note="each node's derivative with respect to each of its operands")
     locals_: dict[str, list[tuple[str, Real]]] = {}
     for n in order:
         node = b.nodes[n]
@@ -317,7 +317,7 @@ def graph(text: str, values: dict[str, Any], output: str | None = None, *, fan_o
         locals_[n] = list(parts.items())
     grads: dict[str, Real] = {out: Real.of(1)}
     paths: dict[str, list[tuple[str, Real]]] = {}
-    backward = Step("Backward pass", note=f"∂{out}/∂{out} = 1; a value used by several nodes sums their paths")
+    backward: Step[Any] = Step("Backward pass", note=f"∂{out}/∂{out} = 1; a value used by several nodes sums their paths")
     for n in reversed(order):
         for child, d in locals_[n]:
             paths.setdefault(child, []).append((n, d))
@@ -342,7 +342,7 @@ def graph(text: str, values: dict[str, Any], output: str | None = None, *, fan_o
     nodes = {n: b.nodes[n].value.value() for n in order}
     answer = {"value": b.nodes[out].value.value(), "nodes": nodes, "grads": grad_answer}
     result = Step(f"Gradients of {out}", result=grad_answer)
-    meta = {"nodes_drawn": {"nodes": [{"name": n, "op": b.nodes[n].op, "value": b.nodes[n].value.value(),
+    meta: dict[str, Any] = {"nodes_drawn": {"nodes": [{"name": n, "op": b.nodes[n].op, "value": b.nodes[n].value.value(),
                                  "grad": grads[n].value() if n in grads else 0,
                                  "args": [a for a in b.nodes[n].args if isinstance(a, str)]}
                                 for n in [*[k for k in values if k in needed], *order]], "output": out}}

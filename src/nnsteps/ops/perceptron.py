@@ -29,7 +29,7 @@ def perceptron(X: list[list[Number]], y: list[Number], w: list[Number], b: Numbe
     w, updates, steps = list(w), [], []
     converged, done = False, 0
     for epoch in range(1, epochs + 1):
-        step = Step(f"Epoch {epoch}")
+        step: Step[Any] = Step(f"Epoch {epoch}")
         changed = False
         for i, (x, t) in enumerate(zip(X, y)):
             products = [wi * xi for wi, xi in zip(w, x)]

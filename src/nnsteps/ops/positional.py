@@ -22,7 +22,7 @@ def positional_encoding(positions: int, d_model: int, base: int = 10000, kind: s
     ([0.0, 1.0, 0.0, 1.0], [0.841471, 0.540302, 0.01, 0.99995])
     """
     matrix: list[list[float]] = []
-    entries = Step("Entries", note=f"the first {MAX_SHOWN} entries worked; float64 throughout")
+    entries: Step[Any] = Step("Entries", note=f"the first {MAX_SHOWN} entries worked; float64 throughout")
     for pos in range(positions):
         row = []
         for j in range(d_model):

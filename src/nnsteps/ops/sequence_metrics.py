@@ -50,7 +50,7 @@ def bleu(candidate: list[str], references: list[list[str]], max_n: int = 4, smoo
         for ref in references:
             for gram, c in _ngrams(ref, n).items():
                 most[gram] = max(most[gram], c)
-        step = Step(f"{n}-gram precision", formula=r"p_{n} = \frac{\sum \min(\text{count}, \text{max ref count})}"
+        step: Step[Any] = Step(f"{n}-gram precision", formula=r"p_{n} = \frac{\sum \min(\text{count}, \text{max ref count})}"
                     r"{\max(1, \sum \text{count})}")
         hits = []
         for gram, c in counts.items():
