@@ -198,10 +198,10 @@ def kind_of(raw: Any, index: int) -> Kind:
     >>> _ = load_kinds()
     >>> kind_of({"id": "q1", "kind": "relu", "input": "1 -2"}, 0).name
     'relu'
-    >>> kind_of({"id": "q1", "kind": "rleu"}, 0)
+    >>> kind_of({"id": "q1", "kind": "reluu"}, 0)
     Traceback (most recent call last):
     ...
-    nnsteps.errors.NnstepsError: problem q1, field kind: unknown kind 'rleu'; known kinds: ... (did you mean 'relu'?)
+    nnsteps.errors.NnstepsError: problem q1, field kind: unknown kind 'reluu'; known kinds: ... (did you mean 'relu'?)
     """
     load_kinds()
     if not isinstance(raw, dict):

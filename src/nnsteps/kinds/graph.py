@@ -1,0 +1,112 @@
+"""The ``graph`` kind: a scalar computational graph (CS231n's ``q = x + y; f = q * z``), forward and
+backward, read by the safe expression reader: fields, solver, likely mistakes and generator.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnsteps.errors import NnstepsError
+from nnsteps.generation import generator
+from nnsteps.generation.common import one
+from nnsteps.problems import fields as F
+from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.work import Worked
+
+T = FieldType
+NAME = "graph"
+EXAMPLE = {"expression": "q = x + y; f = q * z", "values": {"x": -2, "y": 5, "z": -4}}
+FAN_OUT = ("sum", "last")
+FIELDS = (
+    Field("expression", T.TEXT, "assignments 'q = x + y; f = q * z' or one expression; + - * / ^, exp, log, sqrt, "
+          "sigmoid, tanh, relu, max, min, abs", required=True, example=EXAMPLE["expression"]),
+    Field("values", T.MAPPING, "each input's value", required=True, example=EXAMPLE["values"]),
+    Field("output", T.TEXT, "which assigned name is f (default: the last)", example="f"),
+    Field("fan_out", T.CHOICE, "how a value used more than once gathers its gradient: sum (the chain rule); "
+          "last keeps one path (the named mistake, for checking)", default="sum", choices=FAN_OUT, example="sum"),
+)
+
+
+def _values(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or not value:
+        raise NnstepsError(f"expected a mapping of input names to numbers, got {value!r}")
+    out = {}
+    for k, v in value.items():
+        try:
+            out[str(k)] = F.number(v)
+        except NnstepsError as err:
+            raise NnstepsError(f"{k}: {err.message}") from None
+    return out
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise NnstepsError(f"expected text, got {value!r}")
+    return value
+
+
+def _fans_out(raw: dict[str, Any]) -> bool:
+    """Whether some value feeds two operations (or one twice), so the sum matters."""
+    from nnsteps.ops.graph import graph
+
+    try:
+        w = graph(str(raw.get("expression")), _values(raw.get("values")), raw.get("output"))
+    except NnstepsError:
+        return False
+    uses: dict[str, int] = {}
+    for node in w.meta["nodes_drawn"]["nodes"]:
+        for a in node["args"]:
+            uses[a] = uses.get(a, 0) + 1
+    return any(n > 1 for n in uses.values())
+
+
+def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
+
+    if raw.get("fan_out", "sum") == "sum" and _fans_out(raw):
+        return [("fan-out gradients not summed (one path kept)", M.set_field("fan_out", "last"))]
+    return []
+
+
+@register(NAME, fields=FIELDS, summary="a computational graph: every node forward, local derivatives, "
+          "backpropagation to each input", answer=("value", "nodes", "grads"), example=EXAMPLE,
+          mistakes=_mistakes, form={"group": "backprop"})
+def solve_graph(p: Problem) -> Worked:
+    """A ``graph`` problem (:mod:`nnsteps.ops.graph`).
+
+    >>> solve_graph(Problem({"id": "g", "kind": NAME, **EXAMPLE})).answer["grads"]
+    {'x': -4, 'y': -4, 'z': 3}
+    """
+    from nnsteps.ops.graph import graph
+
+    text = p.get("expression", _text)
+    values = p.get("values", _values)
+    output = p.get("output", _text, None)
+    fan_out = p.get("fan_out", F.choice(*FAN_OUT), "sum")
+    try:
+        return graph(text, values, output, fan_out=fan_out, kind=NAME)
+    except NnstepsError as err:
+        raise err.located(problem=p.id, field=err.field or "expression") from None
+
+
+_SHAPES = (
+    ("q = x + y; f = q * z", ("x", "y", "z")),
+    ("a = x * y; f = a + x", ("x", "y")),
+    ("s = w0 * x0 + w1 * x1 + b; f = sigmoid(s)", ("w0", "x0", "w1", "x1", "b")),
+    ("h = relu(w * x + b); f = (h - y)^2", ("w", "x", "b", "y")),
+    ("a = x * y; b = max(x, y); f = a + b", ("x", "y")),
+    ("f = (x + y) * (x - z)", ("x", "y", "z")),
+)
+
+
+@generator(NAME)
+def graph_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """A small graph in one of a few course shapes, with small integer inputs.
+
+    >>> sorted(graph_problem(np.random.default_rng(0), {}))
+    ['expression', 'kind', 'values']
+    """
+    text, names = one(rng, list(_SHAPES))
+    return {"kind": NAME, "expression": text, "values": {n: int(rng.integers(-4, 5)) for n in names}}

@@ -1,0 +1,228 @@
+"""The sequence-model kinds: ``bleu`` (NLTK's sentence BLEU), ``perplexity`` and ``beam_search`` over a
+given table: fields, solvers, likely mistakes and generators.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnsteps.errors import NnstepsError
+from nnsteps.generation import generator
+from nnsteps.generation.common import one
+from nnsteps.numbers import parse_number
+from nnsteps.problems import fields as F
+from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.work import Worked
+
+T = FieldType
+BLEU, PERPLEXITY, BEAM = "bleu", "perplexity", "beam_search"
+SMOOTHING = ("none", "method1")
+
+BLEU_EXAMPLE = {"candidate": "the cat sat on the mat", "references": ["the cat is on the mat"], "max_n": 4}
+BLEU_FIELDS = (
+    Field("candidate", T.TEXT, "the candidate sentence (tokens split at spaces) or a list of tokens",
+          required=True, example=BLEU_EXAMPLE["candidate"]),
+    Field("references", T.LIST, "one or more reference sentences (text or token lists)", required=True,
+          example=BLEU_EXAMPLE["references"]),
+    Field("max_n", T.INTEGER, "the longest n-gram (weights 1/max_n each)", default=4, example=4),
+    Field("smoothing", T.CHOICE, "none (NLTK's default) or method1 (ε = 0.1 for a zero count)", default="none",
+          choices=SMOOTHING, example="none"),
+    Field("clip", T.BOOLEAN, "clip each n-gram count at its most in one reference (BLEU); false is the named "
+          "mistake, for checking", default=True, example=True),
+)
+
+
+def _tokens(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, list) and all(isinstance(t, (str, int)) for t in value):
+        return [str(t) for t in value]
+    raise NnstepsError(f"expected a sentence as text or a list of tokens, got {value!r}")
+
+
+def _references(value: Any) -> list[list[str]]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise NnstepsError(f"expected a list of reference sentences, got {value!r}")
+    return [_tokens(v) for v in value]
+
+
+@register(BLEU, fields=BLEU_FIELDS, summary="sentence BLEU as NLTK: clipped n-gram precisions, brevity penalty",
+          answer=("precisions", "brevity_penalty", "bleu"), example=BLEU_EXAMPLE,
+          mistakes=(("n-gram counts not clipped", lambda raw: {**raw, "clip": False} if raw.get("clip", True) is
+                     True else None),), form={"group": "sequence"})
+def solve_bleu(p: Problem) -> Worked:
+    """A ``bleu`` problem (:func:`nnsteps.ops.sequence_metrics.bleu`).
+
+    >>> solve_bleu(Problem({"id": "b", "kind": BLEU, **BLEU_EXAMPLE, "max_n": 2})).answer["precisions"]
+    [Fraction(5, 6), Fraction(3, 5)]
+    """
+    from nnsteps.ops.sequence_metrics import bleu
+
+    max_n = p.get("max_n", F.integer(1, "an n-gram order"), 4)
+    if max_n > 16:
+        raise NnstepsError(f"expected max_n <= 16, got {max_n}", problem=p.id, field="max_n")
+    return bleu(p.get("candidate", _tokens), p.get("references", _references), max_n,
+                p.get("smoothing", F.choice(*SMOOTHING), "none"), p.get("clip", F.boolean, True), kind=BLEU)
+
+
+def _probabilities(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if not isinstance(value, list) or not value:
+        raise NnstepsError(f"expected a list of probabilities, got {value!r}")
+    out = [F.number(v) for v in value]
+    for v in out:
+        if not 0 <= v <= 1:
+            raise NnstepsError(f"expected probabilities in [0, 1], got {v}")
+    return out
+
+
+def _log_probabilities(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if not isinstance(value, list) or not value:
+        raise NnstepsError(f"expected a list of natural-log probabilities, got {value!r}")
+    out = [F.number(v) for v in value]
+    for v in out:
+        if v > 0:
+            raise NnstepsError(f"expected log-probabilities <= 0, got {v}")
+    return out
+
+
+PP_FIELDS = (
+    Field("probabilities", T.ARRAY, "each token's probability (or give log_probabilities)", example=[0.25, 0.5, 0.125]),
+    Field("log_probabilities", T.ARRAY, "each token's natural-log probability", example=[-1, -2]),
+)
+
+
+@register(PERPLEXITY, fields=PP_FIELDS, summary="cross-entropy and perplexity of a sequence's token probabilities",
+          answer=("perplexity", "cross_entropy"), example={"probabilities": [0.25, 0.5, 0.125]},
+          form={"group": "sequence"})
+def solve_perplexity(p: Problem) -> Worked:
+    """A ``perplexity`` problem (:func:`nnsteps.ops.sequence_metrics.perplexity`).
+
+    >>> solve_perplexity(Problem({"id": "pp", "kind": PERPLEXITY, "probabilities": [0.5, 0.5]})).answer["perplexity"]
+    2
+    """
+    from nnsteps.ops.sequence_metrics import perplexity
+
+    if p.has("probabilities") == p.has("log_probabilities"):
+        raise NnstepsError("expected exactly one of probabilities and log_probabilities", problem=p.id,
+                           field="probabilities")
+    try:
+        return perplexity(p.get("probabilities", _probabilities, None),
+                          p.get("log_probabilities", _log_probabilities, None), kind=PERPLEXITY)
+    except NnstepsError as err:
+        raise err.located(problem=p.id) from None
+
+
+BEAM_EXAMPLE = {"probabilities": {"": {"a": 0.6, "b": 0.4}, "a": {"a": 0.5, "b": 0.5}, "b": {"a": 0.9, "b": 0.1}},
+                "beam_width": 2, "max_length": 2}
+BEAM_FIELDS = (
+    Field("probabilities", T.MAPPING, "next-token probabilities per prefix: {prefix: {token: p}}, the prefix's "
+          "tokens joined by spaces, \"\" for the start", required=True, example=BEAM_EXAMPLE["probabilities"]),
+    Field("beam_width", T.INTEGER, "k, the beams kept at each step", required=True, example=2),
+    Field("max_length", T.INTEGER, "the most tokens", required=True, example=2),
+    Field("vocab", T.LIST, "the tokens (optional; checked against the table)", example=["a", "b"]),
+    Field("length_penalty", T.NUMBER, "α: the score is Σ ln p / length^α", example=0.7),
+    Field("end", T.TEXT, "the end token: a sequence ending in it stops", example="</s>"),
+)
+
+
+def _table(value: Any) -> dict[str, dict[str, Any]]:
+    if not isinstance(value, dict) or not value:
+        raise NnstepsError(f"expected a mapping of prefixes to {{token: probability}}, got {value!r}")
+    out: dict[str, dict[str, Any]] = {}
+    for prefix, row in value.items():
+        key = " ".join(str(prefix if prefix is not None else "").split())
+        if not isinstance(row, dict) or not row:
+            raise NnstepsError(f"prefix {key!r}: expected a mapping of tokens to probabilities, got {row!r}")
+        out[key] = {}
+        for token, prob in row.items():
+            v = parse_number(prob)
+            if not 0 <= v <= 1:
+                raise NnstepsError(f"prefix {key!r}, token {token!r}: expected a probability in [0, 1], got {v}")
+            out[key][str(token)] = v
+    if "" not in out:
+        raise NnstepsError("expected a row for the start prefix \"\"")
+    return out
+
+
+@register(BEAM, fields=BEAM_FIELDS, summary="beam search over a table of next-token probabilities, step by step",
+          answer=("beams", "best"), example=BEAM_EXAMPLE,
+          mistakes=(("greedy decoding (beam width 1)", lambda raw: {**raw, "beam_width": 1}
+                     if raw.get("beam_width") not in (None, 1) else None),), form={"group": "sequence"})
+def solve_beam_search(p: Problem) -> Worked:
+    """A ``beam_search`` problem (:mod:`nnsteps.ops.beam_search`).
+
+    >>> solve_beam_search(Problem({"id": "bs", "kind": BEAM, **BEAM_EXAMPLE})).answer["best"]["sequence"]
+    ['b', 'a']
+    """
+    from nnsteps.ops.beam_search import beam_search
+
+    table = p.get("probabilities", _table)
+    if p.has("vocab"):
+        vocab = {str(t) for t in p.get("vocab", lambda v: list(v) if isinstance(v, list) else [v])}
+        for row in table.values():
+            for token in row:
+                if token not in vocab:
+                    raise NnstepsError(f"token {token!r} is not in the vocab", problem=p.id, field="probabilities")
+    width = p.get("beam_width", F.integer(1, "a beam width"))
+    length = p.get("max_length", F.integer(1, "a length"))
+    if width > 64 or length > 64:
+        raise NnstepsError("expected beam_width and max_length <= 64", problem=p.id, field="beam_width")
+    alpha = p.get("length_penalty", F.number, None)
+    end = p.get("end", str, None)
+    return beam_search(table, width, length, alpha, end, kind=BEAM)
+
+
+_WORDS = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran"]
+
+
+@generator(BLEU)
+def bleu_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """A candidate and a reference of a few common words.
+
+    >>> sorted(bleu_problem(np.random.default_rng(0), {}))
+    ['candidate', 'kind', 'max_n', 'references']
+    """
+    ref = [one(rng, _WORDS) for _ in range(int(rng.integers(4, 8)))]
+    cand = [w if rng.random() < 0.7 else one(rng, _WORDS) for w in ref]
+    return {"kind": BLEU, "candidate": " ".join(cand), "references": [" ".join(ref)], "max_n": one(rng, [1, 2, 2])}
+
+
+@generator(PERPLEXITY)
+def perplexity_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """Powers of one half (an exact perplexity) or tenths.
+
+    >>> sorted(perplexity_problem(np.random.default_rng(0), {}))
+    ['kind', 'probabilities']
+    """
+    from fractions import Fraction
+
+    n = int(rng.integers(2, 5))
+    if rng.random() < 0.5:
+        probs = [Fraction(1, 2 ** int(rng.integers(1, 4))) for _ in range(n)]
+    else:
+        probs = [Fraction(int(rng.integers(1, 10)), 10) for _ in range(n)]
+    return {"kind": PERPLEXITY, "probabilities": [p if p.denominator != 1 else int(p) for p in probs]}
+
+
+@generator(BEAM)
+def beam_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """A two-token vocabulary, two steps, a table of tenths.
+
+    >>> sorted(beam_problem(np.random.default_rng(0), {}))
+    ['beam_width', 'kind', 'max_length', 'probabilities', 'vocab']
+    """
+    from fractions import Fraction
+
+    table: dict[str, dict[str, Any]] = {}
+    for prefix in ["", "a", "b"]:
+        p = Fraction(int(rng.integers(1, 10)), 10)
+        table[prefix] = {"a": p, "b": 1 - p}
+    return {"kind": BEAM, "vocab": ["a", "b"], "probabilities": table, "beam_width": 2, "max_length": 2}

@@ -1,0 +1,61 @@
+"""The perceptron kind: AND and OR traced by hand, the update table, a run that does not converge, bad input."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from nnsteps.errors import NnstepsError
+from nnsteps.problems.registry import Problem, load_kinds
+
+GATES = "0 0; 0 1; 1 0; 1 1"
+
+
+def solve(**fields):
+    return load_kinds()["perceptron"].solve(Problem({"id": "p", "kind": "perceptron", "X": GATES, **fields}))
+
+
+def test_and_binary_traced_by_hand():
+    # Epoch 1: (0,0) z=0 -> ŷ=1, wrong: b=-1; (1,1) z=-1 -> w=(1,1), b=0.
+    # Epoch 2: (0,0) b=-1; (0,1) z=0 -> w=(1,0), b=-2; (1,1) z=-1 -> w=(2,1), b=-1.
+    # Epoch 3: (0,1) z=0 -> w=(2,0), b=-2; (1,0) z=0 -> w=(1,0), b=-3; (1,1) z=-2 -> w=(2,1), b=-2.
+    # Epoch 4: (1,0) z=0 -> w=(1,1), b=-3; (1,1) z=-1 -> w=(2,2), b=-2.
+    # Epoch 5: (0,1) z=0 -> w=(2,1), b=-3.  Epoch 6: z = -3, -2, -1, 0: no update.
+    a = solve(y=[0, 0, 0, 1], labels="binary", w=[0, 0], b=0, lr=1, epochs=10).answer
+    assert (a["w"], a["b"], a["epochs"], a["converged"]) == ([2, 1], -3, 6, True)
+    assert len(a["updates"]) == 24
+    assert a["updates"][0] == {"x": [0, 0], "y": 0, "z": 0, "y_hat": 1, "w": [0, 0], "b": -1}
+    assert [u["z"] for u in a["updates"][-4:]] == [-3, -2, -1, 0]
+
+
+def test_or_sign_traced_by_hand():
+    # η = 1/2. Epoch 1: (0,0) z=0 -> +1, wrong: b=-1/2; (0,1) z=-1/2 -> w=(0,1/2), b=0.
+    # Epoch 2: (0,0) b=-1/2; (1,0) z=-1/2 -> w=(1/2,1/2), b=0. Epoch 3: (0,0) b=-1/2. Epoch 4: clean.
+    a = solve(y=[-1, 1, 1, 1], labels="sign", lr=0.5).answer
+    half = Fraction(1, 2)
+    assert (a["w"], a["b"], a["epochs"], a["converged"]) == ([half, half], -half, 4, True)
+
+
+def test_xor_does_not_converge():
+    a = solve(y=[0, 1, 1, 0], epochs=3).answer
+    assert (a["epochs"], a["converged"], len(a["updates"])) == (3, False, 12)
+
+
+def test_steps_are_honest():
+    from tests.test_step_honesty import check_steps
+
+    w = solve(y=[0, 0, 0, 1], lr=0.5, w=[0.1, -0.2], b=0.3)
+    assert check_steps(w.walk()) >= 24
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"y": [0, 1, 1]}, "field y: expected one label per row of X (4), got 3"),
+    ({"y": [0, 1, 2, 1]}, "expected binary labels 0 or 1, got 2"),
+    ({"y": [0, 1, 1, 1], "labels": "sign"}, "expected sign labels -1 or 1, got 0"),
+    ({"y": [0, 1, 1, 1], "w": [0, 0, 0]}, "expected 2 weights"),
+])
+def test_bad_input(fields, message):
+    with pytest.raises(NnstepsError, match="problem p") as err:
+        solve(**fields)
+    assert message in str(err.value)
