@@ -58,7 +58,9 @@ def solve_iou(p: Problem) -> Worked:
     from nnsteps.ops.boxes import iou
 
     try:
-        return iou(p.get("box_a", _raw), p.get("box_b", _raw), plus_one=p.get("plus_one", F.boolean, False))
+        w = iou(p.get("box_a", _raw), p.get("box_b", _raw), plus_one=p.get("plus_one", F.boolean, False))
+        w.answer = {**w.meta, IOU: w.value}
+        return w
     except NnstepsError as err:
         raise err.located(problem=p.id) from None
 

@@ -48,17 +48,19 @@ def _area(b: list[Any], one: int) -> Any:
 
 
 def iou(box_a: Any, box_b: Any, *, plus_one: bool = False) -> Worked:
-    """The intersection, union and IoU of two boxes, worked.
+    """The IoU of two boxes, worked; ``meta`` holds the intersection and union areas.
 
-    >>> iou([0, 0, 2, 2], [1, 1, 3, 3]).answer
-    {'intersection': 1, 'union': 7, 'iou': Fraction(1, 7)}
+    >>> w = iou([0, 0, 2, 2], [1, 1, 3, 3])
+    >>> w.value, w.meta
+    (Fraction(1, 7), {'intersection': 1, 'union': 7})
     """
     a, b = box(box_a, "box_a"), box(box_b, "box_b")
-    answer, steps = _iou(a, b, 1 if plus_one else 0, "A", "B")
-    return Worked("box_iou", value=answer, steps=steps, title="Intersection over union")
+    (inter, union, value), steps = _iou(a, b, 1 if plus_one else 0, "A", "B")
+    return Worked("box_iou", value=value, steps=steps, title="Intersection over union",
+                  meta={"intersection": inter, "union": union})
 
 
-def _iou(a: list[Any], b: list[Any], one: int, na: str, nb: str) -> tuple[dict[str, Any], list[Step[Any]]]:
+def _iou(a: list[Any], b: list[Any], one: int, na: str, nb: str) -> tuple[tuple[Any, Any, Any], list[Step[Any]]]:
     plus = " + 1" if one else ""
     area_a, area_b = _area(a, one), _area(b, one)
     w = max(0, min(a[2], b[2]) - max(a[0], b[0]) + one)
@@ -83,7 +85,7 @@ def _iou(a: list[Any], b: list[Any], one: int, na: str, nb: str) -> tuple[dict[s
         Step("IoU", formula=r"\frac{\text{intersection}}{\text{union}}", substituted=rf"\frac{{{op(inter)}}}{{{op(union)}}}",
              result=value),
     ]
-    return {"intersection": inter, "union": union, "iou": value}, steps
+    return (inter, union, value), steps
 
 
 def nms(boxes: Any, scores: Any, iou_threshold: Any, *, plus_one: bool = False) -> Worked:
@@ -116,13 +118,13 @@ def nms(boxes: Any, scores: Any, iou_threshold: Any, *, plus_one: bool = False) 
         for j in order[pos + 1:]:
             if j in suppressed:
                 continue
-            answer, work = _iou(bs[i], bs[j], one, str(i), str(j))
-            gone = answer["iou"] > threshold
+            (_, _, ratio), work = _iou(bs[i], bs[j], one, str(i), str(j))
+            gone = ratio > threshold
             if gone:
                 suppressed[j] = i
                 removed.append(j)
             pairs.append(Step(f"IoU of box {i} and box {j}", formula=work[-1].formula, substituted=work[-1].substituted,
-                              result=answer["iou"], steps=work[:-1],
+                              result=ratio, steps=work[:-1],
                               note=f"{'>' if gone else '<='} {threshold}: {'suppressed' if gone else 'stays'}"))
         rows.append(Step(f"Box {i} (score {ss[i]})", result="kept", steps=pairs,
                          note=f"suppresses {removed}" if removed else "suppresses none"))
