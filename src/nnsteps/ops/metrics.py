@@ -119,7 +119,8 @@ def metrics(confusion: list[list[int]], classes: list[Any], *, zero_division: An
     accuracy = normalize(Fraction(sum(tp), total))
     steps.append(Step("Accuracy", formula=r"\frac{\sum_c C_{cc}}{\sum_{ij} C_{ij}}",
                       substituted=rf"\frac{{{' + '.join(map(str, tp))}}}{{{total}}}", result=accuracy))
-    precision, recall, f1, per_class = [], [], [], []
+    precision, recall, f1 = [], [], []
+    per_class: list[Step[Any]] = []
     for c, name in enumerate(classes):
         pc, rc = _ratio(tp[c], predicted[c], zero), _ratio(tp[c], support[c], zero)
         fc = _ratio(2 * tp[c], support[c] + predicted[c], zero)
@@ -191,7 +192,7 @@ def top_k(scores: list[list[Any]], y_true: list[Any], classes: list[Any], k: int
     if len(scores) != len(y_true) or any(not isinstance(r, list) or len(r) != n for r in scores):
         raise NnstepsError(f"expected scores as {len(y_true)} rows of {n} numbers (one per class {classes}), "
                            f"got {len(scores)} rows", field="scores")
-    if not 1 <= k:
+    if k < 1:
         raise NnstepsError(f"expected k >= 1, got {k}", field="k")
     rows = []
     hits = 0
