@@ -142,6 +142,10 @@ def _module(row: Row) -> Any:
     if t == Op.ATTENTION.value:
         return c["SelfAttention"](nn.MultiheadAttention(cfg["embed"], cfg["heads"], bias=cfg["bias"],
                                                         batch_first=True))
+    if t == "transformer_encoder":
+        return nn.TransformerEncoderLayer(cfg["d_model"], cfg["heads"], dim_feedforward=cfg["ff"], batch_first=True)
+    if t == "transformer_decoder":  # a decoder layer reads a second sequence, which a Sequential cannot pass
+        raise NnstepsError("cannot export transformer_decoder: it needs a memory sequence beside its input")
     raise NnstepsError(f"cannot export layer type {t}")  # pragma: no cover - every builder has a case
 
 

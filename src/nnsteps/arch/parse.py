@@ -42,6 +42,8 @@ LAYER_TYPES: dict[str, str] = {
     Op.EMBEDDING.value: Op.EMBEDDING.value,
     Op.RNN.value: Op.RNN.value, "lstm": "lstm", "gru": "gru",
     Op.ATTENTION.value: Op.ATTENTION.value, "mha": Op.ATTENTION.value, "multiheadattention": Op.ATTENTION.value,
+    "transformer_encoder": "transformer_encoder", "transformerencoderlayer": "transformer_encoder",
+    "transformer_decoder": "transformer_decoder", "transformerdecoderlayer": "transformer_decoder",
 }
 """Every spelling the parser accepts, to its canonical layer type."""
 

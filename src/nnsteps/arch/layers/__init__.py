@@ -14,6 +14,7 @@ from nnsteps.arch.layers.core import RF, Ctx, MacConvention, Row, Shape, _neuron
 from nnsteps.arch.layers.dense import dense, embedding, flatten, norm, same_shape
 from nnsteps.arch.layers.grid import adaptive_pool, conv, conv_transpose, pool
 from nnsteps.arch.layers.sequence import attention, recurrent
+from nnsteps.arch.layers.transformer import DECODER, ENCODER, transformer
 from nnsteps.names import Op
 
 BUILDERS: dict[str, Callable[[Ctx], Row]] = {
@@ -22,6 +23,7 @@ BUILDERS: dict[str, Callable[[Ctx], Row]] = {
     Op.DROPOUT.value: same_shape, Op.RELU.value: same_shape, Op.SIGMOID.value: same_shape, Op.TANH.value: same_shape, Op.SOFTMAX.value: same_shape,
     "batchnorm": norm, "layernorm": norm, "dense": dense, Op.EMBEDDING.value: embedding,
     Op.RNN.value: recurrent, "lstm": recurrent, "gru": recurrent, Op.ATTENTION.value: attention,
+    ENCODER: transformer, DECODER: transformer,
 }
 
 __all__ = ["BUILDERS", "RF", "Ctx", "MacConvention", "Row", "Shape", "_neurons", "input_shape"]

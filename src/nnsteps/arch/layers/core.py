@@ -122,6 +122,8 @@ _OPTIONS = {
     "lstm": {"num_layers", "bidirectional", "bias"},
     "gru": {"num_layers", "bidirectional", "bias"},
     Op.ATTENTION.value: {"num_heads", "bias"},
+    "transformer_encoder": {"d_model", "num_heads", "ff"},
+    "transformer_decoder": {"d_model", "num_heads", "ff", "memory"},
 }
 
 

@@ -1,0 +1,62 @@
+"""Transformer layers of the spec language: ``transformer_encoder`` and ``transformer_decoder``, counted as
+PyTorch's ``nn.TransformerEncoderLayer`` / ``nn.TransformerDecoderLayer(d_model, nhead, dim_feedforward,
+batch_first=True)`` with their defaults (biases on, two or three LayerNorms with weight and bias).
+
+Per layer, with E = d_model and F = ff: each multi-head attention has W_Q, W_K, W_V, W_O (4E² weights, 4E
+biases), the feed-forward block E→F→E (2EF weights, F + E biases), each LayerNorm γ and β (2E). The encoder
+has one attention and two norms; the decoder a self-attention, a cross-attention over the memory and three
+norms. The output keeps the input's shape T×E.
+"""
+
+from __future__ import annotations
+
+from nnsteps.arch import counts
+from nnsteps.arch.layers.core import Ctx, Row, _neurons, _param_steps
+
+ENCODER, DECODER = "transformer_encoder", "transformer_decoder"
+
+
+def transformer(ctx: Ctx) -> Row:
+    """``transformer_encoder d_model=E heads=h ff=F`` (or ``transformer_decoder``, whose memory is ``memory=S``
+    long, default T) on a sequence T×E.
+
+    >>> from nnsteps.arch.parse import parse
+    >>> from nnsteps.arch.layers.core import MacConvention, Shape
+    >>> stmt = parse("transformer_encoder d_model=8 heads=2 ff=16")[0]
+    >>> row = transformer(Ctx(stmt, "enc", Shape("sequence", (5, 8)), None, MacConvention()))
+    >>> row.output_shape.text, row.weights, row.biases, row.other, row.params
+    ('5×8', 512, 56, 32, 600)
+    """
+    ctx.need("sequence")
+    ctx.positional(0, "no positional arguments (write d_model=E heads=h ff=F)")
+    t, e = ctx.shape.dims
+    d_model = ctx.opt_int("d_model", e)
+    if d_model != e:
+        raise ctx.error(f"d_model={d_model} must equal the sequence's feature size {e}", ctx.opts.get("d_model"))
+    heads = ctx.opt_int("num_heads", 1)
+    if e % heads:
+        raise ctx.error(f"heads={heads} must divide d_model {e}", ctx.opts.get("num_heads"))
+    ff = ctx.opt_int("ff", 2048)
+    decoder = ctx.stmt.type == DECODER
+    s = ctx.opt_int("memory", t)
+    n_att, n_norm = (2, 3) if decoder else (1, 2)
+    row = Row(ctx.name, ctx.stmt.type, ctx.stmt.text, ctx.stmt.line, ctx.shape, ctx.shape,
+              config={"d_model": e, "heads": heads, "ff": ff, "decoder": decoder})
+    wstep = counts.total("Weights", r"\#w", [
+        ("4E^2 \\cdot n_{att}", 4 * e * e * n_att), ("2EF", 2 * e * ff)])
+    wstep.note = f"{n_att} attention block(s): W_Q, W_K, W_V, W_O of E×E each; feed-forward E→F and F→E"
+    bstep = counts.total("Biases", r"\#b", [("4E \\cdot n_{att}", 4 * e * n_att), ("F", ff), ("E", e)])
+    ostep = counts.product("LayerNorm γ and β", r"\#\text{norm}", [("n_{norm}", n_norm), ("2", 2), ("E", e)])
+    row.weights, row.biases, row.other = wstep.value or 0, bstep.value or 0, ostep.value or 0
+    products = [[("4", 4), ("T", t), ("E", e), ("E", e)], [("2", 2), ("T", t), ("T", t), ("E", e)]]
+    if decoder:
+        products += [[("2", 2), ("T", t), ("E", e), ("E", e)], [("2", 2), ("S", s), ("E", e), ("E", e)],
+                     [("2", 2), ("T", t), ("S", s), ("E", e)]]
+    products.append([("2", 2), ("T", t), ("E", e), ("F", ff)])
+    mstep = counts.macs(ctx.conv.label, products, flops=ctx.conv.flops)
+    mstep.note = ("self-attention: projections 4·T·E², scores and weighted sum 2·T²·E; "
+                  + ("cross-attention: Q, O 2·T·E², K, V from the memory 2·S·E², 2·T·S·E; " if decoder else "")
+                  + "feed-forward 2·T·E·F (biases, norms and softmax not counted)")
+    row.macs = mstep.value or 0
+    row.steps = [_neurons(ctx.shape), wstep, bstep, ostep, *_param_steps(row), mstep]
+    return row

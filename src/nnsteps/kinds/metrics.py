@@ -1,0 +1,142 @@
+"""The ``metrics`` kind: a classifier's confusion matrix, accuracy, per-class precision, recall and F1 and
+their macro, micro and weighted averages (scikit-learn's definitions), and top-k accuracy from scores.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnsteps.errors import NnstepsError
+from nnsteps.generation import generator
+from nnsteps.generation.common import chance, ints
+from nnsteps.problems import fields as F
+from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.work import Worked
+
+T = FieldType
+KIND = "metrics"
+MISTAKES = ("none", "precision_recall_swapped", "micro_macro_swapped")
+EXAMPLE = {"y_true": [0, 1, 2, 2, 1], "y_pred": [0, 2, 2, 2, 1]}
+FIELDS = (
+    Field("y_true", T.LIST, "the true labels (integers or words)", example=[0, 1, 2, 2, 1]),
+    Field("y_pred", T.LIST, "the predicted labels, as many as y_true", example=[0, 2, 2, 2, 1]),
+    Field("confusion", T.ARRAY, "instead of labels: the confusion matrix (rows true, columns predicted)",
+          example="1 0 0; 0 1 1; 0 0 2"),
+    Field("labels", T.LIST, "the classes in order (default: the sorted labels seen, or 0..n−1 for a confusion "
+          "matrix)", example=[0, 1, 2]),
+    Field("zero_division", T.CHOICE, "the value of a 0/0 precision, recall or F1 (warn gives 0, as scikit-learn)",
+          default="warn", choices=("warn", "0", "1"), example="warn"),
+    Field("scores", T.ARRAY, "a score per sample and class (columns in class order), for top-k accuracy",
+          example="0.5 0.3 0.2; 0.1 0.3 0.6"),
+    Field("k", T.INTEGER, "top-k accuracy's k", default=1, example=2),
+    Field("convention", T.CHOICE, "solve under a named wrong convention (used to name a student's mistake)",
+          default="none", choices=MISTAKES, example="none"),
+)
+
+
+def _list(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+        value = [int(v) if v.lstrip("-").isdigit() else v for v in value]
+    if not isinstance(value, list):
+        raise NnstepsError(f"expected a list of labels, got {value!r}")
+    return value
+
+
+def _counts(value: Any) -> list[list[int]]:
+    a = F.array("confusion", ndim=(2,))(value)
+    if a.shape[0] != a.shape[1]:
+        raise NnstepsError(f"expected a square confusion matrix, got shape {a.shape[0]}×{a.shape[1]}")
+    out = []
+    for row in a.tolist():
+        for v in row:
+            if isinstance(v, bool) or int(v) != v or v < 0:
+                raise NnstepsError(f"expected counts (integers >= 0) in the confusion matrix, got {v}")
+        out.append([int(v) for v in row])
+    return out
+
+
+def _swap_averages(w: Worked) -> Worked:
+    w.answer = {**w.answer, "macro": w.answer["micro"], "micro": w.answer["macro"]}
+    return w
+
+
+@register(KIND, fields=FIELDS, summary="classification metrics as scikit-learn: confusion, accuracy, precision, "
+          "recall, F1 and their averages", answer=("confusion", "accuracy", "precision", "recall", "f1", "macro",
+                                                   "micro", "weighted"),
+          example={"id": "m", "kind": KIND, **EXAMPLE}, form={"group": "evaluation"},
+          mistakes=lambda raw: [("precision and recall swapped",
+                                 _set("convention", "precision_recall_swapped")),
+                                ("micro and macro averages swapped", _set("convention", "micro_macro_swapped"))])
+def solve_metrics(p: Problem) -> Worked:
+    """A ``metrics`` problem (:mod:`nnsteps.ops.metrics`).
+
+    >>> w = solve_metrics(Problem({"id": "m", "kind": "metrics", "y_true": [0, 1, 1], "y_pred": [0, 1, 0]}))
+    >>> w.answer["confusion"], w.answer["accuracy"], w.answer["recall"]
+    ([[1, 0], [1, 1]], Fraction(2, 3), [1, Fraction(1, 2)])
+    """
+    from nnsteps.ops.metrics import confusion_from_labels, metrics
+
+    labels = p.get("labels", _list, None)
+    convention = p.get("convention", F.choice(*MISTAKES), "none")
+    y_true: list[Any] | None = None
+    try:
+        if p.has("confusion"):
+            for name in ("y_true", "y_pred"):
+                if p.has(name):
+                    raise NnstepsError("give either labels (y_true, y_pred) or a confusion matrix, not both",
+                                       field=name)
+            confusion = p.get("confusion", _counts)
+            n = len(confusion)
+            if labels is not None and len(labels) != n:
+                raise NnstepsError(f"expected {n} labels (one per row of the confusion matrix), got {len(labels)}",
+                                   field="labels")
+            classes = labels if labels is not None else list(range(n))
+        else:
+            y_true, y_pred = p.get("y_true", _list), p.get("y_pred", _list)
+            if convention == "precision_recall_swapped":
+                y_true, y_pred = y_pred, y_true
+            confusion, classes = confusion_from_labels(y_true, y_pred, labels)
+        if convention == "precision_recall_swapped" and p.has("confusion"):
+            confusion = [list(r) for r in zip(*confusion, strict=True)]
+        scores = p.get("scores", F.array("scores", ndim=(2,)), None)
+        w = metrics(confusion, classes, zero_division=p.get("zero_division", F.choice("warn", "0", "1"), "warn"),
+                    scores=None if scores is None else scores.tolist(), y_true=y_true,
+                    k=p.get("k", F.integer(1), 1))
+    except NnstepsError as err:
+        raise err.located(problem=p.id) from None
+    if convention == "precision_recall_swapped":
+        # the student's confusion matrix was right: only the ratios were taken the wrong way round
+        w.answer = {**w.answer, "confusion": [list(r) for r in zip(*w.answer["confusion"], strict=True)]}
+    if convention == "micro_macro_swapped":
+        w = _swap_averages(w)
+    return w
+
+
+def _set(name: str, value: str) -> Any:
+    from nnsteps.grading import mistakes as M
+
+    return M.set_field(name, value)
+
+
+@generator(KIND, ("classes", "n", "confusion"))
+def metrics_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """Random labels of a few classes (or a confusion matrix), now and then with top-2 scores.
+
+    >>> sorted(metrics_problem(np.random.default_rng(0), {"n": 6}))
+    ['kind', 'y_pred', 'y_true']
+    """
+    c = int(options.get("classes") or rng.integers(2, 4))
+    n = int(options.get("n") or rng.integers(5, 9))
+    if options.get("confusion"):
+        return {"kind": KIND, "confusion": ints(rng, (c, c), 0, 4)}
+    y_true = ints(rng, (n,), 0, c - 1)
+    # mostly right predictions, so the metrics are not all small
+    y_pred = [t if chance(rng, 0.6) else int(rng.integers(0, c)) for t in y_true]
+    problem: dict[str, Any] = {"kind": KIND, "y_true": y_true, "y_pred": y_pred}
+    if c >= 3 and set(y_true) | set(y_pred) == set(range(c)) and chance(rng, 0.3):
+        problem["scores"] = ints(rng, (n, c), 0, 9)
+        problem["k"] = 2
+    return problem
