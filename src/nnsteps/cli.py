@@ -323,6 +323,36 @@ def generate(
 
 
 @app.command()
+def export(
+    problems: Annotated[Path, typer.Argument(help="Problem file (YAML or JSON).")],
+    to: Annotated[str, typer.Option("--to", help="gradescope or moodle.")],
+    out: Annotated[Path, typer.Option("--output", "-o", help="File to write (a folder: the format's default "
+                                      "name inside it).")],
+    rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed, as nnsteps check.")] = 0.001,
+    math: Annotated[str, typer.Option("--math", help="moodle: worked solutions as mathml or tex.")] = "mathml",
+) -> None:
+    """Export PROBLEMS with answers and worked solutions to an LMS or autograder format.
+
+    Problems a format cannot carry are named on stderr with the reason (never silently dropped).
+
+    Examples:
+
+      nnsteps export examples/assignment3.yaml --to gradescope -o autograder.zip
+
+      nnsteps export examples/assignment3.yaml --to moodle --math tex -o quiz.xml
+    """
+    from nnsteps.export import export as run_export
+
+    try:
+        done = run_export(problems, to.lower(), out, rtol=rtol, math=math.lower())
+    except NnstepsError as err:
+        fail(err)
+    for warning in done.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo("wrote " + ", ".join(str(p) for p in done.written))
+
+
+@app.command()
 def kinds(
     kind: Annotated[str | None, typer.Argument(help="a kind: show its fields, answer keys and an example file")] = None,
 ) -> None:
