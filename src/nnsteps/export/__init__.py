@@ -18,6 +18,8 @@ from nnsteps.errors import NnstepsError, did_you_mean
 FORMATS: dict[str, str] = {
     "gradescope": "gradescope",
     "moodle": "moodle",
+    "html": "handout_html",
+    "latex": "handout_latex",
 }
 """Format name -> its module in this package (the one list of formats)."""
 
@@ -38,7 +40,7 @@ def format_module(name: str) -> Any:
     >>> format_module("gradscope")
     Traceback (most recent call last):
     ...
-    nnsteps.errors.NnstepsError: field --to: unknown format 'gradscope'; expected one of gradescope, moodle (did you mean 'gradescope'?)
+    nnsteps.errors.NnstepsError: field --to: unknown format 'gradscope'; expected one of gradescope, moodle, html, latex (did you mean 'gradescope'?)
     """
     if name not in FORMATS:
         raise NnstepsError(f"unknown format '{name}'; expected one of {', '.join(FORMATS)}", field="--to",
