@@ -20,6 +20,7 @@ FORMATS: dict[str, str] = {
     "moodle": "moodle",
     "html": "handout_html",
     "latex": "handout_latex",
+    "notebook": "notebook",
 }
 """Format name -> its module in this package (the one list of formats)."""
 
@@ -40,7 +41,7 @@ def format_module(name: str) -> Any:
     >>> format_module("gradscope")
     Traceback (most recent call last):
     ...
-    nnsteps.errors.NnstepsError: field --to: unknown format 'gradscope'; expected one of gradescope, moodle, html, latex (did you mean 'gradescope'?)
+    nnsteps.errors.NnstepsError: field --to: unknown format 'gradscope'; expected one of gradescope, moodle, html, latex, notebook (did you mean 'gradescope'?)
     """
     if name not in FORMATS:
         raise NnstepsError(f"unknown format '{name}'; expected one of {', '.join(FORMATS)}", field="--to",
