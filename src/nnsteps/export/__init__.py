@@ -21,6 +21,7 @@ FORMATS: dict[str, str] = {
     "html": "handout_html",
     "latex": "handout_latex",
     "notebook": "notebook",
+    "prairielearn": "prairielearn",
 }
 """Format name -> its module in this package (the one list of formats)."""
 
@@ -41,7 +42,7 @@ def format_module(name: str) -> Any:
     >>> format_module("gradscope")
     Traceback (most recent call last):
     ...
-    nnsteps.errors.NnstepsError: field --to: unknown format 'gradscope'; expected one of gradescope, moodle, html, latex, notebook (did you mean 'gradescope'?)
+    nnsteps.errors.NnstepsError: field --to: unknown format 'gradscope'; expected one of gradescope, moodle, html, latex, notebook, prairielearn (did you mean 'gradescope'?)
     """
     if name not in FORMATS:
         raise NnstepsError(f"unknown format '{name}'; expected one of {', '.join(FORMATS)}", field="--to",
