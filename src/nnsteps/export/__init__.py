@@ -22,6 +22,7 @@ FORMATS: dict[str, str] = {
     "latex": "handout_latex",
     "notebook": "notebook",
     "prairielearn": "prairielearn",
+    "canvas": "canvas",
 }
 """Format name -> its module in this package (the one list of formats)."""
 
@@ -42,7 +43,7 @@ def format_module(name: str) -> Any:
     >>> format_module("gradscope")
     Traceback (most recent call last):
     ...
-    nnsteps.errors.NnstepsError: field --to: unknown format 'gradscope'; expected one of gradescope, moodle, html, latex, notebook, prairielearn (did you mean 'gradescope'?)
+    nnsteps.errors.NnstepsError: field --to: unknown format 'gradscope'; expected one of gradescope, moodle, html, latex, notebook, prairielearn, canvas (did you mean 'gradescope'?)
     """
     if name not in FORMATS:
         raise NnstepsError(f"unknown format '{name}'; expected one of {', '.join(FORMATS)}", field="--to",
