@@ -303,6 +303,7 @@ def generate(
     learn: Annotated[bool | None, typer.Option("--learn", help="pipeline: the small CNN with a loss, backward "
                                                 "pass and update.")] = None,
     loss: Annotated[str | None, typer.Option("--loss", help="loss: which loss (mse, cross_entropy, ...).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Also export each set (see nnsteps export).")] = None,
 ) -> None:
     """Generate exercises of KIND with their key and worked solutions.
 
@@ -316,7 +317,7 @@ def generate(
 
     try:
         text = run_generate(kind, seed, count=count, roster=roster, out=out, stride=stride, padding=padding,
-                            dilation=dilation, learn=learn, loss=loss)
+                            dilation=dilation, learn=learn, loss=loss, to=to.lower() if to else None)
     except NnstepsError as err:
         fail(err)
     typer.echo(text)
@@ -325,7 +326,8 @@ def generate(
 @app.command()
 def export(
     problems: Annotated[Path, typer.Argument(help="Problem file (YAML or JSON).")],
-    to: Annotated[str, typer.Option("--to", help="gradescope or moodle.")],
+    to: Annotated[str, typer.Option("--to", help="gradescope, moodle, canvas, prairielearn, html, latex or "
+                                    "notebook.")],
     out: Annotated[Path, typer.Option("--output", "-o", help="File to write (a folder: the format's default "
                                       "name inside it).")],
     rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed, as nnsteps check.")] = 0.001,
