@@ -316,8 +316,16 @@ def generate(
     from nnsteps.commands import run_generate
 
     try:
+        if to is not None:
+            from nnsteps.export import format_module
+
+            format_module(to.lower())  # an unknown format fails before anything is written
         text = run_generate(kind, seed, count=count, roster=roster, out=out, stride=stride, padding=padding,
-                            dilation=dilation, learn=learn, loss=loss, to=to.lower() if to else None)
+                            dilation=dilation, learn=learn, loss=loss)
+        if to is not None:
+            from nnsteps.export.generated import export_generated
+
+            text += "\n" + export_generated(out, to.lower(), variants=roster is not None)
     except NnstepsError as err:
         fail(err)
     typer.echo(text)

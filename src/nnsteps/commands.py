@@ -97,23 +97,12 @@ def run_generate(
     from nnsteps.generation.generate import generate
 
     given = {k: v for k, v in options.items() if v is not None}
-    to = given.pop("to", None)
-    if to is not None:
-        from nnsteps.export import format_module
-
-        format_module(to)  # an unknown format fails before anything is written
     result = generate(kind, seed, count=count, roster=roster, out=out, **given)
     if result.variants:
-        text = (f"wrote {len(result.variants)} variant(s) of {count} {kind} problem(s) for seed {seed}:\n"
+        return (f"wrote {len(result.variants)} variant(s) of {count} {kind} problem(s) for seed {seed}:\n"
                 f"  {out}/<student>/problems.yaml, answers.yaml, solutions.md; {out}/variants.csv")
-    else:
-        text = (f"wrote {count} {kind} problem(s) for seed {seed}:\n"
-                f"  {out / 'problems.yaml'}\n  {out / 'answers.yaml'} (the key)\n  {out / 'solutions.md'}")
-    if to is not None:
-        from nnsteps.export.generated import export_generated
-
-        text += "\n" + export_generated(out, to, variants=bool(result.variants))
-    return text
+    return (f"wrote {count} {kind} problem(s) for seed {seed}:\n"
+            f"  {out / 'problems.yaml'}\n  {out / 'answers.yaml'} (the key)\n  {out / 'solutions.md'}")
 
 
 def _choice(value: str, allowed: tuple[str, ...], field: str) -> None:

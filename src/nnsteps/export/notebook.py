@@ -63,7 +63,7 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
                 "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
                              "language_info": {"name": "python"},
                              "nnsteps": {"sha256": problems.sha256, "problems": [i.id for i in problems.items]}}}
-    for i, cell in enumerate(notebook["cells"]):
+    for i, cell in enumerate(cells):
         cell["id"] = f"cell-{i}"
     return {DEFAULT: json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"}, []
 

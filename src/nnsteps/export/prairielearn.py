@@ -157,9 +157,9 @@ def grade(data: dict[str, Any], rtol: float) -> None:
                 asked[cell.where] = name
     result = check_problem(item.raw, answer, Tolerance(rtol=rtol))
     credit: dict[str, list[int]] = {}
-    for cell in result.cells:
-        if cell.where in asked:
-            credit.setdefault(asked[cell.where], []).append(int(cell.credit))
+    for graded in result.cells:
+        if graded.where in asked:
+            credit.setdefault(asked[graded.where], []).append(int(graded.credit))
     data.setdefault("partial_scores", {})
     for name, marks in credit.items():
         data["partial_scores"][name] = {"score": sum(marks) / len(marks)}
