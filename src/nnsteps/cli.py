@@ -259,6 +259,7 @@ def generate(
     learn: Annotated[bool | None, typer.Option("--learn", help="pipeline: the small CNN with a loss, backward "
                                                 "pass and update.")] = None,
     loss: Annotated[str | None, typer.Option("--loss", help="loss: which loss (mse, cross_entropy, ...).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Also export each set (see nnsteps export).")] = None,
 ) -> None:
     """Generate exercises of KIND with their key and worked solutions.
 
@@ -271,11 +272,50 @@ def generate(
     from nnsteps.commands import run_generate
 
     try:
+        if to is not None:
+            from nnsteps.export import format_module
+
+            format_module(to.lower())  # an unknown format fails before anything is written
         text = run_generate(kind, seed, count=count, roster=roster, out=out, stride=stride, padding=padding,
                             dilation=dilation, learn=learn, loss=loss)
+        if to is not None:
+            from nnsteps.export.generated import export_generated
+
+            text += "\n" + export_generated(out, to.lower(), variants=roster is not None)
     except NnstepsError as err:
         fail(err)
     typer.echo(text)
+
+
+@app.command()
+def export(
+    problems: Annotated[Path, typer.Argument(help="Problem file (YAML or JSON).")],
+    to: Annotated[str, typer.Option("--to", help="gradescope, moodle, canvas, prairielearn, html, latex or "
+                                    "notebook.")],
+    out: Annotated[Path, typer.Option("--output", "-o", help="File to write (a folder: the format's default "
+                                      "name inside it).")],
+    rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed, as nnsteps check.")] = 0.001,
+    math: Annotated[str, typer.Option("--math", help="moodle: worked solutions as mathml or tex.")] = "mathml",
+) -> None:
+    """Export PROBLEMS with answers and worked solutions to an LMS or autograder format.
+
+    Problems a format cannot carry are named on stderr with the reason (never silently dropped).
+
+    Examples:
+
+      nnsteps export examples/assignment3.yaml --to gradescope -o autograder.zip
+
+      nnsteps export examples/assignment3.yaml --to moodle --math tex -o quiz.xml
+    """
+    from nnsteps.export import export as run_export
+
+    try:
+        done = run_export(problems, to.lower(), out, rtol=rtol, math=math.lower())
+    except NnstepsError as err:
+        fail(err)
+    for warning in done.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo("wrote " + ", ".join(str(p) for p in done.written))
 
 
 @app.command()

@@ -89,8 +89,9 @@ def _kind(mode: int) -> str:
     return "a special file"
 
 
-def write_atomic(path: Path, text: str, *, field: str | None = None) -> Path:
-    """Write ``text`` to a temporary file, then rename it into place: never a half-written file.
+def write_atomic(path: Path, text: str | bytes, *, field: str | None = None) -> Path:
+    """Write ``text`` (UTF-8; or ``bytes`` as they are) to a temporary file, then rename it into place:
+    never a half-written file.
 
     The temporary file has a random name in the same folder and is created exclusively without following
     links (a symlink planted there cannot redirect the write); an interrupt or SIGTERM removes it.
@@ -114,8 +115,9 @@ def write_atomic(path: Path, text: str, *, field: str | None = None) -> Path:
     with _terminate_as_exit():
         tmp = _create_temporary(path, field)
         try:
-            with os.fdopen(tmp[0], "w", encoding="utf-8") as f:
-                f.write(text)
+            with (os.fdopen(tmp[0], "wb") if isinstance(text, bytes)
+                  else os.fdopen(tmp[0], "w", encoding="utf-8")) as f:
+                f.write(text)  # type: ignore[arg-type]
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp[1], path)

@@ -1,0 +1,91 @@
+"""``nnsteps export``: a problem file into the places courses live (Gradescope, Moodle, ...).
+
+One module per format; each has ``NAME``, ``WRITES`` (``"file"`` or ``"folder"``), ``DEFAULT`` (the
+file name used when ``-o`` is a folder) and ``build(problems, options) -> (files, warnings)`` where files
+maps a relative name to text or bytes. A problem a format cannot carry is named in a warning with the
+reason and left out, never silently dropped.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nnsteps.errors import NnstepsError, did_you_mean
+
+FORMATS: dict[str, str] = {
+    "gradescope": "gradescope",
+    "moodle": "moodle",
+    "html": "handout_html",
+    "latex": "handout_latex",
+    "notebook": "notebook",
+    "prairielearn": "prairielearn",
+    "canvas": "canvas",
+}
+"""Format name -> its module in this package (the one list of formats)."""
+
+
+@dataclass
+class Exported:
+    """What an export wrote, and the warnings about what it could not carry."""
+
+    written: list[Path]
+    warnings: list[str] = field(default_factory=list)
+
+
+def format_module(name: str) -> Any:
+    """The module of a format; an unknown name is an error with a did-you-mean.
+
+    >>> format_module("gradescope").NAME
+    'gradescope'
+    >>> format_module("gradscope")
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: field --to: unknown format 'gradscope'; expected one of gradescope, moodle, html, latex, notebook, prairielearn, canvas (did you mean 'gradescope'?)
+    """
+    if name not in FORMATS:
+        raise NnstepsError(f"unknown format '{name}'; expected one of {', '.join(FORMATS)}", field="--to",
+                           hint=did_you_mean(name, list(FORMATS)))
+    return importlib.import_module(f"nnsteps.export.{FORMATS[name]}")
+
+
+def export(problems: str | Path | dict[str, Any], fmt: str, out: Path, *, rtol: float = 0.001,
+           **options: Any) -> Exported:
+    """Export a problem file (path or parsed document) to ``fmt``, written atomically at ``out``.
+
+    ``out`` is the file for single-file formats (an existing folder gets the format's default name inside);
+    a folder for folder formats.
+
+    >>> import tempfile, zipfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> done = export({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}, "gradescope", d)
+    >>> [p.name for p in done.written], "setup.sh" in zipfile.ZipFile(done.written[0]).namelist()
+    (['autograder.zip'], True)
+    """
+    from nnsteps.export.items import load
+    from nnsteps.files import write_atomic, write_folder
+
+    module = format_module(fmt)
+    problem_set = load(problems, rtol=rtol)
+    files, warnings = module.build(problem_set, options)
+    out = Path(out)
+    if module.WRITES == "folder":
+        texts = {name: data for name, data in files.items()}
+        return Exported(write_folder(out, texts), warnings)
+    (name, data), = files.items()
+    target = out / name if out.is_dir() else out
+    if not target.parent.is_dir():
+        target.parent.mkdir(parents=True, exist_ok=True)
+    return Exported([write_atomic(target, data, field="--output")], warnings)
+
+
+def warn_left_out(item: Any, reason: str) -> str:
+    """The one wording of a left-out problem.
+
+    >>> class I: id, kind = "q7", "attention"
+    >>> warn_left_out(I, "symbolic answers")
+    'left out q7 (attention): symbolic answers'
+    """
+    return f"left out {item.id} ({item.kind}): {reason}"

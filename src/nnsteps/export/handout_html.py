@@ -1,0 +1,88 @@
+"""Handouts as standalone printable HTML: ``student.html`` (each question with space to answer) and
+``instructor.html`` (each question with its answer and worked solution, MathML from
+:mod:`nnsteps.render.html`). No script and no network, like ``nnsteps solve --format html``.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from nnsteps.export.items import Item, ProblemSet
+
+NAME = "html"
+WRITES = "folder"
+DEFAULT = "handout"
+
+SPACE_CSS = """
+.question { border-top: 2px solid var(--line); margin-top: 2rem; padding-top: .5rem; break-inside: avoid-page; }
+.givens dt { font-weight: 600; } .givens pre { margin: .2rem 0 .6rem; background: #f6f8fb; padding: .3rem .5rem; }
+table.space { border-collapse: collapse; margin: .4rem 0 1rem; }
+table.space td { border: 1px solid var(--muted); width: 3.2rem; height: 2rem; }
+.line { display: inline-block; min-width: 12rem; border-bottom: 1px solid var(--muted); height: 1.4rem; }
+.meta { color: var(--muted); font-size: .85rem; }
+"""
+
+
+def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """``student.html`` and ``instructor.html``; nothing is left out (a handout carries any answer).
+
+    >>> from nnsteps.export.items import load
+    >>> files, warnings = build(load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}), {})
+    >>> sorted(files), "<math" in files["instructor.html"], "<math" in files["student.html"], warnings
+    (['instructor.html', 'student.html'], True, False, [])
+    """
+    return {"student.html": page(problems, instructor=False),
+            "instructor.html": page(problems, instructor=True)}, []
+
+
+def page(problems: ProblemSet, *, instructor: bool) -> str:
+    """One standalone page."""
+    from nnsteps.render.answer_html import ANSWER_CSS
+    from nnsteps.render.fonts import font_face_css
+    from nnsteps.render.html import CSS, worked_to_html
+    from nnsteps.render.mathml import MATH_CSS
+
+    title = (problems.title or "Problems") + (" (instructor)" if instructor else "")
+    body = []
+    for item in problems.items:
+        part = [f'<section class="question" id="{html.escape(item.id, quote=True)}" '
+                f'data-problem="{html.escape(item.id, quote=True)}" data-kind="{html.escape(item.kind, quote=True)}">',
+                question_html(item)]
+        part.append(worked_to_html(item.worked, heading="Answer and worked solution") if instructor
+                    else answer_space(item))
+        body.append("\n".join([*part, "</section>"]))
+    css = (font_face_css() + MATH_CSS + ANSWER_CSS) if instructor else ""
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="generator" content="nnsteps">', f'<meta name="nnsteps-file-sha256" content="{problems.sha256}">',
+        f"<title>{html.escape(title)}</title>", f"<style>{css}{CSS}{SPACE_CSS}</style>", "</head>", "<body>",
+        f"<header><h1>{html.escape(title)}</h1>",
+        "" if instructor else '<p>Name: <span class="line"></span></p>', "</header>", "<main>", *body, "</main>",
+        f'<footer class="meta">nnsteps problem file {problems.sha256[:16]}; answers are checked with '
+        "<code>nnsteps check</code>.</footer>", "</body>", "</html>", ""])
+
+
+def question_html(item: Item) -> str:
+    """The question: id, title, the kind's summary and the givens."""
+    from nnsteps.export.statement import givens, summary
+
+    head = f"<h2>{html.escape(item.id)}" + (f": {html.escape(item.title)}" if item.title else "") + "</h2>"
+    rows = "".join(f"<dt>{html.escape(n)}</dt><dd><pre>{html.escape(t)}</pre></dd>" for n, t in givens(item))
+    return f'{head}<p>{html.escape(summary(item))}</p><dl class="givens">{rows}</dl>'
+
+
+def answer_space(item: Item) -> str:
+    """Empty boxes for every numeric cell (a grid per matrix), a line for every other answer cell."""
+    from nnsteps.export.statement import blocks
+
+    out = ["<h3>Your answer</h3>"]
+    for block in blocks(item):
+        if block.grid:
+            rows = "".join("<tr>" + "<td></td>" * len(r) + "</tr>" for r in block.rows)
+            out.append(f'<p>{html.escape(block.where)}:</p><table class="space">{rows}</table>')
+        else:
+            out.append(f'<p>{html.escape(block.where)} = <span class="line"></span></p>')
+    for cell in item.symbolic():
+        out.append(f'<p>{html.escape(cell.where)}: <span class="line" style="min-width:30rem"></span></p>')
+    return "\n".join(out)

@@ -1,0 +1,102 @@
+"""A Jupyter notebook (nbformat 4) per problem set: per problem a Markdown cell with the question, an answer
+cell (``None``, with the key's shape as a comment), and a self-check cell that calls
+``nnsteps.check`` on that problem alone and prints the score with hints (no key values).
+
+Written as plain nbformat-4 JSON with the standard library (no Jupyter package needed to export); the
+tests validate it with ``nbformat.validate``. The problem file travels inside the notebook (its exact
+YAML), with its fingerprint in the notebook metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from nnsteps.export.items import Item, ProblemSet
+
+NAME = "notebook"
+WRITES = "file"
+DEFAULT = "problems.ipynb"
+
+SETUP = '''import nnsteps
+from nnsteps.problems.load import loads
+
+PROBLEMS = loads({yaml})
+answers = {{}}
+
+
+def self_check(pid, answer):
+    """Grade one answer with nnsteps: the score, then hints on the first wrong cell."""
+    problem = {{"problems": [p for p in PROBLEMS["problems"] if str(p["id"]) == pid]}}
+    result = nnsteps.check(problem, {{pid: answer}}).problems[0]
+    print(f"{{pid}}: {{result.score:g}}/{{result.max_score:g}}")
+    print(result.feedback("hints"))
+    return result.score'''
+
+
+def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """The notebook JSON; nothing is left out (the checker grades every answer).
+
+    >>> from nnsteps.export.items import load
+    >>> files, _ = build(load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}), {})
+    >>> nb = json.loads(files["problems.ipynb"])
+    >>> nb["nbformat"], [c["cell_type"] for c in nb["cells"]]
+    (4, ['markdown', 'code', 'markdown', 'code', 'code'])
+    >>> print(nb["cells"][3]["source"])
+    # the answer's shape: [None, None]
+    answers["q"] = None
+    """
+    from nnsteps.generation.generate import dump_yaml
+
+    cells = [_markdown(f"# {problems.title or 'Problems'}\n\nFill in each answer cell, then run the check "
+                       "cell below it. Answers may be numbers, fractions as text (`\"1/3\"`) or rows as text "
+                       f"(`\"1 2; 3 4\"`).\n\n<small>nnsteps problem file {problems.sha256[:16]}</small>"),
+             _code(SETUP.format(yaml=json.dumps(dump_yaml(problems.document))), {"nnsteps": {"role": "setup"}})]
+    for item in problems.items:
+        meta = {"nnsteps": {"problem": item.id, "kind": item.kind}}
+        cells += [_markdown(question_markdown(item), meta),
+                  _code(f"# the answer's shape: {_template(item.key)!r}\nanswers[{json.dumps(item.id)}] = None",
+                        {"nnsteps": {**meta["nnsteps"], "role": "answer"}}),
+                  _code(f"self_check({json.dumps(item.id)}, answers[{json.dumps(item.id)}])",
+                        {"nnsteps": {**meta["nnsteps"], "role": "check"}})]
+    notebook = {"nbformat": 4, "nbformat_minor": 5, "cells": cells,
+                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                             "language_info": {"name": "python"},
+                             "nnsteps": {"sha256": problems.sha256, "problems": [i.id for i in problems.items]}}}
+    for i, cell in enumerate(cells):
+        cell["id"] = f"cell-{i}"
+    return {DEFAULT: json.dumps(notebook, indent=1, ensure_ascii=False) + "\n"}, []
+
+
+def question_markdown(item: Item) -> str:
+    """The question as Markdown: heading, the kind's summary, the givens in code blocks."""
+    from nnsteps.export.statement import givens, summary
+
+    out = [f"## {item.id}" + (f": {item.title}" if item.title else ""), "", summary(item), ""]
+    for name, text in givens(item):
+        out += [f"**{name}**", "", "```", text, "```", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _template(key: Any) -> Any:
+    """The key's shape with None in every cell, row labels (a layer's name) kept to show which row is which.
+    It is shown as a comment, not pre-filled: the checker grades labels as cells (free credit otherwise).
+
+    >>> _template({"layers": [{"name": "Conv1", "params": 896}], "y": 3})
+    {'layers': [{'name': 'Conv1', 'params': None}], 'y': None}
+    """
+    from nnsteps.export.items import LABEL_KEYS
+
+    if isinstance(key, dict):
+        return {k: (v if k in LABEL_KEYS and isinstance(v, str) else _template(v)) for k, v in key.items()}
+    if isinstance(key, list):
+        return [_template(v) for v in key]
+    return None
+
+
+def _markdown(text: str, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"cell_type": "markdown", "metadata": meta or {}, "source": text}
+
+
+def _code(text: str, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"cell_type": "code", "metadata": meta or {}, "source": text, "execution_count": None, "outputs": []}

@@ -1,0 +1,99 @@
+"""The question a problem asks, written generically from its entry: the title, its kind's one-line summary
+and every given field (as the author wrote it), plus the answer cells grouped for a form (a matrix of
+numbers becomes a grid, any other cell one labelled blank). No kind is listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from nnsteps.export.items import Cell, Item
+
+HIDDEN = ("id", "kind", "title", "points", "detail")
+"""Entry keys that are not givens of the question."""
+
+
+@dataclass
+class Block:
+    """Answer cells to lay out together: ``rows`` of cells for a grid, or one row of one cell."""
+
+    where: str
+    rows: list[list[Cell]]
+
+    @property
+    def grid(self) -> bool:
+        return len(self.rows) > 1 or len(self.rows[0]) > 1
+
+
+def summary(item: Item) -> str:
+    """The kind's one-line summary from the registry.
+
+    >>> class I: kind = "relu"
+    >>> summary(I()) != ""
+    True
+    """
+    from nnsteps.problems.registry import load_kinds
+
+    record = load_kinds().get(item.kind)
+    return record.summary if record is not None else item.kind
+
+
+def givens(item: Item) -> list[tuple[str, str]]:
+    """(field, text) for every given of the problem, in the author's order, as YAML-ish text.
+
+    >>> from nnsteps.export.items import load
+    >>> givens(load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}).items[0])
+    [('input', '1 -2')]
+    """
+    from nnsteps.generation.generate import dump_yaml
+
+    out = []
+    for name, value in item.raw.items():
+        if name in HIDDEN:
+            continue
+        text = value if isinstance(value, str) else dump_yaml(value).strip()
+        if text.endswith("\n...") or text.endswith("..."):
+            text = text.removesuffix("...").rstrip()
+        out.append((str(name), text.rstrip()))
+    return out
+
+
+def blocks(item: Item) -> list[Block]:
+    """The asked (numeric) cells grouped: each 2-D list of numbers in the key is one grid block.
+
+    >>> from nnsteps.export.items import load
+    >>> item = load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2; 3 -4"}]}).items[0]
+    >>> [(b.where, [[c.where for c in r] for r in b.rows]) for b in blocks(item)]
+    [('answer', [['[0][0]', '[0][1]'], ['[1][0]', '[1][1]']])]
+    """
+    from nnsteps.export.items import cells
+    from nnsteps.grading.compare import where_of
+
+    out: list[Block] = []
+
+    def walk(value: Any, path: tuple[int | str, ...]) -> None:
+        if _matrix(value):
+            rows = [[c for c in cells(row, (*path, i)) if c.numeric] for i, row in enumerate(value)]
+            out.append(Block(where_of(path), rows))
+        elif isinstance(value, list) and len(value) > 1 and _matrix([value]):
+            out.append(Block(where_of(path), [cells(value, path)]))
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, (*path, str(k)))
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, (*path, i))
+        else:
+            cell = Cell(where_of(path), path, value)
+            if cell.numeric:
+                out.append(Block(cell.where, [[cell]]))
+
+    walk(item.key, ())
+    return out
+
+
+def _matrix(value: Any) -> bool:
+    return (isinstance(value, list) and bool(value) and all(isinstance(r, list) and r for r in value)
+            and len({len(r) for r in value}) == 1
+            and all(Cell("", (), x).numeric for r in value for x in r))
