@@ -65,7 +65,7 @@ def solve_mlp(p: Problem) -> Worked:
     >>> w = solve_mlp(Problem({"id": "m", "kind": "mlp", "input": [1, 2], "target": [2], "learning_rate": 0.5,
     ...                        "layers": [{"weights": [[1, 1]], "bias": [0], "activation": "relu"}]}))
     >>> w.answer["outputs"], w.answer["loss"], w.answer["updated"]["layers"][0]
-    ([[3]], 0.5, {'weights': [[Fraction(1, 2), 0]], 'bias': [Fraction(-1, 2)]})
+    ([[3]], Fraction(1, 2), {'weights': [[Fraction(1, 2), 0]], 'bias': [Fraction(-1, 2)]})
     """
     from nnsteps.ops.mlp import mlp
 

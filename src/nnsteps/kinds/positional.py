@@ -25,7 +25,7 @@ FIELDS = (
 
 
 @register(NAME, fields=FIELDS, summary="the sinusoidal positional encoding matrix (float64), each entry with its "
-          "angle", example=EXAMPLE, form={"group": "attention"})
+          "angle", example=EXAMPLE, form={"group": "sequence"})
 def solve_positional_encoding(p: Problem) -> Worked:
     """A ``positional_encoding`` problem (:mod:`nnsteps.ops.positional`).
 

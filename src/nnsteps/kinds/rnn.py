@@ -20,7 +20,7 @@ from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
 
 ACTIVATIONS = tuple(a.value for a in Activation)
-CELLS = ("rnn", "lstm", "gru")
+CELLS = (Op.RNN, "lstm", "gru")
 VARIANTS = ("pytorch", "no_tanh_c", "ungated_c")
 EXAMPLE = {"x": [0.3, 0.4, 0.2], "h0": 0.5, "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
            "target": 0.1, "learning_rate": 0.5}
@@ -28,7 +28,7 @@ FIELDS = (
     Field("x", T.VALUE, "the sequence: numbers, or one vector per step", required=True, example=[0.3, 0.4, 0.2]),
     Field("h0", T.VALUE, "initial hidden state (a number or a vector; default 0)", default=0, example=0.5),
     Field("cell", T.CHOICE, "rnn, lstm or gru (gated cells: PyTorch's gate order i, f, g, o / r, z, n)",
-          default="rnn", choices=CELLS, example="rnn"),
+          default=Op.RNN, choices=CELLS, example=Op.RNN),
     Field("weights", T.MAPPING, "{w_in, w_hh, w_hy} (scalars) or {W_xh, W_hh, W_hy, b_h, b_y} (matrices); "
           "lstm/gru: {weight_ih, weight_hh, bias_ih, bias_hh} stacked, or {gates: {i: {W, U, b} or {Wc, b}, ...}}, "
           "with an optional head W_hy, b_y",
@@ -65,7 +65,7 @@ def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
 
 def _lstm_only(mutation: Any) -> Any:
     def mutate(raw_problem: dict[str, Any]) -> dict[str, Any] | None:
-        return mutation(raw_problem) if str(raw_problem.get("cell", "rnn")).lower() == "lstm" else None
+        return mutation(raw_problem) if str(raw_problem.get("cell", Op.RNN)).lower() == "lstm" else None
 
     return mutate
 
@@ -77,7 +77,7 @@ def _gate_order_mixed(raw_problem: dict[str, Any]) -> dict[str, Any] | None:
     {'cell': 'lstm', 'weights': {'weight_ih': [[1], [2], [4], [3]], 'weight_hh': [[5], [5], [5], [5]]}}
     """
     w = raw_problem.get("weights")
-    if str(raw_problem.get("cell", "rnn")).lower() != "lstm" or not isinstance(w, dict):
+    if str(raw_problem.get("cell", Op.RNN)).lower() != "lstm" or not isinstance(w, dict):
         return None
     w = dict(w)
     if isinstance(w.get("gates"), dict) and {"g", "o"} <= set(w["gates"]):
@@ -121,7 +121,7 @@ def solve_rnn(p: Problem) -> Worked:
         learning_rate=p.get("learning_rate", learning_rate, None),
         symbolic=p.get("symbolic", F.boolean, True),
         upstream=_upstream(p),
-        cell=p.get("cell", F.choice(*CELLS), "rnn"),
+        cell=p.get("cell", F.choice(*CELLS), Op.RNN),
         c0=p.get("c0", raw, 0),
         variant=p.get("variant", F.choice(*VARIANTS), "pytorch"),
     )
@@ -144,7 +144,7 @@ def rnn(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
     >>> sorted(rnn(np.random.default_rng(0), {"cell": "lstm"})["weights"])
     ['W_hy', 'bias_hh', 'bias_ih', 'weight_hh', 'weight_ih']
     """
-    cell = str(options.get("cell") or "rnn").lower()
+    cell = str(options.get("cell") or Op.RNN).lower()
     if cell in ("lstm", "gru"):
         return _gated(rng, cell)
     length = int(rng.integers(2, 5))

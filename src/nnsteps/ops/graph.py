@@ -348,6 +348,6 @@ def graph(text: str, values: dict[str, Any], output: str | None = None, *, fan_o
                                 for n in [*[k for k in values if k in needed], *order]], "output": out}}
     table = {n["name"]: {"value": n["value"], "grad": n["grad"]} for n in meta["nodes_drawn"]["nodes"]}
     drawn = Step("Graph", result=table, note="each node's forward value and its gradient ∂f/∂node",
-                 data={"graph": meta["nodes_drawn"]})
+                 data={"drawing": meta["nodes_drawn"]})
     return Worked(kind, value=answer, steps=[drawn, forward, local, backward, result],
                   title=f"Computational graph of {out}", answer=answer, meta=meta)

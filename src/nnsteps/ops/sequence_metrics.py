@@ -33,11 +33,11 @@ def _geometric(ps: list[Fraction]) -> Any:
 
 
 def bleu(candidate: list[str], references: list[list[str]], max_n: int = 4, smoothing: str = "none",
-         clip: bool = True, kind: str = "") -> Worked:
+         clip: bool = True, *, kind: str) -> Worked:
     """Sentence BLEU with uniform weights 1/max_n, as NLTK's ``sentence_bleu``; ``clip=False`` is the named
     mistake of counting every candidate n-gram that appears in a reference, however often.
 
-    >>> w = bleu("the the the the".split(), ["the cat".split()], max_n=1)
+    >>> w = bleu("the the the the".split(), ["the cat".split()], max_n=1, kind="bleu")
     >>> w.answer["precisions"], w.answer["brevity_penalty"], w.answer["bleu"]
     ([Fraction(1, 4)], 1, Fraction(1, 4))
     """
@@ -94,16 +94,17 @@ def bleu(candidate: list[str], references: list[list[str]], max_n: int = 4, smoo
     steps.append(Step("BLEU", formula=r"BLEU = BP \cdot \left(\prod_{n=1}^{N} p_{n}\right)^{1/N}",
                       substituted=rf"{to_latex_operand(bp)} \cdot ({product})"
                       rf"^{{1/{max_n}}}", result=score, note=note))
-    answer = {"precisions": precisions, "brevity_penalty": bp, "bleu": score}
+    # the headline number is named after the kind that asks for it (the kind module spells that name)
+    answer = {"precisions": precisions, "brevity_penalty": bp, kind: score}
     return Worked(kind, value=answer, steps=steps, title="Sentence BLEU", answer=answer)
 
 
 def perplexity(probabilities: list[Number] | None = None, log_probabilities: list[Number] | None = None,
-               kind: str = "") -> Worked:
+               *, kind: str) -> Worked:
     """Cross-entropy H = −(1/N) Σ ln p and perplexity e^H = (Π p)^(−1/N) of a sequence's token probabilities
     (or their natural logs).
 
-    >>> w = perplexity([Fraction(1, 4), Fraction(1, 2), Fraction(1, 8)])
+    >>> w = perplexity([Fraction(1, 4), Fraction(1, 2), Fraction(1, 8)], kind="perplexity")
     >>> w.answer["perplexity"], str(w.answer["cross_entropy"].exact), round(float(w.answer["cross_entropy"]), 6)
     (4, 'log(64)/3', 1.386294)
     """
@@ -139,5 +140,5 @@ def perplexity(probabilities: list[Number] | None = None, log_probabilities: lis
                           result=ce))
         ppl = Real.of(ce).apply("exp").value()
         steps.append(Step("Perplexity", formula=r"PP = e^{H}", result=ppl))
-    answer = {"perplexity": ppl, "cross_entropy": ce}
+    answer = {kind: ppl, "cross_entropy": ce}  # the headline number is named after its kind
     return Worked(kind, value=answer, steps=steps, title="Perplexity", answer=answer)

@@ -1,7 +1,7 @@
 """A computational graph drawn as inline SVG: inputs on the left, the output on the right, each node with its
 forward value (above) and its gradient (below), edges from operand to operation.
 
-Reads the typed data the ``graph`` op attaches to its "Graph" step (``data["graph"]``: nodes with name,
+Reads the typed data the ``graph`` op attaches to its "Graph" step (``data["drawing"]``: nodes with name,
 op, value, grad and the names of their operands); text only, escaped, no script.
 """
 

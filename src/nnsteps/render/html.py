@@ -95,10 +95,10 @@ def step_to_html(step: Step[Any], depth: int = 0) -> str:
         out.append(eq)
     if step.note:
         out.append(f'<p class="note">{html.escape(step.note)}</p>')
-    if step.data and isinstance(step.data.get("graph"), dict):  # a computational graph's drawing
+    if step.data and isinstance(step.data.get("drawing"), dict):  # a computational graph's drawing
         from nnsteps.render.graph_svg import graph_svg
 
-        out.append(graph_svg(step.data["graph"]))
+        out.append(graph_svg(step.data["drawing"]))
     out += [step_to_html(child, depth + 1) for child in step.steps]
     out.append("</div>")
     return "\n".join(out)

@@ -46,7 +46,7 @@ def rnn(
     learning_rate: Any = None,
     symbolic: bool = True,
     upstream: Any = None,
-    cell: str = "rnn",
+    cell: str = Op.RNN,
     c0: Any = 0,
     variant: str = "pytorch",
 ) -> Worked:
@@ -65,7 +65,7 @@ def rnn(
     >>> float(w.answer["grads"]["w_in"]), float(w.answer["updated"]["w_in"])
     (-0.022631168, 0.2033946752)
     """
-    if str(cell).strip().lower() != "rnn":  # gated cells (LSTM, GRU): ops.rnn.gated
+    if str(cell).strip().lower() != Op.RNN:  # gated cells (LSTM, GRU): ops.rnn.gated
         from nnsteps.ops.rnn.gated import gated_rnn
 
         return gated_rnn(x, cell=cell, weights=weights, h0=h0, c0=c0, output=output, target=target, loss=loss,
