@@ -33,9 +33,9 @@ ANSWER_CSS = """
 .answer dl.fields { margin: .2rem 0; }
 .answer dl.fields > div { display: flex; gap: .6rem; align-items: baseline; flex-wrap: wrap; margin: .3rem 0; }
 .answer dl.fields dt { font-weight: 600; min-width: 6rem; }
-.answer dl.fields dd { margin: 0; min-width: 0; max-width: 100%; overflow-x: auto; }
+.answer dl.fields dd { margin: 0; min-width: 0; max-width: 100%; overflow-x: auto; overflow-y: hidden; padding: .15em 0; }
 .answer dl.fields dl.fields { border-left: 2px solid var(--line, #d9dee7); padding-left: .6rem; }
-.answer .scroll { max-width: 100%; overflow-x: auto; }
+.answer .scroll { max-width: 100%; overflow-x: auto; overflow-y: hidden; padding: .15em 0; }
 .answer table.layers { border-collapse: collapse; font-size: .9rem; font-variant-numeric: tabular-nums; }
 .answer table.layers th, .answer table.layers td { padding: .15rem .5rem; border-bottom: 1px solid var(--line, #d9dee7);
   text-align: right; white-space: nowrap; }
