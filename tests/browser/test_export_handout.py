@@ -1,55 +1,45 @@
 """The HTML handouts of ``nnsteps export --to html`` in Chromium at 1280 px: every question shown, no request
 leaves the file, the student's answer grids are visible boxes, the instructor's formulas render as MathML.
-Screenshots go to tests/artifacts/. Skipped (not failed) where Chromium or Playwright is missing.
+Screenshots go to tests/artifacts/.
+Chromium comes from the ``browser`` fixture of conftest.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("NNSTEPS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 EXAMPLE = ROOT / "examples" / "assignment3.yaml"
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory):
+def pages(tmp_path_factory, browser):
     from nnsteps.export import export
 
     done = export(EXAMPLE, "html", tmp_path_factory.mktemp("handout") / "html")
     ARTIFACTS.mkdir(exist_ok=True)
     seen = {}
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        for path in done.written:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            requests: list[str] = []
-            page.on("request", lambda r, out=requests: out.append(r.url) if not r.url.startswith(("file:", "data:"))
-                    else None)
-            page.goto(path.as_uri())
-            page.evaluate("document.fonts.ready")
-            page.screenshot(path=str(ARTIFACTS / f"export-{path.stem}.png"), full_page=False)
-            seen[path.stem] = {
-                "requests": requests,
-                "sections": page.locator("section.question").count(),
-                "box": page.locator("#q1a table.space td").first.bounding_box() if path.stem == "student" else None,
-                "boxes": page.locator("#q1a table.space td").count(),
-                "math": page.locator("section.question math").count(),
-                "overflow": page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"),
-            }
-            page.close()
-        browser.close()
+    for path in done.written:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        requests: list[str] = []
+        page.on("request", lambda r, out=requests: out.append(r.url) if not r.url.startswith(("file:", "data:"))
+                else None)
+        page.goto(path.as_uri())
+        page.evaluate("document.fonts.ready")
+        page.screenshot(path=str(ARTIFACTS / f"export-{path.stem}.png"), full_page=False)
+        seen[path.stem] = {
+            "requests": requests,
+            "sections": page.locator("section.question").count(),
+            "box": page.locator("#q1a table.space td").first.bounding_box() if path.stem == "student" else None,
+            "boxes": page.locator("#q1a table.space td").count(),
+            "math": page.locator("section.question math").count(),
+            "overflow": page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1"),
+        }
+        page.close()
     return seen
 
 

@@ -1,46 +1,37 @@
 """The standalone HTML report in a real browser at 1280 px: no horizontal overflow, floor brackets as
 tall as the fractions they enclose (the bundled math font stretches them), network answers as tables.
-Screenshots go to tests/artifacts/. Skipped (not failed) where Chromium or Playwright is missing.
+Screenshots go to tests/artifacts/.
+Chromium comes from the ``browser`` fixture of conftest.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("NNSTEPS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
 EXAMPLE = ROOT / "examples" / "assignment3.yaml"
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
 
 
 @pytest.fixture(scope="module")
-def report_page(tmp_path_factory):
+def report_page(tmp_path_factory, browser):
     from nnsteps.problems.solve import solve_file
     from nnsteps.render.document import render_solved
 
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(render_solved(solve_file(EXAMPLE), "html"), encoding="utf-8")
     ARTIFACTS.mkdir(exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        requests: list[str] = []
-        page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
-        page.goto(path.as_uri())
-        page.evaluate("document.fonts.ready")
-        yield page
-        assert requests == [], f"the report loaded {requests}"
-        browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.goto(path.as_uri())
+    page.evaluate("document.fonts.ready")
+    yield page
+    assert requests == [], f"the report loaded {requests}"
+    page.close()
 
 
 def test_report_screenshots_and_no_horizontal_overflow(report_page) -> None:
