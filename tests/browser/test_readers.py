@@ -70,6 +70,14 @@ def test_every_tab_opens_on_an_example_and_fits_1280px(page1280, server, tab):
 def test_floor_brackets_are_as_tall_as_their_fractions(page1280, server):
     _open(page1280, server, "playground")
     page1280.wait_for_selector("#pg-size math")
+    # Measure only once the bundled math font has arrived: before that the brackets are set in a
+    # fallback font, and fonts.check() answers False while the font is still on its way.
+    loaded = page1280.evaluate("""async () => {
+        const faces = await document.fonts.load('16px "nnsteps STIX Math"');
+        await document.fonts.ready;
+        return faces.length;
+    }""")
+    assert loaded >= 1
     pairs = page1280.evaluate("""() => [...document.querySelectorAll('#pg-size mo')]
         .filter(mo => mo.textContent === '\\u230A' && mo.nextElementSibling && mo.nextElementSibling.tagName === 'mfrac')
         .map(mo => [mo.getBoundingClientRect().height, mo.nextElementSibling.getBoundingClientRect().height])""")

@@ -28,7 +28,8 @@ def report_page(tmp_path_factory, browser):
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
     page.goto(path.as_uri())
-    page.evaluate("document.fonts.ready")
+    # fonts.ready alone can resolve before the math font has even been asked for; load it by name.
+    page.evaluate("""async () => { await document.fonts.load('16px "nnsteps STIX Math"'); await document.fonts.ready; }""")
     yield page
     assert requests == [], f"the report loaded {requests}"
     page.close()
