@@ -24,9 +24,9 @@ def _rf_text(r: Row) -> tuple[str, str]:
     if r.rf is None:
         return "—", "—"
 
-    def one(pair: tuple[Any, Any]) -> str:
-        a, b = (str(x) for x in pair)
-        return a if a == b else f"{a}×{b}"
+    def one(values: tuple[Any, ...]) -> str:
+        texts = [str(x) for x in values]
+        return texts[0] if len(set(texts)) == 1 else "×".join(texts)
 
     return one(r.rf.size), one(r.rf.jump)
 
