@@ -414,7 +414,8 @@ def input_rf(shape: Shape) -> RF | None:
 
 
 INPUT = LayerType(
-    "input", "input HxWxC | input DxHxWxC | input seq TxC | input 1d LxC | input tokens T | input vector N",
-    "the network's input (first line): an image, a 3-d volume, a sequence, token ids or a vector",
+    "input", "input HxWxC",
+    "the first line: an image HxWxC, a 3-d volume DxHxWxC, a sequence 'seq TxC' (or '1d LxC'), 'tokens T' or "
+    "'vector N'",
     build=None, labels=("input image", "input image size", "input size"), example="input 32x32x3")
 register(INPUT)

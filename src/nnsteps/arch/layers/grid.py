@@ -240,7 +240,7 @@ register(
               aliases=(Op.CONV2D.value, "convolution"), options=conv_options(2),
               example="input 32x32x3\nconv 3x3x16 p=1 s=1", to_torch=_conv_torch),
     LayerType(CONVT, "convT KxKxF", "transposed 2-d convolution (nn.ConvTranspose2d)", conv_transpose,
-              aliases=("convt", "convtranspose", "convtranspose2d", "deconv"),
+              aliases=("convtranspose", "convtranspose2d", "deconv"),
               options=(stride_option(2), padding_option(2, modes=False), dilation_option(2), GROUPS, BIAS,
                        Option("output_padding", "integer or HxW", 0, "extra rows/columns added after (< stride)",
                               ("op",))),

@@ -167,7 +167,7 @@ def _pool(name: str, ndim: int, maximum: bool, usage: str, example: str) -> Laye
     what, cls = ("max", "Max") if maximum else ("average", "Avg")
     on = "over time on a sequence T×C" if ndim == 1 else "on a volume D×H×W×C"
     return LayerType(name, usage, f"{what} pooling {on} (nn.{cls}Pool{ndim}d); stride defaults to K", pool_nd,
-                     aliases=(f"{what[:3]}_pool{ndim}d",), options=pool_options(ndim, maximum), example=example,
+                     aliases=(f"{cls.lower()}_pool{ndim}d",), options=pool_options(ndim, maximum), example=example,
                      to_torch=_pool_torch)
 
 

@@ -141,7 +141,13 @@ def describe(name: str | None = None) -> str:
     if name is None:
         width = max(len(lt.usage) for lt in types.values())
         return "\n".join(f"{lt.usage:<{width}}  {lt.summary}" for lt in types.values())
-    lt = types[spellings().get(name.lower(), name)]
+    words = spellings()
+    if name.lower() not in words:
+        from nnsteps.errors import NnstepsError, did_you_mean
+
+        raise NnstepsError(f"expected a layer type of the spec language, got '{name}'",
+                           hint=did_you_mean(name.lower(), list(words)))
+    lt = types[words[name.lower()]]
     lines = [f"{lt.usage} — {lt.summary}"]
     if lt.aliases:
         lines.append("also written: " + ", ".join(lt.aliases))
