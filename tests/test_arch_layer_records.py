@@ -41,7 +41,7 @@ def test_a_layer_type_is_spelled_only_in_its_record_module() -> None:
     homes = _literal_homes()
     assert len(TYPES) >= 30
     for name, lt in TYPES.items():
-        own = Path(lt.build.__code__.co_filename).name if lt.build else "core.py"
+        own = Path(lt.build.__code__.co_filename).name if lt.build else "inputs.py"
         for word in (lt.name, *lt.aliases):
             assert homes[word] <= {own}, (name, word, sorted(homes[word]))
 
