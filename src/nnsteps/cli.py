@@ -161,6 +161,8 @@ def summary(
       nnsteps summary examples/networks/resnet18.txt --format markdown --explain
 
       echo "input 32x32x3; conv 3x3x16 p=1; flatten; dense 10" | nnsteps summary - --format json
+
+    The layer types and their options: nnsteps layers [TYPE].
     """
     from nnsteps.arch.render import FORMATS as TABLE_FORMATS
 
@@ -327,6 +329,26 @@ def kinds(
 
     try:
         write_output(kinds_text(kind), None)
+    except NnstepsError as err:
+        fail(err)
+
+
+@app.command()
+def layers(
+    layer: Annotated[str | None, typer.Argument(help="a layer type: show its spellings, options and an example")] = None,
+) -> None:
+    """List the layer types of the spec language (nnsteps summary, kind: network), or show one type's options.
+
+    Examples:
+
+      nnsteps layers
+
+      nnsteps layers conv1d
+    """
+    from nnsteps.arch.layers import describe
+
+    try:
+        write_output(describe(layer), None)
     except NnstepsError as err:
         fail(err)
 

@@ -48,6 +48,26 @@ def total(title: str, lhs: str, terms: list[tuple[str, int]], note: str | None =
     )
 
 
+def sum_of_products(title: str, lhs: str, products: list[list[tuple[str, int]]],
+                    note: str | None = None) -> Step[int]:
+    """A count that is a sum of products, e.g. a separable convolution's ``K·K·C + C·N`` weights.
+
+    >>> s = sum_of_products("Weights", r"\\#w", [[("K", 3), ("K", 3), ("C", 4)], [("C", 4), ("N", 8)]])
+    >>> s.substituted, s.value
+    ('3 \\\\cdot 3 \\\\cdot 4 + 4 \\\\cdot 8', 68)
+    """
+    terms = [t for t in products if t]
+    if not terms:
+        return Step(title, formula=f"{lhs} = 0", result=0, note=note)
+    return Step(
+        title,
+        formula=f"{lhs} = " + " + ".join(r" \cdot ".join(s for s, _ in t) for t in terms),
+        substituted=" + ".join(r" \cdot ".join(to_latex_operand(v) for _, v in t) for t in terms),
+        result=sum(prod(v for _, v in t) for t in terms),
+        note=note,
+    )
+
+
 def macs(
     title: str, products: list[list[tuple[str, int]]], *, bias: list[tuple[str, int]] | None = None,
     flops: bool = False,

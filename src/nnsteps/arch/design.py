@@ -14,6 +14,7 @@ from typing import Any
 
 from nnsteps import shapes
 from nnsteps.arch import counts
+from nnsteps.arch.layers.grid import CONV
 from nnsteps.arch.table import summary, total_step
 from nnsteps.errors import NnstepsError
 from nnsteps.names import Design
@@ -53,7 +54,7 @@ def stacked_vs_single(n: int, k: int, channels: int, *, size: int | None = None,
     def convs(table: Any) -> list[Step[Any]]:
         return [Step(f"{row.name}: {row.text}", result=row.output_shape.latex,
                      steps=[s for s in row.steps if s.title in ("Weights", "Biases", "Parameters", "MACs")])
-                for row in table.rows if row.type == "conv"]
+                for row in table.rows if row.type == CONV]
 
     stack_total = total_step(stack)
     single_total = total_step(single)

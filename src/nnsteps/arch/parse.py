@@ -3,7 +3,8 @@
 One layer per line (or ``;``-separated), ``#`` comments, ``repeat N { ... }`` and
 ``residual { ... } shortcut { ... }`` blocks. Lines pasted from course notes are accepted too:
 ``- Conv1:  $k = 3 \\times 3 \\times 32$ ,  $p = 1$`` keeps ``Conv1`` as the layer's name.
-What each layer type accepts is checked in :mod:`nnsteps.arch.layers`; here only the syntax.
+The layer types' spellings come from their records (:mod:`nnsteps.arch.layers`), which also check what
+each type accepts; here only the syntax.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from nnsteps.arch.layers import label_words, spellings
+from nnsteps.arch.syntax import Arg, LayerStmt, Node, Repeat, Residual
 from nnsteps.errors import NnstepsError, did_you_mean
-from nnsteps.names import Op
+
+__all__ = ["Arg", "LayerStmt", "Node", "Repeat", "Residual", "count_layers", "parse", "read_spec", "tokenize"]
 
 MAX_SPEC_CHARS = 200_000
 """Characters in one spec."""
@@ -26,81 +30,12 @@ MAX_REPEAT = 1_000
 MAX_LAYERS = 5_000
 """Layers after expanding every repeat block."""
 
-LAYER_TYPES: dict[str, str] = {
-    "input": "input",
-    "conv": "conv", Op.CONV2D.value: "conv", "convolution": "conv",
-    "convt": "convT", "convtranspose": "convT", "convtranspose2d": "convT", "deconv": "convT",
-    "maxpool": "maxpool", "maxpool2d": "maxpool", "max_pool": "maxpool",
-    "avgpool": "avgpool", "avgpool2d": "avgpool", "avg_pool": "avgpool", "averagepool": "avgpool",
-    "adaptiveavgpool": "adaptiveavgpool", "adaptiveavgpool2d": "adaptiveavgpool",
-    "globalavgpool": "globalavgpool", "gap": "globalavgpool",
-    "flatten": "flatten", Op.DROPOUT.value: Op.DROPOUT.value,
-    "batchnorm": "batchnorm", "batchnorm2d": "batchnorm", "batchnorm1d": "batchnorm", "bn": "batchnorm",
-    "layernorm": "layernorm", "ln": "layernorm",
-    Op.RELU.value: Op.RELU.value, Op.SIGMOID.value: Op.SIGMOID.value, Op.TANH.value: Op.TANH.value, Op.SOFTMAX.value: Op.SOFTMAX.value,
-    "dense": "dense", Op.LINEAR.value: "dense", "fc": "dense",
-    Op.EMBEDDING.value: Op.EMBEDDING.value,
-    Op.RNN.value: Op.RNN.value, "lstm": "lstm", "gru": "gru",
-    Op.ATTENTION.value: Op.ATTENTION.value, "mha": Op.ATTENTION.value, "multiheadattention": Op.ATTENTION.value,
-    "transformer_encoder": "transformer_encoder", "transformerencoderlayer": "transformer_encoder",
-    "transformer_decoder": "transformer_decoder", "transformerdecoderlayer": "transformer_decoder",
-}
-"""Every spelling the parser accepts, to its canonical layer type."""
-
-# Labels of pasted lines that name their layer type ("Conv1:", "Dense:", "Input image size:").
-_LABEL_TYPES = {
-    "conv": "conv", "convolution": "conv", "dense": "dense", "fc": "dense", "fully connected": "dense",
-    Op.LINEAR.value: "dense", "flatten": "flatten", "input": "input", "input image": "input",
-    "input image size": "input", "input size": "input", "output": "dense", "maxpool": "maxpool",
-    "avgpool": "avgpool", "max pooling": "maxpool", "average pooling": "avgpool",
-}
 # In pasted lines these keys introduce the layer's main argument, not an option.
 _POSITIONAL_KEYS = {"k", "kernel", "filter", "filters", "size", "units", "n", "neurons", "out", "dim"}
 # Words of pasted prose that carry no information the numbers don't ("no overlap (s = 2)").
 _FILLER = {"no", "overlap", "non-overlapping", "nonoverlapping", "with", "and", "of"}
 
 
-@dataclass
-class Arg:
-    """One argument as written: a size list (``3x3x32`` → (3, 3, 32)), a decimal, or a word."""
-
-    value: tuple[int, ...] | Fraction | str
-    text: str
-    line: int
-    column: int
-
-
-@dataclass
-class LayerStmt:
-    """One layer line: its type, positional arguments, ``key=value`` options and optional label;
-    ``text`` is the line rewritten in the plain language (``conv 3x3x32 p=1 s=1``)."""
-
-    type: str
-    args: list[Arg]
-    options: dict[str, Arg]
-    line: int
-    column: int
-    text: str
-    name: str | None = None
-
-
-@dataclass
-class Repeat:
-    count: int
-    body: list[Node]
-    line: int
-    column: int
-
-
-@dataclass
-class Residual:
-    body: list[Node]
-    shortcut: list[Node] | None
-    line: int
-    column: int
-
-
-Node = LayerStmt | Repeat | Residual
 
 
 @dataclass
@@ -123,6 +58,7 @@ _TOKEN = re.compile(
       |(?P<rbrace>\})
       |(?P<colon>:)
       |(?P<eq>=)
+      |(?P<ndword>[1-3][dD](?!\w))
       |(?P<number>\d+\.\d*|\.\d+)
       |(?P<dims>\d+(?:[ \t]*(?:x|X|×|\\times|\*)[ \t]*\d+)*)
       |(?P<word>[A-Za-z_][\w\-]*)
@@ -130,6 +66,8 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 _DIGITS = re.compile(r"\d+")
+# A label's number ("Conv1", "Pooling_2") is not part of the type it names.
+_LABEL_NUMBER = re.compile(r"[\s_]*\d+$")
 _DIM_SPLIT = re.compile(r"[ \t]*(?:x|X|×|\\times|\*)[ \t]*")
 
 
@@ -154,6 +92,8 @@ def tokenize(text: str) -> list[_Tok]:
         if m is None or not m.group(0):
             raise NnstepsError(f"unexpected character {ch!r}", line=line, column=col)
         kind = m.lastgroup or ""
+        if kind == "ndword":  # "input 1d 100x2": a word, though it starts with a digit
+            kind = "word"
         if kind == "newline":
             tokens.append(_Tok("newline", "\n", line, col))
             line, line_start = line + 1, m.end()
@@ -338,23 +278,25 @@ class _Parser:
         return LayerStmt(ltype, args, options, first.line, first.column, text, name=label)
 
     def layer_type(self, toks: list[_Tok], label: str | None, first: _Tok) -> tuple[str, list[_Tok]]:
-        if toks and toks[0].kind == "word" and toks[0].text.lower() in LAYER_TYPES:
-            return LAYER_TYPES[toks[0].text.lower()], toks[1:]
+        types = spellings()
+        if toks and toks[0].kind == "word" and toks[0].text.lower() in types:
+            return types[toks[0].text.lower()], toks[1:]
         if label is not None:
-            key = re.sub(r"[\s_]*\d+$", "", label.lower()).strip()
-            if key in _LABEL_TYPES:
-                return _LABEL_TYPES[key], toks
-            if key in LAYER_TYPES:
-                return LAYER_TYPES[key], toks
+            key = _LABEL_NUMBER.sub("", label.lower()).strip()
+            labels = label_words()
+            if key in labels:
+                return labels[key], toks
+            if key in types:
+                return types[key], toks
             raise NnstepsError(
                 f"cannot tell the layer type of '{label}': write it after the colon (e.g. '{label}: conv 3x3x16')",
-                line=first.line, column=first.column, hint=did_you_mean(key, list(_LABEL_TYPES) + list(LAYER_TYPES)),
+                line=first.line, column=first.column, hint=did_you_mean(key, list(labels) + list(types)),
             )
         t = toks[0]
         if t.kind != "word":
             raise NnstepsError(f"expected a layer type, got {_describe(t)}", line=t.line, column=t.column)
         raise NnstepsError(f"unknown layer '{t.text}'", line=t.line, column=t.column,
-                           hint=did_you_mean(t.text.lower(), [*LAYER_TYPES, "repeat", "residual"]))
+                           hint=did_you_mean(t.text.lower(), [*types, "repeat", "residual"]))
 
 
 def _arg_text(a: Arg) -> str:

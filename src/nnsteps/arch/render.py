@@ -24,9 +24,9 @@ def _rf_text(r: Row) -> tuple[str, str]:
     if r.rf is None:
         return "—", "—"
 
-    def one(pair: tuple[Any, Any]) -> str:
-        a, b = (str(x) for x in pair)
-        return a if a == b else f"{a}×{b}"
+    def one(values: tuple[Any, ...]) -> str:
+        texts = [str(x) for x in values]
+        return texts[0] if len(set(texts)) == 1 else "×".join(texts)
 
     return one(r.rf.size), one(r.rf.jump)
 
@@ -56,10 +56,14 @@ def _total_cells(table: Table) -> list[str]:
 
 
 def _footer(table: Table) -> list[str]:
-    return [f"Input: {table.input_shape.text} ({table.input_shape.kind}). Volumes are H×W×C.",
+    layout = {"volume3d": "Volumes are D×H×W×C", "sequence": "Sequences are T×C (time first)"}
+    seq = table.input_shape.kind == "sequence"
+    units = "time steps" if seq else "pixels"
+    return [f"Input: {table.input_shape.text} ({table.input_shape.kind}). "
+            f"{layout.get(table.input_shape.kind, 'Volumes are H×W×C')}.",
             f"{table.convention.label}: {table.convention.describe()}. Pooling, normalisation and activations "
             "count 0.",
-            "RF: receptive field in input pixels; Jump: input pixels between neighbouring outputs. "
+            f"RF: receptive field in input {units}; Jump: input {units} between neighbouring outputs. "
             "Memory: output activations in float32, one sample."]
 
 

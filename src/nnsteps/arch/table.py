@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from nnsteps.arch import counts
-from nnsteps.arch.layers import BUILDERS, RF, Ctx, MacConvention, Row, Shape, _neurons, input_shape
+from nnsteps.arch.layers import (
+    INPUT,
+    RF,
+    Ctx,
+    MacConvention,
+    Row,
+    Shape,
+    _neurons,
+    input_rf,
+    input_shape,
+    layer_type,
+)
 from nnsteps.arch.parse import LayerStmt, Node, Repeat, Residual, parse
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.names import Design
@@ -132,7 +143,7 @@ def row_answer(r: Row) -> dict[str, Any]:
     """
     rf: dict[str, Any] | None = None
     if r.rf is not None:
-        rf = {k: (v[0] if v[0] == v[1] else list(v)) for k, v in
+        rf = {k: (v[0] if len(set(v)) == 1 else list(v)) for k, v in
               (("size", r.rf.size), ("jump", r.rf.jump), ("start", r.rf.start))}
     return {
         "name": r.name, "type": r.type, "output_shape": list(r.output_shape.dims), "neurons": r.neurons,
@@ -158,13 +169,13 @@ def summary(spec: str | Sequence[Node], *, count_bias: bool = False, flops: bool
                            field="convention", hint=did_you_mean(str(convention), CONVENTIONS))
     conv = MacConvention(count_bias=count_bias, flops=flops, params=convention)
     first = nodes[0] if nodes else None
-    if not isinstance(first, LayerStmt) or first.type != "input":
+    if not isinstance(first, LayerStmt) or first.type != INPUT.name:
         where = first or LayerStmt("", [], {}, 1, 1, "")
         raise NnstepsError("a spec starts with its input, e.g. 'input 64x64x3' (H x W x C), 'input seq 35x300' "
                            "or 'input tokens 35'", line=where.line, column=where.column)
     shape = input_shape(first)
     # start: index of the centre pixel of the first output's window (0 = the first input pixel).
-    rf = RF((1, 1), (1, 1), (0, 0)) if shape.kind == "volume" else None
+    rf = input_rf(shape)
     rows: list[Row] = []
     _walk(nodes[1:], shape, rf, conv, rows, Counter())
     _unique_names(rows)
@@ -175,12 +186,13 @@ def _walk(nodes: Sequence[Node], shape: Shape, rf: RF | None, conv: MacConventio
           seen: Counter[str]) -> tuple[Shape, RF | None]:
     for node in nodes:
         if isinstance(node, LayerStmt):
-            if node.type == "input":
-                raise NnstepsError("'input' may only be the first line", line=node.line, column=node.column)
+            build = layer_type(node.type).build
+            if build is None:
+                raise NnstepsError(f"'{node.type}' may only be the first line", line=node.line, column=node.column)
             seen[node.type] += 1
             name = node.name or f"{node.type}{seen[node.type]}"
             try:
-                row = BUILDERS[node.type](Ctx(node, name, shape, rf, conv))
+                row = build(Ctx(node, name, shape, rf, conv))
             except NnstepsError as err:
                 raise err.located(line=node.line, column=node.column) from None
             rows.append(row)
@@ -206,8 +218,7 @@ def _residual(node: Residual, shape: Shape, rf: RF | None, conv: MacConvention, 
     merged = body_rf
     if body_rf is not None and short_rf is not None:
         # The sum sees whatever either branch sees: the wider field of the two.
-        merged = RF((max(body_rf.size[0], short_rf.size[0]), max(body_rf.size[1], short_rf.size[1])),
-                    body_rf.jump, body_rf.start)
+        merged = RF(tuple(max(a, b) for a, b in zip(body_rf.size, short_rf.size)), body_rf.jump, body_rf.start)
     row = Row(f"add{seen['add']}", "add", "residual sum", node.line, body_shape, body_shape, rf=merged)
     row.steps = [Step("Residual sum", formula=r"y = F(x) + \text{shortcut}(x)", result=body_shape.latex,
                       note=f"both branches give {body_shape.text}; the sum is elementwise, no parameters"),

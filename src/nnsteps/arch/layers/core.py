@@ -1,7 +1,9 @@
 """The layer table's data (Shape, Row, receptive field, MAC convention), the context a builder
-reads its options from, and the pieces of explanation the builders share; ``input`` lines.
+reads its options from (checked against its layer type's record), the options several types share, and
+the pieces of explanation the builders share.
 """
 
+from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -10,17 +12,18 @@ from typing import Any
 
 from nnsteps import limits, shapes
 from nnsteps.arch import counts
-from nnsteps.arch.parse import Arg, LayerStmt
+from nnsteps.arch.layers.record import Option, layer_type
+from nnsteps.arch.syntax import Arg, LayerStmt
+from nnsteps.convargs import PaddingMode
 from nnsteps.errors import NnstepsError, did_you_mean
-from nnsteps.names import Op
 from nnsteps.numbers import Exact
 from nnsteps.work import Step
 
 
 @dataclass(frozen=True)
 class Shape:
-    """A tensor shape without the batch axis: ``volume`` (H, W, C), ``sequence`` (T, D),
-    ``tokens`` (T,) or ``vector`` (N,).
+    """A tensor shape without the batch axis: ``volume`` (H, W, C), ``volume3d`` (D, H, W, C),
+    ``sequence`` (T, D), ``tokens`` (T,) or ``vector`` (N,).
 
     >>> Shape("volume", (64, 64, 3)).text, Shape("vector", (10,)).size
     ('64×64×3', 10)
@@ -44,11 +47,21 @@ class Shape:
 
 @dataclass(frozen=True)
 class RF:
-    """Receptive field per spatial axis (H, W): size, jump between outputs, centre of the first."""
+    """Receptive field per spatial axis (T of a sequence; H, W of a volume; D, H, W of a 3-d volume): size,
+    jump between outputs, centre of the first output's window."""
 
-    size: tuple[Exact, Exact]
-    jump: tuple[Exact, Exact]
-    start: tuple[Exact, Exact]
+    size: tuple[Exact, ...]
+    jump: tuple[Exact, ...]
+    start: tuple[Exact, ...]
+
+    @staticmethod
+    def identity(ndim: int) -> RF:
+        """The field of the input itself: one value, jump 1, centred on the first value (index 0).
+
+        >>> RF.identity(1)
+        RF(size=(1,), jump=(1,), start=(0,))
+        """
+        return RF((1,) * ndim, (1,) * ndim, (0,) * ndim)
 
 
 @dataclass
@@ -108,28 +121,51 @@ class Row:
         return 4 * self.neurons
 
 
-_ALIASES = {"p": "padding", "s": "stride", "d": "dilation", "g": "groups", "op": "output_padding",
-            "ceil": "ceil_mode", "cip": "count_include_pad", "layers": "num_layers", "heads": "num_heads",
-            "bidir": "bidirectional"}
+_SIZES = {1: "integer", 2: "integer or HxW", 3: "integer or DxHxW"}
 
-_OPTIONS = {
-    "conv": {"padding", "stride", "dilation", "groups", "bias"},
-    "convT": {"padding", "stride", "dilation", "groups", "bias", "output_padding"},
-    "maxpool": {"padding", "stride", "dilation", "ceil_mode"},
-    "avgpool": {"padding", "stride", "ceil_mode", "count_include_pad"},
-    "dense": {"bias"},
-    Op.RNN.value: {"num_layers", "bidirectional", "bias"},
-    "lstm": {"num_layers", "bidirectional", "bias"},
-    "gru": {"num_layers", "bidirectional", "bias"},
-    Op.ATTENTION.value: {"num_heads", "bias"},
-    "transformer_encoder": {"d_model", "num_heads", "ff"},
-    "transformer_decoder": {"d_model", "num_heads", "ff", "memory"},
-}
+
+def stride_option(ndim: int = 2, default: Any = 1) -> Option:
+    """``stride``/``s``: the step between windows, one integer or one per axis."""
+    return Option("stride", _SIZES[ndim], default, "step between neighbouring windows", ("s",))
+
+
+def padding_option(ndim: int = 2, modes: bool = True) -> Option:
+    """``padding``/``p``: zeros added on both sides of each axis (``same``/``valid`` for convolutions)."""
+    kind = _SIZES[ndim] + (", same or valid" if modes else "")
+    return Option("padding", kind, 0, "zeros added before and after each axis", ("p",))
+
+
+def dilation_option(ndim: int = 2) -> Option:
+    """``dilation``/``d``: the spacing between kernel taps."""
+    return Option("dilation", _SIZES[ndim], 1, "spacing between kernel taps", ("d",))
+
+
+GROUPS = Option("groups", "integer", 1, "channel groups: each filter sees C_in/g channels", ("g",))
+BIAS = Option("bias", "true or false", True, "whether the layer adds a bias per output channel")
+CEIL_MODE = Option("ceil_mode", "true or false", False, "round the window count up (PyTorch's rule)", ("ceil",))
+COUNT_INCLUDE_PAD = Option("count_include_pad", "true or false", True,
+                           "average over the padded zeros too", ("cip",))
+
+
+def conv_options(ndim: int) -> tuple[Option, ...]:
+    """The options of an ``nn.ConvNd``: stride, padding (with ``same``/``valid``), dilation, groups, bias."""
+    return (stride_option(ndim), padding_option(ndim), dilation_option(ndim), GROUPS, BIAS)
+
+
+def pool_options(ndim: int, maximum: bool) -> tuple[Option, ...]:
+    """The options of ``nn.MaxPoolNd`` (dilation) or ``nn.AvgPoolNd`` (count_include_pad); the stride
+    defaults to the window."""
+    last = dilation_option(ndim) if maximum else COUNT_INCLUDE_PAD
+    return (stride_option(ndim, "the window"), padding_option(ndim, modes=False), last, CEIL_MODE)
+
+
+_MISSING: Any = object()
 
 
 @dataclass
 class Ctx:
-    """What a builder gets: the statement, the incoming shape and receptive field, the convention."""
+    """What a builder gets: the statement, the incoming shape and receptive field, the convention.
+    Its options are checked against the layer type's record and read with the record's defaults."""
 
     stmt: LayerStmt
     name: str
@@ -139,15 +175,21 @@ class Ctx:
     opts: dict[str, Arg] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        allowed = _OPTIONS.get(self.stmt.type, set())
+        self.record = layer_type(self.stmt.type)
+        allowed = {o.name for o in self.record.options}
         for key, arg in self.stmt.options.items():
-            canon = _ALIASES.get(key, key)
-            if canon not in allowed:
+            option = self.record.option(key)
+            if option is None:
                 what = f"options: {', '.join(sorted(allowed))}" if allowed else "no options"
+                words = sorted(allowed | {a for o in self.record.options for a in o.aliases})
                 raise NnstepsError(f"unknown option '{key}' for {self.stmt.type} (it takes {what})",
-                                   line=arg.line, column=arg.column,
-                                   hint=did_you_mean(key, sorted(allowed | set(_ALIASES))))
-            self.opts[canon] = arg
+                                   line=arg.line, column=arg.column, hint=did_you_mean(key, words))
+            self.opts[option.name] = arg
+
+    def default(self, key: str) -> Any:
+        option = self.record.option(key)
+        assert option is not None, f"{self.stmt.type} has no option {key}"  # a builder reads its own options
+        return option.default
 
     def error(self, message: str, arg: Arg | None = None) -> NnstepsError:
         where = arg or self.stmt
@@ -162,33 +204,63 @@ class Ctx:
 
     def need(self, *kinds: str) -> None:
         if self.shape.kind not in kinds:
-            wanted = " or ".join({"volume": "a volume H×W×C", "sequence": "a sequence T×D", "tokens": "token ids",
-                                  "vector": "a vector"}[k] for k in kinds)
+            wanted = " or ".join(_KIND_TEXT[k] for k in kinds)
             hint = ""
-            if self.shape.kind == "volume" and "vector" in kinds:
+            if self.shape.kind in ("volume", "volume3d") and "vector" in kinds:
                 hint = " (add 'flatten' before it: PyTorch's Linear acts on the last axis only)"
             elif self.shape.kind == "tokens":
                 hint = " (add 'embedding VxD' first)"
             raise self.error(f"{self.stmt.type} needs {wanted} as input, got {self.shape.kind} {self.shape.text}{hint}")
 
-    def opt_int(self, key: str, default: int, minimum: int = 1) -> int:
-        arg = self.opts.get(key)
-        return default if arg is None else _int(self, arg, key, minimum)
-
-    def opt_pair(self, key: str, default: tuple[int, int], minimum: int = 1) -> tuple[int, int]:
-        arg = self.opts.get(key)
-        return default if arg is None else _pair(self, arg, key, minimum)
-
-    def opt_bool(self, key: str, default: bool) -> bool:
+    def opt_int(self, key: str, default: int = _MISSING, minimum: int = 1) -> int:
         arg = self.opts.get(key)
         if arg is None:
-            return default
+            return self.default(key) if default is _MISSING else default
+        return _int(self, arg, key, minimum)
+
+    def opt_sizes(self, key: str, ndim: int, default: tuple[int, ...] = _MISSING,
+                  minimum: int = 1) -> tuple[int, ...]:
+        """An option written as one integer (every axis) or one per axis (``HxW``, ``DxHxW``)."""
+        arg = self.opts.get(key)
+        if arg is None:
+            return (self.default(key),) * ndim if default is _MISSING else default
+        return _sizes(self, arg, key, ndim, minimum)
+
+    def opt_pair(self, key: str, default: tuple[int, int] = _MISSING, minimum: int = 1) -> tuple[int, int]:
+        return self.opt_sizes(key, 2, default, minimum)  # type: ignore[return-value]
+
+    def opt_bool(self, key: str, default: bool = _MISSING) -> bool:
+        arg = self.opts.get(key)
+        if arg is None:
+            return bool(self.default(key)) if default is _MISSING else default
         word = str(arg.value).lower()
         if word not in ("true", "false", "yes", "no", "1", "0") or not isinstance(arg.value, (str, tuple)):
             raise self.error(f"{key} must be true or false, got '{arg.text.split('=')[-1]}'", arg)
         if isinstance(arg.value, tuple):
             return arg.value == (1,)
         return word in ("true", "yes")
+
+    def conv_padding(self, kernel: tuple[int, ...], dilation: tuple[int, ...],
+                     stride: tuple[int, ...]) -> tuple[list[tuple[int, int]], str | None]:
+        """A convolution's padding option: the (before, after) pads per axis and the mode (``same``,
+        ``valid``) when one was named; PyTorch's rules (``same`` needs stride 1, the extra pad after)."""
+        arg = self.opts.get("padding")
+        if arg is not None and isinstance(arg.value, str):
+            if arg.value.lower() not in tuple(PaddingMode):
+                forms = {1: "an integer", 2: "an integer, HxW", 3: "an integer, DxHxW"}[len(kernel)]
+                raise self.error(f"padding must be {forms}, same or valid, got '{arg.value}'", arg)
+            mode = PaddingMode(arg.value.lower())
+            if mode is PaddingMode.SAME and any(x != 1 for x in stride):
+                raise self.error("padding=same needs stride 1 (PyTorch's rule)", arg)
+            if mode is PaddingMode.VALID:
+                return [(0, 0)] * len(kernel), mode.value
+            return [shapes.same_padding(k, d) for k, d in zip(kernel, dilation)], mode.value
+        p = self.opt_sizes("padding", len(kernel), minimum=0)
+        return [(x, x) for x in p], None
+
+
+_KIND_TEXT = {"volume": "a volume H×W×C", "volume3d": "a volume D×H×W×C", "sequence": "a sequence T×D",
+              "tokens": "token ids", "vector": "a vector"}
 
 
 def _int(ctx: Ctx, arg: Arg, what: str, minimum: int = 1) -> int:
@@ -200,14 +272,18 @@ def _int(ctx: Ctx, arg: Arg, what: str, minimum: int = 1) -> int:
     return v[0]
 
 
-def _pair(ctx: Ctx, arg: Arg, what: str, minimum: int = 1) -> tuple[int, int]:
+def _sizes(ctx: Ctx, arg: Arg, what: str, ndim: int, minimum: int = 1) -> tuple[int, ...]:
     v = arg.value
-    if not isinstance(v, tuple) or len(v) not in (1, 2):
-        raise ctx.error(f"{what} must be an integer or HxW, got '{arg.text.split('=')[-1]}'", arg)
+    if not isinstance(v, tuple) or len(v) not in (1, ndim):
+        raise ctx.error(f"{what} must be an {_SIZES[ndim]}, got '{arg.text.split('=')[-1]}'", arg)
     for x in v:
         if not minimum <= x <= limits.MAX_DIM:
             raise ctx.error(f"{what} must be {minimum}..{limits.MAX_DIM:,}, got {x}", arg)
-    return (v[0], v[-1])
+    return v * ndim if len(v) == 1 else v
+
+
+def _pair(ctx: Ctx, arg: Arg, what: str, minimum: int = 1) -> tuple[int, int]:
+    return _sizes(ctx, arg, what, 2, minimum)  # type: ignore[return-value]
 
 
 def _dims(ctx: Ctx, arg: Arg, count: int, what: str) -> tuple[int, ...]:
@@ -224,8 +300,8 @@ def _dims(ctx: Ctx, arg: Arg, count: int, what: str) -> tuple[int, ...]:
 # Shared pieces of explanation.
 
 def _neurons(shape: Shape) -> Step[int]:
-    syms = {"volume": ["H_{out}", "W_{out}", "C_{out}"], "sequence": ["T", "D_{out}"], "vector": ["N"],
-            "tokens": ["T"]}[shape.kind]
+    syms = {"volume": ["H_{out}", "W_{out}", "C_{out}"], "volume3d": ["D_{out}", "H_{out}", "W_{out}", "C_{out}"],
+            "sequence": ["T", "D_{out}"], "vector": ["N"], "tokens": ["T"]}[shape.kind]
     return counts.product("Neurons (output values)", r"\#\text{neurons}", list(zip(syms, shape.dims)))
 
 
@@ -234,12 +310,15 @@ def _param_steps(row: Row) -> list[Step[Any]]:
     return [counts.total("Parameters", r"\#\text{params}", terms)]
 
 
-def _rf_steps(rf: RF, k: tuple[int, int], s: tuple[int, int], p: tuple[int, int],
+_RF_AXES = {1: ("",), 2: (" (H)", " (W)"), 3: (" (D)", " (H)", " (W)")}
+
+
+def _rf_steps(rf: RF, k: tuple[int, ...], s: tuple[int, ...], p: tuple[int, ...],
               transposed: bool = False) -> tuple[RF, list[Step[Any]]]:
-    """Receptive-field steps for a window layer; one set when both axes agree, else one per axis."""
-    same = k[0] == k[1] and s[0] == s[1] and p[0] == p[1] and rf.size[0] == rf.size[1] and rf.jump[0] == rf.jump[1] \
-        and rf.start[0] == rf.start[1]
-    axes = [("", 0)] if same else [(" (H)", 0), (" (W)", 1)]
+    """Receptive-field steps for a window layer; one set when every axis agrees, else one per axis."""
+    n = len(k)
+    same = all(len(set(v)) == 1 for v in (k, s, p, rf.size, rf.jump, rf.start))
+    axes = [("", 0)] if same else list(zip(_RF_AXES[n], range(n)))
     sizes: list[Any] = []
     jumps: list[Any] = []
     starts: list[Any] = []
@@ -256,8 +335,8 @@ def _rf_steps(rf: RF, k: tuple[int, int], s: tuple[int, int], p: tuple[int, int]
         jumps.append(j.value)
         starts.append(st.value if st else rf.start[i])
     if same:
-        sizes, jumps, starts = sizes * 2, jumps * 2, starts * 2
-    return RF(tuple(sizes), tuple(jumps), tuple(starts)), steps  # type: ignore[arg-type]
+        sizes, jumps, starts = sizes * n, jumps * n, starts * n
+    return RF(tuple(sizes), tuple(jumps), tuple(starts)), steps
 
 
 def _size_step(ctx: Ctx, make: Callable[[], Step[int]]) -> Step[int]:
@@ -280,42 +359,3 @@ def _conv_size(ctx: Ctx, n: int, k: int, pad: tuple[int, int], s: int, d: int, a
             f" = {span // s + 1}"
         )
     return shapes.conv_out(n, k, pad=pad, stride=s, dilation=d, axis=axis)
-
-
-def input_shape(stmt: LayerStmt) -> Shape:
-    """The shape an ``input`` line declares.
-
-    >>> from nnsteps.arch.parse import parse
-    >>> input_shape(parse("input 64x64x3")[0]), input_shape(parse("input seq 35x300")[0]).kind
-    (Shape(kind='volume', dims=(64, 64, 3)), 'sequence')
-    """
-    args = list(stmt.args)
-    kind = None
-    if args and isinstance(args[0].value, str):
-        word = args[0].value.lower()
-        kinds = {"seq": "sequence", "sequence": "sequence", "tokens": "tokens", "vector": "vector",
-                 "image": "volume", "volume": "volume"}
-        if word not in kinds:
-            raise NnstepsError(f"expected 'seq', 'tokens', 'vector' or sizes after 'input', got '{args[0].text}'",
-                               line=args[0].line, column=args[0].column, hint=did_you_mean(word, kinds))
-        kind = kinds[word]
-        args = args[1:]
-    if len(args) != 1 or not isinstance(args[0].value, tuple):
-        where = args[1] if len(args) > 1 else stmt
-        raise NnstepsError("expected 'input HxWxC', 'input seq TxD', 'input tokens T' or 'input vector N'",
-                           line=where.line, column=where.column)
-    dims = args[0].value
-    wanted = {"volume": 3, "sequence": 2, "tokens": 1, "vector": 1}
-    if kind is None:
-        kind = {3: "volume", 1: "vector"}.get(len(dims))
-        if kind is None:
-            raise NnstepsError(f"input {args[0].text}: expected H x W x C (a grey image is HxWx1), "
-                               "or 'input seq TxD' for a sequence", line=args[0].line, column=args[0].column)
-    if len(dims) != wanted[kind]:
-        raise NnstepsError(f"input {kind} takes {wanted[kind]} size(s), got '{args[0].text}'", line=args[0].line,
-                           column=args[0].column)
-    for d in dims:
-        if not 1 <= d <= limits.MAX_DIM:
-            raise NnstepsError(f"every input size must be 1..{limits.MAX_DIM:,}, got {d}", line=args[0].line,
-                               column=args[0].column)
-    return Shape(kind, dims)

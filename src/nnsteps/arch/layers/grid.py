@@ -3,31 +3,38 @@
 
 
 
+from typing import Any
+
 from nnsteps import shapes
 from nnsteps.arch import counts
-from nnsteps.arch.layers.core import (  # noqa: F401
-    _ALIASES,
-    _OPTIONS,
+from nnsteps.arch.layers.core import (
+    BIAS,
+    GROUPS,
     RF,
     Ctx,
-    MacConvention,
+    MacConvention,  # noqa: F401  (the doctests use it)
     Row,
     Shape,
     _conv_size,
     _dims,
-    _int,
     _neurons,
     _pair,
     _param_steps,
     _pool_size,
     _rf_steps,
     _size_step,
+    conv_options,
+    dilation_option,
+    padding_option,
+    pool_options,
+    stride_option,
 )
-from nnsteps.convargs import PaddingMode, mode_pads
+from nnsteps.arch.layers.record import LayerType, Option, register
+from nnsteps.names import Op
 from nnsteps.work import Step
 
-# ---------------------------------------------------------------------------------------------
-# One builder per layer type.
+CONV, CONVT, ADAPTIVE, GLOBAL = "conv", "convT", "adaptiveavgpool", "globalavgpool"
+
 
 def conv(ctx: Ctx) -> Row:
     """``conv KxKxN`` — ``nn.Conv2d(C, N, K, stride, padding, dilation, groups, bias)``.
@@ -41,32 +48,21 @@ def conv(ctx: Ctx) -> Row:
     (arg,) = ctx.positional(1, "a kernel K x K x filters (e.g. 3x3x32)")
     kh, kw, n = _dims(ctx, arg, 3, "a kernel K x K x filters (e.g. 3x3x32)")
     h, w, c = ctx.shape.dims
-    s = ctx.opt_pair("stride", (1, 1))
-    d = ctx.opt_pair("dilation", (1, 1))
-    g = ctx.opt_int("groups", 1)
-    bias = ctx.opt_bool("bias", True)
+    s = ctx.opt_pair("stride")
+    d = ctx.opt_pair("dilation")
+    g = ctx.opt_int("groups")
+    bias = ctx.opt_bool("bias")
     if c % g or n % g:
         raise ctx.error(f"groups={g} must divide both the input channels {c} and the filters {n}", ctx.opts["groups"])
-    pad_arg = ctx.opts.get("padding")
-    mode: str | None = None
-    if pad_arg is not None and isinstance(pad_arg.value, str):
-        if pad_arg.value.lower() not in tuple(PaddingMode):
-            raise ctx.error(f"padding must be an integer, HxW, same or valid, got '{pad_arg.value}'", pad_arg)
-        padding_mode = PaddingMode(pad_arg.value.lower())
-        if padding_mode is PaddingMode.SAME and s != (1, 1):
-            raise ctx.error("padding=same needs stride 1 (PyTorch's rule)", pad_arg)
-        mode = padding_mode.value
-        ph, pw = mode_pads(padding_mode, (kh, kw), d)
-    else:
-        p = ctx.opt_pair("padding", (0, 0), minimum=0)
-        ph, pw = (p[0], p[0]), (p[1], p[1])
+    pads, mode = ctx.conv_padding((kh, kw), d, s)
+    ph, pw = pads
     hs = _conv_size(ctx, h, kh, ph, s[0], d[0], "H")
     ws = _conv_size(ctx, w, kw, pw, s[1], d[1], "W")
     out = Shape("volume", (hs.value, ws.value, n))  # type: ignore[arg-type]
     square = kh == kw
     ksyms = [("K", kh), ("K", kw)] if square else [("K_h", kh), ("K_w", kw)]
     cin = ("C_{in}", c) if g == 1 else (r"\frac{C_{in}}{g}", c // g)
-    row = Row(ctx.name, "conv", ctx.stmt.text, ctx.stmt.line, ctx.shape, out,
+    row = Row(ctx.name, CONV, ctx.stmt.text, ctx.stmt.line, ctx.shape, out,
               config={"kernel": (kh, kw), "out_channels": n, "in_channels": c, "stride": s, "dilation": d,
                       "groups": g, "bias": bias, "padding": mode or (ph[0], pw[0])})
     wstep = counts.product("Weights", r"\#w", [*ksyms, cin, ("N", n)])
@@ -101,8 +97,8 @@ def conv_transpose(ctx: Ctx) -> Row:
     h, w, c = ctx.shape.dims
     s = ctx.opt_pair("stride", (1, 1))
     d = ctx.opt_pair("dilation", (1, 1))
-    p = ctx.opt_pair("padding", (0, 0), minimum=0)
-    op = ctx.opt_pair("output_padding", (0, 0), minimum=0)
+    p = ctx.opt_pair("padding", minimum=0)
+    op = ctx.opt_pair("output_padding", minimum=0)
     g = ctx.opt_int("groups", 1)
     bias = ctx.opt_bool("bias", True)
     if c % g or n % g:
@@ -118,7 +114,7 @@ def conv_transpose(ctx: Ctx) -> Row:
     out = Shape("volume", (hs.value, ws.value, n))  # type: ignore[arg-type]
     ksyms = [("K", kh), ("K", kw)] if kh == kw else [("K_h", kh), ("K_w", kw)]
     nsym = ("N", n) if g == 1 else (r"\frac{N}{g}", n // g)
-    row = Row(ctx.name, "convT", ctx.stmt.text, ctx.stmt.line, ctx.shape, out,
+    row = Row(ctx.name, CONVT, ctx.stmt.text, ctx.stmt.line, ctx.shape, out,
               config={"kernel": (kh, kw), "out_channels": n, "in_channels": c, "stride": s, "dilation": d,
                       "groups": g, "bias": bias, "padding": p, "output_padding": op})
     wstep = counts.product("Weights", r"\#w", [("C_{in}", c), nsym, *ksyms])
@@ -151,10 +147,10 @@ def pool(ctx: Ctx) -> Row:
     k = _pair(ctx, arg, "the window size")
     h, w, c = ctx.shape.dims
     s = ctx.opt_pair("stride", k)
-    p = ctx.opt_pair("padding", (0, 0), minimum=0)
-    d = ctx.opt_pair("dilation", (1, 1)) if ctx.stmt.type == "maxpool" else (1, 1)
-    ceil = ctx.opt_bool("ceil_mode", False)
-    cip = ctx.opt_bool("count_include_pad", True)
+    p = ctx.opt_pair("padding", minimum=0)
+    d = ctx.opt_pair("dilation") if ctx.record.option("dilation") else (1, 1)
+    ceil = ctx.opt_bool("ceil_mode")
+    cip = ctx.opt_bool("count_include_pad") if ctx.record.option("count_include_pad") else True
     for i in range(2):
         if p[i] > k[i] // 2:
             raise ctx.error(f"padding must be <= kernel_size // 2 = {k[i] // 2} (PyTorch's rule), got {p[i]}",
@@ -185,10 +181,10 @@ def adaptive_pool(ctx: Ctx) -> Row:
     """
     ctx.need("volume")
     h, w, c = ctx.shape.dims
-    if ctx.stmt.type == "globalavgpool":
+    if ctx.stmt.type == GLOBAL:
         ctx.positional(0, "no arguments")
         out = Shape("vector", (c,))
-        row = Row(ctx.name, "globalavgpool", ctx.stmt.text, ctx.stmt.line, ctx.shape, out, config={"size": (1, 1)})
+        row = Row(ctx.name, GLOBAL, ctx.stmt.text, ctx.stmt.line, ctx.shape, out, config={"size": (1, 1)})
         row.steps = [Step("Global average pooling", formula=r"y_c = \frac{1}{H W} \sum_{i,j} x_{c,i,j}",
                           substituted=None, result=out.latex,
                           note=f"averages each of the {c} channels over {h}×{w}; output is a vector of {c}"),
@@ -201,7 +197,7 @@ def adaptive_pool(ctx: Ctx) -> Row:
     (arg,) = ctx.positional(1, "an output size HxW")
     size = _pair(ctx, arg, "the output size")
     out = Shape("volume", (size[0], size[1], c))
-    row = Row(ctx.name, "adaptiveavgpool", ctx.stmt.text, ctx.stmt.line, ctx.shape, out, config={"size": size})
+    row = Row(ctx.name, ADAPTIVE, ctx.stmt.text, ctx.stmt.line, ctx.shape, out, config={"size": size})
     row.steps = [Step("Adaptive average pooling",
                       formula=r"\text{window } i = \left[\left\lfloor \frac{i H}{H_{out}} \right\rfloor, "
                               r"\left\lceil \frac{(i+1) H}{H_{out}} \right\rceil\right)",
@@ -212,3 +208,54 @@ def adaptive_pool(ctx: Ctx) -> Row:
         row.rf, rsteps = _rf_steps(ctx.rf, k, k, (0, 0))
         row.steps += rsteps
     return row
+
+
+def _conv_torch(row: Row, nn: Any) -> Any:
+    cfg = row.config
+    return nn.Conv2d(cfg["in_channels"], cfg["out_channels"], cfg["kernel"], stride=cfg["stride"],
+                     padding=cfg["padding"], dilation=cfg["dilation"], groups=cfg["groups"], bias=cfg["bias"])
+
+
+def _conv_t_torch(row: Row, nn: Any) -> Any:
+    cfg = row.config
+    return nn.ConvTranspose2d(cfg["in_channels"], cfg["out_channels"], cfg["kernel"], stride=cfg["stride"],
+                              padding=cfg["padding"], output_padding=cfg["output_padding"],
+                              groups=cfg["groups"], bias=cfg["bias"], dilation=cfg["dilation"])
+
+
+def _maxpool_torch(row: Row, nn: Any) -> Any:
+    cfg = row.config
+    return nn.MaxPool2d(cfg["kernel"], stride=cfg["stride"], padding=cfg["padding"], dilation=cfg["dilation"],
+                        ceil_mode=cfg["ceil_mode"])
+
+
+def _avgpool_torch(row: Row, nn: Any) -> Any:
+    cfg = row.config
+    return nn.AvgPool2d(cfg["kernel"], stride=cfg["stride"], padding=cfg["padding"], ceil_mode=cfg["ceil_mode"],
+                        count_include_pad=cfg["count_include_pad"])
+
+
+register(
+    LayerType(CONV, "conv KxKxF", "2-d convolution of a volume H×W×C with F filters (nn.Conv2d)", conv,
+              aliases=(Op.CONV2D.value, "convolution"), options=conv_options(2),
+              example="input 32x32x3\nconv 3x3x16 p=1 s=1", to_torch=_conv_torch),
+    LayerType(CONVT, "convT KxKxF", "transposed 2-d convolution (nn.ConvTranspose2d)", conv_transpose,
+              aliases=("convtranspose", "convtranspose2d", "deconv"),
+              options=(stride_option(2), padding_option(2, modes=False), dilation_option(2), GROUPS, BIAS,
+                       Option("output_padding", "integer or HxW", 0, "extra rows/columns added after (< stride)",
+                              ("op",))),
+              example="input 16x16x32\nconvT 4x4x8 s=2 p=1", to_torch=_conv_t_torch),
+    LayerType("maxpool", "maxpool K", "2-d max pooling of a volume (nn.MaxPool2d); stride defaults to K", pool,
+              aliases=("maxpool2d", "max_pool"), labels=("max pooling",), options=pool_options(2, maximum=True),
+              example="input 32x32x16\nmaxpool 2", to_torch=_maxpool_torch),
+    LayerType("avgpool", "avgpool K", "2-d average pooling of a volume (nn.AvgPool2d); stride defaults to K", pool,
+              aliases=("avgpool2d", "avg_pool", "averagepool"), labels=("average pooling",),
+              options=pool_options(2, maximum=False), example="input 32x32x16\navgpool 2x2 s=2",
+              to_torch=_avgpool_torch),
+    LayerType(ADAPTIVE, "adaptiveavgpool HxW", "average pooling to a given output size (nn.AdaptiveAvgPool2d)",
+              adaptive_pool, aliases=("adaptiveavgpool2d",), example="input 7x7x512\nadaptiveavgpool 1x1",
+              to_torch=lambda row, nn: nn.AdaptiveAvgPool2d(row.config["size"])),
+    LayerType(GLOBAL, "globalavgpool", "average of each channel, then flatten: a vector of C", adaptive_pool,
+              aliases=("gap",), example="input 7x7x512\nglobalavgpool",
+              to_torch=lambda row, nn: nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten())),
+)

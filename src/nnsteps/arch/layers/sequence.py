@@ -3,30 +3,26 @@
 
 
 from math import prod
+from typing import Any
 
 from nnsteps.arch import counts
-from nnsteps.arch.layers.core import (  # noqa: F401
-    _ALIASES,
-    _OPTIONS,
-    RF,
+from nnsteps.arch.layers.core import (  # noqa: F401  (MacConvention: the doctests use it)
+    BIAS,
     Ctx,
     MacConvention,
     Row,
     Shape,
-    _conv_size,
     _dims,
-    _int,
     _neurons,
-    _pair,
     _param_steps,
-    _pool_size,
-    _rf_steps,
-    _size_step,
 )
+from nnsteps.arch.layers.record import LayerType, Option, register
+from nnsteps.arch.layers.torch_blocks import blocks
 from nnsteps.names import Op
 from nnsteps.work import Step
 
-_GATES = {Op.RNN.value: 1, "lstm": 4, "gru": 3}
+LSTM, GRU = "lstm", "gru"
+_GATES = {Op.RNN.value: 1, LSTM: 4, GRU: 3}
 
 
 def recurrent(ctx: Ctx) -> Row:
@@ -43,11 +39,11 @@ def recurrent(ctx: Ctx) -> Row:
     ctx.need("sequence")
     (arg,) = ctx.positional(1, "the hidden size, e.g. lstm 128")
     (hid,) = _dims(ctx, arg, 1, "the hidden size, e.g. lstm 128")
-    layers = ctx.opt_int("num_layers", 1)
+    layers = ctx.opt_int("num_layers")
     if layers > 100:
         raise ctx.error(f"num_layers must be <= 100, got {layers}", ctx.opts["num_layers"])
-    bidir = ctx.opt_bool("bidirectional", False)
-    bias = ctx.opt_bool("bias", True)
+    bidir = ctx.opt_bool("bidirectional")
+    bias = ctx.opt_bool("bias")
     g = _GATES[ctx.stmt.type]
     dirs = 2 if bidir else 1
     t, din = ctx.shape.dims
@@ -65,7 +61,7 @@ def recurrent(ctx: Ctx) -> Row:
                  note=f"G = {g} gate block(s) for {ctx.stmt.type.upper()}; d = {dirs} direction(s); "
                       f"D_l = input size of layer l ({', '.join(map(str, ins))})")
     # Keras keeps one bias vector for SimpleRNN and LSTM, two for GRU (reset_after=True); PyTorch two.
-    nb = 1 if ctx.conv.params == "keras" and ctx.stmt.type != "gru" else 2
+    nb = 1 if ctx.conv.params == "keras" and ctx.stmt.type != GRU else 2
     what = ("one bias vector, as Keras keeps" if nb == 1 else
             "b_ih and b_hh, as PyTorch keeps both" if ctx.conv.params != "keras" else "input and recurrent bias, "
             "as Keras's GRU with reset_after keeps both")
@@ -94,8 +90,8 @@ def attention(ctx: Ctx) -> Row:
     """
     ctx.need("sequence")
     ctx.positional(0, "no positional arguments (write heads=h)")
-    heads = ctx.opt_int("num_heads", 1)
-    bias = ctx.opt_bool("bias", True)
+    heads = ctx.opt_int("num_heads")
+    bias = ctx.opt_bool("bias")
     t, e = ctx.shape.dims
     if e % heads:
         raise ctx.error(f"heads={heads} must divide the embedding size {e}", ctx.opts.get("num_heads"))
@@ -113,3 +109,36 @@ def attention(ctx: Ctx) -> Row:
     row.macs = mstep.value or 0
     row.steps = [_neurons(ctx.shape), wstep, bstep, *_param_steps(row), mstep]
     return row
+
+
+def _recurrent_torch(row: Row, nn: Any) -> Any:
+    cls = {Op.RNN.value: nn.RNN, LSTM: nn.LSTM, GRU: nn.GRU}[row.type]
+    cfg = row.config
+    return blocks(nn)["Recurrent"](cls(cfg["input_size"], cfg["hidden"], num_layers=cfg["num_layers"],
+                                       bias=cfg["bias"], batch_first=True, bidirectional=cfg["bidirectional"]))
+
+
+def _attention_torch(row: Row, nn: Any) -> Any:
+    cfg = row.config
+    return blocks(nn)["SelfAttention"](nn.MultiheadAttention(cfg["embed"], cfg["heads"], bias=cfg["bias"],
+                                                             batch_first=True))
+
+
+_RNN_OPTIONS = (Option("num_layers", "integer", 1, "stacked layers (at most 100)", ("layers",)),
+                Option("bidirectional", "true or false", False, "run both directions and concatenate",
+                       ("bidir",)), BIAS)
+
+
+def _recurrent(name: str, cls: str, aliases: tuple[str, ...] = ()) -> LayerType:
+    return LayerType(name, f"{name} H", f"{cls} with hidden size H on a sequence T×D; outputs every step's "
+                     f"hidden state (nn.{cls})", recurrent, aliases=aliases, options=_RNN_OPTIONS,
+                     example=f"input seq 35x300\n{name} 128", to_torch=_recurrent_torch)
+
+
+register(
+    _recurrent(Op.RNN.value, "RNN"), _recurrent(LSTM, "LSTM"), _recurrent(GRU, "GRU"),
+    LayerType(Op.ATTENTION.value, "attention heads=h", "multi-head self-attention on a sequence T×E "
+              "(nn.MultiheadAttention)", attention, aliases=("mha", "multiheadattention"),
+              options=(Option("num_heads", "integer", 1, "heads; must divide E", ("heads",)), BIAS),
+              example="input seq 10x64\nattention heads=8", to_torch=_attention_torch),
+)

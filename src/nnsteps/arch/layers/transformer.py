@@ -10,8 +10,12 @@ norms. The output keeps the input's shape T×E.
 
 from __future__ import annotations
 
+from typing import Any
+
 from nnsteps.arch import counts
 from nnsteps.arch.layers.core import Ctx, Row, _neurons, _param_steps
+from nnsteps.arch.layers.record import LayerType, Option, register
+from nnsteps.errors import NnstepsError
 
 ENCODER, DECODER = "transformer_encoder", "transformer_decoder"
 
@@ -33,10 +37,10 @@ def transformer(ctx: Ctx) -> Row:
     d_model = ctx.opt_int("d_model", e)
     if d_model != e:
         raise ctx.error(f"d_model={d_model} must equal the sequence's feature size {e}", ctx.opts.get("d_model"))
-    heads = ctx.opt_int("num_heads", 1)
+    heads = ctx.opt_int("num_heads")
     if e % heads:
         raise ctx.error(f"heads={heads} must divide d_model {e}", ctx.opts.get("num_heads"))
-    ff = ctx.opt_int("ff", 2048)
+    ff = ctx.opt_int("ff")
     decoder = ctx.stmt.type == DECODER
     s = ctx.opt_int("memory", t)
     n_att, n_norm = (2, 3) if decoder else (1, 2)
@@ -60,3 +64,30 @@ def transformer(ctx: Ctx) -> Row:
     row.macs = mstep.value or 0
     row.steps = [_neurons(ctx.shape), wstep, bstep, ostep, *_param_steps(row), mstep]
     return row
+
+
+def _encoder_torch(row: Row, nn: Any) -> Any:
+    cfg = row.config
+    return nn.TransformerEncoderLayer(cfg["d_model"], cfg["heads"], dim_feedforward=cfg["ff"], batch_first=True)
+
+
+def _decoder_torch(row: Row, nn: Any) -> Any:
+    # A decoder layer reads a second sequence, which a Sequential cannot pass.
+    raise NnstepsError("cannot export transformer_decoder: it needs a memory sequence beside its input")
+
+
+_OPTIONS = (Option("d_model", "integer", "E", "the model width; must equal the sequence's feature size E"),
+            Option("num_heads", "integer", 1, "attention heads; must divide d_model", ("heads",)),
+            Option("ff", "integer", 2048, "width of the feed-forward block (dim_feedforward)"))
+
+register(
+    LayerType(ENCODER, f"{ENCODER} d_model=E heads=h ff=F", "one nn.TransformerEncoderLayer (self-attention, "
+              "feed-forward, two LayerNorms) on a sequence T×E", transformer, aliases=("transformerencoderlayer",),
+              options=_OPTIONS, example=f"input seq 10x64\n{ENCODER} d_model=64 heads=8 ff=256",
+              to_torch=_encoder_torch),
+    LayerType(DECODER, f"{DECODER} d_model=E heads=h ff=F memory=S", "one nn.TransformerDecoderLayer "
+              "(self-attention, cross-attention over a memory of S steps, feed-forward, three LayerNorms)",
+              transformer, aliases=("transformerdecoderlayer",),
+              options=(*_OPTIONS, Option("memory", "integer", "T", "length S of the memory sequence")),
+              example=f"input seq 10x64\n{DECODER} d_model=64 heads=8 ff=256 memory=12", to_torch=_decoder_torch),
+)
