@@ -245,3 +245,10 @@ def test_no_module_evaluates_text():
             if pattern.search(code) and not code.lstrip().startswith(">>>"):
                 found.append(f"{path.relative_to(SRC)}:{number}: {line.strip()}")
     assert not found, "\n".join(found)
+
+
+def test_a_lone_surrogate_beside_a_newline_is_still_one_line():
+    """Hypothesis found it: the newline was shown raw next to the escaped surrogate."""
+    with pytest.raises(nnsteps.NnstepsError) as info:
+        grader().grade(answers_for("0\n\udc00"))
+    assert str(info.value) == "field answers.conv: expected text in valid Unicode, got '0\\n\\udc00' (a lone surrogate)"

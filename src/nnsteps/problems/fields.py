@@ -147,6 +147,7 @@ def _valid_text(text: str, path: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        shown = text[:40].encode("ascii", "backslashreplace").decode("ascii")
+        # unicode_escape, not backslashreplace: a newline beside the surrogate must not split the one line
+        shown = text[:40].encode("unicode_escape").decode("ascii")
         raise NnstepsError(f"expected text in valid Unicode, got '{shown}' (a lone surrogate)",
-                           field=path.encode("ascii", "backslashreplace").decode("ascii") or None) from None
+                           field=path.encode("unicode_escape").decode("ascii") or None) from None
