@@ -70,7 +70,7 @@ def solve_attention(p: Problem) -> Worked:
     from nnsteps.ops.attention import self_attention
 
     if not p.has("x"):
-        return self_attention()
+        return self_attention(memory=p.get("memory", raw, None))  # memory without x is an error there
     return self_attention(
         p.get("x", raw), p.get("w_q", raw, None), p.get("w_k", raw, None), p.get("w_v", raw, None),
         w_o=p.get("w_o", raw, None), b_q=p.get("b_q", raw, None), b_k=p.get("b_k", raw, None),
