@@ -199,6 +199,26 @@ def test_record_gives_the_form_and_cli_its_fields(tmp_path):
     assert len(answer["scores"]) == 2 and len(answer["scores"][0]) == 3
 
 
+def test_web_form_fields_come_from_the_record_and_the_api_solves_as_the_cli():
+    import asyncio
+
+    import httpx
+
+    from nnsteps.web.app import create_app
+
+    async def go():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app()), base_url="http://test") as c:
+            return (await c.get("/api/kinds")).json(), await c.post("/api/solve", json=PROBLEM)
+
+    kinds, solved = asyncio.run(go())
+    fields = {f["name"]: f for f in next(k for k in kinds if k["name"] == "attention")["fields"]}
+    assert fields["memory"]["type"] == "array" and not fields["memory"]["required"]
+    assert "S entries" in fields["key_padding_mask"]["help"]
+    assert solved.status_code == 200
+    want = json.loads(json.dumps(plain(solve_problem(PROBLEM).worked.answer)))
+    assert json.loads(json.dumps(plain(solved.json()["answer"]))) == want
+
+
 @pytest.mark.parametrize(
     "change, message",
     [
@@ -232,3 +252,14 @@ def test_bad_input_is_one_line_exit_2(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert lines == ["error: problem c, field w_k: w_k must be d_k×d_m = d_k×3 (layout columns) to match memory "
                      "(3×3), got 2×4"]
+
+
+def test_readme_example_solves_as_its_comment_says():
+    import re
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", readme, flags=re.S) if "id: cross" in b)
+    problem = yaml.safe_load(block)[0]
+    a = solve_problem(problem).worked.answer
+    assert len(a["scores"]) == 2 and [len(r) for r in a["scores"]] == [3, 3]
+    assert [r[2] for r in a["weights"]] == [0, 0] and [r[2] for r in a["scores"]] == [None, None]
