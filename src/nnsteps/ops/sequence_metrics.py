@@ -139,6 +139,7 @@ def perplexity(probabilities: list[Number] | None = None, log_probabilities: lis
                           substituted=rf"-\frac{{{' + '.join(to_latex_operand(v) for v in log_probabilities)}}}{{{n}}}",
                           result=ce))
         ppl = Real.of(ce).apply("exp").value()
-        steps.append(Step("Perplexity", formula=r"PP = e^{H}", result=ppl))
+        steps.append(Step("Perplexity", formula=r"PP = e^{H}", substituted=rf"e^{{{to_latex_operand(ce)}}}",
+                          result=ppl))
     answer = {kind: ppl, "cross_entropy": ce}  # the headline number is named after its kind
     return Worked(kind, value=answer, steps=steps, title="Perplexity", answer=answer)
