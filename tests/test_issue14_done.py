@@ -154,14 +154,18 @@ def test_bleu_counts_not_clipped_is_named() -> None:
 
 # ----------------------------------------------------------------- honest steps where values are irrational
 
-_FLOAT = re.compile(r"\s+|(?P<tok>\\ln|\\sin|\\cos|\\exp|\\left\(|\\right\)|\\frac|\\cdot|e(?![-+\d])|"
-                    r"\d+(?:\.\d*)?(?:e[-+]?\d+)?|\.\d+|[-+(){}^/])")
+_FLOAT = re.compile(r"\s+|(?P<tok>\\ln|\\sin|\\cos|\\exp|\\min|\\max|\\left\(|\\right\)|\\frac|\\cdot|e(?![-+\d])|"
+                    r"\d+(?:\.\d*)?(?:e[-+]?\d+)?|\.\d+|[-+(){}^/,])")
 _FUNCS = {r"\ln": math.log, r"\sin": math.sin, r"\cos": math.cos, r"\exp": math.exp}
+
+
+class Unreadable(Exception):
+    """A substitution holding something other than numbers and these functions (a relation, words)."""
 
 
 class _Float:
     """A float reader for the substitutions of the log/trig steps: numbers, e, + − \\cdot /, \\frac, powers
-    a^{b}, \\ln \\sin \\cos \\exp of an atom, and a factor before a parenthesis (−\\frac{1}{3}(…)).
+    a^{b}, \\ln \\sin \\cos \\exp of an atom, \\min and \\max, and a factor before a parenthesis (−\\frac{1}{3}(…)).
     Test-only; it reads the ops' own output and never calls eval."""
 
     def __init__(self, latex: str) -> None:
@@ -169,7 +173,8 @@ class _Float:
         pos = 0
         while pos < len(latex):
             m = _FLOAT.match(latex, pos)
-            assert m, f"unreadable at {latex[pos:pos + 12]!r} in {latex!r}"
+            if not m:
+                raise Unreadable(latex)
             if m.group("tok"):
                 self.toks.append({r"\left(": "(", r"\right)": ")"}.get(m.group("tok"), m.group("tok")))
             pos = m.end()
@@ -223,6 +228,14 @@ class _Float:
         tok = self.take()
         if tok in _FUNCS:
             return _FUNCS[tok](self.unary())
+        if tok in (r"\min", r"\max"):
+            self.take("(")
+            args = [self.expr()]
+            while self.peek() == ",":
+                self.take()
+                args.append(self.expr())
+            self.take(")")
+            return min(args) if tok == r"\min" else max(args)
         if tok in ("(", "{"):
             v = self.expr()
             self.take(")" if tok == "(" else "}")
@@ -245,11 +258,29 @@ def _float_steps(worked: Any) -> int:
         result = step.result
         if not step.substituted or isinstance(result, bool) or not isinstance(result, (int, float, Fraction)):
             continue
-        for side in step.substituted.split("="):
-            assert _Float(side).value() == pytest.approx(float(result), rel=1e-12, abs=1e-12), (
-                step.title, side, result)
+        try:
+            sides = [_Float(side) for side in step.substituted.split("=")]
+        except Unreadable:
+            continue  # "6 > 5", "c = 0": not arithmetic; each test asserts how many steps it checked
+        for side in sides:
+            assert side.value() == pytest.approx(float(result), rel=1e-12, abs=1e-300), (
+                step.title, step.substituted, result)
         checked += 1
     return checked
+
+
+@pytest.mark.parametrize(("candidate", "references", "smoothing", "checked"), [
+    # every clipped count, the four precisions, BP = e^{1 - 6/5}, and BLEU: one zero precision is NLTK's
+    # smallest float inside the logs (the score is 7.07e-78, not 0)
+    ("the cat sat on mat", ["the cat is on the mat", "a cat sat on the mat"], "none", 5 + 4 + 3 + 2 + 4 + 2),
+    ("the cat sat on mat", ["the cat is on the mat", "a cat sat on the mat"], "method1", 5 + 4 + 3 + 2 + 4 + 2),
+    ("the cat sat on the mat", ["the cat sat on the mat"], "none", 5 + 5 + 4 + 3 + 4 + 1 + 1),  # BP = e^{1 - 6/6}
+    ("a b c", ["x y z"], "none", 3 + 2 + 1 + 0 + 4 + 1 + 1),  # no unigram match: BLEU 0, as NLTK
+])
+def test_bleu_steps_are_honest_in_float(candidate: str, references: list[str], smoothing: str, checked: int) -> None:
+    w = solve_problem({"id": "b", "kind": "bleu", "candidate": candidate, "references": references,
+                       "smoothing": smoothing}).worked
+    assert _float_steps(w) == checked
 
 
 def test_perplexity_steps_are_honest_in_float() -> None:
