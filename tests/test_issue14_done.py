@@ -154,9 +154,10 @@ def test_bleu_counts_not_clipped_is_named() -> None:
 
 # ----------------------------------------------------------------- honest steps where values are irrational
 
-_FLOAT = re.compile(r"\s+|(?P<tok>\\ln|\\sin|\\cos|\\exp|\\min|\\max|\\left\(|\\right\)|\\frac|\\cdot|e(?![-+\d])|"
+_FLOAT = re.compile(r"\s+|(?P<tok>\\ln|\\sin|\\cos|\\exp|\\tanh|\\sqrt|\\min|\\max|\\left\(|\\right\)|\\frac|\\cdot|e(?![-+\d])|"
                     r"\d+(?:\.\d*)?(?:e[-+]?\d+)?|\.\d+|[-+(){}^/,])")
-_FUNCS = {r"\ln": math.log, r"\sin": math.sin, r"\cos": math.cos, r"\exp": math.exp}
+_FUNCS = {r"\ln": math.log, r"\sin": math.sin, r"\cos": math.cos, r"\exp": math.exp, r"\tanh": math.tanh,
+          r"\sqrt": math.sqrt}
 
 
 class Unreadable(Exception):
@@ -165,7 +166,7 @@ class Unreadable(Exception):
 
 class _Float:
     """A float reader for the substitutions of the log/trig steps: numbers, e, + − \\cdot /, \\frac, powers
-    a^{b}, \\ln \\sin \\cos \\exp of an atom, \\min and \\max, and a factor before a parenthesis (−\\frac{1}{3}(…)).
+    a^{b}, \\ln \\sin \\cos \\exp \\tanh \\sqrt of an atom, \\min and \\max, and a factor before a parenthesis (−\\frac{1}{3}(…)).
     Test-only; it reads the ops' own output and never calls eval."""
 
     def __init__(self, latex: str) -> None:
@@ -280,6 +281,16 @@ def _float_steps(worked: Any) -> int:
 def test_bleu_steps_are_honest_in_float(candidate: str, references: list[str], smoothing: str, checked: int) -> None:
     w = solve_problem({"id": "b", "kind": "bleu", "candidate": candidate, "references": references,
                        "smoothing": smoothing}).worked
+    assert _float_steps(w) == checked
+
+
+@pytest.mark.parametrize(("expression", "values", "checked"), [
+    ("1/(1+exp(-(w0*x0+w1*x1+w2)))", {"w0": 2, "w1": -3, "w2": -3, "x0": -1, "x1": -2}, 19),  # CS231n's neuron
+    ("a = x * y; b = tanh(a) + sqrt(y); f = max(a, b) + log(x) + relu(x - y)", {"x": 3, "y": 2}, 22),
+])
+def test_graph_steps_with_functions_are_honest_in_float(expression: str, values: dict[str, int],
+                                                         checked: int) -> None:
+    w = solve_problem({"id": "g", "kind": "graph", "expression": expression, "values": values}).worked
     assert _float_steps(w) == checked
 
 
