@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnsteps.api_check import check, generate
 from nnsteps.grading.check import check_problem
@@ -328,3 +330,42 @@ def test_beam_search_end_token_steps_are_honest() -> None:
     w = solve_problem({"id": "bs", "kind": "beam_search", "probabilities": table, "beam_width": 2, "max_length": 3,
                        "end": "</s>", "length_penalty": "0.5"}).worked
     assert _float_steps(w) == 2 + 3 + 2  # the ended beam is carried forward with its own sum
+
+
+# ---------------------------------------------------------------- the perceptron on the logic gates
+
+GATES = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "NAND": [1, 1, 1, 0], "NOR": [1, 0, 0, 0]}
+
+
+def _rosenblatt(X: list[list[int]], y: list[int], sign: bool, w: list[Fraction], b: Fraction, lr: Fraction,
+                epochs: int) -> tuple[list[Fraction], Fraction, int, bool, list[Fraction]]:
+    """The issue's rule written out plainly, as the reference: (w, b, epochs, converged, every z)."""
+    zs: list[Fraction] = []
+    for epoch in range(1, epochs + 1):
+        updated = False
+        for x, t in zip(X, y, strict=True):
+            z = sum((wi * xi for wi, xi in zip(w, x, strict=True)), start=Fraction(0)) + b
+            zs.append(z)
+            guess = (1 if z >= 0 else -1) if sign else (1 if z >= 0 else 0)
+            if guess != t:
+                step = lr * t if sign else lr * (t - guess)
+                w = [wi + step * xi for wi, xi in zip(w, x, strict=True)]
+                b += step
+                updated = True
+        if not updated:
+            return w, b, epoch, True, zs
+    return w, b, epochs, False, zs
+
+
+@settings(max_examples=25, deadline=None)
+@given(gate=st.sampled_from(sorted(GATES)), sign=st.booleans(), lr=st.sampled_from(["1", "0.5", "0.1", "2"]),
+       w=st.lists(st.integers(-3, 3), min_size=2, max_size=2), b=st.integers(-3, 3))
+def test_perceptron_on_logic_gates_matches_the_rule(gate: str, sign: bool, lr: str, w: list[int], b: int) -> None:
+    X = [[0, 0], [0, 1], [1, 0], [1, 1]]
+    y = [2 * t - 1 for t in GATES[gate]] if sign else GATES[gate]
+    a = solve_problem({"id": "p", "kind": "perceptron", "X": X, "y": y, "labels": "sign" if sign else "binary",
+                       "w": w, "b": b, "lr": lr, "epochs": 200}).worked.answer
+    rw, rb, epochs, converged, zs = _rosenblatt(X, y, sign, [Fraction(v) for v in w], Fraction(b), Fraction(lr), 200)
+    assert (a["w"], a["b"], a["epochs"], a["converged"]) == (rw, rb, epochs, converged)
+    assert converged  # the four gates are linearly separable: the perceptron theorem
+    assert [u["z"] for u in a["updates"]] == zs
