@@ -236,6 +236,7 @@ def test_web_form_fields_come_from_the_record_and_the_api_solves_as_the_cli():
         ({"key_padding_mask": [1, 1, 1]}, "mask row 1 lets token 1 attend to nothing with the padding keys removed"),
         ({"key_padding_mask": [0, 2, 0]}, r"key_padding_mask entries must be 0 or 1 \(1 = a padding key, ignored\)"),
         ({"x": None}, "memory needs x: the queries come from x"),
+        ({"mask": "nonee"}, r"expected mask none or a T×S = 2×3 0/1 matrix, got 'nonee'"),
     ],
 )
 def test_bad_input_names_both_shapes(change, message):

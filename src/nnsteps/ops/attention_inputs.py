@@ -151,8 +151,9 @@ def mask_rows(mask: Any, n: int, s: int | None = None, key_padding_mask: Any = N
                                f"of shape T×S = {n}×{s}", field="mask")
         rows = [[j <= i for j in range(n)] for i in range(n)]
     elif text is not None and not any(c.isdigit() for c in text):
-        raise NnstepsError(f"expected mask none, causal or an n×n 0/1 matrix, got {mask!r}", field="mask",
-                           hint=did_you_mean(text, ("none", "causal")))
+        want = "none, causal or an n×n 0/1 matrix" if s is None else f"none or a T×S = {n}×{s} 0/1 matrix"
+        raise NnstepsError(f"expected mask {want}, got {mask!r}", field="mask",
+                           hint=did_you_mean(text, ("none", "causal") if s is None else ("none",)))
     else:
         m = _zero_one(mask, "mask", 2)
         if m.shape != (n, S):
