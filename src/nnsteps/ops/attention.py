@@ -104,7 +104,9 @@ def self_attention(
             ))
         if not all(all(r) for r in M):
             steps.append(Step("Masking" + tag, formula=r"e_{ij} = -\infty \text{ where position } j \text{ is masked for } i",
-                              result=_out_masked(E, d), note=MASK_NOTE))
+                              result=_out_masked(E, d), note=MASK_NOTE + (
+                                  "; key_padding_mask: 1 = a padding key, masked for every query (as in "
+                                  "nn.MultiheadAttention)" if key_padding_mask is not None else "")))
         A = np.empty((n, S), dtype=object)
         for i in range(n):
             allowed = [j for j in range(S) if M[i][j]]
@@ -172,8 +174,9 @@ def _project(name: str, X: np.ndarray, W: np.ndarray, b: np.ndarray | None, rows
     if b is not None:
         P = P + b
     lower, tok = name.lower(), source.lower()
+    at = "j" if source == "M" else "i"  # memory tokens are the keys' positions j
     formula = (rf"{name} = {source} W_{name}" if rows
-               else rf"{name} = {source} W_{name}^\top,\ {lower}_i = W_{name} {tok}_i")
+               else rf"{name} = {source} W_{name}^\top,\ {lower}_{at} = W_{name} {tok}_{at}")
     if b is not None:
         formula += f" + b_{name}"
     sub = " + ".join(rf"{op(d.out(X[0][j]))} \cdot {op(d.out(Wm[j][0]))}" for j in range(X.shape[1]))
