@@ -1,5 +1,6 @@
-"""The ``attention`` kind: self-attention on numbers (scores, softmax weights, output, heads, mask),
-or its symbolic derivation when no numbers are given: fields, solver, likely mistakes, generator.
+"""The ``attention`` kind: self-attention on numbers (scores, softmax weights, output, heads, masks),
+cross-attention when a ``memory`` gives the keys and values, or the symbolic derivation when no
+numbers are given: fields, solver, likely mistakes, generator.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from nnsteps.generation import generator
-from nnsteps.generation.common import ints, one
+from nnsteps.generation.common import chance, ints, one
 from nnsteps.kinds._backprop import raw
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
@@ -19,17 +20,22 @@ from nnsteps.work import Worked
 
 EXAMPLE = {"x": "1 0; 0 1", "w_q": "1 0; 0 1", "w_k": "1 0; 0 1", "w_v": "1 2; 3 4"}
 FIELDS = (
-    Field("x", T.ARRAY, "tokens, n × d_model (omit for the symbolic derivation)", example="1 0; 0 1"),
+    Field("x", T.ARRAY, "tokens, n × d_model: queries (and keys, values without memory); omit for the symbolic derivation", example="1 0; 0 1"),
     Field("w_q", T.ARRAY, "W_Q (d_k × d_model; d_model × d_k with layout rows)", example="1 0; 0 1"),
-    Field("w_k", T.ARRAY, "W_K", example="1 0; 0 1"),
-    Field("w_v", T.ARRAY, "W_V", example="1 2; 3 4"),
+    Field("w_k", T.ARRAY, "W_K (its d_model is the memory's d_m with memory)", example="1 0; 0 1"),
+    Field("w_v", T.ARRAY, "W_V (like W_K)", example="1 2; 3 4"),
     Field("w_o", T.ARRAY, "optional output projection"),
     *(Field(f"b_{n}", T.ARRAY, "optional bias") for n in "qkvo"),
     Field("layout", T.CHOICE, "columns (q_i = W_Q x_i, nn.Linear) or rows (Q = X W_Q)", default="columns",
           choices=("columns", "rows"), example="columns"),
     Field("scale", T.BOOLEAN, "divide scores by sqrt(d_k) (default true)", default=True, example=True),
-    Field("mask", T.VALUE, "none, causal, or an n×n 0/1 matrix (1 = may attend)", default="none", example="none"),
+    Field("mask", T.VALUE, "none, causal (self-attention only), or a T×S 0/1 matrix (1 = may attend; "
+          "T queries, S keys: S = T without memory)", default="none", example="none"),
     Field("heads", T.INTEGER, "number of heads (must divide d_k)", default=1, example=1),
+    Field("memory", T.ARRAY, "cross-attention: the sequence keys and values come from, S × d_m "
+          "(W_K, W_V then take d_m inputs); queries still come from x"),
+    Field("key_padding_mask", T.ARRAY, "S entries, 1 = a padding key that no query attends to "
+          "(nn.MultiheadAttention's key_padding_mask)"),
 )
 
 
@@ -40,10 +46,12 @@ def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
         ("no 1/√d_k scaling", M.scale_off),
         ("weights used transposed (layout mixed up)", M.layout_toggled),
         ("mask ignored", M.set_field("mask", "none")),
+        ("padding keys attended (key_padding_mask ignored)", M.set_field("key_padding_mask", None)),
+        ("keys and values taken from x instead of the memory", M.set_field("memory", None)),
     ]
 
 
-@register(Op.ATTENTION.value, fields=FIELDS, summary="self-attention: scores, softmax weights and output",
+@register(Op.ATTENTION.value, fields=FIELDS, summary="self- or cross-attention: scores, softmax weights and output",
           answer=("Q", "K", "V", "scores", "weights", "output"), example=EXAMPLE, mistakes=_mistakes,
           form={"group": "backprop"})
 def solve_attention(p: Problem) -> Worked:
@@ -55,11 +63,14 @@ def solve_attention(p: Problem) -> Worked:
     ([[Fraction(1, 2), Fraction(1, 2)], [Fraction(1, 2), Fraction(1, 2)]], [[Fraction(3, 2), Fraction(7, 2)], [Fraction(3, 2), Fraction(7, 2)]])
     >>> solve_attention(Problem({"id": "a", "kind": "attention"})).title
     'Self-attention for one token (symbolic)'
+    >>> solve_attention(Problem({"id": "a", "kind": "attention", "x": "1 0", "w_q": "1 0", "w_k": "1 1 1",
+    ...                          "w_v": "1 0 0", "memory": "2 0 1; 0 1 0", "scale": False})).answer["scores"]
+    [[3, 1]]
     """
     from nnsteps.ops.attention import self_attention
 
     if not p.has("x"):
-        return self_attention()
+        return self_attention(memory=p.get("memory", raw, None))  # memory without x is an error there
     return self_attention(
         p.get("x", raw), p.get("w_q", raw, None), p.get("w_k", raw, None), p.get("w_v", raw, None),
         w_o=p.get("w_o", raw, None), b_q=p.get("b_q", raw, None), b_k=p.get("b_k", raw, None),
@@ -67,18 +78,24 @@ def solve_attention(p: Problem) -> Worked:
         layout=p.get("layout", F.choice("columns", "rows"), "columns"),
         scale=p.get("scale", F.boolean, True), mask=p.get("mask", raw, "none"),
         heads=p.get("heads", F.integer(1, "a number of heads"), 1),
+        memory=p.get("memory", raw, None), key_padding_mask=p.get("key_padding_mask", raw, None),
     )
 
 
-@generator(Op.ATTENTION.value)
+@generator(Op.ATTENTION.value, options=("memory",))
 def attention(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
-    """Self-attention of 3 tokens of dimension 4 with 0/1 projections to d_k = 2 (or 4, exact scaling).
+    """Self-attention of 3 tokens of dimension 4 with 0/1 projections to d_k = 2 (or 4, exact scaling);
+    a third of the time (always with option ``memory: true``, never with ``false``) cross-attention
+    to 2 to 4 memory tokens of width 3, sometimes with a padding key.
 
     >>> len(attention(np.random.default_rng(0), {})["x"])
     3
+    >>> p = attention(np.random.default_rng(0), {"memory": True})
+    >>> len(p["memory"][0]), len(p["w_k"][0]), len(p["w_q"][0])
+    (3, 3, 4)
     """
     d_k = one(rng, [2, 4])
-    return {
+    problem = {
         "kind": Op.ATTENTION.value,
         "x": ints(rng, (3, 4), 0, 2),
         "w_q": ints(rng, (d_k, 4), 0, 1),
@@ -89,3 +106,12 @@ def attention(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, An
         "mask": "none",
         "heads": 1,
     }
+    # Drawn after the self-attention numbers: the first problem of a seed is unchanged by this variant.
+    wanted = options.get("memory")
+    if not (chance(rng, 1 / 3) if wanted is None else F.boolean(wanted)):  # an unknown word: one-line error
+        return problem
+    S = int(rng.integers(2, 5))
+    problem.update(memory=ints(rng, (S, 3), 0, 2), w_k=ints(rng, (d_k, 3), 0, 1), w_v=ints(rng, (d_k, 3), -1, 1))
+    if chance(rng, 1 / 2):
+        problem["key_padding_mask"] = [0] * (S - 1) + [1]
+    return problem

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from nnsteps.irrational import Real
-from nnsteps.numbers import Number
+from nnsteps.numbers import Number, to_latex_operand
 from nnsteps.work import Step, Worked
 
 
@@ -22,6 +22,16 @@ def _score(logp: Real, length: int, alpha: Number | None) -> Real:
     if isinstance(alpha, int) or (isinstance(alpha, Fraction) and alpha.denominator == 1):
         return logp / (Fraction(length) ** int(alpha))
     return logp / Real.of(length).apply("log").__mul__(alpha).apply("exp")  # length^α = e^{α ln length}
+
+
+def _substituted(table: dict[str, dict[str, Number]], seq: list[str], alpha: Number | None) -> str | None:
+    """The score's sum with the table's probabilities along ``seq`` (the same p the score added up)."""
+    if not seq:
+        return None
+    logs = " + ".join(rf"\ln {to_latex_operand(table[' '.join(seq[:i])][tok])}" for i, tok in enumerate(seq))
+    if alpha is None or alpha == 0:
+        return logs
+    return rf"\frac{{{logs}}}{{{len(seq)}^{{{to_latex_operand(alpha)}}}}}"
 
 
 def beam_search(table: dict[str, dict[str, Number]], beam_width: int, max_length: int,
@@ -57,6 +67,7 @@ def beam_search(table: dict[str, dict[str, Number]], beam_width: int, max_length
         for seq, _, s, fresh in scored:
             step.steps.append(Step(" ".join(seq) or "(start)", formula=r"\text{score} = \sum \ln p" +
                                    (r" / L^{\alpha}" if length_penalty not in (None, 0) else ""),
+                                   substituted=_substituted(table, seq, length_penalty),
                                    result=s.value(), note=None if fresh else "ended: carried forward"))
         order = sorted(range(len(scored)), key=lambda i: (-float(scored[i][2]), i))[:beam_width]
         beams = [(scored[i][0], scored[i][1]) for i in order]

@@ -60,10 +60,12 @@ def bleu(candidate: list[str], references: list[list[str]], max_n: int = 4, smoo
                                    substituted=rf"\min({c}, {most[gram]})" if clip else None, result=kept))
         num, den = sum(hits), max(1, sum(counts.values()))
         p = Fraction(num, den)
+        top = " + ".join(map(str, hits)) or "0"
         if num == 0 and smoothing == "method1":
             p = (Fraction(num) + Fraction(1, 10)) / den  # NLTK's epsilon 0.1 for a zero count
             step.note = "method1 smoothing: ε = 0.1 added to the zero count"
-        step.substituted = rf"\frac{{{' + '.join(map(str, hits)) or '0'}}}{{\max(1, {sum(counts.values())})}}"
+            top = f"({top}) + 0.1"  # the substitution shows the ε the result has
+        step.substituted = rf"\frac{{{top}}}{{\max(1, {sum(counts.values())})}}"
         step.result = p
         zero = zero or p == 0
         precisions.append(p)
@@ -90,10 +92,16 @@ def bleu(candidate: list[str], references: list[list[str]], max_n: int = 4, smoo
         g = _geometric(precisions)
         score = (Real.of(bp) * Real.of(g)).value()
         note = "uniform weights 1/N"
-    product = r" \cdot ".join(to_latex_operand(p) for p in precisions)
+    if zero and precisions[0] != 0:  # the sum of logs NLTK computes, the smallest float in for each zero
+        mantissa, exponent = repr(sys.float_info.min).split("e")
+        tiny = rf"({mantissa} \cdot 10^{{{int(exponent)}}})"
+        logs_tex = " + ".join(rf"\ln {to_latex_operand(p) if p > 0 else tiny}" for p in precisions)
+        sub = rf"{to_latex_operand(bp)} \cdot \exp\left(\frac{{{logs_tex}}}{{{max_n}}}\right)"
+    else:
+        product = r" \cdot ".join(to_latex_operand(p) for p in precisions)
+        sub = rf"{to_latex_operand(bp)} \cdot ({product})^{{1/{max_n}}}"
     steps.append(Step("BLEU", formula=r"BLEU = BP \cdot \left(\prod_{n=1}^{N} p_{n}\right)^{1/N}",
-                      substituted=rf"{to_latex_operand(bp)} \cdot ({product})"
-                      rf"^{{1/{max_n}}}", result=score, note=note))
+                      substituted=sub, result=score, note=note))
     # the headline number is named after the kind that asks for it (the kind module spells that name)
     answer = {"precisions": precisions, "brevity_penalty": bp, kind: score}
     return Worked(kind, value=answer, steps=steps, title="Sentence BLEU", answer=answer)
@@ -139,6 +147,7 @@ def perplexity(probabilities: list[Number] | None = None, log_probabilities: lis
                           substituted=rf"-\frac{{{' + '.join(to_latex_operand(v) for v in log_probabilities)}}}{{{n}}}",
                           result=ce))
         ppl = Real.of(ce).apply("exp").value()
-        steps.append(Step("Perplexity", formula=r"PP = e^{H}", result=ppl))
+        steps.append(Step("Perplexity", formula=r"PP = e^{H}", substituted=rf"e^{{{to_latex_operand(ce)}}}",
+                          result=ppl))
     answer = {kind: ppl, "cross_entropy": ce}  # the headline number is named after its kind
     return Worked(kind, value=answer, steps=steps, title="Perplexity", answer=answer)
