@@ -17,6 +17,8 @@ Rng = np.random.Generator
 DETAIL = Field("detail", FieldType.CELLS, "which output cells to expand: auto, all, none, or a list of [row, col] cells",
                default="auto", example="auto")
 INPUT = Field("input", FieldType.ARRAY, "the input", required=True, example="1 -2; 3 4")
+UPSTREAM_ANSWER = ("output", "grads")
+"""The answer keys of a grid kind given ``upstream``; without it the answer is the output alone."""
 
 
 def detail(value: Any) -> Any:

@@ -12,7 +12,7 @@ import numpy as np  # noqa: F401  (the doctests draw with it)
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import ints
-from nnsteps.kinds._grid import INPUT, Rng
+from nnsteps.kinds._grid import INPUT, UPSTREAM_ANSWER, Rng
 from nnsteps.names import Op
 from nnsteps.problems.registry import Field, FieldType, register_stage
 from nnsteps.work import Worked
@@ -70,11 +70,12 @@ def _softmax_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 for _order, _op in enumerate((Op.RELU, Op.SIGMOID, Op.TANH), start=4):
-    register_stage(_op.value, _elementwise_stage(_op), (INPUT, UPSTREAM), order=_order, summary=SUMMARIES[_op],
+    register_stage(_op.value, _elementwise_stage(_op), (INPUT, UPSTREAM), order=_order, summary=SUMMARIES[_op], answer=UPSTREAM_ANSWER,
                    example=EXAMPLE, form={"group": "activation"})
 register_stage(Op.SOFTMAX.value, _softmax,
                (INPUT, Field("axis", FieldType.INTEGER, "the axis (default -1)", default=-1, example=-1), UPSTREAM),
                order=7, summary="softmax over an axis (the last by default)", mistakes=_softmax_mistakes,
+               answer=UPSTREAM_ANSWER,
                example={"input": "1 2 3"}, form={"group": "activation"})
 
 

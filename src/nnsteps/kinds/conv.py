@@ -13,7 +13,7 @@ from nnsteps import shapes
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, Rng, detail, opt_int
+from nnsteps.kinds._grid import DETAIL, UPSTREAM_ANSWER, Rng, detail, opt_int
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, register_stage
@@ -96,12 +96,12 @@ def _convt(x: Any, get: Callable[..., Any]) -> Worked:
 
 register_stage(Op.CONV2D.value, _conv, CONV_FIELDS, order=0,
                summary="2-D cross-correlation as torch.nn.functional.conv2d (true convolution with flip)",
-               mistakes=_conv_mistakes,
+               mistakes=_conv_mistakes, answer=UPSTREAM_ANSWER,
                example={"input": "1 2 0; 0 1 2; 2 0 1", "kernel": "1 0; 0 1", "stride": 1, "padding": 0},
                form={"group": "grid", "playground": True})
 register_stage(Op.CONV_TRANSPOSE2D.value, _convt, CONVT_FIELDS, order=1,
                summary="2-D transposed convolution as torch.nn.functional.conv_transpose2d",
-               mistakes=_convt_mistakes,
+               mistakes=_convt_mistakes, answer=UPSTREAM_ANSWER,
                example={"input": "1 2; 3 4", "kernel": "1 0; 0 1", "stride": 2},
                form={"group": "grid"})
 

@@ -73,7 +73,7 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
           example=[Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]),
     Field("detail", FieldType.CELLS, "cells of the final output to expand (the last stage's detail)", default="auto"),
     *LEARN_FIELDS,
-), answer=(), example={"input": "1 -2; 3 4", "steps": [Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]},
+), answer=("output", Op.LOSS.value, "grads", "updated"), example={"input": "1 -2; 3 4", "steps": [Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]},
     mistakes=_mistakes, follow_on=_follow_on, stages=_stages_key, form={"group": "grid"})
 def solve_pipeline(p: Problem) -> Worked:
     """Stages in order, each fed the previous one's output; the work of each stage is kept.

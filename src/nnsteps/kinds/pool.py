@@ -12,7 +12,7 @@ import numpy as np
 from nnsteps import shapes
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, INPUT, Rng, detail, opt_int
+from nnsteps.kinds._grid import DETAIL, INPUT, UPSTREAM_ANSWER, Rng, detail, opt_int
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, register_stage
@@ -86,9 +86,9 @@ def _avg_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
             *M.POOL, ("took the max instead of the average", M.pool_swapped(Op.MAX_POOL2D.value))]
 
 
-register_stage(Op.MAX_POOL2D.value, _max_pool, MAX_POOL_FIELDS, order=2, mistakes=_max_mistakes,
+register_stage(Op.MAX_POOL2D.value, _max_pool, MAX_POOL_FIELDS, order=2, mistakes=_max_mistakes, answer=UPSTREAM_ANSWER,
                summary="2-D max pooling as torch.nn.functional.max_pool2d", example=EXAMPLE, form={"group": "grid", "playground": True})
-register_stage(Op.AVG_POOL2D.value, _avg_pool, AVG_POOL_FIELDS, order=3, mistakes=_avg_mistakes,
+register_stage(Op.AVG_POOL2D.value, _avg_pool, AVG_POOL_FIELDS, order=3, mistakes=_avg_mistakes, answer=UPSTREAM_ANSWER,
                summary="2-D average pooling as torch.nn.functional.avg_pool2d", example=EXAMPLE,
                form={"group": "grid", "playground": True})
 
