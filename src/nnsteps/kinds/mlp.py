@@ -12,28 +12,38 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
-from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learning_rate, loss, raw
-from nnsteps.names import Activation, Op
+from nnsteps.kinds._backprop import LEARNING_RATE, LOSSES, learning_rate, loss, mapping, raw
+from nnsteps.names import Activation, Loss, Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, Problem, register
 from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
 
+MORE_ACTIVATIONS = (Op.LEAKY_RELU.value, Op.ELU.value, Op.GELU.value, Op.SILU.value, Op.SOFTPLUS.value,
+                    Op.HARDTANH.value, Op.PRELU.value)
+MLP_LOSSES = (*LOSSES, *(v.value for v in Loss if v.value not in LOSSES))
 EXAMPLE = {"input": [1, 2], "target": [2], "learning_rate": 0.5,
            "layers": [{"weights": [[1, 1]], "bias": [0], "activation": Activation.RELU.value}]}
 FIELDS = (
     Field("input", T.ARRAY, "the input vector", required=True, example=[1, 2]),
-    Field("layers", T.LIST, "list of {weights (out×in), bias, activation}", required=True,
-          example=EXAMPLE["layers"]),
-    Field("target", T.ARRAY, "the target vector", example=[2]),
-    LOSS,
+    Field("layers", T.LIST, "list of {weights (out×in), bias, activation}; activation: none, tanh, relu, sigmoid, "
+          f"{', '.join(MORE_ACTIVATIONS)}, by name or as {{name: {{parameters}}}} (e.g. {{leaky_relu: "
+          "{negative_slope: 0.1}})", required=True, example=EXAMPLE["layers"]),
+    Field("target", T.VALUE, "the target: a vector (one row per sample), or class indices (cross_entropy, nll)",
+          example=[2]),
+    Field(Op.LOSS.value, T.CHOICE, "half_squared_error (½ Σ over the outputs), squared_error (Σ), cross_entropy, or "
+          "any loss of the loss kind (then worked by it; for cross_entropy the last layer's outputs are logits)",
+          default="half_squared_error", choices=MLP_LOSSES, example="half_squared_error"),
+    Field("loss_options", T.MAPPING, "the loss's options, as the loss kind's fields: weight, label_smoothing, "
+          "ignore_index, pos_weight, beta, delta, log_target", example={"label_smoothing": 0.1}),
     LEARNING_RATE,
     Field("l2", T.NUMBER, "λ: adds λ Σ w² over the weight matrices to the loss (CS231n)", example=0.1),
     Field("l1", T.NUMBER, "λ: adds λ Σ |w| to the loss", example=0.1),
     Field("weight_decay", T.NUMBER, "λ: adds λw to the gradient in the update only (torch.optim.SGD)", example=0.01),
     Field("regularize_bias", T.BOOLEAN, "regularise the biases too", default=False, example=False),
-    Field("reduction", T.CHOICE, "a mini-batch (input N×D): mean (default) or sum over the samples",
-          choices=("mean", "sum"), example="mean"),
+    Field("reduction", T.CHOICE, "a mini-batch (input N×D): mean (default) or sum over the samples (a loss of the "
+          "loss kind: its own reduction, batchmean too for kl_div)", choices=("mean", "sum", "batchmean"),
+          example="mean"),
 )
 
 
@@ -42,6 +52,34 @@ def _is_batch(value: Any) -> bool:
     if isinstance(value, list):
         return bool(value) and all(isinstance(v, list) for v in value)
     return isinstance(value, str) and ";" in value
+
+
+def _is_index(target: Any, input: Any) -> bool:
+    """One class index for one sample (``target: 1``): the loss kind's cross-entropy takes it."""
+    return not _is_batch(input) and isinstance(target, int) and not isinstance(target, bool)
+
+
+def _with_loss(p: Problem, name: str) -> Worked:
+    """The network with a loss of the ``loss`` kind, which that kind's own solver works (and checks)."""
+    from nnsteps.ops.mlp_loss import mlp_with_loss
+    from nnsteps.problems.registry import kind_of, load_kinds
+
+    options = p.get("loss_options", mapping, {})
+    reduction = p.get("reduction", F.choice("mean", "sum", "batchmean"), None)
+
+    def loss_of(outputs: Any) -> Worked:
+        problem = {"id": p.id, "kind": Op.LOSS.value, Op.LOSS.value: name, "input": outputs, "target": p.raw["target"],
+                   **({"reduction": reduction} if reduction is not None else {}), **options}
+        try:
+            kind_of(problem, 0)
+        except NnstepsError as err:  # an option the loss kind does not know: name it as the mlp's field
+            raise NnstepsError(err.message, problem=p.id, field="loss_options", hint=err.hint) from None
+        return load_kinds()[Op.LOSS.value].solve(Problem(problem))
+
+    return mlp_with_loss(p.get("input", raw), p.get("layers", raw), loss_of=loss_of,
+                         learning_rate=p.get("learning_rate", learning_rate, None), l2=p.get("l2", F.number, None),
+                         l1=p.get("l1", F.number, None), weight_decay=p.get("weight_decay", F.number, None),
+                         regularize_bias=p.get("regularize_bias", F.boolean, False))
 
 
 def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -69,6 +107,9 @@ def solve_mlp(p: Problem) -> Worked:
     """
     from nnsteps.ops.mlp import mlp
 
+    name = p.get(Op.LOSS.value, F.choice(*MLP_LOSSES), "half_squared_error")
+    if p.has("target") and (name not in LOSSES or p.has("loss_options") or _is_index(p.raw["target"], p.raw.get("input"))):
+        return _with_loss(p, name)
     if p.has("reduction") or _is_batch(p.raw.get("input")):
         from nnsteps.ops.mlp_batch import mlp_batch
 
