@@ -59,7 +59,8 @@ def mlp_with_loss(input: Any, layers: list[dict[str, Any]], *, loss_of: LossOf, 
                           "Backward from ∂L/∂output",
                           steps=[s for s in w.steps if not s.title.endswith(": forward")]))
     grads_of = [w.answer["grads"]["layers"] for w in per]
-    d = _domain([loss.answer[Op.LOSS.value], grads_of, [lay.get("weights") for lay in layers]])
+    # the parameters as read (a decimal typed is exact), the loss and every sample's gradients
+    d = _domain([loss.answer[Op.LOSS.value], grads_of, [as_array(lay["weights"], name="weights") for lay in layers]])
     specs = [_spec(layer, d) for layer in layers]
     grads = []
     slopes: list[Any] = []
@@ -117,8 +118,6 @@ def _leaves(value: Any) -> Any:
             yield from _leaves(value=v)
     elif isinstance(value, np.ndarray):
         yield from _leaves(value.tolist())
-    elif isinstance(value, str):
-        yield from _leaves(as_array(value).tolist())
     elif value is not None:
         yield value
 
