@@ -45,7 +45,12 @@ CONVT_FIELDS = (
 def _conv_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [("kernel flip", M.flip), *M.CONV]
+    out = [("kernel flip", M.flip), *M.CONV,
+           ("kernel not flipped in ∂L/∂X (the upstream correlated with W, not rot180(W))",
+            M.convention(flip_kernel_in_dx=False))]
+    if raw.get("stride", 1) not in (1, [1, 1]):
+        out.append(("upstream not dilated by the stride in ∂L/∂X", M.convention(dilate_upstream=False)))
+    return out
 
 
 def _convt_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:

@@ -90,7 +90,13 @@ def _dropout(x: Any, get: Callable[..., Any]) -> Worked:
 def _bn_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [("eval and training statistics mixed up", M.set_field("training", not raw.get("training", True)))]
+    out = [("eval and training statistics mixed up", M.set_field("training", not raw.get("training", True)))]
+    if raw.get("training", True):
+        out += [("sample variance (÷ n − 1) used to normalise (PyTorch: the population variance, ÷ n)",
+                 M.convention(needs=(), normalise_variance="unbiased")),
+                ("population variance (÷ n) in the running variance (PyTorch: the sample variance, ÷ n − 1)",
+                 M.convention(needs=(), running_variance="biased"))]
+    return out
 
 
 register_stage(Op.BATCH_NORM.value, _batch_norm, BN_FIELDS, order=30, summary="batch normalisation per channel "

@@ -85,7 +85,12 @@ def _with_loss(p: Problem, name: str) -> Worked:
 def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error"))]
+    out = [("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error"))]
+    if _is_batch(raw_problem.get("input")) and raw_problem.get("reduction", "mean") == "mean":
+        out.append(("the 1/N of a mean reduction forgotten (summed)", M.set_field("reduction", "sum")))
+    if raw_problem.get(Op.LOSS.value) in (Loss.CROSS_ENTROPY, Loss.BCE_WITH_LOGITS):
+        out.append(("the sign of p − y (y − p)", M.convention(needs=("target",), p_minus_y=False)))
+    return out
 
 
 def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -> None:

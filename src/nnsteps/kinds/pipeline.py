@@ -16,7 +16,7 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import ints, one
 from nnsteps.kinds._grid import Rng
 from nnsteps.kinds._pipeline_learn import LEARN_FIELDS, learn, wants_backward
-from nnsteps.names import Op
+from nnsteps.names import Loss, Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, Problem, Stage, load_kinds, register
 from nnsteps.work import Step, Worked
@@ -62,9 +62,14 @@ def _follow_on(raw: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
 
 
 def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
     from nnsteps.grading.mistakes import stage_candidates
 
-    return stage_candidates(raw)
+    out = stage_candidates(raw)
+    if raw.get("target") is not None and raw.get(Op.LOSS.value, Loss.CROSS_ENTROPY.value) in (
+            Loss.CROSS_ENTROPY, Loss.BCE_WITH_LOGITS):
+        out.append(("the sign of p − y (y − p)", M.convention(needs=(), p_minus_y=False)))
+    return out
 
 
 @register(KIND, summary="grid kinds as stages in order, each fed the previous one's output", fields=(

@@ -76,7 +76,9 @@ def _backward(forward: Worked, mode: str, x: Any, get: Callable[..., Any], **opt
 def _max_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [*M.POOL, ("averaged instead of taking the max", M.pool_swapped(Op.AVG_POOL2D.value))]
+    return [*M.POOL, ("averaged instead of taking the max", M.pool_swapped(Op.AVG_POOL2D.value)),
+            ("gradient routed to the last of tied maxima (PyTorch: the first)", M.convention(max_tie="last")),
+            ("gradient routed to every tied maximum (PyTorch: the first only)", M.convention(max_tie="all"))]
 
 
 def _avg_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
