@@ -34,6 +34,24 @@ def detail(value: Any) -> Any:
     raise NnstepsError(f"expected auto, all, none or a list of [row, col] cells, got {value!r}")
 
 
+def with_upstream(problem: dict[str, Any], rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """With the generator option ``upstream``, the problem also asks for its gradients: an upstream of small
+    integers in the output's shape, drawn after the rest of the problem.
+
+    >>> p = with_upstream({"kind": "relu", "input": [1, -2]}, np.random.default_rng(0), {"upstream": True})
+    >>> len(p["upstream"]), with_upstream({"kind": "relu", "input": [1]}, np.random.default_rng(0), {})
+    (2, {'kind': 'relu', 'input': [1]})
+    """
+    if not options.get("upstream"):
+        return problem
+    from nnsteps.generation.common import ints
+    from nnsteps.problems.solve import solve_problem
+
+    shape = np.shape(np.asarray(solve_problem({"id": "draw", **problem}).worked.value))
+    problem["upstream"] = ints(rng, shape, -2, 2) if shape else int(rng.integers(-2, 3))
+    return problem
+
+
 def opt_int(options: dict[str, Any], name: str, default: Any) -> Any:
     """A generator option that must be an integer >= 0 (``--stride 2``), or ``default``.
 

@@ -13,7 +13,7 @@ from nnsteps import shapes
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, UPSTREAM_ANSWER, Rng, detail, opt_int
+from nnsteps.kinds._grid import DETAIL, UPSTREAM_ANSWER, Rng, detail, opt_int, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, register_stage
@@ -111,7 +111,7 @@ register_stage(Op.CONV_TRANSPOSE2D.value, _convt, CONVT_FIELDS, order=1,
                form={"group": "grid"})
 
 
-@generator(Op.CONV2D.value, ("stride", "padding", "dilation", "channels"))
+@generator(Op.CONV2D.value, ("stride", "padding", "dilation", "channels", "upstream"))
 def conv2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """A cross-correlation on a 4..6 square map with a 2..3 kernel (dilation 2 now and then).
 
@@ -147,10 +147,10 @@ def conv2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
         problem["bias"] = int(rng.integers(-2, 3))
     if chance(rng, 0.1):
         problem["flip"] = True
-    return problem
+    return with_upstream(problem, rng, options)
 
 
-@generator(Op.CONV_TRANSPOSE2D.value, ("stride", "padding"))
+@generator(Op.CONV_TRANSPOSE2D.value, ("stride", "padding", "upstream"))
 def conv_transpose2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """A transposed convolution of a 2..3 map with a 2..3 kernel.
 
@@ -172,5 +172,5 @@ def conv_transpose2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
         problem["padding"] = padding
     if out_pad:
         problem["output_padding"] = out_pad
-    return problem
+    return with_upstream(problem, rng, options)
 

@@ -136,13 +136,20 @@ def solve_mlp(p: Problem) -> Worked:
     )
 
 
-@generator(Op.MLP.value)
+@generator(Op.MLP.value, (Op.LOSS.value, "activation"))
 def mlp(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
-    """A 2-2-2 dense network with one-decimal weights, a target and a learning rate.
+    """A 2-2-2 dense network with one-decimal weights, a target and a learning rate; with the option
+    ``loss`` (any loss of the loss kind) or ``activation`` (any of the layers' activations), a mini-batch
+    of two samples with that loss and hidden activation.
 
     >>> [len(layer["weights"]) for layer in mlp(np.random.default_rng(0), {})["layers"]]
     [2, 2]
+    >>> p = mlp(np.random.default_rng(0), {"loss": "nll", "activation": "leaky_relu"})
+    >>> p["target"], p["layers"][0]["activation"]
+    ([1, 1], {'leaky_relu': {'negative_slope': Fraction(1, 10)}})
     """
+    if options.get(Op.LOSS.value) or options.get("activation"):
+        return _mlp_more(rng, options)
     activation = one(rng, [Activation.SIGMOID.value, Activation.RELU.value, Activation.NONE.value])
     layers = [{"weights": tenths(rng, (2, 2), -9, 9), "bias": tenths(rng, (2,), -5, 5), "activation": activation}
               for _ in range(2)]
@@ -154,3 +161,34 @@ def mlp(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
         Op.LOSS.value: "half_squared_error",
         "learning_rate": one(rng, [Fraction(1, 10), Fraction(1, 2)]),
     }
+
+
+ACTIVATION_PARAMETERS: dict[str, dict[str, Any]] = {
+    Op.LEAKY_RELU.value: {"negative_slope": Fraction(1, 10)}, Op.ELU.value: {"alpha": 1},
+    Op.HARDTANH.value: {"min_val": -1, "max_val": 1}, Op.PRELU.value: {"weight": [Fraction(1, 4)]},
+    Op.GELU.value: {"approximate": Activation.TANH.value},
+}
+
+
+def _mlp_more(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """A batch of two through a 2-2-2 network with any loss and hidden activation (small one-decimal values)."""
+    name = options.get(Op.LOSS.value) or Loss.MSE.value
+    if name not in MLP_LOSSES:
+        raise NnstepsError(f"expected a loss of {', '.join(MLP_LOSSES)}, got {name!r}", field="--loss")
+    act = options.get("activation") or one(rng, list(MORE_ACTIVATIONS))
+    if act not in (*MORE_ACTIVATIONS, *(a.value for a in Activation)):
+        raise NnstepsError(f"expected an activation of {', '.join(MORE_ACTIVATIONS)}, got {act!r}", field="--activation")
+    hidden: Any = {act: ACTIVATION_PARAMETERS[act]} if act in ACTIVATION_PARAMETERS else act
+    last = Activation.SIGMOID.value if name == Loss.BCE else Activation.NONE.value  # BCE takes probabilities
+    layers = [{"weights": tenths(rng, (2, 2), -9, 9), "bias": tenths(rng, (2,), -5, 5), "activation": hidden},
+              {"weights": tenths(rng, (2, 2), -9, 9), "bias": tenths(rng, (2,), -5, 5), "activation": last}]
+    if name in (Loss.CROSS_ENTROPY, Loss.NLL):
+        target: Any = [int(v) for v in rng.integers(0, 2, size=2)]
+    elif name in (Loss.BCE, Loss.BCE_WITH_LOGITS):
+        target = [[int(v) for v in row] for row in rng.integers(0, 2, size=(2, 2))]
+    elif name == Loss.KL_DIV:
+        target = [[Fraction(1, 2), Fraction(1, 2)], [Fraction(1, 4), Fraction(3, 4)]]
+    else:
+        target = tenths(rng, (2, 2), -9, 9)
+    return {"kind": Op.MLP.value, "input": tenths(rng, (2, 2), -9, 9), "layers": layers, "target": target,
+            Op.LOSS.value: name, "reduction": "mean", "learning_rate": one(rng, [Fraction(1, 10), Fraction(1, 2)])}

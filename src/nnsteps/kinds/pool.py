@@ -12,7 +12,7 @@ import numpy as np
 from nnsteps import shapes
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, INPUT, UPSTREAM_ANSWER, Rng, detail, opt_int
+from nnsteps.kinds._grid import DETAIL, INPUT, UPSTREAM_ANSWER, Rng, detail, opt_int, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, register_stage
@@ -114,10 +114,10 @@ def _pool(kind: str, rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
         problem["ceil_mode"] = True
     if kind == Op.AVG_POOL2D.value and padding and chance(rng, 0.5):
         problem["count_include_pad"] = False
-    return problem
+    return with_upstream(problem, rng, options)
 
 
-@generator(Op.MAX_POOL2D.value, ("stride", "padding"))
+@generator(Op.MAX_POOL2D.value, ("stride", "padding", "upstream"))
 def max_pool2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """Max pooling of a 4..6 map with a 2..3 window.
 
@@ -127,7 +127,7 @@ def max_pool2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     return _pool(Op.MAX_POOL2D.value, rng, options)
 
 
-@generator(Op.AVG_POOL2D.value, ("stride", "padding"))
+@generator(Op.AVG_POOL2D.value, ("stride", "padding", "upstream"))
 def avg_pool2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """Average pooling of a 4..6 map with a 2..3 window (padding counted or not).
 
