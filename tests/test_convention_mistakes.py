@@ -128,9 +128,8 @@ def test_the_sign_of_p_minus_y_is_named_for_the_loss_kind_mlp_and_a_pipeline() -
 def test_the_conventions_are_no_problem_field_and_default_to_pytorch() -> None:
     with pytest.raises(NnstepsError, match="unknown field '_convention'"):
         solve_problem({**DCONV, "_convention": {"flip_kernel_in_dx": False}})
-    with pytest.raises(NnstepsError, match="unknown convention"):
-        with following({"flip": False}):
-            pass
+    with pytest.raises(NnstepsError, match="unknown convention"), following({"flip": False}):
+        pass
     with following({"max_tie": "all"}):
         assert convention("max_tie") == "all"
     assert convention("max_tie") == "first" and convention("p_minus_y") is True

@@ -34,12 +34,12 @@ DEFAULTS: dict[str, Any] = {
 }
 """Every convention with PyTorch's (the right) value."""
 
-_ACTIVE: ContextVar[Mapping[str, Any]] = ContextVar("nnsteps_convention", default={})
+_ACTIVE: ContextVar[Mapping[str, Any] | None] = ContextVar("nnsteps_convention", default=None)
 
 
 def convention(name: str) -> Any:
     """The value of one convention now: PyTorch's unless grading is re-solving under a wrong one."""
-    return _ACTIVE.get().get(name, DEFAULTS[name])
+    return (_ACTIVE.get() or {}).get(name, DEFAULTS[name])
 
 
 @contextmanager
@@ -48,7 +48,7 @@ def following(conventions: Mapping[str, Any]) -> Iterator[None]:
     unknown = sorted(set(conventions) - set(DEFAULTS))
     if unknown:
         raise NnstepsError(f"unknown convention(s) {', '.join(unknown)}; expected one of {', '.join(DEFAULTS)}")
-    token = _ACTIVE.set({**_ACTIVE.get(), **conventions})
+    token = _ACTIVE.set({**(_ACTIVE.get() or {}), **conventions})
     try:
         yield
     finally:

@@ -16,11 +16,10 @@ import numpy as np
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.names import Activation, Op
-from nnsteps.numbers import to_latex_operand as op
 from nnsteps.numbers import Irrational
+from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops import activation_grad as act
-from nnsteps.ops import activation_more
-from nnsteps.ops import losses
+from nnsteps.ops import activation_more, losses
 from nnsteps.ops._common import read_learning_rate
 from nnsteps.ops.domain import Domain
 from nnsteps.work import Step, Worked
@@ -241,7 +240,7 @@ def _layer_step(l: int, W: np.ndarray, b: np.ndarray | None, f: str, prev: np.nd
 
 
 def _backward(specs: list[dict[str, Any]], a: list[np.ndarray], z: list[np.ndarray], g: np.ndarray,
-              d: Domain) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[Step[Any]]]:
+              d: Domain) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[Step[Any]], list[np.ndarray | None]]:
     Lc = len(specs)
     slopes: list[np.ndarray | None] = [None] * Lc
     deltas: list[np.ndarray] = [np.empty(0)] * (Lc + 1)

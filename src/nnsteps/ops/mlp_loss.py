@@ -53,7 +53,7 @@ def mlp_with_loss(input: Any, layers: list[dict[str, Any]], *, loss_of: LossOf, 
     for i, w in enumerate(per):
         steps.append(Step(f"Sample {i + 1}: forward" if batch else "Forward pass",
                           steps=[s for s in w.steps if s.title.endswith(": forward")]))
-    steps.append(Step(f"Loss of the outputs ({loss.title.split(': ', 1)[-1]})", steps=loss.steps))
+    steps.append(Step(f"Loss of the outputs ({(loss.title or '').split(': ', 1)[-1]})", steps=loss.steps))
     for i, w in enumerate(per):
         steps.append(Step(f"Sample {i + 1}: backward from its row of ∂L/∂output" if batch else
                           "Backward from ∂L/∂output",
