@@ -222,3 +222,31 @@ def test_bad_loss_options_and_activation_parameters_name_the_field() -> None:
         solve_problem({**base, "layers": [{"weights": [[1, 1]], "activation": {"elu": {"negative_slope": 1}}}]})
     with pytest.raises(NnstepsError, match=r"unknown field 'gamma'"):
         solve_problem({**base, "loss_options": {"gamma": 2}})
+
+
+def test_weight_decay_l1_and_a_biased_prelu_match_torch_sgd() -> None:
+    raw = {"id": "q", "kind": "mlp", "input": [[1, -2], [0.5, 1]], "target": [[1, 0], [0, 1]],
+           "loss": "binary_cross_entropy_with_logits", "loss_options": {"pos_weight": [2, 1]}, "reduction": "sum",
+           "l1": 0.1, "weight_decay": 0.01, "regularize_bias": True, "learning_rate": 0.5,
+           "layers": [{"weights": [[1, 1], [0.5, -1]], "bias": [0, 0.2], "activation": {"prelu": {"weight": [0.25, 0.5]}}},
+                      {"weights": [[1, -1], [0.3, 0.2]], "bias": [0.1, 0]}]}
+    w = solve_problem(raw).worked
+    W1, b1 = t64([[1, 1], [0.5, -1]], True), t64([0, 0.2], True)
+    W2, b2 = t64([[1, -1], [0.3, 0.2]], True), t64([0.1, 0], True)
+    a = t64([0.25, 0.5], True)
+    y = F.prelu(t64([[1, -2], [0.5, 1]]) @ W1.T + b1, a) @ W2.T + b2
+    L = F.binary_cross_entropy_with_logits(y, t64([[1, 0], [0, 1]]), pos_weight=t64([2, 1]), reduction="sum")
+    L = L + 0.1 * sum(p.abs().sum() for p in (W1, b1, W2, b2))
+    L.backward()
+    np.testing.assert_allclose(float(w.answer["loss"]), L.item(), rtol=1e-12)
+    np.testing.assert_allclose(floats(w.answer["grads"]["layers"][0]["bias"]), b1.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(floats(w.answer["grads"]["layers"][0]["prelu_weight"]), a.grad.numpy(), rtol=1e-12)
+    sgd = torch.optim.SGD([W1, b1, W2, b2], lr=0.5, weight_decay=0.01)
+    sgd.step()
+    torch.optim.SGD([a], lr=0.5).step()  # PReLU's slope: no weight decay (it is not a weight)
+    up = w.answer["updated"]["layers"]
+    np.testing.assert_allclose(floats(up[0]["weights"]), W1.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(floats(up[0]["bias"]), b1.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(floats(up[1]["weights"]), W2.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(floats(up[0]["prelu_weight"]), a.detach().numpy(), rtol=1e-12)
+    check_steps(w.steps)
