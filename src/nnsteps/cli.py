@@ -260,7 +260,11 @@ def generate(
     dilation: Annotated[int | None, typer.Option("--dilation", help="conv2d: fix the dilation.")] = None,
     learn: Annotated[bool | None, typer.Option("--learn", help="pipeline: the small CNN with a loss, backward "
                                                 "pass and update.")] = None,
-    loss: Annotated[str | None, typer.Option("--loss", help="loss: which loss (mse, cross_entropy, ...).")] = None,
+    loss: Annotated[str | None, typer.Option("--loss", help="loss, mlp: which loss (mse, cross_entropy, ...).")] = None,
+    activation: Annotated[str | None, typer.Option("--activation", help="mlp: the hidden layer's activation "
+                                                   "(leaky_relu, gelu, ...).")] = None,
+    upstream: Annotated[bool | None, typer.Option("--upstream", help="conv, pool, linear, activations: also "
+                                                  "ask for the gradients from a drawn upstream.")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Also export each set (see nnsteps export).")] = None,
 ) -> None:
     """Generate exercises of KIND with their key and worked solutions.
@@ -279,7 +283,8 @@ def generate(
 
             format_module(to.lower())  # an unknown format fails before anything is written
         text = run_generate(kind, seed, count=count, roster=roster, out=out, stride=stride, padding=padding,
-                            dilation=dilation, learn=learn, loss=loss)
+                            dilation=dilation, learn=learn, loss=loss,
+                            activation=activation, upstream=upstream)
         if to is not None:
             from nnsteps.export.generated import export_generated
 

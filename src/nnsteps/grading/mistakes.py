@@ -17,7 +17,7 @@ from typing import Any
 from nnsteps.errors import NnstepsError
 from nnsteps.grading.compare import Cell, Tolerance, compare
 from nnsteps.grading.mutations import *  # noqa: F403  (kind records reach the mutations as mistakes.<name>)
-from nnsteps.grading.mutations import FLIP, UNFLIP, Mutation, Raw
+from nnsteps.grading.mutations import CONVENTION, FLIP, UNFLIP, Mutation, Raw
 from nnsteps.numbers import parse_number
 
 
@@ -52,9 +52,13 @@ def mistaken_answers(raw: Raw, key: Any, tol: Tolerance | None = None) -> list[t
 
     tol = tol or Tolerance()
     out = []
+    from nnsteps.ops.convention import following
+
     for name, changed in candidates(raw):
+        conventions = changed.pop(CONVENTION, {})
         try:
-            wrong = solve_problem(without_detail(changed)).worked.answer
+            with following(conventions):  # the same solver, slipping in the one step the mistake names
+                wrong = solve_problem(without_detail(changed)).worked.answer
         except (NnstepsError, ValueError, ZeroDivisionError, OverflowError):
             continue
         if compare(key, wrong, tol, complete=True).all_credit:
@@ -107,7 +111,7 @@ def _allowed(raw: Raw) -> bool:
     KINDS = load_kinds()
 
     kind = KINDS.get(str(raw.get("kind")))
-    return kind is not None and all(k in kind.fields or k in COMMON_FIELDS for k in raw)
+    return kind is not None and all(k in kind.fields or k in COMMON_FIELDS or k == CONVENTION for k in raw)
 
 
 def stage_candidates(raw: Raw) -> list[tuple[str, Mutation]]:
@@ -130,6 +134,7 @@ def _stage_candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
     stages = raw.get("steps")
     if not isinstance(stages, list):
         return
+    learns = raw.get("target") is not None or raw.get("upstream") is not None
     for i, stage in enumerate(stages):
         if isinstance(stage, dict) and len(stage) == 1:
             (name, opts), = stage.items()
@@ -140,15 +145,23 @@ def _stage_candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
             continue
         stage_kind = kinds.get(str(name))
         stage_raw = {"kind": name, **opts}
+        if learns:  # the stage's backward pass runs: its gradient mistakes apply (its upstream comes from after it)
+            stage_raw["upstream"] = "(from the next stage)"
         for label, mutate in stage_kind.likely_mistakes(stage_raw) if stage_kind else []:
             changed = mutate(copy.deepcopy(stage_raw))
             if changed is None:
                 continue
+            if learns:
+                changed.pop("upstream", None)
             new_name = changed.pop("kind")
+            conventions = changed.pop(CONVENTION, None)  # a convention holds for the whole re-solve
             new_stages = list(stages)
             new_stages[i] = {new_name: changed} if changed or new_name != name else new_name
             label = _flip_name({"flip": opts.get("flip")}) if label == "kernel flip" else label
-            yield f"stage {i + 1} ({name}): {label}", {**raw, "steps": new_stages}
+            whole = {**raw, "steps": new_stages}
+            if conventions:
+                whole[CONVENTION] = {**raw.get(CONVENTION, {}), **conventions}
+            yield f"stage {i + 1} ({name}): {label}", whole
 
 
 # --- a sign slip in one term ----------------------------------------------------------------

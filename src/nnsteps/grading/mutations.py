@@ -19,8 +19,11 @@ __all__ = [
     "flip", "padding_forgotten", "padding_doubled", "stride_ignored", "dilation_ignored",
     "kernel_transposed", "bias_dropped", "ceil_toggled", "count_pad_toggled", "window", "pool_swapped",
     "output_padding_dropped", "set_field", "weights_entry_dropped", "layout_toggled", "scale_off",
-    "softmax_axis", "FLIP", "UNFLIP", "CONV", "POOL",
+    "softmax_axis", "convention", "CONVENTION", "FLIP", "UNFLIP", "CONV", "POOL",
 ]
+CONVENTION = "_convention"
+"""The key of a changed copy that carries wrong conventions (:mod:`nnsteps.ops.convention`); grading takes it
+out and re-solves under them. No kind has such a field, so a problem file cannot set it."""
 
 
 def _scale_int(value: Any, factor: int) -> Any:
@@ -228,6 +231,25 @@ def set_field(name: str, value: Any, *, unless: Any = ...) -> Mutation:
         if raw.get(name) == value:
             return None
         raw[name] = value
+        return raw
+
+    return mutate
+
+
+def convention(*, needs: tuple[str, ...] = ("upstream",), **values: Any) -> Mutation:
+    """A mistake inside an op's own computation: re-solve under the wrong ``values`` of
+    :data:`nnsteps.ops.convention.DEFAULTS` (the same solver, told to slip in that one step). None when
+    the problem lacks a field in ``needs`` (without an upstream there is no gradient to get wrong).
+
+    >>> convention(flip_kernel_in_dx=False)({"kind": "conv2d", "upstream": "1"})["_convention"]
+    {'flip_kernel_in_dx': False}
+    >>> convention(flip_kernel_in_dx=False)({"kind": "conv2d"}) is None
+    True
+    """
+    def mutate(raw: Raw) -> Raw | None:
+        if any(raw.get(name) is None for name in needs):
+            return None
+        raw[CONVENTION] = {**raw.get(CONVENTION, {}), **values}
         return raw
 
     return mutate

@@ -17,6 +17,8 @@ Rng = np.random.Generator
 DETAIL = Field("detail", FieldType.CELLS, "which output cells to expand: auto, all, none, or a list of [row, col] cells",
                default="auto", example="auto")
 INPUT = Field("input", FieldType.ARRAY, "the input", required=True, example="1 -2; 3 4")
+UPSTREAM_ANSWER = ("output", "grads")
+"""The answer keys of a grid kind given ``upstream``; without it the answer is the output alone."""
 
 
 def detail(value: Any) -> Any:
@@ -30,6 +32,24 @@ def detail(value: Any) -> Any:
     if isinstance(value, list) and all(isinstance(c, list) and len(c) in (2, 3, 4) for c in value):
         return [[F.integer(0, "a cell index")(i) for i in c] for c in value]
     raise NnstepsError(f"expected auto, all, none or a list of [row, col] cells, got {value!r}")
+
+
+def with_upstream(problem: dict[str, Any], rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
+    """With the generator option ``upstream``, the problem also asks for its gradients: an upstream of small
+    integers in the output's shape, drawn after the rest of the problem.
+
+    >>> p = with_upstream({"kind": "relu", "input": [1, -2]}, np.random.default_rng(0), {"upstream": True})
+    >>> len(p["upstream"]), with_upstream({"kind": "relu", "input": [1]}, np.random.default_rng(0), {})
+    (2, {'kind': 'relu', 'input': [1]})
+    """
+    if not options.get("upstream"):
+        return problem
+    from nnsteps.generation.common import ints
+    from nnsteps.problems.solve import solve_problem
+
+    shape = np.shape(np.asarray(solve_problem({"id": "draw", **problem}).worked.value))
+    problem["upstream"] = ints(rng, shape, -2, 2) if shape else int(rng.integers(-2, 3))
+    return problem
 
 
 def opt_int(options: dict[str, Any], name: str, default: Any) -> Any:

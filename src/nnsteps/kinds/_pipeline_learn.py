@@ -99,10 +99,14 @@ def learn(p: Problem, output: Any, inputs: list[Any], runs: list[tuple[str, Call
         if not isinstance(worked.value, dict) or "grads" not in worked.value:
             raise NnstepsError(f"stage {name} has no backward pass", problem=p.id, field=f"steps[{i}]")
         stage_grads[i] = worked.value["grads"]
-        back = [s for s in worked.steps if s.title.startswith(("Gradient", "Derivative"))]
+        back = [s for s in worked.steps if s.title.startswith(("Gradient", "Derivative", "Scatter"))]
         steps.append(Step(f"Backward through stage {i + 1}: {name}", steps=back))
+        if "input" not in stage_grads[i] and i > 0:  # an embedding's input is indices: no gradient flows on
+            raise NnstepsError(f"stage {name} takes indices, which have no gradient: it can only be the first stage",
+                               problem=p.id, field=f"steps[{i}]")
         g = _carry(stage_grads[i].get("input"))
-    answer["grads"] = {"input": stage_grads[0].get("input"), "stages": stage_grads}
+    answer["grads"] = {**({"input": stage_grads[0]["input"]} if "input" in stage_grads[0] else {}),
+                       "stages": stage_grads}
     if p.has("learning_rate"):
         lr = p.get("learning_rate", lambda v: parse_number(v, what="a learning rate"))
         answer["updated"] = {"stages": _update(p, lr, runs, stage_grads, steps)}

@@ -12,7 +12,7 @@ import numpy as np  # noqa: F401  (the doctests draw with it)
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import ints
-from nnsteps.kinds._grid import INPUT, Rng
+from nnsteps.kinds._grid import INPUT, UPSTREAM_ANSWER, Rng, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems.registry import Field, FieldType, register_stage
 from nnsteps.work import Worked
@@ -70,55 +70,56 @@ def _softmax_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
 
 
 for _order, _op in enumerate((Op.RELU, Op.SIGMOID, Op.TANH), start=4):
-    register_stage(_op.value, _elementwise_stage(_op), (INPUT, UPSTREAM), order=_order, summary=SUMMARIES[_op],
+    register_stage(_op.value, _elementwise_stage(_op), (INPUT, UPSTREAM), order=_order, summary=SUMMARIES[_op], answer=UPSTREAM_ANSWER,
                    example=EXAMPLE, form={"group": "activation"})
 register_stage(Op.SOFTMAX.value, _softmax,
                (INPUT, Field("axis", FieldType.INTEGER, "the axis (default -1)", default=-1, example=-1), UPSTREAM),
                order=7, summary="softmax over an axis (the last by default)", mistakes=_softmax_mistakes,
+               answer=UPSTREAM_ANSWER,
                example={"input": "1 2 3"}, form={"group": "activation"})
 
 
-def _draw(kind: str, rng: Rng, low: int, high: int) -> dict[str, Any]:
+def _draw(kind: str, rng: Rng, low: int, high: int, options: dict[str, Any]) -> dict[str, Any]:
     rows, cols = int(rng.integers(1, 4)), int(rng.integers(2, 5))
     values = ints(rng, (rows, cols), low, high)
-    return {"kind": kind, "input": values[0] if rows == 1 else values}
+    return with_upstream({"kind": kind, "input": values[0] if rows == 1 else values}, rng, options)
 
 
-@generator(Op.RELU.value)
+@generator(Op.RELU.value, ("upstream",))
 def relu(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """ReLU of a small integer matrix.
 
     >>> relu(np.random.default_rng(0), {})["kind"]
     'relu'
     """
-    return _draw(Op.RELU.value, rng, -5, 5)
+    return _draw(Op.RELU.value, rng, -5, 5, options)
 
 
-@generator(Op.SIGMOID.value)
+@generator(Op.SIGMOID.value, ("upstream",))
 def sigmoid(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """The logistic sigmoid of small integers.
 
     >>> sigmoid(np.random.default_rng(0), {})["kind"]
     'sigmoid'
     """
-    return _draw(Op.SIGMOID.value, rng, -2, 2)
+    return _draw(Op.SIGMOID.value, rng, -2, 2, options)
 
 
-@generator(Op.TANH.value)
+@generator(Op.TANH.value, ("upstream",))
 def tanh(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """tanh of small integers.
 
     >>> tanh(np.random.default_rng(0), {})["kind"]
     'tanh'
     """
-    return _draw(Op.TANH.value, rng, -2, 2)
+    return _draw(Op.TANH.value, rng, -2, 2, options)
 
 
-@generator(Op.SOFTMAX.value)
+@generator(Op.SOFTMAX.value, ("upstream",))
 def softmax(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """Softmax of a vector (or the rows of a matrix) of small integers.
 
     >>> softmax(np.random.default_rng(0), {})["kind"]
     'softmax'
     """
-    return _draw(Op.SOFTMAX.value, rng, -2, 3)
+    return _draw(Op.SOFTMAX.value, rng, -2, 3, options)

@@ -13,7 +13,7 @@ from nnsteps import shapes
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, Rng, detail, opt_int
+from nnsteps.kinds._grid import DETAIL, UPSTREAM_ANSWER, Rng, detail, opt_int, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, register_stage
@@ -45,7 +45,12 @@ CONVT_FIELDS = (
 def _conv_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [("kernel flip", M.flip), *M.CONV]
+    out = [("kernel flip", M.flip), *M.CONV,
+           ("kernel not flipped in ∂L/∂X (the upstream correlated with W, not rot180(W))",
+            M.convention(flip_kernel_in_dx=False))]
+    if raw.get("stride", 1) not in (1, [1, 1]):
+        out.append(("upstream not dilated by the stride in ∂L/∂X", M.convention(dilate_upstream=False)))
+    return out
 
 
 def _convt_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -96,17 +101,17 @@ def _convt(x: Any, get: Callable[..., Any]) -> Worked:
 
 register_stage(Op.CONV2D.value, _conv, CONV_FIELDS, order=0,
                summary="2-D cross-correlation as torch.nn.functional.conv2d (true convolution with flip)",
-               mistakes=_conv_mistakes,
+               mistakes=_conv_mistakes, answer=UPSTREAM_ANSWER,
                example={"input": "1 2 0; 0 1 2; 2 0 1", "kernel": "1 0; 0 1", "stride": 1, "padding": 0},
                form={"group": "grid", "playground": True})
 register_stage(Op.CONV_TRANSPOSE2D.value, _convt, CONVT_FIELDS, order=1,
                summary="2-D transposed convolution as torch.nn.functional.conv_transpose2d",
-               mistakes=_convt_mistakes,
+               mistakes=_convt_mistakes, answer=UPSTREAM_ANSWER,
                example={"input": "1 2; 3 4", "kernel": "1 0; 0 1", "stride": 2},
                form={"group": "grid"})
 
 
-@generator(Op.CONV2D.value, ("stride", "padding", "dilation", "channels"))
+@generator(Op.CONV2D.value, ("stride", "padding", "dilation", "channels", "upstream"))
 def conv2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """A cross-correlation on a 4..6 square map with a 2..3 kernel (dilation 2 now and then).
 
@@ -142,10 +147,10 @@ def conv2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
         problem["bias"] = int(rng.integers(-2, 3))
     if chance(rng, 0.1):
         problem["flip"] = True
-    return problem
+    return with_upstream(problem, rng, options)
 
 
-@generator(Op.CONV_TRANSPOSE2D.value, ("stride", "padding"))
+@generator(Op.CONV_TRANSPOSE2D.value, ("stride", "padding", "upstream"))
 def conv_transpose2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """A transposed convolution of a 2..3 map with a 2..3 kernel.
 
@@ -167,5 +172,5 @@ def conv_transpose2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
         problem["padding"] = padding
     if out_pad:
         problem["output_padding"] = out_pad
-    return problem
+    return with_upstream(problem, rng, options)
 

@@ -11,7 +11,7 @@ import numpy as np  # noqa: F401  (the doctests draw with it)
 
 from nnsteps.generation import generator
 from nnsteps.generation.common import ints, tenths
-from nnsteps.kinds._grid import Rng
+from nnsteps.kinds._grid import UPSTREAM_ANSWER, Rng, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, register_stage
@@ -60,7 +60,7 @@ def _logistic_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
 UPSTREAM = Field("upstream", T.ARRAY, "∂L/∂z (one per output): then the answer is {output, grads: {input, weights, "
                  "bias}}", example=[1, -1])
 register_stage(Op.LINEAR.value, _linear, (*DENSE_FIELDS, UPSTREAM), order=8, summary="a dense layer z = W h + b",
-               mistakes=_linear_mistakes, example={"input": [1, 2], "weights": "0.5 -1; 2 0", "bias": [0, 1]},
+               mistakes=_linear_mistakes, answer=UPSTREAM_ANSWER, example={"input": [1, 2], "weights": "0.5 -1; 2 0", "bias": [0, 1]},
                form={"group": "dense"})
 register_stage(Op.LOGISTIC.value, _logistic,
                (*DENSE_FIELDS[:2], Field("bias", T.NUMBER, "b", default=0, example=0.5)), order=9,
@@ -68,7 +68,7 @@ register_stage(Op.LOGISTIC.value, _logistic,
                example={"input": [1, 2], "weights": [0.5, -1], "bias": 0.5}, form={"group": "dense"})
 
 
-@generator(Op.LINEAR.value)
+@generator(Op.LINEAR.value, ("upstream",))
 def linear(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """z = W h + b with one-decimal weights.
 
@@ -76,8 +76,9 @@ def linear(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     ['bias', 'input', 'kind', 'weights']
     """
     n_in, n_out = int(rng.integers(2, 5)), int(rng.integers(1, 4))
-    return {"kind": Op.LINEAR.value, "input": ints(rng, (n_in,), -3, 3),
-            "weights": tenths(rng, (n_out, n_in), -10, 10), "bias": tenths(rng, (n_out,), -5, 5)}
+    return with_upstream({"kind": Op.LINEAR.value, "input": ints(rng, (n_in,), -3, 3),
+                          "weights": tenths(rng, (n_out, n_in), -10, 10), "bias": tenths(rng, (n_out,), -5, 5)},
+                         rng, options)
 
 
 @generator(Op.LOGISTIC.value)

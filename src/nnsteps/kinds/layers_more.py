@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np  # noqa: F401  (the doctests draw with it)
 
+from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one, tenths
 from nnsteps.kinds._grid import INPUT, Rng
@@ -90,7 +91,13 @@ def _dropout(x: Any, get: Callable[..., Any]) -> Worked:
 def _bn_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [("eval and training statistics mixed up", M.set_field("training", not raw.get("training", True)))]
+    out = [("eval and training statistics mixed up", M.set_field("training", not raw.get("training", True)))]
+    if raw.get("training", True):
+        out += [("sample variance (÷ n − 1) used to normalise (PyTorch: the population variance, ÷ n)",
+                 M.convention(needs=(), normalise_variance="unbiased")),
+                ("population variance (÷ n) in the running variance (PyTorch: the sample variance, ÷ n − 1)",
+                 M.convention(needs=(), running_variance="biased"))]
+    return out
 
 
 register_stage(Op.BATCH_NORM.value, _batch_norm, BN_FIELDS, order=30, summary="batch normalisation per channel "
@@ -109,8 +116,18 @@ register_stage(Op.DROPOUT.value, _dropout, DROPOUT_FIELDS, order=32, summary="in
                form={"group": "layers"})
 
 
+def _embedding_stage(x: Any, get: Callable[..., Any]) -> Worked:
+    """``embedding`` as a pipeline stage: its input is the indices, its option the table ``weight``."""
+    from nnsteps.ops.layers_more import embedding
+    from nnsteps.ops.upstream import plain_input
+
+    if get("indices", _raw, None) is not None:
+        raise NnstepsError("a stage's indices are its input (the pipeline's input, or the stage before)")
+    return embedding(get("weight", _raw), plain_input(x), upstream=get("upstream", _raw, None))
+
+
 @register(Op.EMBEDDING.value, fields=EMBEDDING_FIELDS, summary="embedding lookup; its gradient scattered into rows",
-          answer=("output", "grads"), example={"weight": "1 2; 3 4; 5 6", "indices": [2, 0, 2],
+          stage=_embedding_stage, stage_order=33, answer=("output", "grads"), example={"weight": "1 2; 3 4; 5 6", "indices": [2, 0, 2],
                                                "upstream": "1 1; 2 0; 1 -1"}, form={"group": "layers"})
 def solve_embedding(p: Problem) -> Worked:
     """An ``embedding`` problem (:func:`nnsteps.ops.layers_more.embedding`).

@@ -89,6 +89,8 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
         out.append(("(x − y)² without the ½", M.set_field(Op.LOSS.value, Loss.MSE.value)))
     if raw.get("weight") is not None:
         out.append(("class weights ignored", _drop("weight")))
+    if name in (Loss.CROSS_ENTROPY, Loss.BCE_WITH_LOGITS):
+        out.append(("the sign of p − y (y − p)", M.convention(needs=(), p_minus_y=False)))
     if raw.get("label_smoothing") not in (None, 0):
         out.append(("label smoothing ignored", M.set_field("label_smoothing", 0)))
     if name == Loss.BCE_WITH_LOGITS and raw.get("pos_weight") is not None:

@@ -12,28 +12,38 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
-from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learning_rate, loss, raw
-from nnsteps.names import Activation, Op
+from nnsteps.kinds._backprop import LEARNING_RATE, LOSSES, learning_rate, loss, mapping, raw
+from nnsteps.names import Activation, Loss, Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, Problem, register
 from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
 
+MORE_ACTIVATIONS = (Op.LEAKY_RELU.value, Op.ELU.value, Op.GELU.value, Op.SILU.value, Op.SOFTPLUS.value,
+                    Op.HARDTANH.value, Op.PRELU.value)
+MLP_LOSSES = (*LOSSES, *(v.value for v in Loss if v.value not in LOSSES))
 EXAMPLE = {"input": [1, 2], "target": [2], "learning_rate": 0.5,
            "layers": [{"weights": [[1, 1]], "bias": [0], "activation": Activation.RELU.value}]}
 FIELDS = (
     Field("input", T.ARRAY, "the input vector", required=True, example=[1, 2]),
-    Field("layers", T.LIST, "list of {weights (out×in), bias, activation}", required=True,
-          example=EXAMPLE["layers"]),
-    Field("target", T.ARRAY, "the target vector", example=[2]),
-    LOSS,
+    Field("layers", T.LIST, "list of {weights (out×in), bias, activation}; activation: none, tanh, relu, sigmoid, "
+          f"{', '.join(MORE_ACTIVATIONS)}, by name or as {{name: {{parameters}}}} (e.g. {{leaky_relu: "
+          "{negative_slope: 0.1}})", required=True, example=EXAMPLE["layers"]),
+    Field("target", T.VALUE, "the target: a vector (one row per sample), or class indices (cross_entropy, nll)",
+          example=[2]),
+    Field(Op.LOSS.value, T.CHOICE, "half_squared_error (½ Σ over the outputs), squared_error (Σ), cross_entropy, or "
+          "any loss of the loss kind (then worked by it; for cross_entropy the last layer's outputs are logits)",
+          default="half_squared_error", choices=MLP_LOSSES, example="half_squared_error"),
+    Field("loss_options", T.MAPPING, "the loss's options, as the loss kind's fields: weight, label_smoothing, "
+          "ignore_index, pos_weight, beta, delta, log_target", example={"label_smoothing": 0.1}),
     LEARNING_RATE,
     Field("l2", T.NUMBER, "λ: adds λ Σ w² over the weight matrices to the loss (CS231n)", example=0.1),
     Field("l1", T.NUMBER, "λ: adds λ Σ |w| to the loss", example=0.1),
     Field("weight_decay", T.NUMBER, "λ: adds λw to the gradient in the update only (torch.optim.SGD)", example=0.01),
     Field("regularize_bias", T.BOOLEAN, "regularise the biases too", default=False, example=False),
-    Field("reduction", T.CHOICE, "a mini-batch (input N×D): mean (default) or sum over the samples",
-          choices=("mean", "sum"), example="mean"),
+    Field("reduction", T.CHOICE, "a mini-batch (input N×D): mean (default) or sum over the samples (a loss of the "
+          "loss kind: its own reduction, batchmean too for kl_div)", choices=("mean", "sum", "batchmean"),
+          example="mean"),
 )
 
 
@@ -44,10 +54,43 @@ def _is_batch(value: Any) -> bool:
     return isinstance(value, str) and ";" in value
 
 
+def _is_index(target: Any, input: Any) -> bool:
+    """One class index for one sample (``target: 1``): the loss kind's cross-entropy takes it."""
+    return not _is_batch(input) and isinstance(target, int) and not isinstance(target, bool)
+
+
+def _with_loss(p: Problem, name: str) -> Worked:
+    """The network with a loss of the ``loss`` kind, which that kind's own solver works (and checks)."""
+    from nnsteps.ops.mlp_loss import mlp_with_loss
+    from nnsteps.problems.registry import kind_of, load_kinds
+
+    options = p.get("loss_options", mapping, {})
+    reduction = p.get("reduction", F.choice("mean", "sum", "batchmean"), None)
+
+    def loss_of(outputs: Any) -> Worked:
+        problem = {"id": p.id, "kind": Op.LOSS.value, Op.LOSS.value: name, "input": outputs, "target": p.raw["target"],
+                   **({"reduction": reduction} if reduction is not None else {}), **options}
+        try:
+            kind_of(problem, 0)
+        except NnstepsError as err:  # an option the loss kind does not know: name it as the mlp's field
+            raise NnstepsError(err.message, problem=p.id, field="loss_options", hint=err.hint) from None
+        return load_kinds()[Op.LOSS.value].solve(Problem(problem))
+
+    return mlp_with_loss(p.get("input", raw), p.get("layers", raw), loss_of=loss_of,
+                         learning_rate=p.get("learning_rate", learning_rate, None), l2=p.get("l2", F.number, None),
+                         l1=p.get("l1", F.number, None), weight_decay=p.get("weight_decay", F.number, None),
+                         regularize_bias=p.get("regularize_bias", F.boolean, False))
+
+
 def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error"))]
+    out = [("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error"))]
+    if _is_batch(raw_problem.get("input")) and raw_problem.get("reduction", "mean") == "mean":
+        out.append(("the 1/N of a mean reduction forgotten (summed)", M.set_field("reduction", "sum")))
+    if raw_problem.get(Op.LOSS.value) in (Loss.CROSS_ENTROPY, Loss.BCE_WITH_LOGITS):
+        out.append(("the sign of p − y (y − p)", M.convention(needs=("target",), p_minus_y=False)))
+    return out
 
 
 def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
@@ -69,6 +112,9 @@ def solve_mlp(p: Problem) -> Worked:
     """
     from nnsteps.ops.mlp import mlp
 
+    name = p.get(Op.LOSS.value, F.choice(*MLP_LOSSES), "half_squared_error")
+    if p.has("target") and (name not in LOSSES or p.has("loss_options") or _is_index(p.raw["target"], p.raw.get("input"))):
+        return _with_loss(p, name)
     if p.has("reduction") or _is_batch(p.raw.get("input")):
         from nnsteps.ops.mlp_batch import mlp_batch
 
@@ -90,13 +136,20 @@ def solve_mlp(p: Problem) -> Worked:
     )
 
 
-@generator(Op.MLP.value)
+@generator(Op.MLP.value, (Op.LOSS.value, "activation"))
 def mlp(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
-    """A 2-2-2 dense network with one-decimal weights, a target and a learning rate.
+    """A 2-2-2 dense network with one-decimal weights, a target and a learning rate; with the option
+    ``loss`` (any loss of the loss kind) or ``activation`` (any of the layers' activations), a mini-batch
+    of two samples with that loss and hidden activation.
 
     >>> [len(layer["weights"]) for layer in mlp(np.random.default_rng(0), {})["layers"]]
     [2, 2]
+    >>> p = mlp(np.random.default_rng(0), {"loss": "nll", "activation": "leaky_relu"})
+    >>> p["target"], p["layers"][0]["activation"]
+    ([1, 1], {'leaky_relu': {'negative_slope': Fraction(1, 10)}})
     """
+    if options.get(Op.LOSS.value) or options.get("activation"):
+        return _mlp_more(rng, options)
     activation = one(rng, [Activation.SIGMOID.value, Activation.RELU.value, Activation.NONE.value])
     layers = [{"weights": tenths(rng, (2, 2), -9, 9), "bias": tenths(rng, (2,), -5, 5), "activation": activation}
               for _ in range(2)]
@@ -108,3 +161,34 @@ def mlp(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
         Op.LOSS.value: "half_squared_error",
         "learning_rate": one(rng, [Fraction(1, 10), Fraction(1, 2)]),
     }
+
+
+ACTIVATION_PARAMETERS: dict[str, dict[str, Any]] = {
+    Op.LEAKY_RELU.value: {"negative_slope": Fraction(1, 10)}, Op.ELU.value: {"alpha": 1},
+    Op.HARDTANH.value: {"min_val": -1, "max_val": 1}, Op.PRELU.value: {"weight": [Fraction(1, 4)]},
+    Op.GELU.value: {"approximate": Activation.TANH.value},
+}
+
+
+def _mlp_more(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
+    """A batch of two through a 2-2-2 network with any loss and hidden activation (small one-decimal values)."""
+    name = options.get(Op.LOSS.value) or Loss.MSE.value
+    if name not in MLP_LOSSES:
+        raise NnstepsError(f"expected a loss of {', '.join(MLP_LOSSES)}, got {name!r}", field="--loss")
+    act = options.get("activation") or one(rng, list(MORE_ACTIVATIONS))
+    if act not in (*MORE_ACTIVATIONS, *(a.value for a in Activation)):
+        raise NnstepsError(f"expected an activation of {', '.join(MORE_ACTIVATIONS)}, got {act!r}", field="--activation")
+    hidden: Any = {act: ACTIVATION_PARAMETERS[act]} if act in ACTIVATION_PARAMETERS else act
+    last = Activation.SIGMOID.value if name == Loss.BCE else Activation.NONE.value  # BCE takes probabilities
+    layers = [{"weights": tenths(rng, (2, 2), -9, 9), "bias": tenths(rng, (2,), -5, 5), "activation": hidden},
+              {"weights": tenths(rng, (2, 2), -9, 9), "bias": tenths(rng, (2,), -5, 5), "activation": last}]
+    if name in (Loss.CROSS_ENTROPY, Loss.NLL):
+        target: Any = [int(v) for v in rng.integers(0, 2, size=2)]
+    elif name in (Loss.BCE, Loss.BCE_WITH_LOGITS):
+        target = [[int(v) for v in row] for row in rng.integers(0, 2, size=(2, 2))]
+    elif name == Loss.KL_DIV:
+        target = [[Fraction(1, 2), Fraction(1, 2)], [Fraction(1, 4), Fraction(3, 4)]]
+    else:
+        target = tenths(rng, (2, 2), -9, 9)
+    return {"kind": Op.MLP.value, "input": tenths(rng, (2, 2), -9, 9), "layers": layers, "target": target,
+            Op.LOSS.value: name, "reduction": "mean", "learning_rate": one(rng, [Fraction(1, 10), Fraction(1, 2)])}

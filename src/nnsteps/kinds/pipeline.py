@@ -16,7 +16,7 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import ints, one
 from nnsteps.kinds._grid import Rng
 from nnsteps.kinds._pipeline_learn import LEARN_FIELDS, learn, wants_backward
-from nnsteps.names import Op
+from nnsteps.names import Loss, Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, Problem, Stage, load_kinds, register
 from nnsteps.work import Step, Worked
@@ -62,9 +62,14 @@ def _follow_on(raw: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
 
 
 def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+    from nnsteps.grading import mistakes as M
     from nnsteps.grading.mistakes import stage_candidates
 
-    return stage_candidates(raw)
+    out = stage_candidates(raw)
+    if raw.get("target") is not None and raw.get(Op.LOSS.value, Loss.CROSS_ENTROPY.value) in (
+            Loss.CROSS_ENTROPY, Loss.BCE_WITH_LOGITS):
+        out.append(("the sign of p − y (y − p)", M.convention(needs=(), p_minus_y=False)))
+    return out
 
 
 @register(KIND, summary="grid kinds as stages in order, each fed the previous one's output", fields=(
@@ -73,7 +78,7 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
           example=[Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]),
     Field("detail", FieldType.CELLS, "cells of the final output to expand (the last stage's detail)", default="auto"),
     *LEARN_FIELDS,
-), answer=(), example={"input": "1 -2; 3 4", "steps": [Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]},
+), answer=("output", Op.LOSS.value, "grads", "updated"), example={"input": "1 -2; 3 4", "steps": [Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]},
     mistakes=_mistakes, follow_on=_follow_on, stages=_stages_key, form={"group": "grid"})
 def solve_pipeline(p: Problem) -> Worked:
     """Stages in order, each fed the previous one's output; the work of each stage is kept.

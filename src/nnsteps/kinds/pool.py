@@ -12,7 +12,7 @@ import numpy as np
 from nnsteps import shapes
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, INPUT, Rng, detail, opt_int
+from nnsteps.kinds._grid import DETAIL, INPUT, UPSTREAM_ANSWER, Rng, detail, opt_int, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, register_stage
@@ -76,7 +76,9 @@ def _backward(forward: Worked, mode: str, x: Any, get: Callable[..., Any], **opt
 def _max_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [*M.POOL, ("averaged instead of taking the max", M.pool_swapped(Op.AVG_POOL2D.value))]
+    return [*M.POOL, ("averaged instead of taking the max", M.pool_swapped(Op.AVG_POOL2D.value)),
+            ("gradient routed to the last of tied maxima (PyTorch: the first)", M.convention(max_tie="last")),
+            ("gradient routed to every tied maximum (PyTorch: the first only)", M.convention(max_tie="all"))]
 
 
 def _avg_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -86,9 +88,9 @@ def _avg_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
             *M.POOL, ("took the max instead of the average", M.pool_swapped(Op.MAX_POOL2D.value))]
 
 
-register_stage(Op.MAX_POOL2D.value, _max_pool, MAX_POOL_FIELDS, order=2, mistakes=_max_mistakes,
+register_stage(Op.MAX_POOL2D.value, _max_pool, MAX_POOL_FIELDS, order=2, mistakes=_max_mistakes, answer=UPSTREAM_ANSWER,
                summary="2-D max pooling as torch.nn.functional.max_pool2d", example=EXAMPLE, form={"group": "grid", "playground": True})
-register_stage(Op.AVG_POOL2D.value, _avg_pool, AVG_POOL_FIELDS, order=3, mistakes=_avg_mistakes,
+register_stage(Op.AVG_POOL2D.value, _avg_pool, AVG_POOL_FIELDS, order=3, mistakes=_avg_mistakes, answer=UPSTREAM_ANSWER,
                summary="2-D average pooling as torch.nn.functional.avg_pool2d", example=EXAMPLE,
                form={"group": "grid", "playground": True})
 
@@ -112,10 +114,10 @@ def _pool(kind: str, rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
         problem["ceil_mode"] = True
     if kind == Op.AVG_POOL2D.value and padding and chance(rng, 0.5):
         problem["count_include_pad"] = False
-    return problem
+    return with_upstream(problem, rng, options)
 
 
-@generator(Op.MAX_POOL2D.value, ("stride", "padding"))
+@generator(Op.MAX_POOL2D.value, ("stride", "padding", "upstream"))
 def max_pool2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """Max pooling of a 4..6 map with a 2..3 window.
 
@@ -125,7 +127,7 @@ def max_pool2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     return _pool(Op.MAX_POOL2D.value, rng, options)
 
 
-@generator(Op.AVG_POOL2D.value, ("stride", "padding"))
+@generator(Op.AVG_POOL2D.value, ("stride", "padding", "upstream"))
 def avg_pool2d(rng: Rng, options: dict[str, Any]) -> dict[str, Any]:
     """Average pooling of a 4..6 map with a 2..3 window (padding counted or not).
 

@@ -52,9 +52,12 @@ def derivative(name: str, d: Domain, a: Any, h: Any) -> Any:
 def tex(name: str, inner: str) -> str:
     """f applied to ``inner`` in LaTeX.
 
-    >>> tex("tanh", "a_1")
-    '\\\\tanh\\\\left(a_1\\\\right)'
+    >>> tex("tanh", "a_1"), tex("leaky_relu", "z")
+    ('\\\\tanh\\\\left(a_1\\\\right)', '\\\\operatorname{leaky\\\\_relu}\\\\left(z\\\\right)')
     """
+    if name not in TEX:  # the activations of activation_more, by name
+        escaped = name.replace("_", r"\_")
+        return rf"\operatorname{{{escaped}}}\left({inner}\right)"
     return TEX[name].replace("{}", inner)
 
 
@@ -64,6 +67,8 @@ def deriv_tex(name: str, h: str, a: str) -> str:
     >>> deriv_tex("sigmoid", "h", "a")
     'h\\\\left(1 - h\\\\right)'
     """
+    if name not in DERIV_TEX:
+        return tex(name, a).replace(r"\left(", r"'\left(", 1)
     return DERIV_TEX[name].format(h=h, a=a)
 
 

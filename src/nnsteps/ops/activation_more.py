@@ -180,6 +180,48 @@ def _prelu_weight_grad(d: Domain, X: np.ndarray, g: np.ndarray, n: int, steps: l
     return out
 
 
+OPTIONS: dict[str, dict[str, Any]] = {
+    Op.LEAKY_RELU.value: {"negative_slope": Fraction(1, 100)}, Op.ELU.value: {"alpha": 1},
+    Op.GELU.value: {"approximate": "none"}, Op.SILU.value: {},
+    Op.SOFTPLUS.value: {"beta": 1, "threshold": 20}, Op.HARDTANH.value: {"min_val": -1, "max_val": 1},
+    Op.PRELU.value: {"weight": Fraction(1, 4)},
+}
+"""Each activation's parameters and their defaults (those of :func:`activation` and of PyTorch)."""
+IRRATIONAL = (Op.ELU.value, Op.SILU.value, Op.SOFTPLUS.value)
+"""The activations that leave the rationals (GELU's erf is computed in float64)."""
+
+
+def pair(name: str, d: Domain, options: dict[str, Any] | None = None) -> Callable[[Any, int], Pair]:
+    """f and f' of one activation with its parameters, as a function of (x, unit): the one home of each
+    formula for every op that applies these activations elementwise (this module, the dense network).
+    PReLU's ``weight`` is one slope, or one per unit.
+
+    >>> f = pair(Op.LEAKY_RELU.value, Domain("exact"), {"negative_slope": "0.1"})
+    >>> f(-3, 0), f(2, 0)
+    ((Fraction(-3, 10), Fraction(1, 10)), (2, 1))
+    >>> pair(Op.PRELU.value, Domain("exact"), {"weight": [0, "1/2"]})(-2, 1)
+    (Fraction(-1, 1), Fraction(1, 2))
+    """
+    if name not in OPTIONS:
+        raise NnstepsError(f"expected an activation of {', '.join(OPTIONS)}, got {name!r}")
+    options = dict(options or {})
+    unknown = sorted(set(options) - set(OPTIONS[name]))
+    if unknown:
+        known = ", ".join(OPTIONS[name]) or "none"
+        raise NnstepsError(f"{name} takes no {', '.join(unknown)} (its parameters: {known})")
+    values = {**OPTIONS[name], **options}
+    if name == Op.PRELU.value:
+        slopes = [d.num(v) for v in as_array(values["weight"], name="weight").reshape(-1)]
+        return lambda x, j: _leaky(d, x, slopes[j] if len(slopes) > 1 else slopes[0])
+    approximate = str(values.pop("approximate", "none"))
+    if approximate not in ("none", Activation.TANH.value):
+        raise NnstepsError(f"expected approximate none or tanh, got {approximate!r}", field="approximate")
+    parsed = {k: parse_number(v) for k, v in values.items()}
+    fn = _scalar(name, d, parsed.get("negative_slope"), parsed.get("alpha"), approximate, parsed.get("beta"),
+                 parsed.get("threshold"), parsed.get("min_val"), parsed.get("max_val"))
+    return lambda x, j: fn(x)
+
+
 def _scalar(name: str, d: Domain, slope: Any, alpha: Any, approximate: str, beta: Any, threshold: Any,
             lo: Any, hi: Any) -> Callable[[Any], Pair]:
     if name == Op.LEAKY_RELU.value:

@@ -17,6 +17,7 @@ from nnsteps.arrays import as_array
 from nnsteps.convargs import ConvArgs
 from nnsteps.ops._common import exactness, finish, pad_array, product_terms, read_bias
 from nnsteps.ops.conv import _correlate
+from nnsteps.ops.convention import convention
 from nnsteps.ops.upstream import read_upstream
 from nnsteps.work import Step
 
@@ -102,12 +103,16 @@ def conv2d_backward(x: Any, kernel: Any, bias: Any, upstream: Any, *, out_shape:
                                   result=dW[0, 0, 0, 0])]))
     grads_kernel = dW[:, :, ::-1, ::-1] if flip else dW
     # --- ∂L/∂X: the full correlation of the stride-dilated upstream with the rotated kernel
+    if not convention("dilate_upstream"):  # a likely mistake, re-solved by grading: the stride's zeros left out
+        sh, sw = 1, 1
     Gd = np.zeros((N, F, (Ho - 1) * sh + 1, (Wo - 1) * sw + 1), dtype=G.dtype)
     Gd[:, :, ::sh, ::sw] = G
     fh, fw = dh * (kh - 1), dw * (kw - 1)
     Gp = pad_array(Gd, ((fh, fh), (fw, fw)))
     # the kernel as (C, F/groups, kh, kw), rotated: input channels become the filters
-    wt = weff.reshape(groups, fg, Cg, kh, kw).transpose(0, 2, 1, 3, 4).reshape(C, fg, kh, kw)[:, :, ::-1, ::-1]
+    wt = weff.reshape(groups, fg, Cg, kh, kw).transpose(0, 2, 1, 3, 4).reshape(C, fg, kh, kw)
+    if convention("flip_kernel_in_dx"):  # False only for the likely mistake "kernel not flipped in ∂L/∂X"
+        wt = wt[:, :, ::-1, ::-1]
     full_h, full_w = Gp.shape[2] - fh, Gp.shape[3] - fw
     full = _correlate(Gp, np.ascontiguousarray(wt), None, (1, 1), (dh, dw), groups, (full_h, full_w))
     Hp, Wp = H + pt + pb, Wd + pl + pr

@@ -21,6 +21,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.names import Loss, Op
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops._common import exactness
+from nnsteps.ops.convention import convention
 from nnsteps.ops.domain import Domain
 from nnsteps.work import Step, Worked
 
@@ -163,6 +164,8 @@ def _elementwise(name: str, d: Domain, x: Any, t: Any, w: Any, pw: Any, beta: An
         nls = softplus if d.kind == "float" else -d.apply("log", s, f=-softplus)
         ell = w * ((1 - t) * x + lw * nls)
         grad = w * (lw * s - pw * t)
+        if not convention("p_minus_y"):  # the likely mistake: y − σ(x) for σ(x) − y, re-solved by grading
+            grad = -grad
         return (ell, grad, r"\ell = w\left[(1 - y)x - (1 + (p_w - 1)y) \log \sigma(x)\right]",
                 rf"{fmt(d, w)} \cdot ((1 - {fmt(d, t)}) \cdot {fmt(d, x)} - {fmt(d, lw)} \cdot \log \sigma({fmt(d, x)}))",
                 r"\frac{\partial \ell}{\partial x} = w\left[(1 + (p_w - 1)y)\,\sigma(x) - p_w y\right]",

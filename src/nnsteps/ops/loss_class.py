@@ -22,6 +22,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.names import Loss
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops._common import exactness
+from nnsteps.ops.convention import convention
 from nnsteps.ops.domain import Domain
 from nnsteps.ops.loss import SYMBOLIC_LIMIT, _worked, fmt, reduce
 from nnsteps.ops.losses import softmax_row
@@ -131,6 +132,8 @@ def class_loss(name: str, input: Any, target: Any, *, reduction: str = "mean", w
         mass = sum(list(Y[n])[1:], Y[n, 0])
         for c in range(C):
             grad[n, c] = (mass * P[n, c] - Y[n, c]) if P is not None else -Y[n, c]
+            if P is not None and not convention("p_minus_y"):  # the likely mistake y − p, re-solved by grading
+                grad[n, c] = -grad[n, c]
     one_hot = not probs_target and eps == 0 and wa is None
     used0 = [c for c in range(C) if Y[0, c] != 0]
     if one_hot and labels is not None and labels[0] != ignore_index:

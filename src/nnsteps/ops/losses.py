@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from nnsteps.numbers import to_latex_operand as op
+from nnsteps.ops.convention import convention
 from nnsteps.ops.domain import Domain, Real
 from nnsteps.work import Step
 
@@ -116,6 +117,8 @@ def loss(
                                 for t, k in cells if R[t][k] != 0) + ")"
         for t, k in cells:
             grad[t, k] = probs[t][k] - R[t][k]
+            if not convention("p_minus_y"):  # the likely mistake y − p, re-solved by grading
+                grad[t, k] = -grad[t, k]
             y, r = labels[t][k]
             children.append(Step(
                 rf"Gradient at {y}", formula=rf"\frac{{\partial \ell}}{{\partial {y}}} = p - {r}",

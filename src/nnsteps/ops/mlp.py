@@ -16,14 +16,19 @@ import numpy as np
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.names import Activation, Op
+from nnsteps.numbers import Irrational
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops import activation_grad as act
-from nnsteps.ops import losses
+from nnsteps.ops import activation_more, losses
 from nnsteps.ops._common import read_learning_rate
 from nnsteps.ops.domain import Domain
 from nnsteps.work import Step, Worked
 
 LOSSES = ("half_squared_error", "squared_error", "cross_entropy")
+PRELU = Op.PRELU.value
+PRELU_WEIGHT = "prelu_weight"
+"""The key of a PReLU layer's learned slope in ``grads`` and ``updated``."""
+IRRATIONAL = (Activation.TANH.value, Activation.SIGMOID.value, *activation_more.IRRATIONAL)
 EXPLAIN = 16
 """Units (and weights) per layer explained one by one."""
 
@@ -31,48 +36,54 @@ EXPLAIN = 16
 def mlp(
     input: Any, layers: list[dict[str, Any]], *, target: Any = None, loss: str = "half_squared_error",
     learning_rate: Any = None, l2: Any = None, l1: Any = None, weight_decay: Any = None,
-    regularize_bias: bool = False,
+    regularize_bias: bool = False, upstream: Any = None,
 ) -> Worked:
     """Forward pass, backpropagation and one gradient-descent step of a dense network.
 
-    ``layers`` is a list of ``{"weights": out×in, "bias": out, "activation": none|tanh|relu|sigmoid}``.
+    ``layers`` is a list of ``{"weights": out×in, "bias": out, "activation": ...}``: none, tanh, relu,
+    sigmoid, or one of :data:`nnsteps.ops.activation_more.OPTIONS` by name or as ``{name: {parameters}}``.
+    ``upstream`` (∂ℓ/∂a of the last layer) replaces a target and loss: the backward pass starts from it.
 
     >>> w = mlp([1, 2], [{"weights": [[0.5, -1]], "bias": [1], "activation": "relu"}], target=[1],
     ...         learning_rate=0.1)
     >>> w.answer["outputs"], w.answer["loss"]
     ([[0]], Fraction(1, 2))
     """
-    x, specs, d, tgt, lr = _read(input, layers, target, loss, learning_rate)
+    x, specs, d, tgt, lr, up = _read(input, layers, target, loss, learning_rate, upstream)
     a: list[np.ndarray] = [x]
     z: list[np.ndarray] = []
     steps: list[Step[Any]] = []
     for l, spec in enumerate(specs, start=1):
         W, b, f = spec["weights"], spec["bias"], spec["activation"]
         zl = W.dot(a[-1]) + (b if b is not None else 0)
-        al = np.array([act.apply(f, d, v) for v in zl], dtype=object if d.is_exact else np.float64)
+        al = np.array([_apply(spec, d, v, j) for j, v in enumerate(zl)], dtype=object if d.is_exact else np.float64)
         z.append(zl)
         a.append(al)
         steps.append(_layer_step(l, W, b, f, a[-2], zl, al, d))
     answer: dict[str, Any] = {"outputs": [list(d.out_array(v)) for v in a[1:]]}
-    if tgt is not None:
-        Lc = len(specs)
-        labels = [[(f"a^{{({Lc})}}_{{{k + 1}}}", f"t_{{{k + 1}}}") for k in range(len(a[-1]))]]
-        res = losses.loss(loss, a[-1].reshape(1, -1), tgt.reshape(1, -1), d, labels=labels)
-        steps.append(res.step)
-        answer[Op.LOSS.value] = res.value
-        grads, back_steps = _backward(specs, a, z, res.grad[0], d)
+    if tgt is not None or up is not None:
+        if up is None:
+            Lc = len(specs)
+            labels = [[(f"a^{{({Lc})}}_{{{k + 1}}}", f"t_{{{k + 1}}}") for k in range(len(a[-1]))]]
+            res = losses.loss(loss, a[-1].reshape(1, -1), tgt.reshape(1, -1), d, labels=labels)
+            steps.append(res.step)
+            answer[Op.LOSS.value] = res.value
+            up = res.grad[0]
+        grads, back_steps, slopes = _backward(specs, a, z, up, d)
         steps.extend(back_steps)
         reg = {k: d.num(v) for k, v in (("l2", l2), ("l1", l1)) if v is not None}
         if reg:  # the penalty is part of the loss and of its gradients (ops.mlp_reg)
             from nnsteps.ops import mlp_reg
 
             pen, pen_step = mlp_reg.penalty(specs, d, l2=reg.get("l2"), l1=reg.get("l1"), regularize_bias=regularize_bias)
-            answer[Op.LOSS.value] = d.out(d.num(res.value) + pen)
+            if Op.LOSS.value in answer:
+                answer[Op.LOSS.value] = d.out(d.num(answer[Op.LOSS.value]) + pen)
             grads, reg_step = mlp_reg.add_gradients(grads, specs, d, l2=reg.get("l2"), l1=reg.get("l1"),
                                                     regularize_bias=regularize_bias)
             steps.extend([pen_step, reg_step])
-        answer["grads"] = {"layers": [{"weights": d.out_array(gW).tolist(), "bias": d.out_array(gb).tolist()}
-                                      for gW, gb in grads]}
+        answer["grads"] = {"layers": [{"weights": d.out_array(gW).tolist(), "bias": d.out_array(gb).tolist(),
+                                       **({PRELU_WEIGHT: d.out_array(ga).tolist()} if ga is not None else {})}
+                                      for (gW, gb), ga in zip(grads, slopes)]}
         if lr is not None:
             used = grads
             if weight_decay is not None:
@@ -80,7 +91,7 @@ def mlp(
 
                 used, wd_step = mlp_reg.decayed(grads, specs, d, d.num(weight_decay), regularize_bias)
                 steps.append(wd_step)
-            upd, upd_step = _update(specs, used, lr, d)
+            upd, upd_step = _update(specs, used, lr, d, slopes)
             steps.append(upd_step)
             answer["updated"] = {"layers": upd}
     note = d.note()
@@ -90,7 +101,36 @@ def mlp(
                   answer=answer)
 
 
-def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any) -> Any:
+def _activation(value: Any, where: str) -> tuple[str, dict[str, Any]]:
+    """A layer's activation: a name, or ``{name: {parameters}}`` (as a pipeline step).
+
+    >>> _activation("ReLU", "a"), _activation({"leaky_relu": {"negative_slope": 0.1}}, "a")
+    (('relu', {}), ('leaky_relu', {'negative_slope': 0.1}))
+    """
+    options: Any = {}
+    if isinstance(value, dict) and len(value) == 1:
+        (value, options), = value.items()
+        options = options if options is not None else {}
+        if not isinstance(options, dict):
+            raise NnstepsError(f"expected {{{value}: {{parameters}}}}, got {options!r}", field=where)
+    f = str(value).strip().lower()
+    names = (*act.NAMES, *activation_more.OPTIONS)
+    if f not in names:
+        raise NnstepsError(f"expected activation one of {', '.join(names)}, got {f!r}", field=where,
+                           hint=did_you_mean(f, names))
+    if options and f in act.NAMES:
+        raise NnstepsError(f"{f} takes no parameters, got {', '.join(map(str, options))}", field=where)
+    return f, dict(options)
+
+
+def _located(build: Any, where: str) -> Any:
+    try:
+        return build()
+    except NnstepsError as err:
+        raise err.located(field=where) from None
+
+
+def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any, upstream: Any = None) -> Any:
     x = as_array(input, name="input", ndim=(1,))
     if not isinstance(layers, (list, tuple)) or not layers:
         raise NnstepsError("expected a non-empty list of layers {weights, bias, activation}", field="layers")
@@ -124,11 +164,8 @@ def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any) -
             if b.shape[0] != W.shape[0]:
                 raise NnstepsError(f"bias must have {W.shape[0]} entries to match weights "
                                    f"({W.shape[0]}×{W.shape[1]}), got {b.shape[0]}", field=f"{where}.bias")
-        f = str(layer.get("activation", "none")).strip().lower()
-        if f not in act.NAMES:
-            raise NnstepsError(f"expected activation one of {', '.join(act.NAMES)}, got {f!r}",
-                               field=f"{where}.activation", hint=did_you_mean(f, act.NAMES))
-        raw.append({"weights": W, "bias": b, "activation": f})
+        f, options = _activation(layer.get("activation", "none"), f"{where}.activation")
+        raw.append({"weights": W, "bias": b, "activation": f, "options": options})
         n_in = W.shape[0]
     tgt = None
     if target is not None:
@@ -139,14 +176,38 @@ def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any) -
     lr = read_learning_rate(learning_rate)
     arrays = [x] + [s["weights"] for s in raw] + [s["bias"] for s in raw if s["bias"] is not None]
     arrays += [tgt] if tgt is not None else []
-    irrational = loss == "cross_entropy" or any(s["activation"] in (Activation.TANH.value, Activation.SIGMOID.value) for s in raw)
+    arrays += [as_array(s["options"]["weight"], name="weight") for s in raw if "weight" in s["options"]]
+    g = None
+    if upstream is not None:
+        g = as_array(upstream, name="upstream", ndim=(0, 1)).reshape(-1)
+        if g.shape[0] != n_in:
+            raise NnstepsError(f"upstream must have {n_in} entries to match the last layer's output, "
+                               f"got {g.shape[0]}", field="upstream")
+        arrays.append(g)
+    irrational = loss == "cross_entropy" or any(s["activation"] in IRRATIONAL for s in raw) or (
+        g is not None and any(isinstance(v, Irrational) for v in g))
     small = sum(s["weights"].size for s in raw) <= 400
-    d = Domain.choose(arrays, irrational=irrational, small=small)
+    gelu = any(s["activation"] == Op.GELU.value for s in raw)  # erf: float64 only, as the gelu kind
+    d = Domain("float") if gelu else Domain.choose(arrays, irrational=irrational, small=small)
     specs = [{"weights": d.array(s["weights"]), "bias": d.array(s["bias"]) if s["bias"] is not None else None,
-              "activation": s["activation"]} for s in raw]
+              "activation": s["activation"], "fn": None if s["activation"] in act.NAMES else
+              _located(lambda s=s: activation_more.pair(s["activation"], d, s["options"]), f"layers[{i}].activation"),
+              "slope": d.array(as_array(s["options"].get("weight", activation_more.OPTIONS[PRELU]["weight"]),
+                                        name="weight").reshape(-1)) if s["activation"] == PRELU else None}
+             for i, s in enumerate(raw)]
     if lr is not None and not d.is_exact:
         lr = float(lr)
-    return d.array(x), specs, d, (d.array(tgt) if tgt is not None else None), lr
+    return d.array(x), specs, d, (d.array(tgt) if tgt is not None else None), lr, (d.array(g) if g is not None else None)
+
+
+def _apply(spec: dict[str, Any], d: Domain, z: Any, j: int) -> Any:
+    """f(z) of unit j of a layer (the activation_grad forms for none/tanh/relu/sigmoid, else activation_more's)."""
+    return act.apply(spec["activation"], d, z) if spec["fn"] is None else spec["fn"](z, j)[0]
+
+
+def _deriv(spec: dict[str, Any], d: Domain, z: Any, h: Any, j: int) -> Any:
+    """f'(z) of unit j, given h = f(z)."""
+    return act.derivative(spec["activation"], d, z, h) if spec["fn"] is None else spec["fn"](z, j)[1]
 
 
 def _sup(l: int) -> str:
@@ -179,23 +240,29 @@ def _layer_step(l: int, W: np.ndarray, b: np.ndarray | None, f: str, prev: np.nd
 
 
 def _backward(specs: list[dict[str, Any]], a: list[np.ndarray], z: list[np.ndarray], g: np.ndarray,
-              d: Domain) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[Step[Any]]]:
+              d: Domain) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[Step[Any]], list[np.ndarray | None]]:
     Lc = len(specs)
+    slopes: list[np.ndarray | None] = [None] * Lc
     deltas: list[np.ndarray] = [np.empty(0)] * (Lc + 1)
     steps: list[Step[Any]] = []
     upstream = g  # ∂ℓ/∂a^(l)
     up_sym: list[str] = [rf"\frac{{\partial \ell}}{{\partial a{_sup(Lc)}_{{{k + 1}}}}}" for k in range(len(g))]
     up_num: list[str] = [op(d.out(v)) for v in g]
     for l in range(Lc, 0, -1):
-        f = specs[l - 1]["activation"]
-        dl = np.array([upstream[j] * act.derivative(f, d, z[l - 1][j], a[l][j]) for j in range(len(upstream))],
+        spec = specs[l - 1]
+        f = spec["activation"]
+        fprime = [_deriv(spec, d, z[l - 1][j], a[l][j], j) for j in range(len(upstream))]
+        dl = np.array([upstream[j] * fprime[j] for j in range(len(upstream))],
                       dtype=object if d.is_exact else np.float64)
+        if f == PRELU:  # ∂ℓ/∂a_j = Σ over the units of the slope a_j of z (z ≤ 0) times ∂ℓ/∂h
+            slopes[l - 1] = _prelu_grad(spec, z[l - 1], upstream, d, l, steps)
         deltas[l] = dl
         children: list[Step[Any]] = []
         for j in range(min(len(dl), EXPLAIN)):
             hs, zs = f"a{_sup(l)}_{{{j + 1}}}", f"z{_sup(l)}_{{{j + 1}}}"
             fd = act.deriv_tex(f, hs, zs)
-            fd_num = act.deriv_sub(f, d, d.out(z[l - 1][j]), d.out(a[l][j]))
+            fd_num = act.deriv_sub(f, d, d.out(z[l - 1][j]), d.out(a[l][j])) if spec["fn"] is None else \
+                op(d.out(fprime[j]))
             children.append(Step(
                 f"δ of layer {l}, unit {j + 1}",
                 formula=rf"\delta{_sup(l)}_{{{j + 1}}} = \left({up_sym[j]}\right) " + ("" if f == "none" else fd),
@@ -233,11 +300,29 @@ def _backward(specs: list[dict[str, Any]], a: list[np.ndarray], z: list[np.ndarr
                                        rf"a{_sup_t(l - 1)}, \quad \frac{{\partial \ell}}{{\partial b{_sup(l)}}} = "
                                        rf"\delta{_sup(l)}",
                                result={"W": d.out_array(gW), "b": d.out_array(gb)}, steps=children))
-    return grads, steps + grad_steps
+    return grads, steps + grad_steps, slopes
+
+
+def _prelu_grad(spec: dict[str, Any], zl: np.ndarray, upstream: np.ndarray, d: Domain, l: int,
+                steps: list[Step[Any]]) -> np.ndarray:
+    n = spec["slope"].size
+    sums = [d.num(0) for _ in range(n)]
+    shown: list[str] = []
+    for j, v in enumerate(zl):
+        if not d.positive(v):
+            k = j if n > 1 else 0
+            sums[k] = sums[k] + v * upstream[j]
+            if k == 0:
+                shown.append(rf"{op(d.out(v))} \cdot {op(d.out(upstream[j]))}")
+    out = np.array(sums, dtype=object if d.is_exact else np.float64)
+    steps.append(Step(f"Layer {l}: gradient of the PReLU weight",
+                      formula=r"\frac{\partial \ell}{\partial a} = \sum_{z_j \le 0} z_j \frac{\partial \ell}{\partial h_j}",
+                      substituted=" + ".join(shown) or "0", result=d.out(out[0])))
+    return out
 
 
 def _update(specs: list[dict[str, Any]], grads: list[tuple[np.ndarray, np.ndarray]], lr: Any,
-            d: Domain) -> tuple[list[dict[str, Any]], Step[Any]]:
+            d: Domain, slopes: list[Any]) -> tuple[list[dict[str, Any]], Step[Any]]:
     eta = d.num(lr) if d.kind == "symbolic" else lr
     out: list[dict[str, Any]] = []
     children: list[Step[Any]] = []
@@ -265,6 +350,13 @@ def _update(specs: list[dict[str, Any]], grads: list[tuple[np.ndarray, np.ndarra
             layer["bias"] = d.out_array(newb).tolist()
         else:
             layer["bias"] = None
+        if slopes[l - 1] is not None:  # PReLU's learned slope (no l2, l1 or weight decay: it is not a weight)
+            a = spec["slope"]
+            newa = a - eta * slopes[l - 1]
+            entry_steps.append(Step(f"Update the PReLU weight of layer {l}", formula=r"a - \eta \frac{\partial \ell}{\partial a}",
+                                    substituted=rf"{op(d.out(a[0]))} - {op(lr)} \cdot {op(d.out(slopes[l - 1][0]))}",
+                                    result=d.out(newa[0])))
+            layer[PRELU_WEIGHT] = d.out_array(newa).tolist()
         out.append(layer)
         children.append(Step(f"Layer {l}: update", formula=rf"W{_sup(l)} - \eta \frac{{\partial \ell}}{{\partial W{_sup(l)}}}",
                              result=d.out_array(newW), steps=entry_steps))

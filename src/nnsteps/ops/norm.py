@@ -25,6 +25,7 @@ from nnsteps.names import Op
 from nnsteps.numbers import parse_number
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops._common import exactness, prior_steps
+from nnsteps.ops.convention import convention
 from nnsteps.ops.domain import Domain
 from nnsteps.ops.upstream import read_upstream
 from nnsteps.work import Step, Worked
@@ -141,6 +142,9 @@ def batch_norm(input: Any, *, weight: Any = None, bias: Any = None, running_mean
     answer: dict[str, Any] = {}
     if training:
         means, vars_ = _stats(d, rows, "channel", steps)
+        biased = vars_
+        if convention("normalise_variance") == "unbiased":  # the likely mistake: the sample variance normalises
+            vars_ = [v * Fraction(n, n - 1) for v in biased]
     else:
         means, vars_ = list(d.array(rm)), list(d.array(rv))
         steps.append(Step("Eval: the running statistics normalise", formula=r"\mu = \mu_{run}, \; \sigma^2 = \sigma^2_{run}",
@@ -164,7 +168,9 @@ def batch_norm(input: Any, *, weight: Any = None, bias: Any = None, running_mean
     answer["mean"], answer["var"] = _out(d, means).tolist(), _out(d, vars_).tolist()
     if training:
         new_m = [(1 - momentum) * a + momentum * b for a, b in zip(d.array(rm), means)]
-        new_v = [(1 - momentum) * a + momentum * b * Fraction(n, n - 1) for a, b in zip(d.array(rv), vars_)]
+        # unbiased (PyTorch); biased only for the likely mistake "population variance in the running estimate"
+        ratio = Fraction(n, n - 1) if convention("running_variance") == "unbiased" else 1
+        new_v = [(1 - momentum) * a + momentum * b * ratio for a, b in zip(d.array(rv), biased)]
         m = op(momentum)
         steps.append(Step("Running mean", formula=r"\mu_{run} \leftarrow (1 - m)\mu_{run} + m \mu", result=_out(d, new_m),
                           steps=[Step("First channel", substituted=rf"(1 - {m}) \cdot {op(d.out(rm[0]))} + {m} \cdot "

@@ -17,6 +17,7 @@ import numpy as np
 from nnsteps.arrays import as_array
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops._common import exactness, finish
+from nnsteps.ops.convention import convention
 from nnsteps.ops.pool import _divisors
 from nnsteps.ops.upstream import read_upstream
 from nnsteps.work import Step
@@ -51,6 +52,7 @@ def pool_backward(mode: str, x: Any, upstream: Any, *, out_shape: tuple[int, ...
     divisors = None if mode == "max" else _divisors(H, W, (kh, kw), (sh, sw), (ph, pw), (Ho, Wo), count_include_pad,
                                                     divisor_override)
     routes: dict[tuple[int, int], list[str]] = {}
+    tie = convention("max_tie")  # "first" (PyTorch); "last" or "all" only for a likely mistake re-solved
     for n in range(N):
         for c in range(C):
             for i in range(Ho):
@@ -63,11 +65,14 @@ def pool_backward(mode: str, x: Any, upstream: Any, *, out_shape: tuple[int, ...
                             continue
                         best = real[0]
                         for a, b in real[1:]:
-                            if x4[n, c, a, b] > x4[n, c, best[0], best[1]]:
+                            v, m = x4[n, c, a, b], x4[n, c, best[0], best[1]]
+                            if v > m or (tie == "last" and v == m):
                                 best = (a, b)  # strictly larger only: the first maximum stays
-                        dX[n, c, best[0], best[1]] += g
-                        if n == 0 and c == 0:
-                            routes.setdefault(best, []).append(op(g))
+                        top = x4[n, c, best[0], best[1]]
+                        for cell in [p for p in real if x4[n, c, p[0], p[1]] == top] if tie == "all" else [best]:
+                            dX[n, c, cell[0], cell[1]] += g
+                            if n == 0 and c == 0:
+                                routes.setdefault(cell, []).append(op(g))
                     else:
                         div = int(divisors[i, j])  # type: ignore[index]
                         share = Fraction(g) / div if exact else g / div

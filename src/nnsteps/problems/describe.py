@@ -121,6 +121,27 @@ def file_schema() -> dict[str, Any]:
     }
 
 
+def answer_text(kind: Kind) -> str:
+    """The answer's shape in words: its keys; for a kind answering the output alone unless given ``upstream``
+    (or a ``target``), both forms.
+
+    >>> kinds = load_kinds()
+    >>> answer_text(kinds["relu"])
+    'without upstream: one array (the output); with upstream: output, grads'
+    >>> answer_text(kinds["layer_norm"]), answer_text(kinds["rnn"])[:9]
+    ('output, mean, var, grads (grads with upstream)', 'h, y, los')
+    """
+    if not kind.answer:
+        return "one array or number (the output)"
+    keys = ", ".join(kind.answer)
+    if kind.answer[0] != "output" or "upstream" not in kind.fields:
+        return keys
+    when = "upstream or target" if "target" in kind.fields else "upstream"
+    if kind.answer == ("output", "grads") or "target" in kind.fields:
+        return f"without {when}: one array (the output); with {when}: {keys}"
+    return f"{keys} (grads with {when})"
+
+
 def kinds_text(name: str | None = None) -> str:
     """``nnsteps kinds``: every kind with one line; with a name, its fields, answer keys and an example file.
 
@@ -153,7 +174,7 @@ def kinds_text(name: str | None = None) -> str:
         extra = "(required)" if f.required else (f"default {json.dumps(_plain(f.default))}" if f.default is not None else "optional")
         choices = f" [{' | '.join(f.choices)}]" if f.choices else ""
         rows.append(f"  {f.name:<{width}}  {f.type.value:<{tw}}  {extra}  {f.help}{choices}")
-    answer = ", ".join(kind.answer) if kind.answer else "one array or number (the output)"
+    answer = answer_text(kind)
     example = yaml.safe_dump({"problems": [example_of(kind)]}, sort_keys=False, allow_unicode=True)
     return (f"{kind.name}: {kind.summary}\n\nfields:\n" + "\n".join(rows) + f"\n\nanswer keys: {answer}\n\n"
             f"example file:\n{example}").rstrip("\n")
