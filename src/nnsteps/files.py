@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import signal
 import stat
@@ -131,6 +130,8 @@ def write_atomic(path: Path, text: str | bytes, *, field: str | None = None) -> 
 
 
 def _create_temporary(path: Path, field: str | None) -> tuple[int, Path]:
+    import secrets  # here: it loads OpenSSL's hashes, which reading a file does not need
+
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")
