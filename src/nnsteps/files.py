@@ -17,6 +17,21 @@ from pathlib import Path, PurePosixPath
 from nnsteps.errors import NnstepsError
 
 
+def __getattr__(name: str) -> object:
+    """``files.secrets``, imported when first asked for (or a file first written): it loads OpenSSL's
+    hashes, which reading a file does not need.
+
+    >>> import nnsteps.files
+    >>> len(nnsteps.files.secrets.token_hex(4))
+    8
+    """
+    if name == "secrets":
+        import secrets
+
+        return secrets
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def read_text(path: str | Path, *, limit: int, what: str = "file") -> str:
     """A UTF-8 text file ('-' reads standard input), refusing anything over ``limit`` bytes.
 
@@ -130,7 +145,7 @@ def write_atomic(path: Path, text: str | bytes, *, field: str | None = None) -> 
 
 
 def _create_temporary(path: Path, field: str | None) -> tuple[int, Path]:
-    import secrets  # here: it loads OpenSSL's hashes, which reading a file does not need
+    import secrets  # here, not at the top: see __getattr__
 
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
