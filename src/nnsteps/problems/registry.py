@@ -204,6 +204,8 @@ def _likely_homes(name: str) -> list[str]:
                                   + [rf"\.{c}\b" for c in constants]))
     homes = []
     for module in _kind_modules():
+        if module.rpartition(".")[2].startswith("_"):
+            continue  # shared helpers register nothing (a kind module imports the ones it needs)
         spec = importlib.util.find_spec(module)
         origin = spec.origin if spec is not None else None
         try:
