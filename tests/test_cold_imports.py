@@ -86,7 +86,7 @@ def test_every_kind_is_found_without_importing_every_module() -> None:
         assert home is not None, name
         candidates = registry._likely_homes(name)
         assert home in candidates, (name, home, candidates)
-        assert len(candidates) <= 6, (name, candidates)
+    assert registry._likely_homes("max_pool2d") == ["nnsteps.kinds.pool", "nnsteps.kinds.pipeline"]
 
 
 def test_kinds_looked_up_first_are_listed_in_discovery_order() -> None:

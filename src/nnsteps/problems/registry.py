@@ -11,7 +11,7 @@ Unknown kinds and unknown fields are rejected with a "did you mean".
 from __future__ import annotations
 
 import importlib
-import importlib.util
+import os
 import pkgutil
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
@@ -186,36 +186,53 @@ def find_kind(name: str) -> Kind | None:
 def _kind_modules() -> list[str]:
     """The modules of the kinds package in discovery order (``_`` modules hold what a family shares
     and register nothing, but are imported all the same)."""
+    return [module for module, _ in _kind_files()]
+
+
+def _kind_files() -> list[tuple[str, str | None]]:
+    """Each module of the kinds package and its source file (None if it has no ``.py`` file)."""
     package = importlib.import_module(_PACKAGE)
-    return [f"{_PACKAGE}.{info.name}" for info in pkgutil.iter_modules(package.__path__)]
+    files = []
+    for info in pkgutil.iter_modules(package.__path__):
+        folder = getattr(info.module_finder, "path", None)
+        source = os.path.join(folder, f"{info.name}.py") if folder and not info.ispkg else None
+        files.append((f"{_PACKAGE}.{info.name}", source if source and os.path.isfile(source) else None))
+    return files
 
 
 def _likely_homes(name: str) -> list[str]:
-    """The kind modules whose source spells kind ``name``: as a string literal, or as ``.MEMBER``
-    where ``MEMBER`` is its constant in :mod:`nnsteps.names`. A module whose source cannot be read
-    is a candidate too."""
+    """The kind modules whose source spells kind ``name`` (as a string literal, or as ``.MEMBER``
+    where ``MEMBER`` is its constant in :mod:`nnsteps.names`), those that pass it to ``register``
+    first. A module whose source cannot be read is a candidate too; the shared ``_`` modules are not
+    (they register nothing).
+
+    >>> _likely_homes("max_pool2d")
+    ['nnsteps.kinds.pool', 'nnsteps.kinds.pipeline']
+    """
     import re
 
     from nnsteps import names
 
     constants = [member.name for enum in (names.Op, names.Loss, names.Activation, names.Design)
                  for member in enum if member.value == name]
-    spelled = re.compile("|".join([re.escape(f'"{name}"'), re.escape(f"'{name}'")]
-                                  + [rf"\.{c}\b" for c in constants]))
-    homes = []
-    for module in _kind_modules():
+    spelled = "|".join([re.escape(f'"{name}"'), re.escape(f"'{name}'"), *(rf"\.{c}\b" for c in constants)])
+    mentions, registers = re.compile(spelled), re.compile(rf"\bregister\w*\(\s*\w*(?:{spelled})")
+    ranked = []
+    for module, source in _kind_files():
         if module.rpartition(".")[2].startswith("_"):
-            continue  # shared helpers register nothing (a kind module imports the ones it needs)
-        spec = importlib.util.find_spec(module)
-        origin = spec.origin if spec is not None else None
-        try:
-            with open(origin or "", encoding="utf-8") as source:
-                if not spelled.search(source.read()):
-                    continue
-        except (OSError, UnicodeDecodeError):
-            pass  # no source to read (a zipped or compiled install): import it to know
-        homes.append(module)
-    return homes
+            continue
+        text = None
+        if source is not None:
+            try:
+                with open(source, encoding="utf-8") as file:
+                    text = file.read()
+            except (OSError, UnicodeDecodeError):
+                pass  # unreadable: import it to know
+        if text is None:
+            ranked.append((1, module))
+        elif mentions.search(text):
+            ranked.append((0 if registers.search(text) else 1, module))
+    return [module for _, module in sorted(ranked)]
 
 
 def _import_kind_module(module: str) -> None:
