@@ -18,7 +18,6 @@ import os
 import signal
 import threading
 import time
-import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -320,13 +319,20 @@ def _serve(conn: Any, memory: int) -> None:  # pragma: no cover - runs in the wo
         except MemoryError:
             reply = ("memory", None)
         except BaseException:
-            reply = ("crash", traceback.format_exc())
+            reply = ("crash", _trace())
         try:
             conn.send(reply)
         except MemoryError:
             conn.send(("memory", None))
         except Exception:
-            conn.send(("crash", traceback.format_exc()))
+            conn.send(("crash", _trace()))
+
+
+def _trace() -> str:  # pragma: no cover - runs in the worker process
+    """The traceback of the exception being handled (traceback is imported only for a crash)."""
+    import traceback
+
+    return traceback.format_exc()
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the worker process
