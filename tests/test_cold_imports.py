@@ -52,7 +52,7 @@ def test_a_conv2d_solve_imports_its_kind_module_and_nothing_heavy(tmp_path: Path
     assert "Answer:" in out and "[ 2  1 ]" in out
     assert kind_modules(modules) == {"_grid", "conv"}
     assert sorted(m for m in modules if m.startswith(HEAVY)) == []
-    assert "numpy.random" not in modules and "secrets" not in modules
+    assert "numpy.random" not in modules and "secrets" not in modules and "multiprocessing" not in modules
 
 
 def test_a_json_solve_does_not_load_the_latex_to_text_converter(tmp_path: Path) -> None:
