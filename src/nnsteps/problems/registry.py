@@ -215,24 +215,36 @@ def _likely_homes(name: str) -> list[str]:
 
     constants = [member.name for enum in (names.Op, names.Loss, names.Activation, names.Design)
                  for member in enum if member.value == name]
-    spelled = "|".join([re.escape(f'"{name}"'), re.escape(f"'{name}'"), *(rf"\.{c}\b" for c in constants)])
-    mentions, registers = re.compile(spelled), re.compile(rf"\bregister\w*\(\s*\w*(?:{spelled})")
+    forms = [f'"{name}"', f"'{name}'", *(f".{c}" for c in constants)]
+    spelled = "|".join([*(re.escape(f) for f in forms[:2]), *(rf"\.{c}\b" for c in constants)])
     ranked = []
-    for module, source in _kind_files():
-        if module.rpartition(".")[2].startswith("_"):
-            continue
-        text = None
-        if source is not None:
-            try:
-                with open(source, encoding="utf-8") as file:
-                    text = file.read()
-            except (OSError, UnicodeDecodeError):
-                pass  # unreadable: import it to know
+    for module, text in _kind_sources():
         if text is None:
             ranked.append((1, module))
-        elif mentions.search(text):
-            ranked.append((0 if registers.search(text) else 1, module))
+        elif any(form in text for form in forms) and re.search(spelled, text):  # substrings first: fast
+            ranked.append((0 if re.search(rf"register\w*\(\s*\w*(?:{spelled})", text) else 1, module))
     return [module for _, module in sorted(ranked)]
+
+
+_SOURCES: list[tuple[str, str | None]] = []
+
+
+def _kind_sources() -> list[tuple[str, str | None]]:
+    """Each kind module that may register kinds (not the shared ``_`` ones) and its source text (None
+    if it cannot be read), read once."""
+    if not _SOURCES:
+        for module, source in _kind_files():
+            if module.rpartition(".")[2].startswith("_"):
+                continue
+            text = None
+            if source is not None:
+                try:
+                    with open(source, encoding="utf-8") as file:
+                        text = file.read()
+                except (OSError, UnicodeDecodeError):
+                    pass  # unreadable: import it to know
+            _SOURCES.append((module, text))
+    return _SOURCES
 
 
 def _import_kind_module(module: str) -> None:
