@@ -39,7 +39,7 @@ clock, laps, last = time.process_time, [], [time.process_time()]
 def lap(name):
     now = clock(); laps.append((name, 1000 * (now - last[0]))); last[0] = now
 import numpy; lap("import numpy")
-import nnsteps.__main__, nnsteps.hot, nnsteps.jobs; lap("import the hot path and the budget (multiprocessing)")
+import nnsteps.__main__, nnsteps.hot, nnsteps.jobs; lap("import the hot path and the budget")
 import yaml; lap("import yaml")
 import nnsteps.problems.solve, nnsteps.render.document; lap("import the solver and renderer (before the fork)")
 from nnsteps.problems.load import load_file
