@@ -77,3 +77,14 @@ def test_mini_batch_matches_torch(data: Any) -> None:
         np.testing.assert_allclose(floats(a["updated"]["layers"][layer]["weights"]), w.detach().numpy(), atol=1e-12)
         np.testing.assert_allclose(floats(a["updated"]["layers"][layer]["bias"]), b.detach().numpy(), atol=1e-12)
     check_steps(worked.walk())
+
+
+def test_a_single_number_as_the_target_of_a_batch_is_one_line() -> None:
+    """Hypothesis found it: a scalar target raised IndexError instead of naming the field."""
+    from nnsteps.errors import NnstepsError
+
+    raw = {"id": "p", "kind": "mlp", "input": [[1, 2], [0, 1]], "target": 5,
+           "layers": [{"weights": [[1, 1]], "bias": [0], "activation": "relu"}]}
+    with pytest.raises(NnstepsError) as err:
+        solve_problem(raw)
+    assert str(err.value) == "problem p, field target: expected one target per sample (2), got a single number"

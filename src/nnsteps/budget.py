@@ -13,12 +13,10 @@ from __future__ import annotations
 
 import contextlib
 import math
-import multiprocessing
 import os
 import signal
 import threading
 import time
-import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -125,9 +123,17 @@ class Worker:
         """Start the process (done by the first call)."""
         if self._proc is not None:
             return
-        ctx: Any = multiprocessing.get_context(self.method)
-        ours, theirs = ctx.Pipe()
-        proc = ctx.Process(target=_serve, args=(theirs, self.budget.memory), daemon=True, name="nnsteps-worker")
+        if self.method == "fork":  # the CLI: a plain fork, without importing multiprocessing
+            from nnsteps import forked
+
+            ours, theirs = forked.Pipe()
+            proc: Any = forked.Process(_serve, (theirs, self.budget.memory), close_in_child=ours)
+        else:
+            import multiprocessing
+
+            ctx: Any = multiprocessing.get_context(self.method)
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(theirs, self.budget.memory), daemon=True, name="nnsteps-worker")
         proc.start()
         theirs.close()
         self._proc, self._conn = proc, ours
@@ -278,14 +284,16 @@ def default_method() -> str:
     >>> default_method() in ("fork", "forkserver", "spawn")
     True
     """
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    if hasattr(os, "fork") and threading.active_count() == 1:
         return "fork"
-    return "forkserver" if "forkserver" in methods else "spawn"
+    import multiprocessing
+
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 def start_forkserver(preload: list[str]) -> None:  # pragma: no cover - exercised by the live-server test
     """Start the forkserver now, with ``preload`` imported once, so each worker forks ready to work."""
+    import multiprocessing
     from multiprocessing import forkserver
 
     ctx = multiprocessing.get_context("forkserver")
@@ -320,13 +328,20 @@ def _serve(conn: Any, memory: int) -> None:  # pragma: no cover - runs in the wo
         except MemoryError:
             reply = ("memory", None)
         except BaseException:
-            reply = ("crash", traceback.format_exc())
+            reply = ("crash", _trace())
         try:
             conn.send(reply)
         except MemoryError:
             conn.send(("memory", None))
         except Exception:
-            conn.send(("crash", traceback.format_exc()))
+            conn.send(("crash", _trace()))
+
+
+def _trace() -> str:  # pragma: no cover - runs in the worker process
+    """The traceback of the exception being handled (traceback is imported only for a crash)."""
+    import traceback
+
+    return traceback.format_exc()
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the worker process

@@ -6,7 +6,6 @@ CLI, web app) add where it happened: the problem id, the field, the line and col
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -96,6 +95,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     >>> did_you_mean("xyz", ["conv", "dense"]) is None
     True
     """
+    import difflib  # here: only a mistake needs it
+
     options = list(dict.fromkeys(choices))
     close = set(difflib.get_close_matches(word, options, n=len(options) or 1, cutoff=0.6))
     if not close:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import signal
 import stat
@@ -16,6 +15,21 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from nnsteps.errors import NnstepsError
+
+
+def __getattr__(name: str) -> object:
+    """``files.secrets``, imported when first asked for (or a file first written): it loads OpenSSL's
+    hashes, which reading a file does not need.
+
+    >>> import nnsteps.files
+    >>> len(nnsteps.files.secrets.token_hex(4))
+    8
+    """
+    if name == "secrets":
+        import secrets
+
+        return secrets
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_text(path: str | Path, *, limit: int, what: str = "file") -> str:
@@ -131,6 +145,8 @@ def write_atomic(path: Path, text: str | bytes, *, field: str | None = None) -> 
 
 
 def _create_temporary(path: Path, field: str | None) -> tuple[int, Path]:
+    import secrets  # here, not at the top: see __getattr__
+
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.partial")

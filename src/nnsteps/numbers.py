@@ -104,7 +104,8 @@ def decimal_fraction(text: str, *, what: str = "a number") -> Number:
         if mantissa:  # 0e999999 is 0
             raise NnstepsError(f"expected {what} of at most {limits.MAX_NUMBER_DIGITS} digits, got {_short(text)}")
         return 0
-    return normalize(Fraction(m.group("sign") + (mantissa or "0")) * Fraction(10) ** scale)
+    n = int(m.group("sign") + (mantissa or "0"))  # int and Fraction(n, d), not Fraction(text): 5x faster
+    return n * 10**scale if scale >= 0 else normalize(Fraction(n, 10**-scale))
 
 
 _DECIMAL_RE = re.compile(r"^\s*(?P<sign>[-+]?)(?P<int>\d*)\.?(?P<frac>\d*)(?:[eE](?P<exp>[-+]?\d+))?\s*$")

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-Generator = Callable[[np.random.Generator, dict[str, Any]], dict[str, Any]]
+Generator = Callable[["np.random.Generator", dict[str, Any]], dict[str, Any]]  # numpy.random loads when used
 
 GENERATORS: dict[str, tuple[Generator, tuple[str, ...]]] = {}
 

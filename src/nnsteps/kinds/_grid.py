@@ -4,7 +4,7 @@ field parsers their stages use, and the generator helpers. Registers no kind.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType
 
-Rng = np.random.Generator
+Rng: TypeAlias = "np.random.Generator"  # a name, not the class: numpy.random loads only to generate
 
 DETAIL = Field("detail", FieldType.CELLS, "which output cells to expand: auto, all, none, or a list of [row, col] cells",
                default="auto", example="auto")

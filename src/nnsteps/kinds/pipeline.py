@@ -18,7 +18,7 @@ from nnsteps.kinds._grid import Rng
 from nnsteps.kinds._pipeline_learn import LEARN_FIELDS, learn, wants_backward
 from nnsteps.names import Loss, Op
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, Stage, load_kinds, register
+from nnsteps.problems.registry import Field, FieldType, Problem, Stage, find_kind, load_kinds, register
 from nnsteps.work import Step, Worked
 
 KIND = "pipeline"
@@ -36,6 +36,9 @@ def _flatten(x: Any, get: Callable[..., Any]) -> Worked:
         "Flatten (channels first, then rows, as torch.flatten)", formula=rf"{shape} = {flat.size}", result=flat)])
 
 
+_FLATTEN_FIELDS = {"input": "the input"}
+
+
 def stages() -> dict[str, tuple[Stage, dict[str, str]]]:
     """Every stage a pipeline may use, in order: the grid kinds' records, then ``flatten``.
 
@@ -44,8 +47,20 @@ def stages() -> dict[str, tuple[Stage, dict[str, str]]]:
     """
     kinds = sorted((k for k in load_kinds().values() if k.stage is not None), key=lambda k: k.stage_order)
     out: dict[str, tuple[Stage, dict[str, str]]] = {k.name: (k.stage, k.fields) for k in kinds if k.stage}
-    out[FLATTEN] = (_flatten, {"input": "the input"})
+    out[FLATTEN] = (_flatten, _FLATTEN_FIELDS)
     return out
+
+
+def stage_named(name: Any) -> tuple[Stage, dict[str, str]] | None:
+    """``stages()[name]`` (None if there is none), importing only the kind module of that stage.
+
+    >>> stage_named("relu")[1]["input"], stage_named("flatten")[0] is _flatten, stage_named("pipeline")
+    ('the input', True, None)
+    """
+    if name == FLATTEN:
+        return _flatten, _FLATTEN_FIELDS
+    kind = find_kind(name) if isinstance(name, str) else None
+    return (kind.stage, kind.fields) if kind is not None and kind.stage is not None else None
 
 
 def _stages_key(raw: dict[str, Any]) -> list[Any]:
@@ -96,15 +111,13 @@ def solve_pipeline(p: Problem) -> Worked:
     if len(raw_stages) > limits.MAX_PIPELINE_STAGES:
         raise NnstepsError(f"expected at most {limits.MAX_PIPELINE_STAGES} stages, got {len(raw_stages)}",
                            problem=p.id, field="steps")
-    known = stages()
     steps: list[Step[Any]] = []
     outputs: list[Any] = []
     inputs: list[Any] = []
     runs: list[tuple[str, Any, Any]] = []
     for index, stage in enumerate(raw_stages):
         where = f"steps[{index}]"
-        name, options = _stage_parts(stage, p.id, where, known)
-        run, allowed = known[name]
+        name, options, (run, allowed) = _stage_parts(stage, p.id, where)
         if index == len(raw_stages) - 1 and p.has("detail") and "detail" in allowed and "detail" not in options:
             options = {**options, "detail": p.raw["detail"]}  # cells of the pipeline's answer
         for key in options:
@@ -137,7 +150,8 @@ def solve_pipeline(p: Problem) -> Worked:
     return Worked(KIND, value=x, steps=steps, answer=x, meta={"stages": outputs})
 
 
-def _stage_parts(stage: Any, pid: str, where: str, known: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _stage_parts(stage: Any, pid: str, where: str) -> tuple[str, dict[str, Any], tuple[Stage, dict[str, str]]]:
+    """A stage's name, options and record (its kind's module alone is imported, unless the name is unknown)."""
     options: dict[str, Any]
     if isinstance(stage, str):
         name, options = stage.strip(), {}
@@ -148,10 +162,12 @@ def _stage_parts(stage: Any, pid: str, where: str, known: dict[str, Any]) -> tup
             raise NnstepsError(f"expected the options of {name} as a mapping, got {options!r}", problem=pid, field=where)
     else:
         raise NnstepsError(f"expected a stage name or {{name: {{options}}}}, got {stage!r}", problem=pid, field=where)
-    if name not in known:
+    found = stage_named(name)
+    if found is None:
+        known = stages()
         raise NnstepsError(f"unknown stage '{name}'; known: {', '.join(known)}", problem=pid, field=where,
                            hint=did_you_mean(str(name), known))
-    return str(name), options
+    return str(name), options, found
 
 
 @generator(KIND, ("pool", "learn"))

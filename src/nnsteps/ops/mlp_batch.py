@@ -33,8 +33,9 @@ def _targets(target: Any, n: int, loss: str, n_out: int) -> list[Any]:
                 raise NnstepsError(f"expected class indices in [0, {n_out - 1}], got {v!r}", field="target")
             out.append([1 if k == v else 0 for k in range(n_out)])
         return out
-    if t.shape[0] != n:
-        raise NnstepsError(f"expected one target per sample ({n}), got {t.shape[0]}", field="target")
+    if t.ndim == 0 or t.shape[0] != n:  # a single number is no batch of targets
+        got = "a single number" if t.ndim == 0 else t.shape[0]
+        raise NnstepsError(f"expected one target per sample ({n}), got {got}", field="target")
     return [row.tolist() if hasattr(row, "tolist") else row for row in t]
 
 
