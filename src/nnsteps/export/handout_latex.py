@@ -117,7 +117,7 @@ def answer_space(item: Item) -> str:
 
 def solution(item: Item) -> str:
     """The answer (every cell) and the worked steps."""
-    from nnsteps.render.values import number_latex
+    from nnsteps.numfmt import number_latex
 
     out = [r"\paragraph{Answer}", r"\begin{itemize}"]
     for cell in item.cells:
