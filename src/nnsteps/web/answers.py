@@ -40,8 +40,8 @@ def from_json(value: Any, exact: Any = None) -> Any:
     ('Irrational', 'sqrt(2)')
     """
     if isinstance(value, dict):
-        twins = exact if isinstance(exact, dict) else {}
-        return {k: from_json(v, twins.get(k)) for k, v in value.items()}
+        named = exact if isinstance(exact, dict) else {}
+        return {k: from_json(v, named.get(k)) for k, v in value.items()}
     if isinstance(value, list):
         twins = exact if isinstance(exact, list) and len(exact) == len(value) else [None] * len(value)
         return [from_json(v, e) for v, e in zip(value, twins)]
