@@ -93,20 +93,26 @@ def exact_disclosure(text: str) -> str:
 
 
 def matrix_html(value: Any) -> str:
-    """A vector or matrix as MathML; entries that left the rationals show their decimals, with the exact
-    forms behind a disclosure (one line per row).
+    """A vector or matrix as MathML; entries that left the rationals show their decimals, with their exact
+    forms behind a disclosure (one line per row) when each is short enough to print without SymPy (tanh(q),
+    σ(q), e^q: building deeper forms would cost the report seconds; ``answer_exact`` has them all).
 
-    >>> "<details>" in matrix_html([[1, 2]]), "<mtr>" in matrix_html([[1, 2]])
+    >>> from fractions import Fraction
+    >>> from nnsteps.irrational import lazy_apply
+    >>> "<details>" in matrix_html([[1, 2]]), "tanh(1/2)" in matrix_html([[lazy_apply("tanh", Fraction(1, 2)), 0]])
     (False, True)
     """
-    from nnsteps.numbers import Irrational, to_exact_string
+    from nnsteps.irrational import Irrational
+    from nnsteps.numfmt import to_text
     from nnsteps.render.values import latex_matrix
 
     out = f'<div class="scroll">{_math(latex_matrix(value))}</div>'
     rows = _rows(value)
-    if rows is not None and any(isinstance(v, Irrational) for row in rows for v in row):
-        out += exact_disclosure("\n".join(", ".join(expression_text(to_exact_string(v) or "—") for v in row)
-                                           for row in rows))
+    if rows is None or not any(isinstance(v, Irrational) for row in rows for v in row):
+        return out
+    exact = [[v.short_exact() if isinstance(v, Irrational) else to_text(v) for v in row] for row in rows]
+    if all(e is not None for row in exact for e in row):
+        out += exact_disclosure("\n".join(", ".join(str(e) for e in row) for row in exact))
     return out
 
 
