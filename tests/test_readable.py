@@ -215,7 +215,7 @@ def test_report_network_answers_are_tables_with_the_asked_cells_marked(report: s
         answer = sections[pid].split('<div class="answer">', 1)[1].split('<div class="step"', 1)[0]
         assert '<table class="layers">' in answer, pid
     q3b = sections["q3b"]
-    assert '<td class="asked">432</td><td class="asked">16</td><td>448</td>' in q3b
+    assert "<td class='asked'>432</td><td class='asked'>16</td><td>448</td>" in q3b
     assert "<td>Conv4</td><td>conv</td><td>23×23×256</td><td>135,424</td><td>1,605,632</td>" in sections["q2"]
 
 

@@ -14,7 +14,7 @@ import typer
 
 from nnsteps.budget import DEFAULT_SECONDS
 from nnsteps.errors import NnstepsError
-from nnsteps.hot import dispatch, emit, solve_text
+from nnsteps.hot import emit, solve_text
 from nnsteps.hot import use_colour as use_colour  # where tests and users have found it
 from nnsteps.render import formats
 
@@ -26,26 +26,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-FORMATS = formats.names(formats.SOLVE)
-"""The ``solve`` formats (their one home: :mod:`nnsteps.render.formats`)."""
-
 TIME_LIMIT_HELP = "Seconds each problem may take (its work is stopped after that)."
 
 
 def version() -> str:
-    """The installed version (package metadata), or the source tree's when nnsteps is not installed.
+    """The version: ``nnsteps.__version__``, its one home (pyproject reads the package's version from it
+    too, so the installed metadata and the source tree never disagree).
 
     >>> version()[0].isdigit()
     True
     """
-    from importlib import metadata
+    from nnsteps import __version__
 
-    try:
-        return metadata.version("nnsteps")
-    except metadata.PackageNotFoundError:
-        from nnsteps import __version__
-
-        return __version__
+    return __version__
 
 
 def _show_version(value: bool) -> None:
@@ -93,8 +86,9 @@ def write_output(text: str, out: Path | None) -> None:
         fail(err)
 
 
-def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
-    """The ``--format`` value in lower case, or one error line and exit 2 if it is not one of ``allowed``.
+def check_format(fmt: str, allowed: tuple[formats.OutputFormat, ...] = formats.SOLVE) -> str:
+    """The ``--format`` value (any case, ``md`` too), or one error line and exit 2 if it is not one of
+    ``allowed`` (the choices and their error text: :meth:`~nnsteps.render.formats.OutputFormat.parse`).
 
     >>> check_format("JSON")
     'json'
@@ -103,19 +97,16 @@ def check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
     ...
     typer.exceptions.Exit: 2
     """
-    fmt = fmt.lower()
-    if fmt not in allowed:
-        from nnsteps.errors import did_you_mean
-
-        fail(NnstepsError(f"expected one of {', '.join(allowed)}, got '{fmt}'", field="--format",
-                          hint=did_you_mean(fmt, allowed)))
-    return fmt
+    try:
+        return formats.OutputFormat.parse(fmt, allowed).value
+    except NnstepsError as err:
+        fail(err)
 
 
 @app.command()
 def solve(
     file: Annotated[Path, typer.Argument(help="Problem file (YAML or JSON); '-' reads standard input.")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="text, markdown, json or html (default: from "
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help=f"{formats.spoken(formats.SOLVE)} (default: from "
                                             "the -o file's extension, else text).")] = None,
     out: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of printing "
                                              "(.md, .txt, .json, .html pick the format).")] = None,
@@ -144,7 +135,7 @@ def solve(
 @app.command()
 def summary(
     spec: Annotated[str, typer.Argument(help="Layer-spec file (one layer per line); '-' reads standard input.")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, markdown, json or csv.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"{formats.spoken(formats.TABLE)}.")] = "text",
     explain: Annotated[bool, typer.Option("--explain", help="Show every number's formula with the numbers put in.")] = False,
     macs_bias: Annotated[bool, typer.Option("--macs-bias", help="Count one MAC per bias add.")] = False,
     flops: Annotated[bool, typer.Option("--flops", help="Report FLOPs = 2 × MACs instead of MACs.")] = False,
@@ -164,9 +155,8 @@ def summary(
 
     The layer types and their options: nnsteps layers [TYPE].
     """
-    from nnsteps.arch.render import FORMATS as TABLE_FORMATS
 
-    fmt = check_format(fmt, TABLE_FORMATS)
+    fmt = check_format(fmt, formats.TABLE)
     from nnsteps import jobs
     from nnsteps.arch.parse import read_spec
     from nnsteps.budget import Budget
@@ -212,7 +202,7 @@ def serve(
 def check(
     problems: Annotated[Path, typer.Argument(help="Problem file (YAML or JSON).")],
     answers: Annotated[Path, typer.Argument(help="Answers file, or a directory of them (one per student).")],
-    fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
+    fmt: Annotated[str, typer.Option("--format", "-f", help=f"{formats.spoken(formats.CHECK)}.")] = "text",
     feedback: Annotated[str, typer.Option("--feedback", help="full, hints (no key values) or score.")] = "full",
     rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed for rounded decimals.")] = 0.001,
     exact: Annotated[bool, typer.Option("--exact", help="Exact keys need exact answers (no rounding).")] = False,
@@ -368,16 +358,11 @@ def schema() -> None:
     write_output(json.dumps(file_schema(), indent=2, ensure_ascii=False), None)
 
 
-def main() -> None:
-    """Entry point: the hot path (:mod:`nnsteps.hot`) when it reads the command line, else typer.
-
-    ``nnsteps.__main__`` (the console script) does the same without importing this module first.
-    """
-    code = dispatch(sys.argv[1:])
-    if code is not None:
-        sys.exit(code)
-    app()
+main = app
+"""``from nnsteps.cli import main; main()`` and ``python -m nnsteps.cli``: the Typer app itself. The console
+script's entry (``solve`` without importing Typer first, everything else through this app) has one
+home: :func:`nnsteps.__main__.main`."""
 
 
 if __name__ == "__main__":
-    main()
+    app()

@@ -6,6 +6,8 @@
   float that also carries the recipe of its exact SymPy form (``nnsteps.irrational``), built only
   when asked, so steps and ``answer_exact`` stay honest and the decimals cost a float.
 
+How each reads as text or LaTeX is :mod:`nnsteps.numfmt`'s; here: reading numbers, and JSON/exact strings.
+
 SymPy is imported only by the functions that need it (an exact form asked for).
 """
 
@@ -19,6 +21,15 @@ from typing import Any
 from nnsteps import limits
 from nnsteps.errors import NnstepsError
 from nnsteps.irrational import Irrational as Irrational  # the one home of irrational numbers; re-exported
+
+# How a number reads (the ladder int → decimal → fraction ≈ decimal → irrational) has one home, nnsteps.numfmt;
+# its names are re-exported here, where the ops have always imported them.
+from nnsteps.numfmt import exact_decimal as exact_decimal
+from nnsteps.numfmt import float_text as float_text
+from nnsteps.numfmt import is_terminating as is_terminating
+from nnsteps.numfmt import to_latex as to_latex
+from nnsteps.numfmt import to_latex_operand as to_latex_operand
+from nnsteps.numfmt import to_text as to_text
 
 Exact = int | Fraction
 Number = int | Fraction | float
@@ -155,138 +166,6 @@ def is_exact(x: Any) -> bool:
     (True, False)
     """
     return isinstance(x, (int, Fraction)) and not isinstance(x, bool)
-
-
-def is_terminating(x: Fraction) -> bool:
-    """Whether a fraction has a finite decimal expansion (denominator of 2s and 5s only).
-
-    >>> is_terminating(Fraction(1, 8)), is_terminating(Fraction(1, 3))
-    (True, False)
-    """
-    d = x.denominator
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
-    return d == 1
-
-
-def exact_decimal(x: Fraction) -> str:
-    """The exact decimal expansion of a terminating fraction.
-
-    >>> exact_decimal(Fraction(-2829, 125000))
-    '-0.022632'
-    """
-    num, d = x.numerator, x.denominator
-    sign = "-" if num < 0 else ""
-    # The denominator is 2^a 5^b: max(a, b) decimals, counted with integer operations (multiplying
-    # the Fraction by growing powers of ten took most of the time of a step-heavy solution).
-    twos = (d & -d).bit_length() - 1
-    rest, fives = d >> twos, 0
-    while rest % 5 == 0:
-        rest //= 5
-        fives += 1
-    if rest != 1:
-        raise ValueError(f"{x} has no finite decimal expansion")
-    digits = max(twos, fives)
-    scaled = abs(num) * (10**digits // d)
-    whole, frac = divmod(scaled, 10**digits)
-    return f"{sign}{whole}" + (f".{frac:0{digits}d}" if digits else "")
-
-
-def float_text(x: float, digits: int = 10) -> str:
-    """A float to ``digits`` significant digits, without trailing zeros or exponent noise.
-
-    >>> float_text(0.1 + 0.2), float_text(2.0)
-    ('0.3', '2')
-    """
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    text = f"{x:.{digits}g}"
-    if "e" in text:
-        mant, exp = text.split("e")
-        return f"{mant}e{int(exp)}"
-    return "0" if text in ("-0", "0") else text
-
-
-def to_text(x: Any, digits: int = 10) -> str:
-    """Plain-text form: integers plain, terminating decimals as decimals, other rationals
-    as fractions with a decimal beside, floats to ``digits`` significant digits.
-
-    >>> to_text(7), to_text(Fraction(3, 10)), to_text(Fraction(1, 3))
-    ('7', '0.3', '1/3 (≈ 0.3333333333)')
-    """
-    if isinstance(x, bool):
-        return str(x).lower()
-    if isinstance(x, int):
-        return str(x)
-    if isinstance(x, Fraction):
-        if x.denominator == 1:  # an integer however long, never "n/1"
-            return str(x.numerator)
-        if is_terminating(x) and len(exact_decimal(x)) <= 24:
-            return exact_decimal(x)
-        return f"{x.numerator}/{x.denominator} (≈ {float_text(float(x), digits)})"
-    if isinstance(x, Irrational):
-        # A short exact form is shown beside its decimal; a long one only in answer_exact.
-        short = x.short_exact()
-        return f"{short} (≈ {float_text(x, digits)})" if short is not None else float_text(x, digits)
-    if isinstance(x, float):
-        return float_text(x, digits)
-    if x is None:
-        return "—"
-    return str(x)
-
-
-def to_latex(x: Any, digits: int = 10) -> str:
-    """LaTeX form, with the same rules as :func:`to_text`.
-
-    >>> to_latex(Fraction(1, 3)), to_latex(-2), to_latex(Fraction(-1, 4))
-    ('\\\\frac{1}{3} \\\\approx 0.3333333333', '-2', '-0.25')
-    """
-    if isinstance(x, bool):
-        return r"\text{" + str(x).lower() + "}"
-    if isinstance(x, int):
-        return str(x)
-    if isinstance(x, Fraction):
-        if x.denominator == 1:
-            return str(x.numerator)
-        if is_terminating(x) and len(exact_decimal(x)) <= 24:
-            return exact_decimal(x)
-        sign = "-" if x < 0 else ""
-        return rf"{sign}\frac{{{abs(x.numerator)}}}{{{x.denominator}}} \approx {float_text(float(x), digits)}"
-    if isinstance(x, Irrational):
-        short = x.short_exact(latex=True)
-        return rf"{short} \approx {float_text(x, digits)}" if short is not None else float_text(x, digits)
-    if isinstance(x, float):
-        return float_text(x, digits)
-    if x is None:
-        return r"\text{—}"
-    return str(x)
-
-
-def to_latex_operand(x: Any, digits: int = 17) -> str:
-    """A number as it should appear inside arithmetic: exact, with negatives in parentheses.
-
-    Terminating fractions as decimals, others as ``\\frac{p}{q}`` (no "≈" beside them), floats and
-    irrationals to full float precision, so the substituted arithmetic evaluates to the result.
-
-    >>> to_latex_operand(-2), to_latex_operand(Fraction(1, 3)), to_latex_operand(Fraction(3, 10))
-    ('(-2)', '\\\\frac{1}{3}', '0.3')
-    """
-    if isinstance(x, Fraction) and x.denominator != 1 and not (is_terminating(x) and len(exact_decimal(x)) <= 24):
-        text = rf"\frac{{{abs(x.numerator)}}}{{{x.denominator}}}"
-        return f"(-{text})" if x < 0 else text
-    if isinstance(x, float):
-        text = repr(float(x)) if digits >= 17 else float_text(x, digits)
-        if "e" in text:
-            mant, exp = text.split("e")
-            text = rf"{mant} \cdot 10^{{{int(exp)}}}"
-    elif isinstance(x, (int, Fraction)):
-        text = to_latex(x)
-    else:
-        text = str(x)
-    return f"({text})" if text.startswith("-") else text
 
 
 def to_json(x: Any) -> Any:

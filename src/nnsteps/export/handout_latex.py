@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from nnsteps.export.items import Item, ProblemSet
+from nnsteps.work import heading
 
 NAME = "latex"
 WRITES = "folder"
@@ -86,7 +87,7 @@ def question(item: Item) -> str:
     """The question: id and title, the kind's summary, the givens (typewriter lines)."""
     from nnsteps.export.statement import givens, summary
 
-    head = item.id + (f": {item.title}" if item.title else "")
+    head = heading(item.id, item.title)
     out = [rf"\subsection*{{{text(head)}}}", rf"% nnsteps problem {item.id} kind {item.kind}", text(summary(item))]
     items = []
     for name, value in givens(item):
@@ -116,7 +117,7 @@ def answer_space(item: Item) -> str:
 
 def solution(item: Item) -> str:
     """The answer (every cell) and the worked steps."""
-    from nnsteps.render.values import number_latex
+    from nnsteps.numfmt import number_latex
 
     out = [r"\paragraph{Answer}", r"\begin{itemize}"]
     for cell in item.cells:

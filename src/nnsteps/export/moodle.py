@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 
 from nnsteps.errors import NnstepsError
 from nnsteps.export.items import Item, ProblemSet, number_text, tolerance
+from nnsteps.work import heading
 
 NAME = "moodle"
 WRITES = "file"
@@ -76,7 +77,7 @@ def question(item: Item, problems: ProblemSet, math: str) -> str:
         text += "<p>Answer:</p>"
     else:
         text += answer_form(parts, problems.rtol)
-    name = item.id + (f": {item.title}" if item.title else "")
+    name = heading(item.id, item.title)
     lines = [f'  <question type="{"numerical" if single else "cloze"}">',
              f"    <name><text>{escape(name)}</text></name>",
              f'    <questiontext format="html"><text>{cdata(text)}</text></questiontext>',

@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from nnsteps.export.items import Item, ProblemSet
+from nnsteps.work import heading
 
 NAME = "notebook"
 WRITES = "file"
@@ -72,7 +73,7 @@ def question_markdown(item: Item) -> str:
     """The question as Markdown: heading, the kind's summary, the givens in code blocks."""
     from nnsteps.export.statement import givens, summary
 
-    out = [f"## {item.id}" + (f": {item.title}" if item.title else ""), "", summary(item), ""]
+    out = [f"## {heading(item.id, item.title)}", "", summary(item), ""]
     for name, text in givens(item):
         out += [f"**{name}**", "", "```", text, "```", ""]
     return "\n".join(out).rstrip() + "\n"

@@ -141,7 +141,7 @@ def grade(data: dict[str, Any], rtol: float) -> None:
     """
     from nnsteps.export.statement import blocks
     from nnsteps.grading.check import check_problem
-    from nnsteps.grading.compare import Tolerance
+    from nnsteps.grading.tolerance import Tolerance
 
     item = _item(data["params"]["problem"], rtol)
     answer = copy.deepcopy(item.key)  # labels and symbolic cells as the key: only asked cells count below

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from nnsteps.errors import NnstepsError, did_you_mean
-from nnsteps.grading.compare import Cell, Comparison, Tolerance, compare, plain
+from nnsteps.grading.compare import Cell, Comparison, compare, plain
 from nnsteps.grading.feedback import LEVELS, derivation, write_feedback
+from nnsteps.grading.tolerance import Tolerance
 from nnsteps.work import Step
 
 

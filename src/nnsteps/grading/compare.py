@@ -7,61 +7,23 @@ decimals, "1 2; 3 4" rows or a LaTeX bmatrix for an array. Every leaf becomes on
 Tolerance: an integer key needs the exact integer. A key that is not an integer (a fraction or a
 float) accepts the exact value, and also a *rounded decimal* (one written with fewer decimals than
 the key needs) when it is the key rounded to the digits written (with at least two significant
-digits) or lies within a relative error ``rtol`` (default 0.001).
+digits) or lies within a relative error ``rtol`` (default 0.001): :mod:`nnsteps.grading.tolerance`.
+A text key is a word or a formula: :mod:`nnsteps.grading.formulas`.
 """
 
 from __future__ import annotations
 
-import functools
-import math
-import zlib
 from dataclasses import dataclass, field
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from nnsteps import limits
 from nnsteps.errors import NnstepsError, did_you_mean
-from nnsteps.numbers import is_exact, parse_number
+from nnsteps.grading.formulas import expression_verdict
+from nnsteps.grading.tolerance import Tolerance, number_verdict
+from nnsteps.numbers import parse_number
 
 CREDIT = ("correct", "rounded", "follow-on")
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """How close a rounded decimal must be to a non-integer key.
-
-    >>> Tolerance().describe()
-    'exact answers must be exact; a decimal with fewer digits than the key is accepted when it is the key rounded to the digits written (at least 2 significant) or within relative error 0.001'
-    >>> Tolerance(exact=True).describe()
-    'exact answers must be exact; float answers within relative error 0.001'
-    """
-
-    rtol: float = 0.001
-    exact: bool = False
-    min_digits: int = 2
-
-    def __post_init__(self) -> None:
-        """A relative error is a finite number >= 0 (``nan`` would accept nothing, ``inf`` everything).
-
-        >>> Tolerance(rtol=float("nan"))
-        Traceback (most recent call last):
-        ...
-        nnsteps.errors.NnstepsError: field rtol: expected a finite number >= 0, got nan
-        """
-        ok = isinstance(self.rtol, (int, float)) and not isinstance(self.rtol, bool)
-        if not ok or not math.isfinite(self.rtol) or self.rtol < 0:
-            raise NnstepsError(f"expected a finite number >= 0, got {self.rtol!r}", field="rtol")
-
-    def describe(self) -> str:
-        if self.exact:
-            return f"exact answers must be exact; float answers within relative error {self.rtol:g}"
-        return (
-            "exact answers must be exact; a decimal with fewer digits than the key is accepted when it is "
-            f"the key rounded to the digits written (at least {self.min_digits} significant) "
-            f"or within relative error {self.rtol:g}"
-        )
 
 
 @dataclass
@@ -142,6 +104,7 @@ def compare(expected: Any, given: Any, tol: Tolerance | None = None, *, complete
     Mapping answers grade the fields given (all of them when ``complete``); arrays may be given
     as text; a 1×1 array may be given as a number.
 
+    >>> from fractions import Fraction
     >>> c = compare([[7, 9], [8, 5]], "7 9; 8 6")
     >>> [(x.where, x.verdict) for x in c.cells]
     [('[0][0]', 'correct'), ('[0][1]', 'correct'), ('[1][0]', 'correct'), ('[1][1]', 'wrong')]
@@ -287,6 +250,7 @@ def _as_nested(value: Any) -> Any:
 def leaf(expected: Any, given: Any, path: tuple[int | str, ...] = (), tol: Tolerance | None = None) -> Cell:
     """Grade one leaf: a number, a masked entry (None), a symbolic string or a word.
 
+    >>> from fractions import Fraction
     >>> leaf(7, "7.0").verdict, leaf(7, 7.01).verdict, leaf(Fraction(-22631168, 10**9), "-0.0226").verdict
     ('correct', 'wrong', 'rounded')
     """
@@ -309,146 +273,3 @@ def leaf(expected: Any, given: Any, path: tuple[int | str, ...] = (), tol: Toler
     except NnstepsError:
         return Cell(path, expected, given, "wrong", note=f"not a number: {given!r}")
     return Cell(path, expected, number, number_verdict(expected, number, tol))
-
-
-def number_verdict(expected: Any, given: Any, tol: Tolerance) -> str:
-    """``correct``, ``rounded`` or ``wrong`` for one number against a numeric key.
-
-    >>> t = Tolerance()
-    >>> number_verdict(Fraction(1, 3), Fraction(33, 100), t), number_verdict(Fraction(1, 3), Fraction(3, 10), t)
-    ('rounded', 'wrong')
-    >>> number_verdict(Fraction(1, 2), Fraction(49, 100), t)  # more digits than the key: not a rounding
-    'wrong'
-    """
-    if is_exact(expected) and is_exact(given):
-        if expected == given:
-            return "correct"
-        if isinstance(expected, int) or (tol.exact and not _is_float(expected)):
-            return "wrong"
-        key_digits = decimals(Fraction(expected))
-        giv_digits = decimals(Fraction(given))
-        if giv_digits is None or (key_digits is not None and giv_digits >= key_digits):
-            return "wrong"
-        return "rounded" if _close(Fraction(expected), Fraction(given), giv_digits, tol) else "wrong"
-    e = float(expected)
-    g = float(given)
-    if e == g:
-        return "correct"
-    if isinstance(expected, int):
-        return "wrong"
-    if abs(g - e) <= 1e-9 * max(abs(e), 1e-300):
-        return "correct"  # the float key to within its own precision
-    digits = decimals(Fraction(given)) if is_exact(given) else None
-    if tol.exact:
-        return "rounded" if abs(g - e) <= tol.rtol * abs(e) else "wrong"
-    return "rounded" if _close(Fraction(e), Fraction(given), digits, tol) else "wrong"
-
-
-def _is_float(x: Any) -> bool:
-    return isinstance(x, float)
-
-
-def _close(e: Fraction, g: Fraction, digits: int | None, tol: Tolerance) -> bool:
-    if abs(g - e) <= Fraction(tol.rtol) * abs(e):
-        return True
-    if digits is None or significant_digits(g, digits) < tol.min_digits:
-        return False
-    return abs(g - e) <= Fraction(1, 2 * 10**digits)
-
-
-def decimals(x: Fraction) -> int | None:
-    """Digits after the decimal point of a terminating fraction, else None.
-
-    >>> decimals(Fraction(1, 8)), decimals(Fraction(7)), decimals(Fraction(1, 3))
-    (3, 0, None)
-    """
-    d = x.denominator
-    twos = fives = 0
-    while d % 2 == 0:
-        d //= 2
-        twos += 1
-    while d % 5 == 0:
-        d //= 5
-        fives += 1
-    return max(twos, fives) if d == 1 else None
-
-
-def significant_digits(x: Fraction, digits: int) -> int:
-    """Significant digits of a decimal written with ``digits`` decimals.
-
-    >>> significant_digits(Fraction(125, 10000), 4), significant_digits(Fraction(0), 0)
-    (3, 0)
-    """
-    scaled = abs(int(x * 10**digits))
-    return len(str(scaled)) if scaled else 0
-
-
-def same_expression(expected: str, given: Any) -> bool:
-    """Whether a formula equals the key's: the same text, or the same values at random points.
-
-    >>> same_expression("w_in*x_1 + x_2", "x_2 + x_1*w_in")
-    True
-    """
-    return expression_verdict(expected, given)[0] == "correct"
-
-
-def expression_verdict(expected: str, given: Any) -> tuple[str, str | None]:
-    """The verdict and note for a text answer against a text key.
-
-    A key that reads as a formula (nnsteps writes them in SymPy's notation) is compared by value: the
-    answer is read with the safe expression reader over the key's own symbols (never run as code),
-    then both are evaluated at random exact points (:func:`nnsteps.expr.same_value`; no ``simplify``,
-    so no answer can make the check hang). Other keys (words such as a layer type, LaTeX) must match
-    the text, spaces aside. An unreadable answer is wrong with the reason; an answer that cannot be
-    confirmed either way is marked for review.
-
-    >>> expression_verdict("h_0*w_hh + w_in*x_1", "w_in*x_1 + w_hh*h_0")
-    ('correct', None)
-    >>> expression_verdict("h_0*w_hh + w_in*x_1", "__import__('os').system('ls')")
-    ('wrong', "could not read the answer: at column 1: names may not start with '_', got '__import__'")
-    >>> expression_verdict("h_0*w_hh", "h_0 + w_hh")[1]
-    'differs from the key at h_0 = 31/7, w_hh = 31/12'
-    >>> expression_verdict("conv", "Conv")
-    ('wrong', None)
-    """
-    from nnsteps.expr import Sym
-
-    if not isinstance(given, str):
-        given = "" if given is None else str(given)
-    if " ".join(expected.split()) == " ".join(given.split()):
-        return "correct", None
-    key = _key_expression(expected)
-    if key is None or isinstance(key, Sym):  # a word or a LaTeX formula: the text must match
-        return "wrong", None
-    if len(given) > limits.MAX_EXPR_TEXT:  # refused here, before it becomes a cache key
-        return "wrong", (f"could not read the answer: {len(given):,} characters, over the limit of "
-                         f"{limits.MAX_EXPR_TEXT:,}")
-    return _formula_verdict(expected, given)
-
-
-@functools.lru_cache(maxsize=256)
-def _key_expression(text: str) -> Any:
-    """The key read as a formula over any names (the key is nnsteps' own text), or None."""
-    from nnsteps.expr import parse
-
-    try:
-        return parse(text)
-    except NnstepsError:
-        return None
-
-
-@functools.lru_cache(maxsize=256)
-def _formula_verdict(expected: str, given: str) -> tuple[str, str | None]:
-    from nnsteps.expr import parse, same_value
-
-    key = _key_expression(expected)
-    try:
-        answer = parse(given, key.symbols())
-    except NnstepsError as err:
-        return "wrong", f"could not read the answer: {err}"
-    result = same_value(key, answer, seed=zlib.crc32(expected.encode("utf-8", "replace")))
-    if result.verdict == "equal":
-        return "correct", None
-    if result.verdict == "different":
-        return "wrong", f"differs from the key at {result.point_text()}"
-    return "review", f"could not confirm; marked for review ({result.reason})"

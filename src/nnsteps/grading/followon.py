@@ -13,7 +13,8 @@ from fractions import Fraction
 from typing import Any
 
 from nnsteps.errors import NnstepsError
-from nnsteps.grading.compare import Comparison, Tolerance, compare, plain
+from nnsteps.grading.compare import Comparison, compare, plain
+from nnsteps.grading.tolerance import Tolerance
 from nnsteps.names import Op
 from nnsteps.numbers import normalize, parse_number
 

@@ -15,9 +15,10 @@ from fractions import Fraction
 from typing import Any
 
 from nnsteps.errors import NnstepsError
-from nnsteps.grading.compare import Cell, Tolerance, compare
+from nnsteps.grading.compare import Cell, compare
 from nnsteps.grading.mutations import *  # noqa: F403  (kind records reach the mutations as mistakes.<name>)
 from nnsteps.grading.mutations import CONVENTION, FLIP, UNFLIP, Mutation, Raw
+from nnsteps.grading.tolerance import Tolerance
 from nnsteps.numbers import parse_number
 
 

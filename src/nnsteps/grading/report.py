@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nnsteps.errors import NnstepsError
 from nnsteps.grading.feedback import given_text
 
 
@@ -21,13 +20,14 @@ def render_report(report: Any, fmt: str = "text", level: str = "full") -> str:
     q (relu): 1/1  correct
       All correct.
     """
-    if fmt == "json":
+    from nnsteps.render.formats import CHECK, OutputFormat
+
+    chosen = OutputFormat.parse(fmt, CHECK)  # the choices and their error text have one home
+    if chosen is OutputFormat.JSON:
         return json.dumps(report.to_dict(level), indent=2, ensure_ascii=False)
-    if fmt == "markdown":
+    if chosen is OutputFormat.MARKDOWN:
         return _markdown(report, level)
-    if fmt == "text":
-        return _text(report, level)
-    raise NnstepsError(f"expected one of text, json, markdown, got '{fmt}'", field="--format")
+    return _text(report, level)
 
 
 def _num(x: float) -> str:

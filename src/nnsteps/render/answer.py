@@ -82,6 +82,8 @@ class Table:
     marked: set[tuple[int, int]] = field(default_factory=set)
     total: list[str] | None = None
     note: str | None = None
+    total_marked: set[int] = field(default_factory=set)
+    """Columns of the total row that were asked (a network's total parameters or output shape)."""
 
 
 @dataclass
@@ -94,8 +96,9 @@ class Fields:
 View = Number | Matrix | Shape | Formula | Expression | Table | Fields
 
 
-def answer_view(worked: Worked, *, brief: bool = False) -> View | None:
-    """The reader's view of a worked answer (``brief``: a network that was asked cells shows just those).
+def answer_view(worked: Worked, *, brief: bool = False, every_column: bool = False) -> View | None:
+    """The reader's view of a worked answer (``brief``: a network that was asked cells shows just those;
+    ``every_column``: its layer table keeps a column of zeros, as ``nnsteps summary`` prints it).
 
     >>> answer_view(Worked("x", value=7))
     Number(value=7)
@@ -107,7 +110,7 @@ def answer_view(worked: Worked, *, brief: bool = False) -> View | None:
     if answer is None:
         return None
     if isinstance(answer, dict) and isinstance(answer.get("layers"), list) and "total_params" in answer:
-        return network_view(answer, brief=brief)
+        return network_view(answer, brief=brief, every_column=every_column)
     return value_view(answer)
 
 
@@ -157,7 +160,7 @@ def label(key: str) -> str:
     return text[0].upper() + text[1:]
 
 
-def network_view(answer: dict[str, Any], *, brief: bool = False) -> View:
+def network_view(answer: dict[str, Any], *, brief: bool = False, every_column: bool = False) -> View:
     """A network's answer: the asked cells first (when there are), then the layer table, asked cells marked
     (``brief``: the asked cells alone, when there are).
 
@@ -178,7 +181,8 @@ def network_view(answer: dict[str, Any], *, brief: bool = False) -> View:
         items.append((name, value_view(value, cell or key)))
     if brief and asked:
         return Fields(items)
-    table = layer_table(layers, asked, None if brief else answer.get("mac_convention"))
+    table = layer_table(layers, asked, None if brief else answer.get("mac_convention"),
+                        output_shape=answer.get("output_shape"), every_column=every_column)
     items.append(("Layers", table))
     if not asked:
         items.append(("Total parameters", Number(answer["total_params"])))
@@ -188,34 +192,59 @@ def network_view(answer: dict[str, Any], *, brief: bool = False) -> View:
 
 
 def layer_table(layers: list[dict[str, Any]], asked: dict[str, Any] | None = None,
-                convention: str | None = None) -> Table:
-    """The layer rows as a :class:`Table` with ``nnsteps summary``'s columns; asked cells marked.
+                convention: str | None = None, *, output_shape: Any = None, every_column: bool = False) -> Table:
+    """The layer rows as a :class:`Table` with ``nnsteps summary``'s columns and total row; asked cells marked.
+    The Other column is left out when every layer has 0 there, unless ``every_column``.
 
     >>> t = layer_table([{"name": "d", "type": "dense", "output_shape": [10], "neurons": 10, "weights": 720,
     ...                   "biases": 10, "other": 0, "params": 730, "macs": 720, "receptive_field": None,
-    ...                   "memory_bytes": 40}], {"d.params": 730})
-    >>> t.columns[:4], t.rows[0][:4], t.marked
-    (['Layer', 'Type', 'Output', 'Neurons'], ['d', 'dense', '10', '10'], {(0, 6)})
+    ...                   "memory_bytes": 40}], {"d.params": 730, "total_params": 730}, output_shape=[10])
+    >>> t.columns[:4], t.rows[0][:4], t.marked, t.total, t.total_marked
+    (['Layer', 'Type', 'Output', 'Neurons'], ['d', 'dense', '10', '10'], {(0, 6)}, ['Total', '', '10', '10', '720', '10', '730', '720', '', '', '40 B'], {6})
     """
-    keys = [k for k, _ in _COLUMNS if k != "other" or any(r.get("other") for r in layers)]
+    keys = [k for k, _ in _COLUMNS if k != "other" or every_column or any(r.get("other") for r in layers)]
     heads = dict(_COLUMNS)
     if convention and convention.startswith("FLOPs"):
         heads["macs"] = "FLOPs"
     rows = [[_cell(r, k) for k in keys] for r in layers]
     marked: set[tuple[int, int]] = set()
+    total_marked: set[int] = set()
     names = [str(r.get("name", "")).lower() for r in layers]
     for item in asked or {}:
         layer, _, cell = item.rpartition(".")
-        if layer.lower() in names:
+        if not layer:  # a network-wide quantity: its cell of the total row
+            col = _TOTAL_COLUMN.get(cell)
+            if col in keys:
+                total_marked.add(keys.index(col))
+        elif layer.lower() in names:
             for col in _CELL_COLUMN.get(cell, ()):
                 if col in keys:
                     marked.add((names.index(layer.lower()), keys.index(col)))
     total = None
     if layers:
-        sums = {k: sum(int(r.get(k) or 0) for r in layers) for k in ("weights", "biases", "other", "params", "macs")}
-        total = ["Total" if k == "name" else (f"{sums[k]:,}" if k in sums else "") for k in keys]
+        sums = {k: sum(int(r.get(k) or 0) for r in layers)
+                for k in ("neurons", "weights", "biases", "other", "params", "macs", "memory_bytes")}
+        total_row = {"name": "Total", "output_shape": _shape_text(output_shape) if output_shape is not None else "",
+                     **{k: f"{v:,}" for k, v in sums.items()}, "memory_bytes": _bytes(sums["memory_bytes"])}
+        total = [total_row.get(k, "") for k in keys]
     return Table([heads[k] for k in keys], rows, marked, total,
-                 note=(convention[0].upper() + convention[1:] + ".") if convention else None)
+                 note=(convention[0].upper() + convention[1:] + ".") if convention else None,
+                 total_marked=total_marked)
+
+
+_TOTAL_COLUMN = {"total_params": "params", "output_shape": "output_shape", "total_macs": "macs"}
+
+
+def _shape_text(dims: Any) -> str:
+    return "×".join(str(x) for x in dims) if isinstance(dims, (list, tuple)) else str(dims)
+
+
+def _bytes(n: int) -> str:
+    # The memory column (float32 activations), as ``nnsteps summary`` writes it.
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
 
 
 def _cell(row: dict[str, Any], key: str) -> str:
@@ -227,24 +256,9 @@ def _cell(row: dict[str, Any], key: str) -> str:
         return "×".join(str(x) for x in v) if isinstance(v, list) else str(v)
     v = row.get(key)
     if key == "output_shape":
-        return "×".join(str(x) for x in v) if isinstance(v, list) else str(v)
+        return _shape_text(v)
     if key == "memory_bytes" and isinstance(v, int):
-        for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
-            if v >= scale:
-                return f"{v / scale:.1f} {unit}"
-        return f"{v} B"
+        return _bytes(v)
     if isinstance(v, int) and not isinstance(v, bool):
         return f"{v:,}"
     return "—" if v is None else str(v)
-
-
-
-
-def expression_text(text: str) -> str:
-    """A SymPy string written for a reader: ``**`` as ``^``, ``*`` as ``·`` (as :func:`~nnsteps.render.values.number_text` does).
-
-    >>> expression_text("w_hy*(h_0*w_hh**3 + x_3)")
-    'w_hy·(h_0·w_hh^3 + x_3)'
-    """
-    return text.replace("**", "^").replace("*", "·")
-

@@ -1,6 +1,8 @@
 """An answer view (:mod:`nnsteps.render.answer`) as HTML: MathML for math, ``<table>`` for tables,
-``<dl>`` for named results, ``<details>`` for a long exact form behind its decimal.
+``<dl class="named">`` for named results, ``<details>`` for a long exact form behind its decimal.
 
+The one HTML renderer of answers: the standalone report, the Jupyter display, the handouts and the web
+app (its pages and its Check answers tab) all show answers through :func:`answer_box`/:func:`value_html`.
 The fragment is self-contained apart from :data:`ANSWER_CSS`; wide content scrolls inside its own box,
 so no answer is wider than the page.
 """
@@ -10,6 +12,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import numpy as np
+
+from nnsteps.numfmt import expression_text, is_long_exact, number_latex
 from nnsteps.render.answer import (
     Expression,
     Fields,
@@ -20,9 +25,8 @@ from nnsteps.render.answer import (
     Table,
     View,
     answer_view,
-    expression_text,
+    value_view,
 )
-from nnsteps.render.values import is_long_exact, number_latex
 from nnsteps.work import Worked
 
 ANSWER_CSS = """
@@ -30,23 +34,25 @@ ANSWER_CSS = """
           margin: .5rem 0 1rem; max-width: 100%; box-sizing: border-box; overflow-x: auto; }
 .answer-head { font-weight: 700; margin-right: .4rem; }
 .answer > .answer-head { display: inline-block; }
-.answer dl.fields { margin: .2rem 0; }
-.answer dl.fields > div { display: flex; gap: .6rem; align-items: baseline; flex-wrap: wrap; margin: .3rem 0; }
-.answer dl.fields dt { font-weight: 600; min-width: 6rem; }
-.answer dl.fields dd { margin: 0; min-width: 0; max-width: 100%; overflow-x: auto; overflow-y: hidden; padding: .15em 0; }
-.answer dl.fields dl.fields { border-left: 2px solid var(--line, #d9dee7); padding-left: .6rem; }
-.answer .scroll { max-width: 100%; overflow-x: auto; overflow-y: hidden; padding: .15em 0; }
-.answer table.layers { border-collapse: collapse; font-size: .9rem; font-variant-numeric: tabular-nums; }
+.answer dl.named { margin: .2rem 0; }
+.answer dl.named > div { display: flex; gap: .6rem; align-items: baseline; flex-wrap: wrap; margin: .3rem 0; }
+.answer dl.named dt { font-weight: 600; min-width: 6rem; }
+.answer dl.named dd { margin: 0; min-width: 0; max-width: 100%; overflow-x: auto; overflow-y: hidden; padding: .15em 0; }
+.answer dl.named dl.named { border-left: 2px solid var(--line, #d9dee7); padding-left: .6rem; }
+.answer .scroll, .answer .table-wrap { max-width: 100%; overflow-x: auto; overflow-y: hidden; padding: .15em 0; }
+.answer table.layers { border-collapse: collapse; font-size: .9rem; font-variant-numeric: tabular-nums; background: #fff; }
 .answer table.layers th, .answer table.layers td { padding: .15rem .5rem; border-bottom: 1px solid var(--line, #d9dee7);
   text-align: right; white-space: nowrap; }
 .answer table.layers th:nth-child(-n+3), .answer table.layers td:nth-child(-n+3) { text-align: left; }
 .answer table.layers td.asked { background: #ffe58a; font-weight: 700; }
+.answer table.layers tr.asked-row td:first-child { font-weight: 700; }
 .answer table.layers tfoot td { font-weight: 700; border-bottom: none; }
 .answer .table-note { font-size: .85rem; color: var(--muted, #5b6575); margin: .2rem 0; }
 .answer code.expr { white-space: pre-wrap; overflow-wrap: anywhere; }
-.answer details { display: inline-block; margin-left: .5rem; font-size: .9rem; }
+.answer details { display: inline-block; margin-left: .5rem; font-size: .9rem; vertical-align: middle; }
+.answer details[open] { display: block; margin: .2rem 0 0; }
 .answer details code { white-space: pre-wrap; overflow-wrap: anywhere; }
-@media print { .answer, .answer .scroll, .answer dl.fields dd { overflow: visible; }
+@media print { .answer, .answer .scroll, .answer .table-wrap, .answer dl.named dd { overflow: visible; }
   .answer { padding: .3rem .4rem; }
   .answer table.layers { font-size: .68rem; }
   .answer table.layers th, .answer table.layers td { padding: .1rem .25rem; white-space: normal; }
@@ -73,9 +79,62 @@ def number_html(v: Any) -> str:
     """
     out = _math(number_latex(v))
     if is_long_exact(v):
-        out += (f'<details><summary>exact form</summary><code>{html.escape(expression_text(str(v.exact)))}'
-                "</code></details>")
+        out += exact_disclosure(expression_text(str(v.exact)))
     return out
+
+
+def exact_disclosure(text: str) -> str:
+    """An exact form behind a ``<details>`` (it follows the decimal that stands for it).
+
+    >>> exact_disclosure("sqrt(2)/2")
+    '<details><summary>exact form</summary><code>sqrt(2)/2</code></details>'
+    """
+    return f"<details><summary>exact form</summary><code>{html.escape(text)}</code></details>"
+
+
+def matrix_html(value: Any) -> str:
+    """A vector or matrix as MathML; entries that left the rationals show their decimals, with their exact
+    forms behind a disclosure (one line per row) when each is short enough to print without SymPy (tanh(q),
+    σ(q), e^q: building deeper forms would cost the report seconds; ``answer_exact`` has them all).
+
+    >>> from fractions import Fraction
+    >>> from nnsteps.irrational import lazy_apply
+    >>> "<details>" in matrix_html([[1, 2]]), "tanh(1/2)" in matrix_html([[lazy_apply("tanh", Fraction(1, 2)), 0]])
+    (False, True)
+    """
+    from nnsteps.irrational import Irrational
+    from nnsteps.numfmt import to_text
+    from nnsteps.render.values import latex_matrix
+
+    out = f'<div class="scroll">{_math(latex_matrix(value))}</div>'
+    rows = _rows(value)
+    if rows is None or not any(isinstance(v, Irrational) for row in rows for v in row):
+        return out
+    exact = [[v.short_exact() if isinstance(v, Irrational) else to_text(v) for v in row] for row in rows]
+    if all(e is not None for row in exact for e in row):
+        out += exact_disclosure("\n".join(", ".join(str(e) for e in row) for row in exact))
+    return out
+
+
+def _rows(value: Any) -> list[list[Any]] | None:
+    """A vector's or a small matrix's entries as rows; None for anything bigger or deeper (shown elided)."""
+    from nnsteps.render.values import EDGE
+
+    a = np.asarray(value, dtype=object)
+    if a.ndim == 1:
+        a = a.reshape(1, -1)
+    if a.ndim != 2 or max(a.shape) > EDGE:
+        return None
+    return [list(r) for r in a]
+
+
+def value_html(value: Any) -> str:
+    """Any answer value (a number, an array, named values) as the answer box shows it.
+
+    >>> value_html({"w_in": -0.5}).startswith('<dl class="named">')
+    True
+    """
+    return view_html(value_view(value))
 
 
 def view_html(view: View) -> str:
@@ -84,14 +143,12 @@ def view_html(view: View) -> str:
     >>> view_html(Shape([4, 4, 2])).count("<mn>")
     3
     """
-    from nnsteps.render.values import latex_matrix
-
     if isinstance(view, Number):
         return number_html(view.value)
     if isinstance(view, Shape):
         return _math(r" \times ".join(str(d) for d in view.dims))
     if isinstance(view, Matrix):
-        return f'<div class="scroll">{_math(latex_matrix(view.value))}</div>'
+        return matrix_html(view.value)
     if isinstance(view, Formula):
         return f'<div class="scroll">{_math(view.latex)}</div>'
     if isinstance(view, Expression):
@@ -104,7 +161,7 @@ def view_html(view: View) -> str:
     items = []
     for label, item in view.items:
         items.append(f"<div><dt>{label_html(label)}</dt><dd>{view_html(item)}</dd></div>")
-    return '<dl class="fields">' + "".join(items) + "</dl>"
+    return '<dl class="named">' + "".join(items) + "</dl>"
 
 
 def label_html(label: str) -> str:
@@ -141,32 +198,36 @@ def expression_latex(text: str) -> str | None:
 
 
 def table_html(t: Table) -> str:
-    """A ``<table class="layers">``; asked cells carry ``class="asked"``.
+    """A ``<table class="layers">``; asked cells carry ``class='asked'``, their rows ``class='asked-row'``.
 
     >>> out = table_html(Table(["Layer", "Params"], [["conv1", "20"]], {(0, 1)}))
-    >>> '<td class="asked">20</td>' in out and out.startswith('<div class="scroll"><table')
+    >>> "<td class='asked'>20</td>" in out and out.startswith('<div class="table-wrap"><table')
     True
     """
     head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in t.columns)
     body = []
     for i, row in enumerate(t.rows):
-        cells = "".join(f'<td class="asked">{html.escape(c)}</td>' if (i, j) in t.marked else f"<td>{html.escape(c)}</td>"
-                        for j, c in enumerate(row))
-        cls = ' class="has-asked"' if any(m[0] == i for m in t.marked) else ""
-        body.append(f"<tr{cls}>{cells}</tr>")
-    foot = ("<tfoot><tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in t.total) + "</tr></tfoot>") if t.total else ""
+        cells = "".join(_td(c, (i, j) in t.marked) for j, c in enumerate(row))
+        body.append(("<tr class='asked-row'>" if any(m[0] == i for m in t.marked) else "<tr>") + cells + "</tr>")
+    foot = ("<tfoot><tr>" + "".join(_td(c, j in t.total_marked) for j, c in enumerate(t.total))
+            + "</tr></tfoot>") if t.total else ""
     note = f'<p class="table-note">{html.escape(t.note)}</p>' if t.note else ""
-    return (f'<div class="scroll"><table class="layers"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
-            f"{foot}</table></div>{note}")
+    return (f'<div class="table-wrap"><table class="layers"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}'
+            f"</tbody>{foot}</table></div>{note}")
 
 
-def answer_box(worked: Worked, *, brief: bool = False) -> str | None:
-    """The answer box that opens a problem: ``<div class="answer">``, or None when there is no answer.
+def _td(text: str, asked: bool) -> str:
+    return ("<td class='asked'>" if asked else "<td>") + html.escape(text) + "</td>"
+
+
+def answer_box(worked: Worked, *, brief: bool = False, every_column: bool = False) -> str | None:
+    """The answer box that opens a problem: ``<div class="answer">``, or None when there is no answer
+    (``every_column``: a network's layer table keeps a column of zeros, as ``nnsteps summary`` prints it).
 
     >>> answer_box(Worked("x", value=[[7, 8], [8, 8]])).count("<mtr>")
     2
     """
-    view = answer_view(worked, brief=brief)
+    view = answer_view(worked, brief=brief, every_column=every_column)
     if view is None:
         return None
     inline = not isinstance(view, (Fields, Table, Matrix))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnsteps.numfmt import expression_text, number_latex, number_text
 from nnsteps.render.answer import (
     Expression,
     Fields,
@@ -17,9 +18,7 @@ from nnsteps.render.answer import (
     Shape,
     Table,
     View,
-    expression_text,
 )
-from nnsteps.render.values import number_latex, number_text
 
 BOLD, RESET = "\033[1m", "\033[0m"
 

@@ -77,3 +77,13 @@ def names(formats: tuple[OutputFormat, ...]) -> tuple[str, ...]:
     ('text', 'json', 'markdown')
     """
     return tuple(f.value for f in formats)
+
+
+def spoken(formats: tuple[OutputFormat, ...]) -> str:
+    """The formats' names as a ``--format`` help text says them.
+
+    >>> spoken(TABLE), spoken(CHECK)
+    ('text, markdown, json or csv', 'text, json or markdown')
+    """
+    words = names(formats)
+    return ", ".join(words[:-1]) + " or " + words[-1]

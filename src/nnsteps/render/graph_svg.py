@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from nnsteps.render.values import number_text
+from nnsteps.numfmt import number_text
 
 W, H, DX, DY = 120, 44, 170, 80
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from nnsteps.errors import NnstepsError
 from nnsteps.names import Design
-from nnsteps.web.answers import answer_html, value_html
+from nnsteps.render.answer_html import answer_box, value_html
 from nnsteps.work import Worked, heading
 
 
@@ -86,8 +86,8 @@ def view(raw: Any) -> dict[str, Any]:
     """Problems (a whole problem file, or one problem) solved for the page: JSON plus HTML+MathML.
 
     A problem pasted without an ``id`` gets one (``problem``, or ``p1``, ``p2``… in a file). Each
-    problem's ``html`` opens with its answer as :func:`answer_html` writes it (tables for networks,
-    matrices, labelled lists), then the work; ``answer_html`` is that answer alone.
+    problem's ``html`` opens with its answer as the report shows it (:func:`~nnsteps.render.answer_html.answer_box`:
+    tables for networks, matrices, labelled lists), then the work; ``answer_html`` is that answer alone.
 
     >>> out = view({"kind": "relu", "input": "1 -2"})
     >>> out["problems"][0]["solution"]["answer"], out["problems"][0]["solution"]["id"], "<math" in out["problems"][0]["html"]
@@ -110,7 +110,7 @@ def view(raw: Any) -> dict[str, Any]:
     for s in solved:
         head = heading(s.problem.id, s.worked.title)
         solution = worked_to_json(s.worked, pid=s.problem.id)
-        answer = answer_html(solution)
+        answer = answer_box(s.worked, every_column=True) or ""  # the page's tables keep nnsteps summary's columns
         problems.append({"solution": solution, "answer_html": answer,
                          "html": _worked_html(s.worked, head, answer)})
     return {"title": title, "problems": problems}
@@ -349,8 +349,8 @@ def check(problems: Any, answers: Any) -> dict[str, Any]:
     for result, entry in zip(report.problems, out["problems"]):
         entry["answered"] = result.answered
         entry["feedback_html"] = _feedback_html(result) if result.answered else ""
-        for cell in entry["cells"]:  # the key's values typeset (a student's own text stays text)
-            cell["expected_html"] = value_html(cell["expected"]) if cell["expected"] is not None else ""
+        for graded, cell in zip(result.cells, entry["cells"]):  # the key's exact values typeset (a student's own text stays text)
+            cell["expected_html"] = value_html(graded.expected) if graded.expected is not None else ""
     return out
 
 
