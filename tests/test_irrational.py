@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, settings
+from hypothesis import example, given, reject, settings
 from hypothesis import strategies as st
 
 from nnsteps.irrational import Irrational, Real, Recipe, lazy_apply
@@ -40,12 +40,18 @@ def _eager(q):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(["+", "-", "*", "/", "tanh", "sigmoid", "exp"]), rationals),
                 min_size=1, max_size=8))
+@example([("*", Fraction(1909, 126)), ("exp", Fraction(1909, 126)), ("exp", Fraction(1)), ("+", Fraction(50)),
+          ("exp", Fraction(46, 19)), ("sigmoid", Fraction(44)), ("exp", Fraction(250, 13)), ("-", Fraction(1909, 126))])
 def test_lazy_forms_equal_the_eager_sympy_forms(program):
     """A chain of operations on Reals builds, when asked, exactly the form SymPy built eagerly."""
     lazy, eager = Real.of(Fraction(1, 2)), _eager(Fraction(1, 2))
     for op, q in program:
         if op in SYMPY:
-            lazy, eager = lazy.apply(op), SYMPY[op](eager)
+            try:
+                eager_next = SYMPY[op](eager)
+            except OverflowError:  # SymPy's own eager evaluation of an exp tower overflows: no reference
+                reject()
+            lazy, eager = lazy.apply(op), eager_next
         else:
             fn = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b,
                   "/": lambda a, b: a / b}[op]
