@@ -209,7 +209,9 @@ def serve(
 @app.command()
 def check(
     problems: Annotated[Path, typer.Argument(help="Problem file (YAML or JSON).")],
-    answers: Annotated[Path, typer.Argument(help="Answers file, or a directory of them (one per student).")],
+    answers: Annotated[Path, typer.Argument(help="Answers file, a directory of them (one per student), or a Moodle "
+                                            "Responses / Canvas Student Analysis report (.csv) of a quiz nnsteps "
+                                            "exported.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="text, json or markdown.")] = "text",
     feedback: Annotated[str, typer.Option("--feedback", help="full, hints (no key values) or score.")] = "full",
     rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed for rounded decimals.")] = 0.001,
@@ -219,6 +221,8 @@ def check(
                                              "gradescope/ (default ./grades); single: write the report here.")] = None,
     gradescope: Annotated[Path | None, typer.Option("--gradescope", help="Also write Gradescope results.json.")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
+    lms: Annotated[str | None, typer.Option("--from", help="ANSWERS is a response report of moodle or canvas "
+                                            "(default: a .csv is one, the LMS read from its header).")] = None,
 ) -> None:
     """Check ANSWERS against PROBLEMS: verdict per cell, partial credit, likely mistake, feedback.
 
@@ -229,18 +233,23 @@ def check(
       nnsteps check examples/assignment3.yaml examples/assignment3_answers.yaml
 
       nnsteps check problems.yaml submissions/ --feedback hints -o grades
+
+      nnsteps check examples/assignment3.yaml quiz-responses.csv -o grades    # Moodle or Canvas report
     """
     from nnsteps import jobs
     from nnsteps.budget import Budget
+    from nnsteps.export.responses import is_report
 
+    batch = answers.is_dir() or lms is not None or is_report(answers)
     try:
         text, code = jobs.check(problems, answers, Budget(time_limit), fmt=fmt.lower(), feedback=feedback.lower(),
                                 rtol=rtol, exact=exact, complete=require_all,
-                                out_dir=out if answers.is_dir() else None, gradescope=gradescope,
-                                progress=sys.stderr.isatty())
+                                out_dir=out if batch else None, gradescope=gradescope,
+                                progress=sys.stderr.isatty(),
+                                **({"lms": lms.lower()} if lms is not None else {}))
     except NnstepsError as err:
         fail(err)
-    write_output(text, None if answers.is_dir() else out)
+    write_output(text, None if batch else out)
     raise typer.Exit(code)
 
 
