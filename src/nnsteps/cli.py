@@ -305,6 +305,7 @@ def export(
                                       "name inside it).")],
     rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed, as nnsteps check.")] = 0.001,
     math: Annotated[str, typer.Option("--math", help="moodle: worked solutions as mathml or tex.")] = "mathml",
+    time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
 ) -> None:
     """Export PROBLEMS with answers and worked solutions to an LMS or autograder format.
 
@@ -316,10 +317,11 @@ def export(
 
       nnsteps export examples/assignment3.yaml --to moodle --math tex -o quiz.xml
     """
-    from nnsteps.export import export as run_export
+    from nnsteps import jobs
+    from nnsteps.budget import Budget
 
     try:
-        done = run_export(problems, to.lower(), out, rtol=rtol, math=math.lower())
+        done = jobs.export(problems, to.lower(), out, Budget(time_limit), rtol=rtol, math=math.lower())
     except NnstepsError as err:
         fail(err)
     for warning in done.warnings:

@@ -122,3 +122,22 @@ def check_report_task(problems: Path, report: Path, lms: str | None, options: di
     stage(f"checking {report}", units=len(responses.ids) * (len(responses.answers) + 1))
     return run_check(responses.document(problem_set), responses.answers,  # type: ignore[no-any-return]
                      **options)
+
+
+def export(problems: Path, fmt: str, out: Path, budget: Budget, **options: Any) -> Any:
+    """``nnsteps export``: the problems solved and the format built in a worker (``budget.seconds`` per
+    problem), then written here, so work stopped by the budget leaves nothing half-written.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "p.yaml").write_text("problems: [{id: q, kind: relu, input: '1 -2'}]")
+    >>> [p.name for p in export(d / "p.yaml", "moodle", d, Budget(20)).written]
+    ['moodle.xml']
+    """
+    import nnsteps.export.items  # noqa: F401  (imported before the fork)
+    import nnsteps.grading.check  # noqa: F401
+    from nnsteps.export import build, format_module, write
+
+    format_module(fmt)  # an unknown format is named before any work
+    built = run(build, problems, fmt, budget=budget, unit=Unit(f"reading {problems}"), **options)
+    return write(built, out)
