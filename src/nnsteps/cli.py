@@ -288,9 +288,14 @@ def generate(
         text = run_generate(kind, seed, count=count, roster=roster, out=out, stride=stride, padding=padding,
                             dilation=dilation, learn=learn, loss=loss)
         if to is not None:
+            from functools import partial
+
+            from nnsteps import jobs
+            from nnsteps.budget import Budget
             from nnsteps.export.generated import export_generated
 
-            text += "\n" + export_generated(out, to.lower(), variants=roster is not None)
+            exporter = partial(jobs.export, budget=Budget())  # each set under the default time budget
+            text += "\n" + export_generated(out, to.lower(), variants=roster is not None, run=exporter)
     except NnstepsError as err:
         fail(err)
     typer.echo(text)
