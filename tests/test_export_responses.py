@@ -160,8 +160,10 @@ def test_library_reads_both_layouts_into_answers(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("case, message", [
     ("layout", r"^error: field report: .*not a Moodle Responses report .* nor a Canvas Student Analysis report"),
-    ("unknown", r"^error: problem q99, field report: column 'Question 1' is for a problem .* does not ask"),
+    ("unknown", r"^error: problem q99, field report: column 'Question 1' names a problem that is not among the questions .* exports"),
     ("file", r"^error: field report: column 'Question 1' was exported from another problem file"),
+    ("canvas", r"^error: field report: column '5001: Which layer\?' holds a question nnsteps did not export"),
+    ("canvas-unknown", r"^error: problem q1z, field report: .*not among the questions .*\(did you mean 'q1[a-e]'\?\)"),
     ("from", r"^error: field --from: expected one of moodle, canvas, got 'moodel' \(did you mean 'moodle'\?\)"),
     ("no-text", r"^error: field report: .*no 'Question 1' column to tell which problem 'Response 1' answers"),
 ])
@@ -175,6 +177,10 @@ def test_bad_reports_are_one_line_errors(tmp_path: Path, case: str, message: str
         "file": [["Surname", "Question 1", "Response 1"], ["Lee", "x [nnsteps problem q1e; file 0123456789abcdef]", "9"]],
         "from": [["Surname", "Question 1", "Response 1"], ["Lee", f"x [nnsteps problem q1e; file {digest}]", "9"]],
         "no-text": [["Surname", "State", "Response 1"], ["Lee", "Finished", "9"]],
+        "canvas": [["name", "id", "5001: Which layer?", "1.0", "n correct", "n incorrect", "score"],
+                   ["Ann", "1", "conv", "1", "1", "0", "1"]],
+        "canvas-unknown": [["name", "id", f"5001: x [nnsteps problem q1z; part 1 of 1; file {digest}]", "1.0",
+                            "n correct", "n incorrect", "score"], ["Ann", "1", "9", "1", "1", "0", "1"]],
     }[case]
     report = tmp_path / "r.csv"
     report.write_text(csv_text(rows))

@@ -111,10 +111,11 @@ def check_report_task(problems: Path, report: Path, lms: str | None, options: di
     once for the cells each column names, a budget per problem), then graded like a folder of answers files."""
     from nnsteps.commands import run_check
     from nnsteps.export.items import load
-    from nnsteps.export.responses import read_report
+    from nnsteps.export.responses import layout, read_report
     from nnsteps.problems.load import load_file
     from nnsteps.problems.solve import problems_of
 
+    lms = layout(report, lms)  # a report of neither LMS fails before any solving
     _, entries = problems_of(load_file(problems), source=str(problems))
     stage(f"reading {problems} for {report}", units=len(entries))
     problem_set = load(problems, rtol=options.get("rtol", 0.001))

@@ -87,7 +87,9 @@ def load(problems: str | Path | dict[str, Any], *, rtol: float = 0.001) -> Probl
     items = []
     with limits.work_budget():  # solved as the checker solves them (its keys), sharing one budget of exact work
         for i, raw in enumerate(entries):
-            stage(f"problem {raw['id']}", problem=str(raw["id"]))  # in a worker: a time budget per problem
+            # In a worker: the clock restarts at each problem with the budget of all problems left (a slow
+            # problem may use what the fast ones before it left), and names the problem that runs out.
+            stage(f"problem {raw['id']}", problem=str(raw["id"]), units=len(entries) - i)
             k = Key(raw, i)
             items.append(Item(k.id, k.kind, k.raw.get("title"), k.raw, k.worked, k.key, k.points, cells(k.key)))
     digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()

@@ -91,10 +91,7 @@ def read_report(path: Path, problems: ProblemSet, lms: str | None = None) -> Res
     """
     rows = _rows(path)
     header = rows[0]
-    if lms is None:
-        lms = detect(header, path)
-    elif lms not in LMS:
-        raise NnstepsError(f"expected one of {', '.join(LMS)}, got '{lms}'", field="--from", hint=did_you_mean(lms, LMS))
+    lms = layout(path, lms, header)
     reader = _Reader(problems, path)
     if lms == "moodle":
         reader.moodle(header, rows[1:])
@@ -105,7 +102,23 @@ def read_report(path: Path, problems: ProblemSet, lms: str | None = None) -> Res
                      [i.id for i in problems.items if i.id in reader.seen])
 
 
-def detect(header: list[str], path: Path | str = "report") -> str:
+def layout(path: Path, lms: str | None = None, header: list[str] | None = None) -> str:
+    """The LMS of a report: ``lms`` checked, else read from the header (cheap: checked before any solving).
+
+    >>> layout(Path("r.csv"), "moodel")
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: field --from: expected one of moodle, canvas, got 'moodel' (did you mean 'moodle'?)
+    """
+    if lms is not None:
+        if lms not in LMS:
+            raise NnstepsError(f"expected one of {', '.join(LMS)}, got '{lms}'", field="--from",
+                               hint=did_you_mean(lms, LMS))
+        return lms
+    return detect(header if header is not None else _rows(path)[0], path)
+
+
+def detect(header: list[str], path: Path | str | None = None) -> str:
     """Which LMS wrote a report, from its header.
 
     >>> detect(["name", "id", "sis_id", "section", "submitted", "1: x", "1.0", "n correct", "n incorrect", "score"])
@@ -115,7 +128,7 @@ def detect(header: list[str], path: Path | str = "report") -> str:
     >>> detect(["student", "q1"])
     Traceback (most recent call last):
     ...
-    nnsteps.errors.NnstepsError: field report: report: not a Moodle Responses report (no 'Response 1' column) nor a Canvas Student Analysis report (no 'n correct' and 'score' columns); header: student, q1
+    nnsteps.errors.NnstepsError: field report: not a Moodle Responses report (no 'Response 1' column) nor a Canvas Student Analysis report (no 'n correct' and 'score' columns); header: student, q1
     """
     names = [h.strip() for h in header]
     if "n correct" in names and "score" in names:
@@ -123,7 +136,7 @@ def detect(header: list[str], path: Path | str = "report") -> str:
     if any(re.fullmatch(r"Response \d+", h) for h in names):
         return "moodle"
     shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
-    raise NnstepsError(f"{path}: not a Moodle Responses report (no 'Response 1' column) nor a Canvas Student "
+    raise NnstepsError(f"{f'{path}: ' if path else ''}not a Moodle Responses report (no 'Response 1' column) nor a Canvas Student "
                        f"Analysis report (no 'n correct' and 'score' columns); header: {shown}", field="report")
 
 
@@ -148,7 +161,8 @@ class _Reader:
                                f"{self.problems.source} has {self.problems.sha256[:16]}): export and check the "
                                "same file", field="report")
         if pid not in self.items:
-            raise NnstepsError(f"column '{column}' is for a problem {self.problems.source} does not ask",
+            raise NnstepsError(f"column '{column}' names a problem that is not among the questions "
+                               f"{self.problems.source} exports",
                                problem=pid, field="report", hint=did_you_mean(pid, list(self.items)))
         item = self.items[pid]
         if parts is not None and int(parts) != len(item.asked()):
