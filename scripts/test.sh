@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
-# Installs everything the tests need (Python test extra, Debian's Chromium for the browser tests)
-# and runs every test: ruff, mypy, doctests, unit, PyTorch-parity, CLI and browser tests.
+# Installs everything the tests need (Python test extra; Debian's Chromium for the browser tests and Debian's
+# TeX for compiling the LaTeX handouts, each only when missing) and runs every test: ruff, mypy, import
+# layering, doctests, unit, PyTorch-parity, CLI and browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check -e ".[test]"
 
+updated=0
+apt_install() {  # apt_install PACKAGE...: Debian packages without their recommends (apt-get update once)
+  local sudo=""
+  if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+  if [ "$updated" = 0 ]; then $sudo apt-get update -qq; updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 if ! command -v chromium >/dev/null 2>&1 && [ ! -x /usr/bin/chromium ]; then
-  SUDO=""
-  if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  apt_install chromium
 fi
+# pdflatex and every package the handouts use (inputenc, fontenc, geometry, amsmath, graphicx; amssymb and
+# the EC fonts come with its dependency texlive-base).
+if ! command -v pdflatex >/dev/null 2>&1; then
+  apt_install texlive-latex-base
+fi
+export NNSTEPS_REQUIRE_PDFLATEX=1  # the LaTeX compile test runs here, never skips
 
 # Run every check even when an earlier one fails, so one run shows everything; fail if any failed.
 status=0

@@ -201,7 +201,9 @@ def serve(
 @app.command()
 def check(
     problems: Annotated[Path, typer.Argument(help="Problem file (YAML or JSON).")],
-    answers: Annotated[Path, typer.Argument(help="Answers file, or a directory of them (one per student).")],
+    answers: Annotated[Path, typer.Argument(help="Answers file, a directory of them (one per student), or a Moodle "
+                                            "Responses / Canvas Student Analysis report (.csv) of a quiz nnsteps "
+                                            "exported.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"{formats.spoken(formats.CHECK)}.")] = "text",
     feedback: Annotated[str, typer.Option("--feedback", help="full, hints (no key values) or score.")] = "full",
     rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed for rounded decimals.")] = 0.001,
@@ -211,6 +213,8 @@ def check(
                                              "gradescope/ (default ./grades); single: write the report here.")] = None,
     gradescope: Annotated[Path | None, typer.Option("--gradescope", help="Also write Gradescope results.json.")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
+    lms: Annotated[str | None, typer.Option("--from", help="ANSWERS is a response report of moodle or canvas "
+                                            "(default: a .csv is one, the LMS read from its header).")] = None,
 ) -> None:
     """Check ANSWERS against PROBLEMS: verdict per cell, partial credit, likely mistake, feedback.
 
@@ -221,18 +225,23 @@ def check(
       nnsteps check examples/assignment3.yaml examples/assignment3_answers.yaml
 
       nnsteps check problems.yaml submissions/ --feedback hints -o grades
+
+      nnsteps check examples/assignment3.yaml quiz-responses.csv -o grades    # Moodle or Canvas report
     """
     from nnsteps import jobs
     from nnsteps.budget import Budget
+    from nnsteps.export.responses import is_report
 
+    batch = answers.is_dir() or lms is not None or is_report(answers)
     try:
         text, code = jobs.check(problems, answers, Budget(time_limit), fmt=fmt.lower(), feedback=feedback.lower(),
                                 rtol=rtol, exact=exact, complete=require_all,
-                                out_dir=out if answers.is_dir() else None, gradescope=gradescope,
-                                progress=sys.stderr.isatty())
+                                out_dir=out if batch else None, gradescope=gradescope,
+                                progress=sys.stderr.isatty(),
+                                **({"lms": lms.lower()} if lms is not None else {}))
     except NnstepsError as err:
         fail(err)
-    write_output(text, None if answers.is_dir() else out)
+    write_output(text, None if batch else out)
     raise typer.Exit(code)
 
 
@@ -276,9 +285,14 @@ def generate(
                             dilation=dilation, learn=learn, loss=loss,
                             activation=activation, upstream=upstream)
         if to is not None:
+            from functools import partial
+
+            from nnsteps import jobs
+            from nnsteps.budget import Budget
             from nnsteps.export.generated import export_generated
 
-            text += "\n" + export_generated(out, to.lower(), variants=roster is not None)
+            exporter = partial(jobs.export, budget=Budget())  # each set under the default time budget
+            text += "\n" + export_generated(out, to.lower(), variants=roster is not None, run=exporter)
     except NnstepsError as err:
         fail(err)
     typer.echo(text)
@@ -293,6 +307,7 @@ def export(
                                       "name inside it).")],
     rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed, as nnsteps check.")] = 0.001,
     math: Annotated[str, typer.Option("--math", help="moodle: worked solutions as mathml or tex.")] = "mathml",
+    time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
 ) -> None:
     """Export PROBLEMS with answers and worked solutions to an LMS or autograder format.
 
@@ -304,10 +319,11 @@ def export(
 
       nnsteps export examples/assignment3.yaml --to moodle --math tex -o quiz.xml
     """
-    from nnsteps.export import export as run_export
+    from nnsteps import jobs
+    from nnsteps.budget import Budget
 
     try:
-        done = run_export(problems, to.lower(), out, rtol=rtol, math=math.lower())
+        done = jobs.export(problems, to.lower(), out, Budget(time_limit), rtol=rtol, math=math.lower())
     except NnstepsError as err:
         fail(err)
     for warning in done.warnings:

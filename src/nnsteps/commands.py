@@ -19,8 +19,8 @@ CHECK_FORMATS = formats.names(formats.CHECK)
 
 
 def run_check(
-    problems: Path,
-    answers: Path,
+    problems: Path | dict[str, Any],
+    answers: Path | dict[str, Any],
     *,
     fmt: str = "text",
     feedback: str = "full",
@@ -31,7 +31,8 @@ def run_check(
     gradescope: Path | None = None,
     progress: bool = False,
 ) -> tuple[str, int]:
-    """Grade one answers file, or every file of a directory (batch); return (text, exit code).
+    """Grade one answers file, or every file of a directory, or a mapping student -> answers (both batch: an
+    LMS response report arrives read as such a mapping); return (text, exit code).
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -48,8 +49,12 @@ def run_check(
     if not math.isfinite(rtol) or rtol < 0:
         raise NnstepsError(f"expected a finite relative tolerance >= 0, got {rtol}", field="--rtol")
     grader = Grader(problems, rtol=rtol, exact=exact, complete=complete)
-    if answers.is_dir():
-        return _batch(grader, answers, fmt, feedback, out_dir or Path("grades"), progress)
+    if isinstance(answers, dict) or answers.is_dir():
+        from nnsteps.grading.grade import grade_directory, grade_submissions
+
+        batch = (grade_submissions(grader, answers) if isinstance(answers, dict)
+                 else grade_directory(grader, answers, progress=progress))
+        return _batch(batch, fmt, feedback, out_dir or Path("grades"))
     report = grader.grade(answers, student=answers.stem)
     if gradescope is not None:
         from nnsteps.files import write_atomic
@@ -60,10 +65,9 @@ def run_check(
     return report.render(fmt, feedback), 0 if report.correct else 1
 
 
-def _batch(grader: Any, directory: Path, fmt: str, feedback: str, out_dir: Path, progress: bool) -> tuple[str, int]:
-    from nnsteps.grading.grade import batch_summary, grade_directory, write_batch
+def _batch(batch: Any, fmt: str, feedback: str, out_dir: Path) -> tuple[str, int]:
+    from nnsteps.grading.grade import batch_summary, write_batch
 
-    batch = grade_directory(grader, directory, progress=progress)
     written = write_batch(batch, out_dir, feedback)
     code = 0 if batch.all_correct else 1
     if fmt == "json":

@@ -93,10 +93,52 @@ def check(problems: Path, answers: Path, budget: Budget, **options: Any) -> tupl
 def check_task(problems: Path, answers: Path, options: dict[str, Any]) -> tuple[str, int]:
     """In the worker: size the budget from the problem count (and submissions), then check."""
     from nnsteps.commands import run_check
+    from nnsteps.export.responses import is_report
     from nnsteps.problems.load import load_file
     from nnsteps.problems.solve import problems_of
 
+    lms = options.pop("lms", None)
+    if lms is not None or is_report(answers):
+        return check_report_task(problems, answers, lms, options)
     _, entries = problems_of(load_file(problems), source=str(problems))
     submissions = sum(1 for _ in answers.iterdir()) if answers.is_dir() else 1
     stage(f"checking {answers}", units=len(entries) * (submissions + 1))
     return run_check(problems, answers, **options)  # type: ignore[no-any-return]
+
+
+def check_report_task(problems: Path, report: Path, lms: str | None, options: dict[str, Any]) -> tuple[str, int]:
+    """In the worker: an LMS response report (CSV) read back against the problems it was exported from (solved
+    once for the cells each column names, a budget per problem), then graded like a folder of answers files."""
+    from nnsteps.commands import run_check
+    from nnsteps.export.items import load
+    from nnsteps.export.responses import layout, read_report
+    from nnsteps.problems.load import load_file
+    from nnsteps.problems.solve import problems_of
+
+    lms = layout(report, lms)  # a report of neither LMS fails before any solving
+    _, entries = problems_of(load_file(problems), source=str(problems))
+    stage(f"reading {problems} for {report}", units=len(entries))
+    problem_set = load(problems, rtol=options.get("rtol", 0.001))
+    responses = read_report(report, problem_set, lms)
+    stage(f"checking {report}", units=len(responses.ids) * (len(responses.answers) + 1))
+    return run_check(responses.document(problem_set), responses.answers,  # type: ignore[no-any-return]
+                     **options)
+
+
+def export(problems: Path, fmt: str, out: Path, budget: Budget, **options: Any) -> Any:
+    """``nnsteps export``: the problems solved and the format built in a worker (``budget.seconds`` per
+    problem), then written here, so work stopped by the budget leaves nothing half-written.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "p.yaml").write_text("problems: [{id: q, kind: relu, input: '1 -2'}]")
+    >>> [p.name for p in export(d / "p.yaml", "moodle", d, Budget(20)).written]
+    ['moodle.xml']
+    """
+    import nnsteps.export.items  # noqa: F401  (imported before the fork)
+    import nnsteps.grading.check  # noqa: F401
+    from nnsteps.export import build, format_module, write
+
+    format_module(fmt)  # an unknown format is named before any work
+    built = run(build, problems, fmt, budget=budget, unit=Unit(f"reading {problems}"), **options)
+    return write(built, out)

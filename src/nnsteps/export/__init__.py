@@ -56,7 +56,7 @@ def export(problems: str | Path | dict[str, Any], fmt: str, out: Path, *, rtol: 
     """Export a problem file (path or parsed document) to ``fmt``, written atomically at ``out``.
 
     ``out`` is the file for single-file formats (an existing folder gets the format's default name inside);
-    a folder for folder formats.
+    a folder for folder formats. (``nnsteps export`` runs :func:`build` under the time budget, then :func:`write`.)
 
     >>> import tempfile, zipfile
     >>> d = Path(tempfile.mkdtemp())
@@ -64,21 +64,57 @@ def export(problems: str | Path | dict[str, Any], fmt: str, out: Path, *, rtol: 
     >>> [p.name for p in done.written], "setup.sh" in zipfile.ZipFile(done.written[0]).namelist()
     (['autograder.zip'], True)
     """
+    return write(build(problems, fmt, rtol=rtol, **options), out)
+
+
+@dataclass
+class Built:
+    """An export made in memory: the format, its files (relative name -> text or bytes) and the warnings."""
+
+    fmt: str
+    files: dict[str, str | bytes]
+    warnings: list[str] = field(default_factory=list)
+
+
+def build(problems: str | Path | dict[str, Any], fmt: str, *, rtol: float = 0.001, **options: Any) -> Built:
+    """Solve the problems (a budget unit each, in a worker) and make the format's files in memory.
+
+    >>> built = build({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}, "moodle")
+    >>> list(built.files), built.warnings
+    (['moodle.xml'], [])
+    """
+    from nnsteps.budget import stage
     from nnsteps.export.items import load
-    from nnsteps.files import write_atomic, write_folder
 
     module = format_module(fmt)
     problem_set = load(problems, rtol=rtol)
+    stage(f"exporting {problem_set.source} to {fmt}", units=max(len(problem_set.items), 1))
     files, warnings = module.build(problem_set, options)
+    return Built(fmt, dict(files), warnings)
+
+
+def write(built: Built, out: Path) -> Exported:
+    """Write a built export at ``out``, atomically (a folder format's files all at once).
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> [p.name for p in write(Built("moodle", {"moodle.xml": "<quiz/>"}), d).written]
+    ['moodle.xml']
+    """
+    from nnsteps.files import write_atomic, write_folder
+
+    module = format_module(built.fmt)
     out = Path(out)
     if module.WRITES == "folder":
-        texts = {name: data for name, data in files.items()}
-        return Exported(write_folder(out, texts), warnings)
-    (name, data), = files.items()
+        texts = {name: data for name, data in built.files.items() if isinstance(data, str)}
+        if len(texts) != len(built.files):  # folder formats write text files (write_folder opens them as text)
+            raise TypeError(f"{built.fmt}: a folder format made a binary file")
+        return Exported(write_folder(out, texts), built.warnings)
+    (name, data), = built.files.items()
     target = out / name if out.is_dir() else out
     if not target.parent.is_dir():
         target.parent.mkdir(parents=True, exist_ok=True)
-    return Exported([write_atomic(target, data, field="--output")], warnings)
+    return Exported([write_atomic(target, data, field="--output")], built.warnings)
 
 
 def warn_left_out(item: Any, reason: str) -> str:

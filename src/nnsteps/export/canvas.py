@@ -7,6 +7,8 @@ fit an offline export of matrices. Canvas's numerical questions hold one number,
 exact key or the range key ± the checker's tolerance (0 for integers, ``rtol`` × |key| otherwise). The
 problem statement is in each item; the worked solution (HTML with MathML) is the general feedback of the
 problem's first item. Symbolic cells are not asked (warned); a problem without numeric cells is left out.
+Each item's text ends with the reference line of :mod:`nnsteps.export.responses` (problem, part, file), which
+Canvas's Student Analysis report repeats in its header, so ``nnsteps check PROBLEMS report.csv`` regrades it.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, byte
             warnings.append(f"{item.id} ({item.kind}): {len(item.symbolic())} symbolic cell(s) not asked")
         asked = item.asked()
         for n, cell in enumerate(asked):
-            items.append(_item(item, cell, n, len(asked), problems.rtol))
+            items.append(_item(problems, item, cell, n, len(asked)))
     title = problems.title or "nnsteps problems"
     assessment = "\n".join([
         '<?xml version="1.0" encoding="UTF-8"?>',
@@ -71,13 +73,15 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, byte
     return {DEFAULT: buffer.getvalue()}, warnings
 
 
-def _item(item: Item, cell: Cell, n: int, count: int, rtol: float) -> str:
+def _item(problems: ProblemSet, item: Item, cell: Cell, n: int, count: int) -> str:
     from nnsteps.export.moodle import statement_html
+    from nnsteps.export.responses import reference
 
     title = item.id if count == 1 else f"{item.id} {cell.where}"
     text = statement_html(item) + (f"<p>Give {html.escape(cell.where)}.</p>" if count > 1 else "")
+    text += reference(problems, item, n + 1, count)  # the Student Analysis report's header repeats it
     value = number_text(cell.value)
-    tol = tolerance(cell.value, rtol)
+    tol = tolerance(cell.value, problems.rtol)
     low, high = _bounds(cell.value, tol)
     feedback = _feedback(item) if n == 0 else f"<p>The worked solution is with {html.escape(item.id)}'s first part.</p>"
     ident = f"{item.id}-{n}"

@@ -6,12 +6,15 @@ export can be traced back to ``nnsteps generate KIND --seed N`` and re-checked b
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
-def export_generated(out: Path, fmt: str, *, variants: bool) -> str:
+def export_generated(out: Path, fmt: str, *, variants: bool, run: Callable[..., Any] | None = None) -> str:
     """Export ``out/problems.yaml`` (or every ``out/<folder>/problems.yaml`` listed in ``variants.csv``) to
-    ``fmt``; return the lines to print (warnings included).
+    ``fmt``; return the lines to print (warnings included). ``run(problems, fmt, out)`` does each export
+    (default :func:`nnsteps.export.export`; the CLI passes ``nnsteps.jobs.export`` under the time budget).
 
     >>> import tempfile
     >>> from nnsteps.generation.generate import generate, write_set
@@ -30,7 +33,8 @@ def export_generated(out: Path, fmt: str, *, variants: bool) -> str:
     lines: list[str] = []
     written: list[str] = []
     for folder in folders:
-        done = export(folder / "problems.yaml", fmt, folder / module.DEFAULT if module.WRITES == "folder" else folder)
+        done = (run or export)(folder / "problems.yaml", fmt,
+                               folder / module.DEFAULT if module.WRITES == "folder" else folder)
         written += [str(p) for p in done.written]
         lines += [f"warning: {folder.name}: {w}" for w in done.warnings]
     shown = written[0] if len(written) == 1 else f"{len(written)} files, e.g. {written[0]}"

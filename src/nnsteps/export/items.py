@@ -72,17 +72,26 @@ def load(problems: str | Path | dict[str, Any], *, rtol: float = 0.001) -> Probl
     >>> [(c.where, c.value) for c in ps.items[0].cells], len(ps.sha256)
     ([('[0]', 1), ('[1]', 0)], 64)
     """
-    from nnsteps.grading.check import Grader
+    from nnsteps import limits
+    from nnsteps.budget import stage
+    from nnsteps.grading.check import Key
+    from nnsteps.grading.compare import Tolerance
     from nnsteps.problems.load import load_file
     from nnsteps.problems.solve import problems_of
 
+    Tolerance(rtol=rtol)  # a bad --rtol is the checker's error line
     source = str(problems) if isinstance(problems, (str, Path)) else "<problems>"
     document = load_file(problems) if isinstance(problems, (str, Path)) else problems
     title, entries = problems_of(document, source=source)
     document = {**({"title": title} if title else {}), "problems": entries}
-    grader = Grader(document, rtol=rtol)
-    items = [Item(k.id, k.kind, k.raw.get("title"), k.raw, k.worked, k.key, k.points, cells(k.key))
-             for k in grader._keys]
+    items = []
+    with limits.work_budget():  # solved as the checker solves them (its keys), sharing one budget of exact work
+        for i, raw in enumerate(entries):
+            # In a worker: the clock restarts at each problem with the budget of all problems left (a slow
+            # problem may use what the fast ones before it left), and names the problem that runs out.
+            stage(f"problem {raw['id']}", problem=str(raw["id"]), units=len(entries) - i)
+            k = Key(raw, i)
+            items.append(Item(k.id, k.kind, k.raw.get("title"), k.raw, k.worked, k.key, k.points, cells(k.key)))
     digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
     return ProblemSet(title, items, document, source, digest, rtol)
 

@@ -8,7 +8,8 @@ checker's digit rules, so for a terminating key (0.16) it also takes an over-pre
 rejects, and it rejects a 2-significant-digit rounding farther than the band that the checker accepts.
 The worked solution is the general feedback, as HTML with MathML (``math="mathml"``) or as TeX for Moodle's
 MathJax filter (``math="tex"``). Questions sit in a category per kind; every question carries its problem
-id (``idnumber``) and the problem file's fingerprint (a tag), so a response report maps back to nnsteps.
+id (``idnumber``) and the problem file's fingerprint (a tag), and its text ends with the reference line of
+:mod:`nnsteps.export.responses`, so a Responses report maps back to nnsteps (``nnsteps check PROBLEMS report.csv``).
 Symbolic (formula) cells are not numeric: a problem with no numeric cell is left out with a warning, and
 a problem with some is exported with a warning naming the cells not asked.
 """
@@ -67,6 +68,7 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
 
 def question(item: Item, problems: ProblemSet, math: str) -> str:
     """One ``<question>``: numerical for a single number, cloze for several cells."""
+    from nnsteps.export.responses import reference
     from nnsteps.export.statement import blocks
 
     asked = item.asked()
@@ -77,6 +79,7 @@ def question(item: Item, problems: ProblemSet, math: str) -> str:
         text += "<p>Answer:</p>"
     else:
         text += answer_form(parts, problems.rtol)
+    text += reference(problems, item)  # the round trip: a response report's question text names the problem
     name = heading(item.id, item.title)
     lines = [f'  <question type="{"numerical" if single else "cloze"}">',
              f"    <name><text>{escape(name)}</text></name>",

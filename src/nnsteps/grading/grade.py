@@ -141,6 +141,27 @@ def grade_directory(grader: Grader, directory: Path, *, progress: bool = False) 
     return batch
 
 
+def grade_submissions(grader: Grader, answers: dict[str, Any]) -> Batch:
+    """Grade answers already read (student -> answers, e.g. from an LMS response report), like a folder.
+
+    >>> g = Grader({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
+    >>> {s: r.score for s, r in grade_submissions(g, {"ann": {"q": ["1", "0"]}, "bo": {"q": ["1", None]}}).reports.items()}
+    {'ann': 1.0, 'bo': 0.5}
+    """
+    batch = Batch(problem_ids=list(grader.ids), max_score=sum(k.points for k in grader._keys))
+    for student, given in answers.items():
+        folder, n = safe_name(student), 1
+        while folder in batch.folders.values():  # two names, one folder name: numbered, never merged
+            n += 1
+            folder = f"{safe_name(student)}-{n}"
+        batch.folders[student] = folder
+        try:
+            batch.reports[student] = grader.grade(given, student=student)
+        except NnstepsError as err:
+            batch.errors[student] = str(err)
+    return batch
+
+
 def batch_csv(batch: Batch) -> str:
     """One row per student: total, then each problem's score.
 
