@@ -132,3 +132,16 @@ def test_bad_input_errors(kwargs, message):
     args.update(kwargs)
     with pytest.raises(NnstepsError, match=message):
         self_attention(**args)
+
+
+def test_per_head_answers_are_labelled_by_head_as_the_steps_number_them() -> None:
+    """A stack of per-head matrices is not a stack of channels: the answer says head 1, head 2."""
+    from nnsteps.problems.solve import solve_document
+    from nnsteps.render.document import render_solved
+
+    solved = solve_document([{"id": "a", "kind": "attention", "x": "1 0; 0 1", "w_q": "1 0; 0 1",
+                              "w_k": "1 0; 0 1", "w_v": "1 2; 3 4", "heads": 2}])
+    text = render_solved(solved, "text")
+    assert "head 1:\n" in text and "head 2:\n" in text and "channel" not in text
+    assert r"\text{head}_{1}" in render_solved(solved, "markdown")
+    assert "channel" not in render_solved(solved, "html").split("Self-attention", 1)[1].split("Queries")[0]

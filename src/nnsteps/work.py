@@ -81,6 +81,21 @@ class Step(Generic[T]):
             yield from child.walk()
 
 
+@dataclass(frozen=True)
+class Stack:
+    """The name of a stacked array's leading axis and the number its first block is read as.
+
+    >>> Stack("head", first=1).label(0)
+    'head 1'
+    """
+
+    name: str
+    first: int = 0
+
+    def label(self, i: int) -> str:
+        return f"{self.name} {i + self.first}"
+
+
 @dataclass
 class Worked:
     """An answer and the steps that derived it; renders itself in Jupyter.
@@ -104,6 +119,9 @@ class Worked:
     """Grid ops: the output-size step; its children are the per-axis size rules (``data["axis"]``)."""
     cells: list[Step[Any]] = field(default_factory=list)
     """Grid ops: the steps explaining output cells, each with the input positions it reads (``data["reads"]``)."""
+    stacks: dict[str, Stack] = field(default_factory=dict)
+    """What the leading axis of a stacked answer array is (answer key → :class:`Stack`), where it is not
+    a channel (3-D) or a sample (4-D): attention's per-head scores are ``Stack("head", first=1)``."""
 
     def __post_init__(self) -> None:
         if self.answer is None:

@@ -24,7 +24,7 @@ from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops.attention_inputs import read
 from nnsteps.ops.domain import Domain
 from nnsteps.ops.losses import softmax_row
-from nnsteps.work import Step, Worked
+from nnsteps.work import Stack, Step, Worked
 
 MASK_NOTE = ("1 = may attend. PyTorch reads boolean masks oppositely in its two APIs: "
              "scaled_dot_product_attention's attn_mask True = may attend; nn.MultiheadAttention's "
@@ -155,8 +155,10 @@ def self_attention(
         "weights": weights_out[0] if h == 1 else weights_out,
         "output": d.out_array(output).tolist(),
     }
+    # With several heads, scores and weights stack one T×S matrix per head, numbered as the steps number them.
+    stacks = {} if h == 1 else {"scores": Stack("head", first=1), "weights": Stack("head", first=1)}
     return Worked(Op.ATTENTION.value, value=answer, steps=steps, title="Cross-attention" if cross else "Self-attention",
-                  answer=answer)
+                  answer=answer, stacks=stacks)
 
 
 def _out_masked(E: np.ndarray, d: Domain) -> np.ndarray:

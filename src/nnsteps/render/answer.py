@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from nnsteps.names import Op
-from nnsteps.work import Worked
+from nnsteps.work import Stack, Worked
 
 _LABELS = {
     "grads": "Gradients", "updated": "Updated parameters", "symbolic": "Closed forms", "h": "Hidden states h",
@@ -50,6 +50,8 @@ class Matrix:
     """A vector or matrix (or a stack of them), shown as a matrix."""
 
     value: Any
+    stack: Stack | None = field(default=None, repr=False)
+    """What a stack's leading axis is, when not a channel or a sample (attention's heads)."""
 
 
 @dataclass
@@ -111,10 +113,10 @@ def answer_view(worked: Worked, *, brief: bool = False, every_column: bool = Fal
         return None
     if isinstance(answer, dict) and isinstance(answer.get("layers"), list) and "total_params" in answer:
         return network_view(answer, brief=brief, every_column=every_column)
-    return value_view(answer)
+    return value_view(answer, stacks=worked.stacks)
 
 
-def value_view(v: Any, key: str | None = None) -> View:
+def value_view(v: Any, key: str | None = None, stacks: dict[str, Stack] | None = None) -> View:
     """Any answer value as a view: dicts become labelled lists, arrays matrices, numbers numbers.
 
     >>> value_view([[1, 2], [3, 4]])
@@ -130,9 +132,9 @@ def value_view(v: Any, key: str | None = None) -> View:
             if x is None:
                 continue
             if k == "layers" and isinstance(x, list) and all(isinstance(r, dict) for r in x):
-                items += [(f"Layer {i + 1}", value_view(r)) for i, r in enumerate(x)]
+                items += [(f"Layer {i + 1}", value_view(r, stacks=stacks)) for i, r in enumerate(x)]
             else:
-                items.append((label(str(k)), value_view(x, str(k))))
+                items.append((label(str(k)), value_view(x, str(k), stacks)))
         return Fields(items)
     if isinstance(v, str):
         # SymPy strings multiply with "*"; the engine's LaTeX never does.
@@ -141,8 +143,8 @@ def value_view(v: Any, key: str | None = None) -> View:
         if key and key.endswith("shape"):
             return Shape(list(v))
         if isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) for x in v):
-            return Fields([(f"{i + 1}", value_view(x)) for i, x in enumerate(v)])
-        return Matrix(v)
+            return Fields([(f"{i + 1}", value_view(x, stacks=stacks)) for i, x in enumerate(v)])
+        return Matrix(v, (stacks or {}).get(key or ""))
     return Number(v)
 
 

@@ -27,7 +27,7 @@ from nnsteps.render.answer import (
     answer_view,
     value_view,
 )
-from nnsteps.work import Worked
+from nnsteps.work import Stack, Worked
 
 ANSWER_CSS = """
 .answer { background: #eef4ff; border-left: 4px solid var(--accent, #2f6fdf); padding: .4rem .8rem;
@@ -92,7 +92,7 @@ def exact_disclosure(text: str) -> str:
     return f"<details><summary>exact form</summary><code>{html.escape(text)}</code></details>"
 
 
-def matrix_html(value: Any) -> str:
+def matrix_html(value: Any, stack: Stack | None = None) -> str:
     """A vector or matrix as MathML; entries that left the rationals show their decimals, with their exact
     forms behind a disclosure (one line per row) when each is short enough to print without SymPy (tanh(q),
     σ(q), e^q: building deeper forms would cost the report seconds; ``answer_exact`` has them all).
@@ -106,7 +106,7 @@ def matrix_html(value: Any) -> str:
     from nnsteps.numfmt import to_text
     from nnsteps.render.values import latex_matrix
 
-    out = f'<div class="scroll">{_math(latex_matrix(value))}</div>'
+    out = f'<div class="scroll">{_math(latex_matrix(value, stack=stack))}</div>'
     rows = _rows(value)
     if rows is None or not any(isinstance(v, Irrational) for row in rows for v in row):
         return out
@@ -148,7 +148,7 @@ def view_html(view: View) -> str:
     if isinstance(view, Shape):
         return _math(r" \times ".join(str(d) for d in view.dims))
     if isinstance(view, Matrix):
-        return matrix_html(view.value)
+        return matrix_html(view.value, view.stack)
     if isinstance(view, Formula):
         return f'<div class="scroll">{_math(view.latex)}</div>'
     if isinstance(view, Expression):

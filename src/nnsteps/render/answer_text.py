@@ -65,7 +65,7 @@ def view_text(view: View, *, colour: bool = False) -> list[str]:
     if isinstance(view, Shape):
         return [shape_text(view.dims)]
     if isinstance(view, Matrix):
-        return text_matrix(view.value).split("\n")
+        return text_matrix(view.value, stack=view.stack).split("\n")
     if isinstance(view, Formula):
         return [latex_to_text(view.latex)]
     if isinstance(view, Expression):
@@ -150,7 +150,7 @@ def view_markdown(view: View, depth: int = 0) -> list[str]:
     if isinstance(view, Shape):
         return ["$" + r" \times ".join(str(d) for d in view.dims) + "$"]
     if isinstance(view, Matrix):
-        return [f"${latex_matrix(view.value)}$"]
+        return [f"${latex_matrix(view.value, stack=view.stack)}$"]
     if isinstance(view, Formula):
         return [f"${view.latex}$"]
     if isinstance(view, Expression):

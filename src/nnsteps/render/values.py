@@ -12,6 +12,7 @@ import numpy as np
 
 from nnsteps.numbers import to_exact_string, to_json
 from nnsteps.numfmt import entry_latex, entry_text, number_latex, number_text
+from nnsteps.work import Stack
 
 EDGE = 12
 """Matrices longer than this along an axis show their first and last entries around an ellipsis."""
@@ -46,7 +47,7 @@ def _grid(a: np.ndarray, cell: Any, dots: tuple[str, str, str]) -> list[list[str
     return rows
 
 
-def latex_matrix(arr: Any, digits: int = 6) -> str:
+def latex_matrix(arr: Any, digits: int = 6, stack: Stack | None = None) -> str:
     """A 1-D or 2-D array as a LaTeX ``bmatrix``; 3-D and 4-D as a row of them.
 
     >>> latex_matrix(np.array([[1, 2], [3, 4]], dtype=object))
@@ -61,7 +62,10 @@ def latex_matrix(arr: Any, digits: int = 6) -> str:
         cells = _grid(a, lambda v: entry_latex(v, digits), (r"\cdots", r"\vdots", r"\ddots"))
         return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(row) for row in cells) + r" \end{bmatrix}"
     shown = range(min(a.shape[0], MAX_BLOCKS))
-    parts = [f"{_index_name(a.ndim)}_{{{i}}}: " + latex_matrix(a[i], digits) for i in shown]
+    if stack is not None:
+        parts = [rf"\text{{{stack.name}}}_{{{i + stack.first}}}: " + latex_matrix(a[i], digits) for i in shown]
+    else:
+        parts = [f"{_index_name(a.ndim)}_{{{i}}}: " + latex_matrix(a[i], digits) for i in shown]
     if a.shape[0] > MAX_BLOCKS:
         parts.append(rf"\ldots \text{{ ({a.shape[0] - MAX_BLOCKS} more of {a.shape[0]})}}")
     return r",\quad ".join(parts)
@@ -71,7 +75,7 @@ def _index_name(ndim: int) -> str:
     return r"\text{channel}" if ndim == 3 else r"\text{sample}"
 
 
-def text_matrix(arr: Any, digits: int = 6) -> str:
+def text_matrix(arr: Any, digits: int = 6, stack: Stack | None = None) -> str:
     """A 1-D or 2-D array as aligned text rows; 3-D and 4-D labelled per channel.
 
     >>> print(text_matrix(np.array([[1, -20], [3, 4]], dtype=object)))
@@ -89,8 +93,8 @@ def text_matrix(arr: Any, digits: int = 6) -> str:
         return "\n".join("[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells)
     blocks = []
     for i in range(min(a.shape[0], MAX_BLOCKS)):
-        label = "channel" if a.ndim == 3 else "sample"
-        blocks.append(f"{label} {i}:\n" + text_matrix(a[i], digits))
+        label = stack.label(i) if stack is not None else f"{'channel' if a.ndim == 3 else 'sample'} {i}"
+        blocks.append(f"{label}:\n" + text_matrix(a[i], digits))
     if a.shape[0] > MAX_BLOCKS:
         blocks.append(f"… ({a.shape[0] - MAX_BLOCKS} more of {a.shape[0]})")
     return "\n".join(blocks)
