@@ -187,3 +187,20 @@ def test_an_upstream_of_the_wrong_shape_names_both_shapes() -> None:
     with pytest.raises(NnstepsError, match=r"problem q, field upstream: expected the output's shape \(2, 2\) "
                                            r"\(∂L/∂Y\), got shape \(3, 3\)"):
         solve(kind="conv2d", input="1 2 0; 0 1 3; 2 1 1", kernel="1 0; -1 2", upstream="1 2 3; 4 5 6; 7 8 9")
+
+
+def test_a_four_d_kernel_gradient_reads_filter_then_channel() -> None:
+    """F × C × kH × kW: the answer labels the leading axis as filters, not samples (and a 3-D one as channels)."""
+    from nnsteps.render.answer import answer_view
+    from nnsteps.render.answer_text import answer_text
+
+    def answer(x: Any, k: Any, up: Any) -> str:
+        return answer_text(answer_view(solve_problem({"id": "c", "kind": "conv2d", "input": x, "kernel": k,
+                                                      "upstream": up}).worked))
+
+    x = [[[[1, 2, 0], [0, 1, 3], [2, 1, 1]], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]]]
+    k = [[[[1, 0], [-1, 2]], [[0, 1], [1, 0]]], [[[1, 1], [0, 0]], [[0, 0], [1, 1]]]]
+    kernel = answer(x, k, [[[[1, -1], [2, 0]], [[0, 1], [1, 0]]]]).split("Kernel", 1)[1]
+    assert "filter 0:" in kernel and "filter 1:" in kernel and "sample" not in kernel
+    kernel = answer(x[0], k[0], [[[1, -1], [2, 0]]]).split("Kernel", 1)[1]
+    assert "filter" not in kernel and "channel 1:" in kernel

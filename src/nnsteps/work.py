@@ -91,6 +91,12 @@ class Stack:
 
     name: str
     first: int = 0
+    ndim: int | None = None
+    """Only arrays of this many axes are so stacked (a conv kernel is filters × channels only in 4-D)."""
+
+    def names(self, ndim: int) -> bool:
+        """Whether an array of ``ndim`` axes has this leading axis."""
+        return self.ndim is None or self.ndim == ndim
 
     def label(self, i: int) -> str:
         return f"{self.name} {i + self.first}"

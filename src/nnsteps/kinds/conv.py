@@ -17,7 +17,7 @@ from nnsteps.kinds._grid import DETAIL, UPSTREAM_ANSWER, Rng, detail, opt_int, w
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, register_stage
-from nnsteps.work import Worked
+from nnsteps.work import Stack, Worked
 
 T = FieldType
 CONV_FIELDS = (
@@ -74,7 +74,7 @@ def _conv(x: Any, get: Callable[..., Any]) -> Worked:
     from nnsteps.ops.upstream import plain_input, with_grads
 
     grads, steps = conv2d_backward(plain_input(x), kernel, bias, upstream, out_shape=np.shape(forward.value), **options)
-    return with_grads(forward, grads, steps)
+    return with_grads(forward, grads, steps, stacks={"kernel": Stack("filter", ndim=4)})
 
 
 def _convt(x: Any, get: Callable[..., Any]) -> Worked:
@@ -96,7 +96,8 @@ def _convt(x: Any, get: Callable[..., Any]) -> Worked:
 
     grads, steps = conv_transpose2d_backward(plain_input(x), kernel, bias, upstream, out_shape=np.shape(forward.value),
                                              **options)
-    return with_grads(forward, grads, steps)
+    # ConvTranspose2d's weight is C_in × C_out/groups × kH × kW: its leading axis reads the input's channels
+    return with_grads(forward, grads, steps, stacks={"kernel": Stack("input channel", ndim=4)})
 
 
 register_stage(Op.CONV2D.value, _conv, CONV_FIELDS, order=0,

@@ -44,7 +44,7 @@ def sum_to(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
-def with_grads(forward: Any, grads: dict[str, Any], steps: list[Any]) -> Any:
+def with_grads(forward: Any, grads: dict[str, Any], steps: list[Any], stacks: dict[str, Any] | None = None) -> Any:
     """The forward ``Worked`` answered as ``{"output", "grads"}``, its backward steps appended.
 
     >>> from nnsteps.work import Worked
@@ -55,7 +55,7 @@ def with_grads(forward: Any, grads: dict[str, Any], steps: list[Any]) -> Any:
 
     answer = {"output": np.asarray(forward.value).tolist(), "grads": grads}
     return Worked(forward.kind, value=answer, steps=[*forward.steps, *steps], title=forward.title, answer=answer,
-                  meta=forward.meta)
+                  meta=forward.meta, stacks={**forward.stacks, **(stacks or {})})
 
 
 def plain_input(x: Any) -> Any:

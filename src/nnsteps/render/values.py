@@ -62,7 +62,7 @@ def latex_matrix(arr: Any, digits: int = 6, stack: Stack | None = None) -> str:
         cells = _grid(a, lambda v: entry_latex(v, digits), (r"\cdots", r"\vdots", r"\ddots"))
         return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(row) for row in cells) + r" \end{bmatrix}"
     shown = range(min(a.shape[0], MAX_BLOCKS))
-    if stack is not None:
+    if stack is not None and stack.names(a.ndim):
         parts = [rf"\text{{{stack.name}}}_{{{i + stack.first}}}: " + latex_matrix(a[i], digits) for i in shown]
     else:
         parts = [f"{_index_name(a.ndim)}_{{{i}}}: " + latex_matrix(a[i], digits) for i in shown]
@@ -93,7 +93,7 @@ def text_matrix(arr: Any, digits: int = 6, stack: Stack | None = None) -> str:
         return "\n".join("[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells)
     blocks = []
     for i in range(min(a.shape[0], MAX_BLOCKS)):
-        label = stack.label(i) if stack is not None else f"{'channel' if a.ndim == 3 else 'sample'} {i}"
+        label = stack.label(i) if stack is not None and stack.names(a.ndim) else f"{'channel' if a.ndim == 3 else 'sample'} {i}"
         blocks.append(f"{label}:\n" + text_matrix(a[i], digits))
     if a.shape[0] > MAX_BLOCKS:
         blocks.append(f"… ({a.shape[0] - MAX_BLOCKS} more of {a.shape[0]})")
