@@ -310,6 +310,17 @@ def _param_steps(row: Row) -> list[Step[Any]]:
     return [counts.total("Parameters", r"\#\text{params}", terms)]
 
 
+def _window_rf(ctx: Ctx, row: Row, k: tuple[int, int], d: tuple[int, int], s: tuple[int, int],
+               pads: tuple[int, int]) -> None:
+    """A 2-d window layer's receptive-field steps, appended to its row: the kernel's dilated extent
+    d·(k − 1) + 1 along each axis, then the usual rule (no-op when the network has no receptive field)."""
+    if ctx.rf is None:
+        return
+    keff = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
+    row.rf, rsteps = _rf_steps(ctx.rf, keff, s, pads)
+    row.steps += rsteps
+
+
 _RF_AXES = {1: ("",), 2: (" (H)", " (W)"), 3: (" (D)", " (H)", " (W)")}
 
 

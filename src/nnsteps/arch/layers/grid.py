@@ -23,6 +23,7 @@ from nnsteps.arch.layers.core import (
     _pool_size,
     _rf_steps,
     _size_step,
+    _window_rf,
     conv_options,
     dilation_option,
     padding_option,
@@ -75,10 +76,7 @@ def conv(ctx: Ctx) -> Row:
     if mode == "same":
         hs.note = f"padding=same: PyTorch pads {ph[0]} before and {ph[1]} after along H, {pw[0]}/{pw[1]} along W"
     row.steps = [hs, ws, _neurons(out), wstep, bstep, *_param_steps(row), mstep]
-    if ctx.rf is not None:
-        keff = (d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1)
-        row.rf, rsteps = _rf_steps(ctx.rf, keff, s, (ph[0], pw[0]))
-        row.steps += rsteps
+    _window_rf(ctx, row, (kh, kw), d, s, (ph[0], pw[0]))
     return row
 
 

@@ -20,6 +20,7 @@ from nnsteps.arch.layers.core import (  # noqa: F401  (MacConvention: the doctes
     _neurons,
     _param_steps,
     _rf_steps,
+    _window_rf,
     dilation_option,
     padding_option,
     stride_option,
@@ -70,10 +71,7 @@ def separable(ctx: Ctx) -> Row:
     mstep.note = "depthwise: each output value reads K·K values of its own channel; pointwise: C_in per output"
     row.macs = mstep.value or 0
     row.steps = [hs, ws, _neurons(out), wstep, bstep, *_param_steps(row), mstep]
-    if ctx.rf is not None:
-        keff = (d[0] * (kh - 1) + 1, d[1] * (kw - 1) + 1)
-        row.rf, rsteps = _rf_steps(ctx.rf, keff, s, (ph[0], pw[0]))
-        row.steps += rsteps
+    _window_rf(ctx, row, (kh, kw), d, s, (ph[0], pw[0]))
     return row
 
 
