@@ -204,3 +204,25 @@ def test_a_four_d_kernel_gradient_reads_filter_then_channel() -> None:
     assert "filter 0:" in kernel and "filter 1:" in kernel and "sample" not in kernel
     kernel = answer(x[0], k[0], [[[1, -1], [2, 0]]]).split("Kernel", 1)[1]
     assert "filter" not in kernel and "channel 1:" in kernel
+
+
+def test_the_rotated_kernel_step_reads_input_channel_then_filter() -> None:
+    """The ∂L/∂X step's rotated kernel is C × F × kH × kW: each input channel's block lists the filters."""
+    from nnsteps.render.text import worked_to_text
+
+    x = [[[[1, 2, 0], [0, 1, 3], [2, 1, 1]], [[1, 0, 0], [0, 1, 0], [0, 0, 1]]]]
+    k = [[[[1, 0], [-1, 2]], [[0, 1], [1, 0]]], [[[1, 1], [0, 0]], [[0, 0], [1, 1]]]]
+    worked = solve_problem({"id": "c", "kind": "conv2d", "input": x, "kernel": k,
+                            "upstream": [[[[1, -1], [2, 0]], [[0, 1], [1, 0]]]]}).worked
+    text = worked_to_text(worked)
+    rotated = text.split("Kernel rotated by 180°", 1)[1].split("First cell", 1)[0]
+    assert [line.strip() for line in rotated.splitlines() if line.strip().endswith(":")] == [
+        "input channel 0:", "filter 0:", "filter 1:", "input channel 1:", "filter 0:", "filter 1:"]
+    assert "[  2  -1 ]" in rotated.split("filter 1:")[0]  # F_0,0 = [[1, 0], [-1, 2]] turned by 180°
+    transposed = solve_problem({"id": "t", "kind": "conv_transpose2d", "input": x, "kernel": k,
+                                "upstream": np.zeros((1, 2, 4, 4), dtype=int).tolist()}).worked
+    from nnsteps.render.answer import answer_view
+    from nnsteps.render.answer_text import answer_text
+
+    kernel = answer_text(answer_view(transposed)).split("Kernel", 1)[1]
+    assert "input channel 0:" in kernel and "output channel 1:" in kernel and "sample" not in kernel

@@ -59,6 +59,8 @@ class Step(Generic[T]):
     steps: list[Step[Any]] = field(default_factory=list)
     note: str | None = None
     data: dict[str, Any] | None = None
+    stack: Stack | None = None
+    """What the leading axis of a stacked result is, when not a channel (3-D) or a sample (4-D)."""
     """Machine-readable detail for viewers (e.g. which input cells a window reads)."""
 
     def __post_init__(self) -> None:
@@ -93,10 +95,16 @@ class Stack:
     first: int = 0
     ndim: int | None = None
     """Only arrays of this many axes are so stacked (a conv kernel is filters × channels only in 4-D)."""
+    inner: str | None = None
+    """What the next axis of a 4-D stack is, when not a channel (a rotated kernel: input channel, then filter)."""
 
     def names(self, ndim: int) -> bool:
         """Whether an array of ``ndim`` axes has this leading axis."""
         return self.ndim is None or self.ndim == ndim
+
+    def within(self) -> Stack | None:
+        """The stack of one block: the inner axis, numbered from 0, when named."""
+        return Stack(self.inner, ndim=3) if self.inner else None
 
     def label(self, i: int) -> str:
         return f"{self.name} {i + self.first}"

@@ -97,7 +97,7 @@ def _convt(x: Any, get: Callable[..., Any]) -> Worked:
     grads, steps = conv_transpose2d_backward(plain_input(x), kernel, bias, upstream, out_shape=np.shape(forward.value),
                                              **options)
     # ConvTranspose2d's weight is C_in × C_out/groups × kH × kW: its leading axis reads the input's channels
-    return with_grads(forward, grads, steps, stacks={"kernel": Stack("input channel", ndim=4)})
+    return with_grads(forward, grads, steps, stacks={"kernel": Stack("input channel", ndim=4, inner="output channel")})
 
 
 register_stage(Op.CONV2D.value, _conv, CONV_FIELDS, order=0,

@@ -19,7 +19,7 @@ from nnsteps.ops._common import exactness, finish, pad_array, product_terms, rea
 from nnsteps.ops.conv import _correlate
 from nnsteps.ops.convention import convention
 from nnsteps.ops.upstream import read_upstream
-from nnsteps.work import Step
+from nnsteps.work import Stack, Step
 
 
 def _four(a: np.ndarray) -> np.ndarray:
@@ -99,6 +99,7 @@ def conv2d_backward(x: Any, kernel: Any, bias: Any, upstream: Any, *, out_shape:
     steps.append(Step("Gradient of the kernel: the padded input correlated with the upstream",
                       formula=r"\frac{\partial L}{\partial W_{f,c,u,v}} = \sum_{n,i,j} G_{n,f,i,j} \,"
                               r" X^{\text{pad}}_{n,c,\,iS + uD,\; jS + vD}", result=_pick(dW, W.ndim),
+                      stack=Stack("filter", ndim=4),
                       steps=[Step("First cell (f, c, u, v) = (0, 0, 0, 0)", substituted=product_terms(terms_g, terms_x),
                                   result=dW[0, 0, 0, 0])]))
     grads_kernel = dW[:, :, ::-1, ::-1] if flip else dW
@@ -130,7 +131,8 @@ def conv2d_backward(x: Any, kernel: Any, bias: Any, upstream: Any, *, out_shape:
                       result=dX[0, 0] if X.ndim == 2 else (dX[0] if X.ndim == 3 else dX),
                       steps=[Step(f"Upstream dilated by the stride ({sh - 1} zero(s) between entries)" if max(sh, sw) > 1
                                   else "Upstream (stride 1: nothing to dilate)", result=shown_g),
-                             Step("Kernel rotated by 180°", result=wt[0, 0] if C * fg == 1 else wt),
+                             Step("Kernel rotated by 180°", result=wt[0, 0] if C * fg == 1 else wt,
+                                  stack=Stack("input channel", ndim=4, inner="filter")),
                              Step("First cell of ∂L/∂X", substituted=product_terms(*zip(*cell_terms)) if cell_terms else "0",
                                   result=dX[0, 0, 0, 0])]))
     grads["input"] = _shaped(dX, X.ndim)
@@ -199,6 +201,7 @@ def conv_transpose2d_backward(x: Any, kernel: Any, bias: Any, upstream: Any, *, 
     steps.append(Step("Gradient of the kernel: the input correlated with the padded upstream",
                       formula=r"\frac{\partial L}{\partial W_{c,o,u,v}} = \sum_{n,i,j} X_{n,c,i,j} \,"
                               r" G^{\text{pad}}_{n,o,\,iS + uD,\; jS + vD}", result=dW,
+                      stack=Stack("input channel", ndim=4, inner="output channel"),
                       steps=[Step("First cell", substituted=product_terms(tx, tg), result=dW[0, 0, 0, 0])]))
     grads["input"] = _shaped(dX, X.ndim)
     grads["kernel"] = (dW.reshape(W.shape) if W.ndim == 3 else _pick(dW, W.ndim)).tolist() if W.ndim != 4 else dW.tolist()

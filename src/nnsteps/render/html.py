@@ -70,7 +70,7 @@ def equation_html(step: Step[Any]) -> str | None:
     """
     parts = [p for p in (step.formula, step.substituted) if p]
     if step.result is not None:
-        result = latex_value(step.result)
+        result = latex_value(step.result, step.stack)
         if not parts or result != parts[-1]:
             parts.append(result)
     if not parts:

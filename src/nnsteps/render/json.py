@@ -18,7 +18,7 @@ def step_to_json(step: Step[Any]) -> dict[str, Any]:
         "title": step.title,
         "formula": step.formula,
         "substituted": step.substituted,
-        "result": latex_value(step.result) if step.result is not None else None,
+        "result": latex_value(step.result, step.stack) if step.result is not None else None,
         "steps": [step_to_json(s) for s in step.steps],
     }
     if step.note:

@@ -16,7 +16,7 @@ def step_equation(step: Step[Any]) -> str | None:
     """
     parts = [p for p in (step.formula, step.substituted) if p]
     if step.result is not None:
-        result = latex_value(step.result)
+        result = latex_value(step.result, step.stack)
         if not parts or result != parts[-1]:
             parts.append(result)
     return " = ".join(parts) if parts else None

@@ -25,7 +25,7 @@ def step_to_text(step: Step[Any], indent: int = 0) -> str:
     if step.substituted:
         rest.append(latex_to_text(step.substituted))
     if step.result is not None:
-        result = text_value(step.result)
+        result = text_value(step.result, step.stack)
         if not rest or result != rest[-1]:
             rest.append(result)
     body_pad = pad + "  "

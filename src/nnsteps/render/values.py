@@ -63,7 +63,8 @@ def latex_matrix(arr: Any, digits: int = 6, stack: Stack | None = None) -> str:
         return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(row) for row in cells) + r" \end{bmatrix}"
     shown = range(min(a.shape[0], MAX_BLOCKS))
     if stack is not None and stack.names(a.ndim):
-        parts = [rf"\text{{{stack.name}}}_{{{i + stack.first}}}: " + latex_matrix(a[i], digits) for i in shown]
+        parts = [rf"\text{{{stack.name}}}_{{{i + stack.first}}}: " + latex_matrix(a[i], digits, stack.within())
+                 for i in shown]
     else:
         parts = [f"{_index_name(a.ndim)}_{{{i}}}: " + latex_matrix(a[i], digits) for i in shown]
     if a.shape[0] > MAX_BLOCKS:
@@ -94,13 +95,14 @@ def text_matrix(arr: Any, digits: int = 6, stack: Stack | None = None) -> str:
     blocks = []
     for i in range(min(a.shape[0], MAX_BLOCKS)):
         label = stack.label(i) if stack is not None and stack.names(a.ndim) else f"{'channel' if a.ndim == 3 else 'sample'} {i}"
-        blocks.append(f"{label}:\n" + text_matrix(a[i], digits))
+        inner = stack.within() if stack is not None and stack.names(a.ndim) else None
+        blocks.append(f"{label}:\n" + text_matrix(a[i], digits, inner))
     if a.shape[0] > MAX_BLOCKS:
         blocks.append(f"… ({a.shape[0] - MAX_BLOCKS} more of {a.shape[0]})")
     return "\n".join(blocks)
 
 
-def latex_value(v: Any) -> str:
+def latex_value(v: Any, stack: Stack | None = None) -> str:
     """Any step result as LaTeX: a number, an array, a dict of named values, or LaTeX text.
 
     >>> latex_value({"z": 1, "p": 0.5})
@@ -109,9 +111,9 @@ def latex_value(v: Any) -> str:
     if isinstance(v, str):
         return v
     if isinstance(v, np.ndarray):
-        return latex_matrix(v)
+        return latex_matrix(v, stack=stack)
     if isinstance(v, (list, tuple)):
-        return latex_matrix(np.array(v, dtype=object))
+        return latex_matrix(np.array(v, dtype=object), stack=stack)
     if isinstance(v, dict):
         return r",\quad ".join(f"{_latex_key(k)} = {latex_value(x)}" for k, x in v.items())
     return number_latex(v)
@@ -122,7 +124,7 @@ def _latex_key(key: str) -> str:
     return key if len(key) == 1 else r"\text{" + key.replace("_", " ") + "}"
 
 
-def text_value(v: Any) -> str:
+def text_value(v: Any, stack: Stack | None = None) -> str:
     """Any step result as plain text (multi-line for matrices).
 
     >>> text_value([1, 2])
@@ -133,9 +135,9 @@ def text_value(v: Any) -> str:
 
         return latex_to_text(v)
     if isinstance(v, np.ndarray):
-        return text_matrix(v)
+        return text_matrix(v, stack=stack)
     if isinstance(v, (list, tuple)):
-        return text_matrix(np.array(v, dtype=object))
+        return text_matrix(np.array(v, dtype=object), stack=stack)
     if isinstance(v, dict):
         return ", ".join(f"{k} = {text_value(x)}" for k, x in v.items())
     return number_text(v)
