@@ -64,20 +64,41 @@ def _page(browser, server, width: int):
     return context, pg, errors, foreign
 
 
-@pytest.fixture
-def page(browser, server):
-    context, pg, errors, foreign = _page(browser, server, 1400)
+def _checked(browser, server, width: int):
+    """A page that fails its test, at teardown, on a script error or a request to another origin."""
+    context, pg, errors, foreign = _page(browser, server, width)
     yield pg
     context.close()
     assert errors == [], errors
     assert foreign == [], f"requests to another origin: {foreign}"
+
+
+@pytest.fixture
+def page(browser, server):
+    yield from _checked(browser, server, 1400)
 
 
 @pytest.fixture
 def page1280(browser, server):
     """A laptop-sized page: 1280 px wide, the width every layout fact is asserted at."""
-    context, pg, errors, foreign = _page(browser, server, 1280)
-    yield pg
-    context.close()
-    assert errors == [], errors
-    assert foreign == [], f"requests to another origin: {foreign}"
+    yield from _checked(browser, server, 1280)
+
+
+@pytest.fixture(scope="module")
+def open_file(browser):
+    """Opens a standalone page (report, handout): ``open_file(path) -> (page, requests)``."""
+    return lambda path: _open_file(browser, path)
+
+
+def _open_file(browser, path) -> tuple[object, list[str]]:
+    """A standalone page (report, handout) opened from disk at 1280 px, its math font loaded; with the
+    list of requests it made that left the file (it must make none: everything is embedded).
+
+    ``fonts.ready`` alone can resolve before the math font has even been asked for: it is loaded by name.
+    """
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
+    page.goto(path.as_uri())
+    page.evaluate("""async () => { await document.fonts.load('16px "nnsteps STIX Math"'); await document.fonts.ready; }""")
+    return page, requests

@@ -1,7 +1,7 @@
 """The HTML handouts of ``nnsteps export --to html`` in Chromium at 1280 px: every question shown, no request
 leaves the file, the student's answer grids are visible boxes, the instructor's formulas render as MathML.
 Screenshots go to tests/artifacts/.
-Chromium comes from the ``browser`` fixture of conftest.py.
+Pages open through the ``open_file`` fixture of conftest.py (Chromium, no request leaving the file).
 """
 
 from __future__ import annotations
@@ -17,19 +17,14 @@ EXAMPLE = ROOT / "examples" / "assignment3.yaml"
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory, browser):
+def pages(tmp_path_factory, open_file):
     from nnsteps.export import export
 
     done = export(EXAMPLE, "html", tmp_path_factory.mktemp("handout") / "html")
     ARTIFACTS.mkdir(exist_ok=True)
     seen = {}
     for path in done.written:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        requests: list[str] = []
-        page.on("request", lambda r, out=requests: out.append(r.url) if not r.url.startswith(("file:", "data:"))
-                else None)
-        page.goto(path.as_uri())
-        page.evaluate("document.fonts.ready")
+        page, requests = open_file(path)
         page.screenshot(path=str(ARTIFACTS / f"export-{path.stem}.png"), full_page=False)
         seen[path.stem] = {
             "requests": requests,

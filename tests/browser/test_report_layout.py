@@ -1,7 +1,7 @@
 """The standalone HTML report in a real browser at 1280 px: no horizontal overflow, floor brackets as
 tall as the fractions they enclose (the bundled math font stretches them), network answers as tables.
 Screenshots go to tests/artifacts/.
-Chromium comes from the ``browser`` fixture of conftest.py.
+Pages open through the ``open_file`` fixture of conftest.py (Chromium, no request leaving the file).
 """
 
 from __future__ import annotations
@@ -17,19 +17,14 @@ EXAMPLE = ROOT / "examples" / "assignment3.yaml"
 
 
 @pytest.fixture(scope="module")
-def report_page(tmp_path_factory, browser):
+def report_page(tmp_path_factory, open_file):
     from nnsteps.problems.solve import solve_file
     from nnsteps.render.document import render_solved
 
     path = tmp_path_factory.mktemp("report") / "report.html"
     path.write_text(render_solved(solve_file(EXAMPLE), "html"), encoding="utf-8")
     ARTIFACTS.mkdir(exist_ok=True)
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    requests: list[str] = []
-    page.on("request", lambda r: requests.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
-    page.goto(path.as_uri())
-    # fonts.ready alone can resolve before the math font has even been asked for; load it by name.
-    page.evaluate("""async () => { await document.fonts.load('16px "nnsteps STIX Math"'); await document.fonts.ready; }""")
+    page, requests = open_file(path)
     yield page
     assert requests == [], f"the report loaded {requests}"
     page.close()
