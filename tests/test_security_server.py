@@ -30,10 +30,10 @@ CHEAP = {"id": "cheap", "kind": "conv2d", "input": "1 2 3; 4 5 6; 7 8 9", "kerne
 
 
 def heavy_problem(pid: str = "heavy") -> dict[str, object]:
-    """A conv that is legal under today's limits but takes seconds: 4M multiply-accumulates of
-    7-digit decimals (exact fractions)."""
-    x = [" ".join(f"0.{(i * 200 + j) * 7919 % 9999991:07d}" for j in range(200)) for i in range(200)]
-    k = [" ".join(f"0.{(i * 10 + j) * 104729 % 9999991:07d}" for j in range(10)) for i in range(10)]
+    """A conv that is legal under the exact-work limit but takes about a second: 3.6M multiply-accumulates of
+    5-digit decimals (exact fractions; 7 digits would be refused by the work limit before any time passed)."""
+    x = [" ".join(f"0.{(i * 200 + j) * 7919 % 99991:05d}" for j in range(200)) for i in range(200)]
+    k = [" ".join(f"0.{(i * 10 + j) * 104729 % 99991:05d}" for j in range(10)) for i in range(10)]
     return {"id": pid, "kind": "conv2d", "input": "; ".join(x), "kernel": "; ".join(k)}
 
 
@@ -117,8 +117,8 @@ def _gone(pid: int) -> bool:
 def test_a_problem_over_its_budget_stops_with_one_line_and_no_worker_left():
     text = json.dumps({"problems": [CHEAP, heavy_problem("q3")]})
     with pytest.raises(NnstepsError) as info:
-        jobs.solve("<input>", "json", budget.Budget(0.5), text=text)
-    assert str(info.value) == "problem q3: stopped after 0.5 s (time limit; --time-limit to change)"
+        jobs.solve("<input>", "json", budget.Budget(0.2), text=text)
+    assert str(info.value) == "problem q3: stopped after 0.2 s (time limit; --time-limit to change)"
     assert info.value.problem == "q3"
     assert _workers(os.getpid()) == []  # killed and reaped
     assert budget.kill_all() == 0
@@ -127,11 +127,11 @@ def test_a_problem_over_its_budget_stops_with_one_line_and_no_worker_left():
 def test_the_cli_prints_the_budget_line_and_exits_2(tmp_path):
     problems = tmp_path / "p.yaml"
     problems.write_text(json.dumps({"problems": [heavy_problem("q3")]}))
-    done = subprocess.run([sys.executable, "-m", "nnsteps.cli", "solve", str(problems), "--time-limit", "0.5"],
+    done = subprocess.run([sys.executable, "-m", "nnsteps.cli", "solve", str(problems), "--time-limit", "0.2"],
                           capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
                           timeout=120)
     assert done.returncode == 2
-    assert done.stderr == "error: problem q3: stopped after 0.5 s (time limit; --time-limit to change)\n"
+    assert done.stderr == "error: problem q3: stopped after 0.2 s (time limit; --time-limit to change)\n"
     assert done.stdout == ""
 
 
@@ -158,11 +158,11 @@ def test_the_budget_keeps_errors_and_results_identical():
 
 
 def test_the_server_stops_a_request_over_its_budget():
-    app = create_app(budget=budget.Budget(0.5))
+    app = create_app(budget=budget.Budget(0.2))
     r = _post(app, "/api/solve", content=json.dumps(heavy_problem("q3")).encode(),
               headers={"content-type": "application/json"})
     assert r.status_code == 422
-    assert r.json()["error"] == "problem q3: stopped after 0.5 s (time limit; --time-limit to change)"
+    assert r.json()["error"] == "problem q3: stopped after 0.2 s (time limit; --time-limit to change)"
     assert budget.kill_all() == 0
 
 
