@@ -130,7 +130,7 @@ def _update(p: Params, lr: Any, runs: list[tuple[str, Any, Any]], grads: list[di
         for key in PARAMETERS:
             if key not in grads[i]:
                 continue
-            old = options.get(key)
+            old = options[key] if key in options else None
             if old is None:
                 continue
             w = as_array(old, name=key)

@@ -101,10 +101,11 @@ class Field:
         return None if self.default is None else self.read(self.default)
 
 
-class Params(Mapping[str, Any]):
+class Params:
     """A problem's fields, parsed: read-only, by attribute (``p.stride``) or item (``p["stride"]``), every
     declared field present (its default when the file leaves it out). ``id``, ``kind`` and ``title`` are
-    the problem's; :meth:`has` tells whether the file gave a field.
+    the problem's; :meth:`has` tells whether the file gave a field. Not a ``Mapping``: its methods would
+    hide fields of the same name (``values``); ``dict(p)`` and ``**p`` work through :meth:`keys`.
 
     >>> p = parse_params([Field("stride", FieldType.PAIR, "int or [h, w]", default=1)], {"id": "q", "kind": "k"})
     >>> p.stride, p["stride"], p.has("stride"), p.id
@@ -144,6 +145,18 @@ class Params(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Params) and (self.id, self._values) == (other.id, other._values)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def keys(self) -> Any:
+        """The declared fields' names (so ``dict(p)`` and ``**p`` read it)."""
+        return self._values.keys()
 
     def __repr__(self) -> str:
         return f"Params({self.id!r}, {self._values!r})"
