@@ -11,7 +11,7 @@ import sympy
 
 from nnsteps.errors import NnstepsError
 from nnsteps.expr import parse_assignments
-from nnsteps.kinds.graph import _SHAPES, _mistakes
+from nnsteps.kinds.graph import _SHAPES
 from nnsteps.ops.graph import graph
 from nnsteps.problems.registry import Problem, load_kinds
 

@@ -128,11 +128,9 @@ def _update(p: Params, lr: Any, runs: list[tuple[str, Any, Any]], grads: list[di
     for i, (name, _run, options) in enumerate(runs):
         new: dict[str, Any] = {}
         for key in PARAMETERS:
-            if key not in grads[i]:
+            if key not in grads[i] or key not in options or options[key] is None:
                 continue
-            old = options[key] if key in options else None
-            if old is None:
-                continue
+            old = options[key]
             w = as_array(old, name=key)
             dw = np.asarray(grads[i][key], dtype=object)
             exact = w.dtype == object

@@ -15,7 +15,7 @@ from nnsteps.generation.common import chance, ints, one
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given
-from nnsteps.problems.registry import Field, Params, Problem, register
+from nnsteps.problems.registry import Field, Params, register
 from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
 
@@ -60,6 +60,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
 def solve_attention(p: Params) -> Worked:
     """An ``attention`` problem: self-attention on numbers, or its symbolic derivation without ``x``.
 
+    >>> from nnsteps.problems.registry import Problem
     >>> w = solve_attention(Problem({"id": "a", "kind": "attention", "x": "1 0; 0 1", "w_q": "0 0; 0 0",
     ...                              "w_k": "1 0; 0 1", "w_v": "1 2; 3 4"}).params)
     >>> w.answer["weights"], w.answer["output"]

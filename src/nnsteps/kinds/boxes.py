@@ -11,8 +11,7 @@ import numpy as np
 
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
-from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Params, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
@@ -48,6 +47,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
 def solve_iou(p: Params) -> Worked:
     """An ``iou`` problem.
 
+    >>> from nnsteps.problems.registry import Problem
     >>> solve_iou(Problem({"id": "i", "kind": "iou", "box_a": [0, 0, 2, 2], "box_b": [1, 1, 3, 3]}).params).answer["iou"]
     Fraction(1, 7)
     """
@@ -68,6 +68,7 @@ def solve_iou(p: Params) -> Worked:
 def solve_nms(p: Params) -> Worked:
     """An ``nms`` problem.
 
+    >>> from nnsteps.problems.registry import Problem
     >>> solve_nms(Problem({"id": "n", "kind": "nms", "boxes": [[0, 0, 2, 2], [1, 0, 2, 2]], "scores": [1, 2],
     ...                    "iou_threshold": 0.4}).params).answer
     {'keep': [1]}

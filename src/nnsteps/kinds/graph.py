@@ -12,7 +12,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Params, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
@@ -78,6 +78,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
 def solve_graph(p: Params) -> Worked:
     """A ``graph`` problem (:mod:`nnsteps.ops.graph`).
 
+    >>> from nnsteps.problems.registry import Problem
     >>> solve_graph(Problem({"id": "g", "kind": NAME, **EXAMPLE}).params).answer["grads"]
     {'x': -4, 'y': -4, 'z': 3}
     """

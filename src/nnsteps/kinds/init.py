@@ -14,7 +14,7 @@ from nnsteps.generation.common import chance, one
 from nnsteps.names import Op
 from nnsteps.ops.init import NONLINEARITIES, SCHEMES
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Params, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 KIND = "init"
@@ -71,6 +71,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
 def solve_init(p: Params) -> Worked:
     """An ``init`` problem.
 
+    >>> from nnsteps.problems.registry import Problem
     >>> a = solve_init(Problem({"id": "i", "kind": "init", "scheme": "kaiming_normal", "shape": [8, 2, 1, 1],
     ...                         "nonlinearity": "relu", "input_var": 3}).params).answer
     >>> a["fan_in"], a["fan_out"], a["std"], a["output_var"]

@@ -16,7 +16,7 @@ from nnsteps.names import Loss, Op
 from nnsteps.numbers import parse_number
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given
-from nnsteps.problems.registry import Field, FieldType, Params, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
@@ -105,6 +105,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
 def solve_loss(p: Params) -> Worked:
     """A ``loss`` problem (:mod:`nnsteps.ops.loss`, :mod:`nnsteps.ops.loss_class`).
 
+    >>> from nnsteps.problems.registry import Problem
     >>> w = solve_loss(Problem({"id": "l", "kind": "loss", "loss": "mse", "input": [1, 2], "target": [0, 0]}).params)
     >>> w.answer
     {'loss': Fraction(5, 2), 'grads': {'input': [1, 2]}}

@@ -12,7 +12,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Params, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
@@ -73,6 +73,7 @@ def _swap_averages(w: Worked) -> Worked:
 def solve_metrics(p: Params) -> Worked:
     """A ``metrics`` problem (:mod:`nnsteps.ops.metrics`).
 
+    >>> from nnsteps.problems.registry import Problem
     >>> w = solve_metrics(Problem({"id": "m", "kind": "metrics", "y_true": [0, 1, 1], "y_pred": [0, 1, 0]}).params)
     >>> w.answer["confusion"], w.answer["accuracy"], w.answer["recall"]
     ([[1, 0], [1, 1]], Fraction(2, 3), [1, Fraction(1, 2)])

@@ -13,7 +13,7 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
 from nnsteps.numbers import parse_number
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Params, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 KIND = "moving_average"
@@ -60,6 +60,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
 def solve_moving_average(p: Params) -> Worked:
     """A ``moving_average`` problem.
 
+    >>> from nnsteps.problems.registry import Problem
     >>> solve_moving_average(Problem({"id": "e", "kind": "moving_average", "values": [1, 2], "beta": 0.9}).params).answer
     {'v': [Fraction(1, 10), Fraction(29, 100)], 'v_corrected': [Fraction(1, 10), Fraction(29, 100)]}
     """

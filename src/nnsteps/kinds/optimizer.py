@@ -20,7 +20,7 @@ from nnsteps.numbers import parse_number
 from nnsteps.ops.optim import DEFAULTS, METHODS
 from nnsteps.ops.schedule import SCHEDULES
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Params, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 KIND = "optimizer"
@@ -197,6 +197,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
 def solve_optimizer(p: Params) -> Worked:
     """An ``optimizer`` problem (:func:`nnsteps.ops.optim_run.optimize`).
 
+    >>> from nnsteps.problems.registry import Problem
     >>> w = solve_optimizer(Problem({"id": "o", "kind": "optimizer", "method": "sgd", "params": 1, "grads": [2, 2],
     ...                              "lr": 0.5, "momentum": 0.5}).params)
     >>> w.answer["params"], w.answer["state"]

@@ -12,7 +12,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import ints, one
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Params, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
@@ -53,6 +53,7 @@ FIELDS = (
 def solve_perceptron(p: Params) -> Worked:
     """A ``perceptron`` problem (:mod:`nnsteps.ops.perceptron`).
 
+    >>> from nnsteps.problems.registry import Problem
     >>> solve_perceptron(Problem({"id": "p", "kind": NAME, **EXAMPLE}).params).answer["w"]
     [2, 1]
     """

@@ -11,7 +11,7 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Params, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
@@ -31,6 +31,7 @@ FIELDS = (
 def solve_positional_encoding(p: Params) -> Worked:
     """A ``positional_encoding`` problem (:mod:`nnsteps.ops.positional`).
 
+    >>> from nnsteps.problems.registry import Problem
     >>> solve_positional_encoding(Problem({"id": "pe", "kind": NAME, "positions": 1, "d_model": 2}).params).answer
     [[0.0, 1.0]]
     """

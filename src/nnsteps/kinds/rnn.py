@@ -14,7 +14,7 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
 from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, mapping
 from nnsteps.names import Activation, Op
-from nnsteps.problems.registry import Field, Params, Problem, register
+from nnsteps.problems.registry import Field, Params, register
 from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
 
@@ -101,6 +101,7 @@ def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -
 def solve_rnn(p: Params) -> Worked:
     """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.
 
+    >>> from nnsteps.problems.registry import Problem
     >>> w = solve_rnn(Problem({"id": "q6", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
     ...                        "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}}).params)
     >>> w.answer["h"], w.answer["y"]

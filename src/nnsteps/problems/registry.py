@@ -16,7 +16,7 @@ import pkgutil
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar
+from typing import Any
 
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.problems.params import Field, FieldType, Params, parse_params
@@ -26,9 +26,6 @@ __all__ = ["Field", "FieldType", "Params", "Problem", "register", "register_stag
 
 COMMON_FIELDS = {"id": "unique problem id", "kind": "the problem kind", "title": "optional title",
                  "points": "points for grading", "description": "optional text shown above the solution"}
-
-T = TypeVar("T")
-
 
 Stage = Callable[[Any, Params], Worked]
 # Likely mistakes: (name, mutation of the raw problem) pairs, or a function of the parsed problem
@@ -269,11 +266,7 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
     helps = {f.name: f.help for f in specs}
 
     def deco(fn: Callable[[Params], Worked]) -> Callable[[Params], Worked]:
-        legacy = "Problem" in str(next(iter(fn.__annotations__.values()), ""))  # TRANSITION: unconverted kinds
-
         def solve(problem: Problem | Params) -> Worked:
-            if legacy:
-                return fn(problem)  # type: ignore[arg-type]
             return fn(problem.params if isinstance(problem, Problem) else problem)
 
         solve.__module__, solve.__doc__ = fn.__module__, fn.__doc__  # the kind's home is its solver's module
@@ -322,20 +315,6 @@ class Problem:
     def params(self) -> Params:
         """The fields parsed by the kind's record: every declared field, defaults filled, read-only."""
         return KINDS[str(self.kind)].parse(self.raw, self.id)
-
-    def has(self, field: str) -> bool:
-        return field in self.raw and self.raw[field] is not None
-
-    def get(self, field: str, parse: Callable[[Any], T], default: Any = ...) -> T:
-        """Parse one field; errors name this problem and the field."""
-        if not self.has(field):
-            if default is ...:
-                raise NnstepsError("this field is required", problem=self.id, field=field)
-            return default  # type: ignore[no-any-return]
-        try:
-            return parse(self.raw[field])
-        except NnstepsError as err:
-            raise err.located(problem=self.id, field=field) from None
 
 
 def kind_of(raw: Any, index: int) -> Kind:
