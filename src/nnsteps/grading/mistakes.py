@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from nnsteps.errors import NnstepsError
 from nnsteps.grading.compare import Cell, compare
 from nnsteps.grading.mutations import *  # noqa: F403  (kind records reach the mutations as mistakes.<name>)
-from nnsteps.grading.mutations import CONVENTION, FLIP, UNFLIP, Mutation, Raw
+from nnsteps.grading.mutations import CONVENTION, Mutation, Raw
 from nnsteps.grading.tolerance import Tolerance
 from nnsteps.numbers import parse_number
 
@@ -102,11 +102,7 @@ def candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
     for name, mutate in kind.likely_mistakes(raw) if kind else []:
         changed = mutate(copy.deepcopy(raw))
         if changed is not None and _allowed(changed):
-            yield _flip_name(raw) if name == "kernel flip" else name, changed
-
-
-def _flip_name(raw: Raw) -> str:
-    return UNFLIP if raw.get("flip") else FLIP
+            yield name, changed
 
 
 def _allowed(raw: Raw) -> bool:
@@ -168,7 +164,6 @@ def _stage_candidates(p: Params) -> Iterator[tuple[str, list[Any], Any]]:
             conventions = changed.pop(CONVENTION, None)  # a convention holds for the whole re-solve
             new_stages = list(stages)
             new_stages[i] = {new_name: changed} if changed or new_name != name else new_name
-            label = _flip_name({"flip": opts.get("flip")}) if label == "kernel flip" else label
             yield f"stage {i + 1} ({name}): {label}", new_stages, conventions
 
 

@@ -46,7 +46,7 @@ CONVT_FIELDS = (
 def _conv_mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    out = [("kernel flip", M.flip), *M.CONV,
+    out = [(M.UNFLIP if p.flip else M.FLIP, M.flip), *M.CONV,
            ("kernel not flipped in ∂L/∂X (the upstream correlated with W, not rot180(W))",
             M.convention(flip_kernel_in_dx=False))]
     if p.stride != (1, 1):
