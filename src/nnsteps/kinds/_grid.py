@@ -8,6 +8,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from nnsteps.convargs import DILATION_HELP, PAIR_HELP, STRIDE_HELP
 from nnsteps.errors import NnstepsError
 from nnsteps.problems.registry import Field, FieldType
 
@@ -16,6 +17,8 @@ Rng: TypeAlias = "np.random.Generator"  # a name, not the class: numpy.random lo
 DETAIL = Field("detail", FieldType.CELLS, "which output cells to expand: auto, all, none, or a list of [row, col] cells",
                default="auto", example="auto")
 INPUT = Field("input", FieldType.ARRAY, "the input", required=True, example="1 -2; 3 4")
+STRIDE = Field("stride", FieldType.PAIR, f"{PAIR_HELP}: the {STRIDE_HELP}", default=1, example=1)
+DILATION = Field("dilation", FieldType.PAIR, f"{PAIR_HELP}: the {DILATION_HELP}", default=1, example=1)
 UPSTREAM_ANSWER = ("output", "grads")
 """The answer keys of a grid kind given ``upstream``; without it the answer is the output alone."""
 

@@ -12,7 +12,7 @@ from nnsteps import shapes
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
+from nnsteps.kinds._grid import DETAIL, DILATION, STRIDE, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given
@@ -25,9 +25,9 @@ CONV_FIELDS = (
     Field("kernel", T.ARRAY, "the kernel (K×K, C×K×K or N×C×K×K)", required=True, example="1 0; 0 1",
           parse=F.array("kernel", (2, 3, 4))),
     Field("bias", T.VALUE, "a number, or one per filter", example=0),
-    Field("stride", T.PAIR, "int or [sh, sw]", default=1, example=1),
+    STRIDE,
     Field("padding", T.PADDING, "int, [ph, pw], same or valid", default=0, example=0),
-    Field("dilation", T.PAIR, "int or [dh, dw]", default=1, example=1),
+    DILATION,
     Field("groups", T.INTEGER, "int", default=1, example=1, parse=F.integer(1)),
     Field("flip", T.BOOLEAN, "true for true convolution (kernel rotated 180°)", default=False, example=False),
     DETAIL,

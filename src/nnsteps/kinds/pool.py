@@ -4,6 +4,7 @@ likely mistakes and generators.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from nnsteps import shapes
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, INPUT, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
+from nnsteps.kinds._grid import DETAIL, DILATION, INPUT, STRIDE, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given
@@ -22,7 +23,7 @@ T = FieldType
 POOL_FIELDS = (
     INPUT,
     Field("kernel_size", T.PAIR, "int or [kh, kw]", required=True, example=2),
-    Field("stride", T.PAIR, "defaults to kernel_size", example=2),
+    replace(STRIDE, help=f"{STRIDE.help} (defaults to kernel_size)", default=None, example=2),
     Field("padding", T.PAIR, "int or [ph, pw], at most kernel_size // 2", default=0, example=0,
           parse=F.pair(0, "a padding")),
     Field("ceil_mode", T.BOOLEAN, "round the output size up", default=False, example=False),
@@ -30,7 +31,7 @@ POOL_FIELDS = (
     Field("upstream", T.ARRAY, "∂L/∂Y, the output's shape: then the answer is {output, grads: {input}}",
           example="1 2; 3 4", parse=as_given),
 )
-MAX_POOL_FIELDS = (*POOL_FIELDS, Field("dilation", T.PAIR, "int or [dh, dw]", default=1, example=1))
+MAX_POOL_FIELDS = (*POOL_FIELDS, DILATION)
 AVG_POOL_FIELDS = (
     *POOL_FIELDS,
     Field("count_include_pad", T.BOOLEAN, "divide by the window size including padding", default=True, example=True),

@@ -34,10 +34,6 @@ class FieldType(StrEnum):
     CELLS = "cells"          # auto, all, none or a list of [row, col] cells
 
 
-PAIR_HELP = "int or [h, w]"
-"""The help of an int-or-pair option (stride, dilation, kernel size): problem fields and spec layers share it."""
-
-
 def as_given(value: Any) -> Any:
     """The value as the file gives it (the op that takes it checks it and names the field).
 
