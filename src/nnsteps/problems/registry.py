@@ -2,10 +2,11 @@
 
 A kind module (``nnsteps.kinds.*``) declares::
 
-    @register("relu", fields={"input": "the array"})
-    def solve_relu(p: Problem) -> Worked: ...
+    @register("relu", fields=[Field("input", FieldType.ARRAY, "the array", required=True)])
+    def solve_relu(p: Params) -> Worked: ...   # reads p.input, parsed by its Field
 
-Unknown kinds and unknown fields are rejected with a "did you mean".
+Unknown kinds and unknown fields are rejected with a "did you mean"; each field is parsed by its
+:class:`~nnsteps.problems.params.Field`, once per problem (:attr:`Problem.params`).
 """
 
 from __future__ import annotations
