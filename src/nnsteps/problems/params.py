@@ -66,7 +66,13 @@ class Field:
     @cached_property
     def parser(self) -> Callable[[Any], Any]:
         """The field's parser: ``parse`` if given, else its type's (an array named after the field, a pair
-        ``>= 1`` called "a <name>", one of ``choices``, …; text, lists, mappings and values as given)."""
+        ``>= 1`` called "a <name>", one of ``choices``, …; text, lists, mappings and values as given).
+
+        >>> Field("dilation", FieldType.PAIR, "int or [h, w]").parser(0)
+        Traceback (most recent call last):
+        ...
+        nnsteps.errors.NnstepsError: expected a dilation >= 1, got 0
+        """
         if self.parse is not None:
             return self.parse
         from nnsteps.problems import fields as F
@@ -151,14 +157,22 @@ class Params:
     __hash__ = None  # type: ignore[assignment]
 
     def keys(self) -> Any:
-        """The declared fields' names (so ``dict(p)`` and ``**p`` read it)."""
+        """The declared fields' names (so ``dict(p)`` and ``**p`` read it).
+
+        >>> list(parse_params([Field("n", FieldType.INTEGER, "n", default=1)], {"id": "q"}).keys())
+        ['n']
+        """
         return self._values.keys()
 
     def __repr__(self) -> str:
         return f"Params({self.id!r}, {self._values!r})"
 
     def has(self, name: str) -> bool:
-        """Whether the file gave this field (a value, not null)."""
+        """Whether the file gave this field (a value, not null).
+
+        >>> parse_params([Field("n", FieldType.INTEGER, "n", default=1)], {"id": "q", "n": None}).has("n")
+        False
+        """
         return name in self._given
 
     def need(self, name: str) -> Any:

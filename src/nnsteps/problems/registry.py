@@ -56,13 +56,21 @@ class Kind:
 
     def likely_mistakes(self, raw: dict[str, Any]) -> list[tuple[str, Any]]:
         """The named wrong conventions of this kind: (name, mutation of the raw problem) pairs, or what a
-        callable returns given the parsed problem (parsed leniently: a partial problem has mistakes too)."""
+        callable returns given the parsed problem (parsed leniently: a partial problem has mistakes too).
+
+        >>> [name for name, _ in load_kinds()["conv2d"].likely_mistakes({"stride": 2})][-1]
+        'upstream not dilated by the stride in ∂L/∂X'
+        """
         if not callable(self.mistakes):
             return list(self.mistakes)
         return list(self.mistakes(parse_params(self.specs, raw, str(raw.get("id", "#1")), lenient=True)))
 
     def parse(self, raw: dict[str, Any], pid: str | None = None) -> Params:
-        """A problem entry of this kind, parsed with its fields (:func:`~nnsteps.problems.params.parse_params`)."""
+        """A problem entry of this kind, parsed with its fields (:func:`~nnsteps.problems.params.parse_params`).
+
+        >>> load_kinds()["max_pool2d"].parse({"id": "q", "input": "1 2; 3 4", "kernel_size": 2}).kernel_size
+        (2, 2)
+        """
         return parse_params(self.specs, raw, pid)
 
 
