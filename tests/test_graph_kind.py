@@ -11,7 +11,7 @@ import sympy
 
 from nnsteps.errors import NnstepsError
 from nnsteps.expr import parse_assignments
-from nnsteps.kinds.graph import _SHAPES, _mistakes
+from nnsteps.kinds.graph import _SHAPES
 from nnsteps.ops.graph import graph
 from nnsteps.problems.registry import Problem, load_kinds
 
@@ -60,11 +60,12 @@ def test_fan_out_sums_and_the_named_mistake():
     raw = {"id": "g", "kind": "graph", "expression": "a = x * y; f = a + x", "values": {"x": 3, "y": 2}}
     right = load_kinds()["graph"].solve(Problem(raw)).answer["grads"]
     assert right == {"x": 3, "y": 3}  # ∂f/∂x = y + 1: two paths summed
-    names = [n for n, _ in _mistakes(raw)]
+    names = [n for n, _ in load_kinds()["graph"].likely_mistakes(raw)]
     assert names == ["fan-out gradients not summed (one path kept)"]
     wrong = graph("a = x * y; f = a + x", {"x": 3, "y": 2}, fan_out="last").answer["grads"]
     assert wrong["x"] != right["x"]
-    assert _mistakes({**raw, "expression": "q = x + y; f = q * z", "values": {"x": 1, "y": 2, "z": 3}}) == []
+    assert load_kinds()["graph"].likely_mistakes({**raw, "expression": "q = x + y; f = q * z",
+                                                   "values": {"x": 1, "y": 2, "z": 3}}) == []
 
 
 def test_repeated_factor_and_powers_exact():

@@ -15,6 +15,12 @@ from nnsteps import limits, shapes
 from nnsteps.errors import NnstepsError
 
 Pair = tuple[int, int]
+PAIR_HELP = "int or [h, w]"
+STRIDE_HELP = "step between neighbouring windows"
+DILATION_HELP = "spacing between kernel taps"
+PADDING_HELP = "zeros added before and after each axis"
+"""What the options mean, in one place: problem fields (``kinds/_grid``) and the spec language's layer options
+(``arch/layers/core``) both say it with these words."""
 
 
 class PaddingMode(StrEnum):

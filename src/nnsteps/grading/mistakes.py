@@ -12,14 +12,17 @@ import copy
 import re
 from collections.abc import Iterator
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nnsteps.errors import NnstepsError
 from nnsteps.grading.compare import Cell, compare
 from nnsteps.grading.mutations import *  # noqa: F403  (kind records reach the mutations as mistakes.<name>)
-from nnsteps.grading.mutations import CONVENTION, FLIP, UNFLIP, Mutation, Raw
+from nnsteps.grading.mutations import CONVENTION, Mutation, Raw
 from nnsteps.grading.tolerance import Tolerance
 from nnsteps.numbers import parse_number
+
+if TYPE_CHECKING:
+    from nnsteps.problems.params import Params
 
 
 def likely_mistake(raw: Raw, key: Any, given: Any, tol: Tolerance,
@@ -99,11 +102,7 @@ def candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
     for name, mutate in kind.likely_mistakes(raw) if kind else []:
         changed = mutate(copy.deepcopy(raw))
         if changed is not None and _allowed(changed):
-            yield _flip_name(raw) if name == "kernel flip" else name, changed
-
-
-def _flip_name(raw: Raw) -> str:
-    return UNFLIP if raw.get("flip") else FLIP
+            yield name, changed
 
 
 def _allowed(raw: Raw) -> bool:
@@ -115,27 +114,34 @@ def _allowed(raw: Raw) -> bool:
     return kind is not None and all(k in kind.fields or k in COMMON_FIELDS or k == CONVENTION for k in raw)
 
 
-def stage_candidates(raw: Raw) -> list[tuple[str, Mutation]]:
-    """A pipeline's likely mistakes: each stage's own, applied to that stage (as mutations of the pipeline).
+def stage_candidates(p: Params) -> list[tuple[str, Mutation]]:
+    """A parsed pipeline's likely mistakes: each stage's own, applied to that stage (as mutations of the pipeline).
 
+    >>> from nnsteps.problems.registry import load_kinds
     >>> raw = {"kind": "pipeline", "input": "1 2; 3 4", "steps": ["relu", {"max_pool2d": {"kernel_size": 2}}]}
-    >>> [name for name, _ in stage_candidates(raw)][:2]
+    >>> [name for name, _ in stage_candidates(load_kinds()["pipeline"].parse(raw))][:2]
     ['stage 2 (max_pool2d): floor and ceil mixed up (ceil_mode toggled)', 'stage 2 (max_pool2d): stride ignored (S = 1, overlapping windows)']
     """
-    def fixed(changed: Raw) -> Mutation:
-        return lambda _raw: changed
+    def fixed(steps: list[Any], conventions: Any) -> Mutation:
+        def mutate(raw: Raw) -> Raw:
+            whole = {**raw, "steps": steps}
+            if conventions:
+                whole[CONVENTION] = {**raw.get(CONVENTION, {}), **conventions}
+            return whole
 
-    return [(name, fixed(changed)) for name, changed in _stage_candidates(raw)]
+        return mutate
+
+    return [(name, fixed(steps, conventions)) for name, steps, conventions in _stage_candidates(p)]
 
 
-def _stage_candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
+def _stage_candidates(p: Params) -> Iterator[tuple[str, list[Any], Any]]:
     from nnsteps.problems.registry import load_kinds
 
     kinds = load_kinds()
-    stages = raw.get("steps")
+    stages = p.steps
     if not isinstance(stages, list):
         return
-    learns = raw.get("target") is not None or raw.get("upstream") is not None
+    learns = p.target is not None or p.upstream is not None
     for i, stage in enumerate(stages):
         if isinstance(stage, dict) and len(stage) == 1:
             (name, opts), = stage.items()
@@ -158,11 +164,7 @@ def _stage_candidates(raw: Raw) -> Iterator[tuple[str, Raw]]:
             conventions = changed.pop(CONVENTION, None)  # a convention holds for the whole re-solve
             new_stages = list(stages)
             new_stages[i] = {new_name: changed} if changed or new_name != name else new_name
-            label = _flip_name({"flip": opts.get("flip")}) if label == "kernel flip" else label
-            whole = {**raw, "steps": new_stages}
-            if conventions:
-                whole[CONVENTION] = {**raw.get(CONVENTION, {}), **conventions}
-            yield f"stage {i + 1} ({name}): {label}", whole
+            yield f"stage {i + 1} ({name}): {label}", new_stages, conventions
 
 
 # --- a sign slip in one term ----------------------------------------------------------------

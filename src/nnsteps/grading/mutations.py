@@ -37,11 +37,16 @@ def _scale_int(value: Any, factor: int) -> Any:
 
 
 def _nonzero(value: Any) -> bool:
+    """Whether a padding pads: read by the padding field's own parser (``same`` pads, ``valid`` does not)."""
+    from nnsteps.convargs import PaddingMode, padding
+
     if value is None:
         return False
-    if isinstance(value, (int, list)) and not isinstance(value, bool):
-        return value != 0 and value != [0, 0]
-    return isinstance(value, str) and value.strip().lower() == "same"
+    try:
+        parsed = padding(value)
+    except NnstepsError:
+        return False
+    return parsed is PaddingMode.SAME or (parsed is not PaddingMode.VALID and parsed != (0, 0))
 
 
 def flip(raw: Raw) -> Raw:

@@ -11,9 +11,6 @@ from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType
 
 LOSSES = ("half_squared_error", "squared_error", "cross_entropy")
-LOSS = Field(Op.LOSS.value, FieldType.CHOICE, "half_squared_error, squared_error or cross_entropy",
-             default="half_squared_error", choices=LOSSES, example="half_squared_error")
-LEARNING_RATE = Field("learning_rate", FieldType.NUMBER, "η for one gradient-descent step", example=0.5)
 loss = F.choice(*LOSSES)
 
 
@@ -42,3 +39,9 @@ def learning_rate(value: Any) -> Any:
     if isinstance(value, (list, dict, bool)):
         raise NnstepsError(f"expected a learning rate (a number), got {value!r}")
     return parse_number(value, what="a learning rate")
+
+
+LOSS = Field(Op.LOSS.value, FieldType.CHOICE, "half_squared_error, squared_error or cross_entropy",
+             default="half_squared_error", choices=LOSSES, example="half_squared_error")
+LEARNING_RATE = Field("learning_rate", FieldType.NUMBER, "η for one gradient-descent step", example=0.5,
+                      parse=learning_rate)

@@ -1,5 +1,5 @@
-"""What the grid kinds (conv, pooling, activations, dense heads) share: the ``detail`` field, the
-field parsers their stages use, and the generator helpers. Registers no kind.
+"""What the grid kinds (conv, pooling, activations, dense heads) share: the ``detail`` and ``input``
+fields, the answer keys with an upstream, and the generator helpers. Registers no kind.
 """
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from nnsteps.convargs import DILATION_HELP, PAIR_HELP, STRIDE_HELP
 from nnsteps.errors import NnstepsError
-from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType
 
 Rng: TypeAlias = "np.random.Generator"  # a name, not the class: numpy.random loads only to generate
@@ -17,21 +17,10 @@ Rng: TypeAlias = "np.random.Generator"  # a name, not the class: numpy.random lo
 DETAIL = Field("detail", FieldType.CELLS, "which output cells to expand: auto, all, none, or a list of [row, col] cells",
                default="auto", example="auto")
 INPUT = Field("input", FieldType.ARRAY, "the input", required=True, example="1 -2; 3 4")
+STRIDE = Field("stride", FieldType.PAIR, f"{PAIR_HELP}: the {STRIDE_HELP}", default=1, example=1)
+DILATION = Field("dilation", FieldType.PAIR, f"{PAIR_HELP}: the {DILATION_HELP}", default=1, example=1)
 UPSTREAM_ANSWER = ("output", "grads")
 """The answer keys of a grid kind given ``upstream``; without it the answer is the output alone."""
-
-
-def detail(value: Any) -> Any:
-    """Parse ``detail``: auto, all, none or a list of cells.
-
-    >>> detail("ALL"), detail([[0, 1]])
-    ('all', [[0, 1]])
-    """
-    if isinstance(value, str):
-        return F.choice("auto", "all", "none")(value)
-    if isinstance(value, list) and all(isinstance(c, list) and len(c) in (2, 3, 4) for c in value):
-        return [[F.integer(0, "a cell index")(i) for i in c] for c in value]
-    raise NnstepsError(f"expected auto, all, none or a list of [row, col] cells, got {value!r}")
 
 
 def with_upstream(problem: dict[str, Any], rng: Rng, options: dict[str, Any]) -> dict[str, Any]:

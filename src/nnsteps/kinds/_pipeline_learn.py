@@ -21,8 +21,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.names import Loss, Op
 from nnsteps.numbers import parse_number
 from nnsteps.numbers import to_latex_operand as op
-from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem
+from nnsteps.problems.params import Field, FieldType, Params, as_given
 from nnsteps.work import Step, Worked
 
 FLATTEN = "flatten"
@@ -32,12 +31,14 @@ LEARN_FIELDS = (
           example=1),
     Field(Op.LOSS.value, FieldType.CHOICE, "the loss of the final output (default cross_entropy for a class index, "
           "else mse)", choices=tuple(v.value for v in Loss), example=Loss.CROSS_ENTROPY.value),
-    Field("upstream", FieldType.ARRAY, "∂L/∂(final output), instead of a target and loss", example="1 -1"),
-    Field("learning_rate", FieldType.NUMBER, "η: one update w ← w − η ∂L/∂w of every parameter", example=0.1),
+    Field("upstream", FieldType.ARRAY, "∂L/∂(final output), instead of a target and loss", example="1 -1",
+          parse=as_given),
+    Field("learning_rate", FieldType.NUMBER, "η: one update w ← w − η ∂L/∂w of every parameter", example=0.1,
+          parse=lambda v: parse_number(v, what="a learning rate")),
 )
 
 
-def wants_backward(p: Problem) -> bool:
+def wants_backward(p: Params) -> bool:
     return p.has("target") or p.has("upstream")
 
 
@@ -46,9 +47,9 @@ def _is_index(value: Any) -> bool:
         isinstance(value, list) and bool(value) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
 
 
-def learn(p: Problem, output: Any, inputs: list[Any], runs: list[tuple[str, Callable[..., Any], Callable[..., Any]]],
+def learn(p: Params, output: Any, inputs: list[Any], runs: list[tuple[str, Callable[..., Any], Params]],
           steps: list[Step[Any]]) -> Worked:
-    """Loss, backward through every stage, update. ``runs[i]`` = (name, the stage's run, its option getter).
+    """Loss, backward through every stage, update. ``runs[i]`` = (name, the stage's run, its parsed options).
 
     >>> from nnsteps.problems.solve import solve_problem
     >>> w = solve_problem({"id": "p", "kind": "pipeline", "input": [1, 2], "steps": [{"linear": {"weights": [[1, 1]],
@@ -61,11 +62,10 @@ def learn(p: Problem, output: Any, inputs: list[Any], runs: list[tuple[str, Call
         if p.has("target"):
             raise NnstepsError("give either a target (with a loss) or an upstream gradient, not both", problem=p.id,
                                field="upstream")
-        g: Any = p.raw["upstream"]
+        g: Any = p.upstream
     else:
-        target = p.raw["target"]
-        name = p.get(Op.LOSS.value, F.choice(*(v.value for v in Loss)),
-                     Loss.CROSS_ENTROPY.value if _is_index(target) else Loss.MSE.value)
+        target = p.target
+        name = p.loss or (Loss.CROSS_ENTROPY.value if _is_index(target) else Loss.MSE.value)
         from nnsteps.ops.loss import elementwise_loss
         from nnsteps.ops.loss_class import class_loss
 
@@ -79,7 +79,7 @@ def learn(p: Problem, output: Any, inputs: list[Any], runs: list[tuple[str, Call
         steps.append(Step(f"Loss: {name}", steps=worked.steps, result=None))
     stage_grads: list[dict[str, Any]] = [{} for _ in runs]
     for i in range(len(runs) - 1, -1, -1):
-        name, run, get = runs[i]
+        name, run, options = runs[i]
         x = inputs[i]
         if name == FLATTEN:
             shape = np.shape(as_array(x, name="input"))
@@ -87,13 +87,8 @@ def learn(p: Problem, output: Any, inputs: list[Any], runs: list[tuple[str, Call
             stage_grads[i] = {"input": g.tolist()}
             steps.append(Step(f"Backward through stage {i + 1}: flatten (reshape the gradient to {shape})"))
             continue
-
-        def with_upstream(field: str, parse: Callable[..., Any], default: Any = ..., _get: Any = get,
-                          _g: Any = g) -> Any:
-            return _g if field == "upstream" else _get(field, parse, default)
-
         try:
-            worked = run(x, with_upstream)
+            worked = run(x, options.replace(upstream=g))
         except NnstepsError as err:
             raise err.located(problem=p.id, field=f"steps[{i}]") from None
         if not isinstance(worked.value, dict) or "grads" not in worked.value:
@@ -108,7 +103,7 @@ def learn(p: Problem, output: Any, inputs: list[Any], runs: list[tuple[str, Call
     answer["grads"] = {**({"input": stage_grads[0]["input"]} if "input" in stage_grads[0] else {}),
                        "stages": stage_grads}
     if p.has("learning_rate"):
-        lr = p.get("learning_rate", lambda v: parse_number(v, what="a learning rate"))
+        lr = p.learning_rate
         answer["updated"] = {"stages": _update(p, lr, runs, stage_grads, steps)}
     return Worked(str(p.kind), value=answer, steps=steps, answer=answer)
 
@@ -126,18 +121,16 @@ def _carry(g: Any) -> Any:
     return g
 
 
-def _update(p: Problem, lr: Any, runs: list[tuple[str, Any, Any]], grads: list[dict[str, Any]],
+def _update(p: Params, lr: Any, runs: list[tuple[str, Any, Any]], grads: list[dict[str, Any]],
             steps: list[Step[Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     children: list[Step[Any]] = []
-    for i, (name, _run, get) in enumerate(runs):
+    for i, (name, _run, options) in enumerate(runs):
         new: dict[str, Any] = {}
         for key in PARAMETERS:
-            if key not in grads[i]:
+            if key not in grads[i] or key not in options or options[key] is None:
                 continue
-            old = get(key, lambda v: v, None)
-            if old is None:
-                continue
+            old = options[key]
             w = as_array(old, name=key)
             dw = np.asarray(grads[i][key], dtype=object)
             exact = w.dtype == object

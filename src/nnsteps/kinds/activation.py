@@ -14,7 +14,8 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import ints
 from nnsteps.kinds._grid import INPUT, UPSTREAM_ANSWER, Rng, with_upstream
 from nnsteps.names import Op
-from nnsteps.problems.registry import Field, FieldType, register_stage
+from nnsteps.problems.params import as_given
+from nnsteps.problems.registry import Field, FieldType, Params, register_stage
 from nnsteps.work import Worked
 
 EXAMPLE = {"input": "1 -2; 3 -4"}
@@ -23,15 +24,15 @@ SUMMARIES = {Op.RELU: "ReLU, max(0, z), elementwise", Op.SIGMOID: "the logistic 
 
 
 UPSTREAM = Field("upstream", FieldType.ARRAY, "∂L/∂Y, the output's shape: then the answer is {output, grads: {input}}",
-                 example="1 1; 1 1")
+                 example="1 1; 1 1", parse=as_given)
 
 
-def _elementwise_stage(op: Op) -> Callable[[Any, Callable[..., Any]], Worked]:
-    def run(x: Any, get: Callable[..., Any]) -> Worked:
+def _elementwise_stage(op: Op) -> Callable[[Any, Params], Worked]:
+    def run(x: Any, p: Params) -> Worked:
         from nnsteps.ops import activation
 
         forward: Worked = getattr(activation, op.value)(x)
-        upstream = get("upstream", lambda v: v, None)
+        upstream = p.upstream
         if upstream is None:
             return forward
         from nnsteps.ops.activation_backward import elementwise_backward
@@ -49,12 +50,11 @@ def _axis(value: Any) -> int:
     return value
 
 
-def _softmax(x: Any, get: Callable[..., Any]) -> Worked:
+def _softmax(x: Any, p: Params) -> Worked:
     from nnsteps.ops import activation
 
-    axis = get("axis", _axis, -1)
+    axis, upstream = p.axis, p.upstream
     forward = activation.softmax(x, axis=axis)
-    upstream = get("upstream", lambda v: v, None)
     if upstream is None:
         return forward
     from nnsteps.ops.activation_backward import softmax_backward
@@ -63,7 +63,7 @@ def _softmax(x: Any, get: Callable[..., Any]) -> Worked:
     return with_grads(forward, *softmax_backward(plain_input(x), upstream, axis))
 
 
-def _softmax_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _softmax_mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     return [("softmax over the wrong axis", M.softmax_axis)]
@@ -73,7 +73,7 @@ for _order, _op in enumerate((Op.RELU, Op.SIGMOID, Op.TANH), start=4):
     register_stage(_op.value, _elementwise_stage(_op), (INPUT, UPSTREAM), order=_order, summary=SUMMARIES[_op], answer=UPSTREAM_ANSWER,
                    example=EXAMPLE, form={"group": "activation"})
 register_stage(Op.SOFTMAX.value, _softmax,
-               (INPUT, Field("axis", FieldType.INTEGER, "the axis (default -1)", default=-1, example=-1), UPSTREAM),
+               (INPUT, Field("axis", FieldType.INTEGER, "the axis (default -1)", default=-1, example=-1, parse=_axis), UPSTREAM),
                order=7, summary="softmax over an axis (the last by default)", mistakes=_softmax_mistakes,
                answer=UPSTREAM_ANSWER,
                example={"input": "1 2 3"}, form={"group": "activation"})

@@ -15,13 +15,13 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
 from nnsteps.kinds._grid import INPUT, Rng
 from nnsteps.names import Activation, Op
-from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, register_stage
+from nnsteps.problems.params import as_given
+from nnsteps.problems.registry import Field, FieldType, Params, register_stage
 from nnsteps.work import Worked
 
 T = FieldType
 UPSTREAM = Field("upstream", T.ARRAY, "∂L/∂Y, the output's shape: then the answer is {output, grads}",
-                 example="1 -1; 2 0")
+                 example="1 -1; 2 0", parse=as_given)
 PARAMS: dict[Op, tuple[Field, ...]] = {
     Op.LEAKY_RELU: (Field("negative_slope", T.NUMBER, "the slope for x ≤ 0", default=Fraction(1, 100), example=0.1),),
     Op.ELU: (Field("alpha", T.NUMBER, "α: the value ELU approaches as x → −∞ is −α", default=1, example=1),),
@@ -33,7 +33,7 @@ PARAMS: dict[Op, tuple[Field, ...]] = {
     Op.HARDTANH: (Field("min_val", T.NUMBER, "the lower end", default=-1, example=-1),
                   Field("max_val", T.NUMBER, "the upper end", default=1, example=1)),
     Op.PRELU: (Field("weight", T.ARRAY, "a, one number or one per channel (axis 1)", default=Fraction(1, 4),
-                     example=[0.25]),),
+                     example=[0.25], parse=as_given),),
 }
 SUMMARIES = {
     Op.LEAKY_RELU: "leaky ReLU: x for x > 0, a·x otherwise (torch.nn.functional.leaky_relu)",
@@ -46,33 +46,25 @@ SUMMARIES = {
 }
 
 
-def _run(op: Op) -> Callable[[Any, Callable[..., Any]], Worked]:
-    def run(x: Any, get: Callable[..., Any]) -> Worked:
+def _run(op: Op) -> Callable[[Any, Params], Worked]:
+    def run(x: Any, p: Params) -> Worked:
         from nnsteps.ops.activation_more import activation
 
-        options: dict[str, Any] = {}
-        for f in PARAMS[op]:
-            parse = F.choice(*f.choices) if f.type == T.CHOICE else (F.number if f.type == T.NUMBER else _raw)
-            options[f.name] = get(f.name, parse, f.default)
-        return activation(op.value, x, upstream=get("upstream", _raw, None), **options)
+        return activation(op.value, x, upstream=p.upstream, **{f.name: p[f.name] for f in PARAMS[op]})
 
     run.__module__ = __name__
     return run
 
 
-def _raw(value: Any) -> Any:
-    return value
-
-
-def _mistakes(op: Op) -> Callable[[dict[str, Any]], list[tuple[str, Any]]]:
-    def mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _mistakes(op: Op) -> Callable[[Params], list[tuple[str, Any]]]:
+    def mistakes(p: Params) -> list[tuple[str, Any]]:
         from nnsteps.grading import mistakes as M
 
         out: list[tuple[str, Any]] = []
         if op == Op.LEAKY_RELU:
             out.append(("negative slope forgotten (plain ReLU)", M.set_field("negative_slope", 0)))
         if op == Op.GELU:
-            other = "none" if raw.get("approximate") == Activation.TANH.value else Activation.TANH.value
+            other = "none" if p.approximate == Activation.TANH.value else Activation.TANH.value
             out.append((f"GELU with approximate={other}", M.set_field("approximate", other)))
         if op == Op.ELU:
             out.append(("α forgotten (α = 1)", M.set_field("alpha", 1, unless=1)))

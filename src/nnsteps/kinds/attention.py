@@ -5,21 +5,23 @@ numbers are given: fields, solver, likely mistakes, generator.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._backprop import raw
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, Problem, register
+from nnsteps.problems.params import as_given
+from nnsteps.problems.registry import Field, Params, register
 from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
 
 EXAMPLE = {"x": "1 0; 0 1", "w_q": "1 0; 0 1", "w_k": "1 0; 0 1", "w_v": "1 2; 3 4"}
-FIELDS = (
+# The arrays as given: the op reads them with their roles' names and shapes.
+FIELDS = tuple(replace(f, parse=as_given) if f.type is T.ARRAY else f for f in (
     Field("x", T.ARRAY, "tokens, n × d_model: queries (and keys, values without memory); omit for the symbolic derivation", example="1 0; 0 1"),
     Field("w_q", T.ARRAY, "W_Q (d_k × d_model; d_model × d_k with layout rows)", example="1 0; 0 1"),
     Field("w_k", T.ARRAY, "W_K (its d_model is the memory's d_m with memory)", example="1 0; 0 1"),
@@ -31,15 +33,16 @@ FIELDS = (
     Field("scale", T.BOOLEAN, "divide scores by sqrt(d_k) (default true)", default=True, example=True),
     Field("mask", T.VALUE, "none, causal (self-attention only), or a T×S 0/1 matrix (1 = may attend; "
           "T queries, S keys: S = T without memory)", default="none", example="none"),
-    Field("heads", T.INTEGER, "number of heads (must divide d_k)", default=1, example=1),
+    Field("heads", T.INTEGER, "number of heads (must divide d_k)", default=1, example=1,
+          parse=F.integer(1, "a number of heads")),
     Field("memory", T.ARRAY, "cross-attention: the sequence keys and values come from, S × d_m "
           "(W_K, W_V then take d_m inputs); queries still come from x"),
     Field("key_padding_mask", T.ARRAY, "S entries, 1 = a padding key that no query attends to "
           "(nn.MultiheadAttention's key_padding_mask)"),
-)
+))
 
 
-def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
+def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     return [
@@ -54,32 +57,27 @@ def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
 @register(Op.ATTENTION.value, fields=FIELDS, summary="self- or cross-attention: scores, softmax weights and output",
           answer=("Q", "K", "V", "scores", "weights", "output"), example=EXAMPLE, mistakes=_mistakes,
           form={"group": "backprop"})
-def solve_attention(p: Problem) -> Worked:
+def solve_attention(p: Params) -> Worked:
     """An ``attention`` problem: self-attention on numbers, or its symbolic derivation without ``x``.
 
+    >>> from nnsteps.problems.registry import Problem
     >>> w = solve_attention(Problem({"id": "a", "kind": "attention", "x": "1 0; 0 1", "w_q": "0 0; 0 0",
-    ...                              "w_k": "1 0; 0 1", "w_v": "1 2; 3 4"}))
+    ...                              "w_k": "1 0; 0 1", "w_v": "1 2; 3 4"}).params)
     >>> w.answer["weights"], w.answer["output"]
     ([[Fraction(1, 2), Fraction(1, 2)], [Fraction(1, 2), Fraction(1, 2)]], [[Fraction(3, 2), Fraction(7, 2)], [Fraction(3, 2), Fraction(7, 2)]])
-    >>> solve_attention(Problem({"id": "a", "kind": "attention"})).title
+    >>> solve_attention(Problem({"id": "a", "kind": "attention"}).params).title
     'Self-attention for one token (symbolic)'
     >>> solve_attention(Problem({"id": "a", "kind": "attention", "x": "1 0", "w_q": "1 0", "w_k": "1 1 1",
-    ...                          "w_v": "1 0 0", "memory": "2 0 1; 0 1 0", "scale": False})).answer["scores"]
+    ...                          "w_v": "1 0 0", "memory": "2 0 1; 0 1 0", "scale": False}).params).answer["scores"]
     [[3, 1]]
     """
     from nnsteps.ops.attention import self_attention
 
     if not p.has("x"):
-        return self_attention(memory=p.get("memory", raw, None))  # memory without x is an error there
-    return self_attention(
-        p.get("x", raw), p.get("w_q", raw, None), p.get("w_k", raw, None), p.get("w_v", raw, None),
-        w_o=p.get("w_o", raw, None), b_q=p.get("b_q", raw, None), b_k=p.get("b_k", raw, None),
-        b_v=p.get("b_v", raw, None), b_o=p.get("b_o", raw, None),
-        layout=p.get("layout", F.choice("columns", "rows"), "columns"),
-        scale=p.get("scale", F.boolean, True), mask=p.get("mask", raw, "none"),
-        heads=p.get("heads", F.integer(1, "a number of heads"), 1),
-        memory=p.get("memory", raw, None), key_padding_mask=p.get("key_padding_mask", raw, None),
-    )
+        return self_attention(memory=p.memory)  # memory without x is an error there
+    return self_attention(p.x, p.w_q, p.w_k, p.w_v, w_o=p.w_o, b_q=p.b_q, b_k=p.b_k, b_v=p.b_v, b_o=p.b_o,
+                          layout=p.layout, scale=p.scale, mask=p.mask, heads=p.heads, memory=p.memory,
+                          key_padding_mask=p.key_padding_mask)
 
 
 @generator(Op.ATTENTION.value, options=("memory",))

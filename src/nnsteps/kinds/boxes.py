@@ -11,8 +11,7 @@ import numpy as np
 
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
-from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
@@ -34,11 +33,7 @@ NMS_FIELDS = (
 )
 
 
-def _raw(value: Any) -> Any:
-    return value
-
-
-def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     return [("+1 pixel convention (width = x2 − x1 + 1) instead of torchvision's x2 − x1",
@@ -49,16 +44,17 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
           answer=("intersection", "union", "iou"), example={"id": "i", "kind": IOU, "box_a": [0, 0, 2, 2],
                                                             "box_b": [1, 1, 3, 3]},
           mistakes=_mistakes, form={"group": "evaluation"})
-def solve_iou(p: Problem) -> Worked:
+def solve_iou(p: Params) -> Worked:
     """An ``iou`` problem.
 
-    >>> solve_iou(Problem({"id": "i", "kind": "iou", "box_a": [0, 0, 2, 2], "box_b": [1, 1, 3, 3]})).answer["iou"]
+    >>> from nnsteps.problems.registry import Problem
+    >>> solve_iou(Problem({"id": "i", "kind": "iou", "box_a": [0, 0, 2, 2], "box_b": [1, 1, 3, 3]}).params).answer["iou"]
     Fraction(1, 7)
     """
     from nnsteps.ops.boxes import iou
 
     try:
-        w = iou(p.get("box_a", _raw), p.get("box_b", _raw), plus_one=p.get("plus_one", F.boolean, False))
+        w = iou(p.box_a, p.box_b, plus_one=p.plus_one)
         w.answer = {**w.meta, IOU: w.value}
         return w
     except NnstepsError as err:
@@ -69,18 +65,18 @@ def solve_iou(p: Problem) -> Worked:
           answer=("keep",), example={"id": "n", "kind": NMS, "boxes": [[0, 0, 2, 2], [0, 0, 2, 3], [5, 5, 6, 6]],
                                      "scores": [0.9, 0.8, 0.7], "iou_threshold": 0.5},
           mistakes=_mistakes, form={"group": "evaluation"})
-def solve_nms(p: Problem) -> Worked:
+def solve_nms(p: Params) -> Worked:
     """An ``nms`` problem.
 
+    >>> from nnsteps.problems.registry import Problem
     >>> solve_nms(Problem({"id": "n", "kind": "nms", "boxes": [[0, 0, 2, 2], [1, 0, 2, 2]], "scores": [1, 2],
-    ...                    "iou_threshold": 0.4})).answer
+    ...                    "iou_threshold": 0.4}).params).answer
     {'keep': [1]}
     """
     from nnsteps.ops.boxes import nms
 
     try:
-        return nms(p.get("boxes", _raw), p.get("scores", _raw), p.get("iou_threshold", F.number),
-                   plus_one=p.get("plus_one", F.boolean, False))
+        return nms(p.boxes, p.scores, p.iou_threshold, plus_one=p.plus_one)
     except NnstepsError as err:
         raise err.located(problem=p.id) from None
 

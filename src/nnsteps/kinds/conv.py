@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -13,61 +12,60 @@ from nnsteps import shapes
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, UPSTREAM_ANSWER, Rng, detail, opt_int, with_upstream
+from nnsteps.kinds._grid import DETAIL, DILATION, STRIDE, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, register_stage
+from nnsteps.problems.params import as_given
+from nnsteps.problems.registry import Field, FieldType, Params, register_stage
 from nnsteps.work import Stack, Worked
 
 T = FieldType
 CONV_FIELDS = (
     Field("input", T.ARRAY, "the input (H×W, C×H×W or N×C×H×W)", required=True, example="1 2 0; 0 1 2; 2 0 1"),
-    Field("kernel", T.ARRAY, "the kernel (K×K, C×K×K or N×C×K×K)", required=True, example="1 0; 0 1"),
+    Field("kernel", T.ARRAY, "the kernel (K×K, C×K×K or N×C×K×K)", required=True, example="1 0; 0 1",
+          parse=F.array("kernel", (2, 3, 4))),
     Field("bias", T.VALUE, "a number, or one per filter", example=0),
-    Field("stride", T.PAIR, "int or [sh, sw]", default=1, example=1),
+    STRIDE,
     Field("padding", T.PADDING, "int, [ph, pw], same or valid", default=0, example=0),
-    Field("dilation", T.PAIR, "int or [dh, dw]", default=1, example=1),
-    Field("groups", T.INTEGER, "int", default=1, example=1),
+    DILATION,
+    Field("groups", T.INTEGER, "int", default=1, example=1, parse=F.integer(1)),
     Field("flip", T.BOOLEAN, "true for true convolution (kernel rotated 180°)", default=False, example=False),
     DETAIL,
     Field("upstream", T.ARRAY, "∂L/∂Y, the output's shape: then the answer is {output, grads: {input, kernel, bias}}",
-          example="1 -1; 2 0"),
+          example="1 -1; 2 0", parse=as_given),
 )
 CONVT_FIELDS = (
     *(f for f in CONV_FIELDS if f.name not in ("flip", "padding", "detail", "upstream")),
-    Field("padding", T.PAIR, "int or [ph, pw]", default=0, example=0),
-    Field("output_padding", T.PAIR, "int or [oh, ow]", default=0, example=0),
+    Field("padding", T.PAIR, "int or [ph, pw]", default=0, example=0, parse=F.pair(0, "a padding")),
+    Field("output_padding", T.PAIR, "int or [oh, ow]", default=0, example=0, parse=F.pair(0, "an output padding")),
     DETAIL,
     CONV_FIELDS[-1],
 )
 
 
-def _conv_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _conv_mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    out = [("kernel flip", M.flip), *M.CONV,
+    out = [(M.UNFLIP if p.flip else M.FLIP, M.flip), *M.CONV,
            ("kernel not flipped in ∂L/∂X (the upstream correlated with W, not rot180(W))",
             M.convention(flip_kernel_in_dx=False))]
-    if raw.get("stride", 1) not in (1, [1, 1]):
+    if p.stride != (1, 1):
         out.append(("upstream not dilated by the stride in ∂L/∂X", M.convention(dilate_upstream=False)))
     return out
 
 
-def _convt_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _convt_mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     return [*M.CONV[:3], ("output_padding dropped", M.output_padding_dropped), ("bias dropped", M.bias_dropped)]
 
 
-def _conv(x: Any, get: Callable[..., Any]) -> Worked:
+def _conv(x: Any, p: Params) -> Worked:
     from nnsteps.ops import conv
 
-    kernel, bias = get("kernel", F.array("kernel", (2, 3, 4))), get("bias", lambda v: v, None)
-    options = {"stride": get("stride", F.pair(1, "a stride"), (1, 1)), "padding": get("padding", F.padding, (0, 0)),
-               "dilation": get("dilation", F.pair(1, "a dilation"), (1, 1)), "groups": get("groups", F.integer(1), 1),
-               "flip": get("flip", F.boolean, False)}
-    forward = conv.conv2d(x, kernel, bias, **options, detail=get("detail", detail, "auto"))
-    upstream = get("upstream", lambda v: v, None)
+    kernel, bias, upstream = p.kernel, p.bias, p.upstream
+    options = {"stride": p.stride, "padding": p.padding, "dilation": p.dilation, "groups": p.groups, "flip": p.flip}
+    forward = conv.conv2d(x, kernel, bias, **options, detail=p.detail)
     if upstream is None:
         return forward
     from nnsteps.ops.conv_grad import conv2d_backward
@@ -77,18 +75,12 @@ def _conv(x: Any, get: Callable[..., Any]) -> Worked:
     return with_grads(forward, grads, steps, stacks={"kernel": Stack("filter", ndim=4)})
 
 
-def _convt(x: Any, get: Callable[..., Any]) -> Worked:
+def _convt(x: Any, p: Params) -> Worked:
     from nnsteps.ops import transpose
 
-    kernel, bias = get("kernel", F.array("kernel", (2, 3, 4))), get("bias", lambda v: v, None)
-    options = {"stride": get("stride", F.pair(1, "a stride"), (1, 1)),
-               "padding": get("padding", F.pair(0, "a padding"), (0, 0)),
-               "dilation": get("dilation", F.pair(1, "a dilation"), (1, 1)), "groups": get("groups", F.integer(1), 1)}
-    forward = transpose.conv_transpose2d(
-        x, kernel, bias, **options, output_padding=get("output_padding", F.pair(0, "an output padding"), (0, 0)),
-        detail=get("detail", detail, "auto"),
-    )
-    upstream = get("upstream", lambda v: v, None)
+    kernel, bias, upstream = p.kernel, p.bias, p.upstream
+    options = {"stride": p.stride, "padding": p.padding, "dilation": p.dilation, "groups": p.groups}
+    forward = transpose.conv_transpose2d(x, kernel, bias, **options, output_padding=p.output_padding, detail=p.detail)
     if upstream is None:
         return forward
     from nnsteps.ops.conv_grad import conv_transpose2d_backward

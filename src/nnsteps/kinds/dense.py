@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np  # noqa: F401  (the doctests draw with it)
@@ -14,23 +13,24 @@ from nnsteps.generation.common import ints, tenths
 from nnsteps.kinds._grid import UPSTREAM_ANSWER, Rng, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, register_stage
+from nnsteps.problems.params import as_given
+from nnsteps.problems.registry import Field, FieldType, Params, register_stage
 from nnsteps.work import Worked
 
 T = FieldType
 DENSE_FIELDS = (
     Field("input", T.ARRAY, "the feature vector h", required=True, example=[1, 2]),
-    Field("weights", T.ARRAY, "W (out × in) or w", required=True, example="0.5 -1; 2 0"),
-    Field("bias", T.VALUE, "b", example=[0, 1]),
+    Field("weights", T.ARRAY, "W (out × in) or w", required=True, example="0.5 -1; 2 0",
+          parse=F.array("weights", (1, 2))),
+    Field("bias", T.VALUE, "b", example=[0, 1], parse=F.array("bias", (0, 1))),
 )
 
 
-def _linear(x: Any, get: Callable[..., Any]) -> Worked:
+def _linear(x: Any, p: Params) -> Worked:
     from nnsteps.ops import dense
 
-    weights, bias = get("weights", F.array("weights", (1, 2))), get("bias", F.array("bias", (0, 1)), None)
+    weights, bias, upstream = p.weights, p.bias, p.upstream
     forward = dense.linear(x, weights, bias)
-    upstream = get("upstream", lambda v: v, None)
     if upstream is None:
         return forward
     from nnsteps.ops.activation_backward import linear_backward
@@ -39,26 +39,26 @@ def _linear(x: Any, get: Callable[..., Any]) -> Worked:
     return with_grads(forward, *linear_backward(plain_input(x), weights, bias, upstream))
 
 
-def _logistic(x: Any, get: Callable[..., Any]) -> Worked:
+def _logistic(x: Any, p: Params) -> Worked:
     from nnsteps.ops import dense
 
-    return dense.logistic(x, get("weights", F.array("weights", (1, 2))), get("bias", F.number, 0))
+    return dense.logistic(x, p.weights, p.bias)
 
 
-def _linear_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _linear_mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     return [("bias dropped", M.bias_dropped), ("weights transposed", M.kernel_transposed)]
 
 
-def _logistic_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _logistic_mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     return [("bias dropped", M.bias_dropped)]
 
 
 UPSTREAM = Field("upstream", T.ARRAY, "∂L/∂z (one per output): then the answer is {output, grads: {input, weights, "
-                 "bias}}", example=[1, -1])
+                 "bias}}", example=[1, -1], parse=as_given)
 register_stage(Op.LINEAR.value, _linear, (*DENSE_FIELDS, UPSTREAM), order=8, summary="a dense layer z = W h + b",
                mistakes=_linear_mistakes, answer=UPSTREAM_ANSWER, example={"input": [1, 2], "weights": "0.5 -1; 2 0", "bias": [0, 1]},
                form={"group": "dense"})

@@ -12,23 +12,13 @@ from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
 NAME = "graph"
 EXAMPLE = {"expression": "q = x + y; f = q * z", "values": {"x": -2, "y": 5, "z": -4}}
 FAN_OUT = ("sum", "last")
-FIELDS = (
-    Field("expression", T.TEXT, "assignments 'q = x + y; f = q * z' or one expression; + - * / ^, exp, log, sqrt, "
-          "sigmoid, tanh, relu, max, min, abs", required=True, example=EXAMPLE["expression"]),
-    Field("values", T.MAPPING, "each input's value", required=True, example=EXAMPLE["values"]),
-    Field("output", T.TEXT, "which assigned name is f (default: the last)", example="f"),
-    Field("fan_out", T.CHOICE, "how a value used more than once gathers its gradient: sum (the chain rule); "
-          "last keeps one path (the named mistake, for checking)", default="sum", choices=FAN_OUT, example="sum"),
-)
-
-
 def _values(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict) or not value:
         raise NnstepsError(f"expected a mapping of input names to numbers, got {value!r}")
@@ -47,12 +37,24 @@ def _text(value: Any) -> str:
     return value
 
 
-def _fans_out(raw: dict[str, Any]) -> bool:
+FIELDS = (
+    Field("expression", T.TEXT, "assignments 'q = x + y; f = q * z' or one expression; + - * / ^, exp, log, sqrt, "
+          "sigmoid, tanh, relu, max, min, abs", required=True, example=EXAMPLE["expression"], parse=_text),
+    Field("values", T.MAPPING, "each input's value", required=True, example=EXAMPLE["values"], parse=_values),
+    Field("output", T.TEXT, "which assigned name is f (default: the last)", example="f", parse=_text),
+    Field("fan_out", T.CHOICE, "how a value used more than once gathers its gradient: sum (the chain rule); "
+          "last keeps one path (the named mistake, for checking)", default="sum", choices=FAN_OUT, example="sum"),
+)
+
+
+def _fans_out(p: Params) -> bool:
     """Whether some value feeds two operations (or one twice), so the sum matters."""
     from nnsteps.ops.graph import graph
 
+    if p.expression is None or p.values is None:
+        return False
     try:
-        w = graph(str(raw.get("expression")), _values(raw.get("values")), raw.get("output"))
+        w = graph(p.expression, p.values, p.output)
     except NnstepsError:
         return False
     uses: dict[str, int] = {}
@@ -62,10 +64,10 @@ def _fans_out(raw: dict[str, Any]) -> bool:
     return any(n > 1 for n in uses.values())
 
 
-def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    if raw.get("fan_out", "sum") == "sum" and _fans_out(raw):
+    if p.fan_out == "sum" and _fans_out(p):
         return [("fan-out gradients not summed (one path kept)", M.set_field("fan_out", "last"))]
     return []
 
@@ -73,20 +75,17 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
 @register(NAME, fields=FIELDS, summary="a computational graph: every node forward, local derivatives, "
           "backpropagation to each input", answer=("value", "nodes", "grads"), example=EXAMPLE,
           mistakes=_mistakes, form={"group": "backprop"})
-def solve_graph(p: Problem) -> Worked:
+def solve_graph(p: Params) -> Worked:
     """A ``graph`` problem (:mod:`nnsteps.ops.graph`).
 
-    >>> solve_graph(Problem({"id": "g", "kind": NAME, **EXAMPLE})).answer["grads"]
+    >>> from nnsteps.problems.registry import Problem
+    >>> solve_graph(Problem({"id": "g", "kind": NAME, **EXAMPLE}).params).answer["grads"]
     {'x': -4, 'y': -4, 'z': 3}
     """
     from nnsteps.ops.graph import graph
 
-    text = p.get("expression", _text)
-    values = p.get("values", _values)
-    output = p.get("output", _text, None)
-    fan_out = p.get("fan_out", F.choice(*FAN_OUT), "sum")
     try:
-        return graph(text, values, output, fan_out=fan_out, kind=NAME)
+        return graph(p.expression, p.values, p.output, fan_out=p.fan_out, kind=NAME)
     except NnstepsError as err:
         raise err.located(problem=p.id, field=err.field or "expression") from None
 

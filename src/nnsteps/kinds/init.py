@@ -14,16 +14,24 @@ from nnsteps.generation.common import chance, one
 from nnsteps.names import Op
 from nnsteps.ops.init import NONLINEARITIES, SCHEMES
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 KIND = "init"
 T = FieldType
+def _shape(value: Any) -> list[int]:
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
+                                              for v in value):
+        raise NnstepsError(f"expected a list of positive integer sizes, got {value!r}")
+    return value
+
+
 FIELDS = (
     Field("scheme", T.CHOICE, "the initialisation", required=True, choices=SCHEMES, example="kaiming_uniform"),
-    Field("shape", T.LIST, "the weight's shape: [out, in] (linear) or [out, in, k, k] (conv)", example=[64, 32, 3, 3]),
-    Field("fan_in", T.INTEGER, "or the fans given directly", example=288),
-    Field("fan_out", T.INTEGER, "with fan_in", example=576),
+    Field("shape", T.LIST, "the weight's shape: [out, in] (linear) or [out, in, k, k] (conv)", example=[64, 32, 3, 3],
+          parse=_shape),
+    Field("fan_in", T.INTEGER, "or the fans given directly", example=288, parse=F.integer(1, "a fan")),
+    Field("fan_out", T.INTEGER, "with fan_in", example=576, parse=F.integer(1, "a fan")),
     Field("gain", T.NUMBER, "xavier's gain (default 1, or calculate_gain(nonlinearity))", example=1),
     Field("nonlinearity", T.CHOICE, "for the gain as torch.nn.init.calculate_gain (kaiming default leaky_relu)",
           choices=NONLINEARITIES, example=Op.RELU.value),
@@ -37,21 +45,14 @@ EXAMPLE = {"scheme": "kaiming_uniform", "shape": [64, 32, 3, 3], "a": 0, "mode":
            "nonlinearity": Op.RELU.value}
 
 
-def _shape(value: Any) -> list[int]:
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1
-                                              for v in value):
-        raise NnstepsError(f"expected a list of positive integer sizes, got {value!r}")
-    return value
-
-
-def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    scheme = str(raw.get("scheme", ""))
+    scheme = str(p.scheme or "")
     out: list[tuple[str, Any]] = []
     if scheme.startswith("kaiming"):
-        out.append(("fan_in and fan_out swapped (mode)", lambda r: {**r, "mode": "fan_out" if r.get("mode", "fan_in")
-                                                                    == "fan_in" else "fan_in"}))
+        out.append(("fan_in and fan_out swapped (mode)", M.set_field("mode", "fan_out" if p.mode == "fan_in"
+                                                                     else "fan_in")))
         out.append(("the gain forgotten (g = 1)", M.set_field("nonlinearity", Op.LINEAR.value)))
         out.append(("Xavier's variance instead of He's", lambda r: {**{k: v for k, v in r.items() if k not in
                                                                        ("a", "mode", "nonlinearity")},
@@ -59,55 +60,55 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     if scheme.startswith("xavier"):
         out.append(("He's variance instead of Xavier's", lambda r: {**{k: v for k, v in r.items() if k != "gain"},
                                                                    "scheme": scheme.replace("xavier", "kaiming")}))
-    if isinstance(raw.get("shape"), list) and len(raw["shape"]) > 2:
-        out.append(("the kernel's receptive field left out of the fans", lambda r: {**r, "shape": r["shape"][:2]}))
+    if p.shape is not None and len(p.shape) > 2:
+        out.append(("the kernel's receptive field left out of the fans", M.set_field("shape", p.shape[:2])))
     return out
 
 
 @register(KIND, fields=FIELDS, summary="fans, gain, std and bound of a torch.nn.init scheme (Xavier, He, LeCun)",
           answer=("fan_in", "fan_out", "gain", "std", "bound", "output_var"), example=EXAMPLE, mistakes=_mistakes,
           form={"group": "training"})
-def solve_init(p: Problem) -> Worked:
+def solve_init(p: Params) -> Worked:
     """An ``init`` problem.
 
+    >>> from nnsteps.problems.registry import Problem
     >>> a = solve_init(Problem({"id": "i", "kind": "init", "scheme": "kaiming_normal", "shape": [8, 2, 1, 1],
-    ...                         "nonlinearity": "relu", "input_var": 3})).answer
+    ...                         "nonlinearity": "relu", "input_var": 3}).params).answer
     >>> a["fan_in"], a["fan_out"], a["std"], a["output_var"]
     (2, 8, 1, 6)
     """
     from nnsteps.ops.init import fans, gain_squared, init
 
-    scheme = p.get("scheme", F.choice(*SCHEMES))
+    scheme = p.scheme
     fan_step = None
     if p.has("shape"):
         if p.has("fan_in") or p.has("fan_out"):
             raise NnstepsError("give a shape or fan_in/fan_out, not both", problem=p.id, field="fan_in")
         try:
-            fan_in, fan_out, fan_step = fans(p.get("shape", _shape))
+            fan_in, fan_out, fan_step = fans(p.shape)
         except NnstepsError as err:
             raise err.located(problem=p.id, field="shape") from None
     else:
-        fan_in = p.get("fan_in", F.integer(1, "a fan"))
-        fan_out = p.get("fan_out", F.integer(1, "a fan"), fan_in)
+        fan_in = p.need("fan_in")
+        fan_out = p.fan_out if p.has("fan_out") else fan_in
     kaiming = scheme.startswith("kaiming")
     for name, ok in (("a", kaiming), ("mode", kaiming), ("gain", scheme.startswith("xavier")),
                      ("nonlinearity", scheme != "lecun_normal")):
         if p.has(name) and not ok:
             raise NnstepsError(f"{scheme} takes no {name}", problem=p.id, field=name)
-    nonlinearity = p.get("nonlinearity", F.choice(*NONLINEARITIES), Op.LEAKY_RELU.value if kaiming else None)
+    nonlinearity = p.nonlinearity or (Op.LEAKY_RELU.value if kaiming else None)
     if p.has("gain") and p.has("nonlinearity"):
         raise NnstepsError("give a gain or a nonlinearity, not both", problem=p.id, field="gain")
     gain_step = None
     if p.has("gain"):
-        g = p.get("gain", F.number)
-        gain2: Any = g * g
+        gain2: Any = p.gain * p.gain
     elif nonlinearity is not None:
-        slope = p.get("a", F.number, 0) if kaiming else None
+        slope = (p.a if p.has("a") else 0) if kaiming else None
         gain2, gain_step = gain_squared(nonlinearity, slope)
     else:
         gain2 = 1
-    return init(scheme, fan_in, fan_out, gain2=gain2, gain_step=gain_step, mode=p.get("mode", F.choice("fan_in",
-                "fan_out"), "fan_in"), input_var=p.get("input_var", F.number, None), kind=KIND, fan_step=fan_step)
+    return init(scheme, fan_in, fan_out, gain2=gain2, gain_step=gain_step, mode=p.mode, input_var=p.input_var,
+                kind=KIND, fan_step=fan_step)
 
 
 @generator(KIND, ("scheme",))

@@ -4,76 +4,21 @@ forward, and with ``upstream`` the gradients: fields, solvers, likely mistakes a
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
 import numpy as np  # noqa: F401  (the doctests draw with it)
 
-from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one, tenths
 from nnsteps.kinds._grid import INPUT, Rng
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, register, register_stage
+from nnsteps.problems.params import as_given
+from nnsteps.problems.registry import Field, FieldType, Params, register, register_stage
 from nnsteps.work import Worked
 
 T = FieldType
-UPSTREAM = Field("upstream", T.ARRAY, "∂L/∂Y, the output's shape: then the answer has grads", example="1 0; 0 1; 1 1")
-EPS = Field("eps", T.NUMBER, "ε added to the variance", default=Fraction(1, 100000), example=0.00001)
-BN_FIELDS = (
-    Field("input", T.ARRAY, "N×C or N×C×H×W", required=True, example=[[1, 2], [3, 6], [5, 1]]),
-    Field("weight", T.ARRAY, "γ, one per channel (default 1)", example=[1, 1]),
-    Field("bias", T.ARRAY, "β, one per channel (default 0)", example=[0, 0]),
-    EPS,
-    Field("training", T.BOOLEAN, "batch statistics (true) or the running ones (false)", default=True, example=True),
-    Field("running_mean", T.ARRAY, "per channel (default 0)", example=[0, 0]),
-    Field("running_var", T.ARRAY, "per channel (default 1)", example=[1, 1]),
-    Field("momentum", T.NUMBER, "m of the running-statistics update", default=Fraction(1, 10), example=0.1),
-    UPSTREAM,
-)
-LN_FIELDS = (
-    Field("input", T.ARRAY, "the input", required=True, example=[[1, 2, 3], [0, 0, 4]]),
-    Field("normalized_shape", T.VALUE, "the last axes normalised over (default: the last)", example=[3]),
-    Field("weight", T.ARRAY, "γ, normalized_shape (default 1)", example=[1, 1, 1]),
-    Field("bias", T.ARRAY, "β, normalized_shape (default 0)", example=[0, 0, 0]),
-    EPS,
-    UPSTREAM,
-)
-DROPOUT_FIELDS = (
-    INPUT,
-    Field("p", T.NUMBER, "the drop probability, in [0, 1)", default=Fraction(1, 2), example=0.5),
-    Field("mask", T.ARRAY, "the keep mask: 1 keeps, 0 drops (the input's shape)", example="1 0; 1 1"),
-    Field("training", T.BOOLEAN, "false: the identity", default=True, example=True),
-    UPSTREAM,
-)
-EMBEDDING_FIELDS = (
-    Field("weight", T.ARRAY, "the table, one row per index (V×D)", required=True, example="1 2; 3 4; 5 6"),
-    Field("indices", T.VALUE, "the indices looked up", required=True, example=[2, 0, 2]),
-    UPSTREAM,
-)
-
-
-def _raw(value: Any) -> Any:
-    return value
-
-
-def _batch_norm(x: Any, get: Callable[..., Any]) -> Worked:
-    from nnsteps.ops.norm import batch_norm
-
-    return batch_norm(x, weight=get("weight", _raw, None), bias=get("bias", _raw, None),
-                      running_mean=get("running_mean", _raw, None), running_var=get("running_var", _raw, None),
-                      training=get("training", F.boolean, True), momentum=get("momentum", F.number, Fraction(1, 10)),
-                      eps=get("eps", F.number, Fraction(1, 100000)), upstream=get("upstream", _raw, None))
-
-
-def _layer_norm(x: Any, get: Callable[..., Any]) -> Worked:
-    from nnsteps.ops.norm import layer_norm
-
-    shape = get("normalized_shape", _shape, None)
-    return layer_norm(x, shape, weight=get("weight", _raw, None), bias=get("bias", _raw, None),
-                      eps=get("eps", F.number, Fraction(1, 100000)), upstream=get("upstream", _raw, None))
 
 
 def _shape(value: Any) -> list[int]:
@@ -81,18 +26,68 @@ def _shape(value: Any) -> list[int]:
     return [F.integer(1, "a size")(v) for v in items]
 
 
-def _dropout(x: Any, get: Callable[..., Any]) -> Worked:
+UPSTREAM = Field("upstream", T.ARRAY, "∂L/∂Y, the output's shape: then the answer has grads", example="1 0; 0 1; 1 1",
+                 parse=as_given)
+EPS = Field("eps", T.NUMBER, "ε added to the variance", default=Fraction(1, 100000), example=0.00001)
+BN_FIELDS = (
+    Field("input", T.ARRAY, "N×C or N×C×H×W", required=True, example=[[1, 2], [3, 6], [5, 1]]),
+    Field("weight", T.ARRAY, "γ, one per channel (default 1)", example=[1, 1], parse=as_given),
+    Field("bias", T.ARRAY, "β, one per channel (default 0)", example=[0, 0], parse=as_given),
+    EPS,
+    Field("training", T.BOOLEAN, "batch statistics (true) or the running ones (false)", default=True, example=True),
+    Field("running_mean", T.ARRAY, "per channel (default 0)", example=[0, 0], parse=as_given),
+    Field("running_var", T.ARRAY, "per channel (default 1)", example=[1, 1], parse=as_given),
+    Field("momentum", T.NUMBER, "m of the running-statistics update", default=Fraction(1, 10), example=0.1),
+    UPSTREAM,
+)
+LN_FIELDS = (
+    Field("input", T.ARRAY, "the input", required=True, example=[[1, 2, 3], [0, 0, 4]]),
+    Field("normalized_shape", T.VALUE, "the last axes normalised over (default: the last)", example=[3],
+          parse=_shape),
+    Field("weight", T.ARRAY, "γ, normalized_shape (default 1)", example=[1, 1, 1], parse=as_given),
+    Field("bias", T.ARRAY, "β, normalized_shape (default 0)", example=[0, 0, 0], parse=as_given),
+    EPS,
+    UPSTREAM,
+)
+DROPOUT_FIELDS = (
+    INPUT,
+    Field("p", T.NUMBER, "the drop probability, in [0, 1)", default=Fraction(1, 2), example=0.5),
+    Field("mask", T.ARRAY, "the keep mask: 1 keeps, 0 drops (the input's shape)", example="1 0; 1 1", parse=as_given),
+    Field("training", T.BOOLEAN, "false: the identity", default=True, example=True),
+    UPSTREAM,
+)
+EMBEDDING_FIELDS = (
+    Field("weight", T.ARRAY, "the table, one row per index (V×D)", required=True, example="1 2; 3 4; 5 6",
+          parse=as_given),
+    Field("indices", T.VALUE, "the indices looked up", required=True, example=[2, 0, 2]),
+    UPSTREAM,
+)
+
+
+def _batch_norm(x: Any, p: Params) -> Worked:
+    from nnsteps.ops.norm import batch_norm
+
+    return batch_norm(x, weight=p.weight, bias=p.bias, running_mean=p.running_mean, running_var=p.running_var,
+                      training=p.training, momentum=p.momentum, eps=p.eps, upstream=p.upstream)
+
+
+def _layer_norm(x: Any, p: Params) -> Worked:
+    from nnsteps.ops.norm import layer_norm
+
+    return layer_norm(x, p.normalized_shape, weight=p.weight, bias=p.bias, eps=p.eps, upstream=p.upstream)
+
+
+def _dropout(x: Any, p: Params) -> Worked:
     from nnsteps.ops.layers_more import dropout
 
-    return dropout(x, get("p", F.number, Fraction(1, 2)), mask=get("mask", _raw, None),
-                   training=get("training", F.boolean, True), upstream=get("upstream", _raw, None))
+    return dropout(x, p.p, mask=p.mask, training=p.training, upstream=p.upstream)
 
 
-def _bn_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _bn_mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    out = [("eval and training statistics mixed up", M.set_field("training", not raw.get("training", True)))]
-    if raw.get("training", True):
+    out = [("eval and training statistics mixed up", M.set_field("training", not p.training))]
+    if p.training:
         out += [("sample variance (÷ n − 1) used to normalise (PyTorch: the population variance, ÷ n)",
                  M.convention(needs=(), normalise_variance="unbiased")),
                 ("population variance (÷ n) in the running variance (PyTorch: the sample variance, ÷ n − 1)",
@@ -116,28 +111,28 @@ register_stage(Op.DROPOUT.value, _dropout, DROPOUT_FIELDS, order=32, summary="in
                form={"group": "layers"})
 
 
-def _embedding_stage(x: Any, get: Callable[..., Any]) -> Worked:
-    """``embedding`` as a pipeline stage: its input is the indices, its option the table ``weight``."""
+def _embedding_stage(x: Any, p: Params) -> Worked:
+    """``embedding`` as a pipeline stage: its input is the indices (``stage_input``), its option the table
+    ``weight``."""
     from nnsteps.ops.layers_more import embedding
     from nnsteps.ops.upstream import plain_input
 
-    if get("indices", _raw, None) is not None:
-        raise NnstepsError("a stage's indices are its input (the pipeline's input, or the stage before)")
-    return embedding(get("weight", _raw), plain_input(x), upstream=get("upstream", _raw, None))
+    return embedding(p.weight, plain_input(x), upstream=p.upstream)
 
 
 @register(Op.EMBEDDING.value, fields=EMBEDDING_FIELDS, summary="embedding lookup; its gradient scattered into rows",
-          stage=_embedding_stage, stage_order=33, answer=("output", "grads"), example={"weight": "1 2; 3 4; 5 6", "indices": [2, 0, 2],
+          stage=_embedding_stage, stage_order=33, stage_input="indices", answer=("output", "grads"), example={"weight": "1 2; 3 4; 5 6", "indices": [2, 0, 2],
                                                "upstream": "1 1; 2 0; 1 -1"}, form={"group": "layers"})
-def solve_embedding(p: Problem) -> Worked:
+def solve_embedding(p: Params) -> Worked:
     """An ``embedding`` problem (:func:`nnsteps.ops.layers_more.embedding`).
 
-    >>> solve_embedding(Problem({"id": "e", "kind": "embedding", "weight": "1 2; 3 4", "indices": [1]})).value.tolist()
+    >>> from nnsteps.problems.registry import Problem
+    >>> solve_embedding(Problem({"id": "e", "kind": "embedding", "weight": "1 2; 3 4", "indices": [1]}).params).value.tolist()
     [[3, 4]]
     """
     from nnsteps.ops.layers_more import embedding
 
-    return embedding(p.get("weight", _raw), p.get("indices", _raw), upstream=p.get("upstream", _raw, None))
+    return embedding(p.weight, p.indices, upstream=p.upstream)
 
 
 @generator(Op.BATCH_NORM.value)

@@ -15,32 +15,14 @@ from nnsteps.generation.common import chance, ints, one, tenths
 from nnsteps.names import Loss, Op
 from nnsteps.numbers import parse_number
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.problems.params import as_given
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
 LOSSES = tuple(v.value for v in Loss)
 REDUCTIONS = ("mean", "sum", "none", "batchmean")
 EXAMPLE = {Op.LOSS.value: Loss.CROSS_ENTROPY.value, "input": [[2, 1, 0.1]], "target": [0], "reduction": "mean"}
-FIELDS = (
-    Field(Op.LOSS.value, T.CHOICE, "which loss", required=True, choices=LOSSES, example=Loss.CROSS_ENTROPY.value),
-    Field("input", T.ARRAY, "the prediction: logits (cross_entropy, *_with_logits), log-probabilities (nll, kl_div), "
-          "probabilities (binary_cross_entropy) or values", required=True, example=[[2, 1, 0.1]]),
-    Field("target", T.VALUE, "class indices, or an array of the input's shape", required=True, example=[0]),
-    Field("reduction", T.CHOICE, "mean, sum or none (batchmean: kl_div); default mean (half_squared_error: sum)",
-          choices=REDUCTIONS, example="mean"),
-    Field("weight", T.ARRAY, "class weights (cross_entropy, nll) or element weights (binary_cross_entropy*)",
-          example=[1, 2, 1]),
-    Field("pos_weight", T.ARRAY, "weight of the positive class (binary_cross_entropy_with_logits)", example=[2]),
-    Field("ignore_index", T.INTEGER, "a target class to skip (cross_entropy, nll)", default=-100, example=-100),
-    Field("label_smoothing", T.NUMBER, "ε in [0, 1] (cross_entropy)", default=0, example=0.1),
-    Field("beta", T.NUMBER, "the switch point of smooth_l1", default=1, example=1),
-    Field("delta", T.NUMBER, "the switch point of huber", default=1, example=1),
-    Field("log_target", T.BOOLEAN, "kl_div's target is log-probabilities", default=False, example=False),
-    Field("upstream", T.ARRAY, "∂L/∂ℓ for reduction none (the loss's shape); default all ones", example=[1]),
-)
-
-
 def _number(minimum: Any, strict: bool, name: str) -> Any:
     def parse(value: Any) -> Any:
         v = F.number(value)
@@ -60,8 +42,27 @@ def _int(value: Any) -> int:
     return v
 
 
-def _raw(value: Any) -> Any:
-    return value
+FIELDS = (
+    Field(Op.LOSS.value, T.CHOICE, "which loss", required=True, choices=LOSSES, example=Loss.CROSS_ENTROPY.value),
+    Field("input", T.ARRAY, "the prediction: logits (cross_entropy, *_with_logits), log-probabilities (nll, kl_div), "
+          "probabilities (binary_cross_entropy) or values", required=True, example=[[2, 1, 0.1]], parse=as_given),
+    Field("target", T.VALUE, "class indices, or an array of the input's shape", required=True, example=[0]),
+    Field("reduction", T.CHOICE, "mean, sum or none (batchmean: kl_div); default mean (half_squared_error: sum)",
+          choices=REDUCTIONS, example="mean"),
+    Field("weight", T.ARRAY, "class weights (cross_entropy, nll) or element weights (binary_cross_entropy*)",
+          example=[1, 2, 1], parse=as_given),
+    Field("pos_weight", T.ARRAY, "weight of the positive class (binary_cross_entropy_with_logits)", example=[2],
+          parse=as_given),
+    Field("ignore_index", T.INTEGER, "a target class to skip (cross_entropy, nll)", default=-100, example=-100,
+          parse=_int),
+    Field("label_smoothing", T.NUMBER, "ε in [0, 1] (cross_entropy)", default=0, example=0.1,
+          parse=_number(0, False, "label_smoothing")),
+    Field("beta", T.NUMBER, "the switch point of smooth_l1", default=1, example=1, parse=_number(0, False, "beta")),
+    Field("delta", T.NUMBER, "the switch point of huber", default=1, example=1, parse=_number(0, True, "delta")),
+    Field("log_target", T.BOOLEAN, "kl_div's target is log-probabilities", default=False, example=False),
+    Field("upstream", T.ARRAY, "∂L/∂ℓ for reduction none (the loss's shape); default all ones", example=[1],
+          parse=as_given),
+)
 
 
 def _drop(name: str) -> Any:
@@ -71,52 +72,53 @@ def _drop(name: str) -> Any:
     return mutate
 
 
-def _as_half(raw: dict[str, Any]) -> dict[str, Any]:
+def _as_half(reduction: str) -> Any:
     """mse written with the course's ½, at the same reduction."""
-    return {**raw, Op.LOSS.value: Loss.HALF_SQUARED_ERROR.value, "reduction": raw.get("reduction", "mean")}
+    return lambda raw: {**raw, Op.LOSS.value: Loss.HALF_SQUARED_ERROR.value, "reduction": reduction}
 
 
-def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    name = str(raw.get(Op.LOSS.value, ""))
+    name = str(p[Op.LOSS.value] or "")
+    reduction = p.reduction or "mean"
     out: list[tuple[str, Any]] = []
-    if raw.get("reduction", "mean") in ("mean", "batchmean") and name != Loss.HALF_SQUARED_ERROR:
+    if reduction in ("mean", "batchmean") and name != Loss.HALF_SQUARED_ERROR:
         out.append(("the 1/N of a mean reduction forgotten (summed)", M.set_field("reduction", "sum")))
     if name == Loss.MSE:
-        out.append(("½(x − y)² instead of (x − y)²", _as_half))
+        out.append(("½(x − y)² instead of (x − y)²", _as_half(reduction)))
     if name == Loss.HALF_SQUARED_ERROR:
         out.append(("(x − y)² without the ½", M.set_field(Op.LOSS.value, Loss.MSE.value)))
-    if raw.get("weight") is not None:
+    if p.weight is not None:
         out.append(("class weights ignored", _drop("weight")))
     if name in (Loss.CROSS_ENTROPY, Loss.BCE_WITH_LOGITS):
         out.append(("the sign of p − y (y − p)", M.convention(needs=(), p_minus_y=False)))
-    if raw.get("label_smoothing") not in (None, 0):
+    if p.label_smoothing not in (None, 0):
         out.append(("label smoothing ignored", M.set_field("label_smoothing", 0)))
-    if name == Loss.BCE_WITH_LOGITS and raw.get("pos_weight") is not None:
+    if name == Loss.BCE_WITH_LOGITS and p.pos_weight is not None:
         out.append(("pos_weight ignored", _drop("pos_weight")))
     return out
 
 
 @register(Op.LOSS.value, fields=FIELDS, summary="a loss of torch.nn.functional: its value and ∂L/∂input",
           answer=(Op.LOSS.value, "grads"), example=EXAMPLE, mistakes=_mistakes, form={"group": "backprop"})
-def solve_loss(p: Problem) -> Worked:
+def solve_loss(p: Params) -> Worked:
     """A ``loss`` problem (:mod:`nnsteps.ops.loss`, :mod:`nnsteps.ops.loss_class`).
 
-    >>> w = solve_loss(Problem({"id": "l", "kind": "loss", "loss": "mse", "input": [1, 2], "target": [0, 0]}))
+    >>> from nnsteps.problems.registry import Problem
+    >>> w = solve_loss(Problem({"id": "l", "kind": "loss", "loss": "mse", "input": [1, 2], "target": [0, 0]}).params)
     >>> w.answer
     {'loss': Fraction(5, 2), 'grads': {'input': [1, 2]}}
     """
     from nnsteps.ops.loss import elementwise_loss
     from nnsteps.ops.loss_class import class_loss
 
-    name = p.get(Op.LOSS.value, F.choice(*LOSSES))
-    default = "sum" if name == Loss.HALF_SQUARED_ERROR else "mean"
-    reduction = p.get("reduction", F.choice(*REDUCTIONS), default)
+    name = p[Op.LOSS.value]
+    reduction = p.reduction or ("sum" if name == Loss.HALF_SQUARED_ERROR else "mean")
     if reduction == "batchmean" and name != Loss.KL_DIV:
         raise NnstepsError("batchmean is kl_div's reduction; expected mean, sum or none", problem=p.id,
                            field="reduction")
-    common = {"reduction": reduction, "upstream": p.get("upstream", _raw, None)}
+    common = {"reduction": reduction, "upstream": p.upstream}
     if common["upstream"] is not None and reduction != "none":
         raise NnstepsError("an upstream gradient is taken with reduction none (the loss is then an array)",
                            problem=p.id, field="upstream")
@@ -128,15 +130,10 @@ def solve_loss(p: Problem) -> Worked:
             raise NnstepsError(f"{name} takes no {option}", problem=p.id, field=option)
     try:
         if name in (Loss.CROSS_ENTROPY, Loss.NLL):
-            return class_loss(name, p.get("input", _raw), p.get("target", _raw), weight=p.get("weight", _raw, None),
-                              ignore_index=p.get("ignore_index", _int, -100),
-                              label_smoothing=p.get("label_smoothing", _number(0, False, "label_smoothing"), 0),
-                              **common)
-        return elementwise_loss(name, p.get("input", _raw), p.get("target", _raw), weight=p.get("weight", _raw, None),
-                                pos_weight=p.get("pos_weight", _raw, None),
-                                beta=p.get("beta", _number(0, False, "beta"), 1),
-                                delta=p.get("delta", _number(0, True, "delta"), 1),
-                                log_target=p.get("log_target", F.boolean, False), **common)
+            return class_loss(name, p.input, p.target, weight=p.weight, ignore_index=p.ignore_index,
+                              label_smoothing=p.label_smoothing, **common)
+        return elementwise_loss(name, p.input, p.target, weight=p.weight, pos_weight=p.pos_weight, beta=p.beta,
+                                delta=p.delta, log_target=p.log_target, **common)
     except NnstepsError as err:
         raise err.located(problem=p.id) from None
 

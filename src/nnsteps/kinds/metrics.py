@@ -12,30 +12,13 @@ from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
 KIND = "metrics"
 MISTAKES = ("none", "precision_recall_swapped", "micro_macro_swapped")
 EXAMPLE = {"y_true": [0, 1, 2, 2, 1], "y_pred": [0, 2, 2, 2, 1]}
-FIELDS = (
-    Field("y_true", T.LIST, "the true labels (integers or words)", example=[0, 1, 2, 2, 1]),
-    Field("y_pred", T.LIST, "the predicted labels, as many as y_true", example=[0, 2, 2, 2, 1]),
-    Field("confusion", T.ARRAY, "instead of labels: the confusion matrix (rows true, columns predicted)",
-          example="1 0 0; 0 1 1; 0 0 2"),
-    Field("labels", T.LIST, "the classes in order (default: the sorted labels seen, or 0..n−1 for a confusion "
-          "matrix)", example=[0, 1, 2]),
-    Field("zero_division", T.CHOICE, "the value of a 0/0 precision, recall or F1 (warn gives 0, as scikit-learn)",
-          default="warn", choices=("warn", "0", "1"), example="warn"),
-    Field("scores", T.ARRAY, "a score per sample and class (columns in class order), for top-k accuracy",
-          example="0.5 0.3 0.2; 0.1 0.3 0.6"),
-    Field("k", T.INTEGER, "top-k accuracy's k", default=1, example=2),
-    Field("convention", T.CHOICE, "solve under a named wrong convention (used to name a student's mistake)",
-          default="none", choices=MISTAKES, example="none"),
-)
-
-
 def _list(value: Any) -> list[Any]:
     if isinstance(value, str):
         value = value.replace(",", " ").split()
@@ -58,6 +41,23 @@ def _counts(value: Any) -> list[list[int]]:
     return out
 
 
+FIELDS = (
+    Field("y_true", T.LIST, "the true labels (integers or words)", example=[0, 1, 2, 2, 1], parse=_list),
+    Field("y_pred", T.LIST, "the predicted labels, as many as y_true", example=[0, 2, 2, 2, 1], parse=_list),
+    Field("confusion", T.ARRAY, "instead of labels: the confusion matrix (rows true, columns predicted)",
+          example="1 0 0; 0 1 1; 0 0 2", parse=_counts),
+    Field("labels", T.LIST, "the classes in order (default: the sorted labels seen, or 0..n−1 for a confusion "
+          "matrix)", example=[0, 1, 2], parse=_list),
+    Field("zero_division", T.CHOICE, "the value of a 0/0 precision, recall or F1 (warn gives 0, as scikit-learn)",
+          default="warn", choices=("warn", "0", "1"), example="warn"),
+    Field("scores", T.ARRAY, "a score per sample and class (columns in class order), for top-k accuracy",
+          example="0.5 0.3 0.2; 0.1 0.3 0.6", parse=F.array("scores", ndim=(2,))),
+    Field("k", T.INTEGER, "top-k accuracy's k", default=1, example=2, parse=F.integer(1)),
+    Field("convention", T.CHOICE, "solve under a named wrong convention (used to name a student's mistake)",
+          default="none", choices=MISTAKES, example="none"),
+)
+
+
 def _swap_averages(w: Worked) -> Worked:
     w.answer = {**w.answer, "macro": w.answer["micro"], "micro": w.answer["macro"]}
     return w
@@ -67,20 +67,20 @@ def _swap_averages(w: Worked) -> Worked:
           "recall, F1 and their averages", answer=("confusion", "accuracy", "precision", "recall", "f1", "macro",
                                                    "micro", "weighted"),
           example={"id": "m", "kind": KIND, **EXAMPLE}, form={"group": "evaluation"},
-          mistakes=lambda raw: [("precision and recall swapped",
+          mistakes=lambda p: [("precision and recall swapped",
                                  _set("convention", "precision_recall_swapped")),
                                 ("micro and macro averages swapped", _set("convention", "micro_macro_swapped"))])
-def solve_metrics(p: Problem) -> Worked:
+def solve_metrics(p: Params) -> Worked:
     """A ``metrics`` problem (:mod:`nnsteps.ops.metrics`).
 
-    >>> w = solve_metrics(Problem({"id": "m", "kind": "metrics", "y_true": [0, 1, 1], "y_pred": [0, 1, 0]}))
+    >>> from nnsteps.problems.registry import Problem
+    >>> w = solve_metrics(Problem({"id": "m", "kind": "metrics", "y_true": [0, 1, 1], "y_pred": [0, 1, 0]}).params)
     >>> w.answer["confusion"], w.answer["accuracy"], w.answer["recall"]
     ([[1, 0], [1, 1]], Fraction(2, 3), [1, Fraction(1, 2)])
     """
     from nnsteps.ops.metrics import confusion_from_labels, metrics
 
-    labels = p.get("labels", _list, None)
-    convention = p.get("convention", F.choice(*MISTAKES), "none")
+    labels, convention = p.labels, p.convention
     y_true: list[Any] | None = None
     try:
         if p.has("confusion"):
@@ -88,23 +88,22 @@ def solve_metrics(p: Problem) -> Worked:
                 if p.has(name):
                     raise NnstepsError("give either labels (y_true, y_pred) or a confusion matrix, not both",
                                        field=name)
-            confusion = p.get("confusion", _counts)
+            confusion = p.confusion
             n = len(confusion)
             if labels is not None and len(labels) != n:
                 raise NnstepsError(f"expected {n} labels (one per row of the confusion matrix), got {len(labels)}",
                                    field="labels")
             classes = labels if labels is not None else list(range(n))
         else:
-            y_true, y_pred = p.get("y_true", _list), p.get("y_pred", _list)
+            y_true, y_pred = p.need("y_true"), p.need("y_pred")
             if convention == "precision_recall_swapped":
                 y_true, y_pred = y_pred, y_true
             confusion, classes = confusion_from_labels(y_true, y_pred, labels)
         if convention == "precision_recall_swapped" and p.has("confusion"):
             confusion = [list(r) for r in zip(*confusion, strict=True)]
-        scores = p.get("scores", F.array("scores", ndim=(2,)), None)
-        w = metrics(confusion, classes, zero_division=p.get("zero_division", F.choice("warn", "0", "1"), "warn"),
-                    scores=None if scores is None else scores.tolist(), y_true=y_true,
-                    k=p.get("k", F.integer(1), 1))
+        scores = p.scores
+        w = metrics(confusion, classes, zero_division=p.zero_division,
+                    scores=None if scores is None else scores.tolist(), y_true=y_true, k=p.k)
     except NnstepsError as err:
         raise err.located(problem=p.id) from None
     if convention == "precision_recall_swapped":

@@ -12,10 +12,11 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
-from nnsteps.kinds._backprop import LEARNING_RATE, LOSSES, learning_rate, loss, mapping, raw
+from nnsteps.kinds._backprop import LEARNING_RATE, LOSSES, loss, mapping
 from nnsteps.names import Activation, Loss, Op
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, Problem, register
+from nnsteps.problems.params import as_given
+from nnsteps.problems.registry import Field, Params, Problem, register
 from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
 
@@ -25,7 +26,7 @@ MLP_LOSSES = (*LOSSES, *(v.value for v in Loss if v.value not in LOSSES))
 EXAMPLE = {"input": [1, 2], "target": [2], "learning_rate": 0.5,
            "layers": [{"weights": [[1, 1]], "bias": [0], "activation": Activation.RELU.value}]}
 FIELDS = (
-    Field("input", T.ARRAY, "the input vector", required=True, example=[1, 2]),
+    Field("input", T.ARRAY, "the input vector", required=True, example=[1, 2], parse=as_given),
     Field("layers", T.LIST, "list of {weights (out×in), bias, activation}; activation: none, tanh, relu, sigmoid, "
           f"{', '.join(MORE_ACTIVATIONS)}, by name or as {{name: {{parameters}}}} (e.g. {{leaky_relu: "
           "{negative_slope: 0.1}})", required=True, example=EXAMPLE["layers"]),
@@ -35,7 +36,8 @@ FIELDS = (
           "any loss of the loss kind (then worked by it; for cross_entropy the last layer's outputs are logits)",
           default="half_squared_error", choices=MLP_LOSSES, example="half_squared_error"),
     Field("loss_options", T.MAPPING, "the loss's options, as the loss kind's fields: weight, label_smoothing, "
-          "ignore_index, pos_weight, beta, delta, log_target", example={"label_smoothing": 0.1}),
+          "ignore_index, pos_weight, beta, delta, log_target", example={"label_smoothing": 0.1},
+          parse=mapping),
     LEARNING_RATE,
     Field("l2", T.NUMBER, "λ: adds λ Σ w² over the weight matrices to the loss (CS231n)", example=0.1),
     Field("l1", T.NUMBER, "λ: adds λ Σ |w| to the loss", example=0.1),
@@ -59,16 +61,15 @@ def _is_index(target: Any, input: Any) -> bool:
     return not _is_batch(input) and isinstance(target, int) and not isinstance(target, bool)
 
 
-def _with_loss(p: Problem, name: str) -> Worked:
+def _with_loss(p: Params, name: str) -> Worked:
     """The network with a loss of the ``loss`` kind, which that kind's own solver works (and checks)."""
     from nnsteps.ops.mlp_loss import mlp_with_loss
     from nnsteps.problems.registry import kind_of, load_kinds
 
-    options = p.get("loss_options", mapping, {})
-    reduction = p.get("reduction", F.choice("mean", "sum", "batchmean"), None)
+    options, reduction = p.loss_options or {}, p.reduction
 
     def loss_of(outputs: Any) -> Worked:
-        problem = {"id": p.id, "kind": Op.LOSS.value, Op.LOSS.value: name, "input": outputs, "target": p.raw["target"],
+        problem = {"id": p.id, "kind": Op.LOSS.value, Op.LOSS.value: name, "input": outputs, "target": p.target,
                    **({"reduction": reduction} if reduction is not None else {}), **options}
         try:
             kind_of(problem, 0)
@@ -76,19 +77,25 @@ def _with_loss(p: Problem, name: str) -> Worked:
             raise NnstepsError(err.message, problem=p.id, field="loss_options", hint=err.hint) from None
         return load_kinds()[Op.LOSS.value].solve(Problem(problem))
 
-    return mlp_with_loss(p.get("input", raw), p.get("layers", raw), loss_of=loss_of,
-                         learning_rate=p.get("learning_rate", learning_rate, None), l2=p.get("l2", F.number, None),
-                         l1=p.get("l1", F.number, None), weight_decay=p.get("weight_decay", F.number, None),
-                         regularize_bias=p.get("regularize_bias", F.boolean, False))
+    return mlp_with_loss(p.input, p.layers, loss_of=loss_of, learning_rate=p.learning_rate, l2=p.l2, l1=p.l1,
+                         weight_decay=p.weight_decay, regularize_bias=p.regularize_bias)
 
 
-def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
+def _narrowed(p: Params, name: str, parse: Any) -> Any:
+    """A field's value where this path takes fewer choices than the record (the course's three losses)."""
+    try:
+        return parse(p[name])
+    except NnstepsError as err:
+        raise err.located(problem=p.id, field=name) from None
+
+
+def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     out = [("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error"))]
-    if _is_batch(raw_problem.get("input")) and raw_problem.get("reduction", "mean") == "mean":
+    if _is_batch(p.input) and (p.reduction or "mean") == "mean":
         out.append(("the 1/N of a mean reduction forgotten (summed)", M.set_field("reduction", "sum")))
-    if raw_problem.get(Op.LOSS.value) in (Loss.CROSS_ENTROPY, Loss.BCE_WITH_LOGITS):
+    if p.has(Op.LOSS.value) and p[Op.LOSS.value] in (Loss.CROSS_ENTROPY, Loss.BCE_WITH_LOGITS):
         out.append(("the sign of p − y (y − p)", M.convention(needs=("target",), p_minus_y=False)))
     return out
 
@@ -102,38 +109,30 @@ def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -
 @register(Op.MLP.value, fields=FIELDS, summary="a dense network: forward pass, every δ and gradient, one update",
           answer=("outputs", Op.LOSS.value, "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
           follow_on=_follow_on, form={"group": "backprop"})
-def solve_mlp(p: Problem) -> Worked:
+def solve_mlp(p: Params) -> Worked:
     """An ``mlp`` problem: forward pass, every δ, every gradient and one update (:func:`nnsteps.ops.mlp.mlp`).
 
     >>> w = solve_mlp(Problem({"id": "m", "kind": "mlp", "input": [1, 2], "target": [2], "learning_rate": 0.5,
-    ...                        "layers": [{"weights": [[1, 1]], "bias": [0], "activation": "relu"}]}))
+    ...                        "layers": [{"weights": [[1, 1]], "bias": [0], "activation": "relu"}]}).params)
     >>> w.answer["outputs"], w.answer["loss"], w.answer["updated"]["layers"][0]
     ([[3]], Fraction(1, 2), {'weights': [[Fraction(1, 2), 0]], 'bias': [Fraction(-1, 2)]})
     """
     from nnsteps.ops.mlp import mlp
 
-    name = p.get(Op.LOSS.value, F.choice(*MLP_LOSSES), "half_squared_error")
-    if p.has("target") and (name not in LOSSES or p.has("loss_options") or _is_index(p.raw["target"], p.raw.get("input"))):
+    name = p[Op.LOSS.value]
+    if p.has("target") and (name not in LOSSES or p.has("loss_options") or _is_index(p.target, p.input)):
         return _with_loss(p, name)
-    if p.has("reduction") or _is_batch(p.raw.get("input")):
+    regularised = {"learning_rate": p.learning_rate, "l2": p.l2, "l1": p.l1, "weight_decay": p.weight_decay,
+                   "regularize_bias": p.regularize_bias}
+    if p.has("reduction") or _is_batch(p.input):
         from nnsteps.ops.mlp_batch import mlp_batch
 
         if not p.has("target"):
             raise NnstepsError("a mini-batch needs a target per sample", problem=p.id, field="target")
-        return mlp_batch(
-            p.get("input", raw), p.get("layers", raw), target=p.get("target", raw),
-            loss=p.get(Op.LOSS.value, loss, "half_squared_error"), reduction=p.get("reduction", F.choice("mean", "sum"), "mean"),
-            learning_rate=p.get("learning_rate", learning_rate, None), l2=p.get("l2", F.number, None),
-            l1=p.get("l1", F.number, None), weight_decay=p.get("weight_decay", F.number, None),
-            regularize_bias=p.get("regularize_bias", F.boolean, False))
-    return mlp(
-        p.get("input", raw), p.get("layers", raw), target=p.get("target", raw, None),
-        loss=p.get(Op.LOSS.value, loss, "half_squared_error"),
-        learning_rate=p.get("learning_rate", learning_rate, None),
-        l2=p.get("l2", F.number, None), l1=p.get("l1", F.number, None),
-        weight_decay=p.get("weight_decay", F.number, None),
-        regularize_bias=p.get("regularize_bias", F.boolean, False),
-    )
+        return mlp_batch(p.input, p.layers, target=p.target, loss=_narrowed(p, Op.LOSS.value, loss),
+                         reduction=_narrowed(p, "reduction", F.choice("mean", "sum")) if p.has("reduction") else "mean",
+                         **regularised)
+    return mlp(p.input, p.layers, target=p.target, loss=_narrowed(p, Op.LOSS.value, loss), **regularised)
 
 
 @generator(Op.MLP.value, (Op.LOSS.value, "activation"))

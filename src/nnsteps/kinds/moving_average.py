@@ -13,20 +13,11 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
 from nnsteps.numbers import parse_number
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 KIND = "moving_average"
 T = FieldType
-FIELDS = (
-    Field("values", T.LIST, "θ₁ … θ_T", required=True, example=[10, 10]),
-    Field("beta", T.NUMBER, "β in [0, 1)", required=True, example=0.5),
-    Field("bias_correction", T.BOOLEAN, "also v_t / (1 − βᵗ) (without it, v_corrected repeats v)", default=False,
-          example=True),
-)
-EXAMPLE = {"values": [10, 10], "beta": Fraction(1, 2), "bias_correction": True}
-
-
 def _values(value: Any) -> list[Any]:
     if not isinstance(value, list) or not value:
         raise NnstepsError(f"expected a list of numbers, got {value!r}")
@@ -45,11 +36,20 @@ def _beta(value: Any) -> Any:
     return b
 
 
-def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+FIELDS = (
+    Field("values", T.LIST, "θ₁ … θ_T", required=True, example=[10, 10], parse=_values),
+    Field("beta", T.NUMBER, "β in [0, 1)", required=True, example=0.5, parse=_beta),
+    Field("bias_correction", T.BOOLEAN, "also v_t / (1 − βᵗ) (without it, v_corrected repeats v)", default=False,
+          example=True),
+)
+EXAMPLE = {"values": [10, 10], "beta": Fraction(1, 2), "bias_correction": True}
+
+
+def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    out = [("β and 1 − β swapped", M.set_field("beta", 1 - F.number(raw.get("beta", 0))))]
-    if raw.get("bias_correction"):
+    out = [("β and 1 − β swapped", M.set_field("beta", 1 - (p.beta or 0)))]
+    if p.bias_correction:
         out.append(("bias correction forgotten", M.set_field("bias_correction", False)))
     return out
 
@@ -57,16 +57,16 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
 @register(KIND, fields=FIELDS, summary="an exponentially weighted moving average v_t = βv_{t−1} + (1 − β)θ_t, "
           "with bias correction", answer=("v", "v_corrected"), example=EXAMPLE, mistakes=_mistakes,
           form={"group": "training"})
-def solve_moving_average(p: Problem) -> Worked:
+def solve_moving_average(p: Params) -> Worked:
     """A ``moving_average`` problem.
 
-    >>> solve_moving_average(Problem({"id": "e", "kind": "moving_average", "values": [1, 2], "beta": 0.9})).answer
+    >>> from nnsteps.problems.registry import Problem
+    >>> solve_moving_average(Problem({"id": "e", "kind": "moving_average", "values": [1, 2], "beta": 0.9}).params).answer
     {'v': [Fraction(1, 10), Fraction(29, 100)], 'v_corrected': [Fraction(1, 10), Fraction(29, 100)]}
     """
     from nnsteps.ops.average import moving_average as ema
 
-    return ema(p.get("values", _values), p.get("beta", _beta),
-               bias_correction=p.get("bias_correction", F.boolean, False), kind=KIND)
+    return ema(p.values, p.beta, bias_correction=p.bias_correction, kind=KIND)
 
 
 @generator(KIND)

@@ -18,7 +18,7 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import chance, one
 from nnsteps.names import Design
 from nnsteps.problems import fields
-from nnsteps.problems.registry import Field, Problem, register
+from nnsteps.problems.registry import Field, Params, register
 from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Step, Worked
 
@@ -35,6 +35,9 @@ def _spec(value: Any) -> str:
     return value
 
 
+_positive = fields.integer(1)
+
+
 def _ask(value: Any) -> list[str]:
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
@@ -46,9 +49,9 @@ def _ask(value: Any) -> list[str]:
     Design.NETWORK.value,
     summary="the layer table of a network spec: shapes, parameters, MACs, receptive fields",
     fields=(Field("spec", T.TEXT, "the network, one layer per line (the layer-spec language)", required=True,
-                  example="input 32x32x3\nconv 3x3x16 p=1"),
+                  example="input 32x32x3\nconv 3x3x16 p=1", parse=_spec),
             Field("ask", T.LIST, "optional cells to answer first: Layer.neurons|weights|biases|params|macs|"
-                  "output_shape|receptive_field, total_params, output_shape", example=["conv1.neurons"]),
+                  "output_shape|receptive_field, total_params, output_shape", example=["conv1.neurons"], parse=_ask),
             Field("macs_bias", T.BOOLEAN, "count one MAC per bias add (default false)", default=False),
             Field("flops", T.BOOLEAN, "report FLOPs = 2·MACs (default false)", default=False),
             Field("convention", T.CHOICE, "parameter convention: pytorch (default) or keras (one recurrent bias "
@@ -58,7 +61,7 @@ def _ask(value: Any) -> list[str]:
     example={"spec": "input 32x32x3\nconv 3x3x16 p=1", "ask": ["conv1.neurons"]},
     form={"group": "design"},
 )
-def solve_network(p: Problem) -> Worked:
+def solve_network(p: Params) -> Worked:
     """The layer table of ``spec``, each number with its steps.
 
     >>> from nnsteps.problems.solve import solve_problem
@@ -69,15 +72,12 @@ def solve_network(p: Problem) -> Worked:
     """
     from nnsteps.arch.table import row_answer, summary, total_step
 
-    spec = p.get("spec", _spec)
     try:
-        table = summary(spec, count_bias=p.get("macs_bias", fields.boolean, False),
-                        flops=p.get("flops", fields.boolean, False),
-                        convention=p.get("convention", fields.choice("pytorch", "keras"), "pytorch"))
+        table = summary(p.spec, count_bias=p.macs_bias, flops=p.flops, convention=p.convention)
     except NnstepsError as err:
         raise err.located(field="spec") from None
     worked = table.worked(title=str(p.title) if p.title else None)
-    asked = p.get("ask", _ask, [])
+    asked = p.ask or []
     if not asked:
         return worked
     answers: dict[str, Any] = {}
@@ -110,15 +110,16 @@ def solve_network(p: Problem) -> Worked:
 @register(
     Design.STACKED_FILTERS.value,
     summary="n stacked K×K convolutions vs one convolution with the same receptive field",
-    fields=(Field("n", T.INTEGER, "how many stacked convolutions", required=True, example=2),
-            Field("kernel", T.INTEGER, "their kernel size K (K×K)", required=True, example=3),
-            Field("channels", T.INTEGER, "channels in and out of every conv", required=True, example=16),
-            Field("size", T.INTEGER, "optional input size (default max(32, r))", example=32),
+    fields=(Field("n", T.INTEGER, "how many stacked convolutions", required=True, example=2, parse=_positive),
+            Field("kernel", T.INTEGER, "their kernel size K (K×K)", required=True, example=3, parse=_positive),
+            Field("channels", T.INTEGER, "channels in and out of every conv", required=True, example=16,
+                  parse=_positive),
+            Field("size", T.INTEGER, "optional input size (default max(32, r))", example=32, parse=_positive),
             Field("bias", T.BOOLEAN, "whether the convs have biases (default true)", default=True)),
     example={"n": 2, "kernel": 3, "channels": 16},
     form={"group": "design"},
 )
-def solve_stacked(p: Problem) -> Worked:
+def solve_stacked(p: Params) -> Worked:
     """n stacked K×K convs vs one conv with the same receptive field.
 
     >>> from nnsteps.problems.solve import solve_problem
@@ -128,9 +129,7 @@ def solve_stacked(p: Problem) -> Worked:
     """
     from nnsteps.arch.design import stacked_vs_single
 
-    return stacked_vs_single(p.get("n", fields.integer(1)), p.get("kernel", fields.integer(1)),
-                             p.get("channels", fields.integer(1)), size=p.get("size", fields.integer(1), None),
-                             bias=p.get("bias", fields.boolean, True))
+    return stacked_vs_single(p.n, p.kernel, p.channels, size=p.size, bias=p.bias)
 
 
 @register(
@@ -138,16 +137,16 @@ def solve_stacked(p: Problem) -> Worked:
     summary="which padding, stride, kernel or output_padding gives a wanted output size",
     fields=(Field("find", T.CHOICE, "padding, stride, kernel or output_padding", required=True,
                   choices=("padding", "stride", "kernel", "output_padding"), example="padding"),
-            Field("input", T.INTEGER, "input size along one axis", required=True, example=32),
-            Field("output", T.INTEGER, "the wanted output size", required=True, example=32),
-            Field("kernel", T.INTEGER, "kernel size (unless finding it)", example=3),
-            Field("stride", T.INTEGER, "stride (default 1)", default=1),
+            Field("input", T.INTEGER, "input size along one axis", required=True, example=32, parse=_positive),
+            Field("output", T.INTEGER, "the wanted output size", required=True, example=32, parse=_positive),
+            Field("kernel", T.INTEGER, "kernel size (unless finding it)", example=3, parse=_positive),
+            Field("stride", T.INTEGER, "stride (default 1)", default=1, parse=_positive),
             Field("padding", T.INTEGER, "padding (default 0)", default=0),
-            Field("dilation", T.INTEGER, "dilation (default 1)", default=1)),
+            Field("dilation", T.INTEGER, "dilation (default 1)", default=1, parse=_positive)),
     example={"find": "padding", "input": 32, "output": 32, "kernel": 3},
     form={"group": "design"},
 )
-def solve_inverse(p: Problem) -> Worked:
+def solve_inverse(p: Params) -> Worked:
     """Which padding / stride / kernel / output_padding gives a wanted size.
 
     >>> from nnsteps.problems.solve import solve_problem
@@ -157,19 +156,15 @@ def solve_inverse(p: Problem) -> Worked:
     """
     from nnsteps.arch import design
 
-    find = p.get("find", fields.choice("padding", "stride", "kernel", "output_padding"))
-    n, out = p.get("input", fields.integer(1)), p.get("output", fields.integer(1))
-    d = p.get("dilation", fields.integer(1), 1)
+    find, n, out, d = p.find, p.input, p.output, p.dilation
     if find == "kernel":
-        return design.solve_kernel(n, out, padding=p.get("padding", fields.integer(0), 0),
-                                   stride=p.get("stride", fields.integer(1), 1), dilation=d)
-    k = p.get("kernel", fields.integer(1))
+        return design.solve_kernel(n, out, padding=p.padding, stride=p.stride, dilation=d)
+    k = p.need("kernel")
     if find == "padding":
-        return design.solve_padding(n, k, out, stride=p.get("stride", fields.integer(1), 1), dilation=d)
+        return design.solve_padding(n, k, out, stride=p.stride, dilation=d)
     if find == "stride":
-        return design.solve_stride(n, k, out, padding=p.get("padding", fields.integer(0), 0), dilation=d)
-    return design.solve_output_padding(n, out, k, stride=p.get("stride", fields.integer(1), 1),
-                                       padding=p.get("padding", fields.integer(0), 0), dilation=d)
+        return design.solve_stride(n, k, out, padding=p.padding, dilation=d)
+    return design.solve_output_padding(n, out, k, stride=p.stride, padding=p.padding, dilation=d)
 
 
 @generator(Design.NETWORK.value, ("layers",))

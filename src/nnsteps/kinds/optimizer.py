@@ -20,7 +20,7 @@ from nnsteps.numbers import parse_number
 from nnsteps.ops.optim import DEFAULTS, METHODS
 from nnsteps.ops.schedule import SCHEDULES
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 KIND = "optimizer"
@@ -31,43 +31,6 @@ EXAMPLE = {"method": "adam", "params": {"w": [1, -2], "b": Fraction(1, 2)},
            "lr": Fraction(1, 1000), "betas": [Fraction(9, 10), Fraction(999, 1000)], "eps": "1e-8"}
 SCHEDULE_OPTIONS = {"step": ("step_size", "gamma"), "exponential": ("gamma",), "cosine": ("T_max", "eta_min"),
                     "inverse_time": ("decay",), "none": ()}
-FIELDS = (
-    Field("method", T.CHOICE, "the optimiser", required=True, choices=METHODS, example="adam"),
-    Field("params", T.VALUE, "θ₀: a number, a vector, or named numbers/tensors {w: [...], b: 0.5}; in a loss a "
-          "number is w (or its name), vector entries are w_1, w_2, … (name_1, …)", required=True,
-          example={"w": [1, -2], "b": 0.5}),
-    Field("grads", T.LIST, "the gradient of each step, shaped as params", example=[{"w": [0.1, 0.2], "b": -0.3}]),
-    Field(Op.LOSS.value, T.TEXT, "or a loss in the parameters, differentiated exactly: \"(w - 3)^2 + 2*b^2\"",
-          example="(w - 3)^2 + 2*b^2"),
-    Field("steps", T.INTEGER, "number of updates (default: the number of gradients given)", example=2),
-    Field("lr", T.NUMBER, "the learning rate α₀ (torch's default per method)", example=0.001),
-    Field("momentum", T.NUMBER, "μ (sgd, rmsprop)", default=0, example=0.9),
-    Field("dampening", T.NUMBER, "τ (sgd)", default=0, example=0),
-    Field("nesterov", T.BOOLEAN, "Nesterov momentum (sgd)", default=False, example=False),
-    Field("weight_decay", T.NUMBER, "λ: added to g as λθ (L2), or decoupled θ(1 − αλ) for adamw (default 0.01)",
-          default=0, example=0),
-    Field("lr_decay", T.NUMBER, "adagrad: α/(1 + (t − 1)·lr_decay)", default=0, example=0),
-    Field("initial_accumulator_value", T.NUMBER, "adagrad's starting sum", default=0, example=0),
-    Field("eps", T.NUMBER, "ε in the denominator (adam/adamw/rmsprop 1e-8, adagrad 1e-10)", example="1e-8"),
-    Field("alpha", T.NUMBER, "rmsprop's smoothing constant", default=0.99, example=0.99),
-    Field("centered", T.BOOLEAN, "rmsprop: divide by the centred second moment", default=False, example=False),
-    Field("betas", T.LIST, "[β₁, β₂] (adam, adamw)", default=[0.9, 0.999], example=[0.9, 0.999]),
-    Field("amsgrad", T.BOOLEAN, "adam/adamw: use the running max of v", default=False, example=False),
-    Field("bias_correction", T.BOOLEAN, "adam/adamw: divide by 1 − βᵗ (torch always does)", default=True,
-          example=True),
-    Field("beta", T.NUMBER, "momentum_ema's β", default=0.9, example=0.9),
-    Field("schedule", T.CHOICE, "learning-rate schedule, stepped after each update", default="none",
-          choices=SCHEDULES, example="step"),
-    Field("step_size", T.INTEGER, "schedule step: epochs between decays", example=2),
-    Field("gamma", T.NUMBER, "schedule step/exponential: the factor", example=0.5),
-    Field("T_max", T.INTEGER, "schedule cosine: half period", example=10),
-    Field("eta_min", T.NUMBER, "schedule cosine: the lowest rate", default=0, example=0),
-    Field("decay", T.NUMBER, "schedule inverse_time: α₀/(1 + decay·epoch)", example=0.5),
-)
-OPTION_FIELDS = ("momentum", "dampening", "nesterov", "weight_decay", "lr_decay", "initial_accumulator_value", "eps",
-                 "alpha", "centered", "betas", "amsgrad", "bias_correction", "beta")
-
-
 def _leaf(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
         raise NnstepsError(f"expected a number, got {value!r}")
@@ -125,59 +88,105 @@ class Layout:
         return out if self.named else out["w"]
 
 
-def _options(p: Problem, method: str) -> dict[str, Any]:
+def _betas(value: Any) -> tuple[Any, Any]:
+    betas = [F.number(x) for x in value] if isinstance(value, (list, tuple)) else None
+    if betas is None or len(betas) != 2 or not all(0 <= b < 1 for b in betas):
+        raise NnstepsError(f"expected betas [β₁, β₂] in [0, 1), got {value!r}")
+    return betas[0], betas[1]
+
+
+def _nonnegative(name: str) -> Callable[[Any], Any]:
+    def parse(value: Any) -> Any:
+        v = F.number(value)
+        if v < 0:
+            raise NnstepsError(f"expected {name} >= 0, got {value!r}")
+        return v
+
+    return parse
+
+
+FIELDS = (
+    Field("method", T.CHOICE, "the optimiser", required=True, choices=METHODS, example="adam"),
+    Field("params", T.VALUE, "θ₀: a number, a vector, or named numbers/tensors {w: [...], b: 0.5}; in a loss a "
+          "number is w (or its name), vector entries are w_1, w_2, … (name_1, …)", required=True,
+          example={"w": [1, -2], "b": 0.5}, parse=Layout),
+    Field("grads", T.LIST, "the gradient of each step, shaped as params", example=[{"w": [0.1, 0.2], "b": -0.3}]),
+    Field(Op.LOSS.value, T.TEXT, "or a loss in the parameters, differentiated exactly: \"(w - 3)^2 + 2*b^2\"",
+          example="(w - 3)^2 + 2*b^2"),
+    Field("steps", T.INTEGER, "number of updates (default: the number of gradients given)", example=2,
+          parse=F.integer(1, "a step count")),
+    Field("lr", T.NUMBER, "the learning rate α₀ (torch's default per method)", example=0.001),
+    Field("momentum", T.NUMBER, "μ (sgd, rmsprop)", default=0, example=0.9, parse=_nonnegative("momentum")),
+    Field("dampening", T.NUMBER, "τ (sgd)", default=0, example=0, parse=_nonnegative("dampening")),
+    Field("nesterov", T.BOOLEAN, "Nesterov momentum (sgd)", default=False, example=False),
+    Field("weight_decay", T.NUMBER, "λ: added to g as λθ (L2), or decoupled θ(1 − αλ) for adamw (default 0.01)",
+          default=0, example=0, parse=_nonnegative("weight_decay")),
+    Field("lr_decay", T.NUMBER, "adagrad: α/(1 + (t − 1)·lr_decay)", default=0, example=0,
+          parse=_nonnegative("lr_decay")),
+    Field("initial_accumulator_value", T.NUMBER, "adagrad's starting sum", default=0, example=0,
+          parse=_nonnegative("initial_accumulator_value")),
+    Field("eps", T.NUMBER, "ε in the denominator (adam/adamw/rmsprop 1e-8, adagrad 1e-10)", example="1e-8",
+          parse=_nonnegative("eps")),
+    Field("alpha", T.NUMBER, "rmsprop's smoothing constant", default=0.99, example=0.99, parse=_nonnegative("alpha")),
+    Field("centered", T.BOOLEAN, "rmsprop: divide by the centred second moment", default=False, example=False),
+    Field("betas", T.LIST, "[β₁, β₂] (adam, adamw)", default=[0.9, 0.999], example=[0.9, 0.999], parse=_betas),
+    Field("amsgrad", T.BOOLEAN, "adam/adamw: use the running max of v", default=False, example=False),
+    Field("bias_correction", T.BOOLEAN, "adam/adamw: divide by 1 − βᵗ (torch always does)", default=True,
+          example=True),
+    Field("beta", T.NUMBER, "momentum_ema's β", default=0.9, example=0.9, parse=_nonnegative("beta")),
+    Field("schedule", T.CHOICE, "learning-rate schedule, stepped after each update", default="none",
+          choices=SCHEDULES, example="step"),
+    Field("step_size", T.INTEGER, "schedule step: epochs between decays", example=2,
+          parse=F.integer(1, "a positive integer")),
+    Field("gamma", T.NUMBER, "schedule step/exponential: the factor", example=0.5),
+    Field("T_max", T.INTEGER, "schedule cosine: half period", example=10, parse=F.integer(1, "a positive integer")),
+    Field("eta_min", T.NUMBER, "schedule cosine: the lowest rate", default=0, example=0),
+    Field("decay", T.NUMBER, "schedule inverse_time: α₀/(1 + decay·epoch)", example=0.5),
+)
+OPTION_FIELDS = ("momentum", "dampening", "nesterov", "weight_decay", "lr_decay", "initial_accumulator_value", "eps",
+                 "alpha", "centered", "betas", "amsgrad", "bias_correction", "beta")
+
+
+def _options(p: Params, method: str) -> dict[str, Any]:
     o = dict(DEFAULTS[method])
     allowed = set(o) - {"lr"}
     for name in OPTION_FIELDS:
         if p.has(name) and name not in allowed:
             raise NnstepsError(f"{method} takes no {name} (it takes {', '.join(sorted(allowed))})", problem=p.id,
                                field=name)
-    for name in allowed:
-        if not p.has(name):
-            continue
-        if name in ("nesterov", "centered", "amsgrad", "bias_correction"):
-            o[name] = p.get(name, F.boolean)
-        elif name == "betas":
-            betas = p.get(name, lambda v: [F.number(x) for x in v] if isinstance(v, (list, tuple)) else None)
-            if betas is None or len(betas) != 2 or not all(0 <= b < 1 for b in betas):
-                raise NnstepsError(f"expected betas [β₁, β₂] in [0, 1), got {p.raw[name]!r}", problem=p.id,
-                                   field=name)
-            o[name] = tuple(betas)
-        else:
-            o[name] = p.get(name, F.number)
-            if o[name] < 0:
-                raise NnstepsError(f"expected {name} >= 0, got {p.raw[name]!r}", problem=p.id, field=name)
+    o.update((name, p[name]) for name in allowed if p.has(name))
     if method == "sgd" and o["nesterov"] and (not o["momentum"] or o["dampening"]):
         raise NnstepsError("Nesterov momentum needs a momentum and zero dampening (as torch)", problem=p.id,
                            field="nesterov")
     return o
 
 
-def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    method = str(raw.get("method", ""))
+    def given(name: str, default: Any) -> Any:  # the record's defaults are torch's per method, not one value
+        return p[name] if p.has(name) else default
+
+    method = str(p.method or "")
     out: list[tuple[str, Callable[[dict[str, Any]], Any]]] = []
     if method in ("adam", "adamw"):
         out.append(("bias correction forgotten (m and v not divided by 1 − βᵗ)", M.set_field("bias_correction", False)))
-        b1, b2 = (F.number(x) for x in raw.get("betas", DEFAULTS[method]["betas"]))
+        b1, b2 = (F.number(x) for x in given("betas", DEFAULTS[method]["betas"]))
         out.append(("β and 1 − β swapped", M.set_field("betas", [1 - b1, 1 - b2])))
-        if raw.get("weight_decay") not in (None, 0) or method == "adamw":
+        if given("weight_decay", 0) != 0 or method == "adamw":
             other = "adam" if method == "adamw" else "adamw"
             name = "weight decay as L2 (added to g) instead of decoupled" if method == "adamw" else \
                 "weight decay decoupled (AdamW) instead of added to g"
-            out.append((name, lambda r: {**r, "method": other, "weight_decay": r.get("weight_decay", Fraction(1, 100))}))
+            decay = given("weight_decay", Fraction(1, 100))
+            out.append((name, lambda r: {**r, "method": other, "weight_decay": decay}))
     if method == "momentum_ema":
-        beta = F.number(raw.get("beta", Fraction(9, 10)))
-        out.append(("β and 1 − β swapped", M.set_field("beta", 1 - beta)))
+        out.append(("β and 1 − β swapped", M.set_field("beta", 1 - given("beta", Fraction(9, 10)))))
     if method == "rmsprop":
-        alpha = F.number(raw.get("alpha", Fraction(99, 100)))
-        out.append(("α and 1 − α swapped", M.set_field("alpha", 1 - alpha)))
-        out.append(("centred variance toggled", lambda r: {**r, "centered": not r.get("centered", False)}))
-    if method == "sgd" and raw.get("momentum") not in (None, 0):
-        out.append(("Nesterov toggled", lambda r: None if r.get("dampening") else
-                    {**r, "nesterov": not r.get("nesterov", False)}))
-    if raw.get("schedule") not in (None, "none"):
+        out.append(("α and 1 − α swapped", M.set_field("alpha", 1 - given("alpha", Fraction(99, 100)))))
+        out.append(("centred variance toggled", M.set_field("centered", not p.centered)))
+    if method == "sgd" and given("momentum", 0) != 0 and not p.dampening:
+        out.append(("Nesterov toggled", M.set_field("nesterov", not p.nesterov)))
+    if p.schedule not in (None, "none"):
         out.append(("learning-rate schedule ignored", M.set_field("schedule", "none")))
     return out
 
@@ -185,51 +194,54 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
 @register(KIND, fields=FIELDS, summary="steps of a torch.optim optimiser (sgd, adagrad, rmsprop, adam, adamw) or "
           "the course's momentum_ema, with a learning-rate schedule", answer=("params", "state", "lr"),
           example=EXAMPLE, mistakes=_mistakes, form={"group": "training"})
-def solve_optimizer(p: Problem) -> Worked:
+def solve_optimizer(p: Params) -> Worked:
     """An ``optimizer`` problem (:func:`nnsteps.ops.optim_run.optimize`).
 
+    >>> from nnsteps.problems.registry import Problem
     >>> w = solve_optimizer(Problem({"id": "o", "kind": "optimizer", "method": "sgd", "params": 1, "grads": [2, 2],
-    ...                              "lr": 0.5, "momentum": 0.5}))
+    ...                              "lr": 0.5, "momentum": 0.5}).params)
     >>> w.answer["params"], w.answer["state"]
     ([0, Fraction(-3, 2)], [{'b': 2}, {'b': 3}])
     """
     from nnsteps.expr import parse
     from nnsteps.ops.optim_run import optimize
 
-    method = p.get("method", F.choice(*METHODS))
-    layout = p.get("params", Layout)
+    method, layout = p.method, p.params
     o = _options(p, method)
-    lr = p.get("lr", F.number, DEFAULTS[method]["lr"])
-    schedule = p.get("schedule", F.choice(*SCHEDULES), "none")
+    lr = p.lr if p.has("lr") else DEFAULTS[method]["lr"]
+    schedule = p.schedule
     sched: dict[str, Any] = {}
     for name in ("step_size", "gamma", "T_max", "eta_min", "decay"):
         if p.has(name) and name not in SCHEDULE_OPTIONS[schedule]:
             raise NnstepsError(f"schedule {schedule} takes no {name}", problem=p.id, field=name)
         if p.has(name):
-            sched[name] = p.get(name, F.integer(1, "a positive integer") if name in ("step_size", "T_max")
-                                else F.number)
+            sched[name] = p[name]
     if p.has(Op.LOSS.value) == p.has("grads"):
         raise NnstepsError("give either grads (one per step) or a loss, not both" if p.has(Op.LOSS.value) else
                            "expected grads (one per step) or a loss", problem=p.id, field="grads")
     grads, loss = None, None
     if p.has("grads"):
-        raw = p.raw["grads"]
-        if not isinstance(raw, list) or not raw:
-            raise NnstepsError(f"expected a list of gradients, one per step, got {raw!r}", problem=p.id, field="grads")
+        given = p.grads
+        if not isinstance(given, list) or not given:
+            raise NnstepsError(f"expected a list of gradients, one per step, got {given!r}", problem=p.id,
+                               field="grads")
         try:
-            grads = [layout.grads(g, i) for i, g in enumerate(raw)]
+            grads = [layout.grads(g, i) for i, g in enumerate(given)]
         except NnstepsError as err:
             raise err.located(problem=p.id, field="grads") from None
-        steps = p.get("steps", F.integer(1, "a step count"), len(grads))
+        steps = p.steps if p.has("steps") else len(grads)
         if steps > len(grads):
             raise NnstepsError(f"{steps} steps need {steps} gradients, got {len(grads)}", problem=p.id, field="steps")
     else:
-        loss = p.get(Op.LOSS.value, lambda v: parse(str(v), layout.names))
-        steps = p.get("steps", F.integer(1, "a step count"), 1)
+        try:  # the loss is read against the parameters' names, so here rather than by its field
+            loss = parse(str(p[Op.LOSS.value]), layout.names)
+        except NnstepsError as err:
+            raise err.located(problem=p.id, field=Op.LOSS.value) from None
+        steps = p.steps if p.has("steps") else 1
     try:
         worked = optimize(method, layout.names, layout.values, grads=grads, loss=loss, steps=steps, lr=lr,
                           options=o, schedule=schedule, schedule_options=sched, kind=KIND,
-                          loss_text=str(p.raw[Op.LOSS.value]) if loss is not None else None)
+                          loss_text=str(p[Op.LOSS.value]) if loss is not None else None)
     except NnstepsError as err:
         raise err.located(problem=p.id) from None
     h = worked.value

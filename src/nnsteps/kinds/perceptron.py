@@ -12,7 +12,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import ints, one
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
@@ -20,42 +20,46 @@ NAME = "perceptron"
 LABELS = ("binary", "sign")
 EXAMPLE = {"X": "0 0; 0 1; 1 0; 1 1", "y": [0, 0, 0, 1], "labels": "binary", "w": [0, 0], "b": 0, "lr": 1,
            "epochs": 10}
-FIELDS = (
-    Field("X", T.ARRAY, "the examples, one row each, in training order", required=True, example=EXAMPLE["X"]),
-    Field("y", T.ARRAY, "each example's label: 0/1 (binary) or -1/+1 (sign)", required=True, example=EXAMPLE["y"]),
-    Field("labels", T.CHOICE, "binary: ŷ = 1 if z ≥ 0 else 0, w += η(y − ŷ)x; sign: ŷ = ±1, on a mistake w += ηyx",
-          default="binary", choices=LABELS, example="binary"),
-    Field("w", T.ARRAY, "initial weights (default zeros)", example=EXAMPLE["w"]),
-    Field("b", T.NUMBER, "initial bias", default=0, example=0),
-    Field("lr", T.NUMBER, "learning rate η > 0", default=1, example=1),
-    Field("epochs", T.INTEGER, "most epochs; training stops after an epoch with no update", default=10,
-          example=10),
-)
-
-
 def _flat(value: Any, name: str, ndim: int) -> list[Any]:
     out: list[Any] = F.array(name, (ndim,))(value).tolist()
     return out
 
 
+def _rows(value: Any) -> list[list[Any]]:
+    X = F.array("X", (1, 2))(value).tolist()
+    return [row if isinstance(row, list) else [row] for row in X]
+
+
+FIELDS = (
+    Field("X", T.ARRAY, "the examples, one row each, in training order", required=True, example=EXAMPLE["X"],
+          parse=_rows),
+    Field("y", T.ARRAY, "each example's label: 0/1 (binary) or -1/+1 (sign)", required=True, example=EXAMPLE["y"],
+          parse=lambda v: _flat(v, "y", 1)),
+    Field("labels", T.CHOICE, "binary: ŷ = 1 if z ≥ 0 else 0, w += η(y − ŷ)x; sign: ŷ = ±1, on a mistake w += ηyx",
+          default="binary", choices=LABELS, example="binary"),
+    Field("w", T.ARRAY, "initial weights (default zeros)", example=EXAMPLE["w"], parse=lambda v: _flat(v, "w", 1)),
+    Field("b", T.NUMBER, "initial bias", default=0, example=0),
+    Field("lr", T.NUMBER, "learning rate η > 0", default=1, example=1),
+    Field("epochs", T.INTEGER, "most epochs; training stops after an epoch with no update", default=10,
+          example=10, parse=F.integer(1, "a number of epochs")),
+)
+
+
 @register(NAME, fields=FIELDS, summary="the perceptron rule, epoch by epoch, to its decision boundary",
           answer=("w", "b", "epochs", "converged", "updates"), example=EXAMPLE,
-          mistakes=(("the update applied with the wrong sign of the error",
-                     lambda raw: {**raw, "lr": f"-{raw.get('lr', 1)}"} if not str(raw.get("lr", 1)).startswith("-")
-                     else None),),
+          mistakes=lambda p: [("the update applied with the wrong sign of the error",
+                               lambda raw: {**raw, "lr": -p.lr})] if p.lr is not None and p.lr > 0 else [],
           form={"group": "layers"})
-def solve_perceptron(p: Problem) -> Worked:
+def solve_perceptron(p: Params) -> Worked:
     """A ``perceptron`` problem (:mod:`nnsteps.ops.perceptron`).
 
-    >>> solve_perceptron(Problem({"id": "p", "kind": NAME, **EXAMPLE})).answer["w"]
+    >>> from nnsteps.problems.registry import Problem
+    >>> solve_perceptron(Problem({"id": "p", "kind": NAME, **EXAMPLE}).params).answer["w"]
     [2, 1]
     """
     from nnsteps.ops.perceptron import perceptron
 
-    X = p.get("X", lambda v: F.array("X", (1, 2))(v).tolist())
-    X = [row if isinstance(row, list) else [row] for row in X]
-    y = p.get("y", lambda v: _flat(v, "y", 1))
-    labels = p.get("labels", F.choice(*LABELS), "binary")
+    X, y, labels = p.X, p.y, p.labels
     if len(y) != len(X):
         raise NnstepsError(f"expected one label per row of X ({len(X)}), got {len(y)}", problem=p.id, field="y")
     allowed = (0, 1) if labels == "binary" else (-1, 1)
@@ -66,17 +70,17 @@ def solve_perceptron(p: Problem) -> Worked:
     d = len(X[0])
     if any(len(row) != d for row in X):
         raise NnstepsError("expected rows of one length", problem=p.id, field="X")
-    w = p.get("w", lambda v: _flat(v, "w", 1), [0] * d)
+    w = p.w if p.has("w") else [0] * d
     if len(w) != d:
         raise NnstepsError(f"expected {d} weights (the columns of X), got {len(w)}", problem=p.id, field="w")
-    lr = p.get("lr", F.number, 1)
+    lr = p.lr
     if lr == 0:
         raise NnstepsError("expected a nonzero learning rate, got 0", problem=p.id, field="lr")
-    epochs = p.get("epochs", F.integer(1, "a number of epochs"), 10)
+    epochs = p.epochs
     if epochs > 1000 or epochs * len(X) * d > 200_000:
         raise NnstepsError(f"expected at most 1000 epochs and a small problem, got {epochs} epochs",
                            problem=p.id, field="epochs")
-    return perceptron(X, y, w, p.get("b", F.number, 0), lr, epochs, labels, kind=NAME)
+    return perceptron(X, y, w, p.b, lr, epochs, labels, kind=NAME)
 
 
 @generator(NAME, ("labels",))

@@ -5,8 +5,7 @@ record), so the two accept exactly the same options. Answers check stage by stag
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np  # noqa: F401  (the doctests draw with it)
 
@@ -17,15 +16,15 @@ from nnsteps.generation.common import ints, one
 from nnsteps.kinds._grid import Rng
 from nnsteps.kinds._pipeline_learn import LEARN_FIELDS, learn, wants_backward
 from nnsteps.names import Loss, Op
-from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, Stage, find_kind, load_kinds, register
+from nnsteps.problems.params import Field, FieldType, Params, as_given, parse_params
+from nnsteps.problems.registry import Stage, find_kind, load_kinds, register
 from nnsteps.work import Step, Worked
 
 KIND = "pipeline"
 FLATTEN = "flatten"
 
 
-def _flatten(x: Any, get: Callable[..., Any]) -> Worked:
+def _flatten(x: Any, p: Params) -> Worked:
     from nnsteps.arrays import as_array
     from nnsteps.ops._common import prior_steps
 
@@ -36,31 +35,46 @@ def _flatten(x: Any, get: Callable[..., Any]) -> Worked:
         "Flatten (channels first, then rows, as torch.flatten)", formula=rf"{shape} = {flat.size}", result=flat)])
 
 
-_FLATTEN_FIELDS = {"input": "the input"}
+class StageRecord(NamedTuple):
+    """What a pipeline reads of a stage's kind: its run, its fields by name, and the field its input fills
+    (``input``; an embedding's ``indices``): a stage entry is parsed with the other fields."""
+
+    run: Stage
+    fields: dict[str, str]
+    specs: tuple[Field, ...]
+    input: str = "input"
+
+    def options(self) -> tuple[Field, ...]:
+        return tuple(f for f in self.specs if f.name != self.input)
 
 
-def stages() -> dict[str, tuple[Stage, dict[str, str]]]:
+_FLATTEN = StageRecord(_flatten, {"input": "the input"}, (Field("input", FieldType.ARRAY, "the input"),))
+
+
+def stages() -> dict[str, StageRecord]:
     """Every stage a pipeline may use, in order: the grid kinds' records, then ``flatten``.
 
     >>> list(stages())[:2], list(stages())[-1]
     (['conv2d', 'conv_transpose2d'], 'flatten')
     """
     kinds = sorted((k for k in load_kinds().values() if k.stage is not None), key=lambda k: k.stage_order)
-    out: dict[str, tuple[Stage, dict[str, str]]] = {k.name: (k.stage, k.fields) for k in kinds if k.stage}
-    out[FLATTEN] = (_flatten, _FLATTEN_FIELDS)
+    out = {k.name: StageRecord(k.stage, k.fields, k.specs, k.stage_input) for k in kinds if k.stage}
+    out[FLATTEN] = _FLATTEN
     return out
 
 
-def stage_named(name: Any) -> tuple[Stage, dict[str, str]] | None:
+def stage_named(name: Any) -> StageRecord | None:
     """``stages()[name]`` (None if there is none), importing only the kind module of that stage.
 
-    >>> stage_named("relu")[1]["input"], stage_named("flatten")[0] is _flatten, stage_named("pipeline")
+    >>> stage_named("relu").fields["input"], stage_named("flatten").run is _flatten, stage_named("pipeline")
     ('the input', True, None)
     """
     if name == FLATTEN:
-        return _flatten, _FLATTEN_FIELDS
+        return _FLATTEN
     kind = find_kind(name) if isinstance(name, str) else None
-    return (kind.stage, kind.fields) if kind is not None and kind.stage is not None else None
+    if kind is None or kind.stage is None:
+        return None
+    return StageRecord(kind.stage, kind.fields, kind.specs, kind.stage_input)
 
 
 def _stages_key(raw: dict[str, Any]) -> list[Any]:
@@ -76,13 +90,12 @@ def _follow_on(raw: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
         pipeline_follow_on(raw, given.get("stages"), result, tol)
 
 
-def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
     from nnsteps.grading.mistakes import stage_candidates
 
-    out = stage_candidates(raw)
-    if raw.get("target") is not None and raw.get(Op.LOSS.value, Loss.CROSS_ENTROPY.value) in (
-            Loss.CROSS_ENTROPY, Loss.BCE_WITH_LOGITS):
+    out = stage_candidates(p)
+    if p.target is not None and (p.loss or Loss.CROSS_ENTROPY.value) in (Loss.CROSS_ENTROPY, Loss.BCE_WITH_LOGITS):
         out.append(("the sign of p − y (y − p)", M.convention(needs=(), p_minus_y=False)))
     return out
 
@@ -91,20 +104,21 @@ def _mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
     Field("input", FieldType.ARRAY, "the input", required=True, example="1 -2; 3 4"),
     Field("steps", FieldType.LIST, "the stages, in order: a name or {name: {options}}", required=True,
           example=[Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]),
-    Field("detail", FieldType.CELLS, "cells of the final output to expand (the last stage's detail)", default="auto"),
+    Field("detail", FieldType.CELLS, "cells of the final output to expand (the last stage's detail)", default="auto",
+          parse=as_given),
     *LEARN_FIELDS,
 ), answer=("output", Op.LOSS.value, "grads", "updated"), example={"input": "1 -2; 3 4", "steps": [Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]},
     mistakes=_mistakes, follow_on=_follow_on, stages=_stages_key, form={"group": "grid"})
-def solve_pipeline(p: Problem) -> Worked:
+def solve_pipeline(p: Params) -> Worked:
     """Stages in order, each fed the previous one's output; the work of each stage is kept.
 
-    >>> w = solve_pipeline(Problem({"id": "p", "kind": "pipeline", "input": "1 -2; 3 4",
-    ...                             "steps": ["relu", {"avg_pool2d": {"kernel_size": 2}}]}))
+    >>> w = solve_pipeline(load_kinds()["pipeline"].parse({"id": "p", "kind": "pipeline", "input": "1 -2; 3 4",
+    ...                                                    "steps": ["relu", {"avg_pool2d": {"kernel_size": 2}}]}))
     >>> w.answer.tolist(), [s.title for s in w.steps]
     ([[2]], ['Stage 1: relu', 'Stage 2: avg_pool2d'])
     """
-    x: Any = p.get("input", F.array("input"))
-    raw_stages = p.raw["steps"]
+    x: Any = p.input
+    raw_stages = p.steps
     if not isinstance(raw_stages, list) or not raw_stages:
         raise NnstepsError("expected a non-empty list of stages such as [conv2d: {kernel: ...}, relu]",
                            problem=p.id, field="steps")
@@ -114,34 +128,29 @@ def solve_pipeline(p: Problem) -> Worked:
     steps: list[Step[Any]] = []
     outputs: list[Any] = []
     inputs: list[Any] = []
-    runs: list[tuple[str, Any, Any]] = []
+    runs: list[tuple[str, Stage, Params]] = []
     for index, stage in enumerate(raw_stages):
         where = f"steps[{index}]"
-        name, options, (run, allowed) = _stage_parts(stage, p.id, where)
+        name, options, record = _stage_parts(stage, p.id, where)
+        allowed = record.fields
         if index == len(raw_stages) - 1 and p.has("detail") and "detail" in allowed and "detail" not in options:
-            options = {**options, "detail": p.raw["detail"]}  # cells of the pipeline's answer
+            options = {**options, "detail": p.detail}  # cells of the pipeline's answer
         for key in options:
             if key not in allowed or key == "input":
                 raise NnstepsError(
                     f"unknown option '{key}' for stage {name}", problem=p.id, field=f"{where}.{key}",
                     hint=did_you_mean(str(key), [k for k in allowed if k != "input"]),
                 )
-        stage_problem = Problem({"id": p.id, **options})
-
-        def get(field: str, parse: Callable[..., Any], default: Any = ..., _sp: Problem = stage_problem,
-                _where: str = where) -> Any:
-            try:
-                return _sp.get(field, parse, default)
-            except NnstepsError as err:
-                err.field = f"{_where}.{field}"
-                raise
-
+        if record.input in options:
+            raise NnstepsError(f"a stage's {record.input} are its input (the pipeline's input, or the stage before)",
+                               problem=p.id, field=f"{where}.{record.input}")
         try:
-            worked = run(x, get)
+            params = parse_params(record.options(), options, p.id)
+            worked = record.run(x, params)
         except NnstepsError as err:
             raise err.located(problem=p.id, field=where) from None
         inputs.append(x.value if isinstance(x, Worked) else x)
-        runs.append((name, run, get))
+        runs.append((name, record.run, params))
         outputs.append(worked.value)
         steps.append(Step(f"Stage {index + 1}: {name}", steps=worked.steps))
         x = worked.value
@@ -150,7 +159,7 @@ def solve_pipeline(p: Problem) -> Worked:
     return Worked(KIND, value=x, steps=steps, answer=x, meta={"stages": outputs})
 
 
-def _stage_parts(stage: Any, pid: str, where: str) -> tuple[str, dict[str, Any], tuple[Stage, dict[str, str]]]:
+def _stage_parts(stage: Any, pid: str, where: str) -> tuple[str, dict[str, Any], StageRecord]:
     """A stage's name, options and record (its kind's module alone is imported, unless the name is unknown)."""
     options: dict[str, Any]
     if isinstance(stage, str):

@@ -4,7 +4,7 @@ likely mistakes and generators.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,58 +12,55 @@ import numpy as np
 from nnsteps import shapes
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, INPUT, UPSTREAM_ANSWER, Rng, detail, opt_int, with_upstream
+from nnsteps.kinds._grid import DETAIL, DILATION, INPUT, STRIDE, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, register_stage
+from nnsteps.problems.params import as_given
+from nnsteps.problems.registry import Field, FieldType, Params, register_stage
 from nnsteps.work import Worked
 
 T = FieldType
 POOL_FIELDS = (
     INPUT,
     Field("kernel_size", T.PAIR, "int or [kh, kw]", required=True, example=2),
-    Field("stride", T.PAIR, "defaults to kernel_size", example=2),
-    Field("padding", T.PAIR, "int or [ph, pw], at most kernel_size // 2", default=0, example=0),
+    replace(STRIDE, help=f"{STRIDE.help} (defaults to kernel_size)", default=None, example=2),
+    Field("padding", T.PAIR, "int or [ph, pw], at most kernel_size // 2", default=0, example=0,
+          parse=F.pair(0, "a padding")),
     Field("ceil_mode", T.BOOLEAN, "round the output size up", default=False, example=False),
     DETAIL,
     Field("upstream", T.ARRAY, "∂L/∂Y, the output's shape: then the answer is {output, grads: {input}}",
-          example="1 2; 3 4"),
+          example="1 2; 3 4", parse=as_given),
 )
-MAX_POOL_FIELDS = (*POOL_FIELDS, Field("dilation", T.PAIR, "int or [dh, dw]", default=1, example=1))
+MAX_POOL_FIELDS = (*POOL_FIELDS, DILATION)
 AVG_POOL_FIELDS = (
     *POOL_FIELDS,
     Field("count_include_pad", T.BOOLEAN, "divide by the window size including padding", default=True, example=True),
-    Field("divisor_override", T.INTEGER, "divide by this instead", example=4),
+    Field("divisor_override", T.INTEGER, "divide by this instead", example=4, parse=F.integer(1, "a divisor")),
 )
 EXAMPLE = {"input": "1 1 2 4; 5 6 7 8; 3 2 1 0; 1 2 3 4", "kernel_size": 2, "stride": 2}
 
 
-def _max_pool(x: Any, get: Callable[..., Any]) -> Worked:
+def _max_pool(x: Any, p: Params) -> Worked:
     from nnsteps.ops import pool
 
-    k = get("kernel_size", F.pair(1, "a kernel size"))
-    stride, padding = get("stride", F.pair(1, "a stride"), None), get("padding", F.pair(0, "a padding"), (0, 0))
-    dilation = get("dilation", F.pair(1, "a dilation"), (1, 1))
-    forward = pool.max_pool2d(x, k, stride, padding, dilation, get("ceil_mode", F.boolean, False),
-                              detail=get("detail", detail, "auto"))
-    return _backward(forward, "max", x, get, kernel_size=k, stride=stride, padding=padding, dilation=dilation)
+    k, stride, padding, dilation = p.kernel_size, p.stride, p.padding, p.dilation
+    forward = pool.max_pool2d(x, k, stride, padding, dilation, p.ceil_mode, detail=p.detail)
+    return _backward(forward, "max", x, p, kernel_size=k, stride=stride, padding=padding, dilation=dilation)
 
 
-def _avg_pool(x: Any, get: Callable[..., Any]) -> Worked:
+def _avg_pool(x: Any, p: Params) -> Worked:
     from nnsteps.ops import pool
 
-    k = get("kernel_size", F.pair(1, "a kernel size"))
-    stride, padding = get("stride", F.pair(1, "a stride"), None), get("padding", F.pair(0, "a padding"), (0, 0))
-    include, override = get("count_include_pad", F.boolean, True), get("divisor_override", F.integer(1, "a divisor"), None)
-    forward = pool.avg_pool2d(x, k, stride, padding, get("ceil_mode", F.boolean, False), include, override,
-                              detail=get("detail", detail, "auto"))
-    return _backward(forward, "avg", x, get, kernel_size=k, stride=stride, padding=padding, count_include_pad=include,
+    k, stride, padding = p.kernel_size, p.stride, p.padding
+    include, override = p.count_include_pad, p.divisor_override
+    forward = pool.avg_pool2d(x, k, stride, padding, p.ceil_mode, include, override, detail=p.detail)
+    return _backward(forward, "avg", x, p, kernel_size=k, stride=stride, padding=padding, count_include_pad=include,
                      divisor_override=override)
 
 
-def _backward(forward: Worked, mode: str, x: Any, get: Callable[..., Any], **options: Any) -> Worked:
+def _backward(forward: Worked, mode: str, x: Any, p: Params, **options: Any) -> Worked:
     """With ``upstream``, the answer gains ∂L/∂input (:mod:`nnsteps.ops.pool_grad`)."""
-    upstream = get("upstream", lambda v: v, None)
+    upstream = p.upstream
     if upstream is None:
         return forward
     from nnsteps.ops.pool_grad import pool_backward
@@ -73,7 +70,7 @@ def _backward(forward: Worked, mode: str, x: Any, get: Callable[..., Any], **opt
     return with_grads(forward, grads, steps)
 
 
-def _max_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _max_mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     return [*M.POOL, ("averaged instead of taking the max", M.pool_swapped(Op.AVG_POOL2D.value)),
@@ -81,7 +78,7 @@ def _max_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
             ("gradient routed to every tied maximum (PyTorch: the first only)", M.convention(max_tie="all"))]
 
 
-def _avg_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
+def _avg_mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     return [("average divisor counts padding differently (count_include_pad toggled)", M.count_pad_toggled),

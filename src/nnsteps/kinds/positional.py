@@ -11,35 +11,37 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
 NAME = "positional_encoding"
 EXAMPLE = {"positions": 4, "d_model": 6}
 FIELDS = (
-    Field("positions", T.INTEGER, "how many positions (rows: pos = 0, 1, …)", required=True, example=4),
-    Field("d_model", T.INTEGER, "the model width (columns)", required=True, example=6),
-    Field("base", T.INTEGER, "the wavelength base", default=10000, example=10000),
+    Field("positions", T.INTEGER, "how many positions (rows: pos = 0, 1, …)", required=True, example=4,
+          parse=F.integer(1, "a number of positions")),
+    Field("d_model", T.INTEGER, "the model width (columns)", required=True, example=6,
+          parse=F.integer(1, "a model width")),
+    Field("base", T.INTEGER, "the wavelength base", default=10000, example=10000, parse=F.integer(2, "a base")),
 )
 
 
 @register(NAME, fields=FIELDS, summary="the sinusoidal positional encoding matrix (float64), each entry with its "
           "angle", example=EXAMPLE, form={"group": "sequence"})
-def solve_positional_encoding(p: Problem) -> Worked:
+def solve_positional_encoding(p: Params) -> Worked:
     """A ``positional_encoding`` problem (:mod:`nnsteps.ops.positional`).
 
-    >>> solve_positional_encoding(Problem({"id": "pe", "kind": NAME, "positions": 1, "d_model": 2})).answer
+    >>> from nnsteps.problems.registry import Problem
+    >>> solve_positional_encoding(Problem({"id": "pe", "kind": NAME, "positions": 1, "d_model": 2}).params).answer
     [[0.0, 1.0]]
     """
     from nnsteps.ops.positional import positional_encoding
 
-    positions = p.get("positions", F.integer(1, "a number of positions"))
-    d_model = p.get("d_model", F.integer(1, "a model width"))
+    positions, d_model = p.positions, p.d_model
     if positions * d_model > 100_000:
         raise NnstepsError(f"expected at most 100,000 entries, got {positions} × {d_model}", problem=p.id,
                            field="positions")
-    return positional_encoding(positions, d_model, p.get("base", F.integer(2, "a base"), 10000), kind=NAME)
+    return positional_encoding(positions, d_model, p.base, kind=NAME)
 
 
 @generator(NAME)

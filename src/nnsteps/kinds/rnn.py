@@ -12,10 +12,9 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
-from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learning_rate, loss, mapping, raw
+from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, mapping
 from nnsteps.names import Activation, Op
-from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, Problem, register
+from nnsteps.problems.registry import Field, Params, register
 from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
 
@@ -32,7 +31,7 @@ FIELDS = (
     Field("weights", T.MAPPING, "{w_in, w_hh, w_hy} (scalars) or {W_xh, W_hh, W_hy, b_h, b_y} (matrices); "
           "lstm/gru: {weight_ih, weight_hh, bias_ih, bias_hh} stacked, or {gates: {i: {W, U, b} or {Wc, b}, ...}}, "
           "with an optional head W_hy, b_y",
-          required=True, example={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}),
+          required=True, example={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}, parse=mapping),
     Field("c0", T.VALUE, "initial cell state of an LSTM (default 0)", default=0, example=0),
     Field("variant", T.CHOICE, "LSTM equations: pytorch (default), or a slip worked out for checking: no_tanh_c "
           "(h = o⊙c) or ungated_c (c = c_(t-1) + i⊙g)", default="pytorch", choices=VARIANTS, example="pytorch"),
@@ -49,37 +48,36 @@ FIELDS = (
 )
 
 
-def _mistakes(raw_problem: dict[str, Any]) -> list[tuple[str, Any]]:
+def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [
+    out = [
         ("only the last step's BPTT term (missing paths through time)", M.set_field("bptt", "last")),
         ("biases dropped", M.weights_entry_dropped("b_h", "b_y")),
         ("activation left out", M.set_field("activation", "none")),
         ("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error")),
-        ("LSTM gate order mixed (i, f, o, g read as i, f, g, o)", _gate_order_mixed),
-        ("LSTM: tanh of c forgotten (h = o⊙c)", _lstm_only(M.set_field("variant", "no_tanh_c"))),
-        ("LSTM: old cell state not gated (c = c_(t-1) + i⊙g)", _lstm_only(M.set_field("variant", "ungated_c"))),
     ]
+    if p.cell == "lstm":
+        out += [("LSTM gate order mixed (i, f, o, g read as i, f, g, o)", _gate_order_mixed(p.weights)),
+                ("LSTM: tanh of c forgotten (h = o⊙c)", M.set_field("variant", "no_tanh_c")),
+                ("LSTM: old cell state not gated (c = c_(t-1) + i⊙g)", M.set_field("variant", "ungated_c"))]
+    return out
 
 
-def _lstm_only(mutation: Any) -> Any:
-    def mutate(raw_problem: dict[str, Any]) -> dict[str, Any] | None:
-        return mutation(raw_problem) if str(raw_problem.get("cell", Op.RNN)).lower() == "lstm" else None
+def _gate_order_mixed(weights: Any) -> Any:
+    """The mutation that swaps an LSTM's g and o blocks (CS231n stacks i, f, o, g; PyTorch i, f, g, o).
 
-    return mutate
-
-
-def _gate_order_mixed(raw_problem: dict[str, Any]) -> dict[str, Any] | None:
-    """An LSTM whose g and o blocks are swapped (CS231n stacks i, f, o, g; PyTorch i, f, g, o).
-
-    >>> _gate_order_mixed({"cell": "lstm", "weights": {"weight_ih": [[1], [2], [3], [4]], "weight_hh": [[5]] * 4}})
+    >>> _gate_order_mixed({"weight_ih": [[1], [2], [3], [4]], "weight_hh": [[5]] * 4})({"cell": "lstm"})
     {'cell': 'lstm', 'weights': {'weight_ih': [[1], [2], [4], [3]], 'weight_hh': [[5], [5], [5], [5]]}}
     """
-    w = raw_problem.get("weights")
-    if str(raw_problem.get("cell", Op.RNN)).lower() != "lstm" or not isinstance(w, dict):
+    swapped = _swap_g_o(weights)
+    return lambda raw_problem: None if swapped is None else {**raw_problem, "weights": swapped}
+
+
+def _swap_g_o(weights: Any) -> dict[str, Any] | None:
+    if not isinstance(weights, dict):
         return None
-    w = dict(w)
+    w = dict(weights)
     if isinstance(w.get("gates"), dict) and {"g", "o"} <= set(w["gates"]):
         w["gates"] = {**w["gates"], "g": w["gates"]["o"], "o": w["gates"]["g"]}
     else:
@@ -88,9 +86,7 @@ def _gate_order_mixed(raw_problem: dict[str, Any]) -> dict[str, Any] | None:
             if isinstance(rows, list) and len(rows) % 4 == 0 and rows:
                 q = len(rows) // 4
                 w[key] = rows[:2 * q] + rows[3 * q:] + rows[2 * q:3 * q]
-    if w == raw_problem["weights"]:
-        return None
-    return {**raw_problem, "weights": w}
+    return None if w == weights else w
 
 
 def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
@@ -102,36 +98,23 @@ def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -
 @register(Op.RNN.value, fields=FIELDS, summary="a recurrent network: forward pass, loss, BPTT and one update",
           answer=("h", "y", Op.LOSS.value, "grads", "updated", "symbolic", "c", "gates"), example=EXAMPLE, mistakes=_mistakes,
           follow_on=_follow_on, form={"group": "backprop"})
-def solve_rnn(p: Problem) -> Worked:
+def solve_rnn(p: Params) -> Worked:
     """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.
 
+    >>> from nnsteps.problems.registry import Problem
     >>> w = solve_rnn(Problem({"id": "q6", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
-    ...                        "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}}))
+    ...                        "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}}).params)
     >>> w.answer["h"], w.answer["y"]
     ([Fraction(4, 25), Fraction(14, 125), Fraction(39, 625)], Fraction(39, 3125))
     """
     from nnsteps.ops.rnn import rnn
 
-    return rnn(
-        p.get("x", raw), h0=p.get("h0", raw, 0), weights=p.get("weights", mapping),
-        activation=p.get("activation", F.choice(*ACTIVATIONS), "none"),
-        output=p.get("output", F.choice("last", "every"), "last"),
-        target=p.get("target", raw, None),
-        loss=p.get(Op.LOSS.value, loss, "half_squared_error"),
-        learning_rate=p.get("learning_rate", learning_rate, None),
-        symbolic=p.get("symbolic", F.boolean, True),
-        upstream=_upstream(p),
-        cell=p.get("cell", F.choice(*CELLS), Op.RNN),
-        c0=p.get("c0", raw, 0),
-        variant=p.get("variant", F.choice(*VARIANTS), "pytorch"),
-    )
-
-
-def _upstream(p: Problem) -> Any:
     if p.has("upstream") and p.has("target"):
         raise NnstepsError("give either a target or an upstream gradient ∂L/∂h_t, not both", problem=p.id,
                            field="upstream")
-    return p.get("upstream", raw, None)
+    return rnn(p.x, h0=p.h0, weights=p.weights, activation=p.activation, output=p.output, target=p.target,
+               loss=p[Op.LOSS.value], learning_rate=p.learning_rate, symbolic=p.symbolic, upstream=p.upstream,
+               cell=p.cell, c0=p.c0, variant=p.variant)
 
 
 @generator(Op.RNN.value, options=("cell",))

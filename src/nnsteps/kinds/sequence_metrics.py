@@ -13,7 +13,7 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import one
 from nnsteps.numbers import parse_number
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, register
+from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
@@ -21,19 +21,6 @@ BLEU, PERPLEXITY, BEAM = "bleu", "perplexity", "beam_search"
 SMOOTHING = ("none", "method1")
 
 BLEU_EXAMPLE = {"candidate": "the cat sat on the mat", "references": ["the cat is on the mat"], "max_n": 4}
-BLEU_FIELDS = (
-    Field("candidate", T.TEXT, "the candidate sentence (tokens split at spaces) or a list of tokens",
-          required=True, example=BLEU_EXAMPLE["candidate"]),
-    Field("references", T.LIST, "one or more reference sentences (text or token lists)", required=True,
-          example=BLEU_EXAMPLE["references"]),
-    Field("max_n", T.INTEGER, "the longest n-gram (weights 1/max_n each)", default=4, example=4),
-    Field("smoothing", T.CHOICE, "none (NLTK's default) or method1 (ε = 0.1 for a zero count)", default="none",
-          choices=SMOOTHING, example="none"),
-    Field("clip", T.BOOLEAN, "clip each n-gram count at its most in one reference (BLEU); false is the named "
-          "mistake, for checking", default=True, example=True),
-)
-
-
 def _tokens(value: Any) -> list[str]:
     if isinstance(value, str):
         return value.split()
@@ -48,25 +35,6 @@ def _references(value: Any) -> list[list[str]]:
     if not isinstance(value, list) or not value:
         raise NnstepsError(f"expected a list of reference sentences, got {value!r}")
     return [_tokens(v) for v in value]
-
-
-@register(BLEU, fields=BLEU_FIELDS, summary="sentence BLEU as NLTK: clipped n-gram precisions, brevity penalty",
-          answer=("precisions", "brevity_penalty", "bleu"), example=BLEU_EXAMPLE,
-          mistakes=(("n-gram counts not clipped", lambda raw: {**raw, "clip": False} if raw.get("clip", True) is
-                     True else None),), form={"group": "sequence"})
-def solve_bleu(p: Problem) -> Worked:
-    """A ``bleu`` problem (:func:`nnsteps.ops.sequence_metrics.bleu`).
-
-    >>> solve_bleu(Problem({"id": "b", "kind": BLEU, **BLEU_EXAMPLE, "max_n": 2})).answer["precisions"]
-    [Fraction(5, 6), Fraction(3, 5)]
-    """
-    from nnsteps.ops.sequence_metrics import bleu
-
-    max_n = p.get("max_n", F.integer(1, "an n-gram order"), 4)
-    if max_n > 16:
-        raise NnstepsError(f"expected max_n <= 16, got {max_n}", problem=p.id, field="max_n")
-    return bleu(p.get("candidate", _tokens), p.get("references", _references), max_n,
-                p.get("smoothing", F.choice(*SMOOTHING), "none"), p.get("clip", F.boolean, True), kind=BLEU)
 
 
 def _probabilities(value: Any) -> list[Any]:
@@ -93,46 +61,6 @@ def _log_probabilities(value: Any) -> list[Any]:
     return out
 
 
-PP_FIELDS = (
-    Field("probabilities", T.ARRAY, "each token's probability (or give log_probabilities)", example=[0.25, 0.5, 0.125]),
-    Field("log_probabilities", T.ARRAY, "each token's natural-log probability", example=[-1, -2]),
-)
-
-
-@register(PERPLEXITY, fields=PP_FIELDS, summary="cross-entropy and perplexity of a sequence's token probabilities",
-          answer=("perplexity", "cross_entropy"), example={"probabilities": [0.25, 0.5, 0.125]},
-          form={"group": "sequence"})
-def solve_perplexity(p: Problem) -> Worked:
-    """A ``perplexity`` problem (:func:`nnsteps.ops.sequence_metrics.perplexity`).
-
-    >>> solve_perplexity(Problem({"id": "pp", "kind": PERPLEXITY, "probabilities": [0.5, 0.5]})).answer["perplexity"]
-    2
-    """
-    from nnsteps.ops.sequence_metrics import perplexity
-
-    if p.has("probabilities") == p.has("log_probabilities"):
-        raise NnstepsError("expected exactly one of probabilities and log_probabilities", problem=p.id,
-                           field="probabilities")
-    try:
-        return perplexity(p.get("probabilities", _probabilities, None),
-                          p.get("log_probabilities", _log_probabilities, None), kind=PERPLEXITY)
-    except NnstepsError as err:
-        raise err.located(problem=p.id) from None
-
-
-BEAM_EXAMPLE = {"probabilities": {"": {"a": 0.6, "b": 0.4}, "a": {"a": 0.5, "b": 0.5}, "b": {"a": 0.9, "b": 0.1}},
-                "beam_width": 2, "max_length": 2}
-BEAM_FIELDS = (
-    Field("probabilities", T.MAPPING, "next-token probabilities per prefix: {prefix: {token: p}}, the prefix's "
-          "tokens joined by spaces, \"\" for the start", required=True, example=BEAM_EXAMPLE["probabilities"]),
-    Field("beam_width", T.INTEGER, "k, the beams kept at each step", required=True, example=2),
-    Field("max_length", T.INTEGER, "the most tokens", required=True, example=2),
-    Field("vocab", T.LIST, "the tokens (optional; checked against the table)", example=["a", "b"]),
-    Field("length_penalty", T.NUMBER, "α: the score is Σ ln p / length^α", example=0.7),
-    Field("end", T.TEXT, "the end token: a sequence ending in it stops", example="</s>"),
-)
-
-
 def _table(value: Any) -> dict[str, dict[str, Any]]:
     if not isinstance(value, dict) or not value:
         raise NnstepsError(f"expected a mapping of prefixes to {{token: probability}}, got {value!r}")
@@ -152,32 +80,108 @@ def _table(value: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+BLEU_FIELDS = (
+    Field("candidate", T.TEXT, "the candidate sentence (tokens split at spaces) or a list of tokens",
+          required=True, example=BLEU_EXAMPLE["candidate"], parse=_tokens),
+    Field("references", T.LIST, "one or more reference sentences (text or token lists)", required=True,
+          example=BLEU_EXAMPLE["references"], parse=_references),
+    Field("max_n", T.INTEGER, "the longest n-gram (weights 1/max_n each)", default=4, example=4,
+          parse=F.integer(1, "an n-gram order")),
+    Field("smoothing", T.CHOICE, "none (NLTK's default) or method1 (ε = 0.1 for a zero count)", default="none",
+          choices=SMOOTHING, example="none"),
+    Field("clip", T.BOOLEAN, "clip each n-gram count at its most in one reference (BLEU); false is the named "
+          "mistake, for checking", default=True, example=True),
+)
+
+
+@register(BLEU, fields=BLEU_FIELDS, summary="sentence BLEU as NLTK: clipped n-gram precisions, brevity penalty",
+          answer=("precisions", "brevity_penalty", "bleu"), example=BLEU_EXAMPLE,
+          mistakes=lambda p: [("n-gram counts not clipped", lambda raw: {**raw, "clip": False})] if p.clip else [],
+          form={"group": "sequence"})
+def solve_bleu(p: Params) -> Worked:
+    """A ``bleu`` problem (:func:`nnsteps.ops.sequence_metrics.bleu`).
+
+    >>> from nnsteps.problems.registry import Problem
+    >>> solve_bleu(Problem({"id": "b", "kind": BLEU, **BLEU_EXAMPLE, "max_n": 2}).params).answer["precisions"]
+    [Fraction(5, 6), Fraction(3, 5)]
+    """
+    from nnsteps.ops.sequence_metrics import bleu
+
+    max_n = p.max_n
+    if max_n > 16:
+        raise NnstepsError(f"expected max_n <= 16, got {max_n}", problem=p.id, field="max_n")
+    return bleu(p.candidate, p.references, max_n, p.smoothing, p.clip, kind=BLEU)
+
+
+PP_FIELDS = (
+    Field("probabilities", T.ARRAY, "each token's probability (or give log_probabilities)", example=[0.25, 0.5, 0.125],
+          parse=_probabilities),
+    Field("log_probabilities", T.ARRAY, "each token's natural-log probability", example=[-1, -2],
+          parse=_log_probabilities),
+)
+
+
+@register(PERPLEXITY, fields=PP_FIELDS, summary="cross-entropy and perplexity of a sequence's token probabilities",
+          answer=("perplexity", "cross_entropy"), example={"probabilities": [0.25, 0.5, 0.125]},
+          form={"group": "sequence"})
+def solve_perplexity(p: Params) -> Worked:
+    """A ``perplexity`` problem (:func:`nnsteps.ops.sequence_metrics.perplexity`).
+
+    >>> from nnsteps.problems.registry import Problem
+    >>> solve_perplexity(Problem({"id": "pp", "kind": PERPLEXITY, "probabilities": [0.5, 0.5]}).params).answer["perplexity"]
+    2
+    """
+    from nnsteps.ops.sequence_metrics import perplexity
+
+    if p.has("probabilities") == p.has("log_probabilities"):
+        raise NnstepsError("expected exactly one of probabilities and log_probabilities", problem=p.id,
+                           field="probabilities")
+    try:
+        return perplexity(p.probabilities, p.log_probabilities, kind=PERPLEXITY)
+    except NnstepsError as err:
+        raise err.located(problem=p.id) from None
+
+
+BEAM_EXAMPLE = {"probabilities": {"": {"a": 0.6, "b": 0.4}, "a": {"a": 0.5, "b": 0.5}, "b": {"a": 0.9, "b": 0.1}},
+                "beam_width": 2, "max_length": 2}
+BEAM_FIELDS = (
+    Field("probabilities", T.MAPPING, "next-token probabilities per prefix: {prefix: {token: p}}, the prefix's "
+          "tokens joined by spaces, \"\" for the start", required=True, example=BEAM_EXAMPLE["probabilities"],
+          parse=_table),
+    Field("beam_width", T.INTEGER, "k, the beams kept at each step", required=True, example=2,
+          parse=F.integer(1, "a beam width")),
+    Field("max_length", T.INTEGER, "the most tokens", required=True, example=2, parse=F.integer(1, "a length")),
+    Field("vocab", T.LIST, "the tokens (optional; checked against the table)", example=["a", "b"],
+          parse=lambda v: list(v) if isinstance(v, list) else [v]),
+    Field("length_penalty", T.NUMBER, "α: the score is Σ ln p / length^α", example=0.7),
+    Field("end", T.TEXT, "the end token: a sequence ending in it stops", example="</s>", parse=str),
+)
+
+
 @register(BEAM, fields=BEAM_FIELDS, summary="beam search over a table of next-token probabilities, step by step",
           answer=("beams", "best"), example=BEAM_EXAMPLE,
-          mistakes=(("greedy decoding (beam width 1)", lambda raw: {**raw, "beam_width": 1}
-                     if raw.get("beam_width") not in (None, 1) else None),), form={"group": "sequence"})
-def solve_beam_search(p: Problem) -> Worked:
+          mistakes=lambda p: [("greedy decoding (beam width 1)", lambda raw: {**raw, "beam_width": 1})]
+          if p.beam_width not in (None, 1) else [], form={"group": "sequence"})
+def solve_beam_search(p: Params) -> Worked:
     """A ``beam_search`` problem (:mod:`nnsteps.ops.beam_search`).
 
-    >>> solve_beam_search(Problem({"id": "bs", "kind": BEAM, **BEAM_EXAMPLE})).answer["best"]["sequence"]
+    >>> from nnsteps.problems.registry import Problem
+    >>> solve_beam_search(Problem({"id": "bs", "kind": BEAM, **BEAM_EXAMPLE}).params).answer["best"]["sequence"]
     ['b', 'a']
     """
     from nnsteps.ops.beam_search import beam_search
 
-    table = p.get("probabilities", _table)
+    table = p.probabilities
     if p.has("vocab"):
-        vocab = {str(t) for t in p.get("vocab", lambda v: list(v) if isinstance(v, list) else [v])}
+        vocab = {str(t) for t in p.vocab}
         for row in table.values():
             for token in row:
                 if token not in vocab:
                     raise NnstepsError(f"token {token!r} is not in the vocab", problem=p.id, field="probabilities")
-    width = p.get("beam_width", F.integer(1, "a beam width"))
-    length = p.get("max_length", F.integer(1, "a length"))
+    width, length = p.beam_width, p.max_length
     if width > 64 or length > 64:
         raise NnstepsError("expected beam_width and max_length <= 64", problem=p.id, field="beam_width")
-    alpha = p.get("length_penalty", F.number, None)
-    end = p.get("end", str, None)
-    return beam_search(table, width, length, alpha, end, kind=BEAM)
+    return beam_search(table, width, length, p.length_penalty, p.end, kind=BEAM)
 
 
 _WORDS = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran"]

@@ -85,6 +85,19 @@ def choice(*options: str) -> Callable[[Any], str]:
     return parse
 
 
+def cells(value: Any) -> Any:
+    """Which output cells to expand: auto, all, none or a list of cells.
+
+    >>> cells("ALL"), cells([[0, 1]])
+    ('all', [[0, 1]])
+    """
+    if isinstance(value, str):
+        return choice("auto", "all", "none")(value)
+    if isinstance(value, list) and all(isinstance(c, list) and len(c) in (2, 3, 4) for c in value):
+        return [[integer(0, "a cell index")(i) for i in c] for c in value]
+    raise NnstepsError(f"expected auto, all, none or a list of [row, col] cells, got {value!r}")
+
+
 def array(name: str, ndim: tuple[int, ...] | None = None) -> Callable[[Any], np.ndarray]:
     """A parser for a matrix in any accepted form.
 

@@ -2,10 +2,11 @@
 
 A kind module (``nnsteps.kinds.*``) declares::
 
-    @register("relu", fields={"input": "the array"})
-    def solve_relu(p: Problem) -> Worked: ...
+    @register("relu", fields=[Field("input", FieldType.ARRAY, "the array", required=True)])
+    def solve_relu(p: Params) -> Worked: ...   # reads p.input, parsed by its Field
 
-Unknown kinds and unknown fields are rejected with a "did you mean".
+Unknown kinds and unknown fields are rejected with a "did you mean"; each field is parsed by its
+:class:`~nnsteps.problems.params.Field`, once per problem (:attr:`Problem.params`).
 """
 
 from __future__ import annotations
@@ -15,57 +16,22 @@ import os
 import pkgutil
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Any, TypeVar
+from functools import cached_property
+from typing import Any
 
 from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.problems.params import Field, FieldType, Params, parse_params
 from nnsteps.work import Worked
+
+__all__ = ["Field", "FieldType", "Params", "Problem", "register", "register_stage"]
 
 COMMON_FIELDS = {"id": "unique problem id", "kind": "the problem kind", "title": "optional title",
                  "points": "points for grading", "description": "optional text shown above the solution"}
 
-T = TypeVar("T")
-
-
-Stage = Callable[[Any, Callable[..., Any]], Worked]
-# Likely mistakes: (name, mutation of the raw problem) pairs, or a function of the raw problem
+Stage = Callable[[Any, Params], Worked]
+# Likely mistakes: (name, mutation of the raw problem) pairs, or a function of the parsed problem
 # returning them (so the grading code they use loads only when grading).
-Mistakes = Sequence[tuple[str, Callable[[dict[str, Any]], Any]]] | Callable[[dict[str, Any]], Any]
-
-
-class FieldType(StrEnum):
-    """What a field holds; ``nnsteps kinds``, the JSON Schema and the web form read it."""
-
-    ARRAY = "array"          # a matrix in any accepted form: "1 2; 3 4", nested lists, LaTeX
-    NUMBER = "number"        # one exact number ("0.3" is 3/10)
-    INTEGER = "integer"
-    PAIR = "pair"            # an int or [h, w]
-    PADDING = "padding"      # an int, [ph, pw], same or valid
-    BOOLEAN = "boolean"
-    CHOICE = "choice"        # one of Field.choices
-    TEXT = "text"            # a string (or a list of lines)
-    MAPPING = "mapping"      # a mapping of names to values
-    LIST = "list"            # a list of items
-    VALUE = "value"          # a number or an array
-    CELLS = "cells"          # auto, all, none or a list of [row, col] cells
-
-
-@dataclass(frozen=True)
-class Field:
-    """One field of a kind: its type, help text, default, an example value, and whether it is required.
-
-    >>> Field("stride", FieldType.PAIR, "int or [sh, sw]", default=1).default
-    1
-    """
-
-    name: str
-    type: FieldType
-    help: str
-    default: Any = None
-    required: bool = False
-    example: Any = None
-    choices: tuple[str, ...] = ()
-    unit: str = ""
+Mistakes = Sequence[tuple[str, Callable[[dict[str, Any]], Any]]] | Callable[[Params], Any]
 
 
 @dataclass
@@ -74,7 +40,7 @@ class Kind:
 
     name: str
     fields: dict[str, str]
-    solve: Callable[[Problem], Worked]
+    solve: Callable[[Problem | Params], Worked]
     required: tuple[str, ...] = ()
     summary: str = ""
     specs: tuple[Field, ...] = ()
@@ -83,13 +49,29 @@ class Kind:
     mistakes: Mistakes = ()
     follow_on: Callable[..., None] | None = None
     form: dict[str, Any] = field(default_factory=dict)
-    stage: Stage | None = None        # the kind as a pipeline stage: (input, field getter) -> Worked
+    stage: Stage | None = None        # the kind as a pipeline stage: (input, parsed fields) -> Worked
     stage_order: int = 0
+    stage_input: str = "input"        # the field a pipeline's previous stage fills (an embedding's: indices)
     stages: Callable[[dict[str, Any]], list[Any]] | None = None   # the key of each stage (pipelines)
 
     def likely_mistakes(self, raw: dict[str, Any]) -> list[tuple[str, Any]]:
-        """The named wrong conventions of this kind: (name, mutation) pairs, or what a callable returns."""
-        return list(self.mistakes(raw) if callable(self.mistakes) else self.mistakes)
+        """The named wrong conventions of this kind: (name, mutation of the raw problem) pairs, or what a
+        callable returns given the parsed problem (parsed leniently: a partial problem has mistakes too).
+
+        >>> [name for name, _ in load_kinds()["conv2d"].likely_mistakes({"stride": 2})][-1]
+        'upstream not dilated by the stride in ∂L/∂X'
+        """
+        if not callable(self.mistakes):
+            return list(self.mistakes)
+        return list(self.mistakes(parse_params(self.specs, raw, str(raw.get("id", "#1")), lenient=True)))
+
+    def parse(self, raw: dict[str, Any], pid: str | None = None) -> Params:
+        """A problem entry of this kind, parsed with its fields (:func:`~nnsteps.problems.params.parse_params`).
+
+        >>> load_kinds()["max_pool2d"].parse({"id": "q", "input": "1 2; 3 4", "kernel_size": 2}).kernel_size
+        (2, 2)
+        """
+        return parse_params(self.specs, raw, pid)
 
 
 class Registry(MutableMapping[str, Kind]):
@@ -273,12 +255,13 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
              summary: str = "", answer: tuple[str, ...] = (), example: dict[str, Any] | None = None,
              mistakes: Mistakes = (), follow_on: Callable[..., None] | None = None,
              form: dict[str, Any] | None = None, stage: Stage | None = None, stage_order: int = 0,
+             stage_input: str = "input",
              stages: Callable[[dict[str, Any]], list[Any]] | None = None) -> Callable[[Any], Any]:
     """Register a problem kind: its solver (the decorated function) and the rest of its record.
 
-    >>> @register("double", fields={"input": "a number"}, required=("input",))
-    ... def solve_double(p: Problem) -> Worked:
-    ...     return Worked("double", value=2 * p.get("input", int))
+    >>> @register("double", fields=[Field("input", FieldType.INTEGER, "a number", required=True)])
+    ... def solve_double(p: Params) -> Worked:
+    ...     return Worked("double", value=2 * p.input)
     >>> KINDS["double"].solve(Problem({"id": "q", "kind": "double", "input": 21})).value
     42
     >>> del KINDS["double"]
@@ -291,12 +274,16 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
         required = required or tuple(f.name for f in specs if f.required)
     helps = {f.name: f.help for f in specs}
 
-    def deco(fn: Callable[[Problem], Worked]) -> Callable[[Problem], Worked]:
+    def deco(fn: Callable[[Params], Worked]) -> Callable[[Params], Worked]:
+        def solve(problem: Problem | Params) -> Worked:
+            return fn(problem.params if isinstance(problem, Problem) else problem)
+
+        solve.__module__, solve.__doc__ = fn.__module__, fn.__doc__  # the kind's home is its solver's module
         _SEQUENCE.setdefault(name, len(_SEQUENCE))
-        KINDS[name] = Kind(name, helps, fn, required, summary=summary or (fn.__doc__ or "").split("\n")[0],
+        KINDS[name] = Kind(name, helps, solve, required, summary=summary or (fn.__doc__ or "").split("\n")[0],
                            specs=specs, answer=answer, example=example, mistakes=mistakes,
                            follow_on=follow_on, form=form or {}, stage=stage, stage_order=stage_order,
-                           stages=stages)
+                           stage_input=stage_input, stages=stages)
         return fn
 
     return deco
@@ -305,27 +292,26 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
 def register_stage(name: str, run: Stage, fields: Sequence[Field], *, order: int, **record: Any) -> None:
     """Register a grid kind: a problem reads ``input`` and runs ``run``; a pipeline stage runs the same.
 
-    >>> register_stage("twice", lambda x, get: Worked("twice", value=2 * x), [Field("input", FieldType.NUMBER,
+    >>> register_stage("twice", lambda x, p: Worked("twice", value=2 * x), [Field("input", FieldType.NUMBER,
     ...                "a number", required=True)], order=99, summary="doubles")
     >>> KINDS["twice"].solve(Problem({"id": "q", "kind": "twice", "input": 4})).value, KINDS.pop("twice").summary
     (8, 'doubles')
     """
 
-    def solve(p: Problem) -> Worked:
-        from nnsteps.problems.fields import array
-
-        return run(p.get("input", array("input")), p.get)
+    def solve(p: Params) -> Worked:
+        return run(p.input, p)
 
     solve.__module__ = run.__module__  # the kind's home is the module that registered it
     register(name, fields=fields, stage=run, stage_order=order, **record)(solve)
 
 
 class Problem:
-    """One problem of a file: its id, kind and raw fields, with typed, located accessors.
+    """One problem of a file: its id, kind, title, the file's mapping (``raw``, for display and error
+    locations) and its fields parsed once by its kind's record (``params``, on first use).
 
     >>> p = Problem({"id": "q", "kind": "relu", "input": "1 -2"})
-    >>> p.get("input", str)
-    '1 -2'
+    >>> p.params.input.tolist(), p.raw["input"]
+    ([1, -2], '1 -2')
     """
 
     def __init__(self, raw: dict[str, Any], *, index: int = 0) -> None:
@@ -334,19 +320,10 @@ class Problem:
         self.kind = raw.get("kind")
         self.title = raw.get("title")
 
-    def has(self, field: str) -> bool:
-        return field in self.raw and self.raw[field] is not None
-
-    def get(self, field: str, parse: Callable[[Any], T], default: Any = ...) -> T:
-        """Parse one field; errors name this problem and the field."""
-        if not self.has(field):
-            if default is ...:
-                raise NnstepsError("this field is required", problem=self.id, field=field)
-            return default  # type: ignore[no-any-return]
-        try:
-            return parse(self.raw[field])
-        except NnstepsError as err:
-            raise err.located(problem=self.id, field=field) from None
+    @cached_property
+    def params(self) -> Params:
+        """The fields parsed by the kind's record: every declared field, defaults filled, read-only."""
+        return KINDS[str(self.kind)].parse(self.raw, self.id)
 
 
 def kind_of(raw: Any, index: int) -> Kind:

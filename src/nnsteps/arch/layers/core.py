@@ -14,7 +14,7 @@ from nnsteps import limits, shapes
 from nnsteps.arch import counts
 from nnsteps.arch.layers.record import Option, layer_type
 from nnsteps.arch.syntax import Arg, LayerStmt
-from nnsteps.convargs import PaddingMode
+from nnsteps.convargs import DILATION_HELP, PADDING_HELP, STRIDE_HELP, PaddingMode
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.numbers import Exact
 from nnsteps.work import Step
@@ -126,18 +126,18 @@ _SIZES = {1: "integer", 2: "integer or HxW", 3: "integer or DxHxW"}
 
 def stride_option(ndim: int = 2, default: Any = 1) -> Option:
     """``stride``/``s``: the step between windows, one integer or one per axis."""
-    return Option("stride", _SIZES[ndim], default, "step between neighbouring windows", ("s",))
+    return Option("stride", _SIZES[ndim], default, STRIDE_HELP, ("s",))
 
 
 def padding_option(ndim: int = 2, modes: bool = True) -> Option:
     """``padding``/``p``: zeros added on both sides of each axis (``same``/``valid`` for convolutions)."""
     kind = _SIZES[ndim] + (", same or valid" if modes else "")
-    return Option("padding", kind, 0, "zeros added before and after each axis", ("p",))
+    return Option("padding", kind, 0, PADDING_HELP, ("p",))
 
 
 def dilation_option(ndim: int = 2) -> Option:
     """``dilation``/``d``: the spacing between kernel taps."""
-    return Option("dilation", _SIZES[ndim], 1, "spacing between kernel taps", ("d",))
+    return Option("dilation", _SIZES[ndim], 1, DILATION_HELP, ("d",))
 
 
 GROUPS = Option("groups", "integer", 1, "channel groups: each filter sees C_in/g channels", ("g",))
