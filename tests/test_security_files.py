@@ -423,3 +423,13 @@ def test_aliases_within_the_limits_still_load() -> None:
     doc = loads("k: &k [[1, 2], [3, 4]]\nproblems:\n  - {id: a, kind: conv2d, input: '1 2; 3 4', kernel: *k}\n"
                 "  - {id: b, kind: conv2d, input: '5 6; 7 8', kernel: *k}\n")
     assert doc["problems"][1]["kernel"] == [[1, 2], [3, 4]]
+
+
+def test_a_lone_surrogate_in_any_field_of_a_json_problem_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('{"problems": [{"id": "q", "kind": "relu", "input": "1 2", "title": "x\\ud800"}]}')
+    done = subprocess.run([sys.executable, "-m", "nnsteps", "solve", str(path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("error: field problems[0].title: expected text in valid Unicode, got 'x\\ud800' "
+                           "(a lone surrogate)\n")

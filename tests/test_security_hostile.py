@@ -93,3 +93,99 @@ def test_softmax_of_one_number_with_an_upstream_has_a_zero_gradient() -> None:
     """Found by test_fuzz_inputs (input 2**63, upstream 0): an AxisError traceback for a 0-d input."""
     w = solve_document([{"id": "p", "kind": "softmax", "input": 3, "upstream": 5}])
     assert w.solved[0].worked.answer["grads"]["input"] == 0
+
+
+# Values past float64's range: an answer or one line naming the problem and the field, never a traceback.
+PAST_FLOAT64 = {
+    "layer_norm": {"kind": "layer_norm", "input": [10**170, 0]},
+    "batch_norm": {"kind": "batch_norm", "input": [[10**200], [0]]},
+    "attention": {"kind": "attention", "x": "1e200 0; 0 1", "w_q": "1 0; 0 1", "w_k": "1 0; 0 1",
+                  "w_v": "1 0; 0 1", "scale": True},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAST_FLOAT64))
+def test_a_result_past_float64_is_one_line_naming_the_field(name: str) -> None:
+    message = one_line(PAST_FLOAT64[name])
+    field = "x" if name == "attention" else "input"
+    assert message.startswith(f"problem p, field {field}: expected values whose results stay within float64's range")
+
+
+def test_the_cli_ends_a_result_past_float64_in_one_line_and_exit_2(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import yaml
+
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump({"problems": [{"id": "ln", **PAST_FLOAT64["layer_norm"]}]}))
+    done = subprocess.run([sys.executable, "-m", "nnsteps", "solve", str(path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("error: problem ln, field input: expected values whose results stay within float64's "
+                           "range (|x| < 1.8e308) where the work leaves the rationals, got one of about 2.5e+339\n")
+
+
+def test_exact_values_past_float64_that_stay_rational_are_still_answered() -> None:
+    """Only the float a value carries once it leaves the rationals is bounded: exact work is not."""
+    w = solve_document([{"id": "p", "kind": "relu", "input": [10**200, -(10**200)]}]).solved[0].worked
+    assert w.value.tolist() == [10**200, 0]
+
+
+def _scaled(value: Any, exponent: int) -> Any:
+    import re
+
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, Fraction)):
+        return value * 10**exponent
+    if isinstance(value, str):  # "1 0; 0 1" -> "1e200 0e200; 0e200 1e200"
+        return re.sub(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", lambda m: f"{m[0]}e{exponent}", value)
+    if isinstance(value, list):
+        return [_scaled(v, exponent) for v in value]
+    if isinstance(value, dict):
+        return {k: _scaled(v, exponent) for k, v in value.items()}
+    return value
+
+
+def _kind_names() -> list[str]:
+    from nnsteps.problems.registry import load_kinds
+
+    return sorted(name for name, kind in load_kinds().items() if kind.example is not None)
+
+
+@pytest.mark.parametrize("kind", _kind_names())
+def test_every_kind_scaled_past_float64_answers_or_ends_in_one_line(kind: str) -> None:
+    """Each kind's example with the numbers of some of its value fields scaled by 1e200 or 1e300: the CLI's
+    work (solve, then every output format) and the server's (``handle``, whose only 4xx is NnstepsError)
+    end in an answer or in one NnstepsError line naming the problem, never another exception."""
+    import json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from nnsteps.problems.registry import FieldType, load_kinds
+    from nnsteps.web.app import handle
+
+    record = load_kinds()[kind]
+    assert record.example is not None
+    valued = (FieldType.ARRAY, FieldType.NUMBER, FieldType.VALUE, FieldType.MAPPING, FieldType.LIST)
+    names = sorted(f.name for f in record.specs if f.type in valued and f.name in record.example)
+
+    @settings(max_examples=4, deadline=None)
+    @given(exponent=st.sampled_from([200, 300]), chosen=st.sets(st.sampled_from(names or ["-"]), min_size=1))
+    def run(exponent: int, chosen: set[str]) -> None:
+        problem = {**{k: _scaled(v, exponent) if k in chosen else v for k, v in (record.example or {}).items()},
+                   "id": "big", "kind": kind}
+        try:
+            solved = solve_document([problem])
+            for fmt in ("text", "markdown", "json", "html"):
+                render_solved(solved, fmt)
+        except NnstepsError as err:
+            assert "\n" not in str(err) and err.problem == "big"
+        try:
+            handle("solve", json.dumps(problem, default=str).encode())
+        except NnstepsError as err:
+            assert "\n" not in str(err)
+
+    run()

@@ -282,3 +282,24 @@ def test_a_live_server_stays_responsive_kills_abandoned_work_and_stops_on_sigter
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+@pytest.mark.parametrize("body, where", [
+    (b'{"id": "\\ud800", "kind": "relu", "input": "1 2"}', "field id: expected text in valid Unicode, got '\\ud800'"),
+    (b'{"id": "q", "kind": "relu", "input": "1 2", "title": "a\\udfff"}', "field title: expected text in valid Unicode"),
+    (b'{"id": "ln", "kind": "layer_norm", "input": [1e170, 0]}', "problem ln, field input: expected values whose"),
+    (b'{"id": "bn", "kind": "batch_norm", "input": [[1e200], [0]]}', "problem bn, field input: expected values whose"),
+    (b'{"id": "at", "kind": "attention", "x": "1e200 0; 0 1", "w_q": "1 0; 0 1", "w_k": "1 0; 0 1", '
+     b'"w_v": "1 0; 0 1", "scale": true}', "problem at, field x: expected values whose"),
+], ids=["surrogate-id", "surrogate-title", "layer-norm-1e170", "batch-norm-1e200", "attention-1e200"])
+def test_lone_surrogates_and_results_past_float64_are_422_with_one_line(guarded, body: bytes, where: str):
+    r = _post(guarded, "/api/solve", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert where in r.json()["error"] and "\n" not in r.json()["error"]
+
+
+def test_a_check_with_a_surrogate_in_an_answer_is_422(guarded):
+    body = json.dumps({"problems": [CHEAP], "answers": {"cheap": "1 2; 3 4"}}).replace("1 2; 3 4", "\\ud800")
+    r = _post(guarded, "/api/check", content=body.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["error"] == "field answers.cheap: expected text in valid Unicode, got '\\ud800' (a lone surrogate)"
