@@ -291,11 +291,16 @@ def test_python_api_check_report_renders():
 
 @pytest.mark.skipif("rnn" not in KINDS, reason="kind rnn (issue 4) is not registered yet")
 def test_rnn_reference_q6_answer_checks():
+    """The values the reference prints are right; on a practice sheet (allow_missing) they are all it takes."""
     raw = {"id": "q6", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
            "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}, "activation": "none", "output": "last",
            "target": 0.4, "loss": "half_squared_error", "learning_rate": 0.15}
-    result = check({"problems": [raw]}, {"q6": Q6}).problems[0]
+    result = check({"problems": [raw]}, {"q6": Q6}, allow_missing=True).problems[0]
     assert result.correct, result.feedback()
+    strict = check({"problems": [raw]}, {"q6": Q6}).problems[0]
+    assert [c.where for c in strict.cells if not c.credit] == [
+        "loss", "symbolic.h_L", "symbolic.y", "symbolic.grads.w_in", "symbolic.grads.w_hh", "symbolic.grads.w_hy"]
+    assert all(c.verdict == "missing" for c in strict.cells if not c.credit) and strict.likely_mistake is None
 
 
 def test_an_answer_of_the_wrong_shape_earns_nothing():

@@ -322,9 +322,10 @@ def _document_kind(doc: Any) -> str:
     return "answers"
 
 
-def check(problems: Any, answers: Any) -> dict[str, Any]:
+def check(problems: Any, answers: Any, allow_missing: bool = False) -> dict[str, Any]:
     """Answers graded against problems (each a parsed document or its YAML/JSON text), with the
-    feedback per problem. Text is parsed here: nothing from a request is ever taken as a path.
+    feedback per problem. Text is parsed here: nothing from a request is ever taken as a path. A value
+    left out is wrong unless ``allow_missing``.
 
     >>> r = check("problems: [{id: q, kind: relu, input: '1 -2'}]", {"q": "1 1"})
     >>> r["score"], [c["where"] for c in r["problems"][0]["cells"] if not c["correct"]]
@@ -343,7 +344,9 @@ def check(problems: Any, answers: Any) -> dict[str, Any]:
             raise NnstepsError(f"expected the {name} as a mapping or a list, got {type(parsed).__name__}", field=name)
         return parsed
 
-    report = grade(with_ids(document(problems, "problems")), document(answers, "answers"))
+    if not isinstance(allow_missing, bool):
+        raise NnstepsError(f"expected allow_missing true or false, got {allow_missing!r}", field="allow_missing")
+    report = grade(with_ids(document(problems, "problems")), document(answers, "answers"), allow_missing=allow_missing)
     out = report.to_dict()
     out["unanswered"] = [p.id for p in report.problems if not p.answered]
     for result, entry in zip(report.problems, out["problems"]):
