@@ -303,3 +303,27 @@ def test_a_check_with_a_surrogate_in_an_answer_is_422(guarded):
     r = _post(guarded, "/api/check", content=body.encode(), headers={"content-type": "application/json"})
     assert r.status_code == 422
     assert r.json()["error"] == "field answers.cheap: expected text in valid Unicode, got '\\ud800' (a lone surrogate)"
+
+
+PARTIAL = {"problems": [{"id": "r", "kind": "relu", "input": "1 -2", "upstream": "3 4"}],
+           "answers": {"r": {"output": [1, 0]}}}
+
+
+@pytest.mark.parametrize("allow, score, feedback", [
+    (None, 0.5, "2 of 4 entries not answered: grads.input[0], grads.input[1]."),
+    (False, 0.5, "2 of 4 entries not answered: grads.input[0], grads.input[1]."),
+    (True, 1.0, "All correct."),
+], ids=["default", "false", "allow-missing"])
+def test_a_check_leaving_out_an_asked_value_loses_it_unless_allow_missing(guarded, allow, score, feedback):
+    body = {**PARTIAL, **({"allow_missing": allow} if allow is not None else {})}
+    r = _post(guarded, "/api/check", content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 200
+    problem = r.json()["problems"][0]
+    assert (r.json()["score"], problem["likely_mistake"]) == (score, None)
+    assert problem["feedback"].splitlines()[0] == feedback
+
+
+def test_allow_missing_that_is_not_a_boolean_is_422(guarded):
+    body = json.dumps({**PARTIAL, "allow_missing": "yes"}).encode()
+    r = _post(guarded, "/api/check", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"] == "field allow_missing: expected allow_missing true or false, got 'yes'"

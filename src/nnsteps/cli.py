@@ -311,6 +311,10 @@ def export(
                                       "name inside it).")],
     rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed, as nnsteps check.")] = 0.001,
     math: Annotated[str, typer.Option("--math", help="moodle: worked solutions as mathml or tex.")] = "mathml",
+    feedback: Annotated[str, typer.Option("--feedback", help="gradescope, prairielearn: what the autograder's "
+                                          "feedback shows: mistakes (the wrong cells and the likely mistake, "
+                                          "never the key), full (the key value and derivation too) or "
+                                          "score.")] = "mistakes",
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
 ) -> None:
     """Export PROBLEMS with answers and worked solutions to an LMS or autograder format.
@@ -327,7 +331,8 @@ def export(
     from nnsteps.budget import Budget
 
     try:
-        done = jobs.export(problems, to.lower(), out, Budget(time_limit), rtol=rtol, math=math.lower())
+        done = jobs.export(problems, to.lower(), out, Budget(time_limit), rtol=rtol, math=math.lower(),
+                           feedback=feedback.lower())
     except NnstepsError as err:
         fail(err)
     for warning in done.warnings:
