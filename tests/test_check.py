@@ -391,3 +391,17 @@ def test_the_cli_counts_a_left_out_value_wrong_unless_allow_missing(tmp_path):
     batch = runner.invoke(app, ["check", str(problems), str(subs), "-o", str(tmp_path / "grades")])
     assert batch.exit_code == 1
     assert next(csv.DictReader((tmp_path / "grades" / "grades.csv").open()))["cp"] == "0.0217391"
+
+
+def test_check_feedback_mistakes_names_the_cell_and_the_mistake_but_not_the_key(tmp_path):
+    problems = tmp_path / "p.yaml"
+    problems.write_text(f"problems:\n  - {{id: q1a, kind: conv2d, input: '{X}', kernel: '{F}'}}\n")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("q1a: [[8, 10, 9], [7, 8, 12], [8, 3, 7]]\n")  # the kernel flipped
+    out = runner.invoke(app, ["check", str(problems), str(answers), "--feedback", "mistakes", "--format", "json"])
+    assert out.exit_code == 1
+    problem = json.loads(out.stdout)["problems"][0]
+    assert problem["feedback"].splitlines() == [
+        "7 of 9 entries wrong: [0][0], [0][1], [0][2], [1][1], [1][2], [2][1], [2][2].",
+        "Likely mistake: kernel flipped: true convolution instead of cross-correlation (PyTorch does not flip)."]
+    assert all(c["expected"] is None for c in problem["cells"])

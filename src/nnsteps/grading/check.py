@@ -14,7 +14,7 @@ from typing import Any
 
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.grading.compare import Cell, Comparison, compare, plain
-from nnsteps.grading.feedback import LEVELS, derivation, write_feedback
+from nnsteps.grading.feedback import LEVELS, derivation, discussed, write_feedback
 from nnsteps.grading.tolerance import Tolerance
 from nnsteps.work import Step
 
@@ -270,10 +270,9 @@ class Key:
         # The cell discussed is the first one answered wrong, else the first left out ("not answered"); no
         # mistake is named from values the student never wrote.
         wrong = [c for c in result.cells if not c.credit and c.verdict != "missing"]
-        missing = [c for c in result.cells if c.verdict == "missing"]
-        if not wrong and not missing:
+        first = discussed(result.cells)
+        if first is None:
             return
-        first = (wrong or missing)[0]
         if staged:
             # Derive the discussed stage's cell from that stage's own problem.
             stage = int(first.path[1])

@@ -111,6 +111,17 @@ def _shared(answer: Any, value: Any) -> int:
     return count
 
 
+def discussed(cells: list[Cell]) -> Cell | None:
+    """The cell feedback discusses (its value, its derivation): the first answered wrong, else the first left out.
+
+    >>> discussed([Cell((0,), 1, None, "missing"), Cell((1,), 2, 3, "wrong")]).where
+    '[1]'
+    """
+    wrong = [c for c in cells if not c.credit and c.verdict != "missing"]
+    missing = [c for c in cells if c.verdict == "missing"]
+    return next(iter(wrong or missing), None)
+
+
 def given_text(value: Any) -> str:
     """A student's value as text ("—" when missing).
 
@@ -166,7 +177,8 @@ def write_feedback(
     review = [c for c in cells if c.verdict == "review"]
     if review:
         lines.append(f"Could not confirm {', '.join(c.where for c in review[:8])}; marked for review.")
-    first = (wrong or missing)[0]
+    first = discussed(cells)
+    assert first is not None
     if first.note and first.verdict in ("wrong", "review"):  # why: an unreadable formula, a point where it differs
         lines.append(f"{first.where}: {first.note}.")
     if level in ("hints", "mistakes"):

@@ -361,12 +361,12 @@ def _feedback_html(result: Any) -> str:
     """A problem's feedback for the page: the verdict lines as text, the derivation typeset."""
     import html
 
-    from nnsteps.grading.feedback import write_feedback
+    from nnsteps.grading.feedback import discussed, write_feedback
     from nnsteps.render.html import step_to_html
 
     lines = write_feedback(result.cells, result.notes, result.likely_mistake, None, "full", "text", result.answered)
     out = "".join(f"<p>{html.escape(line)}</p>" for line in lines.splitlines() if line.strip())
-    if result.step is not None and any(not c.credit for c in result.cells):
-        wrong = next(c for c in result.cells if not c.credit)
-        out += f'<p>Derivation of {html.escape(wrong.where)}:</p>' + step_to_html(result.step)
+    cell = discussed(result.cells)
+    if result.step is not None and cell is not None:  # the derivation of the cell the lines discuss
+        out += f'<p>Derivation of {html.escape(cell.where)}:</p>' + step_to_html(result.step)
     return out
