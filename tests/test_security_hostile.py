@@ -189,3 +189,40 @@ def test_every_kind_scaled_past_float64_answers_or_ends_in_one_line(kind: str) -
             assert "\n" not in str(err)
 
     run()
+
+
+def test_the_float_paths_past_float64_give_what_torch_gives_in_float64() -> None:
+    """Float input (the Python API's NumPy arrays) follows torch to the letter, nan included: layer_norm's
+    moments of a row whose σ² overflows are nan, batch_norm's σ² is inf (so x̂ is 0), attention's softmax is
+    max-shifted (a row of inf scores is nan, a finite one is not)."""
+    import warnings
+
+    import numpy as np
+
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    from nnsteps.ops.attention import self_attention
+    from nnsteps.ops.norm import batch_norm, layer_norm
+
+    def same(ours: Any, theirs: Any) -> None:
+        np.testing.assert_allclose(np.array(ours, dtype=np.float64), theirs.detach().numpy(), rtol=1e-9,
+                                   equal_nan=True)
+
+    rows = np.array([[1e170, 0.0], [1.0, 3.0]])
+    up = np.array([[1.0, 0.0], [1.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy notes the overflow torch passes over
+        ln = layer_norm(rows, [2], upstream=up)
+        bn = batch_norm(np.array([[1e200], [0.0]]))
+        x = np.array([[1e200, 0.0], [0.0, 1.0]])
+        att = self_attention(x, np.eye(2), np.eye(2), np.eye(2), layout="rows", scale=True)
+    t = torch.tensor(rows, requires_grad=True)
+    out = F.layer_norm(t, [2], eps=1e-5)
+    out.backward(torch.tensor(up))
+    same(ln.answer["output"], out)
+    same(ln.answer["grads"]["input"], t.grad)
+    assert np.isnan(ln.answer["output"][0]).all() and not np.isnan(ln.answer["output"][1]).any()
+    same(bn.answer["output"], F.batch_norm(torch.tensor([[1e200], [0.0]], dtype=torch.float64), None, None,
+                                           training=True, eps=1e-5))
+    tx = torch.tensor(x)
+    same(att.answer["output"], F.scaled_dot_product_attention(tx[None], tx[None], tx[None])[0])
