@@ -111,19 +111,22 @@ def test_a_result_past_float64_is_one_line_naming_the_field(name: str) -> None:
     assert message.startswith(f"problem p, field {field}: expected values whose results stay within float64's range")
 
 
-def test_the_cli_ends_a_result_past_float64_in_one_line_and_exit_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name, field, size", [("layer_norm", "input", "2.5e+339"), ("batch_norm", "input", "2.5e+399"),
+                                               ("attention", "x", "1e+400")])
+def test_the_cli_ends_a_result_past_float64_in_one_line_and_exit_2(tmp_path: Path, name: str, field: str,
+                                                                    size: str) -> None:
     import subprocess
     import sys
 
     import yaml
 
     path = tmp_path / "big.yaml"
-    path.write_text(yaml.safe_dump({"problems": [{"id": "ln", **PAST_FLOAT64["layer_norm"]}]}))
+    path.write_text(yaml.safe_dump({"problems": [{"id": "big", **PAST_FLOAT64[name]}]}))
     done = subprocess.run([sys.executable, "-m", "nnsteps", "solve", str(path)], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 2 and done.stdout == ""
-    assert done.stderr == ("error: problem ln, field input: expected values whose results stay within float64's "
-                           "range (|x| < 1.8e308) where the work leaves the rationals, got one of about 2.5e+339\n")
+    assert done.stderr == (f"error: problem big, field {field}: expected values whose results stay within float64's "
+                           f"range (|x| < 1.8e308) where the work leaves the rationals, got one of about {size}\n")
 
 
 def test_exact_values_past_float64_that_stay_rational_are_still_answered() -> None:
