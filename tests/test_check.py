@@ -291,11 +291,16 @@ def test_python_api_check_report_renders():
 
 @pytest.mark.skipif("rnn" not in KINDS, reason="kind rnn (issue 4) is not registered yet")
 def test_rnn_reference_q6_answer_checks():
+    """The values the reference prints are right; on a practice sheet (allow_missing) they are all it takes."""
     raw = {"id": "q6", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
            "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}, "activation": "none", "output": "last",
            "target": 0.4, "loss": "half_squared_error", "learning_rate": 0.15}
-    result = check({"problems": [raw]}, {"q6": Q6}).problems[0]
+    result = check({"problems": [raw]}, {"q6": Q6}, allow_missing=True).problems[0]
     assert result.correct, result.feedback()
+    strict = check({"problems": [raw]}, {"q6": Q6}).problems[0]
+    assert [c.where for c in strict.cells if not c.credit] == [
+        "loss", "symbolic.h_L", "symbolic.y", "symbolic.grads.w_in", "symbolic.grads.w_hh", "symbolic.grads.w_hy"]
+    assert all(c.verdict == "missing" for c in strict.cells if not c.credit) and strict.likely_mistake is None
 
 
 def test_an_answer_of_the_wrong_shape_earns_nothing():
@@ -314,3 +319,89 @@ def test_network_answers_grade_the_rows_and_fields_given():
         ("layers[0].params", "correct"), ("layers[1].params", "correct"), ("total_params", "wrong")]
     assert "total_params: you wrote 3000, the key is 6369." in result.feedback()
     assert "448 + 2320 + 3601" in result.feedback()
+
+
+# --- a value left out is wrong, "not answered", by default ---------------------------------------
+
+BACKPROP = ROOT / "examples" / "backprop.yaml"
+CONV_POOL = {"id": "cp", "kind": "pipeline", "input": "1 0 2 1; 0 1 1 0; 2 1 0 1; 1 0 1 2", "upstream": "1",
+             "steps": [{"conv2d": {"kernel": "1 -1; 0 1"}}, {"max_pool2d": {"kernel_size": 2}}]}
+
+
+def test_an_mlp_answer_giving_only_the_loss_earns_one_cell_of_twenty_nine():
+    loss = check(BACKPROP, {}).problems[0].cells
+    key = next(c.expected for c in loss if c.where == "loss")
+    result = check(BACKPROP, {"mlp": {"loss": key}}).problems[0]
+    assert (len(result.cells), sum(c.credit for c in result.cells)) == (29, 1)
+    assert result.score == pytest.approx(1 / 29) and not result.correct and result.likely_mistake is None
+    assert result.feedback().splitlines()[0].startswith("28 of 29 entries not answered: outputs[0][0], ")
+    practice = check(BACKPROP, {"mlp": {"loss": key}}, allow_missing=True).problems[0]
+    assert practice.correct and practice.score == 1.0 and practice.feedback() == "All correct."
+
+
+def test_a_conv_pool_backprop_answer_giving_only_the_output_invents_no_mistake_and_no_derivation():
+    result = check({"problems": [CONV_POOL]}, {"cp": {"output": [[2]]}}).problems[0]
+    assert result.score == pytest.approx(1 / 46) and result.likely_mistake is None
+    feedback = result.feedback("full")
+    assert feedback.splitlines() == [
+        "45 of 46 entries not answered: grads.input[0][0], grads.input[0][1], grads.input[0][2], grads.input[0][3], "
+        "grads.input[1][0], grads.input[1][1], grads.input[1][2], grads.input[1][3], ….",
+        "grads.input[0][0]: not answered; the key is 1."]  # no H_out step passed off as this cell's derivation
+    assert check({"problems": [CONV_POOL]}, {"cp": {"output": [[2]]}}, allow_missing=True).problems[0].correct
+
+
+def test_a_wrong_answered_cell_is_discussed_and_named_before_the_cells_left_out():
+    flipped = check_problem({**conv(), "id": "q", "upstream": "1 0 0; 0 0 0; 0 0 0"},
+                            {"output": [[8, 10, 9], [7, 8, 12], [8, 3, 7]]})  # kernel flipped; grads left out
+    assert flipped.likely_mistake == "kernel flipped: true convolution instead of cross-correlation " \
+                                     "(PyTorch does not flip)"
+    lines = flipped.feedback().splitlines()
+    assert lines[0] == ("7 of 43 entries wrong: output[0][0], output[0][1], output[0][2], output[1][1], output[1][2], "
+                        "output[2][1], output[2][2].")
+    assert lines[1].startswith("34 of 43 entries not answered: grads.input[0][0], ")
+    assert "output[0][0]: you wrote 8, the key is 7." in lines
+
+
+def test_a_network_ask_cell_answered_nowhere_is_missing_and_one_answered_in_its_row_counts():
+    raw = {"id": "n", "kind": "network", "spec": "input 32x32x3\nConv1: conv 3x3x16 p=1", "ask": ["Conv1.neurons"]}
+    name_only = check_problem(raw, {"layers": [{"name": "Conv1"}]})
+    assert [(c.where, c.verdict) for c in name_only.cells] == [("layers[0].name", "correct"),
+                                                               ("asked.Conv1.neurons", "missing")]
+    assert check_problem(raw, {"layers": [{"name": "Conv1", "neurons": 16384}]}).correct
+    assert check_problem(raw, {"asked": {"Conv1.neurons": 16384}}).correct
+
+
+def test_the_cli_counts_a_left_out_value_wrong_unless_allow_missing(tmp_path):
+    import yaml
+
+    problems = tmp_path / "p.yaml"
+    problems.write_text(yaml.safe_dump({"problems": [CONV_POOL]}))
+    answers = tmp_path / "a.yaml"
+    answers.write_text("cp: {output: [[2]]}\n")
+    strict = runner.invoke(app, ["check", str(problems), str(answers)])
+    assert strict.exit_code == 1 and "cp (pipeline): 0.02174/1  wrong" in strict.stdout
+    assert "45 of 46 entries not answered" in strict.stdout and "Likely mistake" not in strict.stdout
+    legacy = runner.invoke(app, ["check", str(problems), str(answers), "--require-all"])
+    assert legacy.exit_code == 1 and legacy.stdout == strict.stdout
+    practice = runner.invoke(app, ["check", str(problems), str(answers), "--allow-missing"])
+    assert practice.exit_code == 0 and "cp (pipeline): 1/1  correct" in practice.stdout
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "ann.yaml").write_text("cp: {output: [[2]]}\n")
+    batch = runner.invoke(app, ["check", str(problems), str(subs), "-o", str(tmp_path / "grades")])
+    assert batch.exit_code == 1
+    assert next(csv.DictReader((tmp_path / "grades" / "grades.csv").open()))["cp"] == "0.0217391"
+
+
+def test_check_feedback_mistakes_names_the_cell_and_the_mistake_but_not_the_key(tmp_path):
+    problems = tmp_path / "p.yaml"
+    problems.write_text(f"problems:\n  - {{id: q1a, kind: conv2d, input: '{X}', kernel: '{F}'}}\n")
+    answers = tmp_path / "a.yaml"
+    answers.write_text("q1a: [[8, 10, 9], [7, 8, 12], [8, 3, 7]]\n")  # the kernel flipped
+    out = runner.invoke(app, ["check", str(problems), str(answers), "--feedback", "mistakes", "--format", "json"])
+    assert out.exit_code == 1
+    problem = json.loads(out.stdout)["problems"][0]
+    assert problem["feedback"].splitlines() == [
+        "7 of 9 entries wrong: [0][0], [0][1], [0][2], [1][1], [1][2], [2][1], [2][2].",
+        "Likely mistake: kernel flipped: true convolution instead of cross-correlation (PyTorch does not flip)."]
+    assert all(c["expected"] is None for c in problem["cells"])

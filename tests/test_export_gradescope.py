@@ -67,16 +67,46 @@ def test_reference_answers_score_full_marks(autograder: Path, tmp_path: Path) ->
     assert all(t["score"] == t["max_score"] == 1.0 and t["status"] == "passed" for t in results["tests"])
 
 
-def test_a_perturbed_cell_loses_its_share_with_the_derivation(autograder: Path, tmp_path: Path) -> None:
+def test_a_perturbed_cell_loses_its_share_named_but_not_its_key(autograder: Path, tmp_path: Path) -> None:
     answers = yaml.safe_load(ANSWERS.read_text())
     answers["q1b"] = [[7, 8], [8, 9]]  # one of four cells wrong (the key's [1][1] is 8)
     results = run(autograder, tmp_path, yaml.safe_dump(answers))
     tests = {t["name"].split(":")[0]: t for t in results["tests"]}
     assert tests["q1b"]["score"] == 0.75 and tests["q1b"]["status"] == "failed"
     assert results["score"] == results["max_score"] - 0.25
-    feedback = tests["q1b"]["output"]
-    assert "[1][1]" in feedback and "8" in feedback and "9" in feedback
+    assert tests["q1b"]["output"] == "1 of 4 entries wrong: [1][1]."  # feedback mistakes: no key, no derivation
     assert all(t["score"] == 1.0 for n, t in tests.items() if n != "q1b")
+
+
+@pytest.mark.parametrize("level", ["full", "score"])
+def test_the_feedback_level_is_an_export_option(level: str, tmp_path: Path) -> None:
+    done = export(PROBLEMS, "gradescope", tmp_path, feedback=level)
+    answers = yaml.safe_load(ANSWERS.read_text())
+    answers["q1b"] = [[7, 8], [8, 9]]
+    results = run(done.written[0], tmp_path / "run", yaml.safe_dump(answers))
+    feedback = next(t["output"] for t in results["tests"] if t["name"].startswith("q1b"))
+    if level == "full":
+        assert "[1][1]: you wrote 9, the key is 8." in feedback and "Derivation of [1][1]:" in feedback
+    else:
+        assert feedback == ""
+
+
+def test_left_out_cells_count_wrong_in_the_autograder(autograder: Path, tmp_path: Path) -> None:
+    answers = yaml.safe_load(ANSWERS.read_text())
+    del answers["q6"]["symbolic"]
+    results = run(autograder, tmp_path, yaml.safe_dump(answers))
+    q6 = next(t for t in results["tests"] if t["name"].startswith("q6"))
+    assert q6["score"] == pytest.approx(11 / 16) and q6["status"] == "failed"
+    assert q6["output"] == ("5 of 16 entries not answered: symbolic.h_L, symbolic.y, symbolic.grads.w_in, "
+                            "symbolic.grads.w_hh, symbolic.grads.w_hy.")
+
+
+def test_an_unknown_feedback_level_is_one_line_exit_2(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "nnsteps", "export", str(PROBLEMS), "--to", "gradescope",
+                           "-o", str(tmp_path / "g.zip"), "--feedback", "hints"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, timeout=120)
+    assert done.returncode == 2 and not (tmp_path / "g.zip").exists()
+    assert done.stderr == "error: field --feedback: expected one of mistakes, full, score, got 'hints'\n"
 
 
 def test_json_answers_and_missing_or_broken_files_are_feedback(autograder: Path, tmp_path: Path) -> None:

@@ -87,7 +87,23 @@ def test_fixed_question_generate_then_grade_the_key_and_a_perturbed_cell(questio
     perturbed = submit(data, {"b0": wrong})
     q.grade(perturbed)
     assert perturbed["score"] == pytest.approx(8 / 9)
-    assert "[2][2]" in perturbed["feedback"]["nnsteps"]
+    assert perturbed["feedback"]["nnsteps"] == "1 of 9 entries wrong: [2][2]."  # the cell, never the key's 8
+    blank = submit(data, {})
+    q.grade(blank)
+    assert blank["score"] == 0.0 and blank["feedback"]["nnsteps"].startswith("9 of 9 entries not answered: [0][0]")
+
+
+def test_the_feedback_level_reaches_server_py(tmp_path: Path) -> None:
+    out = tmp_path / "questions"
+    export(PROBLEMS, "prairielearn", out, feedback="full")
+    assert "FEEDBACK = 'full'" in (out / "q1a" / "server.py").read_text()
+    q = server(out / "q1a")
+    data = fresh()
+    q.generate(data)
+    perturbed = submit(data, {"b0": [[7, 9, 8], [7, 9, 10], [8, 5, 9]]})
+    q.grade(perturbed)
+    assert "[2][2]: you wrote 9, the key is 8." in perturbed["feedback"]["nnsteps"]
+    assert "Derivation of [2][2]:" in perturbed["feedback"]["nnsteps"]
 
 
 def test_a_single_number_question(questions: tuple[Path, list[str]]) -> None:

@@ -143,6 +143,16 @@ def test_canvas_student_analysis_is_regraded_per_student(tmp_path: Path) -> None
     assert float(graded(tmp_path / "g")["Kim Bo"]["q6"]) == pytest.approx(10 / 11, abs=1e-6)
 
 
+def test_a_blank_response_is_wrong_not_answered_and_the_cells_not_asked_are_not_required(tmp_path: Path) -> None:
+    report = canvas_report(tmp_path, {("q6", 3): ""})  # y left blank
+    done = cli("check", str(PROBLEMS), str(report), "--format", "json", "-o", str(tmp_path / "g"))
+    assert done.returncode == 1, done.stderr
+    q6 = next(p for p in json.loads(done.stdout)["reports"]["Kim Bo"]["problems"] if p["id"] == "q6")
+    assert [(c["where"], c["verdict"]) for c in q6["cells"] if not c["correct"]] == [("y", "missing")]
+    assert len(q6["cells"]) == 11 and q6["likely_mistake"] is None  # the symbolic cells are not the quiz's
+    assert "1 of 11 entries not answered: y." in q6["feedback"]
+
+
 def test_library_reads_both_layouts_into_answers(tmp_path: Path) -> None:
     from nnsteps.export.items import load
     from nnsteps.export.responses import read_report

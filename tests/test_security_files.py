@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -220,6 +221,52 @@ def test_a_fifo_roster_is_refused(tmp_path: Path) -> None:
     assert line == f"error: field --roster: cannot read the roster: expected a regular file, got a FIFO (named pipe): {fifo}"
 
 
+@pytest.mark.parametrize("how", ["fifo", "link-to-dev-zero"])
+def test_an_lms_report_that_is_not_a_regular_file_is_refused_at_once(tmp_path: Path, how: str) -> None:
+    """The report used to be read with Path.read_text: a FIFO hung until the budget, /dev/zero read 1.9 GB."""
+    problems = tmp_path / "problems.yaml"
+    problems.write_text(PROBLEMS)
+    report = tmp_path / "quiz-responses.csv"
+    if how == "fifo":
+        os.mkfifo(report)
+    else:
+        report.symlink_to("/dev/zero")
+    started = time.monotonic()
+    line = one_error_line(run_cli("check", str(problems), str(report), "-o", str(tmp_path / "grades"), timeout=30))
+    assert time.monotonic() - started < 20 and not (tmp_path / "grades").exists()
+    kind = "a FIFO (named pipe)" if how == "fifo" else "a character device"
+    assert line == f"error: field report: expected a regular file, got {kind}: {report}"
+
+
+def test_an_lms_report_over_its_limit_is_refused_by_its_size(tmp_path: Path) -> None:
+    problems = tmp_path / "problems.yaml"
+    problems.write_text(PROBLEMS)
+    report = tmp_path / "quiz-responses.csv"
+    with report.open("wb") as f:
+        f.truncate(limits.MAX_REPORT_BYTES + 1)  # sparse: the size is all the guard reads
+    line = one_error_line(run_cli("check", str(problems), str(report)))
+    assert line == (f"error: field report: {report} is {limits.MAX_REPORT_BYTES + 1:,} bytes; the response report "
+                    f"limit is {limits.MAX_REPORT_BYTES:,}")
+
+
+@pytest.mark.parametrize("ids, message", [
+    (["q 1", "q_1"], "problem q_1, field id: problem 'q 1' and problem 'q_1' would both be PrairieLearn question "
+                     "folder 'q_1'; rename one"),
+    (["Q1", "q1"], "problem q1, field id: problem 'Q1' and problem 'q1' would both be PrairieLearn question folder "
+                   "'q1'; rename one"),
+    (["relu-random"], "problem relu-random, field id: problem 'relu-random' and the random relu question would both "
+                      "be PrairieLearn question folder 'relu-random'; rename the problem"),
+], ids=["space-underscore", "case", "random-name"])
+def test_prairielearn_export_refuses_ids_sharing_a_folder_and_writes_nothing(tmp_path: Path, ids: list[str],
+                                                                              message: str) -> None:
+    problems = tmp_path / "problems.yaml"
+    problems.write_text("problems:\n" + "".join(f"  - {{id: '{i}', kind: relu, input: '1 -{n}'}}\n"
+                                                for n, i in enumerate(ids)))
+    out = tmp_path / "questions"
+    line = one_error_line(run_cli("export", str(problems), "--to", "prairielearn", "-o", str(out)))
+    assert line == f"error: {message}" and not out.exists()
+
+
 # --- batch grading integrity -----------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -423,3 +470,13 @@ def test_aliases_within_the_limits_still_load() -> None:
     doc = loads("k: &k [[1, 2], [3, 4]]\nproblems:\n  - {id: a, kind: conv2d, input: '1 2; 3 4', kernel: *k}\n"
                 "  - {id: b, kind: conv2d, input: '5 6; 7 8', kernel: *k}\n")
     assert doc["problems"][1]["kernel"] == [[1, 2], [3, 4]]
+
+
+def test_a_lone_surrogate_in_any_field_of_a_json_problem_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text('{"problems": [{"id": "q", "kind": "relu", "input": "1 2", "title": "x\\ud800"}]}')
+    done = subprocess.run([sys.executable, "-m", "nnsteps", "solve", str(path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("error: field problems[0].title: expected text in valid Unicode, got 'x\\ud800' "
+                           "(a lone surrogate)\n")

@@ -93,3 +93,139 @@ def test_softmax_of_one_number_with_an_upstream_has_a_zero_gradient() -> None:
     """Found by test_fuzz_inputs (input 2**63, upstream 0): an AxisError traceback for a 0-d input."""
     w = solve_document([{"id": "p", "kind": "softmax", "input": 3, "upstream": 5}])
     assert w.solved[0].worked.answer["grads"]["input"] == 0
+
+
+# Values past float64's range: an answer or one line naming the problem and the field, never a traceback.
+PAST_FLOAT64 = {
+    "layer_norm": {"kind": "layer_norm", "input": [10**170, 0]},
+    "batch_norm": {"kind": "batch_norm", "input": [[10**200], [0]]},
+    "attention": {"kind": "attention", "x": "1e200 0; 0 1", "w_q": "1 0; 0 1", "w_k": "1 0; 0 1",
+                  "w_v": "1 0; 0 1", "scale": True},
+}
+
+
+@pytest.mark.parametrize("name", sorted(PAST_FLOAT64))
+def test_a_result_past_float64_is_one_line_naming_the_field(name: str) -> None:
+    message = one_line(PAST_FLOAT64[name])
+    field = "x" if name == "attention" else "input"
+    assert message.startswith(f"problem p, field {field}: expected values whose results stay within float64's range")
+
+
+@pytest.mark.parametrize("name, field, size", [("layer_norm", "input", "2.5e+339"), ("batch_norm", "input", "2.5e+399"),
+                                               ("attention", "x", "1e+400")])
+def test_the_cli_ends_a_result_past_float64_in_one_line_and_exit_2(tmp_path: Path, name: str, field: str,
+                                                                    size: str) -> None:
+    import subprocess
+    import sys
+
+    import yaml
+
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump({"problems": [{"id": "big", **PAST_FLOAT64[name]}]}))
+    done = subprocess.run([sys.executable, "-m", "nnsteps", "solve", str(path)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == (f"error: problem big, field {field}: expected values whose results stay within float64's "
+                           f"range (|x| < 1.8e308) where the work leaves the rationals, got one of about {size}\n")
+
+
+def test_exact_values_past_float64_that_stay_rational_are_still_answered() -> None:
+    """Only the float a value carries once it leaves the rationals is bounded: exact work is not."""
+    w = solve_document([{"id": "p", "kind": "relu", "input": [10**200, -(10**200)]}]).solved[0].worked
+    assert w.value.tolist() == [10**200, 0]
+
+
+def _scaled(value: Any, exponent: int) -> Any:
+    import re
+
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, Fraction)):
+        return value * 10**exponent
+    if isinstance(value, str):  # "1 0; 0 1" -> "1e200 0e200; 0e200 1e200"
+        return re.sub(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w.])", lambda m: f"{m[0]}e{exponent}", value)
+    if isinstance(value, list):
+        return [_scaled(v, exponent) for v in value]
+    if isinstance(value, dict):
+        return {k: _scaled(v, exponent) for k, v in value.items()}
+    return value
+
+
+def _kind_names() -> list[str]:
+    from nnsteps.problems.registry import load_kinds
+
+    return sorted(name for name, kind in load_kinds().items() if kind.example is not None)
+
+
+@pytest.mark.parametrize("kind", _kind_names())
+def test_every_kind_scaled_past_float64_answers_or_ends_in_one_line(kind: str) -> None:
+    """Each kind's example with the numbers of some of its value fields scaled by 1e200 or 1e300: the CLI's
+    work (solve, then every output format) and the server's (``handle``, whose only 4xx is NnstepsError)
+    end in an answer or in one NnstepsError line naming the problem, never another exception."""
+    import json
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from nnsteps.problems.registry import FieldType, load_kinds
+    from nnsteps.web.app import handle
+
+    record = load_kinds()[kind]
+    assert record.example is not None
+    valued = (FieldType.ARRAY, FieldType.NUMBER, FieldType.VALUE, FieldType.MAPPING, FieldType.LIST)
+    names = sorted(f.name for f in record.specs if f.type in valued and f.name in record.example)
+
+    @settings(max_examples=4, deadline=None)
+    @given(exponent=st.sampled_from([200, 300]), chosen=st.sets(st.sampled_from(names or ["-"]), min_size=1))
+    def run(exponent: int, chosen: set[str]) -> None:
+        problem = {**{k: _scaled(v, exponent) if k in chosen else v for k, v in (record.example or {}).items()},
+                   "id": "big", "kind": kind}
+        try:
+            solved = solve_document([problem])
+            for fmt in ("text", "markdown", "json", "html"):
+                render_solved(solved, fmt)
+        except NnstepsError as err:
+            assert "\n" not in str(err) and err.problem == "big"
+        try:
+            handle("solve", json.dumps(problem, default=str).encode())
+        except NnstepsError as err:
+            assert "\n" not in str(err)
+
+    run()
+
+
+def test_the_float_paths_past_float64_give_what_torch_gives_in_float64() -> None:
+    """Float input (the Python API's NumPy arrays) follows torch to the letter, nan included: layer_norm's
+    moments of a row whose σ² overflows are nan, batch_norm's σ² is inf (so x̂ is 0), attention's softmax is
+    max-shifted (a row of inf scores is nan, a finite one is not)."""
+    import warnings
+
+    import numpy as np
+
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    from nnsteps.ops.attention import self_attention
+    from nnsteps.ops.norm import batch_norm, layer_norm
+
+    def same(ours: Any, theirs: Any) -> None:
+        np.testing.assert_allclose(np.array(ours, dtype=np.float64), theirs.detach().numpy(), rtol=1e-9,
+                                   equal_nan=True)
+
+    rows = np.array([[1e170, 0.0], [1.0, 3.0]])
+    up = np.array([[1.0, 0.0], [1.0, 0.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # NumPy notes the overflow torch passes over
+        ln = layer_norm(rows, [2], upstream=up)
+        bn = batch_norm(np.array([[1e200], [0.0]]))
+        x = np.array([[1e200, 0.0], [0.0, 1.0]])
+        att = self_attention(x, np.eye(2), np.eye(2), np.eye(2), layout="rows", scale=True)
+    t = torch.tensor(rows, requires_grad=True)
+    out = F.layer_norm(t, [2], eps=1e-5)
+    out.backward(torch.tensor(up))
+    same(ln.answer["output"], out)
+    same(ln.answer["grads"]["input"], t.grad)
+    assert np.isnan(ln.answer["output"][0]).all() and not np.isnan(ln.answer["output"][1]).any()
+    same(bn.answer["output"], F.batch_norm(torch.tensor([[1e200], [0.0]], dtype=torch.float64), None, None,
+                                           training=True, eps=1e-5))
+    tx = torch.tensor(x)
+    same(att.answer["output"], F.scaled_dot_product_attention(tx[None], tx[None], tx[None])[0])

@@ -282,3 +282,48 @@ def test_a_live_server_stays_responsive_kills_abandoned_work_and_stops_on_sigter
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+@pytest.mark.parametrize("body, where", [
+    (b'{"id": "\\ud800", "kind": "relu", "input": "1 2"}', "field id: expected text in valid Unicode, got '\\ud800'"),
+    (b'{"id": "q", "kind": "relu", "input": "1 2", "title": "a\\udfff"}', "field title: expected text in valid Unicode"),
+    (b'{"id": "ln", "kind": "layer_norm", "input": [1e170, 0]}', "problem ln, field input: expected values whose"),
+    (b'{"id": "bn", "kind": "batch_norm", "input": [[1e200], [0]]}', "problem bn, field input: expected values whose"),
+    (b'{"id": "at", "kind": "attention", "x": "1e200 0; 0 1", "w_q": "1 0; 0 1", "w_k": "1 0; 0 1", '
+     b'"w_v": "1 0; 0 1", "scale": true}', "problem at, field x: expected values whose"),
+], ids=["surrogate-id", "surrogate-title", "layer-norm-1e170", "batch-norm-1e200", "attention-1e200"])
+def test_lone_surrogates_and_results_past_float64_are_422_with_one_line(guarded, body: bytes, where: str):
+    r = _post(guarded, "/api/solve", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert where in r.json()["error"] and "\n" not in r.json()["error"]
+
+
+def test_a_check_with_a_surrogate_in_an_answer_is_422(guarded):
+    body = json.dumps({"problems": [CHEAP], "answers": {"cheap": "1 2; 3 4"}}).replace("1 2; 3 4", "\\ud800")
+    r = _post(guarded, "/api/check", content=body.encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["error"] == "field answers.cheap: expected text in valid Unicode, got '\\ud800' (a lone surrogate)"
+
+
+PARTIAL = {"problems": [{"id": "r", "kind": "relu", "input": "1 -2", "upstream": "3 4"}],
+           "answers": {"r": {"output": [1, 0]}}}
+
+
+@pytest.mark.parametrize("allow, score, feedback", [
+    (None, 0.5, "2 of 4 entries not answered: grads.input[0], grads.input[1]."),
+    (False, 0.5, "2 of 4 entries not answered: grads.input[0], grads.input[1]."),
+    (True, 1.0, "All correct."),
+], ids=["default", "false", "allow-missing"])
+def test_a_check_leaving_out_an_asked_value_loses_it_unless_allow_missing(guarded, allow, score, feedback):
+    body = {**PARTIAL, **({"allow_missing": allow} if allow is not None else {})}
+    r = _post(guarded, "/api/check", content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 200
+    problem = r.json()["problems"][0]
+    assert (r.json()["score"], problem["likely_mistake"]) == (score, None)
+    assert problem["feedback"].splitlines()[0] == feedback
+
+
+def test_allow_missing_that_is_not_a_boolean_is_422(guarded):
+    body = json.dumps({**PARTIAL, "allow_missing": "yes"}).encode()
+    r = _post(guarded, "/api/check", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"] == "field allow_missing: expected allow_missing true or false, got 'yes'"

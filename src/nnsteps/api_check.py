@@ -8,13 +8,15 @@ from typing import Any
 from nnsteps.grading.check import Report
 
 
-def check(problems: Any, answers: Any, *, rtol: float = 0.001, exact: bool = False, complete: bool = False) -> Report:
+def check(problems: Any, answers: Any, *, rtol: float = 0.001, exact: bool = False,
+          allow_missing: bool = False) -> Report:
     """Grade answers against problems: verdicts per cell, partial credit, likely mistakes, feedback.
 
     ``problems``: a problem file's path or its parsed document; ``answers``: an answers file's
     path or a mapping ``id -> answer``. ``rtol``: the relative error a rounded decimal may have;
-    ``exact``: no rounding rule for exact keys; ``complete``: ungiven fields of mapping answers
-    count as missing.
+    ``exact``: no rounding rule for exact keys. Every value a problem asks must be answered (one
+    left out is wrong, "not answered"); ``allow_missing=True`` grades only the fields given (a practice
+    sheet).
 
     >>> doc = {"problems": [{"id": "q", "kind": "conv2d", "input": "1 2; 3 4", "kernel": "1 0; 0 1"}]}
     >>> report = check(doc, {"q": [[5]]})
@@ -28,7 +30,7 @@ def check(problems: Any, answers: Any, *, rtol: float = 0.001, exact: bool = Fal
     """
     from nnsteps.grading.check import check as _check
 
-    return _check(problems, answers, rtol=rtol, exact=exact, complete=complete)
+    return _check(problems, answers, rtol=rtol, exact=exact, allow_missing=allow_missing)
 
 
 def generate(

@@ -205,10 +205,14 @@ def check(
                                             "Responses / Canvas Student Analysis report (.csv) of a quiz nnsteps "
                                             "exported.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help=f"{formats.spoken(formats.CHECK)}.")] = "text",
-    feedback: Annotated[str, typer.Option("--feedback", help="full, hints (no key values) or score.")] = "full",
+    feedback: Annotated[str, typer.Option("--feedback", help="full, hints (no key values), mistakes (the wrong "
+                                          "cells and the likely mistake only) or score.")] = "full",
     rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed for rounded decimals.")] = 0.001,
     exact: Annotated[bool, typer.Option("--exact", help="Exact keys need exact answers (no rounding).")] = False,
-    require_all: Annotated[bool, typer.Option("--require-all", help="Fields left out count as missing.")] = False,
+    allow_missing: Annotated[bool, typer.Option("--allow-missing", help="Grade only the fields given (a practice "
+                                                "sheet); by default a value left out is wrong.")] = False,
+    require_all: Annotated[bool, typer.Option("--require-all", hidden=True,
+                                              help="The default now: a value left out is wrong.")] = False,
     out: Annotated[Path | None, typer.Option("--output", "-o", help="Batch: folder for grades.csv, summary.json, "
                                              "gradescope/ (default ./grades); single: write the report here.")] = None,
     gradescope: Annotated[Path | None, typer.Option("--gradescope", help="Also write Gradescope results.json.")] = None,
@@ -235,7 +239,7 @@ def check(
     batch = answers.is_dir() or lms is not None or is_report(answers)
     try:
         text, code = jobs.check(problems, answers, Budget(time_limit), fmt=fmt.lower(), feedback=feedback.lower(),
-                                rtol=rtol, exact=exact, complete=require_all,
+                                rtol=rtol, exact=exact, allow_missing=allow_missing and not require_all,
                                 out_dir=out if batch else None, gradescope=gradescope,
                                 progress=sys.stderr.isatty(),
                                 **({"lms": lms.lower()} if lms is not None else {}))
@@ -307,6 +311,10 @@ def export(
                                       "name inside it).")],
     rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed, as nnsteps check.")] = 0.001,
     math: Annotated[str, typer.Option("--math", help="moodle: worked solutions as mathml or tex.")] = "mathml",
+    feedback: Annotated[str, typer.Option("--feedback", help="gradescope, prairielearn: what the autograder's "
+                                          "feedback shows: mistakes (the wrong cells and the likely mistake, "
+                                          "never the key), full (the key value and derivation too) or "
+                                          "score.")] = "mistakes",
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
 ) -> None:
     """Export PROBLEMS with answers and worked solutions to an LMS or autograder format.
@@ -323,7 +331,8 @@ def export(
     from nnsteps.budget import Budget
 
     try:
-        done = jobs.export(problems, to.lower(), out, Budget(time_limit), rtol=rtol, math=math.lower())
+        done = jobs.export(problems, to.lower(), out, Budget(time_limit), rtol=rtol, math=math.lower(),
+                           feedback=feedback.lower())
     except NnstepsError as err:
         fail(err)
     for warning in done.warnings:

@@ -26,7 +26,7 @@ def run_check(
     feedback: str = "full",
     rtol: float = 0.001,
     exact: bool = False,
-    complete: bool = False,
+    allow_missing: bool = False,
     out_dir: Path | None = None,
     gradescope: Path | None = None,
     progress: bool = False,
@@ -48,7 +48,7 @@ def run_check(
     _choice(feedback, LEVELS, "--feedback")
     if not math.isfinite(rtol) or rtol < 0:
         raise NnstepsError(f"expected a finite relative tolerance >= 0, got {rtol}", field="--rtol")
-    grader = Grader(problems, rtol=rtol, exact=exact, complete=complete)
+    grader = Grader(problems, rtol=rtol, exact=exact, allow_missing=allow_missing)
     if isinstance(answers, dict) or answers.is_dir():
         from nnsteps.grading.grade import grade_directory, grade_submissions
 

@@ -121,8 +121,10 @@ def check_report_task(problems: Path, report: Path, lms: str | None, options: di
     problem_set = load(problems, rtol=options.get("rtol", 0.001))
     responses = read_report(report, problem_set, lms)
     stage(f"checking {report}", units=len(responses.ids) * (len(responses.answers) + 1))
+    # The report's answers hold every cell the quiz asked (a blank response is a missing cell); the cells it
+    # did not ask (labels, symbolic cells) are not the student's to answer.
     return run_check(responses.document(problem_set), responses.answers,  # type: ignore[no-any-return]
-                     **options)
+                     **{**options, "allow_missing": True})
 
 
 def export(problems: Path, fmt: str, out: Path, budget: Budget, **options: Any) -> Any:

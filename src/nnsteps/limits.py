@@ -63,6 +63,9 @@ MAX_PROBLEMS = 500
 MAX_FILE_BYTES = 1024 * 1024
 """Bytes in one problem or answers file (as in one web request): YAML parses about 250,000 numbers a second."""
 
+MAX_REPORT_BYTES = 16 * 1024 * 1024
+"""Bytes in one LMS response report (CSV), every attempt of a class read back for regrading."""
+
 MAX_SHOWN_TERMS = 48
 """Terms written out in one expanded sum, max or softmax denominator; longer ones show their ends around ⋯
 (rendering LaTeX as text or MathML costs about half a millisecond a term)."""

@@ -265,3 +265,21 @@ def test_generated_forms_solve_as_the_cli_does(page1280, server, tmp_path, kind,
     assert web["answer"] == want["answer"] and web["answer_exact"] == want["answer_exact"]
     assert page1280.locator("#pb-out .answer math").count() >= 1
     _shot(page1280, f"new-problem-{kind}")
+
+
+def test_check_counts_a_left_out_value_wrong_unless_the_practice_sheet_box_is_ticked(page1280, server):
+    _open(page1280, server, "check")
+    page1280.click("#ck-presets button:has-text('assignment3_answers')")
+    page1280.wait_for_selector("#ck-out .score")
+    page1280.fill("#ck-answers", "q1e: 9\nq6: {h: [0.16, 0.112, 0.0624]}\n")  # q6 asks 16 values; 3 given
+
+    def score() -> str:
+        page1280.evaluate("document.querySelector('#ck-out').replaceChildren()")
+        page1280.click("#ck-go")
+        page1280.wait_for_selector("#ck-out .score")
+        return page1280.inner_text("#ck-out .score")
+
+    assert score() == "Score 1.188 / 18"
+    assert "13 of 16 entries not answered" in page1280.inner_text("section.ck-problem[data-id='q6']")
+    page1280.check("#ck-allow-missing")
+    assert score() == "Score 2 / 18"

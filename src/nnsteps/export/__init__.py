@@ -117,6 +117,28 @@ def write(built: Built, out: Path) -> Exported:
     return Exported([write_atomic(target, data, field="--output")], built.warnings)
 
 
+AUTOGRADER_FEEDBACK = ("mistakes", "full", "score")
+"""What an autograder's feedback shows (``--feedback``): the wrong cells and the likely mistake (the default:
+resubmissions cannot collect the key), the key value and derivation of the first wrong cell too, or nothing."""
+
+
+def feedback_level(options: dict[str, Any]) -> str:
+    """The autograder feedback level of an export's options (default ``mistakes``), checked.
+
+    >>> feedback_level({}), feedback_level({"feedback": "full"})
+    ('mistakes', 'full')
+    >>> feedback_level({"feedback": "hint"})
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: field --feedback: expected one of mistakes, full, score, got 'hint'
+    """
+    level = options.get("feedback") or "mistakes"
+    if level not in AUTOGRADER_FEEDBACK:
+        raise NnstepsError(f"expected one of {', '.join(AUTOGRADER_FEEDBACK)}, got '{level}'", field="--feedback",
+                           hint=did_you_mean(str(level), list(AUTOGRADER_FEEDBACK)))
+    return str(level)
+
+
 def warn_left_out(item: Any, reason: str) -> str:
     """The one wording of a left-out problem.
 

@@ -1,7 +1,8 @@
 """Gradescope: ``autograder.zip`` with ``setup.sh`` (installs nnsteps), ``run_autograder`` and the problem
 file. On Gradescope, ``run_autograder`` reads ``/autograder/submission/answers.yaml`` (or .yml/.json), grades
 it with nnsteps's checker and writes ``/autograder/results/results.json``: one test per problem with its
-score, max score and feedback showing the derivation of the first wrong cell.
+score, max score and feedback at the export's ``feedback`` level (default ``mistakes``: the wrong cells and
+the likely mistake, never the key value nor the derivation, so resubmitting cannot collect the key).
 
 Every problem is carried (the checker itself grades, symbolic answers included). ``NNSTEPS_AUTOGRADER_ROOT``
 moves ``/autograder`` (for running it locally), ``NNSTEPS_PYTHON`` picks the interpreter.
@@ -46,6 +47,7 @@ import os
 from pathlib import Path
 
 RTOL = {rtol!r}
+FEEDBACK = {feedback!r}  # mistakes: the wrong cells and the likely mistake; full: the key and derivation too
 ROOT = Path(os.environ.get("NNSTEPS_AUTOGRADER_ROOT", "/autograder"))
 NAMES = ("answers.yaml", "answers.yml", "answers.json")
 
@@ -61,7 +63,7 @@ def results(problems, submission):
         return {{"score": 0.0, "output": "No answers file found: upload answers.yaml "
                  "(problem id: answer, one per line)."}}
     try:
-        return gradescope(grader.grade(found[0], student="submission"), "full")
+        return gradescope(grader.grade(found[0], student="submission"), FEEDBACK)
     except NnstepsError as err:  # an unreadable file is feedback for the student, not a crash
         return {{"score": 0.0, "output": f"Your answers file could not be read: {{err}}"}}
 
@@ -87,6 +89,7 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, byte
     (['README.txt', 'grade.py', 'problems.yaml', 'run_autograder', 'setup.sh'], [])
     """
     from nnsteps import __version__
+    from nnsteps.export import feedback_level
     from nnsteps.generation.generate import dump_yaml
 
     readme = (f"nnsteps autograder for {problems.title or problems.source}\n"
@@ -96,7 +99,7 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, byte
     members = {
         "setup.sh": SETUP.format(version=__version__),
         "run_autograder": RUN,
-        "grade.py": GRADE.format(rtol=problems.rtol),
+        "grade.py": GRADE.format(rtol=problems.rtol, feedback=feedback_level(options)),
         "problems.yaml": dump_yaml(problems.document),
         "README.txt": readme + json.dumps({"ids": [i.id for i in problems.items]}) + "\n",
     }

@@ -18,6 +18,7 @@ import json
 import uuid
 from typing import Any
 
+from nnsteps.errors import NnstepsError
 from nnsteps.export.items import Item, ProblemSet, load, number_text
 
 NAME = "prairielearn"
@@ -43,6 +44,7 @@ from nnsteps.export import prairielearn as nnsteps_pl
 KIND = {kind!r}
 PROBLEM = {problem!r}  # YAML of the fixed problem; None: a fresh variant of KIND per PrairieLearn seed
 RTOL = {rtol!r}
+FEEDBACK = {feedback!r}  # mistakes: the wrong cells and the likely mistake; full: the key and derivation too
 
 
 def generate(data):
@@ -50,23 +52,31 @@ def generate(data):
 
 
 def grade(data):
-    nnsteps_pl.grade(data, RTOL)
+    nnsteps_pl.grade(data, RTOL, FEEDBACK)
 '''
 
 
 def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
     """The question folders and the warnings.
 
+    Two questions whose folders would share a name (``q 1`` and ``q_1``, or a problem named ``relu-random``
+    beside the random relu question) are one error naming both: nothing is merged or overwritten.
+
     >>> files, warnings = build(load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}), {})
     >>> sorted(files)
     ['q/info.json', 'q/question.html', 'q/server.py', 'relu-random/info.json', 'relu-random/question.html', 'relu-random/server.py']
+    >>> build(load({"problems": [{"id": "q 1", "kind": "relu", "input": "1"}, {"id": "q_1", "kind": "relu", "input": "2"}]}), {})
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: problem q_1, field id: problem 'q 1' and problem 'q_1' would both be PrairieLearn question folder 'q_1'; rename one
     """
-    from nnsteps.export import warn_left_out
+    from nnsteps.export import feedback_level, warn_left_out
     from nnsteps.generation.generate import dump_yaml, kinds
 
     files: dict[str, str] = {}
     warnings: list[str] = []
     random: list[str] = []
+    taken: dict[str, tuple[str, str]] = {}  # folder (casefolded: macOS, Windows disks ignore case) -> its question
     for item in problems.items:
         if not item.asked():
             warnings.append(warn_left_out(item, "no numeric answer cell (symbolic answers); PrairieLearn's "
@@ -75,24 +85,32 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
         if item.symbolic():
             warnings.append(f"{item.id} ({item.kind}): {len(item.symbolic())} symbolic cell(s) not asked")
         entry = dump_yaml({"problems": [item.raw]})
-        files.update(_question(item.id, item.title or item.id, item.kind, entry, problems, single=True))
+        files.update(_question(item.id, item.title or item.id, item.kind, entry, problems, single=True,
+                               feedback=feedback_level(options), taken=taken))
         if item.kind in kinds() and item.kind not in random:
             random.append(item.kind)
     for kind in random:
         files.update(_question(f"{kind}-random", f"{kind} (a fresh variant per student)", kind, None, problems,
-                               single=False))
+                               single=False, feedback=feedback_level(options), taken=taken))
     return files, warnings
 
 
 def _question(qid: str, title: str, kind: str, problem: str | None, problems: ProblemSet,
-              single: bool) -> dict[str, str]:
+              single: bool, feedback: str, taken: dict[str, tuple[str, str]]) -> dict[str, str]:
     digest = hashlib.sha256(f"nnsteps:{problems.sha256 if problem else ''}:{qid}".encode()).digest()
     info = {"uuid": str(uuid.UUID(bytes=digest[:16], version=4)), "type": "v3", "title": title, "topic": kind,
             "tags": ["nnsteps", kind], "singleVariant": single, "partialCredit": True}
     folder = _folder(qid)
+    label = f"problem '{qid}'" if single else f"the random {kind} question"
+    if folder.casefold() in taken:
+        first, owner = taken[folder.casefold()]
+        raise NnstepsError(f"{first} and {label} would both be PrairieLearn question folder '{folder}'; rename "
+                           f"{'one' if single else 'the problem'}", problem=qid if single else owner, field="id")
+    taken[folder.casefold()] = (label, qid)
     return {f"{folder}/info.json": json.dumps(info, indent=2, ensure_ascii=False) + "\n",
             f"{folder}/question.html": QUESTION_HTML,
-            f"{folder}/server.py": SERVER.format(qid=qid, kind=kind, problem=problem, rtol=problems.rtol)}
+            f"{folder}/server.py": SERVER.format(qid=qid, kind=kind, problem=problem, rtol=problems.rtol,
+                                                 feedback=feedback)}
 
 
 def _folder(qid: str) -> str:
@@ -134,10 +152,11 @@ def generate(data: dict[str, Any], kind: str, problem: str | None, rtol: float) 
         data["correct_answers"][name] = values if block.grid else values[0][0]
 
 
-def grade(data: dict[str, Any], rtol: float) -> None:
+def grade(data: dict[str, Any], rtol: float, feedback: str = "mistakes") -> None:
     """Grade the submission with nnsteps's checker (PrairieLearn's ``grade``): a partial score per input
-    (its share of correct cells), the question's score over every asked cell, and the feedback with the
-    derivation of the first wrong cell.
+    (its share of correct cells), the question's score over every asked cell (a blank one is wrong), and the
+    feedback at ``feedback`` (``mistakes``: the wrong cells and the likely mistake; ``full`` adds the key
+    value and the derivation of the first wrong cell; ``score``: none).
     """
     from nnsteps.export.statement import blocks
     from nnsteps.grading.check import check_problem
@@ -165,7 +184,7 @@ def grade(data: dict[str, Any], rtol: float) -> None:
         data["partial_scores"][name] = {"score": sum(marks) / len(marks)}
     every = [m for marks in credit.values() for m in marks]
     data["score"] = sum(every) / len(every) if every else 0.0
-    data.setdefault("feedback", {})["nnsteps"] = result.feedback("full")
+    data.setdefault("feedback", {})["nnsteps"] = result.feedback(feedback)
 
 
 def _item(problem: str, rtol: float) -> Item:

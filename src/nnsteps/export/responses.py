@@ -295,11 +295,16 @@ def _at(row: list[str], i: int) -> str:
 
 
 def _rows(path: Path) -> list[list[str]]:
-    """The CSV's rows (UTF-8, a byte-order mark allowed, as both LMSs write it); one error line if unreadable."""
+    """The CSV's rows (UTF-8, a byte-order mark allowed, as both LMSs write it); one error line if unreadable.
+    Read as every other input is: a regular file only (a FIFO or a device is refused at once), never more
+    than its limit."""
+    from nnsteps import limits
+    from nnsteps.files import read_text
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as err:
-        raise NnstepsError(f"cannot read {path}: {err}", field="report") from None
+        text = read_text(path, limit=limits.MAX_REPORT_BYTES, what="response report").removeprefix("\ufeff")
+    except NnstepsError as err:
+        raise err.located(field="report") from None
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as err:

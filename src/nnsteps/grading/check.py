@@ -14,7 +14,7 @@ from typing import Any
 
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.grading.compare import Cell, Comparison, compare, plain
-from nnsteps.grading.feedback import LEVELS, derivation, write_feedback
+from nnsteps.grading.feedback import LEVELS, derivation, discussed, write_feedback
 from nnsteps.grading.tolerance import Tolerance
 from nnsteps.work import Step
 
@@ -110,12 +110,18 @@ class Report:
 class Grader:
     """The problems of one file solved once, ready to grade any number of answer sets.
 
+    Every value a problem asks must be answered: one left out is ``missing`` (no credit), unless
+    ``allow_missing`` (a practice sheet: the fields given are graded).
+
     >>> g = Grader({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
     >>> g.grade({"q": [1, 0]}).score, g.grade({"q": [1, -2]}).score
     (1.0, 0.5)
+    >>> doc = {"problems": [{"id": "q", "kind": "relu", "input": "1 -2", "upstream": "3 4"}]}
+    >>> Grader(doc).grade({"q": {"output": [1, 0]}}).score, Grader(doc, allow_missing=True).grade({"q": {"output": [1, 0]}}).score
+    (0.5, 1.0)
     """
 
-    def __init__(self, problems: Any, *, rtol: float = 0.001, exact: bool = False, complete: bool = False) -> None:
+    def __init__(self, problems: Any, *, rtol: float = 0.001, exact: bool = False, allow_missing: bool = False) -> None:
         from nnsteps.problems.load import load_file
         from nnsteps.problems.solve import problems_of
 
@@ -124,7 +130,7 @@ class Grader:
         self.title, self.entries = problems_of(document, source=source)
         self.ids = [str(e["id"]) for e in self.entries]
         self.tol = Tolerance(rtol=rtol, exact=exact)
-        self.complete = complete
+        self.complete = not allow_missing
         from nnsteps import limits
 
         with limits.work_budget():  # the keys of one file share one budget of exact work
@@ -142,17 +148,17 @@ def check(
     *,
     rtol: float = 0.001,
     exact: bool = False,
-    complete: bool = False,
+    allow_missing: bool = False,
 ) -> Report:
     """Grade ``answers`` (a path, or a mapping id -> answer) against ``problems`` (a path, or a
-    parsed problem document).
+    parsed problem document); an asked value left out is ``missing`` unless ``allow_missing``.
 
     >>> doc = {"problems": [{"id": "q", "kind": "relu", "input": "1 -2; 3 -4"}]}
     >>> r = check(doc, {"q": "1 0; 3 4"})
     >>> r.score, r.max_score, [c.where for c in r.problems[0].cells if not c.credit]
     (0.75, 1.0, ['[1][1]'])
     """
-    return Grader(problems, rtol=rtol, exact=exact, complete=complete).grade(answers)
+    return Grader(problems, rtol=rtol, exact=exact, allow_missing=allow_missing).grade(answers)
 
 
 def read_answers(answers: Any, ids: list[str]) -> dict[str, Any]:
@@ -194,7 +200,7 @@ def read_answers(answers: Any, ids: list[str]) -> dict[str, Any]:
 
 
 def check_problem(
-    raw: dict[str, Any], given: Any, tol: Tolerance | None = None, *, complete: bool = False, index: int = 0
+    raw: dict[str, Any], given: Any, tol: Tolerance | None = None, *, allow_missing: bool = False, index: int = 0
 ) -> ProblemResult:
     """Grade one answer against one problem entry.
 
@@ -203,7 +209,7 @@ def check_problem(
     >>> r.score, r.likely_mistake
     (0.0, 'kernel flipped: true convolution instead of cross-correlation (PyTorch does not flip)')
     """
-    return Key(raw, index).check(given, tol or Tolerance(), complete=complete)
+    return Key(raw, index).check(given, tol or Tolerance(), complete=not allow_missing)
 
 
 class Key:
@@ -239,13 +245,15 @@ class Key:
             self._wrong[cache_key] = mistaken_answers(copy.deepcopy(self.raw), self.key, tol)
         return self._wrong[cache_key]
 
-    def check(self, given: Any, tol: Tolerance, *, complete: bool = False) -> ProblemResult:
+    def check(self, given: Any, tol: Tolerance, *, complete: bool = True) -> ProblemResult:
         staged = self.record.stages is not None and isinstance(given, dict) and "stages" in given
         key = {"stages": self.stages()} if staged else self.key
         try:
             result = compare(key, given, tol, complete=complete)
         except NnstepsError as err:
             raise err.located(problem=self.id) from None
+        if complete and given is not None:
+            _require_asked(key, result)
         answered = given is not None
         if answered and not result.all_credit and self.record.follow_on is not None:
             self.record.follow_on(self.raw, given, result, tol)
@@ -259,25 +267,54 @@ class Key:
                  staged: bool) -> None:
         from nnsteps.grading import mistakes
 
-        wrong = [c for c in result.cells if not c.credit]
-        if not wrong:
+        # The cell discussed is the first one answered wrong, else the first left out ("not answered"); no
+        # mistake is named from values the student never wrote.
+        wrong = [c for c in result.cells if not c.credit and c.verdict != "missing"]
+        first = discussed(result.cells)
+        if first is None:
             return
-        first = wrong[0]
         if staged:
-            # Derive the first wrong stage's cell from that stage's own problem.
+            # Derive the discussed stage's cell from that stage's own problem.
             stage = int(first.path[1])
             sub = {**self.raw, "steps": (self.raw.get("steps") or [])[: stage + 1]}
             sub_cell = Cell(first.path[2:], first.expected, first.given, first.verdict)
             out.step = derivation(sub, _solve(sub), sub_cell)
             stages = given.get("stages")
-            if isinstance(stages, list) and len(stages) == len(key["stages"]):
+            if wrong and isinstance(stages, list) and len(stages) == len(key["stages"]):
                 out.likely_mistake = mistakes.likely_mistake(self.raw, self.key, stages[-1], tol,
                                                              self.wrong_answers(tol))
         else:
             out.step = derivation(self.raw, self.worked, first)
-            out.likely_mistake = mistakes.likely_mistake(self.raw, self.key, given, tol, self.wrong_answers(tol))
-        if out.likely_mistake is None and len(wrong) == 1 and out.step is not None:
+            if wrong:
+                out.likely_mistake = mistakes.likely_mistake(self.raw, self.key, given, tol,
+                                                             self.wrong_answers(tol))
+        if wrong and out.likely_mistake is None and len(wrong) == 1 and out.step is not None:
             out.likely_mistake = mistakes.sign_slip(first, out.step.substituted)
+
+
+def _require_asked(key: Any, result: Comparison) -> None:
+    """A network's ``ask`` cells must be answered, in ``asked`` or in the layer table's row: one answered
+    nowhere is a missing cell (the table itself is a reference, answered in part).
+
+    >>> r = Comparison([Cell(("layers", 0, "neurons"), 8, 8, "correct")])
+    >>> _require_asked({"layers": [{"name": "C1", "neurons": 8, "weights": 4}],
+    ...                 "asked": {"C1.neurons": 8, "C1.weights": 4}}, r)
+    >>> [(c.where, c.verdict) for c in r.cells]
+    [('layers[0].neurons', 'correct'), ('asked.C1.weights', 'missing')]
+    """
+    asked = key.get("asked") if isinstance(key, dict) else None
+    if not isinstance(asked, dict):
+        return
+    rows = {str(r.get("name")).lower(): i for i, r in enumerate(key.get("layers") or []) if isinstance(r, dict)}
+    seen = [c.path for c in result.cells]
+    for item, value in asked.items():
+        layer, _, column = item.rpartition(".")
+        homes = [("asked", item)] + ([("layers", rows[layer.lower()], column)] if layer.lower() in rows else []) + \
+            ([(item,)] if not layer else [])
+        if any(path[: len(home)] == home for path in seen for home in homes):
+            continue
+        leaves = compare(value, None).cells
+        result.cells += [Cell(("asked", item, *c.path), c.expected, None, "missing") for c in leaves]
 
 
 def _points(raw: dict[str, Any]) -> float:

@@ -101,8 +101,9 @@ def plain(value: Any) -> Any:
 def compare(expected: Any, given: Any, tol: Tolerance | None = None, *, complete: bool = False) -> Comparison:
     """Grade ``given`` against the key ``expected``, one :class:`Cell` per leaf of the key.
 
-    Mapping answers grade the fields given (all of them when ``complete``); arrays may be given
-    as text; a 1×1 array may be given as a number.
+    Mapping answers grade the fields given (all of them when ``complete``, a field left out being
+    ``missing``; a layer table's rows and columns always count when given); arrays may be given as
+    text; a 1×1 array may be given as a number.
 
     >>> from fractions import Fraction
     >>> c = compare([[7, 9], [8, 5]], "7 9; 8 6")
@@ -139,6 +140,8 @@ def _compare_dict(
                 f"unknown answer field '{key}'; expected one of {', '.join(exp)}",
                 field=where_of((*path, str(key))), hint=did_you_mean(str(key), exp),
             )
+    if complete and _is_table(exp):
+        complete = False  # a layer table is a reference: its rows, columns and totals count when given
     keys = [k for k in exp if k in giv] if (giv and not complete) else list(exp)
     for key in keys:
         _compare(exp[key], giv.get(key), (*path, key), tol, complete, out)
@@ -178,6 +181,16 @@ def _compare_list(
         for cell in out.cells[start:]:
             if cell.credit:
                 cell.verdict, cell.note = "wrong", "wrong shape"
+
+
+def _is_table(exp: dict[str, Any]) -> bool:
+    """A key holding rows named by layer (a network's layer table), which a student answers in part.
+
+    >>> _is_table({"layers": [{"name": "Conv1", "neurons": 8}], "total_params": 3}), _is_table({"y": [1, 2]})
+    (True, False)
+    """
+    return any(isinstance(v, list) and v and all(isinstance(r, dict) and "name" in r for r in v)
+               for v in exp.values())
 
 
 def _rows_by_name(exp: list[Any], giv: list[Any], path: tuple[int | str, ...]) -> list[Any]:

@@ -1,9 +1,10 @@
-"""Finding the worked derivation of one answer cell, and writing feedback at three levels.
+"""Finding the worked derivation of one answer cell, and writing feedback at four levels.
 
 The derivation comes from the solver's own steps: a step whose ``data["cell"]`` is the cell (grid
 ops; re-solved with ``detail: [[i, j]]`` when the first solve did not expand it), or whose
-``data["answer"]`` names the field (``"grads.w_in"``), or failing those the first step whose
-result is exactly the key's value.
+``data["answer"]`` names the field (``"grads.w_in"``), or, for a named field outside any
+array (``loss``, ``params_ratio``), the first step whose result is exactly the key's value: an array entry
+is never matched by value, since another quantity (an output size, say) may share it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from nnsteps.grading.compare import Cell
 from nnsteps.numbers import to_text
 from nnsteps.work import Step, Worked
 
-LEVELS = ("full", "hints", "score")
+LEVELS = ("full", "hints", "mistakes", "score")
+"""How much feedback reveals: ``full`` (the key value and the derivation of the cell discussed), ``hints``
+(the wrong cells, the likely mistake and the rule), ``mistakes`` (the wrong cells and the likely mistake:
+no key value, no derivation, no rule; what an autograder shows by default), ``score`` (nothing)."""
 
 
 def derivation(raw: dict[str, Any], worked: Worked, cell: Cell) -> Step[Any] | None:
@@ -40,7 +44,7 @@ def derivation(raw: dict[str, Any], worked: Worked, cell: Cell) -> Step[Any] | N
         except NnstepsError:
             return None
         return _find(again, cell, index)
-    return _by_value(worked, cell)
+    return _by_value(worked, cell) if not index else None
 
 
 def _supports_detail(raw: dict[str, Any]) -> bool:
@@ -65,12 +69,14 @@ def _find(worked: Worked, cell: Cell, index: list[int] | None) -> Step[Any] | No
                 found = step
     if found is not None or index is not None:
         return found
-    return _by_value(worked, cell)
+    return _by_value(worked, cell) if not any(isinstance(p, int) for p in cell.path) else None
 
 
 def _by_value(worked: Worked, cell: Cell) -> Step[Any] | None:
     if cell.expected is None or isinstance(cell.expected, (str, list, dict)):
         return None
+    if _shared(worked.answer, cell.expected) != 1:
+        return None  # a value two cells of the answer share cannot tell which of them a step derives
     for step in worked.walk():
         result = step.result
         if step.formula and not hasattr(result, "shape") and not isinstance(result, (str, list, dict)):
@@ -80,6 +86,40 @@ def _by_value(worked: Worked, cell: Cell) -> Step[Any] | None:
             except (TypeError, ValueError):
                 continue
     return None
+
+
+def _shared(answer: Any, value: Any) -> int:
+    """How many leaves of an answer equal ``value``.
+
+    >>> _shared({"a": [3, 1], "b": {"c": 3}}, 3)
+    2
+    """
+    from nnsteps.grading.compare import plain
+
+    stack, count = [plain(answer)], 0
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif not isinstance(item, str):
+            try:
+                count += bool(item == value)
+            except (TypeError, ValueError):
+                continue
+    return count
+
+
+def discussed(cells: list[Cell]) -> Cell | None:
+    """The cell feedback discusses (its value, its derivation): the first answered wrong, else the first left out.
+
+    >>> discussed([Cell((0,), 1, None, "missing"), Cell((1,), 2, 3, "wrong")]).where
+    '[1]'
+    """
+    wrong = [c for c in cells if not c.credit and c.verdict != "missing"]
+    missing = [c for c in cells if c.verdict == "missing"]
+    return next(iter(wrong or missing), None)
 
 
 def given_text(value: Any) -> str:
@@ -104,39 +144,51 @@ def write_feedback(
 ) -> str:
     """Feedback for one problem. ``full``: the first wrong cell's derivation beside what the
     student wrote; ``hints``: which cells are wrong, the likely mistake and the rule, no key
-    values; ``score``: nothing.
+    values; ``mistakes``: which cells are wrong and the likely mistake; ``score``: nothing. A cell
+    left out is "not answered" (the cell discussed is one the student wrote wrong, when there is one).
 
     >>> write_feedback([Cell((0,), 1, 1, "correct")], [], None, None, "full")
     'All correct.'
+    >>> print(write_feedback([Cell(("y",), 1, 1, "correct"), Cell(("loss",), 2, None, "missing")], [], None,
+    ...                      None, "full"))
+    1 of 2 entries not answered: loss.
+    loss: not answered; the key is 2.
     """
     if level == "score":
         return ""
     if not answered:
         return "No answer given."
-    wrong = [c for c in cells if not c.credit]
+    missing = [c for c in cells if c.verdict == "missing"]
+    wrong = [c for c in cells if not c.credit and c.verdict != "missing"]
     follow = [c for c in cells if c.verdict == "follow-on"]
     lines: list[str] = []
-    if not wrong:
+    if not wrong and not missing:
         lines.append("All correct." if not follow else
                      f"Correct, with {len(follow)} entr{'y' if len(follow) == 1 else 'ies'} marked follow-on "
                      f"({follow[0].note}).")
         return " ".join(lines)
-    shown = ", ".join(c.where for c in wrong[:8]) + (", …" if len(wrong) > 8 else "")
-    lines.append(f"{len(wrong)} of {len(cells)} entries wrong or missing: {shown}.")
+    for group, what in ((wrong, "wrong"), (missing, "not answered")):
+        if group:
+            shown = ", ".join(c.where for c in group[:8]) + (", …" if len(group) > 8 else "")
+            lines.append(f"{len(group)} of {len(cells)} entries {what}: {shown}.")
     lines += notes
     if mistake:
         lines.append(f"Likely mistake: {mistake}.")
     review = [c for c in cells if c.verdict == "review"]
     if review:
         lines.append(f"Could not confirm {', '.join(c.where for c in review[:8])}; marked for review.")
-    first = wrong[0]
+    first = discussed(cells)
+    assert first is not None
     if first.note and first.verdict in ("wrong", "review"):  # why: an unreadable formula, a point where it differs
         lines.append(f"{first.where}: {first.note}.")
-    if level == "hints":
-        if step is not None and step.formula:
+    if level in ("hints", "mistakes"):
+        if level == "hints" and step is not None and step.formula:
             lines.append(f"Hint for {first.where}: the rule is {_formula(step, fmt)}")
         return "\n".join(lines)
-    lines.append(f"{first.where}: you wrote {given_text(first.given)}, the key is {given_text(first.expected)}.")
+    if first.verdict == "missing":
+        lines.append(f"{first.where}: not answered; the key is {given_text(first.expected)}.")
+    else:
+        lines.append(f"{first.where}: you wrote {given_text(first.given)}, the key is {given_text(first.expected)}.")
     if step is not None:
         lines.append(f"Derivation of {first.where}:")
         lines.append(_render(step, fmt))

@@ -8,6 +8,7 @@ import math
 from fractions import Fraction
 from typing import Any
 
+from nnsteps.errors import NnstepsError
 from nnsteps.irrational.number import Irrational
 from nnsteps.irrational.recipe import FLOAT, Recipe, rational_result
 
@@ -17,6 +18,32 @@ MAX_EXACT_DEPTH = 3
 """Deepest nesting of tanh/sigmoid/exp kept in an exact form (the forms of deeper nests are too big to
 read, and SymPy prints a nested sum only after evaluating it)."""
 
+
+OVERFLOW = "expected values whose results stay within float64's range (|x| < 1.8e308) where the work leaves the rationals"
+"""The start of the one line an exact value past float64's range ends in (the solver names the field)."""
+
+
+def to_float(q: Fraction) -> float:
+    """The float of an exact value, or one line when it is past float64's range: a value that leaves the
+    rationals (a square root, an exponential) is carried as a float, so it has no float64 answer.
+
+    >>> to_float(Fraction(1, 4))
+    0.25
+    >>> to_float(Fraction(10**400, 3))
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: expected values whose results stay within float64's range (|x| < 1.8e308) where the work leaves the rationals, got one of about 3.3e+399
+    """
+    try:
+        return float(q)
+    except OverflowError:
+        digits = len(str(abs(q.numerator))) - len(str(q.denominator))
+        lead = abs(q) / Fraction(10) ** digits
+        while lead >= 10:
+            lead, digits = lead / 10, digits + 1
+        while lead < 1:
+            lead, digits = lead * 10, digits - 1
+        raise NnstepsError(f"{OVERFLOW}, got one of about {'-' if q < 0 else ''}{float(lead):.2g}e+{digits}") from None
 
 
 class Real:
@@ -52,7 +79,7 @@ class Real:
             return v
         if isinstance(v, (int, Fraction)) and not isinstance(v, bool):
             q = Fraction(v)
-            return Real(None, float(q), q)
+            return Real(None, to_float(q), q)
         if isinstance(v, Irrational):
             return Real(v.recipe, float(v), None, 1, MAX_EXACT_DEPTH)
         return Real(None, float(v), None, MAX_EXACT_NODES + 1)
@@ -71,7 +98,7 @@ class Real:
             return Real(None, fv, None, size, depth)
         q = rational_result(name, self.q) if self.q is not None else None
         if q is not None:
-            return Real(None, float(q), q, size, 0)
+            return Real(None, to_float(q), q, size, 0)
         return Real(Recipe(name, node), fv, None, size, depth)
 
     def value(self) -> Any:
@@ -112,7 +139,7 @@ class Real:
         return Real(Recipe(op, na, nb), fv, None, size, depth, q)
 
     def fix(self) -> Real:
-        self.f = float(self.exact) if self.exact is not None else self.f
+        self.f = to_float(self.exact) if self.exact is not None else self.f
         return self
 
     def __add__(self, o: Any) -> Any:

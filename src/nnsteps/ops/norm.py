@@ -14,6 +14,7 @@ The backward pass of a group whose statistics were computed from it (training ba
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -74,7 +75,7 @@ def _out(d: Domain, values: Any) -> np.ndarray:
 def _normalise(d: Domain, rows: np.ndarray, means: list[Any], vars_: list[Any], eps: Any,
                steps: list[Step[Any]]) -> tuple[np.ndarray, list[Any]]:
     for c, v in enumerate(vars_):
-        if not v + eps > 0:  # a negative eps or running variance: the square root has no real value
+        if v == v and not v + eps > 0:  # a negative eps or running variance: the square root has no real value
             raise NnstepsError(f"expected σ² + ε > 0, got {d.out(v + eps)} at index {c}",
                                field="eps")
     inv = [1 / d.sqrt(v + eps) for v in vars_]
@@ -234,6 +235,8 @@ def layer_norm(input: Any, normalized_shape: Any = None, *, weight: Any = None, 
     d = _domain([x, gamma, beta], x.size)
     rows = d.array(x.reshape(-1, n))
     means, vars_ = _stats(d, rows, "sample", steps)
+    if d.kind == "float":  # torch's layer_norm (Welford moments) gives nan for a row whose σ² overflows
+        vars_ = [math.nan if math.isinf(v) else v for v in vars_]
     xhat, inv = _normalise(d, rows, means, vars_, eps, steps)
     G, B = d.array(gamma), d.array(beta)
     y = np.empty(rows.shape, dtype=object)

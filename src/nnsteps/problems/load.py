@@ -134,6 +134,9 @@ def loads(text: str, *, source: str = "<input>") -> Any:
     except RecursionError:
         raise NnstepsError(f"{source} nests lists or mappings more than {limits.MAX_NESTING} levels deep") from None
     _check_depth(document, source)
+    from nnsteps.problems.fields import valid_unicode  # JSON's "\\ud800" escapes decode to lone surrogates
+
+    valid_unicode(document)
     return document
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +75,47 @@ def solve_problem(raw: dict[str, Any], index: int = 0) -> Solved:
         with limits.work_budget():  # a problem solved on its own has the budget of a file
             worked = kind.solve(problem)
     except NnstepsError as err:
+        from nnsteps.irrational.real import OVERFLOW  # here, not above: a plain solve never imports it
+
+        if err.field is None and err.message.startswith(OVERFLOW):
+            err.located(field=_largest_field(raw))
         raise err.located(problem=problem.id) from None
+    except OverflowError:  # a float function past float64's range (exp of 1e200): one line, not a traceback
+        from nnsteps.irrational.real import OVERFLOW
+
+        raise NnstepsError(f"{OVERFLOW}; a float64 function overflowed", problem=problem.id,
+                           field=_largest_field(raw)) from None
     if problem.title:  # the author's title names the problem better than the op's default
         worked.title = str(problem.title)
     return Solved(problem, worked)
+
+
+_MAGNITUDE = re.compile(r"(\d+)(?:\.\d*)?(?:[eE]([+-]?\d+))?")
+
+
+def _largest_field(raw: dict[str, Any]) -> str | None:
+    """The field holding the number of largest magnitude: the one that pushed a result past float64.
+
+    >>> _largest_field({"id": "q", "kind": "attention", "x": "1e200 0; 0 1", "w_q": [[1, 0], [0, 2]]})
+    'x'
+    """
+    def magnitude(value: Any) -> int:
+        if isinstance(value, bool):
+            return 0
+        if isinstance(value, (int, Fraction)):
+            return len(str(abs(value.numerator))) - len(str(value.denominator))
+        if isinstance(value, float):
+            return int(math.log10(abs(value))) if math.isfinite(value) and value else 0
+        if isinstance(value, str):
+            return max((len(m[1]) + int(m[2] or 0) for m in _MAGNITUDE.finditer(value[:100_000])), default=0)
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, (list, tuple)):
+            return max((magnitude(v) for v in value), default=0)
+        return 0
+
+    fields = {k: magnitude(v) for k, v in raw.items() if k not in ("id", "kind", "title")}
+    return str(max(fields, key=lambda k: fields[k])) if fields else None
 
 
 def solve_document(document: Any, *, source: str = "<input>") -> SolvedFile:

@@ -83,7 +83,7 @@ def handle(endpoint: str, body: bytes) -> Any:
             raise NnstepsError("expected {\"problems\": ..., \"answers\": ...}")
         problems = raw["problems"].get("problems") if isinstance(raw["problems"], dict) else raw["problems"]
         stage("the request", units=2 * max(1, len(problems)) if isinstance(problems, list) else 2)
-        return service.check(raw["problems"], raw["answers"])
+        return service.check(raw["problems"], raw["answers"], raw.get("allow_missing", False))
     raise NnstepsError(f"no such endpoint: {endpoint}")  # pragma: no cover - the routes name their endpoint
 
 
@@ -181,7 +181,10 @@ def create_app(*, hosts: Iterable[str] | None = None, budget: Budget | None = No
     @post("/api/check", "Check answers against the problems; feedback per problem",
           {"type": "object", "required": ["problems", "answers"],
            "properties": {"problems": {"description": "problem file as JSON, or its YAML/JSON text"},
-                          "answers": {"description": "answers file as JSON, or its YAML/JSON text"}}})
+                          "answers": {"description": "answers file as JSON, or its YAML/JSON text"},
+                          "allow_missing": {"type": "boolean", "default": False,
+                                            "description": "grade only the fields given (a practice sheet); "
+                                                           "by default a value left out is wrong"}}})
     async def api_check(request: Request) -> Response:
         return await work("check", request)
 

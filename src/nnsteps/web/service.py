@@ -322,9 +322,10 @@ def _document_kind(doc: Any) -> str:
     return "answers"
 
 
-def check(problems: Any, answers: Any) -> dict[str, Any]:
+def check(problems: Any, answers: Any, allow_missing: bool = False) -> dict[str, Any]:
     """Answers graded against problems (each a parsed document or its YAML/JSON text), with the
-    feedback per problem. Text is parsed here: nothing from a request is ever taken as a path.
+    feedback per problem. Text is parsed here: nothing from a request is ever taken as a path. A value
+    left out is wrong unless ``allow_missing``.
 
     >>> r = check("problems: [{id: q, kind: relu, input: '1 -2'}]", {"q": "1 1"})
     >>> r["score"], [c["where"] for c in r["problems"][0]["cells"] if not c["correct"]]
@@ -343,7 +344,9 @@ def check(problems: Any, answers: Any) -> dict[str, Any]:
             raise NnstepsError(f"expected the {name} as a mapping or a list, got {type(parsed).__name__}", field=name)
         return parsed
 
-    report = grade(with_ids(document(problems, "problems")), document(answers, "answers"))
+    if not isinstance(allow_missing, bool):
+        raise NnstepsError(f"expected allow_missing true or false, got {allow_missing!r}", field="allow_missing")
+    report = grade(with_ids(document(problems, "problems")), document(answers, "answers"), allow_missing=allow_missing)
     out = report.to_dict()
     out["unanswered"] = [p.id for p in report.problems if not p.answered]
     for result, entry in zip(report.problems, out["problems"]):
@@ -358,12 +361,12 @@ def _feedback_html(result: Any) -> str:
     """A problem's feedback for the page: the verdict lines as text, the derivation typeset."""
     import html
 
-    from nnsteps.grading.feedback import write_feedback
+    from nnsteps.grading.feedback import discussed, write_feedback
     from nnsteps.render.html import step_to_html
 
     lines = write_feedback(result.cells, result.notes, result.likely_mistake, None, "full", "text", result.answered)
     out = "".join(f"<p>{html.escape(line)}</p>" for line in lines.splitlines() if line.strip())
-    if result.step is not None and any(not c.credit for c in result.cells):
-        wrong = next(c for c in result.cells if not c.credit)
-        out += f'<p>Derivation of {html.escape(wrong.where)}:</p>' + step_to_html(result.step)
+    cell = discussed(result.cells)
+    if result.step is not None and cell is not None:  # the derivation of the cell the lines discuss
+        out += f'<p>Derivation of {html.escape(cell.where)}:</p>' + step_to_html(result.step)
     return out

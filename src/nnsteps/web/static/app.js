@@ -613,7 +613,8 @@ async function ckGo() {
   const host = $("ck-out");
   host.classList.add("stale");
   try {
-    const r = await api("/api/check", { problems: $("ck-problems").value, answers: $("ck-answers").value });
+    const r = await api("/api/check", { problems: $("ck-problems").value, answers: $("ck-answers").value,
+                                         allow_missing: $("ck-allow-missing").checked });
     if (seq !== CK.seq) return;
     showError("ck-error", null);
     const answered = r.problems.filter((p) => p.answered !== false);
