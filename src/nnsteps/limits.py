@@ -97,6 +97,10 @@ MAX_EXPR_COST = 1_000_000
 tree, before anything is evaluated); a check evaluates an answer at up to 24 points, about 0.2 s at this price. A
 30-step RNN's closed forms are priced near 65,000."""
 
+MAX_REQUEST_SECONDS = 60.0
+"""Seconds one web request's work may take, however many problems it holds: the per-problem budget
+(``serve --time-limit``) counts up to this ceiling, never past it (``/api/check`` asked for 2 × problems × 10 s)."""
+
 MAX_EXPR_WORK = 200_000
 """Nodes evaluated when deciding whether two expressions are equal (an identity test at random points)."""
 
