@@ -77,7 +77,8 @@ def _formula_verdict(expected: str, given: str) -> tuple[str, str | None]:
     try:
         answer = parse(given, key.symbols())
     except TooLarge as err:  # priced before evaluating: refused in microseconds, whatever it would cost
-        return "wrong", f"{err.reason} (column {err.column})"
+        why = err.reason if err.reason.startswith("too large") else f"too large to evaluate: {err.reason}"
+        return "wrong", f"{why} (column {err.column})"
     except NnstepsError as err:
         return "wrong", f"could not read the answer: {err}"
     result = same_value(key, answer, seed=zlib.crc32(expected.encode("utf-8", "replace")))
