@@ -178,3 +178,32 @@ def test_a_student_over_the_time_or_memory_budget_is_stopped_and_reported_alone(
         ["bo", 0.5, None],
         ["greedy", None, "problem q: stopped: needs more than 1.5 GiB of memory (memory limit)"],
         ["cy", 1.0, None]]
+
+
+def test_a_batch_shows_its_progress_on_a_terminal_and_clears_it(tmp_path: Path) -> None:
+    import pty
+
+    (tmp_path / "problems.json").write_text(json.dumps({"problems": [CLASS["problems"][1]]}))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("ann", "bo", "cy"):
+        (subs / f"{name}.json").write_text(json.dumps({"relu": [[1, 0], [3, 0]]}))
+    ours, theirs = pty.openpty()
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    done = subprocess.run([sys.executable, "-m", "nnsteps.cli", "check", "problems.json", "subs", "-o", "grades"],
+                          cwd=tmp_path, stdout=subprocess.PIPE, stderr=theirs, env={**os.environ, "PYTHONPATH": src},
+                          timeout=300)
+    os.close(theirs)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(ours, 65536)
+        except OSError:  # the terminal's other end is closed: all read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(ours)
+    assert done.returncode == 0
+    assert shown.endswith(b"\rgrading [" + b"#" * 30 + b"] 3/3 students\r\x1b[2K")
+    assert b"] 0/3 students" in shown

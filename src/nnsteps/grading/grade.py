@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nnsteps.budget import Budget
 from nnsteps.errors import NnstepsError
 from nnsteps.files import csv_text, write_folder
-from nnsteps.budget import Budget
 from nnsteps.grading.check import Grader, Report
 from nnsteps.grading.pool import Outcome, grade_each
 from nnsteps.work import heading
@@ -153,7 +153,7 @@ def grade_submissions(grader: Grader, answers: dict[str, Any], *, progress: bool
     {'ann': 1.0, 'bo': 0.5}
     """
     batch = Batch(problem_ids=list(grader.ids), max_score=sum(k.points for k in grader._keys))
-    for student, given in answers.items():
+    for student in answers:
         folder, n = safe_name(student), 1
         while folder in batch.folders.values():  # two names, one folder name: numbered, never merged
             n += 1
