@@ -99,7 +99,8 @@ tree, before anything is evaluated); a check evaluates an answer at up to 24 poi
 
 MAX_REQUEST_SECONDS = 60.0
 """Seconds one web request's work may take, however many problems it holds: the per-problem budget
-(``serve --time-limit``) counts up to this ceiling, never past it (``/api/check`` asked for 2 × problems × 10 s)."""
+(``serve --time-limit``) counts up to this ceiling, never past it (``/api/check`` asked for 2 × problems × 10 s);
+a ``--time-limit`` above it is the ceiling instead."""
 
 MAX_EXPR_WORK = 200_000
 """Nodes evaluated when deciding whether two expressions are equal (an identity test at random points)."""
