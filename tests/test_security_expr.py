@@ -252,3 +252,63 @@ def test_a_lone_surrogate_beside_a_newline_is_still_one_line():
     with pytest.raises(nnsteps.NnstepsError) as info:
         grader().grade(answers_for("0\n\udc00"))
     assert str(info.value) == "field answers.conv: expected text in valid Unicode, got '0\\n\\udc00' (a lone surrogate)"
+
+
+# --- answers cheap to write and costly to evaluate are priced before they are paid ------------------------
+
+BOMBS = [  # (answer, the reason the student sees)
+    ("2^(1/10^290)", "too large to evaluate: a root of degree about 10^290 (an exponent's denominator), over the "
+                     "limit of 1,000 (column 2)"),
+    ("x_1^(1/10^290)", "too large to evaluate: a root of degree about 10^290 (an exponent's denominator), over the "
+                       "limit of 1,000 (column 4)"),
+    ("w_in + x_1^(1/10^8)", "too large to evaluate: a root of degree 100,000,000 (an exponent's denominator), over "
+                            "the limit of 1,000 (column 11)"),
+    ("x_1^0.0001", "too large to evaluate: a root of degree 10,000 (an exponent's denominator), over the limit of "
+                   "1,000 (column 4)"),
+    ("2^2^2^2^2", "too large to evaluate: the exponent 65536 is over the limit of 1000 (column 2)"),
+    ("exp(10^1000)", "too large to evaluate: the value is over 300 digits (column 7)"),
+    ("(10^299)^1000", "too large to evaluate: the value is over 300 digits (column 9)"),
+    ("*".join(["x_1"] * 1200), "too large to evaluate: about 1,191,335 operations at each point tried, over the "
+                               "limit of 1,000,000 (column 1)"),
+    ("+".join(["x_1^99/w_hh^99"] * 300), "too large to evaluate: about 5,223,600 operations at each point tried, "
+                                         "over the limit of 1,000,000 (column 1)"),
+    ("+".join(["(x_1+1)^100"] * 300), "too large to evaluate: about 2,459,100 operations at each point tried, over "
+                                      "the limit of 1,000,000 (column 1)"),
+]
+
+
+@pytest.mark.parametrize(("answer", "reason"), BOMBS, ids=[f"bomb{i}" for i in range(len(BOMBS))])
+def test_an_answer_too_costly_to_evaluate_is_wrong_with_its_reason(answer, reason):
+    report = grader().grade({"rnn": {"symbolic": {"h_L": answer}}})
+    cell = next(c for c in report.problems[1].cells if c.where == "symbolic.h_L")
+    assert (cell.verdict, cell.note) == ("wrong", reason)
+    assert f"symbolic.h_L: {reason}" in report.problems[1].feedback("hints")
+
+
+def test_a_root_of_a_huge_degree_reached_through_the_symbols_is_not_tried():
+    # the exponent depends on the symbols, so the reader cannot price its degree: evaluation takes no exact root
+    # of a degree over the limit (a 40^100-th root was 2 to that power), so the answer is simply decided
+    assert expression_verdict("x_1^(1/w_hh^100) + w_in", "w_in + x_1^(1/w_hh^100)") == ("correct", None)
+    assert expression_verdict("x_1^(1/w_hh^100) + w_in", "x_1^(1/w_hh^100)")[0] == "wrong"
+
+
+@pytest.mark.parametrize("answer", [
+    "exp(exp(exp(x_1)))", "sqrt(sqrt(sqrt(sqrt(sqrt(sqrt(sqrt(sqrt(x_1))))))))", "x_1^(1/1000)", "x_1^x_1^x_1",
+    "(x_1 + w_hh)^1000", "+".join(["x_1"] * 2000),
+], ids=["exp-of-exp", "nested-sqrt", "root-at-the-limit", "symbolic-tower", "power-over-the-digits", "long-sum"])
+def test_cheap_forms_are_priced_within_the_limit_and_decided(answer):
+    verdict, note = expression_verdict("w_hy*tanh(w_hh*tanh(h_0*w_hh + w_in*x_1) + w_in*x_2) - y_r", answer)
+    assert verdict in ("wrong", "review") and not (note or "").startswith("too large")
+
+
+def test_every_closed_form_of_a_30_step_rnn_is_priced_well_within_the_limit():
+    from nnsteps.expr import read
+
+    w = nnsteps.rnn([0.3, 0.4, 0.2] * 10, h0=0.5, weights={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
+                    target=0.4, learning_rate=0.15)  # the longest closed forms nnsteps writes (tanh stops at 3 steps)
+    forms = [w.answer["symbolic"]["y"], *w.answer["symbolic"]["grads"].values()]
+    for form in forms:
+        parser = read._Parser(read._tokens(form), None)
+        assert parser.cost(parser.sum()).work < nnsteps.limits.MAX_EXPR_COST // 10
+        assert expression_verdict(form, form) == ("correct", None)
+        assert expression_verdict(form, form.replace("**", "^"))[0] == "correct"  # read, priced and evaluated

@@ -3,7 +3,12 @@ traceback now end in one line naming the problem and the field, or in an answer.
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -229,3 +234,110 @@ def test_the_float_paths_past_float64_give_what_torch_gives_in_float64() -> None
                                            training=True, eps=1e-5))
     tx = torch.tensor(x)
     same(att.answer["output"], F.scaled_dot_product_attention(tx[None], tx[None], tx[None])[0])
+# --- one student never costs another's grade -------------------------------------------------------------------
+
+RNN_TANH = {"id": "rnn", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
+            "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}, "activation": "tanh", "target": 0.4,
+            "learning_rate": 0.15}
+CLASS = {"problems": [RNN_TANH, {"id": "relu", "kind": "relu", "input": "1 -2; 3 -4"}]}
+
+
+def _nnsteps(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    return subprocess.run([sys.executable, "-m", "nnsteps.cli", *args], capture_output=True, text=True, cwd=cwd,
+                          env={**os.environ, "PYTHONPATH": src}, timeout=300)
+
+
+def test_a_class_with_one_bomb_answer_grades_every_honest_student(tmp_path: Path) -> None:
+    from nnsteps.grading.check import Grader
+
+    key = {k.id: k.key for k in Grader(CLASS)._keys}
+    (tmp_path / "problems.json").write_text(json.dumps(CLASS))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("ann", "bo", "cy", "di"):
+        (subs / f"{name}.json").write_text(json.dumps(key))
+    (subs / "eve.json").write_text(json.dumps({"relu": [[1, 0], [3, 4]]}))  # one cell of four wrong, no rnn
+    bomb = json.loads(json.dumps(key))
+    bomb["rnn"]["symbolic"]["grads"]["w_in"] = "x_1^(1/10^290)"  # was 15.7 s, 1.17 GB and no grades for anyone
+    (subs / "zed.json").write_text(json.dumps(bomb))
+    done = _nnsteps("check", "problems.json", "subs", "-o", "grades", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO((tmp_path / "grades" / "grades.csv").read_text()))}
+    assert {s: (r["score"], r["rnn"], r["relu"], r["error"]) for s, r in rows.items()} == {
+        "ann": ("2", "1", "1", ""), "bo": ("2", "1", "1", ""), "cy": ("2", "1", "1", ""), "di": ("2", "1", "1", ""),
+        "eve": ("0.75", "0", "0.75", ""), "zed": ("1.9375", "0.9375", "1", "")}
+    summary = json.loads((tmp_path / "grades" / "summary.json").read_text())
+    wrong = [(c["where"], c["verdict"], c["note"]) for p in summary["reports"]["zed"]["problems"] for c in p["cells"]
+             if not c["correct"]]
+    assert wrong == [("symbolic.grads.w_in", "wrong", "too large to evaluate: a root of degree about 10^290 (an "
+                      "exponent's denominator), over the limit of 1,000 (column 4)")]
+    assert "zed      1.938/2" in done.stdout and "ann      2/2" in done.stdout
+
+
+_POOL_SCRIPT = """
+import json, sys, time
+from nnsteps.budget import Budget
+from nnsteps.grading.check import Grader
+from nnsteps.grading.pool import grade_each
+
+grader = Grader({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
+honest = grader.grade
+
+def grade(given, *, student=None, before=None):  # one student whose grading never ends, one who eats memory
+    if student == "slow":
+        before("q")
+        time.sleep(600)
+    if student == "greedy":
+        before("q")
+        hoard = bytearray(3 * 1024**3)
+    return honest(given, student=student, before=before)
+
+grader.grade = grade
+students = [("ann", {"q": [1, 0]}), ("slow", {"q": [1, 0]}), ("bo", {"q": [1, -2]}), ("greedy", {"q": [1, 0]}),
+            ("cy", {"q": "1 0"})]
+out = grade_each(grader, students, budget=Budget(float(sys.argv[1]), memory=1536 * 1024**2))
+print(json.dumps([(s, r.score if r else None, e) for s, r, e in out]))
+"""
+
+
+def test_a_student_over_the_time_or_memory_budget_is_stopped_and_reported_alone(tmp_path: Path) -> None:
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    done = subprocess.run([sys.executable, "-c", _POOL_SCRIPT, "1"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": src}, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [
+        ["ann", 1.0, None],
+        ["slow", None, "problem q: stopped after 1 s (time limit; --time-limit to change)"],
+        ["bo", 0.5, None],
+        ["greedy", None, "problem q: stopped: needs more than 1.5 GiB of memory (memory limit)"],
+        ["cy", 1.0, None]]
+
+
+def test_a_batch_shows_its_progress_on_a_terminal_and_clears_it(tmp_path: Path) -> None:
+    import pty
+
+    (tmp_path / "problems.json").write_text(json.dumps({"problems": [CLASS["problems"][1]]}))
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for name in ("ann", "bo", "cy"):
+        (subs / f"{name}.json").write_text(json.dumps({"relu": [[1, 0], [3, 0]]}))
+    ours, theirs = pty.openpty()
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    done = subprocess.run([sys.executable, "-m", "nnsteps.cli", "check", "problems.json", "subs", "-o", "grades"],
+                          cwd=tmp_path, stdout=subprocess.PIPE, stderr=theirs, env={**os.environ, "PYTHONPATH": src},
+                          timeout=300)
+    os.close(theirs)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(ours, 65536)
+        except OSError:  # the terminal's other end is closed: all read
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(ours)
+    assert done.returncode == 0
+    assert shown.endswith(b"\rgrading [" + b"#" * 30 + b"] 3/3 students\r\x1b[2K")
+    assert b"] 0/3 students" in shown

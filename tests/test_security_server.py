@@ -166,6 +166,52 @@ def test_the_server_stops_a_request_over_its_budget():
     assert budget.kill_all() == 0
 
 
+RNN_TANH = {"id": "rnn", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
+            "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}, "activation": "tanh", "target": 0.4,
+            "learning_rate": 0.15}
+
+
+def test_the_server_marks_a_bomb_answer_wrong_within_its_ceiling():
+    answers = {"rnn": {"symbolic": {"h_L": "x_1^(1/10^290)", "y": "2^(1/10^290)"}}}
+    r = _post(create_app(), "/api/check", content=json.dumps({"problems": [RNN_TANH], "answers": answers}).encode(),
+              headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    cells = {c["where"]: (c["verdict"], c.get("note")) for c in r.json()["problems"][0]["cells"]}
+    root = "too large to evaluate: a root of degree about 10^290 (an exponent's denominator), over the limit of 1,000"
+    assert cells == {"symbolic.h_L": ("wrong", f"{root} (column 4)"), "symbolic.y": ("wrong", f"{root} (column 2)")}
+    assert budget.kill_all() == 0
+
+
+def _ask_for_more_time_then_sleep() -> None:
+    budget.stage("the request", units=1000)  # as /api/check did: 2 × problems × the per-problem seconds
+    time.sleep(600)
+
+
+def test_a_request_never_outlasts_its_ceiling_whatever_it_asks_for():
+    unit = budget.Unit("the request", ceiling=1.0)
+    with pytest.raises(NnstepsError) as info:
+        budget.run(_ask_for_more_time_then_sleep, budget=budget.Budget(0.5), unit=unit)
+    assert str(info.value) == "the request: stopped after 1 s (the most one request may take)"
+    assert budget.kill_all() == 0
+
+
+def test_the_server_gives_every_request_the_one_ceiling_from_limits(monkeypatch):
+    from nnsteps import limits
+
+    seen = []
+    real = budget.Worker.call_async
+
+    async def spy(self, fn, *args, unit, **kwargs):
+        seen.append(unit.ceiling)
+        return await real(self, fn, *args, unit=unit, **kwargs)
+
+    monkeypatch.setattr(budget.Worker, "call_async", spy)
+    body = {"problems": [{"id": f"q{i}", "kind": "relu", "input": "1 -2"} for i in range(40)], "answers": {"q0": [1, 0]}}
+    r = _post(create_app(), "/api/check", content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+    assert r.status_code == 200, r.text
+    assert seen == [limits.MAX_REQUEST_SECONDS] and limits.MAX_REQUEST_SECONDS == 60
+
+
 # --- a live server --------------------------------------------------------------------------------------------
 
 

@@ -59,11 +59,25 @@ class Budget:
 
 @dataclass
 class Unit:
-    """The work being timed: a label for messages (``problem q3``, ``the request``) and its size in units."""
+    """The work being timed: a label for messages (``problem q3``, ``the request``), its size in units and,
+    for a server request, a ``ceiling``: seconds from its start that no announced size or stage extends.
+
+    >>> Unit("the request", units=40, ceiling=60).deadline(Budget(10), start=100.0, now=130.0)
+    160.0
+    >>> Unit("problem q1").deadline(Budget(10), start=100.0, now=130.0)
+    140.0
+    """
 
     label: str
     problem: str | None = None
     units: float = 1.0
+    ceiling: float | None = None
+
+    def deadline(self, budget: Budget, start: float, now: float) -> float:
+        """When the unit announced at ``now`` must end: ``units`` × the budget's seconds later, and no later
+        than the ceiling after the ``start`` of the whole call."""
+        end = now + budget.seconds * self.units
+        return end if self.ceiling is None else min(end, start + self.ceiling)
 
     def stopped(self, why: str) -> NnstepsError:
         message = why if self.problem is not None else f"{self.label}: {why}"
@@ -183,26 +197,29 @@ class Worker:
             raise unit.stopped(f"stopped: needs more than {_size(self.budget.memory)} of memory (memory limit)")
         raise RuntimeError(f"an nnsteps worker failed:\n{message[1]}")
 
-    def _timeout(self, unit: Unit) -> NnstepsError:
+    def _timeout(self, unit: Unit, elapsed: float) -> NnstepsError:
         self.kill()
         seconds = self.budget.seconds
+        if unit.ceiling is not None and elapsed >= unit.ceiling:
+            return unit.stopped(f"stopped after {unit.ceiling:g} s (the most one request may take)")
         limit = "time limit" if unit.units == 1 else f"time limit {seconds:g} s per problem"
         return unit.stopped(f"stopped after {seconds * unit.units:g} s ({limit}; --time-limit to change)")
 
     def call(self, fn: Callable[..., Any], *args: Any, unit: Unit, **kwargs: Any) -> Any:
         """Run ``fn(*args, **kwargs)`` in the worker and return its result (or raise its error)."""
         self._send(fn, args, kwargs)
-        deadline = time.monotonic() + self.budget.seconds * unit.units
+        start = time.monotonic()
+        deadline = unit.deadline(self.budget, start, start)
         try:
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise self._timeout(unit)
+                    raise self._timeout(unit, time.monotonic() - start)
                 if self._conn.poll(min(left, 1.0)):
                     done, result = self._receive(unit)
                     if done:
                         return result
-                    deadline = time.monotonic() + self.budget.seconds * unit.units
+                    deadline = unit.deadline(self.budget, start, time.monotonic())
         except _InputError:
             raise
         except BaseException:
@@ -217,7 +234,7 @@ class Worker:
 
         self._send(fn, args, kwargs)
         start = time.monotonic()
-        deadline = start + self.budget.seconds * unit.units
+        deadline = unit.deadline(self.budget, start, start)
         reniced = False
         delay = 0.002
         try:
@@ -226,11 +243,11 @@ class Worker:
                     done, result = self._receive(unit)
                     if done:
                         return result
-                    deadline = time.monotonic() + self.budget.seconds * unit.units
+                    deadline = unit.deadline(self.budget, start, time.monotonic())
                     continue
                 now = time.monotonic()
                 if now >= deadline:
-                    raise self._timeout(unit)
+                    raise self._timeout(unit, now - start)
                 if gone is not None and await gone():
                     raise Disconnected()
                 if not reniced and now - start > NICE_AFTER:

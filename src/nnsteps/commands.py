@@ -30,9 +30,11 @@ def run_check(
     out_dir: Path | None = None,
     gradescope: Path | None = None,
     progress: bool = False,
+    budget: Any = None,
 ) -> tuple[str, int]:
     """Grade one answers file, or every file of a directory, or a mapping student -> answers (both batch: an
-    LMS response report arrives read as such a mapping); return (text, exit code).
+    LMS response report arrives read as such a mapping); return (text, exit code). With a ``budget``
+    (:class:`nnsteps.budget.Budget`), each student of a batch is graded in a worker of their own under it.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -52,8 +54,8 @@ def run_check(
     if isinstance(answers, dict) or answers.is_dir():
         from nnsteps.grading.grade import grade_directory, grade_submissions
 
-        batch = (grade_submissions(grader, answers) if isinstance(answers, dict)
-                 else grade_directory(grader, answers, progress=progress))
+        batch = (grade_submissions(grader, answers, progress=progress, budget=budget) if isinstance(answers, dict)
+                 else grade_directory(grader, answers, progress=progress, budget=budget))
         return _batch(batch, fmt, feedback, out_dir or Path("grades"))
     report = grader.grade(answers, student=answers.stem)
     if gradescope is not None:

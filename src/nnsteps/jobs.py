@@ -74,7 +74,8 @@ def summary_task(spec_text: str, fmt: str, options: dict[str, Any]) -> str:
 
 
 def check(problems: Path, answers: Path, budget: Budget, **options: Any) -> tuple[str, int]:
-    """``run_check`` in a worker: the key and each submission get ``budget.seconds`` per problem.
+    """``run_check`` in a worker: the key and each submission get ``budget.seconds`` per problem (in a batch,
+    each student in a worker of their own, forked from this one once the key is solved).
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -86,6 +87,7 @@ def check(problems: Path, answers: Path, budget: Budget, **options: Any) -> tupl
     import nnsteps.commands  # noqa: F401
     import nnsteps.grading.check  # noqa: F401  (imported before the fork)
 
+    options = {**options, "budget": budget}  # a batch grades each student in a worker under it
     text, code = run(check_task, problems, answers, options, budget=budget, unit=Unit(f"reading {problems}"))
     return str(text), int(code)
 

@@ -91,6 +91,20 @@ MAX_EXPR_EXPONENT = 1000
 """Largest exponent (in absolute value) a power in an expression may have: ``3**(3*10**7)`` is refused, not
 computed."""
 
+MAX_EXPR_ROOT = 1000
+"""Largest degree of a root an expression may take (an exponent's denominator): ``2^(1/10^290)`` is refused,
+not tried (its exact root was a 10^290-bit power)."""
+
+MAX_EXPR_COST = 1_000_000
+"""Machine-word operations one evaluation of an expression may be priced at (:mod:`nnsteps.expr.cost`, from the
+tree, before anything is evaluated); a check evaluates an answer at up to 24 points, about 0.2 s at this price. A
+30-step RNN's closed forms are priced near 65,000."""
+
+MAX_REQUEST_SECONDS = 60.0
+"""Seconds one web request's work may take, however many problems it holds: the per-problem budget
+(``serve --time-limit``) counts up to this ceiling, never past it (``/api/check`` asked for 2 × problems × 10 s);
+a ``--time-limit`` above it is the ceiling instead."""
+
 MAX_EXPR_WORK = 200_000
 """Nodes evaluated when deciding whether two expressions are equal (an identity test at random points)."""
 

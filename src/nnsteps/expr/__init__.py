@@ -12,7 +12,9 @@ A hand-written tokenizer and recursive-descent parser over a whitelist:
 Nothing is passed to ``eval``, ``sympify`` or ``parse_expr``: :meth:`Expr.to_sympy` builds SymPy objects
 directly, and :meth:`Expr.evaluate` computes with ints and Fractions (floats once a function leaves the
 rationals). Text length, nesting depth and exponents are bounded (``limits.MAX_EXPR_*``), so
-``3**(3*10**7)`` is refused at once rather than computed. Errors are one line with the column.
+``3**(3*10**7)`` is refused at once rather than computed, and every node is priced as it is read
+(:mod:`nnsteps.expr.cost`: digits, exponents, root degrees, work), so ``2^(1/10^290)`` is refused as
+:class:`TooLarge` before anything is evaluated. Errors are one line with the column.
 
 >>> e = parse("-x^2 + 0.3*y", ["x", "y"])
 >>> e.evaluate({"x": 2, "y": 1})
@@ -24,9 +26,9 @@ Fraction(-37, 10)
 """
 
 from nnsteps.expr.identity import Identity, same_value
-from nnsteps.expr.read import parse, parse_assignments
+from nnsteps.expr.read import TooLarge, parse, parse_assignments
 from nnsteps.expr.tree import Call, Expr, Neg, Num, Power, Product, Sum, Sym
 from nnsteps.expr.values import FUNCTIONS, EvaluationError, power
 
 __all__ = ["FUNCTIONS", "Call", "EvaluationError", "Expr", "Identity", "Neg", "Num", "Power", "Product", "Sum", "Sym",
-           "parse", "parse_assignments", "power", "same_value"]
+           "TooLarge", "parse", "parse_assignments", "power", "same_value"]

@@ -5,13 +5,15 @@ with one-line errors that give the column.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from nnsteps import limits
 from nnsteps.errors import NnstepsError, did_you_mean
+from nnsteps.expr import cost
+from nnsteps.expr.cost import Cost, TooCostly
 from nnsteps.expr.tree import Call, Expr, Neg, Num, Power, Product, Sum, Sym
-from nnsteps.expr.values import FUNCTIONS, EvaluationError
+from nnsteps.expr.values import FUNCTIONS, EvaluationError, OverLimit
 from nnsteps.numbers import Number, decimal_fraction
 
 _TOKEN = re.compile(r"""
@@ -58,6 +60,22 @@ def _error(column: int, message: str, hint: str | None = None) -> NnstepsError:
     return NnstepsError(f"at column {column}: {message}", hint=hint)
 
 
+class TooLarge(NnstepsError):
+    """An expression refused for what evaluating it would cost (its ``reason``, at ``column``): a grader marks
+    the answer wrong and shows the reason.
+
+    >>> try:
+    ...     parse("x^(1/10^290)", ["x"])
+    ... except TooLarge as err:
+    ...     err.column, err.reason
+    (2, "too large to evaluate: a root of degree about 10^290 (an exponent's denominator), over the limit of 1,000")
+    """
+
+    def __init__(self, column: int, reason: str) -> None:
+        super().__init__(f"at column {column}: {reason}")
+        self.column, self.reason = column, reason
+
+
 class _Parser:
     """Recursive descent: sum := product (('+'|'-') product)*; product := unary (('*'|'/') unary)*;
     unary := ('-'|'+') unary | power; power := primary ('^' unary)?; primary := number | name | call | (sum)."""
@@ -67,6 +85,18 @@ class _Parser:
         self.i = 0
         self.names = names
         self.depth = 0
+        self.costs: dict[int, Cost] = {}  # id(node) -> its price; every node priced stays in the tree
+
+    def priced(self, node: Expr, column: int, price: Callable[[], Cost]) -> Expr:
+        """``node`` with its price recorded, or :class:`TooLarge` at ``column`` when it is over a limit."""
+        try:
+            self.costs[id(node)] = price()
+        except TooCostly as err:
+            raise TooLarge(column, f"too large to evaluate: {err.reason}") from None
+        return node
+
+    def cost(self, node: Expr) -> Cost:
+        return self.costs[id(node)]
 
     @property
     def tok(self) -> _Token:
@@ -91,14 +121,20 @@ class _Parser:
             raise _error(column, f"nested more than {limits.MAX_EXPR_DEPTH} levels deep")
 
     def sum(self) -> Expr:
+        column = self.tok.column
         terms = [self.product()]
         while self.tok.kind == "op" and self.tok.text in "+-":
-            negative = self.take().text == "-"
+            op = self.take()
             term = self.product()
-            terms.append(Neg(term) if negative else term)
-        return terms[0] if len(terms) == 1 else Sum(tuple(terms))
+            if op.text == "-":
+                term = self.priced(Neg(term), op.column, self.cost(term).negated)
+            terms.append(term)
+        if len(terms) == 1:
+            return terms[0]
+        return self.priced(Sum(tuple(terms)), column, lambda: cost.total([self.cost(t) for t in terms]))
 
     def product(self) -> Expr:
+        column = self.tok.column
         factors, divide = [self.unary()], [False]
         while self.tok.kind == "op" and self.tok.text in "*/":
             op = self.take()
@@ -107,7 +143,10 @@ class _Parser:
                 raise _error(op.column, "division by zero")
             factors.append(factor)
             divide.append(op.text == "/")
-        return factors[0] if len(factors) == 1 else Product(tuple(factors), tuple(divide))
+        if len(factors) == 1:
+            return factors[0]
+        return self.priced(Product(tuple(factors), tuple(divide)), column,
+                           lambda: cost.product([self.cost(f) for f in factors], divide))
 
     def unary(self) -> Expr:
         t = self.tok
@@ -116,7 +155,7 @@ class _Parser:
             self.nested(t.column)
             operand = self.unary()
             self.depth -= 1
-            return Neg(operand) if t.text == "-" else operand
+            return self.priced(Neg(operand), t.column, self.cost(operand).negated) if t.text == "-" else operand
         return self.power()
 
     def power(self) -> Expr:
@@ -126,14 +165,18 @@ class _Parser:
             self.nested(op.column)
             exponent = self.unary()  # right-associative: 2^3^2 = 2^(3^2); 2^-1 is allowed
             self.depth -= 1
-            if not exponent.symbols():
+            e = None
+            if not exponent.symbols():  # priced, so evaluating it is cheap
                 e = _constant(exponent, op.column)
                 if abs(float(e)) > limits.MAX_EXPR_EXPONENT:
                     shown = e if isinstance(e, int) else f"{float(e):g}"
-                    raise _error(op.column, f"the exponent {shown} is over the limit of {limits.MAX_EXPR_EXPONENT}")
-                if not base.symbols():
-                    _constant(Power(base, exponent), op.column)  # refuses a constant power over the digit limit
-            return Power(base, exponent)
+                    raise TooLarge(op.column, f"the exponent {shown} is over the limit of {limits.MAX_EXPR_EXPONENT}")
+            exact = None if isinstance(e, float) else e  # a float exponent (2^sqrt(2)) takes no exact root
+            node = self.priced(Power(base, exponent), op.column,
+                               lambda: cost.power(self.cost(base), self.cost(exponent), exact))
+            if e is not None and not base.symbols():
+                _constant(node, op.column)  # refuses a constant power over the digit limit
+            return node
         return base
 
     def primary(self) -> Expr:
@@ -144,7 +187,7 @@ class _Parser:
             except NnstepsError as err:
                 raise _error(t.column, err.message) from None
             assert not isinstance(value, float)
-            return Num(value)
+            return self.priced(Num(value), t.column, lambda: Cost.number(value))
         if t.kind == "name":
             return self.name(t)
         if t.text == "(":
@@ -176,7 +219,7 @@ class _Parser:
             known = ", ".join(sorted(self.names)) or "none"
             raise _error(t.column, f"unknown name '{t.text}'; the names are {known}",
                          hint=did_you_mean(t.text, self.names))
-        return Sym(t.text)
+        return self.priced(Sym(t.text), t.column, Cost.symbol)
 
     def call(self, t: _Token, func: str) -> Expr:
         opening = self.take()
@@ -196,14 +239,16 @@ class _Parser:
         if not low <= len(args) <= high:
             wanted = str(low) if low == high else f"{low} to {high}"
             raise _error(t.column, f"{t.text} takes {wanted} argument{'s' if high > 1 else ''}, got {len(args)}")
-        return Call(func, tuple(args))
+        return self.priced(Call(func, tuple(args)), t.column, lambda: cost.call(func, [self.cost(a) for a in args]))
 
 
 def _constant(node: Expr, column: int) -> Number:
-    """The value of a constant subexpression, as a parse error at ``column`` when it has none."""
+    """The value of a constant subexpression (already priced), as a parse error at ``column`` when it has none."""
     try:
         return node.evaluate({}, budget=[100_000])
     except EvaluationError as err:
+        if isinstance(err, OverLimit):
+            raise TooLarge(column, err.message) from None
         raise _error(column, err.message) from None
 
 
@@ -224,7 +269,7 @@ def parse(text: str, names: Iterable[str] | None = None, *, offset: int = 0) -> 
     >>> parse("3**(3*10**7)")
     Traceback (most recent call last):
     ...
-    nnsteps.errors.NnstepsError: at column 2: the exponent 30000000 is over the limit of 1000
+    nnsteps.expr.read.TooLarge: at column 2: the exponent 30000000 is over the limit of 1000
     >>> parse("(w - 3)^2 + 2b", ["w", "b"])
     Traceback (most recent call last):
     ...

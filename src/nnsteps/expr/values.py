@@ -25,6 +25,10 @@ class EvaluationError(NnstepsError):
     """An expression has no finite value at the given point (division by zero, log of a negative, overflow)."""
 
 
+class OverLimit(EvaluationError):
+    """A value or an exponent over its limit, refused before it was computed."""
+
+
 _MAX_BITS = math.ceil(limits.MAX_NUMBER_DIGITS * math.log2(10))
 
 
@@ -37,7 +41,7 @@ def _checked(x: Number) -> Number:
     try:
         return bounded(x, what="an exact value")
     except NnstepsError as err:
-        raise EvaluationError(err.message) from None
+        raise OverLimit(err.message) from None
 
 
 def _float(x: Number) -> float:
@@ -56,11 +60,11 @@ def power(base: Number, exponent: Number) -> Number:
     >>> power(3, 3 * 10**7)
     Traceback (most recent call last):
     ...
-    nnsteps.expr.values.EvaluationError: the exponent 30000000 is over the limit of 1000
+    nnsteps.expr.values.OverLimit: the exponent 30000000 is over the limit of 1000
     """
     if abs(_float(exponent)) > limits.MAX_EXPR_EXPONENT:
         shown = exponent if isinstance(exponent, int) else _float(exponent)
-        raise EvaluationError(f"the exponent {shown} is over the limit of {limits.MAX_EXPR_EXPONENT}")
+        raise OverLimit(f"the exponent {shown} is over the limit of {limits.MAX_EXPR_EXPONENT}")
     if isinstance(base, (int, Fraction)) and isinstance(exponent, (int, Fraction)):
         e = Fraction(exponent)
         if base == 0 and e < 0:
@@ -68,12 +72,12 @@ def power(base: Number, exponent: Number) -> Number:
         b = Fraction(base)
         size = max(math.log2(abs(b.numerator) or 1), math.log2(b.denominator))  # bits, before computing
         if size * abs(e) > _MAX_BITS + 1:
-            raise EvaluationError(f"the value is over {limits.MAX_NUMBER_DIGITS} digits")
+            raise OverLimit(f"the value is over {limits.MAX_NUMBER_DIGITS} digits")
         if e.denominator == 1:
             return _checked(normalize(b ** int(e)))
         if b < 0:
             raise EvaluationError("a negative number to a fractional power")
-        root = _exact_root(b, e.denominator)
+        root = _exact_root(b, e.denominator) if e.denominator <= limits.MAX_EXPR_ROOT else None
         if root is not None:
             return _checked(normalize(root ** e.numerator))
     b_f, e_f = _float(base), _float(exponent)
@@ -88,9 +92,21 @@ def power(base: Number, exponent: Number) -> Number:
 
 
 def _exact_root(x: Fraction, n: int) -> Fraction | None:
-    """The rational n-th root of x >= 0, if there is one."""
+    """The rational n-th root of x >= 0, if there is one.
+
+    A part of fewer than n bits is below 2^n, so only 0 and 1 can be its root: the candidates' powers are
+    never larger than about the part itself (2^n for a huge n was the cost of ``2^(1/10^290)``).
+
+    >>> _exact_root(Fraction(8, 27), 3), _exact_root(Fraction(2), 10**290), _exact_root(Fraction(1, 1), 10**290)
+    (Fraction(2, 3), None, Fraction(1, 1))
+    """
     out = []
     for part in (x.numerator, x.denominator):
+        if part.bit_length() <= n:
+            if part > 1:
+                return None
+            out.append(part)
+            continue
         r = round(part ** (1 / n)) if part.bit_length() < 1000 else None
         if r is None:
             return None

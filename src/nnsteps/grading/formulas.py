@@ -38,6 +38,8 @@ def expression_verdict(expected: str, given: Any) -> tuple[str, str | None]:
     ('wrong', "could not read the answer: at column 1: names may not start with '_', got '__import__'")
     >>> expression_verdict("h_0*w_hh", "h_0 + w_hh")[1]
     'differs from the key at h_0 = 31/7, w_hh = 31/12'
+    >>> expression_verdict("h_0*w_hh", "h_0^(1/10^290)")[1]
+    "too large to evaluate: a root of degree about 10^290 (an exponent's denominator), over the limit of 1,000 (column 4)"
     >>> expression_verdict("conv", "Conv")
     ('wrong', None)
     """
@@ -69,11 +71,14 @@ def _key_expression(text: str) -> Any:
 
 @functools.lru_cache(maxsize=256)
 def _formula_verdict(expected: str, given: str) -> tuple[str, str | None]:
-    from nnsteps.expr import parse, same_value
+    from nnsteps.expr import TooLarge, parse, same_value
 
     key = _key_expression(expected)
     try:
         answer = parse(given, key.symbols())
+    except TooLarge as err:  # priced before evaluating: refused in microseconds, whatever it would cost
+        why = err.reason if err.reason.startswith("too large") else f"too large to evaluate: {err.reason}"
+        return "wrong", f"{why} (column {err.column})"
     except NnstepsError as err:
         return "wrong", f"could not read the answer: {err}"
     result = same_value(key, answer, seed=zlib.crc32(expected.encode("utf-8", "replace")))

@@ -18,9 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nnsteps.budget import Budget
 from nnsteps.errors import NnstepsError
 from nnsteps.files import csv_text, write_folder
 from nnsteps.grading.check import Grader, Report
+from nnsteps.grading.pool import Outcome, grade_each
 from nnsteps.work import heading
 
 ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
@@ -114,8 +116,9 @@ def safe_name(student: str) -> str:
     return name or "student-" + student.encode("utf-8", "surrogatepass").hex()[:32]
 
 
-def grade_directory(grader: Grader, directory: Path, *, progress: bool = False) -> Batch:
-    """Grade every answers file in ``directory``; a file that cannot be read is recorded, not fatal.
+def grade_directory(grader: Grader, directory: Path, *, progress: bool = False, budget: Budget | None = None) -> Batch:
+    """Grade every answers file in ``directory``; a file that cannot be read is recorded, not fatal. With a
+    ``budget``, each student is graded in a worker of their own (:mod:`nnsteps.grading.pool`).
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -127,21 +130,22 @@ def grade_directory(grader: Grader, directory: Path, *, progress: bool = False) 
     files, skipped = scan(directory)
     batch = Batch(problem_ids=list(grader.ids), max_score=sum(k.points for k in grader._keys))
     batch.errors.update(skipped)
-    iterator: Any = sorted(files.items())
-    if progress:
-        from rich.progress import track
-
-        iterator = track(iterator, description="grading", transient=True)
-    for student, path in iterator:
+    for student in files:
         batch.folders[student] = safe_name(student)
-        try:
-            batch.reports[student] = grader.grade(path, student=student)
-        except NnstepsError as err:
-            batch.errors[student] = str(err)
+    _record(batch, grade_each(grader, sorted(files.items()), budget=budget, progress=progress))
     return batch
 
 
-def grade_submissions(grader: Grader, answers: dict[str, Any]) -> Batch:
+def _record(batch: Batch, outcomes: list[Outcome]) -> None:
+    for student, report, error in outcomes:
+        if report is not None:
+            batch.reports[student] = report
+        else:
+            batch.errors[student] = error or "not graded"
+
+
+def grade_submissions(grader: Grader, answers: dict[str, Any], *, progress: bool = False,
+                      budget: Budget | None = None) -> Batch:
     """Grade answers already read (student -> answers, e.g. from an LMS response report), like a folder.
 
     >>> g = Grader({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
@@ -149,16 +153,13 @@ def grade_submissions(grader: Grader, answers: dict[str, Any]) -> Batch:
     {'ann': 1.0, 'bo': 0.5}
     """
     batch = Batch(problem_ids=list(grader.ids), max_score=sum(k.points for k in grader._keys))
-    for student, given in answers.items():
+    for student in answers:
         folder, n = safe_name(student), 1
         while folder in batch.folders.values():  # two names, one folder name: numbered, never merged
             n += 1
             folder = f"{safe_name(student)}-{n}"
         batch.folders[student] = folder
-        try:
-            batch.reports[student] = grader.grade(given, student=student)
-        except NnstepsError as err:
-            batch.errors[student] = str(err)
+    _record(batch, grade_each(grader, list(answers.items()), budget=budget, progress=progress))
     return batch
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from nnsteps import __version__
+from nnsteps import __version__, limits
 from nnsteps.budget import Budget, Unit, stage
 from nnsteps.errors import NnstepsError
 from nnsteps.web.guard import MAX_BODY, GuardMiddleware, LimitsMiddleware, allowed_hosts, host_name
@@ -145,7 +145,8 @@ def create_app(*, hosts: Iterable[str] | None = None, budget: Budget | None = No
         async with slots[0]:
             worker = budgets.Worker(work_budget, method="forkserver")
             try:
-                result = await worker.call_async(handle, endpoint, body, unit=Unit("the request"),
+                ceiling = max(limits.MAX_REQUEST_SECONDS, work_budget.seconds)  # at least one problem's time
+                result = await worker.call_async(handle, endpoint, body, unit=Unit("the request", ceiling=ceiling),
                                                  gone=request.is_disconnected)
             except budgets.Disconnected:
                 return Response(status_code=499)  # nobody is listening any more
