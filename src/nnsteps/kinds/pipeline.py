@@ -18,7 +18,7 @@ from nnsteps.kinds._grid import Rng
 from nnsteps.kinds._pipeline_learn import LEARN_FIELDS, learn, wants_backward
 from nnsteps.names import Loss, Op
 from nnsteps.problems import fields as F
-from nnsteps.problems.registry import Field, FieldType, Problem, Stage, find_kind, load_kinds, register
+from nnsteps.problems.registry import Field, FieldType, Problem, Stage, find_kind, register
 from nnsteps.work import Step, Worked
 
 KIND = "pipeline"
@@ -45,7 +45,10 @@ def stages() -> dict[str, tuple[Stage, dict[str, str]]]:
     >>> list(stages())[:2], list(stages())[-1]
     (['conv2d', 'conv_transpose2d'], 'flatten')
     """
-    kinds = sorted((k for k in load_kinds().values() if k.stage is not None), key=lambda k: k.stage_order)
+    from nnsteps.kinds import STAGES
+
+    found = (find_kind(name) for name in STAGES)  # only the modules of stage kinds are imported
+    kinds = sorted((k for k in found if k is not None and k.stage is not None), key=lambda k: k.stage_order)
     out: dict[str, tuple[Stage, dict[str, str]]] = {k.name: (k.stage, k.fields) for k in kinds if k.stage}
     out[FLATTEN] = (_flatten, _FLATTEN_FIELDS)
     return out
