@@ -15,7 +15,7 @@ from nnsteps.cli import app
 from nnsteps.errors import NnstepsError
 from nnsteps.grading.check import check_problem
 from nnsteps.grading.compare import Cell, Tolerance, compare, leaf
-from nnsteps.grading.followon import rnn_follow_on
+from nnsteps.kinds.rnn import follow_on as rnn_follow_on
 from nnsteps.grading.mistakes import sign_slip
 from nnsteps.problems.load import load_file
 from nnsteps.problems.registry import KINDS

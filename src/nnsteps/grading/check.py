@@ -16,7 +16,7 @@ from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.grading.compare import Cell, Comparison, compare, plain
 from nnsteps.grading.feedback import LEVELS, derivation, write_feedback
 from nnsteps.grading.tolerance import Tolerance
-from nnsteps.work import Step
+from nnsteps.work import Step, Worked
 
 
 @dataclass
@@ -228,7 +228,7 @@ class Key:
     def stages(self) -> list[Any]:
         if self._stages is None:
             assert self.record.stages is not None
-            self._stages = self.record.stages(self.raw)
+            self._stages = plain(self.record.stages(self.worked))  # recorded by the solve: nothing re-solved
         return self._stages
 
     def wrong_answers(self, tol: Tolerance) -> list[tuple[str, Any]]:
@@ -268,7 +268,8 @@ class Key:
             stage = int(first.path[1])
             sub = {**self.raw, "steps": (self.raw.get("steps") or [])[: stage + 1]}
             sub_cell = Cell(first.path[2:], first.expected, first.given, first.verdict)
-            out.step = derivation(sub, _solve(sub), sub_cell)
+            upto = Worked(self.kind, value=None, steps=self.worked.steps[: stage + 1])  # from the one solve
+            out.step = derivation(sub, upto, sub_cell)
             stages = given.get("stages")
             if isinstance(stages, list) and len(stages) == len(key["stages"]):
                 out.likely_mistake = mistakes.likely_mistake(self.raw, self.key, stages[-1], tol,
@@ -289,12 +290,6 @@ def _points(raw: dict[str, Any]) -> float:
         return float(parse_number(raw["points"]))
     except NnstepsError as err:
         raise err.located(problem=str(raw["id"]), field="points") from None
-
-
-def _solve(raw: dict[str, Any]) -> Any:
-    from nnsteps.problems.solve import solve_problem
-
-    return solve_problem(raw).worked
 
 
 __all__ = ["LEVELS", "Grader", "Key", "ProblemResult", "Report", "check", "check_problem", "read_answers"]

@@ -83,7 +83,7 @@ class Kind:
     form: dict[str, Any] = field(default_factory=dict)
     stage: Stage | None = None        # the kind as a pipeline stage: (input, field getter) -> Worked
     stage_order: int = 0
-    stages: Callable[[dict[str, Any]], list[Any]] | None = None   # the key of each stage (pipelines)
+    stages: Callable[[Worked], list[Any]] | None = None   # each stage's key, read from the solved work (pipelines)
     generator: Callable[..., dict[str, Any]] | None = None  # (rng, options) -> a problem (@generator attaches it)
     generator_options: tuple[str, ...] = ()                 # the options the generator accepts
 
@@ -234,7 +234,7 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
              summary: str = "", answer: tuple[str, ...] = (), example: dict[str, Any] | None = None,
              mistakes: Mistakes = (), follow_on: Callable[..., None] | None = None,
              form: dict[str, Any] | None = None, stage: Stage | None = None, stage_order: int = 0,
-             stages: Callable[[dict[str, Any]], list[Any]] | None = None) -> Callable[[Any], Any]:
+             stages: Callable[[Worked], list[Any]] | None = None) -> Callable[[Any], Any]:
     """Register a problem kind: its solver (the decorated function) and the rest of its record.
 
     >>> @register("double", fields={"input": "a number"}, required=("input",))
