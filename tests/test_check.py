@@ -15,8 +15,8 @@ from nnsteps.cli import app
 from nnsteps.errors import NnstepsError
 from nnsteps.grading.check import check_problem
 from nnsteps.grading.compare import Cell, Tolerance, compare, leaf
-from nnsteps.kinds.rnn import follow_on as rnn_follow_on
 from nnsteps.grading.mistakes import sign_slip
+from nnsteps.kinds.rnn import follow_on as rnn_follow_on
 from nnsteps.problems.load import load_file
 from nnsteps.problems.registry import KINDS
 

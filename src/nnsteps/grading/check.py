@@ -8,6 +8,7 @@ Generic over the problem registry: each problem is solved by its own kind's solv
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,8 +108,47 @@ class Report:
         return render_report(self, fmt, level)
 
 
+@dataclass
+class Keys:
+    """A problem file solved once, a :class:`Key` per problem: what a :class:`Grader` grades against and
+    an exporter exports, so a command that does both solves each problem once."""
+
+    title: str | None
+    keys: list[Key]
+
+    def narrowed(self, ids: list[str]) -> Keys:
+        """The keys of the problems ``ids`` names, in the file's order.
+
+        >>> solve_keys({"problems": [{"id": "a", "kind": "relu", "input": "1"}, {"id": "b", "kind": "relu",
+        ...             "input": "2"}]}).narrowed(["b"]).keys[0].id
+        'b'
+        """
+        return Keys(self.title, [k for k in self.keys if k.id in ids])
+
+
+def solve_keys(problems: Any, *, each: Callable[[int, dict[str, Any]], None] | None = None) -> Keys:
+    """Read a problem file (a path, a parsed document or a ``ProblemFile``) once and solve each problem once;
+    ``each(index, entry)`` runs before each problem is solved (a worker's per-problem budget).
+
+    >>> [k.key for k in solve_keys({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}).keys]
+    [[1, 0]]
+    """
+    from nnsteps import limits
+    from nnsteps.problems.solve import read_problems
+
+    read = read_problems(problems)
+    keys = []
+    with limits.work_budget():  # the keys of one file share one budget of exact work
+        for i, (raw, kind) in enumerate(zip(read.entries, read.kinds)):
+            if each is not None:
+                each(i, raw)
+            keys.append(Key(raw, i, record=kind))
+    return Keys(read.title, keys)
+
+
 class Grader:
-    """The problems of one file solved once, ready to grade any number of answer sets.
+    """The problems of one file solved once (or the :class:`Keys` already solved), ready to grade any number of
+    answer sets.
 
     >>> g = Grader({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
     >>> g.grade({"q": [1, 0]}).score, g.grade({"q": [1, -2]}).score
@@ -116,19 +156,12 @@ class Grader:
     """
 
     def __init__(self, problems: Any, *, rtol: float = 0.001, exact: bool = False, complete: bool = False) -> None:
-        from nnsteps.problems.load import load_file
-        from nnsteps.problems.solve import problems_of
-
-        source = str(problems) if isinstance(problems, (str, Path)) else "<problems>"
-        document = load_file(problems) if isinstance(problems, (str, Path)) else problems
-        self.title, self.entries = problems_of(document, source=source)
-        self.ids = [str(e["id"]) for e in self.entries]
         self.tol = Tolerance(rtol=rtol, exact=exact)
+        solved = problems if isinstance(problems, Keys) else solve_keys(problems)
+        self.title, self._keys = solved.title, solved.keys
+        self.entries = [k.raw for k in self._keys]
+        self.ids = [k.id for k in self._keys]
         self.complete = complete
-        from nnsteps import limits
-
-        with limits.work_budget():  # the keys of one file share one budget of exact work
-            self._keys = [Key(raw, i) for i, raw in enumerate(self.entries)]
 
     def grade(self, answers: Any, *, student: str | None = None) -> Report:
         given = read_answers(answers, self.ids)
@@ -209,18 +242,18 @@ def check_problem(
 class Key:
     """One problem solved once; its stage keys and wrong-convention answers computed on demand."""
 
-    def __init__(self, raw: dict[str, Any], index: int = 0) -> None:
+    def __init__(self, raw: dict[str, Any], index: int = 0, *, record: Any = None) -> None:
         from nnsteps.grading.mistakes import without_detail
         from nnsteps.problems.registry import kind_of
         from nnsteps.problems.solve import solve_problem
 
-        self.record = kind_of(raw, index)
+        self.record = record or kind_of(raw, index)  # the record, when the file's check already found it
         self.raw = raw
         self.id = str(raw["id"])
         self.kind = str(raw["kind"])
         self.points = _points(raw)
         self.index = index
-        self.worked = solve_problem(without_detail(raw), index).worked
+        self.worked = solve_problem(without_detail(raw), index, kind=self.record).worked
         self.key: Any = plain(self.worked.answer)
         self._stages: list[Any] | None = None
         self._wrong: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
@@ -292,4 +325,4 @@ def _points(raw: dict[str, Any]) -> float:
         raise err.located(problem=str(raw["id"]), field="points") from None
 
 
-__all__ = ["LEVELS", "Grader", "Key", "ProblemResult", "Report", "check", "check_problem", "read_answers"]
+__all__ = ["LEVELS", "Grader", "Key", "Keys", "ProblemResult", "Report", "check", "check_problem", "read_answers", "solve_keys"]
