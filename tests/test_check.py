@@ -15,10 +15,10 @@ from nnsteps.cli import app
 from nnsteps.errors import NnstepsError
 from nnsteps.grading.check import check_problem
 from nnsteps.grading.compare import Cell, Tolerance, compare, leaf
-from nnsteps.grading.followon import rnn_follow_on
 from nnsteps.grading.mistakes import sign_slip
+from nnsteps.kinds.rnn import follow_on as rnn_follow_on
 from nnsteps.problems.load import load_file
-from nnsteps.problems.registry import KINDS
+from nnsteps.problems.registry import KINDS, load_kinds
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "assignment3.yaml"
@@ -221,7 +221,7 @@ def test_rnn_y_and_updates_consistent_with_students_own_values():
            "updated": {"w_in": Fraction(1, 5) + Fraction(111, 20000)}}
     given = {"h": [0.08], "y": 0.04, "grads": {"w_in": -0.05}, "updated": {"w_in": 0.205}}
     result = compare(key, given)
-    rnn_follow_on(raw, given, result, Tolerance())
+    rnn_follow_on(load_kinds()["rnn"].parse(raw), given, result, Tolerance())
     verdicts = {c.where: c.verdict for c in result.cells}
     assert verdicts == {"h[0]": "wrong", "y": "follow-on", "grads.w_in": "wrong", "updated.w_in": "follow-on"}
 

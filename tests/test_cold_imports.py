@@ -78,15 +78,12 @@ def test_an_unknown_kind_still_names_every_kind(tmp_path: Path) -> None:
 
 
 def test_every_kind_is_found_without_importing_every_module() -> None:
-    """The lookup's candidates for each kind include the module that registers it, so finding a kind
-    never falls back to importing the whole package."""
+    """The manifest names the module that registers each kind, so finding a kind never falls back to
+    importing the whole package."""
     kinds = load_kinds()
     for name in kinds:
-        home = registry._HOME.get(name)
-        assert home is not None, name
-        candidates = registry._likely_homes(name)
-        assert home in candidates, (name, home, candidates)
-    assert registry._likely_homes("max_pool2d") == ["nnsteps.kinds.pool", "nnsteps.kinds.pipeline"]
+        assert registry.home_of(name) == kinds[name].solve.__module__, name
+    assert registry.home_of("max_pool2d") == "nnsteps.kinds.pool"
 
 
 def test_kinds_looked_up_first_are_listed_in_discovery_order() -> None:

@@ -19,7 +19,7 @@ CHECK_FORMATS = formats.names(formats.CHECK)
 
 
 def run_check(
-    problems: Path | dict[str, Any],
+    problems: Any,
     answers: Path | dict[str, Any],
     *,
     fmt: str = "text",

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from nnsteps import limits
 from nnsteps.budget import Budget, Unit, run, stage
 
 
@@ -38,18 +37,13 @@ def solve(source: Path | str, fmt: str, budget: Budget, *, text: str | None = No
 def solve_task(source: Path | str, fmt: str, text: str | None, brief: bool = False, colour: bool = False) -> str:
     """In the worker: load, solve each problem under its own budget, render (one budget per problem)."""
     from nnsteps.problems.load import load_file, loads
-    from nnsteps.problems.solve import SolvedFile, problems_of, solve_problem
+    from nnsteps.problems.solve import solve_document
     from nnsteps.render.document import render_solved
 
     document = loads(text, source=str(source)) if text is not None else load_file(source)
-    title, entries = problems_of(document, source=str(source))
-    solved = []
-    with limits.work_budget():  # all the problems of one file share one budget of exact work
-        for i, raw in enumerate(entries):
-            stage(f"problem {raw['id']}", problem=str(raw["id"]))
-            solved.append(solve_problem(raw, i))
-    stage(f"rendering {source}", units=len(entries))
-    return render_solved(SolvedFile(title, solved), fmt, brief=brief, colour=colour)
+    solved = solve_document(document, source=str(source))
+    stage(f"rendering {source}", units=len(solved.solved))
+    return render_solved(solved, fmt, brief=brief, colour=colour)
 
 
 def summary(spec_text: str, fmt: str, budget: Budget, **options: Any) -> str:
@@ -96,16 +90,15 @@ def check_task(problems: Path, answers: Path, options: dict[str, Any]) -> tuple[
     """In the worker: size the budget from the problem count (and submissions), then check."""
     from nnsteps.commands import run_check
     from nnsteps.export.responses import is_report
-    from nnsteps.problems.load import load_file
-    from nnsteps.problems.solve import problems_of
+    from nnsteps.problems.solve import read_problems
 
     lms = options.pop("lms", None)
     if lms is not None or is_report(answers):
         return check_report_task(problems, answers, lms, options)
-    _, entries = problems_of(load_file(problems), source=str(problems))
+    read = read_problems(problems)  # read once: the checker grades from it
     submissions = sum(1 for _ in answers.iterdir()) if answers.is_dir() else 1
-    stage(f"checking {answers}", units=len(entries) * (submissions + 1))
-    return run_check(problems, answers, **options)  # type: ignore[no-any-return]
+    stage(f"checking {answers}", units=len(read.entries) * (submissions + 1))
+    return run_check(read, answers, **options)  # type: ignore[no-any-return]
 
 
 def check_report_task(problems: Path, report: Path, lms: str | None, options: dict[str, Any]) -> tuple[str, int]:
@@ -114,18 +107,18 @@ def check_report_task(problems: Path, report: Path, lms: str | None, options: di
     from nnsteps.commands import run_check
     from nnsteps.export.items import load
     from nnsteps.export.responses import layout, read_report
-    from nnsteps.problems.load import load_file
-    from nnsteps.problems.solve import problems_of
+    from nnsteps.problems.solve import read_problems
 
     lms = layout(report, lms)  # a report of neither LMS fails before any solving
-    _, entries = problems_of(load_file(problems), source=str(problems))
-    stage(f"reading {problems} for {report}", units=len(entries))
-    problem_set = load(problems, rtol=options.get("rtol", 0.001))
+    read = read_problems(problems)
+    stage(f"reading {problems} for {report}", units=len(read.entries))
+    problem_set = load(read, rtol=options.get("rtol", 0.001))
     responses = read_report(report, problem_set, lms)
     stage(f"checking {report}", units=len(responses.ids) * (len(responses.answers) + 1))
+    # Graded against the keys the export solved, narrowed to the problems the report asks: nothing solved twice.
     # The report's answers hold every cell the quiz asked (a blank response is a missing cell); the cells it
     # did not ask (labels, symbolic cells) are not the student's to answer.
-    return run_check(responses.document(problem_set), responses.answers,  # type: ignore[no-any-return]
+    return run_check(problem_set.keys.narrowed(responses.ids), responses.answers,  # type: ignore[no-any-return]
                      **{**options, "allow_missing": True})
 
 

@@ -10,7 +10,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 from typing import Any
 
 LABEL_KEYS = ("name", "type")
@@ -63,37 +62,37 @@ class ProblemSet:
     source: str
     sha256: str
     rtol: float = 0.001
+    keys: Any = None
+    """The checker's :class:`~nnsteps.grading.check.Keys` the items were made from (a regrade grades against them)."""
 
 
-def load(problems: str | Path | dict[str, Any], *, rtol: float = 0.001) -> ProblemSet:
-    """Solve a problem file (path or parsed document) once, as the checker does, into exportable items.
+def load(problems: Any, *, rtol: float = 0.001) -> ProblemSet:
+    """Solve a problem file (path, parsed document or ``ProblemFile`` already read) once, as the checker does,
+    into exportable items.
 
     >>> ps = load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
     >>> [(c.where, c.value) for c in ps.items[0].cells], len(ps.sha256)
     ([('[0]', 1), ('[1]', 0)], 64)
     """
-    from nnsteps import limits
     from nnsteps.budget import stage
-    from nnsteps.grading.check import Key
+    from nnsteps.grading.check import solve_keys
     from nnsteps.grading.compare import Tolerance
-    from nnsteps.problems.load import load_file
-    from nnsteps.problems.solve import problems_of
+    from nnsteps.problems.solve import read_problems
 
     Tolerance(rtol=rtol)  # a bad --rtol is the checker's error line
-    source = str(problems) if isinstance(problems, (str, Path)) else "<problems>"
-    document = load_file(problems) if isinstance(problems, (str, Path)) else problems
-    title, entries = problems_of(document, source=source)
+    read = read_problems(problems)
+    title, entries = read.title, read.entries
     document = {**({"title": title} if title else {}), "problems": entries}
-    items = []
-    with limits.work_budget():  # solved as the checker solves them (its keys), sharing one budget of exact work
-        for i, raw in enumerate(entries):
-            # In a worker: the clock restarts at each problem with the budget of all problems left (a slow
-            # problem may use what the fast ones before it left), and names the problem that runs out.
-            stage(f"problem {raw['id']}", problem=str(raw["id"]), units=len(entries) - i)
-            k = Key(raw, i)
-            items.append(Item(k.id, k.kind, k.raw.get("title"), k.raw, k.worked, k.key, k.points, cells(k.key)))
+
+    def each(i: int, raw: dict[str, Any]) -> None:
+        # In a worker: the clock restarts at each problem with the budget of all problems left (a slow
+        # problem may use what the fast ones before it left), and names the problem that runs out.
+        stage(f"problem {raw['id']}", problem=str(raw["id"]), units=len(entries) - i)
+
+    keys = solve_keys(read, each=each)  # solved as the checker solves them (its keys)
+    items = [Item(k.id, k.kind, k.raw.get("title"), k.raw, k.worked, k.key, k.points, cells(k.key)) for k in keys.keys]
     digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
-    return ProblemSet(title, items, document, source, digest, rtol)
+    return ProblemSet(title, items, document, read.source, digest, rtol, keys)
 
 
 def cells(key: Any, path: tuple[int | str, ...] = ()) -> list[Cell]:

@@ -2,7 +2,9 @@
 
 Each returns a problem in the problem-file contract (without ``id``), with small integers or short
 decimals, and never an impossible shape. Options fix choices (``stride=2``); unknown options are
-an error naming the generator's options.
+an error naming the generator's options. A generator is part of its kind's record
+(``Kind.generator``): :func:`generator` attaches it there, and generation finds it through the
+registry, which imports only that kind's module.
 """
 
 from __future__ import annotations
@@ -14,29 +16,24 @@ import numpy as np
 
 Generator = Callable[["np.random.Generator", dict[str, Any]], dict[str, Any]]  # numpy.random loads when used
 
-GENERATORS: dict[str, tuple[Generator, tuple[str, ...]]] = {}
-
 
 def generator(kind: str, options: tuple[str, ...] = ()) -> Callable[[Generator], Generator]:
-    """Register the generator of a kind and the options it accepts.
+    """Attach the generator of a kind (registered before, in the same module) and the options it accepts.
 
+    >>> from nnsteps.problems.registry import KINDS, Problem, register
+    >>> _ = register("toy", fields={"input": "an array"})(lambda p: None)
     >>> @generator("toy", options=("n",))
     ... def toy(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
     ...     return {"kind": "relu", "input": rng.integers(-3, 4, size=options.get("n", 2)).tolist()}
-    >>> fn, accepted = GENERATORS.pop("toy")
-    >>> accepted, fn(np.random.default_rng(0), {"n": 3})
+    >>> record = KINDS.pop("toy")
+    >>> record.generator_options, record.generator(np.random.default_rng(0), {"n": 3})
     (('n',), {'kind': 'relu', 'input': [2, 1, 0]})
     """
 
     def deco(fn: Generator) -> Generator:
-        GENERATORS[kind] = (fn, options)
+        from nnsteps.problems.registry import attach
+
+        attach(kind, generator=fn, generator_options=options)
         return fn
 
     return deco
-
-
-def _load() -> None:
-    """Each kind module registers its generator when it loads."""
-    from nnsteps.problems.registry import load_kinds
-
-    load_kinds()

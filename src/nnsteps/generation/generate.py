@@ -47,10 +47,9 @@ def kinds() -> list[str]:
     >>> "conv2d" in kinds() and "rnn" in kinds()
     True
     """
-    from nnsteps.generation import GENERATORS, _load
+    from nnsteps.problems.registry import load_kinds
 
-    _load()
-    return sorted(GENERATORS)
+    return sorted(name for name, record in load_kinds().items() if record.generator is not None)
 
 
 def draw(kind: str, seed: int, count: int = 1, *, student: str | None = None, solve: bool = True,
@@ -68,15 +67,16 @@ def draw(kind: str, seed: int, count: int = 1, *, student: str | None = None, so
 
 def _draw(kind: str, seed: int, count: int, student: str | None, options: dict[str, Any],
           solve: bool) -> list[tuple[dict[str, Any], Any]]:
-    from nnsteps.generation import GENERATORS, _load
+    from nnsteps.problems.registry import find_kind
 
-    _load()
-    if kind not in GENERATORS:
-        raise NnstepsError(f"no generator for kind '{kind}'; known: {', '.join(sorted(GENERATORS))}",
-                           field="KIND", hint=did_you_mean(kind, GENERATORS))
+    record = find_kind(kind)  # imports only that kind's module
+    if record is None or record.generator is None:
+        known = kinds()
+        raise NnstepsError(f"no generator for kind '{kind}'; known: {', '.join(known)}",
+                           field="KIND", hint=did_you_mean(kind, known))
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= limits.MAX_PROBLEMS:
         raise NnstepsError(f"expected a count from 1 to {limits.MAX_PROBLEMS}, got {count!r}", field="--count")
-    fn, allowed = GENERATORS[kind]
+    fn, allowed = record.generator, record.generator_options
     for name in options:
         if name not in allowed:
             raise NnstepsError(f"generator {kind} has no option '{name}'"

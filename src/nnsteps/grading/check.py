@@ -17,7 +17,7 @@ from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.grading.compare import Cell, Comparison, compare, plain
 from nnsteps.grading.feedback import LEVELS, derivation, discussed, write_feedback
 from nnsteps.grading.tolerance import Tolerance
-from nnsteps.work import Step
+from nnsteps.work import Step, Worked
 
 
 @dataclass
@@ -108,8 +108,47 @@ class Report:
         return render_report(self, fmt, level)
 
 
+@dataclass
+class Keys:
+    """A problem file solved once, a :class:`Key` per problem: what a :class:`Grader` grades against and
+    an exporter exports, so a command that does both solves each problem once."""
+
+    title: str | None
+    keys: list[Key]
+
+    def narrowed(self, ids: list[str]) -> Keys:
+        """The keys of the problems ``ids`` names, in the file's order.
+
+        >>> solve_keys({"problems": [{"id": "a", "kind": "relu", "input": "1"}, {"id": "b", "kind": "relu",
+        ...             "input": "2"}]}).narrowed(["b"]).keys[0].id
+        'b'
+        """
+        return Keys(self.title, [k for k in self.keys if k.id in ids])
+
+
+def solve_keys(problems: Any, *, each: Callable[[int, dict[str, Any]], None] | None = None) -> Keys:
+    """Read a problem file (a path, a parsed document or a ``ProblemFile``) once and solve each problem once;
+    ``each(index, entry)`` runs before each problem is solved (a worker's per-problem budget).
+
+    >>> [k.key for k in solve_keys({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}).keys]
+    [[1, 0]]
+    """
+    from nnsteps import limits
+    from nnsteps.problems.solve import read_problems
+
+    read = read_problems(problems)
+    keys = []
+    with limits.work_budget():  # the keys of one file share one budget of exact work
+        for i, (raw, kind) in enumerate(zip(read.entries, read.kinds)):
+            if each is not None:
+                each(i, raw)
+            keys.append(Key(raw, i, record=kind))
+    return Keys(read.title, keys)
+
+
 class Grader:
-    """The problems of one file solved once, ready to grade any number of answer sets.
+    """The problems of one file solved once (or the :class:`Keys` already solved), ready to grade any number of
+    answer sets.
 
     Every value a problem asks must be answered: one left out is ``missing`` (no credit), unless
     ``allow_missing`` (a practice sheet: the fields given are graded).
@@ -123,19 +162,12 @@ class Grader:
     """
 
     def __init__(self, problems: Any, *, rtol: float = 0.001, exact: bool = False, allow_missing: bool = False) -> None:
-        from nnsteps.problems.load import load_file
-        from nnsteps.problems.solve import problems_of
-
-        source = str(problems) if isinstance(problems, (str, Path)) else "<problems>"
-        document = load_file(problems) if isinstance(problems, (str, Path)) else problems
-        self.title, self.entries = problems_of(document, source=source)
-        self.ids = [str(e["id"]) for e in self.entries]
         self.tol = Tolerance(rtol=rtol, exact=exact)
+        solved = problems if isinstance(problems, Keys) else solve_keys(problems)
+        self.title, self._keys = solved.title, solved.keys
+        self.entries = [k.raw for k in self._keys]
+        self.ids = [k.id for k in self._keys]
         self.complete = not allow_missing
-        from nnsteps import limits
-
-        with limits.work_budget():  # the keys of one file share one budget of exact work
-            self._keys = [Key(raw, i) for i, raw in enumerate(self.entries)]
 
     def grade(self, answers: Any, *, student: str | None = None,
               before: Callable[[str], object] | None = None) -> Report:
@@ -228,18 +260,19 @@ def check_problem(
 class Key:
     """One problem solved once; its stage keys and wrong-convention answers computed on demand."""
 
-    def __init__(self, raw: dict[str, Any], index: int = 0) -> None:
+    def __init__(self, raw: dict[str, Any], index: int = 0, *, record: Any = None) -> None:
         from nnsteps.grading.mistakes import without_detail
         from nnsteps.problems.registry import kind_of
         from nnsteps.problems.solve import solve_problem
 
-        self.record = kind_of(raw, index)
+        self.record = record or kind_of(raw, index)  # the record, when the file's check already found it
         self.raw = raw
         self.id = str(raw["id"])
         self.kind = str(raw["kind"])
         self.points = _points(raw)
         self.index = index
-        self.worked = solve_problem(without_detail(raw), index).worked
+        solved = solve_problem(without_detail(raw), index, kind=self.record)
+        self.worked, self.params = solved.worked, solved.problem.params  # parsed by that solve, not again
         self.key: Any = plain(self.worked.answer)
         self._stages: list[Any] | None = None
         self._wrong: dict[tuple[str, ...], list[tuple[str, Any]]] = {}
@@ -247,7 +280,7 @@ class Key:
     def stages(self) -> list[Any]:
         if self._stages is None:
             assert self.record.stages is not None
-            self._stages = self.record.stages(self.raw)
+            self._stages = plain(self.record.stages(self.worked))  # recorded by the solve: nothing re-solved
         return self._stages
 
     def wrong_answers(self, tol: Tolerance) -> list[tuple[str, Any]]:
@@ -269,7 +302,7 @@ class Key:
             _require_asked(key, result)
         answered = given is not None
         if answered and not result.all_credit and self.record.follow_on is not None:
-            self.record.follow_on(self.raw, given, result, tol)
+            self.record.follow_on(self.params, given, result, tol)
         out = ProblemResult(self.id, self.kind, self.points, result.cells, answered, result.notes,
                             title=self.raw.get("title"))
         if answered and not result.all_credit:
@@ -291,7 +324,8 @@ class Key:
             stage = int(first.path[1])
             sub = {**self.raw, "steps": (self.raw.get("steps") or [])[: stage + 1]}
             sub_cell = Cell(first.path[2:], first.expected, first.given, first.verdict)
-            out.step = derivation(sub, _solve(sub), sub_cell)
+            upto = Worked(self.kind, value=None, steps=self.worked.steps[: stage + 1])  # from the one solve
+            out.step = derivation(sub, upto, sub_cell)
             stages = given.get("stages")
             if wrong and isinstance(stages, list) and len(stages) == len(key["stages"]):
                 out.likely_mistake = mistakes.likely_mistake(self.raw, self.key, stages[-1], tol,
@@ -341,10 +375,4 @@ def _points(raw: dict[str, Any]) -> float:
         raise err.located(problem=str(raw["id"]), field="points") from None
 
 
-def _solve(raw: dict[str, Any]) -> Any:
-    from nnsteps.problems.solve import solve_problem
-
-    return solve_problem(raw).worked
-
-
-__all__ = ["LEVELS", "Grader", "Key", "ProblemResult", "Report", "check", "check_problem", "read_answers"]
+__all__ = ["LEVELS", "Grader", "Key", "Keys", "ProblemResult", "Report", "check", "check_problem", "read_answers", "solve_keys"]

@@ -100,15 +100,37 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     return out
 
 
-def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
-    from nnsteps.grading.followon import mlp_follow_on
+def follow_on(p: Params, given: Any, result: Any, tol: Any) -> None:
+    """Follow-on marking: updated weights and biases from the student's own gradients.
 
-    mlp_follow_on(raw_problem, given, result, tol)
+    >>> from nnsteps.grading.compare import Tolerance, compare
+    >>> raw = {"id": "m", "kind": "mlp", "input": [1, 1], "learning_rate": 0.5, "layers": [{"weights": [[1, 2]], "bias": [0]}]}
+    >>> key = {"grads": {"layers": [{"weights": [[1, 1]]}]}, "updated": {"layers": [{"weights": [[0.5, 1.5]]}]}}
+    >>> given = {"grads": {"layers": [{"weights": [[2, 2]]}]}, "updated": {"layers": [{"weights": [[0, 1]]}]}}
+    >>> result = compare(key, given, Tolerance())
+    >>> from nnsteps.problems.registry import find_kind
+    >>> follow_on(find_kind("mlp").parse(raw), given, result, Tolerance())
+    >>> [c.verdict for c in result.cells]
+    ['wrong', 'wrong', 'follow-on', 'follow-on']
+    """
+    from nnsteps.grading.followon import updated
+
+    if not isinstance(given, dict):
+        return
+    grads = (given.get("grads") or {}).get("layers") if isinstance(given.get("grads"), dict) else None
+    news = (given.get("updated") or {}).get("layers") if isinstance(given.get("updated"), dict) else None
+    layers = p.layers
+    if not isinstance(grads, list) or not isinstance(news, list) or not isinstance(layers, list):
+        return
+    for i, (layer, g, u) in enumerate(zip(layers, grads, news)):
+        if isinstance(layer, dict) and isinstance(u, dict):
+            updated(result, ("updated", "layers", i), p.learning_rate, layer, g,
+                    {name: u[name] for name in ("weights", "bias") if name in u}, tol)
 
 
 @register(Op.MLP.value, fields=FIELDS, summary="a dense network: forward pass, every δ and gradient, one update",
           answer=("outputs", Op.LOSS.value, "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
-          follow_on=_follow_on, form={"group": "backprop"})
+          follow_on=follow_on, form={"group": "backprop"})
 def solve_mlp(p: Params) -> Worked:
     """An ``mlp`` problem: forward pass, every δ, every gradient and one update (:func:`nnsteps.ops.mlp.mlp`).
 

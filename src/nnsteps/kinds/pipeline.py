@@ -17,7 +17,7 @@ from nnsteps.kinds._grid import Rng
 from nnsteps.kinds._pipeline_learn import LEARN_FIELDS, learn, wants_backward
 from nnsteps.names import Loss, Op
 from nnsteps.problems.params import Field, FieldType, Params, as_given, parse_params
-from nnsteps.problems.registry import Stage, find_kind, load_kinds, register
+from nnsteps.problems.registry import Stage, find_kind, register
 from nnsteps.work import Step, Worked
 
 KIND = "pipeline"
@@ -57,7 +57,10 @@ def stages() -> dict[str, StageRecord]:
     >>> list(stages())[:2], list(stages())[-1]
     (['conv2d', 'conv_transpose2d'], 'flatten')
     """
-    kinds = sorted((k for k in load_kinds().values() if k.stage is not None), key=lambda k: k.stage_order)
+    from nnsteps.kinds import STAGES
+
+    found = (find_kind(name) for name in STAGES)  # only the modules of stage kinds are imported
+    kinds = sorted((k for k in found if k is not None and k.stage is not None), key=lambda k: k.stage_order)
     out = {k.name: StageRecord(k.stage, k.fields, k.specs, k.stage_input) for k in kinds if k.stage}
     out[FLATTEN] = _FLATTEN
     return out
@@ -77,17 +80,39 @@ def stage_named(name: Any) -> StageRecord | None:
     return StageRecord(kind.stage, kind.fields, kind.specs, kind.stage_input)
 
 
-def _stages_key(raw: dict[str, Any]) -> list[Any]:
-    from nnsteps.grading.followon import pipeline_stages
+def stage_outputs(worked: Worked) -> list[Any]:
+    """The output of every stage, as the solver recorded them (the key of an answer given stage by stage).
 
-    return pipeline_stages(raw)
+    >>> w = solve_pipeline(find_kind("pipeline").parse({"id": "p", "kind": "pipeline", "input": "1 -2; 3 4",
+    ...                                                    "steps": ["relu", {"avg_pool2d": {"kernel_size": 2}}]}))
+    >>> [o.tolist() for o in stage_outputs(w)]
+    [[[1, 0], [3, 4]], [[2]]]
+    """
+    return list(worked.meta["stages"])
 
 
-def _follow_on(raw: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
-    from nnsteps.grading.followon import pipeline_follow_on
+def follow_on(p: Params, given: Any, result: Any, tol: Any) -> None:
+    """Follow-on marking: stage k is ``follow-on`` where it equals stage k's op applied to the student's stage k-1.
 
-    if isinstance(given, dict):
-        pipeline_follow_on(raw, given.get("stages"), result, tol)
+    >>> from nnsteps.grading.compare import Tolerance, compare
+    >>> raw = {"id": "p", "kind": "pipeline", "input": "1 -2; 3 4", "steps": ["relu", {"avg_pool2d": {"kernel_size": 2}}]}
+    >>> given = [[[1, 0], [3, 5]], [[2.25]]]  # stage 1 wrong (5 for 4); stage 2 right for that stage 1
+    >>> result = compare({"stages": [[[1, 0], [3, 4]], [[2]]]}, {"stages": given}, Tolerance())
+    >>> follow_on(find_kind("pipeline").parse(raw), {"stages": given}, result, Tolerance())
+    >>> [(c.path, c.verdict) for c in result.cells][-2:]
+    [(('stages', 0, 1, 1), 'wrong'), (('stages', 1, 0, 0), 'follow-on')]
+    """
+    from nnsteps.grading.followon import staged
+    from nnsteps.problems.solve import solve_problem
+
+    steps = p.steps or []
+
+    def redo(k: int, previous: Any) -> Any:  # stage k alone, fed the student's stage k-1
+        one_stage = {"id": p.id, "kind": KIND, "input": previous, "steps": [steps[k]]}
+        return solve_problem(one_stage).worked.answer
+
+    if isinstance(given, dict) and isinstance(steps, list):
+        staged(result, given.get("stages"), len(steps), redo, tol)
 
 
 def _mistakes(p: Params) -> list[tuple[str, Any]]:
@@ -108,11 +133,11 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
           parse=as_given),
     *LEARN_FIELDS,
 ), answer=("output", Op.LOSS.value, "grads", "updated"), example={"input": "1 -2; 3 4", "steps": [Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]},
-    mistakes=_mistakes, follow_on=_follow_on, stages=_stages_key, form={"group": "grid"})
+    mistakes=_mistakes, follow_on=follow_on, stages=stage_outputs, form={"group": "grid"})
 def solve_pipeline(p: Params) -> Worked:
     """Stages in order, each fed the previous one's output; the work of each stage is kept.
 
-    >>> w = solve_pipeline(load_kinds()["pipeline"].parse({"id": "p", "kind": "pipeline", "input": "1 -2; 3 4",
+    >>> w = solve_pipeline(find_kind("pipeline").parse({"id": "p", "kind": "pipeline", "input": "1 -2; 3 4",
     ...                                                    "steps": ["relu", {"avg_pool2d": {"kernel_size": 2}}]}))
     >>> w.answer.tolist(), [s.title for s in w.steps]
     ([[2]], ['Stage 1: relu', 'Stage 2: avg_pool2d'])
@@ -155,7 +180,9 @@ def solve_pipeline(p: Params) -> Worked:
         steps.append(Step(f"Stage {index + 1}: {name}", steps=worked.steps))
         x = worked.value
     if wants_backward(p):
-        return learn(p, x, inputs, runs, steps)  # a loss, backward through every stage, an update
+        learned = learn(p, x, inputs, runs, steps)  # a loss, backward through every stage, an update
+        learned.meta["stages"] = outputs
+        return learned
     return Worked(KIND, value=x, steps=steps, answer=x, meta={"stages": outputs})
 
 

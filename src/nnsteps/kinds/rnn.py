@@ -89,15 +89,83 @@ def _swap_g_o(weights: Any) -> dict[str, Any] | None:
     return None if w == weights else w
 
 
-def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -> None:
-    from nnsteps.grading.followon import rnn_follow_on
+def follow_on(p: Params, given: Any, result: Any, tol: Any) -> None:
+    """Follow-on marking: ``y`` from the student's ``h`` (scalar or matrix weights, output at the last step),
+    the loss from the student's ``y``, the updated weights from the student's gradients.
 
-    rnn_follow_on(raw_problem, given, result, tol)
+    >>> from nnsteps.grading.compare import Tolerance, compare
+    >>> raw = {"id": "r", "kind": "rnn", "x": [1, 2], "weights": {"w_in": 1, "w_hh": 1, "w_hy": 2}, "target": 1}
+    >>> given = {"h": [1, 4], "y": 8}  # h_2 wrong (4 for 3); y = w_hy h_2 right for that h_2
+    >>> result = compare({"h": [1, 3], "y": 6}, given, Tolerance())
+    >>> from nnsteps.problems.registry import find_kind
+    >>> follow_on(find_kind("rnn").parse(raw), given, result, Tolerance())
+    >>> [(c.path, c.verdict, c.note) for c in result.cells][1:]
+    [(('h', 1), 'wrong', None), (('y',), 'follow-on', 'consistent with your h')]
+    """
+    from nnsteps.grading.followon import mark, updated
+
+    if not isinstance(given, dict):
+        return
+    weights = p.weights or {}
+    wrong = {c.path[0] for c in result.cells if not c.credit}
+    if "y" in wrong and given.get("h") is not None and p.output == "last":
+        y = _output_from(weights, given["h"])
+        if y is not None:
+            mark(result, ("y",), y, given.get("y"), tol, "consistent with your h")
+    if Op.LOSS.value in wrong and given.get("y") is not None and p.target is not None:
+        value = _loss_from(str(p[Op.LOSS.value] or "half_squared_error"), given["y"], p.target)
+        if value is not None:
+            mark(result, (Op.LOSS.value,), value, given.get(Op.LOSS.value), tol, "consistent with your y")
+    if "updated" in wrong and isinstance(weights, dict):
+        updated(result, ("updated",), p.learning_rate, weights, given.get("grads"),
+                given.get("updated"), tol)
+
+
+def _output_from(weights: dict[str, Any], h: Any) -> Any:
+    """The output a student's hidden states give: ``w_hy h_T`` (or ``W_hy h_T``), plus ``b_y``."""
+    from nnsteps.arrays import as_array
+    from nnsteps.grading.compare import plain
+    from nnsteps.numbers import parse_number
+
+    try:
+        hs = as_array(h, name="h")
+        last = hs[-1] if hs.ndim >= 1 else hs
+        if "w_hy" in weights:
+            y = parse_number(weights["w_hy"]) * last
+        elif "W_hy" in weights:
+            y = np.dot(as_array(weights["W_hy"], name="W_hy"), last)
+        else:
+            return None
+        if weights.get("b_y") is not None:
+            y = y + as_array(weights["b_y"], name="b_y")
+        return plain(y)
+    except (NnstepsError, ValueError, TypeError, IndexError):
+        return None
+
+
+def _loss_from(kind: str, y: Any, target: Any) -> Any:
+    """The (half) squared error of a student's output against the target; None for other losses."""
+    from nnsteps.arrays import as_array
+    from nnsteps.numbers import normalize
+
+    try:
+        ys = as_array(y, name="y").reshape(-1)
+        ts = as_array(target, name="target").reshape(-1)
+        if ys.shape != ts.shape:
+            return None
+        total = sum(((a - b) ** 2 for a, b in zip(ys, ts)), Fraction(0))
+    except (NnstepsError, ValueError, TypeError):
+        return None
+    if kind == "half_squared_error":
+        return normalize(total / 2) if not isinstance(total, float) else total / 2
+    if kind == "squared_error":
+        return normalize(total) if not isinstance(total, float) else total
+    return None
 
 
 @register(Op.RNN.value, fields=FIELDS, summary="a recurrent network: forward pass, loss, BPTT and one update",
           answer=("h", "y", Op.LOSS.value, "grads", "updated", "symbolic", "c", "gates"), example=EXAMPLE, mistakes=_mistakes,
-          follow_on=_follow_on, form={"group": "backprop"})
+          follow_on=follow_on, form={"group": "backprop"})
 def solve_rnn(p: Params) -> Worked:
     """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.
 

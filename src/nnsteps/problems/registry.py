@@ -12,10 +12,8 @@ Unknown kinds and unknown fields are rejected with a "did you mean"; each field 
 from __future__ import annotations
 
 import importlib
-import os
-import pkgutil
 from collections.abc import Callable, Iterator, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -52,7 +50,9 @@ class Kind:
     stage: Stage | None = None        # the kind as a pipeline stage: (input, parsed fields) -> Worked
     stage_order: int = 0
     stage_input: str = "input"        # the field a pipeline's previous stage fills (an embedding's: indices)
-    stages: Callable[[dict[str, Any]], list[Any]] | None = None   # the key of each stage (pipelines)
+    stages: Callable[[Worked], list[Any]] | None = None   # each stage's key, read from the solved work (pipelines)
+    generator: Callable[..., dict[str, Any]] | None = None  # (rng, options) -> a problem (@generator attaches it)
+    generator_options: tuple[str, ...] = ()                 # the options the generator accepts
 
     def likely_mistakes(self, raw: dict[str, Any]) -> list[tuple[str, Any]]:
         """The named wrong conventions of this kind: (name, mutation of the raw problem) pairs, or what a
@@ -76,9 +76,9 @@ class Kind:
 
 class Registry(MutableMapping[str, Kind]):
     """Every registered kind by name, as complete as if every kind module were imported: looking up a
-    name imports the modules that spell it (:func:`find_kind`), and reading the registry as a whole
-    (iterating, its length, a name no module spells) imports them all. So solving a file loads the
-    kinds it uses, and nothing that reads the registry can tell.
+    name imports the module the manifest names for it (:func:`find_kind`), and reading the registry as
+    a whole (iterating, its length) imports them all. So solving a file loads the kinds it uses, and
+    nothing that reads the registry can tell.
 
     >>> "relu" in KINDS, "reluu" in KINDS, KINDS["max_pool2d"].name
     (True, False, 'max_pool2d')
@@ -118,11 +118,35 @@ KINDS = Registry()
 _PACKAGE = "nnsteps.kinds"
 
 
-def load_kinds() -> Registry:
-    """Import every module of the ``nnsteps.kinds`` package (each registers its kinds); idempotent.
+def manifest() -> dict[str, tuple[str, ...]]:
+    """The kinds package's manifest: each kind module and the kinds its import registers.
 
-    The kinds come in the package's module order, then each module's registration order, whichever of
-    them :func:`find_kind` imported first.
+    >>> manifest()["pool"]
+    ('max_pool2d', 'avg_pool2d')
+    """
+    # The kinds sit above this layer: their package is read by name, as a host reads its plugins' table.
+    table: dict[str, tuple[str, ...]] = importlib.import_module(_PACKAGE).MANIFEST
+    return table
+
+
+def home_of(name: str) -> str | None:
+    """The module the manifest says registers kind ``name`` (None for a name it does not list).
+
+    >>> home_of("max_pool2d"), home_of("max_pool2e")
+    ('nnsteps.kinds.pool', None)
+    """
+    if not _HOMES:
+        _HOMES.update((kind, f"{_PACKAGE}.{module}") for module, kinds in manifest().items() for kind in kinds)
+    return _HOMES.get(name)
+
+
+_HOMES: dict[str, str] = {}   # kind name -> its module, from the manifest
+
+
+def load_kinds() -> Registry:
+    """Import every module the manifest lists (each registers its kinds); idempotent.
+
+    The kinds come in the manifest's order, whichever of them :func:`find_kind` imported first.
 
     >>> kinds = load_kinds()
     >>> "relu" in kinds and kinds["relu"].summary != ""
@@ -132,8 +156,8 @@ def load_kinds() -> Registry:
     if not _loaded:
         _loaded = True  # set first: a module that reads the registry as it loads sees what is there
         try:
-            for module in _kind_modules():
-                _import_kind_module(module)
+            for module in manifest():
+                importlib.import_module(f"{_PACKAGE}.{module}")
         except BaseException:
             _loaded = False
             raise
@@ -142,113 +166,50 @@ def load_kinds() -> Registry:
 
 
 _loaded = False
-_SEQUENCE: dict[str, int] = {}   # kind name -> when it was first registered
-_HOME: dict[str, str] = {}       # kind name -> the kind module whose import registered it
 
 
 def find_kind(name: str) -> Kind | None:
-    """The record of kind ``name``, or None if no module registers it. Imports only the kind modules
-    that spell the name (its string literal, or its constant in :mod:`nnsteps.names`); when they do
-    not register it, every kind module.
+    """The record of kind ``name``, or None if there is none. Imports only the module the manifest
+    names for it (a name the manifest does not list imports nothing).
 
     >>> find_kind("max_pool2d").name, find_kind("max_pool2e")
     ('max_pool2d', None)
     """
     records = KINDS._records
     if name not in records and not _loaded:
-        for module in _likely_homes(name):
-            _import_kind_module(module)
-            if name in records:
-                break
-        else:
-            load_kinds()
+        home = home_of(name)
+        if home is not None:
+            importlib.import_module(home)
     return records.get(name)
 
 
-def _kind_modules() -> list[str]:
-    """The modules of the kinds package in discovery order (``_`` modules hold what a family shares
-    and register nothing, but are imported all the same)."""
-    return [module for module, _ in _kind_files()]
-
-
-def _kind_files() -> list[tuple[str, str | None]]:
-    """Each module of the kinds package and its source file (None if it has no ``.py`` file)."""
-    package = importlib.import_module(_PACKAGE)
-    files = []
-    for info in pkgutil.iter_modules(package.__path__):
-        folder = getattr(info.module_finder, "path", None)
-        source = os.path.join(folder, f"{info.name}.py") if folder and not info.ispkg else None
-        files.append((f"{_PACKAGE}.{info.name}", source if source and os.path.isfile(source) else None))
-    return files
-
-
-def _likely_homes(name: str) -> list[str]:
-    """The kind modules whose source spells kind ``name`` (as a string literal, or as ``.MEMBER``
-    where ``MEMBER`` is its constant in :mod:`nnsteps.names`), those that pass it to ``register``
-    first. A module whose source cannot be read is a candidate too; the shared ``_`` modules are not
-    (they register nothing).
-
-    >>> _likely_homes("max_pool2d")
-    ['nnsteps.kinds.pool', 'nnsteps.kinds.pipeline']
-    """
-    import re
-
-    from nnsteps import names
-
-    constants = [member.name for enum in (names.Op, names.Loss, names.Activation, names.Design)
-                 for member in enum if member.value == name]
-    forms = [f'"{name}"', f"'{name}'", *(f".{c}" for c in constants)]
-    spelled = "|".join([*(re.escape(f) for f in forms[:2]), *(rf"\.{c}\b" for c in constants)])
-    ranked = []
-    for module, text in _kind_sources():
-        if text is None:
-            ranked.append((1, module))
-        elif any(form in text for form in forms) and re.search(spelled, text):  # substrings first: fast
-            ranked.append((0 if re.search(rf"register\w*\(\s*\w*(?:{spelled})", text) else 1, module))
-    return [module for _, module in sorted(ranked)]
-
-
-_SOURCES: list[tuple[str, str | None]] = []
-
-
-def _kind_sources() -> list[tuple[str, str | None]]:
-    """Each kind module that may register kinds (not the shared ``_`` ones) and its source text (None
-    if it cannot be read), read once."""
-    if not _SOURCES:
-        for module, source in _kind_files():
-            if module.rpartition(".")[2].startswith("_"):
-                continue
-            text = None
-            if source is not None:
-                try:
-                    with open(source, encoding="utf-8") as file:
-                        text = file.read()
-                except (OSError, UnicodeDecodeError):
-                    pass  # unreadable: import it to know
-            _SOURCES.append((module, text))
-    return _SOURCES
-
-
-def _import_kind_module(module: str) -> None:
-    """Import one kind module and note the kinds its import registered."""
-    before = len(_SEQUENCE)
-    importlib.import_module(module)
-    for name in list(_SEQUENCE)[before:]:
-        _HOME.setdefault(name, module)
-
-
 def _reorder() -> None:
-    """Put the package's kinds in discovery order (module order, then registration order) in the
-    places they hold; kinds registered from elsewhere (a test's) keep theirs."""
-    rank = {module: i for i, module in enumerate(_kind_modules())}
+    """Put the manifest's kinds in its order in the places they hold; kinds registered from elsewhere
+    (a test's) keep theirs."""
+    rank = {kind: i for i, kind in enumerate(k for kinds in manifest().values() for k in kinds)}
     records = KINDS._records
-    ours = [n for n in records if _HOME.get(n) in rank]
-    placed = iter(sorted(ours, key=lambda n: (rank[_HOME[n]], _SEQUENCE[n])))
-    order = [next(placed) if _HOME.get(n) in rank else n for n in records]
+    placed = iter(sorted((n for n in records if n in rank), key=rank.__getitem__))
+    order = [next(placed) if n in rank else n for n in records]
     if order != list(records):
         snapshot = dict(records)
         records.clear()
         records.update((n, snapshot[n]) for n in order)
+
+
+def attach(name: str, **parts: Any) -> None:
+    """Add parts to the record of kind ``name`` (its generator, from the module that registered it).
+
+    >>> @register("double", fields={"input": "a number"})
+    ... def solve_double(p: Problem) -> Worked:
+    ...     return Worked("double", value=2 * p.get("input", int))
+    >>> attach("double", generator_options=("n",))
+    >>> KINDS.pop("double").generator_options
+    ('n',)
+    """
+    record = KINDS._records.get(name)
+    if record is None:
+        raise LookupError(f"kind {name!r} is not registered (register it before attaching to it)")
+    KINDS._records[name] = replace(record, **parts)
 
 
 def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: tuple[str, ...] = (),
@@ -256,7 +217,7 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
              mistakes: Mistakes = (), follow_on: Callable[..., None] | None = None,
              form: dict[str, Any] | None = None, stage: Stage | None = None, stage_order: int = 0,
              stage_input: str = "input",
-             stages: Callable[[dict[str, Any]], list[Any]] | None = None) -> Callable[[Any], Any]:
+             stages: Callable[[Worked], list[Any]] | None = None) -> Callable[[Any], Any]:
     """Register a problem kind: its solver (the decorated function) and the rest of its record.
 
     >>> @register("double", fields=[Field("input", FieldType.INTEGER, "a number", required=True)])
@@ -279,7 +240,6 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
             return fn(problem.params if isinstance(problem, Problem) else problem)
 
         solve.__module__, solve.__doc__ = fn.__module__, fn.__doc__  # the kind's home is its solver's module
-        _SEQUENCE.setdefault(name, len(_SEQUENCE))
         KINDS[name] = Kind(name, helps, solve, required, summary=summary or (fn.__doc__ or "").split("\n")[0],
                            specs=specs, answer=answer, example=example, mistakes=mistakes,
                            follow_on=follow_on, form=form or {}, stage=stage, stage_order=stage_order,

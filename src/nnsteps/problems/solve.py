@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from nnsteps import limits
+from nnsteps.budget import stage
 from nnsteps.errors import NnstepsError
 from nnsteps.problems.fields import valid_unicode
 from nnsteps.problems.load import load_file, loads
-from nnsteps.problems.registry import Problem, kind_of
+from nnsteps.problems.registry import Kind, Problem, kind_of
 from nnsteps.work import Worked
 
 
@@ -29,6 +30,31 @@ class SolvedFile:
     solved: list[Solved]
 
 
+@dataclass(frozen=True)
+class ProblemFile:
+    """A problem document read and checked once: its title, its entries and each entry's kind record, so a
+    command that loads, solves and grades it never reads or validates it again."""
+
+    title: str | None
+    entries: list[dict[str, Any]]
+    kinds: list[Kind]
+    source: str = "<input>"
+
+
+def read_problems(problems: Any, *, source: str = "<problems>") -> ProblemFile:
+    """The problems of a file (a path), of a parsed document, or a :class:`ProblemFile` already read (as is).
+
+    >>> read = read_problems({"problems": [{"id": "a", "kind": "relu", "input": "1 -2"}]})
+    >>> [k.name for k in read.kinds], read_problems(read) is read
+    (['relu'], True)
+    """
+    if isinstance(problems, ProblemFile):
+        return problems
+    if isinstance(problems, (str, Path)):
+        return checked(load_file(problems), source=str(problems))
+    return checked(problems, source=source)
+
+
 def problems_of(document: Any, *, source: str = "<input>") -> tuple[str | None, list[dict[str, Any]]]:
     """The title and the problem entries of a parsed document, checked for shape and unique ids.
 
@@ -38,6 +64,16 @@ def problems_of(document: Any, *, source: str = "<input>") -> tuple[str | None, 
     Traceback (most recent call last):
     ...
     nnsteps.errors.NnstepsError: problem a, field id: duplicate id 'a'
+    """
+    read = checked(document, source=source)
+    return read.title, read.entries
+
+
+def checked(document: Any, *, source: str = "<input>") -> ProblemFile:
+    """A parsed document checked for shape and unique ids, each entry with its kind's record.
+
+    >>> checked({"title": "Quiz", "problems": [{"id": "a", "kind": "relu", "input": "1 -2"}]}).kinds[0].name
+    'relu'
     """
     if isinstance(document, list):
         document = {"problems": document}
@@ -53,23 +89,25 @@ def problems_of(document: Any, *, source: str = "<input>") -> tuple[str | None, 
     if unknown:
         raise NnstepsError(f"unknown top-level key(s): {', '.join(sorted(map(str, unknown)))}; expected title, problems")
     seen: set[str] = set()
+    kinds = []
     for i, raw in enumerate(entries):
-        kind_of(raw, i)
+        kinds.append(kind_of(raw, i))
         pid = str(raw["id"])
         if pid in seen:
             raise NnstepsError(f"duplicate id '{pid}'", problem=pid, field="id")
         seen.add(pid)
     title = document.get("title")
-    return (str(title) if title is not None else None), entries
+    return ProblemFile(str(title) if title is not None else None, entries, kinds, source)
 
 
-def solve_problem(raw: dict[str, Any], index: int = 0) -> Solved:
-    """Solve one problem entry (a dict in the problem-file contract).
+def solve_problem(raw: dict[str, Any], index: int = 0, *, kind: Kind | None = None) -> Solved:
+    """Solve one problem entry (a dict in the problem-file contract); ``kind``, its record when the entry
+    was already checked.
 
     >>> solve_problem({"id": "r", "kind": "relu", "input": "1 -2"}).worked.value.tolist()
     [1, 0]
     """
-    kind = kind_of(raw, index)
+    kind = kind or kind_of(raw, index)
     problem = Problem(raw, index=index)
     try:
         with limits.work_budget():  # a problem solved on its own has the budget of a file
@@ -119,16 +157,21 @@ def _largest_field(raw: dict[str, Any]) -> str | None:
 
 
 def solve_document(document: Any, *, source: str = "<input>") -> SolvedFile:
-    """Validate a whole parsed document, then solve every problem in order.
+    """Validate a whole parsed document (or take a :class:`ProblemFile` already checked), then solve every
+    problem in order (in a worker, under a time budget each).
 
     >>> doc = {"title": "Quiz", "problems": [{"id": "a", "kind": "relu", "input": "1 -2"},
     ...                                      {"id": "b", "kind": "relu", "input": "-3 4"}]}
     >>> [s.worked.value.tolist() for s in solve_document(doc).solved]
     [[1, 0], [0, 4]]
     """
-    title, entries = problems_of(document, source=source)
+    read = document if isinstance(document, ProblemFile) else checked(document, source=source)
+    solved = []
     with limits.work_budget():  # all the problems of one file share one budget of exact work
-        return SolvedFile(title, [solve_problem(raw, i) for i, raw in enumerate(entries)])
+        for i, (raw, kind) in enumerate(zip(read.entries, read.kinds)):
+            stage(f"problem {raw['id']}", problem=str(raw["id"]))  # in a worker, each problem has its own time
+            solved.append(solve_problem(raw, i, kind=kind))
+    return SolvedFile(read.title, solved)
 
 
 def solve_file(path: str | Path) -> SolvedFile:
