@@ -49,9 +49,8 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
     # the answer's shape: [None, None]
     answers['q'] = None
     """
-    from nnsteps.generation.generate import dump_yaml
-
     from nnsteps.escape import markdown_text
+    from nnsteps.generation.generate import dump_yaml
 
     cells = [_markdown(f"# {markdown_text(problems.title or 'Problems')}\n\nFill in each answer cell, then run the check "
                        "cell below it. Answers may be numbers, fractions as text (`\"1/3\"`) or rows as text "

@@ -43,16 +43,18 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
 _TEXT_OPEN = re.compile(r"\\(?:text|textrm|textbf|textit|texttt|textsf|mbox)\s*\{")
 _HELD = re.compile(r"^nnstepsheld(\d+)$")
 _ENTITY = re.compile(r"&(?!#x[0-9A-Fa-f]+;|#[0-9]+;)|<|>")
-ELEMENTS = frozenset(
-    "math mrow mi mn mo mtext mspace ms mfrac msqrt mroot mstyle merror mpadded mphantom mfenced menclose msub "
-    "msup msubsup munder mover munderover mmultiscripts mprescripts none mtable mtr mtd mlabeledtr semantics".split())
+ELEMENTS = frozenset({
+    "math", "mrow", "mi", "mn", "mo", "mtext", "mspace", "ms", "mfrac", "msqrt", "mroot", "mstyle", "merror",
+    "mpadded", "mphantom", "mfenced", "menclose", "msub", "msup", "msubsup", "munder", "mover", "munderover",
+    "mmultiscripts", "mprescripts", "none", "mtable", "mtr", "mtd", "mlabeledtr", "semantics"})
 """The MathML a formula may hold (presentation elements, no ``maction``, no ``annotation-xml``)."""
-ATTRIBUTES = frozenset(
-    "xmlns display mathvariant displaystyle scriptlevel stretchy fence separator lspace rspace width height "
-    "depth columnalign rowalign columnlines rowlines columnspacing rowspacing frame framespacing accent "
-    "accentunder linethickness minsize maxsize movablelimits largeop symmetric form notation align columnspan "
-    "rowspan voffset bevelled numalign denomalign side equalrows equalcolumns dir mathsize mathcolor "
-    "mathbackground open close separators".split())
+ATTRIBUTES = frozenset({
+    "xmlns", "display", "mathvariant", "displaystyle", "scriptlevel", "stretchy", "fence", "separator",
+    "lspace", "rspace", "width", "height", "depth", "columnalign", "rowalign", "columnlines", "rowlines",
+    "columnspacing", "rowspacing", "frame", "framespacing", "accent", "accentunder", "linethickness", "minsize",
+    "maxsize", "movablelimits", "largeop", "symmetric", "form", "notation", "align", "columnspan", "rowspan",
+    "voffset", "bevelled", "numalign", "denomalign", "side", "equalrows", "equalcolumns", "dir", "mathsize",
+    "mathcolor", "mathbackground", "open", "close", "separators"})
 """Presentation attributes a formula may carry: no ``href``, ``style``, ``class``, ``id`` or event handler."""
 _SAFE_VALUE = re.compile(r"^[-#.%\w ]*$")
 _MATHML_NS = "http://www.w3.org/1998/Math/MathML"
