@@ -119,11 +119,11 @@ def read_notebook(out: Path) -> tuple[str, str]:
     for cell in nb.cells:
         if cell.cell_type == "code" and not cell.metadata.get("nnsteps", {}).get("problem"):
             exec(compile(cell.source, "<cell>", "exec"), namespace)
-    check = next(c.source for c in nb.cells if c.cell_type == "code" and c.source.startswith('self_check("q1e"'))
+    check = next(c.source for c in nb.cells if c.cell_type == "code" and c.source.startswith("self_check('q1e'"))
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
-        right = eval(check.replace('answers["q1e"]', "[[9]]"), namespace)
-        eval(check.replace('answers["q1e"]', "[[8]]"), namespace)
+        right = eval(check.replace("answers['q1e']", "[[9]]"), namespace)
+        eval(check.replace("answers['q1e']", "[[8]]"), namespace)
     return ("9" if right == 1 else ""), printed.getvalue()
 
 

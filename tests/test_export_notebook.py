@@ -3,6 +3,7 @@ when a Jupyter kernel is installed): the empty answers score 0, the key filled i
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import io
 import json
@@ -74,7 +75,7 @@ def test_the_embedded_problem_file_solves_to_the_same_keys(notebook: Path) -> No
 
     nb = nbformat.read(notebook, as_version=4)
     setup = next(c for c in nb.cells if c.metadata.get("nnsteps", {}).get("role") == "setup").source
-    yaml_text = json.loads(setup.split("loads(", 1)[1].split(")\n", 1)[0])
+    yaml_text = ast.literal_eval(setup.split("YAML = ", 1)[1].split("\n", 1)[0])  # a Python literal, never code
     assert [i.key for i in load(loads(yaml_text)).items] == [i.key for i in load(PROBLEMS).items]
 
 

@@ -78,9 +78,11 @@ def _batch(batch: Any, fmt: str, feedback: str, out_dir: Path) -> tuple[str, int
         return json.dumps(summary, indent=2, ensure_ascii=False), code
     rows = sorted(batch.reports.items())
     if fmt == "markdown":
+        from nnsteps.escape import markdown_text
+
         lines = ["| student | score | max |", "|---|---|---|"]
-        lines += [f"| {s} | {r.score:.4g} | {r.max_score:.4g} |" for s, r in rows]
-        lines += [f"| {s} | error: {e} | |" for s, e in sorted(batch.errors.items())]
+        lines += [f"| {markdown_text(s)} | {r.score:.4g} | {r.max_score:.4g} |" for s, r in rows]
+        lines += [f"| {markdown_text(s)} | error: {markdown_text(e)} | |" for s, e in sorted(batch.errors.items())]
     else:
         width = max([len(s) for s, _ in rows] + [len(s) for s in batch.errors] + [7])
         lines = [f"{s.ljust(width)}  {r.score:.4g}/{r.max_score:.4g}" for s, r in rows]

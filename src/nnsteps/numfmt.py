@@ -117,6 +117,10 @@ def number_form(x: Any, *, latex: bool = False, digits: int = 10, decimals: int 
         return float_text(x, digits)
     if x is None:
         return none if none is not None else (r"\text{—}" if latex else "—")
+    if latex and isinstance(x, str):  # a token or label from a file: text, never LaTeX
+        from nnsteps.escape import latex_text
+
+        return r"\text{" + latex_text(str(x)) + "}"
     return str(x)
 
 

@@ -1,6 +1,7 @@
 """Handouts as standalone printable HTML: ``student.html`` (each question with space to answer) and
 ``instructor.html`` (each question with its answer and worked solution, MathML from
-:mod:`nnsteps.render.html`). No script and no network, like ``nnsteps solve --format html``.
+:mod:`nnsteps.render.html`). No script and no network, like ``nnsteps solve --format html``, and the same
+Content-Security-Policy (:func:`nnsteps.render.html.csp_meta`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ table.space { border-collapse: collapse; margin: .4rem 0 1rem; }
 table.space td { border: 1px solid var(--muted); width: 3.2rem; height: 2rem; }
 .line { display: inline-block; min-width: 12rem; border-bottom: 1px solid var(--muted); height: 1.4rem; }
 .meta { color: var(--muted); font-size: .85rem; }
+.line.wide { min-width: 30rem; }
 """
 
 
@@ -40,7 +42,7 @@ def page(problems: ProblemSet, *, instructor: bool) -> str:
     """One standalone page."""
     from nnsteps.render.answer_html import ANSWER_CSS
     from nnsteps.render.fonts import font_face_css
-    from nnsteps.render.html import CSS, worked_to_html
+    from nnsteps.render.html import CSS, csp_meta, worked_to_html
     from nnsteps.render.mathml import MATH_CSS
 
     title = (problems.title or "Problems") + (" (instructor)" if instructor else "")
@@ -53,10 +55,11 @@ def page(problems: ProblemSet, *, instructor: bool) -> str:
                     else answer_space(item))
         body.append("\n".join([*part, "</section>"]))
     css = (font_face_css() + MATH_CSS + ANSWER_CSS) if instructor else ""
+    style = f"{css}{CSS}{SPACE_CSS}"
     return "\n".join([
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">', csp_meta(style),
         '<meta name="generator" content="nnsteps">', f'<meta name="nnsteps-file-sha256" content="{problems.sha256}">',
-        f"<title>{html.escape(title)}</title>", f"<style>{css}{CSS}{SPACE_CSS}</style>", "</head>", "<body>",
+        f"<title>{html.escape(title)}</title>", f"<style>{style}</style>", "</head>", "<body>",
         f"<header><h1>{html.escape(title)}</h1>",
         "" if instructor else '<p>Name: <span class="line"></span></p>', "</header>", "<main>", *body, "</main>",
         f'<footer class="meta">nnsteps problem file {problems.sha256[:16]}; answers are checked with '
@@ -84,5 +87,5 @@ def answer_space(item: Item) -> str:
         else:
             out.append(f'<p>{html.escape(block.where)} = <span class="line"></span></p>')
     for cell in item.symbolic():
-        out.append(f'<p>{html.escape(cell.where)}: <span class="line" style="min-width:30rem"></span></p>')
+        out.append(f'<p>{html.escape(cell.where)}: <span class="line wide"></span></p>')
     return "\n".join(out)

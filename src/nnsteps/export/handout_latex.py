@@ -61,22 +61,35 @@ def document(problems: ProblemSet, *, instructor: bool) -> str:
 
 
 def text(value: str) -> str:
-    """Plain text safe in LaTeX (specials escaped, Unicode as LaTeX).
+    """Plain text safe in LaTeX (:func:`nnsteps.escape.latex_text`; Unicode as LaTeX, lines joined).
 
     >>> print(text("50% of a_b & 3×3"))
     50\\% of a\\_b \\& 3{\\texttimes}3
+    >>> print(text("q1\\n\\\\input{/etc/hostname}"))
+    q1 \\textbackslash{}input\\{/etc/hostname\\}
     """
     from pylatexenc.latexencode import unicode_to_latex
 
-    return unicode_to_latex(value)
+    from nnsteps.escape import latex_text
+
+    return re.sub("[^\x00-\x7f]", lambda m: unicode_to_latex(m.group()), latex_text(value))
 
 
 def math(latex: str) -> str:
-    """A formula the ops wrote, with the Unicode characters pdflatex cannot read in math mapped to macros.
+    """A formula the ops wrote, with the Unicode characters pdflatex cannot read in math mapped to macros;
+    one that spells a command that acts (reads a file, writes, redefines: :data:`nnsteps.escape.ACTIVE`,
+    from a token or name in a problem file) is placed as escaped text instead, never run by TeX.
 
     >>> print(math("3 × 3"))
     3 \\times{} 3
+    >>> print(math(r"x = \\input{/etc/hostname}"))
+    \\text{x = \\textbackslash{}input\\{/etc/hostname\\}}
     """
+    from nnsteps.escape import active_latex
+
+    if active_latex(latex):
+        return r"\text{" + text(latex) + "}"
+
     def macro(m: re.Match[str]) -> str:
         return (UNICODE.get(m.group()) or r"\text{" + text(m.group()) + "}") + "{}"
 
@@ -88,7 +101,7 @@ def question(item: Item) -> str:
     from nnsteps.export.statement import givens, summary
 
     head = heading(item.id, item.title)
-    out = [rf"\subsection*{{{text(head)}}}", rf"% nnsteps problem {item.id} kind {item.kind}", text(summary(item))]
+    out = [rf"\subsection*{{{text(head)}}}", rf"% nnsteps problem {text(item.id)} kind {text(item.kind)}", text(summary(item))]
     items = []
     for name, value in givens(item):
         lines = r"\\ ".join(r"\texttt{" + text(line) + "}" for line in value.splitlines() if line.strip())

@@ -57,7 +57,7 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
             warnings.append(f"{item.id} ({item.kind}): {len(skipped)} symbolic cell(s) not asked: "
                             + ", ".join(c.where for c in skipped[:6]) + (" ..." if len(skipped) > 6 else ""))
         by_kind.setdefault(item.kind, []).append(question(item, problems, math))
-    top = "$course$/top/nnsteps/" + (problems.title or "problems").replace("/", "-")
+    top = "$course$/top/nnsteps/" + _plain(problems.title or "problems").replace("/", "-")
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for kind, questions in by_kind.items():
         out += ['  <question type="category">', f"    <category><text>{escape(top)}/{escape(kind)}</text></category>",
@@ -74,13 +74,14 @@ def question(item: Item, problems: ProblemSet, math: str) -> str:
     asked = item.asked()
     parts = blocks(item)
     single = len(asked) == 1 and len(parts) == 1 and not parts[0].grid
-    text = statement_html(item)
+    # Braces as references: a given spelling "{1:SHORTANSWER:=x}" stays text, not a cloze blank.
+    text = statement_html(item).replace("{", "&#123;").replace("}", "&#125;")
     if single:
         text += "<p>Answer:</p>"
     else:
         text += answer_form(parts, problems.rtol)
     text += reference(problems, item)  # the round trip: a response report's question text names the problem
-    name = heading(item.id, item.title)
+    name = _plain(heading(item.id, item.title))
     lines = [f'  <question type="{"numerical" if single else "cloze"}">',
              f"    <name><text>{escape(name)}</text></name>",
              f'    <questiontext format="html"><text>{cdata(text)}</text></questiontext>',
@@ -154,6 +155,15 @@ def _tex_step(step: Any, depth: int = 0) -> str:
     if step.note:
         out += f"<p>{html.escape(str(step.note))}</p>"
     return out + "".join(_tex_step(s, depth + 1) for s in step.steps) + "</div>"
+
+
+def _plain(text: str) -> str:
+    """A name Moodle shows as plain text (a category, a question's name), with no character that opens markup.
+
+    >>> _plain("q1 <script>")
+    'q1 ‹script›'
+    """
+    return text.replace("<", "‹").replace(">", "›")
 
 
 def cdata(text: str) -> str:

@@ -10,6 +10,7 @@ YAML), with its fingerprint in the notebook metadata.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from nnsteps.export.items import Item, ProblemSet
@@ -22,17 +23,18 @@ DEFAULT = "problems.ipynb"
 SETUP = '''import nnsteps
 from nnsteps.problems.load import loads
 
-PROBLEMS = loads({yaml})
-answers = {{}}
+PROBLEMS = loads(YAML)
+answers = {}
 
 
 def self_check(pid, answer):
     """Grade one answer with nnsteps: the score, then hints on the first wrong cell."""
-    problem = {{"problems": [p for p in PROBLEMS["problems"] if str(p["id"]) == pid]}}
-    result = nnsteps.check(problem, {{pid: answer}}).problems[0]
-    print(f"{{pid}}: {{result.score:g}}/{{result.max_score:g}}")
+    problem = {"problems": [p for p in PROBLEMS["problems"] if str(p["id"]) == pid]}
+    result = nnsteps.check(problem, {pid: answer}).problems[0]
+    print(f"{pid}: {result.score:g}/{result.max_score:g}")
     print(result.feedback("hints"))
     return result.score'''
+"""The setup cell; the problem file is placed before it as one Python literal (``repr``), never into it."""
 
 
 def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
@@ -45,20 +47,21 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
     (4, ['markdown', 'code', 'markdown', 'code', 'code'])
     >>> print(nb["cells"][3]["source"])
     # the answer's shape: [None, None]
-    answers["q"] = None
+    answers['q'] = None
     """
+    from nnsteps.escape import markdown_text
     from nnsteps.generation.generate import dump_yaml
 
-    cells = [_markdown(f"# {problems.title or 'Problems'}\n\nFill in each answer cell, then run the check "
+    cells = [_markdown(f"# {markdown_text(problems.title or 'Problems')}\n\nFill in each answer cell, then run the check "
                        "cell below it. Answers may be numbers, fractions as text (`\"1/3\"`) or rows as text "
                        f"(`\"1 2; 3 4\"`).\n\n<small>nnsteps problem file {problems.sha256[:16]}</small>"),
-             _code(SETUP.format(yaml=json.dumps(dump_yaml(problems.document))), {"nnsteps": {"role": "setup"}})]
+             _code(f"YAML = {dump_yaml(problems.document)!r}\n" + SETUP, {"nnsteps": {"role": "setup"}})]
     for item in problems.items:
         meta = {"nnsteps": {"problem": item.id, "kind": item.kind}}
         cells += [_markdown(question_markdown(item), meta),
-                  _code(f"# the answer's shape: {_template(item.key)!r}\nanswers[{json.dumps(item.id)}] = None",
+                  _code(f"# the answer's shape: {_template(item.key)!r}\nanswers[{item.id!r}] = None",
                         {"nnsteps": {**meta["nnsteps"], "role": "answer"}}),
-                  _code(f"self_check({json.dumps(item.id)}, answers[{json.dumps(item.id)}])",
+                  _code(f"self_check({item.id!r}, answers[{item.id!r}])",
                         {"nnsteps": {**meta["nnsteps"], "role": "check"}})]
     notebook = {"nbformat": 4, "nbformat_minor": 5, "cells": cells,
                 "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
@@ -70,12 +73,22 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
 
 
 def question_markdown(item: Item) -> str:
-    """The question as Markdown: heading, the kind's summary, the givens in code blocks."""
+    """The question as Markdown: heading, the kind's summary, the givens in code blocks (text with its HTML
+    escaped; a fence longer than any run of backticks in the given, so none closes it).
+
+    >>> from nnsteps.export.items import load
+    >>> print(question_markdown(load({"problems": [{"id": "<b>q</b>", "kind": "relu", "input": "1 -2"}]}).items[0]))
+    ... # doctest: +ELLIPSIS
+    ## &lt;b>q&lt;/b>
+    ...
+    """
+    from nnsteps.escape import markdown_text
     from nnsteps.export.statement import givens, summary
 
-    out = [f"## {heading(item.id, item.title)}", "", summary(item), ""]
+    out = [f"## {markdown_text(heading(item.id, item.title))}", "", markdown_text(summary(item)), ""]
     for name, text in givens(item):
-        out += [f"**{name}**", "", "```", text, "```", ""]
+        fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", text)), default=0))
+        out += [f"**{markdown_text(name)}**", "", fence, text, fence, ""]
     return "\n".join(out).rstrip() + "\n"
 
 

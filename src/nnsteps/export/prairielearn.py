@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import uuid
 from typing import Any
 
@@ -37,14 +38,15 @@ QUESTION_HTML = """<pl-question-panel>
 </pl-answer-panel>
 """
 
-SERVER = '''"""nnsteps question {qid}: variants and grading by nnsteps (pip install nnsteps)."""
+SERVER = '''"""An nnsteps question (QUESTION): variants and grading by nnsteps (pip install nnsteps)."""
 
 from nnsteps.export import prairielearn as nnsteps_pl
 
-KIND = {kind!r}
-PROBLEM = {problem!r}  # YAML of the fixed problem; None: a fresh variant of KIND per PrairieLearn seed
-RTOL = {rtol!r}
-FEEDBACK = {feedback!r}  # mistakes: the wrong cells and the likely mistake; full: the key and derivation too
+QUESTION = {qid}
+KIND = {kind}
+PROBLEM = {problem}  # YAML of the fixed problem; None: a fresh variant of KIND per PrairieLearn seed
+RTOL = {rtol}
+FEEDBACK = {feedback}  # mistakes: the wrong cells and the likely mistake; full: the key and derivation too
 
 
 def generate(data):
@@ -54,6 +56,8 @@ def generate(data):
 def grade(data):
     nnsteps_pl.grade(data, RTOL, FEEDBACK)
 '''
+"""The generated ``server.py``; every ``{name}`` is filled with a Python literal (``repr``) by :func:`server_py`,
+never with text, so an id or a problem file cannot close a string and add code."""
 
 
 def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
@@ -109,8 +113,21 @@ def _question(qid: str, title: str, kind: str, problem: str | None, problems: Pr
     taken[folder.casefold()] = (label, qid)
     return {f"{folder}/info.json": json.dumps(info, indent=2, ensure_ascii=False) + "\n",
             f"{folder}/question.html": QUESTION_HTML,
-            f"{folder}/server.py": SERVER.format(qid=qid, kind=kind, problem=problem, rtol=problems.rtol,
+            f"{folder}/server.py": server_py(qid=qid, kind=kind, problem=problem, rtol=problems.rtol,
                                                  feedback=feedback)}
+
+
+def server_py(**values: Any) -> str:
+    """:data:`SERVER` with each value as a Python literal (``repr``): file text is data in generated code.
+
+    >>> import ast
+    >>> hostile = "q1" + '"' * 3 + "\\nimport os\\n" + '"' * 3
+    >>> tree = ast.parse(server_py(qid=hostile, kind="relu", problem=None, rtol=0.001, feedback="mistakes"))
+    >>> [n.value.value == hostile for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "QUESTION"]
+    [True]
+    """
+    # One pass over the template: a value's text is never searched for another {name}.
+    return re.sub(r"\{(\w+)\}", lambda m: repr(values[m.group(1)]), SERVER)
 
 
 def _folder(qid: str) -> str:

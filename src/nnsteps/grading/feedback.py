@@ -181,14 +181,21 @@ def write_feedback(
     assert first is not None
     if first.note and first.verdict in ("wrong", "review"):  # why: an unreadable formula, a point where it differs
         lines.append(f"{first.where}: {first.note}.")
+    if fmt == "markdown":  # the student's text and the notes quoting it: shown, never read as HTML
+        from nnsteps.escape import markdown_text
+
+        lines = [markdown_text(line) for line in lines]
     if level in ("hints", "mistakes"):
         if level == "hints" and step is not None and step.formula:
             lines.append(f"Hint for {first.where}: the rule is {_formula(step, fmt)}")
         return "\n".join(lines)
     if first.verdict == "missing":
-        lines.append(f"{first.where}: not answered; the key is {given_text(first.expected)}.")
+        said = f"{first.where}: not answered; the key is {given_text(first.expected)}."
     else:
-        lines.append(f"{first.where}: you wrote {given_text(first.given)}, the key is {given_text(first.expected)}.")
+        said = f"{first.where}: you wrote {given_text(first.given)}, the key is {given_text(first.expected)}."
+    if fmt == "markdown":
+        said = markdown_text(said)
+    lines.append(said)
     if step is not None:
         lines.append(f"Derivation of {first.where}:")
         lines.append(_render(step, fmt))
@@ -197,7 +204,9 @@ def write_feedback(
 
 def _formula(step: Step[Any], fmt: str) -> str:
     if fmt == "markdown":
-        return f"${step.formula}$"
+        from nnsteps.escape import markdown_math
+
+        return f"${markdown_math(step.formula or '')}$"
     from nnsteps.render.latex_text import latex_to_text
 
     return latex_to_text(step.formula or "")

@@ -50,21 +50,27 @@ def _text(report: Any, level: str) -> str:
 
 
 def _markdown(report: Any, level: str) -> str:
+    from nnsteps.escape import markdown_text
+
+    def md(text: Any) -> str:  # a student's name, answers and problem ids: text in a table, never HTML
+        return markdown_text(str(text)).replace("|", "\\|")
+
     lines = [f"# Check: {_num(report.score)} / {_num(report.max_score)}", ""]
     if report.student:
-        lines += [f"Student: **{report.student}**", ""]
+        lines += [f"Student: **{md(report.student)}**", ""]
     lines += [f"Tolerance: {report.tolerance.describe()}.", ""]
     lines += ["| problem | score | verdict |", "|---|---|---|"]
     for p in report.problems:
         verdict = "correct" if p.correct else ("no answer" if not p.answered else "wrong")
-        lines.append(f"| {p.id} | {_num(p.score)} / {_num(p.max_score)} | {verdict} |")
+        lines.append(f"| {md(p.id)} | {_num(p.score)} / {_num(p.max_score)} | {verdict} |")
     for p in report.problems:
-        lines += ["", f"## {p.id}", ""]
+        lines += ["", f"## {md(p.id)}", ""]
         wrong = [c for c in p.cells if not c.credit or c.verdict == "follow-on"]
         if wrong and level == "full":
             lines += ["| entry | you wrote | key | verdict |", "|---|---|---|---|"]
             for c in wrong[:20]:
-                lines.append(f"| {c.where} | {given_text(c.given)} | {given_text(c.expected)} | {c.verdict} |")
+                lines.append(f"| {md(c.where)} | {md(given_text(c.given))} | {md(given_text(c.expected))} "
+                             f"| {c.verdict} |")
             lines.append("")
         feedback = p.feedback(level, "markdown")
         if feedback:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnsteps.escape import markdown_math, markdown_text
 from nnsteps.numfmt import expression_text, number_latex, number_text
 from nnsteps.render.answer import (
     Expression,
@@ -43,8 +44,8 @@ def label_latex(label: str) -> str | None:
     >>> label_latex("w_in"), label_latex("α_1j"), label_latex("Loss")
     ('w_{\\\\text{in}}', 'α_{1j}', None)
     """
-    if not is_symbol(label):
-        return None
+    if not is_symbol(label) or not label.replace("_", "").replace("'", "").isalnum():
+        return None  # words, or a name from a file that is not a plain symbol: shown as text
     base, _, sub = label.partition("_")
     if not sub:
         return base
@@ -150,9 +151,9 @@ def view_markdown(view: View, depth: int = 0) -> list[str]:
     if isinstance(view, Shape):
         return ["$" + r" \times ".join(str(d) for d in view.dims) + "$"]
     if isinstance(view, Matrix):
-        return [f"${latex_matrix(view.value, stack=view.stack)}$"]
+        return [f"${markdown_math(latex_matrix(view.value, stack=view.stack))}$"]
     if isinstance(view, Formula):
-        return [f"${view.latex}$"]
+        return [f"${markdown_math(view.latex)}$"]
     if isinstance(view, Expression):
         return [f"`{expression_text(view.text)}`"]
     if isinstance(view, Table):
@@ -161,7 +162,7 @@ def view_markdown(view: View, depth: int = 0) -> list[str]:
     pad = "  " * depth
     for label, item in view.items:
         if isinstance(item, Fields):
-            out.append(f"{pad}- {label}")
+            out.append(f"{pad}- {markdown_text(label)}")
             out += view_markdown(item, depth + 1)
         elif isinstance(item, Table):
             out += ["", *table_markdown(item), ""]
@@ -171,7 +172,7 @@ def view_markdown(view: View, depth: int = 0) -> list[str]:
             if symbol is not None and value.startswith("$") and value.endswith("$") and not value.startswith("$$"):
                 out.append(f"{pad}- ${symbol} = {value[1:]}")
             else:
-                out.append(f"{pad}- {label}: {value}")
+                out.append(f"{pad}- {markdown_text(label)}: {value}")
     return out
 
 
@@ -181,13 +182,17 @@ def table_markdown(t: Table) -> list[str]:
     >>> table_markdown(Table(["Layer", "Params"], [["conv1", "20"]], {(0, 1)}))
     ['| Layer | Params |', '|---|---|', '| conv1 | **20** |']
     """
-    rows = [[f"**{c}**" if (i, j) in t.marked else c for j, c in enumerate(r)] for i, r in enumerate(t.rows)]
+    def cell(c: str) -> str:
+        return markdown_text(c).replace("|", "\\|")
+
+    rows = [[f"**{cell(c)}**" if (i, j) in t.marked else cell(c) for j, c in enumerate(r)]
+            for i, r in enumerate(t.rows)]
     if t.total:
-        rows.append([f"**{c}**" if c else "" for c in t.total])
-    out = ["| " + " | ".join(t.columns) + " |", "|" + "|".join("---" if j < 3 else "---:" for j in range(len(t.columns))) + "|"]
+        rows.append([f"**{cell(c)}**" if c else "" for c in t.total])
+    out = ["| " + " | ".join(cell(c) for c in t.columns) + " |", "|" + "|".join("---" if j < 3 else "---:" for j in range(len(t.columns))) + "|"]
     out += ["| " + " | ".join(r) + " |" for r in rows]
     if t.note:
-        out += ["", t.note]
+        out += ["", markdown_text(t.note)]
     return out
 
 

@@ -1,7 +1,8 @@
 """HTML with MathML: a fragment per worked solution, and one standalone printable report.
 
 The report needs no script and no network: every formula is MathML converted from the LaTeX the
-engine wrote (``nnsteps.render.mathml``), styles are inline, nothing is loaded from elsewhere.
+engine wrote (``nnsteps.render.mathml``), styles are inline, nothing is loaded from elsewhere; its
+Content-Security-Policy (:func:`csp_meta`) lets nothing else run or load either.
 """
 
 from __future__ import annotations
@@ -51,6 +52,25 @@ def page_css(font_url: str | None = None) -> str:
     True
     """
     return font_face_css(font_url) + MATH_CSS + ANSWER_CSS
+
+
+def csp_meta(style: str) -> str:
+    """The Content-Security-Policy of a standalone page, as a ``<meta>`` to place before its ``<style>``:
+    nothing runs (no script source at all), nothing is fetched (``default-src 'none'``), the one style
+    element is allowed by its hash (a style attribute or a second ``<style>`` is not), fonts and images
+    only as ``data:``, no ``<base>``, no form posts.
+
+    >>> print(csp_meta("p { color: red; }"))  # doctest: +NORMALIZE_WHITESPACE
+    <meta http-equiv="Content-Security-Policy" content="default-src 'none';
+    style-src 'sha256-pckGv9YvNcB5xy+Y4fbqhyo+ib850wyiuWeNbZvLi00='; font-src data:; img-src data:;
+    base-uri 'none'; form-action 'none'">
+    """
+    import base64
+    import hashlib
+
+    digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
+    return ('<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+            f"style-src 'sha256-{digest}'; font-src data:; img-src data:; base-uri 'none'; form-action 'none'\">")
 
 
 def math(latex: str, display: bool = False) -> str:
@@ -149,6 +169,7 @@ def solved_file_to_html(title: str | None, items: list[tuple[str, Worked]], *, b
     True
     """
     name = title or "nnsteps solutions"
+    style = f"{font_face_css()}{CSS}{MATH_CSS}{ANSWER_CSS}"
     toc = []
     sections = []
     for i, (pid, worked) in enumerate(items):
@@ -163,9 +184,10 @@ def solved_file_to_html(title: str | None, items: list[tuple[str, Worked]], *, b
             "<head>",
             '<meta charset="utf-8">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            csp_meta(style),
             '<meta name="generator" content="nnsteps">',
             f"<title>{html.escape(name)}</title>",
-            f"<style>{font_face_css()}{CSS}{MATH_CSS}{ANSWER_CSS}</style>",
+            f"<style>{style}</style>",
             "</head>",
             "<body>",
             f"<header><h1>{html.escape(name)}</h1></header>",

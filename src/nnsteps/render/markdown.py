@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnsteps.escape import markdown_math, markdown_text
 from nnsteps.render.values import latex_value
 from nnsteps.work import Step, Worked, heading
 
@@ -24,7 +25,8 @@ def step_equation(step: Step[Any]) -> str | None:
 
 def step_to_markdown(step: Step[Any], depth: int = 0) -> str:
     """One step as Markdown: its title (bold at the top, italic below), its equation as display math,
-    its note as a quote, then its child steps.
+    its note as a quote, then its child steps (text with its HTML escaped: titles and notes carry tokens and
+    names from problem files).
 
     >>> s = Step("Sum", formula="y = a + b", substituted="1 + 2", result=3, note="a = 1, b = 2")
     >>> print(step_to_markdown(s))
@@ -35,12 +37,13 @@ def step_to_markdown(step: Step[Any], depth: int = 0) -> str:
     > a = 1, b = 2
     <BLANKLINE>
     """
-    lines = [f"{'  ' * 0}**{step.title}**" if depth == 0 else f"*{step.title}*", ""]
+    title = markdown_text(step.title)
+    lines = [f"**{title}**" if depth == 0 else f"*{title}*", ""]
     equation = step_equation(step)
     if equation:
-        lines += [f"$${equation}$$", ""]
+        lines += [f"$${markdown_math(equation)}$$", ""]
     if step.note:
-        lines += [f"> {step.note}", ""]
+        lines += [f"> {markdown_text(step.note)}", ""]
     for child in step.steps:
         lines.append(step_to_markdown(child, depth + 1))
     return "\n".join(lines)
@@ -66,7 +69,7 @@ def worked_to_markdown(worked: Worked, *, heading: str | None = None, level: int
     out = []
     title = heading or worked.title
     if title:
-        out += [f"{'#' * level} {title}", ""]
+        out += [f"{'#' * level} {markdown_text(title)}", ""]
     answer = answer_markdown(answer_view(worked, brief=brief))
     if answer:
         out += [answer, ""]
@@ -93,7 +96,7 @@ def solved_file_to_markdown(title: str | None, items: list[tuple[str, Worked]], 
     $$y = a + b = 1 + 2 = 3$$
     <BLANKLINE>
     """
-    out = [f"# {title}", ""] if title else []
+    out = [f"# {markdown_text(title)}", ""] if title else []
     for pid, worked in items:
         out.append(worked_to_markdown(worked, heading=heading(f"{pid}", worked.title), brief=brief))
     return "\n".join(out).rstrip() + "\n"

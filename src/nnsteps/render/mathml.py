@@ -1,7 +1,11 @@
 """LaTeX to MathML with latex2mathml, so reports and pages show math with no script and no network.
 
-The LaTeX comes from the engine (the code that computed the numbers); this module only converts
-it. A formula latex2mathml cannot read falls back to readable Unicode text, never to raw LaTeX.
+The LaTeX comes from the engine (the code that computed the numbers), but tokens, names and ids from
+problem files ride inside it, so this is the one place LaTeX becomes markup and it trusts none of it: a
+formula spelling an active command (``\\href``, ``\\style``, ``\\class``, ``\\html…``, file reads:
+:data:`nnsteps.escape.ACTIVE`) takes the text route; ``\\text{}`` content is placed as escaped text; the
+tree keeps only MathML elements and presentation attributes, its text escaped (latex2mathml unescapes
+its own output). A formula latex2mathml cannot read falls back to readable Unicode text, never to raw LaTeX.
 """
 
 from __future__ import annotations
@@ -22,15 +26,94 @@ def latex_to_mathml(latex: str, display: bool = False) -> str:
     >>> 'display="block"' in latex_to_mathml("x", display=True)
     True
     """
-    from latex2mathml.converter import convert
+    from nnsteps.escape import active_latex
 
+    if active_latex(latex):
+        return text_fallback(latex)
+    texts: list[str] = []
     try:
-        out = convert(latex.strip(), display="block" if display else "inline")
+        out = _convert(_hold_texts(latex.strip(), texts), display, texts)
     except Exception:  # latex2mathml raises many types; any failure takes the text route
         return text_fallback(latex)
     if not _MATH_OPEN.match(out):
         return text_fallback(latex)
     return _bracket_tables(out)
+
+
+_TEXT_OPEN = re.compile(r"\\(?:text|textrm|textbf|textit|texttt|textsf|mbox)\s*\{")
+_HELD = re.compile(r"^nnstepsheld(\d+)$")
+_ENTITY = re.compile(r"&(?!#x[0-9A-Fa-f]+;|#[0-9]+;)|<|>")
+ELEMENTS = frozenset({
+    "math", "mrow", "mi", "mn", "mo", "mtext", "mspace", "ms", "mfrac", "msqrt", "mroot", "mstyle", "merror",
+    "mpadded", "mphantom", "mfenced", "menclose", "msub", "msup", "msubsup", "munder", "mover", "munderover",
+    "mmultiscripts", "mprescripts", "none", "mtable", "mtr", "mtd", "mlabeledtr", "semantics"})
+"""The MathML a formula may hold (presentation elements, no ``maction``, no ``annotation-xml``)."""
+ATTRIBUTES = frozenset({
+    "xmlns", "display", "mathvariant", "displaystyle", "scriptlevel", "stretchy", "fence", "separator",
+    "lspace", "rspace", "width", "height", "depth", "columnalign", "rowalign", "columnlines", "rowlines",
+    "columnspacing", "rowspacing", "frame", "framespacing", "accent", "accentunder", "linethickness", "minsize",
+    "maxsize", "movablelimits", "largeop", "symmetric", "form", "notation", "align", "columnspan", "rowspan",
+    "voffset", "bevelled", "numalign", "denomalign", "side", "equalrows", "equalcolumns", "dir", "mathsize",
+    "mathcolor", "mathbackground", "open", "close", "separators"})
+"""Presentation attributes a formula may carry: no ``href``, ``style``, ``class``, ``id`` or event handler."""
+_SAFE_VALUE = re.compile(r"^[-#.%\w ]*$")
+_MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+
+def _hold_texts(latex: str, texts: list[str]) -> str:
+    r"""``\text{…}`` contents moved out (into ``texts``) and replaced by a placeholder latex2mathml keeps as
+    one ``mtext``, so the text is placed escaped, as written (latex2mathml reads ``\}`` inside it wrongly).
+
+    >>> texts = []
+    >>> _hold_texts(r"a + \text{x\_y \{z\}}", texts), texts
+    ('a + \\text{nnstepsheld0}', ['x_y {z}'])
+    """
+    from nnsteps.escape import latex_unescape
+
+    out, at = [], 0
+    for m in _TEXT_OPEN.finditer(latex):
+        if m.start() < at:
+            continue
+        depth, i = 1, m.end()
+        while i < len(latex) and depth:
+            if latex[i] == "\\":
+                i += 1
+            elif latex[i] in "{}":
+                depth += 1 if latex[i] == "{" else -1
+            i += 1
+        if depth:
+            raise ValueError("an unclosed \\text{")  # the caller takes the text route
+        out += [latex[at:m.end()], f"nnstepsheld{len(texts)}}}"]
+        texts.append(latex_unescape(latex[m.end():i - 1]))
+        at = i
+    return "".join(out) + latex[at:]
+
+
+def _convert(latex: str, display: bool, texts: list[str]) -> str:
+    """latex2mathml's tree, sanitised (:data:`ELEMENTS`, :data:`ATTRIBUTES`, text escaped), serialised the way
+    latex2mathml does (its entity references such as ``&#x0005B;`` kept)."""
+    from xml.etree.ElementTree import tostring
+    from xml.sax.saxutils import unescape
+
+    from latex2mathml.converter import convert_to_element
+
+    root = convert_to_element(latex, display="block" if display else "inline")
+    for el in root.iter():
+        if el.tag not in ELEMENTS:
+            el.tag = "mrow"
+        for name in list(el.attrib):
+            value = el.attrib[name]
+            if name not in ATTRIBUTES or not (_SAFE_VALUE.match(value) or value == _MATHML_NS):
+                del el.attrib[name]
+        held = _HELD.match(el.text or "") if el.tag == "mtext" else None
+        el.text = _escape(texts[int(held.group(1))] if held else el.text)
+        el.tail = _escape(el.tail)
+    return str(unescape(tostring(root, encoding="unicode")))
+
+
+def _escape(text: str | None) -> str | None:
+    # As latex2mathml writes characters: a numeric reference survives its tostring-then-unescape round.
+    return _ENTITY.sub(lambda m: f"&#x{ord(m.group()):05X};", text) if text else text
 
 
 MATH_CSS = """

@@ -121,7 +121,9 @@ def latex_value(v: Any, stack: Stack | None = None) -> str:
 
 def _latex_key(key: str) -> str:
     # MathML converters read "\_" inside \text literally, so field names show with spaces.
-    return key if len(key) == 1 else r"\text{" + key.replace("_", " ") + "}"
+    from nnsteps.escape import latex_text
+
+    return key if len(key) == 1 and key.isalpha() else r"\text{" + latex_text(key.replace("_", " ")) + "}"
 
 
 def text_value(v: Any, stack: Stack | None = None) -> str:

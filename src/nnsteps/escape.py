@@ -1,0 +1,91 @@
+"""Escaping text that came from a file for where it lands, in one place: LaTeX text, Markdown text and
+math, and the LaTeX commands that must never reach a page or a ``.tex`` file as commands.
+
+Problem ids, titles, tokens and parameter names are data. Every output that places them escapes them
+here (HTML uses :func:`html.escape`; generated Python holds them as ``repr`` literals), and the two places
+that turn LaTeX into something live (MathML in :mod:`nnsteps.render.mathml`, a ``.tex`` handout) refuse a
+formula that spells an :data:`ACTIVE` command.
+"""
+
+from __future__ import annotations
+
+import re
+
+_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+                   "^": r"\textasciicircum{}", "_": r"\_", "%": r"\%", "~": r"\textasciitilde{}"}
+_LATEX_SPECIAL = re.compile(r"[\\{}$&#^_%~]|[\x00-\x1f\x7f]")
+
+ACTIVE = re.compile(
+    r"\\(?:href|url|style|class|cssId|html[A-Za-z]*|includegraphics|input|include|InputIfFileExists|write"
+    r"|openin|openout|read|readline|immediate|catcode|lccode|uccode|mathcode|def|edef|gdef|xdef|let|futurelet"
+    r"|csname|expandafter|noexpand|scantokens|newcommand|renewcommand|providecommand|DeclareRobustCommand"
+    r"|usepackage|RequirePackage|documentclass|special|directlua|latelua|pdfprimitive|shipout|output|every"
+    r"[A-Za-z]*|makeatletter|endinput|jobname|verb|unicode|require|toggle|mathtip|texttip|bbox|data|attr"
+    r"|tooltip|begingroup|endgroup|lowercase|uppercase|string|meaning|newread|newwrite|closein|closeout)"
+    r"(?![A-Za-z])|\^\^")
+"""LaTeX that acts rather than typesets: links, styles and classes (MathML attributes), file reads and
+writes, shell escape, definitions and catcode tricks (``^^5c`` is a backslash to TeX). The engine's own formulas use none of them."""
+
+
+def latex_text(text: str) -> str:
+    r"""Plain text safe inside LaTeX (text mode or ``\text{}``): ``\ { } $ & # ^ _ % ~`` escaped, control
+    characters (a newline ends a TeX paragraph) as spaces.
+
+    >>> print(latex_text(r"\input{/etc/hostname} 50% a_b"))
+    \textbackslash{}input\{/etc/hostname\} 50\% a\_b
+    >>> print(latex_text("^^5c ~x & #1 $"))
+    \textasciicircum{}\textasciicircum{}5c \textasciitilde{}x \& \#1 \$
+    """
+    return _LATEX_SPECIAL.sub(lambda m: _LATEX_SPECIALS.get(m.group(), " "), str(text))
+
+
+_UNESCAPE = re.compile(r"\\textbackslash\{\}|\\textasciicircum\{\}|\\textasciitilde\{\}|\\[{}$&#_%]")
+_UNESCAPED = {r"\textbackslash{}": "\\", r"\textasciicircum{}": "^", r"\textasciitilde{}": "~"}
+
+
+def latex_unescape(text: str) -> str:
+    r"""The text :func:`latex_text` escaped, back (to show it as text where LaTeX is not read: MathML).
+
+    >>> latex_unescape(latex_text(r"\input{x} a_b ^~ 5%"))
+    '\\input{x} a_b ^~ 5%'
+    """
+    return _UNESCAPE.sub(lambda m: _UNESCAPED.get(m.group(), m.group()[-1:]), text)
+
+
+def active_latex(latex: str) -> str | None:
+    r"""The first command in a formula that acts rather than typesets (:data:`ACTIVE`), or None.
+
+    >>> active_latex(r"\frac{1}{2} \cdot \text{in}"), active_latex(r"x \href{javascript:1}{y}")
+    (None, '\\href')
+    >>> active_latex(r"\input{/etc/hostname}"), active_latex(r"\text{\textbackslash{}input}")
+    ('\\input', None)
+    """
+    m = ACTIVE.search(latex)
+    return m.group() if m else None
+
+
+def markdown_text(text: str) -> str:
+    """Text placed into Markdown with its HTML escaped, so a viewer shows markup, never runs it: every ``<``
+    (no tag, comment or raw HTML block can open without one) and every ``&`` that could start a reference
+    (``&lt;`` stays as typed); ``->`` and ``a & b`` read as written.
+
+    >>> markdown_text('<img src=x onerror="alert(1)"> & b -> c &lt;')
+    '&lt;img src=x onerror="alert(1)"> & b -> c &amp;lt;'
+    """
+    return _REFERENCE.sub("&amp;", str(text)).replace("<", "&lt;")
+
+
+_REFERENCE = re.compile(r"&(?=#?\w+;)")
+
+
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def markdown_math(latex: str) -> str:
+    """A formula placed between ``$`` in Markdown: a ``<`` that could open an HTML tag gets a space after it
+    (the same relation to TeX, no tag to a Markdown viewer).
+
+    >>> markdown_math(r"\\text{<img src=x>} < y")
+    '\\\\text{< img src=x>} < y'
+    """
+    return _TAG_OPEN.sub("< ", latex)
