@@ -23,7 +23,7 @@ FIELDS = (
     Field("y_true", T.LIST, "the true labels (integers or words)", example=[0, 1, 2, 2, 1]),
     Field("y_pred", T.LIST, "the predicted labels, as many as y_true", example=[0, 2, 2, 2, 1]),
     Field("confusion", T.ARRAY, "instead of labels: the confusion matrix (rows true, columns predicted)",
-          example="1 0 0; 0 1 1; 0 0 2"),
+          example="1 0 0; 0 1 1; 0 0 2", instead_of=("y_true", "y_pred")),
     Field("labels", T.LIST, "the classes in order (default: the sorted labels seen, or 0..n−1 for a confusion "
           "matrix)", example=[0, 1, 2]),
     Field("zero_division", T.CHOICE, "the value of a 0/0 precision, recall or F1 (warn gives 0, as scikit-learn)",

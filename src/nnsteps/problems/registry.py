@@ -53,9 +53,14 @@ class FieldType(StrEnum):
 @dataclass(frozen=True)
 class Field:
     """One field of a kind: its type, help text, default, an example value, and whether it is required.
+    ``when = (other, values)``: the field applies only while field ``other`` (or its default) is one of
+    ``values``; ``instead_of``: the fields it replaces when given. The web form reads both to show only
+    the fields that apply; the solver still refuses what does not.
 
     >>> Field("stride", FieldType.PAIR, "int or [sh, sw]", default=1).default
     1
+    >>> Field("momentum", FieldType.NUMBER, "μ", when=("method", ("sgd", "rmsprop"))).when[1]
+    ('sgd', 'rmsprop')
     """
 
     name: str
@@ -66,6 +71,8 @@ class Field:
     example: Any = None
     choices: tuple[str, ...] = ()
     unit: str = ""
+    when: tuple[str, tuple[str, ...]] | None = None
+    instead_of: tuple[str, ...] = ()
 
 
 @dataclass
