@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnsteps.errors import NnstepsError
-from nnsteps.grading.compare import Cell
+from nnsteps.grading.compare import WRONG_SHAPE, Cell
 from nnsteps.numbers import to_text
 from nnsteps.work import Step, Worked
 
@@ -130,13 +130,17 @@ def write_feedback(
     if review:
         lines.append(f"Could not confirm {', '.join(c.where for c in review[:8])}; marked for review.")
     first = wrong[0]
-    if first.note and first.verdict in ("wrong", "review"):  # why: an unreadable formula, a point where it differs
+    # An entry of a wrong-shaped answer has no counterpart in the key: the shape note above says it all.
+    lines_up = first.note != WRONG_SHAPE
+    if first.note and first.verdict in ("wrong", "review") and lines_up:  # an unreadable formula, where it differs
         lines.append(f"{first.where}: {first.note}.")
     if level == "hints":
         if step is not None and step.formula:
             lines.append(f"Hint for {first.where}: the rule is {_formula(step, fmt)}")
         return "\n".join(lines)
-    lines.append(f"{first.where}: you wrote {given_text(first.given)}, the key is {given_text(first.expected)}.")
+    if lines_up:
+        wrote = "not given" if first.given is None else f"you wrote {first.shown}"
+        lines.append(f"{first.where}: {wrote}, the key is {given_text(first.expected)}.")
     if step is not None:
         lines.append(f"Derivation of {first.where}:")
         lines.append(_render(step, fmt))

@@ -343,6 +343,8 @@ def check(problems: Any, answers: Any) -> dict[str, Any]:
             raise NnstepsError(f"expected the {name} as a mapping or a list, got {type(parsed).__name__}", field=name)
         return parsed
 
+    from nnsteps.grading.compare import WRONG_SHAPE
+
     report = grade(with_ids(document(problems, "problems")), document(answers, "answers"))
     out = report.to_dict()
     out["unanswered"] = [p.id for p in report.problems if not p.answered]
@@ -351,6 +353,9 @@ def check(problems: Any, answers: Any) -> dict[str, Any]:
         entry["feedback_html"] = _feedback_html(result) if result.answered else ""
         for graded, cell in zip(result.cells, entry["cells"]):  # the key's exact values typeset (a student's own text stays text)
             cell["expected_html"] = value_html(graded.expected) if graded.expected is not None else ""
+            # the page lays array entries out as grids (by path) and shows the student's text as written
+            cell["path"], cell["written"] = list(graded.path), graded.shown
+            cell["lines_up"] = graded.note != WRONG_SHAPE
     return out
 
 
