@@ -78,3 +78,55 @@ def test_every_kinds_form_solves_its_own_example_unedited(browser, server, tmp_p
     assert len(kinds) >= 40
     assert failures == {}
     assert script_errors == []
+
+
+def _form(page, server, kind):
+    page.goto(f"{server}/#problems")
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#pb-mode-new")
+    page.select_option("#nf-kind", kind)
+
+
+def _shown_fields(page) -> list[str]:
+    return page.eval_on_selector_all("#nf-fields label.field:not([hidden])", "ls => ls.map(l => l.dataset.field)")
+
+
+def test_the_optimizer_form_shows_only_the_chosen_methods_options(page, server, tmp_path):
+    _form(page, server, "optimizer")
+    assert page.eval_on_selector("#nf-f-method", "s => s.tagName") == "SELECT"
+    adam = _shown_fields(page)
+    assert {"betas", "eps", "amsgrad", "weight_decay"} <= set(adam)
+    assert not {"momentum", "nesterov", "alpha", "beta", "step_size"} & set(adam)
+    assert len(adam) <= 13
+    page.select_option("#nf-f-method", "sgd")
+    sgd = _shown_fields(page)
+    assert {"momentum", "dampening", "nesterov"} <= set(sgd) and "betas" not in sgd
+    assert "betas:" not in page.text_content("#nf-yaml")  # a hidden field is not sent
+    page.select_option("#nf-f-schedule", "step")
+    assert {"step_size", "gamma"} <= set(_shown_fields(page))
+    page.screenshot(path=str(tmp_path / "optimizer-form.png"), full_page=True)
+
+
+def test_choices_are_selects_and_a_cell_shows_its_own_fields(page, server):
+    _form(page, server, "rnn")
+    assert page.eval_on_selector_all("#nf-fields select", "ss => ss.map(s => s.id)") == [
+        "nf-f-cell", "nf-f-variant", "nf-f-activation", "nf-f-output", "nf-f-loss", "nf-f-symbolic"]
+    assert "c0" not in _shown_fields(page) and "activation" in _shown_fields(page)
+    page.select_option("#nf-f-cell", "lstm")
+    assert {"c0", "variant"} <= set(_shown_fields(page)) and "activation" not in _shown_fields(page)
+
+
+def test_typing_a_confusion_matrix_replaces_the_labels(page, server):
+    _form(page, server, "metrics")
+    page.fill("#nf-f-confusion", "5 1; 2 7")
+    assert page.is_disabled("#nf-f-y_true") and page.is_disabled("#nf-f-y_pred")
+    assert "y_true is given instead" not in page.inner_text("#nf-fields")
+    assert "confusion is given instead" in page.inner_text("#nf-fields")
+    yaml_text = page.text_content("#nf-yaml")
+    assert "y_true" not in yaml_text and "confusion: 5 1; 2 7" in yaml_text
+    page.click("#nf-go")
+    page.wait_for_function("() => document.querySelector('#pb-out').dataset.source === "
+                           "document.querySelector('#nf-yaml').textContent")
+    assert page.is_hidden("#pb-error")
+    solution = json.loads(page.get_attribute("#pb-out", "data-solutions") or "[]")[0]
+    assert solution["answer"]["confusion"] == [[5, 1], [2, 7]]
