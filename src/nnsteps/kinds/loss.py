@@ -27,7 +27,7 @@ OPTIONS = {Loss.CROSS_ENTROPY: {"weight", "ignore_index", "label_smoothing"}, Lo
            Loss.HUBER: {"delta"}, Loss.KL_DIV: {"log_target"}}
 """The options each loss takes (the solver refuses others; the web form shows only these)."""
 EXAMPLE = {Op.LOSS.value: Loss.CROSS_ENTROPY.value, "input": [[2, 1, 0.1]], "target": [0], "reduction": "mean"}
-FIELDS = (
+FIELDS: tuple[Field, ...] = (
     Field(Op.LOSS.value, T.CHOICE, "which loss", required=True, choices=LOSSES, example=Loss.CROSS_ENTROPY.value),
     Field("input", T.ARRAY, "the prediction: logits (cross_entropy, *_with_logits), log-probabilities (nll, kl_div), "
           "probabilities (binary_cross_entropy) or values", required=True, example=[[2, 1, 0.1]]),

@@ -32,7 +32,7 @@ EXAMPLE = {"method": "adam", "params": {"w": [1, -2], "b": Fraction(1, 2)},
            "lr": Fraction(1, 1000), "betas": [Fraction(9, 10), Fraction(999, 1000)], "eps": "1e-8"}
 SCHEDULE_OPTIONS = {"step": ("step_size", "gamma"), "exponential": ("gamma",), "cosine": ("T_max", "eta_min"),
                     "inverse_time": ("decay",), "none": ()}
-FIELDS = (
+FIELDS: tuple[Field, ...] = (
     Field("method", T.CHOICE, "the optimiser", required=True, choices=METHODS, example="adam"),
     Field("params", T.VALUE, "θ₀: a number, a vector, or named numbers/tensors {w: [...], b: 0.5}; in a loss a "
           "number is w (or its name), vector entries are w_1, w_2, … (name_1, …)", required=True,
