@@ -26,6 +26,21 @@ def test_every_when_and_instead_of_names_a_field_of_its_kind(name):
             assert other in fields and other != f["name"]
 
 
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_every_field_of_a_kinds_example_is_one_its_form_shows_and_sends(name):
+    kind = KINDS[name]
+    fields = {f["name"]: f for f in kind["fields"]}
+    example = kind["example"]
+    for key in example:
+        f = fields.get(key)
+        if f is None:
+            continue  # id, kind
+        if "when" in f:
+            ruler = fields[f["when"]["field"]]
+            assert str(example.get(ruler["name"], ruler["default"])) in f["when"]["is"], key
+        assert not any(key in fields[other].get("instead_of", ()) for other in example if other in fields), key
+
+
 def _accepts(raw: dict) -> bool:
     try:
         solve_problem(raw)

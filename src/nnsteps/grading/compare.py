@@ -51,14 +51,10 @@ class Cell:
 
         >>> Cell((0,), 1, 0.8333, "wrong", written="0.8333").shown, Cell((0,), 1, 229000, "wrong").shown
         ('0.8333', '229000')
+        >>> Cell((0,), 1, {"w": [0.5, 2]}, "wrong").shown
+        '{w: [0.5, 2]}'
         """
-        if self.written is not None:
-            return self.written
-        if self.given is None:
-            return "—"
-        from nnsteps.numbers import to_text
-
-        return str(self.given).lower() if isinstance(self.given, bool) else to_text(self.given)
+        return self.written if self.written is not None else _written(self.given)
 
     @property
     def where(self) -> str:
@@ -224,6 +220,23 @@ def _rows_by_name(exp: list[Any], giv: list[Any], path: tuple[int | str, ...]) -
     return aligned
 
 
+def _written(value: Any) -> str:
+    """A value the student gave, written as they would: no Python reprs, no separators or rounding."""
+    from nnsteps.numbers import to_text
+
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_written(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_written(v) for v in value) + "]"
+    return to_text(value)
+
+
 def _what(value: Any) -> str:
     """A student's value described in their terms (never a Python type name).
 
@@ -236,7 +249,7 @@ def _what(value: Any) -> str:
         return f"the text '{value[:40]}{'…' if len(value) > 40 else ''}'"
     if isinstance(value, (list, tuple)):
         return f"a list of {len(value)} entr{'y' if len(value) == 1 else 'ies'}"
-    return f"the number {Cell((), None, value, '').shown}"
+    return f"the number {_written(value)}"
 
 
 def _wrap(value: Any, shape: tuple[int, ...]) -> Any:
