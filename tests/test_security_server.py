@@ -178,7 +178,9 @@ def test_the_server_marks_a_bomb_answer_wrong_within_its_ceiling():
     assert r.status_code == 200, r.text
     cells = {c["where"]: (c["verdict"], c.get("note")) for c in r.json()["problems"][0]["cells"]}
     root = "too large to evaluate: a root of degree about 10^290 (an exponent's denominator), over the limit of 1,000"
-    assert cells == {"symbolic.h_L": ("wrong", f"{root} (column 4)"), "symbolic.y": ("wrong", f"{root} (column 2)")}
+    bombs = {where: cells.pop(where) for where in ("symbolic.h_L", "symbolic.y")}
+    assert bombs == {"symbolic.h_L": ("wrong", f"{root} (column 4)"), "symbolic.y": ("wrong", f"{root} (column 2)")}
+    assert {verdict for verdict, _ in cells.values()} == {"missing"}  # the cells not answered: no credit
     assert budget.kill_all() == 0
 
 

@@ -203,7 +203,25 @@ def _flatten(value: Any) -> Any:
         yield value
 
 
+def text_entries(text: str) -> list[Any]:
+    """The entries of matrix text as written (strings), in the shape :func:`as_array` reads it: so a
+    checker can show a student's ``0.8333`` as typed, not as the number it parsed.
+
+    >>> text_entries("1 0.50; 3.00 4"), text_entries("1/3 2")
+    ([['1', '0.50'], ['3.00', '4']], ['1/3', '2'])
+    """
+    rows, vector = _text_rows(text)
+    return rows[0] if vector else rows
+
+
 def _from_text(text: str) -> np.ndarray:
+    rows, vector = _text_rows(text)
+    arr = _from_nested(rows)
+    return arr.reshape(-1) if vector else arr
+
+
+def _text_rows(text: str) -> tuple[list[list[str]], bool]:
+    """The rows of matrix text, and whether it is one unbroken line (a vector)."""
     if len(text) > limits.MAX_MATRIX_TEXT:
         raise NnstepsError(f"matrix text is limited to {limits.MAX_MATRIX_TEXT:,} characters, got {len(text):,}")
     body = text.strip()
@@ -224,7 +242,4 @@ def _from_text(text: str) -> np.ndarray:
             raise NnstepsError(
                 f"rows must all have the same length: row 0 has {len(rows[0])} entries, row {i} has {len(row)}"
             )
-    arr = _from_nested(rows)
-    if arr.shape[0] == 1 and ";" not in text and "\n" not in text.strip() and not m:
-        return arr.reshape(-1)  # "1 2 3" is a vector
-    return arr
+    return rows, len(rows) == 1 and ";" not in text and "\n" not in text.strip() and not m  # "1 2 3" is a vector

@@ -140,9 +140,9 @@ def test_check_page_marks_the_wrong_cell(page, server):
     page.fill("#ck-answers", "answers:\n  q1b: [[7, 8], [8, 9]]\n")
     page.evaluate("document.querySelector('#ck-out').replaceChildren()")
     page.click("#ck-go")
-    page.wait_for_function("() => document.querySelector('#ck-out tr.wrong') !== null")
-    wrong = page.eval_on_selector_all("#ck-out tr.wrong td:first-child", "tds => tds.map(t => t.textContent)")
-    assert "[1][1]" in wrong
+    page.wait_for_function("() => document.querySelector('#ck-out td.bad') !== null")
+    wrong = page.eval_on_selector_all("#ck-out td.bad", "tds => tds.map(t => t.dataset.where)")
+    assert wrong == ["[1][1]"]
     _shot(page, "check")
 
 

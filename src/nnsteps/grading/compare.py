@@ -24,6 +24,7 @@ from nnsteps.grading.tolerance import Tolerance, number_verdict
 from nnsteps.numbers import parse_number
 
 CREDIT = ("correct", "rounded", "follow-on")
+WRONG_SHAPE = "wrong shape"
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Cell:
     ``verdict`` is ``correct``, ``rounded`` (accepted within the tolerance), ``follow-on``
     (wrong, but right given the student's own earlier answer), ``wrong``, ``missing``, or ``review``
     (a formula that could be neither confirmed nor refuted: no credit, marked for a person to look at).
+    ``written``: the student's own text of the entry (a token of their matrix text, their string), or
+    None where they gave a number (``shown`` then writes its exact value).
     """
 
     path: tuple[int | str, ...]
@@ -40,6 +43,18 @@ class Cell:
     given: Any
     verdict: str
     note: str | None = None
+    written: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """What the student wrote for this entry: their text verbatim, a number's exact value, ``—`` if missing.
+
+        >>> Cell((0,), 1, 0.8333, "wrong", written="0.8333").shown, Cell((0,), 1, 229000, "wrong").shown
+        ('0.8333', '229000')
+        >>> Cell((0,), 1, {"w": [0.5, 2]}, "wrong").shown
+        '{w: [0.5, 2]}'
+        """
+        return self.written if self.written is not None else _written(self.given)
 
     @property
     def where(self) -> str:
@@ -132,7 +147,7 @@ def _compare_dict(
     if giv is None:
         giv = {}
     if not isinstance(giv, dict):
-        out.notes.append(f"{where_of(path)}: expected fields {', '.join(exp)}, got {type(giv).__name__}")
+        out.notes.append(f"{where_of(path)}: expected its fields {', '.join(exp)} (one entry each), got {_what(giv)}")
         giv = {}
     for key in giv:
         if str(key) not in exp:
@@ -165,7 +180,8 @@ def _compare_list(
             else:
                 mismatch = True
                 if not any(path[: len(p)] == p for p in out.shape_noted):
-                    shown = "×".join(map(str, giv_shape)) or "a number"
+                    shown = ("×".join(map(str, giv_shape)) if len(giv_shape) > 1 else
+                             f"{giv_shape[0]} entries" if giv_shape else "a number")
                     out.notes.append(f"{where_of(path)}: expected shape {'×'.join(map(str, exp_shape))}, got {shown}")
                     out.shape_noted.append(path)
     if not isinstance(giv, list):
@@ -179,8 +195,9 @@ def _compare_list(
         _compare(e, g, (*path, i), tol, complete, out)
     if mismatch:  # an answer of the wrong shape earns nothing, whatever its overlap with the key
         for cell in out.cells[start:]:
+            cell.note = WRONG_SHAPE  # its entries do not line up with the key's: none is "what you wrote here"
             if cell.credit:
-                cell.verdict, cell.note = "wrong", "wrong shape"
+                cell.verdict = "wrong"
 
 
 def _is_table(exp: dict[str, Any]) -> bool:
@@ -216,6 +233,38 @@ def _rows_by_name(exp: list[Any], giv: list[Any], path: tuple[int | str, ...]) -
     return aligned
 
 
+def _written(value: Any) -> str:
+    """A value the student gave, written as they would: no Python reprs, no separators or rounding."""
+    from nnsteps.numbers import to_text
+
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_written(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_written(v) for v in value) + "]"
+    return to_text(value)
+
+
+def _what(value: Any) -> str:
+    """A student's value described in their terms (never a Python type name).
+
+    >>> _what(0.5), _what("abc"), _what([1, 2])
+    ('the number 0.5', "the text 'abc'", 'a list of 2 entries')
+    """
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, str):
+        return f"the text '{value[:40]}{'…' if len(value) > 40 else ''}'"
+    if isinstance(value, (list, tuple)):
+        return f"a list of {len(value)} entr{'y' if len(value) == 1 else 'ies'}"
+    return f"the number {_written(value)}"
+
+
 def _wrap(value: Any, shape: tuple[int, ...]) -> Any:
     for _ in shape:
         value = [value]
@@ -247,12 +296,13 @@ def _as_nested(value: Any) -> Any:
             return value
         except NnstepsError:
             pass
-        from nnsteps.arrays import as_array
+        from nnsteps.arrays import as_array, text_entries
 
         try:
-            return as_array(value, name="answer").tolist()
+            as_array(value, name="answer")  # it reads as a matrix: grade its entries as the student wrote them
         except NnstepsError:
             return value
+        return text_entries(value)
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, tuple):
@@ -270,6 +320,12 @@ def leaf(expected: Any, given: Any, path: tuple[int | str, ...] = (), tol: Toler
     tol = tol or Tolerance()
     if isinstance(given, list) and len(given) == 1 and not isinstance(expected, list):
         given = given[0]
+    cell = _leaf(expected, given, path, tol)
+    cell.written = given.strip() if isinstance(given, str) else None
+    return cell
+
+
+def _leaf(expected: Any, given: Any, path: tuple[int | str, ...], tol: Tolerance) -> Cell:
     if given is None:
         verdict = "correct" if expected is None else "missing"
         return Cell(path, expected, None, verdict)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from nnsteps.errors import NnstepsError
-from nnsteps.grading.compare import Cell
+from nnsteps.grading.compare import WRONG_SHAPE, Cell
 from nnsteps.numbers import to_text
 from nnsteps.work import Step, Worked
 
@@ -179,7 +179,9 @@ def write_feedback(
         lines.append(f"Could not confirm {', '.join(c.where for c in review[:8])}; marked for review.")
     first = discussed(cells)
     assert first is not None
-    if first.note and first.verdict in ("wrong", "review"):  # why: an unreadable formula, a point where it differs
+    # An entry of a wrong-shaped answer has no counterpart in the key: the shape note above says it all.
+    lines_up = first.note != WRONG_SHAPE
+    if first.note and first.verdict in ("wrong", "review") and lines_up:  # an unreadable formula, where it differs
         lines.append(f"{first.where}: {first.note}.")
     if fmt == "markdown":  # the student's text and the notes quoting it: shown, never read as HTML
         from nnsteps.escape import markdown_text
@@ -189,13 +191,15 @@ def write_feedback(
         if level == "hints" and step is not None and step.formula:
             lines.append(f"Hint for {first.where}: the rule is {_formula(step, fmt)}")
         return "\n".join(lines)
-    if first.verdict == "missing":
-        said = f"{first.where}: not answered; the key is {given_text(first.expected)}."
-    else:
-        said = f"{first.where}: you wrote {given_text(first.given)}, the key is {given_text(first.expected)}."
-    if fmt == "markdown":
-        said = markdown_text(said)
-    lines.append(said)
+    if lines_up:
+        if first.verdict == "missing":
+            said = f"{first.where}: not answered; the key is {given_text(first.expected)}."
+        else:
+            wrote = "not given" if first.given is None else f"you wrote {first.shown}"
+            said = f"{first.where}: {wrote}, the key is {given_text(first.expected)}."
+        if fmt == "markdown":
+            said = markdown_text(said)
+        lines.append(said)
     if step is not None:
         lines.append(f"Derivation of {first.where}:")
         lines.append(_render(step, fmt))

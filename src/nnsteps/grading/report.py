@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from nnsteps.grading.compare import WRONG_SHAPE
 from nnsteps.grading.feedback import given_text
 
 
@@ -69,8 +70,8 @@ def _markdown(report: Any, level: str) -> str:
         if wrong and level == "full":
             lines += ["| entry | you wrote | key | verdict |", "|---|---|---|---|"]
             for c in wrong[:20]:
-                lines.append(f"| {md(c.where)} | {md(given_text(c.given))} | {md(given_text(c.expected))} "
-                             f"| {c.verdict} |")
+                wrote = "(answer of the wrong shape)" if c.note == WRONG_SHAPE else c.shown
+                lines.append(f"| {md(c.where)} | {md(wrote)} | {md(given_text(c.expected))} | {c.verdict} |")
             lines.append("")
         feedback = p.feedback(level, "markdown")
         if feedback:

@@ -26,18 +26,23 @@ def _shape(value: Any) -> list[int]:
     return value
 
 
+KAIMING = tuple(s for s in SCHEMES if s.startswith("kaiming"))
+XAVIER = tuple(s for s in SCHEMES if s.startswith("xavier"))
 FIELDS = (
     Field("scheme", T.CHOICE, "the initialisation", required=True, choices=SCHEMES, example="kaiming_uniform"),
     Field("shape", T.LIST, "the weight's shape: [out, in] (linear) or [out, in, k, k] (conv)", example=[64, 32, 3, 3],
           parse=_shape),
-    Field("fan_in", T.INTEGER, "or the fans given directly", example=288, parse=F.integer(1, "a fan")),
-    Field("fan_out", T.INTEGER, "with fan_in", example=576, parse=F.integer(1, "a fan")),
-    Field("gain", T.NUMBER, "xavier's gain (default 1, or calculate_gain(nonlinearity))", example=1),
+    Field("fan_in", T.INTEGER, "or the fans given directly", example=288, parse=F.integer(1, "a fan"),
+          instead_of=("shape",)),
+    Field("fan_out", T.INTEGER, "with fan_in", example=576, parse=F.integer(1, "a fan"),
+          instead_of=("shape",)),
+    Field("gain", T.NUMBER, "xavier's gain (default 1, or calculate_gain(nonlinearity))", example=1,
+          when=("scheme", XAVIER), instead_of=("nonlinearity",)),
     Field("nonlinearity", T.CHOICE, "for the gain as torch.nn.init.calculate_gain (kaiming default leaky_relu)",
-          choices=NONLINEARITIES, example=Op.RELU.value),
-    Field("a", T.NUMBER, "leaky_relu's negative slope (kaiming default 0)", example=0),
+          choices=NONLINEARITIES, example=Op.RELU.value, when=("scheme", XAVIER + KAIMING)),
+    Field("a", T.NUMBER, "leaky_relu's negative slope (kaiming default 0)", example=0, when=("scheme", KAIMING)),
     Field("mode", T.CHOICE, "kaiming: fan_in or fan_out", default="fan_in", choices=("fan_in", "fan_out"),
-          example="fan_in"),
+          example="fan_in", when=("scheme", KAIMING)),
     Field("input_var", T.NUMBER, "Var(x) of the layer's inputs: then Var(y) = fan_in·Var(w)·Var(x) (output_var)",
           example=1),
 )

@@ -4,6 +4,7 @@ gradient with respect to the input: fields, solver, likely mistakes and generato
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -22,6 +23,10 @@ from nnsteps.work import Worked
 T = FieldType
 LOSSES = tuple(v.value for v in Loss)
 REDUCTIONS = ("mean", "sum", "none", "batchmean")
+OPTIONS = {Loss.CROSS_ENTROPY: {"weight", "ignore_index", "label_smoothing"}, Loss.NLL: {"weight", "ignore_index"},
+           Loss.BCE: {"weight"}, Loss.BCE_WITH_LOGITS: {"weight", "pos_weight"}, Loss.SMOOTH_L1: {"beta"},
+           Loss.HUBER: {"delta"}, Loss.KL_DIV: {"log_target"}}
+"""The options each loss takes (the solver refuses others; the web form shows only these)."""
 EXAMPLE = {Op.LOSS.value: Loss.CROSS_ENTROPY.value, "input": [[2, 1, 0.1]], "target": [0], "reduction": "mean"}
 def _number(minimum: Any, strict: bool, name: str) -> Any:
     def parse(value: Any) -> Any:
@@ -42,7 +47,7 @@ def _int(value: Any) -> int:
     return v
 
 
-FIELDS = (
+FIELDS: tuple[Field, ...] = (
     Field(Op.LOSS.value, T.CHOICE, "which loss", required=True, choices=LOSSES, example=Loss.CROSS_ENTROPY.value),
     Field("input", T.ARRAY, "the prediction: logits (cross_entropy, *_with_logits), log-probabilities (nll, kl_div), "
           "probabilities (binary_cross_entropy) or values", required=True, example=[[2, 1, 0.1]], parse=as_given),
@@ -61,8 +66,11 @@ FIELDS = (
     Field("delta", T.NUMBER, "the switch point of huber", default=1, example=1, parse=_number(0, True, "delta")),
     Field("log_target", T.BOOLEAN, "kl_div's target is log-probabilities", default=False, example=False),
     Field("upstream", T.ARRAY, "∂L/∂ℓ for reduction none (the loss's shape); default all ones", example=[1],
+          when=("reduction", ("none",)),
           parse=as_given),
 )
+FIELDS = tuple(replace(f, when=(Op.LOSS.value, tuple(k.value for k, o in OPTIONS.items() if f.name in o)))
+               if any(f.name in o for o in OPTIONS.values()) else f for f in FIELDS)
 
 
 def _drop(name: str) -> Any:
@@ -122,9 +130,7 @@ def solve_loss(p: Params) -> Worked:
     if common["upstream"] is not None and reduction != "none":
         raise NnstepsError("an upstream gradient is taken with reduction none (the loss is then an array)",
                            problem=p.id, field="upstream")
-    allowed = {Loss.CROSS_ENTROPY: {"weight", "ignore_index", "label_smoothing"}, Loss.NLL: {"weight", "ignore_index"},
-               Loss.BCE: {"weight"}, Loss.BCE_WITH_LOGITS: {"weight", "pos_weight"}, Loss.SMOOTH_L1: {"beta"},
-               Loss.HUBER: {"delta"}, Loss.KL_DIV: {"log_target"}}.get(Loss(name), set())
+    allowed = OPTIONS.get(Loss(name), set())
     for option in ("weight", "pos_weight", "ignore_index", "label_smoothing", "beta", "delta", "log_target"):
         if p.has(option) and option not in allowed:
             raise NnstepsError(f"{name} takes no {option}", problem=p.id, field=option)

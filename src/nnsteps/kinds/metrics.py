@@ -45,7 +45,7 @@ FIELDS = (
     Field("y_true", T.LIST, "the true labels (integers or words)", example=[0, 1, 2, 2, 1], parse=_list),
     Field("y_pred", T.LIST, "the predicted labels, as many as y_true", example=[0, 2, 2, 2, 1], parse=_list),
     Field("confusion", T.ARRAY, "instead of labels: the confusion matrix (rows true, columns predicted)",
-          example="1 0 0; 0 1 1; 0 0 2", parse=_counts),
+          example="1 0 0; 0 1 1; 0 0 2", parse=_counts, instead_of=("y_true", "y_pred")),
     Field("labels", T.LIST, "the classes in order (default: the sorted labels seen, or 0..n−1 for a confusion "
           "matrix)", example=[0, 1, 2], parse=_list),
     Field("zero_division", T.CHOICE, "the value of a 0/0 precision, recall or F1 (warn gives 0, as scikit-learn)",

@@ -7,6 +7,7 @@ and generator. The math is in :mod:`nnsteps.ops.optim`, :mod:`nnsteps.ops.optim_
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
@@ -105,14 +106,14 @@ def _nonnegative(name: str) -> Callable[[Any], Any]:
     return parse
 
 
-FIELDS = (
+FIELDS: tuple[Field, ...] = (
     Field("method", T.CHOICE, "the optimiser", required=True, choices=METHODS, example="adam"),
     Field("params", T.VALUE, "θ₀: a number, a vector, or named numbers/tensors {w: [...], b: 0.5}; in a loss a "
           "number is w (or its name), vector entries are w_1, w_2, … (name_1, …)", required=True,
           example={"w": [1, -2], "b": 0.5}, parse=Layout),
     Field("grads", T.LIST, "the gradient of each step, shaped as params", example=[{"w": [0.1, 0.2], "b": -0.3}]),
     Field(Op.LOSS.value, T.TEXT, "or a loss in the parameters, differentiated exactly: \"(w - 3)^2 + 2*b^2\"",
-          example="(w - 3)^2 + 2*b^2"),
+          example="(w - 3)^2 + 2*b^2", instead_of=("grads",)),
     Field("steps", T.INTEGER, "number of updates (default: the number of gradients given)", example=2,
           parse=F.integer(1, "a step count")),
     Field("lr", T.NUMBER, "the learning rate α₀ (torch's default per method)", example=0.001),
@@ -143,6 +144,13 @@ FIELDS = (
     Field("eta_min", T.NUMBER, "schedule cosine: the lowest rate", default=0, example=0),
     Field("decay", T.NUMBER, "schedule inverse_time: α₀/(1 + decay·epoch)", example=0.5),
 )
+OPTION_FIELDS = ("momentum", "dampening", "nesterov", "weight_decay", "lr_decay", "initial_accumulator_value", "eps",
+                 "alpha", "centered", "betas", "amsgrad", "bias_correction", "beta")
+# Each option applies to the methods (torch.optim's defaults) or schedules taking it: the form shows no other.
+FIELDS = tuple(replace(f, when=("method", tuple(m for m in METHODS if f.name in DEFAULTS[m])))
+               if f.name in OPTION_FIELDS else
+               replace(f, when=("schedule", tuple(s for s, o in SCHEDULE_OPTIONS.items() if f.name in o)))
+               if any(f.name in o for o in SCHEDULE_OPTIONS.values()) else f for f in FIELDS)
 OPTION_FIELDS = ("momentum", "dampening", "nesterov", "weight_decay", "lr_decay", "initial_accumulator_value", "eps",
                  "alpha", "centered", "betas", "amsgrad", "bias_correction", "beta")
 

@@ -32,19 +32,21 @@ FIELDS = (
           "lstm/gru: {weight_ih, weight_hh, bias_ih, bias_hh} stacked, or {gates: {i: {W, U, b} or {Wc, b}, ...}}, "
           "with an optional head W_hy, b_y",
           required=True, example={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}, parse=mapping),
-    Field("c0", T.VALUE, "initial cell state of an LSTM (default 0)", default=0, example=0),
+    Field("c0", T.VALUE, "initial cell state of an LSTM (default 0)", default=0, example=0,
+          when=("cell", ("lstm",))),
     Field("variant", T.CHOICE, "LSTM equations: pytorch (default), or a slip worked out for checking: no_tanh_c "
-          "(h = o⊙c) or ungated_c (c = c_(t-1) + i⊙g)", default="pytorch", choices=VARIANTS, example="pytorch"),
+          "(h = o⊙c) or ungated_c (c = c_(t-1) + i⊙g)", default="pytorch", choices=VARIANTS, example="pytorch",
+          when=("cell", ("lstm",))),
     Field("activation", T.CHOICE, "none, tanh, relu or sigmoid", default="none", choices=ACTIVATIONS,
-          example="none"),
+          example="none", when=("cell", (Op.RNN,))),  # a gated cell's activations are its own
     Field("output", T.CHOICE, "last or every", default="last", choices=("last", "every"), example="last"),
     Field("target", T.VALUE, "the target (one per step when output is every)", example=0.1),
     LOSS,
     LEARNING_RATE,
     Field("symbolic", T.BOOLEAN, "closed-form gradients for the scalar RNN (default true)", default=True,
-          example=True),
+          example=True, when=("cell", (Op.RNN,))),
     Field("upstream", T.VALUE, "∂L/∂h_t for every step (or for the last), instead of a target: grads gain x and h0",
-          example=[0, 0, 1]),
+          example=[0, 0, 1], instead_of=("target",)),
 )
 
 

@@ -44,9 +44,12 @@ def _plain(value: Any) -> Any:
 
 
 def _field(f: Field) -> dict[str, Any]:
+    """One field as the web form reads it: ``when`` ({field, is}) and ``instead_of`` only where they apply."""
     return {"name": f.name, "type": f.type.value, "default": _plain(f.default), "help": f.help,
             "example": _plain(f.example), "required": f.required,
-            **({"choices": list(f.choices)} if f.choices else {}), **({"unit": f.unit} if f.unit else {})}
+            **({"choices": list(f.choices)} if f.choices else {}), **({"unit": f.unit} if f.unit else {}),
+            **({"when": {"field": f.when[0], "is": [str(v) for v in f.when[1]]}} if f.when else {}),
+            **({"instead_of": list(f.instead_of)} if f.instead_of else {})}
 
 
 def example_of(kind: Kind) -> dict[str, Any]:
@@ -66,6 +69,8 @@ def describe_kinds() -> list[dict[str, Any]]:
     >>> d = {k["name"]: k for k in describe_kinds()}
     >>> d["max_pool2d"]["fields"][1]["name"], d["max_pool2d"]["fields"][1]["required"]
     ('kernel_size', True)
+    >>> [f["when"] for f in d["optimizer"]["fields"] if f["name"] == "momentum"]
+    [{'field': 'method', 'is': ['sgd', 'rmsprop']}]
     """
     return [{"name": k.name, "summary": k.summary, "fields": [_field(f) for f in k.specs],
              "answer": list(k.answer), "example": example_of(k)} for k in load_kinds().values()]
@@ -104,7 +109,8 @@ def file_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a problem file: ``{title, description, problems: [...]}`` or a list.
 
     >>> s = file_schema()
-    >>> s["$schema"], sorted(s["$defs"]["problem"]["oneOf"][0]["properties"])[:2]
+    >>> relu = next(k for k in s["$defs"]["problem"]["oneOf"] if k["title"] == "relu")  # whichever kind loaded first
+    >>> s["$schema"], sorted(relu["properties"])[:2]
     ('https://json-schema.org/draft/2020-12/schema', ['description', 'id'])
     """
     problems = {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/problem"}}

@@ -47,10 +47,15 @@ def as_given(value: Any) -> Any:
 class Field:
     """One field of a kind: its type, help text, default, an example value, whether it is required, the
     values it may take (``choices``) and its parser (``parse``; by default its type's, see :meth:`read`).
+    ``when = (other, values)``: the field applies only while field ``other`` (or its default) is one of
+    ``values``; ``instead_of``: the fields it replaces when given. The web form reads both to show only
+    the fields that apply; the solver still refuses what does not.
 
     >>> stride = Field("stride", FieldType.PAIR, "int or [sh, sw]", default=1)
     >>> stride.read([1, 2]), stride.default_value
     ((1, 2), (1, 1))
+    >>> Field("momentum", FieldType.NUMBER, "μ", when=("method", ("sgd", "rmsprop"))).when[1]
+    ('sgd', 'rmsprop')
     """
 
     name: str
@@ -61,6 +66,8 @@ class Field:
     example: Any = None
     choices: tuple[str, ...] = ()
     unit: str = ""
+    when: tuple[str, tuple[str, ...]] | None = None
+    instead_of: tuple[str, ...] = ()
     parse: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
 
     @cached_property

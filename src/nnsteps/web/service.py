@@ -344,6 +344,8 @@ def check(problems: Any, answers: Any, allow_missing: bool = False) -> dict[str,
             raise NnstepsError(f"expected the {name} as a mapping or a list, got {type(parsed).__name__}", field=name)
         return parsed
 
+    from nnsteps.grading.compare import WRONG_SHAPE
+
     if not isinstance(allow_missing, bool):
         raise NnstepsError(f"expected allow_missing true or false, got {allow_missing!r}", field="allow_missing")
     report = grade(with_ids(document(problems, "problems")), document(answers, "answers"), allow_missing=allow_missing)
@@ -354,6 +356,9 @@ def check(problems: Any, answers: Any, allow_missing: bool = False) -> dict[str,
         entry["feedback_html"] = _feedback_html(result) if result.answered else ""
         for graded, cell in zip(result.cells, entry["cells"]):  # the key's exact values typeset (a student's own text stays text)
             cell["expected_html"] = value_html(graded.expected) if graded.expected is not None else ""
+            # the page lays array entries out as grids (by path) and shows the student's text as written
+            cell["path"], cell["written"] = list(graded.path), graded.shown
+            cell["lines_up"] = graded.note != WRONG_SHAPE
     return out
 
 

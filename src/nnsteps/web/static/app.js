@@ -33,8 +33,31 @@ function showTab() {
   for (const s of document.querySelectorAll("section.tab")) s.hidden = s.id !== "tab-" + name;
   for (const a of document.querySelectorAll("#tabs a")) a.classList.toggle("active", a.dataset.tab === name);
   window.scrollTo(0, 0);  // the hash names a tab, not a place to scroll to
+  scrollCues();
 }
 window.addEventListener("hashchange", showTab);
+
+// ---------------------------------------------------------------- scroll cues
+// Math, answers and tables wider than their box scroll inside it (never the page); the edge where more
+// is hidden fades (.more-right / .more-left), so a phone reader sees the line goes on.
+const SCROLLERS = ".eq, .answer, .answer dd, .answer .scroll, .table-wrap";
+function scrollCue(box, [left, width, full]) {
+  box.classList.toggle("more-right", width > 0 && left + width < full - 1);
+  box.classList.toggle("more-left", width > 0 && left > 1);
+}
+function scrollCues(root = document) {
+  const boxes = [...root.querySelectorAll(SCROLLERS)];
+  const sizes = boxes.map((b) => [b.scrollLeft, b.clientWidth, b.scrollWidth]);  // every read before any write
+  boxes.forEach((b, i) => scrollCue(b, sizes[i]));
+}
+let cueFrame = 0;
+function scheduleCues() { cancelAnimationFrame(cueFrame); cueFrame = requestAnimationFrame(() => scrollCues()); }
+document.addEventListener("scroll", (e) => {
+  const b = e.target;
+  if (b instanceof Element && b.matches(SCROLLERS)) scrollCue(b, [b.scrollLeft, b.clientWidth, b.scrollWidth]);
+}, true);
+document.addEventListener("toggle", (e) => { if (e.target.open) scrollCues(e.target); }, true);
+window.addEventListener("resize", scheduleCues);
 
 let EXAMPLES = [];
 async function loadExamples() {
@@ -436,7 +459,9 @@ async function pbSolve(text) {
     showError("pb-error", null);
     host.innerHTML = (out.title ? `<h2></h2>` : "") + out.problems.map((p) => p.html).join("\n");
     if (out.title) host.querySelector("h2").textContent = out.title;
-    out.problems.forEach((p, k) => heatMaps(p.solution, host.querySelectorAll("section.worked")[k]));
+    const sections = host.querySelectorAll("section.worked");
+    out.problems.forEach((p, k) => heatMaps(p.solution, sections[k]));
+    if (sections.length > 1) sections.forEach(foldWork);
     host.dataset.source = text;
     host.dataset.solutions = JSON.stringify(out.problems.map((p) => p.solution));
     host.classList.remove("stale");
@@ -444,6 +469,17 @@ async function pbSolve(text) {
     if (seq !== PB.seq) return;
     showError("pb-error", err);
   }
+}
+
+function foldWork(section) {
+  // A file's problem shows its heading and answer; its work is one click away, so a file of many problems
+  // reads as a list rather than a page tens of thousands of pixels tall.
+  const kept = (n) => n.tagName === "H2" || n.classList.contains("answer") || n.classList.contains("heat-box");
+  const work = [...section.children].filter((n) => !kept(n));
+  if (!work.length) return;
+  const box = el("details", { class: "work" }, el("summary", { text: "Worked solution" }));
+  work[0].before(box);
+  box.append(...work);
 }
 
 function pbGo() { pbSolve($("pb-text").value); }
@@ -481,92 +517,7 @@ function heatMaps(solution, section) {
   }
 }
 
-// The "New problem" form: built from GET /api/kinds (fields, help, a complete example), so a kind
-// added to the engine gets its form with no change here.
-let KINDS = [];
-const BLOCKY = /array|matrix|list|map|dict|object|spec|vector|sequence|tensor|steps|layers/i;
-
-function flowYaml(v, indent = "") {
-  // A value as YAML flow text: nested lists one row per line, mappings {key: value}.
-  if (v === null || v === undefined) return "";
-  if (typeof v === "string") return /^[A-Za-z_][\w.-]*$/.test(v) && !/^(true|false|null|yes|no|on|off|~)$/i.test(v) ? v : JSON.stringify(v);
-  if (typeof v !== "object") return String(v);
-  if (Array.isArray(v)) {
-    if (v.length && v.every((r) => Array.isArray(r) && r.every((x) => typeof x !== "object"))) {
-      return "[" + v.map((r) => flowYaml(r)).join(",\n" + indent + " ") + "]";
-    }
-    return "[" + v.map((x) => flowYaml(x, indent + " ")).join(", ") + "]";
-  }
-  return "{" + Object.entries(v).map(([k, x]) => `${/^[A-Za-z_]\w*$/.test(k) ? k : JSON.stringify(k)}: ${flowYaml(x, indent + " ")}`).join(", ") + "}";
-}
-
-function fieldText(v) {
-  if (v === null || v === undefined) return "";
-  if (typeof v === "string") return v.replace(/\n$/, "");
-  return flowYaml(v);
-}
-
-function scalarYaml(t) {
-  // One line typed into a field, as YAML: kept as written unless YAML would read it differently.
-  if (/^[[{]/.test(t)) return t;
-  if (/: |\s#|:$|^[-?:,\]}#&*!|>'"%@`]/.test(t)) return "'" + t.replace(/'/g, "''") + "'";
-  return t;
-}
-
-function nfYaml() {
-  const kind = KINDS.find((k) => k.name === $("nf-kind").value);
-  if (!kind) return "";
-  const lines = [`id: ${scalarYaml($("nf-id").value.trim() || kind.example.id || kind.name + "-1")}`, `kind: ${kind.name}`];
-  for (const f of kind.fields) {
-    const node = $("nf-f-" + f.name);
-    const t = node.value.replace(/\s+$/, "");
-    if (t.trim() === "") continue;
-    if (!t.includes("\n")) { lines.push(`${f.name}: ${scalarYaml(t.trim())}`); continue; }
-    const rows = t.split("\n");
-    if (/^\s*[[{]/.test(t)) { lines.push(`${f.name}: ${rows[0].trim()}`, ...rows.slice(1).map((l) => "  " + l)); continue; }
-    lines.push(`${f.name}: |`, ...rows.map((l) => "  " + l));
-  }
-  // A whole problem file, so the preview can be saved and run with `nnsteps solve` as it is.
-  return "problems:\n" + lines.map((l, i) => (i ? "    " : "  - ") + l).join("\n") + "\n";
-}
-
-function nfRender() {
-  const kind = KINDS.find((k) => k.name === $("nf-kind").value);
-  const host = $("nf-fields");
-  host.replaceChildren();
-  if (!kind) return;
-  $("nf-summary").textContent = kind.summary;
-  host.append(el("label", {}, "id ", el("input", { id: "nf-id", value: kind.example.id || kind.name + "-1", class: "wide" })));
-  for (const f of kind.fields) {
-    const value = kind.example[f.name] !== undefined && kind.example[f.name] !== null ? kind.example[f.name] : f.default;
-    const text = fieldText(value);
-    const big = text.includes("\n") || (value !== null && typeof value === "object") || BLOCKY.test(f.type || "") ||
-      (typeof value === "string" && value.length > 30);
-    const input = big
-      ? el("textarea", { id: "nf-f-" + f.name, rows: String(Math.min(8, Math.max(2, text.split("\n").length + (text.length > 40 ? 1 : 0)))), spellcheck: "false" })
-      : el("input", { id: "nf-f-" + f.name, class: "wide", spellcheck: "false" });
-    input.value = text;
-    if (f.default !== null && f.default !== undefined) input.placeholder = `default ${fieldText(f.default)}`;
-    else if (!f.required) input.placeholder = "optional";
-    const name = el("span", { class: "field-name", text: f.name + (f.required ? " *" : "") });
-    host.append(el("label", { class: "field" }, name, " ", el("span", { class: "hint", text: f.help || "" }), input));
-  }
-  nfPreview();
-}
-
-function nfPreview() { $("nf-yaml").textContent = nfYaml(); }
-
-function nfSolve() { pbSolve(nfYaml()); }
-
-async function initNewProblem() {
-  try { KINDS = await (await fetch("/api/kinds")).json(); } catch (_) { KINDS = []; }
-  for (const k of KINDS) $("nf-kind").append(el("option", { value: k.name, text: k.name }));
-  $("nf-kind").addEventListener("change", () => { nfRender(); pbChanged(nfSolve); });
-  $("pb-new").addEventListener("input", (e) => { if (e.target.id !== "nf-kind") { nfPreview(); pbChanged(nfSolve); } });
-  $("pb-new").addEventListener("submit", (e) => { e.preventDefault(); clearTimeout(pbDebounce); nfSolve(); });
-  nfRender();
-}
-
+// The "New problem" form lives in form.js.
 function pbMode(mode) {
   $("pb-file").hidden = mode !== "file";
   $("pb-new").hidden = mode !== "new";
@@ -589,102 +540,7 @@ function initProblems() {
   if (files.length) { $("pb-text").value = files[0].text; pbGo(); }
 }
 
-// ---------------------------------------------------------------- check
-const CK = { seq: 0 };
-let ckDebounce = null;
-const SAMPLE_ANSWERS = "# a partly answered sheet: q1b has a mistake, the rest is unanswered\nq1a: [[7, 9, 8], [7, 9, 10], [8, 5, 8]]\nq1b: [[7, 8], [8, 9]]\n";
-
-function cellText(v) {
-  if (v === null || v === undefined) return "—";
-  if (typeof v === "number") return fmt(v);
-  if (typeof v === "string") return v;
-  if (Array.isArray(v)) return "[" + v.map(cellText).join(", ") + "]";
-  return Object.entries(v).map(([k, x]) => `${k}: ${cellText(x)}`).join(", ");
-}
-
-function expectedCell(c) {
-  const td = el("td");
-  if (c.expected_html) td.innerHTML = c.expected_html; else td.textContent = c.expected === null ? "" : cellText(c.expected);
-  return td;
-}
-
-async function ckGo() {
-  const seq = ++CK.seq;
-  const host = $("ck-out");
-  host.classList.add("stale");
-  try {
-    const r = await api("/api/check", { problems: $("ck-problems").value, answers: $("ck-answers").value,
-                                         allow_missing: $("ck-allow-missing").checked });
-    if (seq !== CK.seq) return;
-    showError("ck-error", null);
-    const answered = r.problems.filter((p) => p.answered !== false);
-    host.replaceChildren(el("p", { class: "score", text: `Score ${fmt(r.score)} / ${fmt(r.max_score)}` }),
-      el("p", { class: "muted small", text: `${answered.length} of ${r.problems.length} problems answered.` }));
-    for (const p of answered) {
-      const sec = el("section", { class: "ck-problem" + (p.correct ? " ok" : " bad"), "data-id": p.id },
-        el("h3", { text: `${p.id}: ${p.correct ? "correct" : "needs work"} (${fmt(p.score)} / ${fmt(p.max_score)})` }));
-      const cells = (p.cells || []).filter((c) => c.verdict !== "missing" || c.given !== null);
-      const missing = (p.cells || []).length - cells.length;
-      if (cells.length) {
-        const t = el("table", { class: "feedback" }, el("tr", {}, ...["where", "given", "expected", "verdict"].map((h) => el("th", { text: h }))));
-        for (const c of cells) {
-          t.append(el("tr", { class: c.correct ? "right" : "wrong" }, el("td", { text: c.where || "answer" }),
-            el("td", { text: cellText(c.given) }), expectedCell(c),
-            el("td", { class: "verdict", text: c.verdict || (c.correct ? "correct" : "wrong") })));
-        }
-        const wrap = el("div", { class: "table-wrap" }, t);
-        // An all-correct problem keeps its entries one click away; a wrong one shows them.
-        sec.append(p.correct ? el("details", {}, el("summary", { text: `the ${cells.length} entries` }), wrap) : wrap);
-      }
-      if (missing) sec.append(el("p", { class: "muted small", text: `${missing} entr${missing === 1 ? "y" : "ies"} not given.` }));
-      const fb = el("div", { class: "feedback-html worked-host" });
-      fb.innerHTML = p.feedback_html || "";
-      if (p.feedback_html) sec.append(fb);
-      host.append(sec);
-    }
-    if (r.unanswered && r.unanswered.length) {
-      host.append(el("h3", { text: "Not answered" }), el("p", { class: "unanswered", text: r.unanswered.join(", ") }));
-    }
-    host.classList.remove("stale");
-  } catch (err) {
-    if (seq !== CK.seq) return;
-    showError("ck-error", err);
-  }
-}
-
-function readFileInto(input, target) {
-  input.addEventListener("change", async () => {
-    const f = input.files[0];
-    if (f) { $(target).value = await f.text(); ckChanged(); }
-  });
-}
-
-function ckChanged() {
-  CK.seq++; $("ck-out").classList.add("stale");
-  clearTimeout(ckDebounce); ckDebounce = setTimeout(ckGo, 700);
-}
-
-function initCheck() {
-  // An answers example goes here with the problem file it answers (foo_answers.yaml answers foo.yaml).
-  const sets = [];
-  for (const a of EXAMPLES.filter((e) => e.kind === "answers")) {
-    const problems = EXAMPLES.find((e) => e.kind === "problems" && e.name === a.name.replace(/_answers(\.\w+)$/, "$1"));
-    if (problems) sets.push([`${problems.name.replace(/\.\w+$/, "")} with ${a.name.replace(/\.\w+$/, "")}`, problems.text, a.text]);
-  }
-  const a3 = EXAMPLES.find((e) => e.name === "assignment3.yaml");
-  if (a3) sets.push(["assignment3: a partly answered sheet", a3.text, SAMPLE_ANSWERS]);
-  for (const [name, problems, answers] of sets) {
-    const b = el("button", { type: "button", text: name });
-    b.addEventListener("click", () => { $("ck-problems").value = problems; $("ck-answers").value = answers; clearTimeout(ckDebounce); ckGo(); });
-    $("ck-presets").append(b);
-  }
-  readFileInto($("ck-problems-file"), "ck-problems");
-  readFileInto($("ck-answers-file"), "ck-answers");
-  $("ck-problems").addEventListener("input", ckChanged);
-  $("ck-answers").addEventListener("input", ckChanged);
-  $("ck-go").addEventListener("click", () => { clearTimeout(ckDebounce); ckGo(); });
-  if (sets.length) { $("ck-problems").value = sets[0][1]; $("ck-answers").value = sets[0][2]; ckGo(); }
-}
+// ---------------------------------------------------------------- check: in check.js
 
 // ---------------------------------------------------------------- start
 document.addEventListener("DOMContentLoaded", async () => {
@@ -695,5 +551,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   initProblems();
   initCheck();
   await initNewProblem();
+  new MutationObserver(scheduleCues).observe(document.querySelector("main"), { childList: true, subtree: true });
+  scrollCues();
   document.body.dataset.ready = "1";
 });
