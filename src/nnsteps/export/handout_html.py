@@ -16,7 +16,9 @@ DEFAULT = "handout"
 
 SPACE_CSS = """
 .question { border-top: 2px solid var(--line); margin-top: 2rem; padding-top: .5rem; break-inside: avoid-page; }
-.givens dt { font-weight: 600; } .givens pre { margin: .2rem 0 .6rem; background: #f6f8fb; padding: .3rem .5rem; }
+.givens dt { font-weight: 600; } .givens dt.setting { font-weight: normal; }
+.givens pre { margin: .2rem 0 .6rem; background: #f6f8fb; padding: .3rem .5rem; }
+.givens dd { margin: .2rem 0 .6rem 1.5rem; overflow-x: auto; }
 table.space { border-collapse: collapse; margin: .4rem 0 1rem; }
 table.space td { border: 1px solid var(--muted); width: 3.2rem; height: 2rem; }
 .line { display: inline-block; min-width: 12rem; border-bottom: 1px solid var(--muted); height: 1.4rem; }
@@ -30,7 +32,7 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
     >>> from nnsteps.export.items import load
     >>> files, warnings = build(load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}), {})
     >>> sorted(files), "<math" in files["instructor.html"], "<math" in files["student.html"], warnings
-    (['instructor.html', 'student.html'], True, False, [])
+    (['instructor.html', 'student.html'], True, True, [])
     """
     return {"student.html": page(problems, instructor=False),
             "instructor.html": page(problems, instructor=True)}, []
@@ -38,21 +40,21 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
 
 def page(problems: ProblemSet, *, instructor: bool) -> str:
     """One standalone page."""
+    from nnsteps.export.handout_latex import key_title
     from nnsteps.render.answer_html import ANSWER_CSS
     from nnsteps.render.fonts import font_face_css
-    from nnsteps.render.html import CSS, worked_to_html
+    from nnsteps.render.html import CSS
     from nnsteps.render.mathml import MATH_CSS
 
-    title = (problems.title or "Problems") + (" (instructor)" if instructor else "")
+    title = key_title(problems.title, instructor)
     body = []
     for item in problems.items:
         part = [f'<section class="question" id="{html.escape(item.id, quote=True)}" '
                 f'data-problem="{html.escape(item.id, quote=True)}" data-kind="{html.escape(item.kind, quote=True)}">',
                 question_html(item)]
-        part.append(worked_to_html(item.worked, heading="Answer and worked solution") if instructor
-                    else answer_space(item))
+        part.append(key_html(item) if instructor else answer_space(item))
         body.append("\n".join([*part, "</section>"]))
-    css = (font_face_css() + MATH_CSS + ANSWER_CSS) if instructor else ""
+    css = font_face_css() + MATH_CSS + (ANSWER_CSS if instructor else "")
     return "\n".join([
         "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
         '<meta name="generator" content="nnsteps">', f'<meta name="nnsteps-file-sha256" content="{problems.sha256}">',
@@ -64,12 +66,31 @@ def page(problems: ProblemSet, *, instructor: bool) -> str:
 
 
 def question_html(item: Item) -> str:
-    """The question: id, title, the kind's summary and the givens."""
-    from nnsteps.export.statement import givens, summary
+    """The question: id, title and the kind's statement for students."""
+    from nnsteps.export.statement import statement
+    from nnsteps.render.statement import statement_html
 
     head = f"<h2>{html.escape(item.id)}" + (f": {html.escape(item.title)}" if item.title else "") + "</h2>"
-    rows = "".join(f"<dt>{html.escape(n)}</dt><dd><pre>{html.escape(t)}</pre></dd>" for n, t in givens(item))
-    return f'{head}<p>{html.escape(summary(item))}</p><dl class="givens">{rows}</dl>'
+    return head + statement_html(statement(item))
+
+
+def key_html(item: Item) -> str:
+    """The key of one question: the answer (matrices and tables whole), then the worked solution folded.
+
+    >>> from nnsteps.export.items import load
+    >>> key = key_html(load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]}).items[0])
+    >>> key.count("<details"), "<math" in key
+    (1, True)
+    """
+    from nnsteps.export.statement import key_worked
+    from nnsteps.render.html import answer_html, step_to_html
+
+    worked = key_worked(item)
+    steps = "\n".join(step_to_html(s) for s in worked.steps)
+    return "\n".join([f'<section class="worked" data-kind="{html.escape(worked.kind, quote=True)}">',
+                      "<h2>Answer and worked solution</h2>", answer_html(worked, brief=True) or "",
+                      f"<details><summary>Worked solution ({len(worked.steps)} steps)</summary>\n{steps}\n</details>",
+                      "</section>"])
 
 
 def answer_space(item: Item) -> str:

@@ -42,6 +42,8 @@ class Item:
     key: Any
     points: float
     cells: list[Cell] = field(default_factory=list)
+    skip: tuple[tuple[int | str, ...], ...] = ()
+    """Answer paths the question gives (or that repeat another): shown in the key, never asked."""
 
     def asked(self) -> list[Cell]:
         """The cells a numeric format asks for (numbers; labels and symbolic cells are not asked)."""
@@ -74,10 +76,12 @@ def load(problems: str | Path | dict[str, Any], *, rtol: float = 0.001) -> Probl
     """
     from nnsteps import limits
     from nnsteps.budget import stage
+    from nnsteps.export.statement import statement
     from nnsteps.grading.check import Key
     from nnsteps.grading.compare import Tolerance
     from nnsteps.problems.load import load_file
     from nnsteps.problems.solve import problems_of
+    from nnsteps.render.statement import skipped
 
     Tolerance(rtol=rtol)  # a bad --rtol is the checker's error line
     source = str(problems) if isinstance(problems, (str, Path)) else "<problems>"
@@ -91,7 +95,10 @@ def load(problems: str | Path | dict[str, Any], *, rtol: float = 0.001) -> Probl
             # problem may use what the fast ones before it left), and names the problem that runs out.
             stage(f"problem {raw['id']}", problem=str(raw["id"]), units=len(entries) - i)
             k = Key(raw, i)
-            items.append(Item(k.id, k.kind, k.raw.get("title"), k.raw, k.worked, k.key, k.points, cells(k.key)))
+            item = Item(k.id, k.kind, k.raw.get("title"), k.raw, k.worked, k.key, k.points)
+            item.skip = statement(item).skip
+            item.cells = [c for c in cells(k.key) if not skipped(c.path, item.skip)]
+            items.append(item)
     digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
     return ProblemSet(title, items, document, source, digest, rtol)
 

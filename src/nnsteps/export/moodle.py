@@ -102,14 +102,11 @@ def question(item: Item, problems: ProblemSet, math: str) -> str:
 
 
 def statement_html(item: Item) -> str:
-    """The question as HTML: title, the kind's summary and each given field."""
-    from nnsteps.export.statement import givens, summary
+    """The question as HTML: title and the kind's statement for students (MathML for the math)."""
+    from nnsteps.export.statement import statement
+    from nnsteps.render.statement import statement_html as render
 
-    out = [f"<p><strong>{html.escape(item.title or item.id)}</strong></p>",
-           f"<p>{html.escape(summary(item))}</p>", "<dl>"]
-    for name, text in givens(item):
-        out.append(f"<dt>{html.escape(name)}</dt><dd><pre>{html.escape(text)}</pre></dd>")
-    return "".join(out) + "</dl>"
+    return f"<p><strong>{html.escape(item.title or item.id)}</strong></p>" + render(statement(item))
 
 
 def answer_form(parts: list[Any], rtol: float) -> str:

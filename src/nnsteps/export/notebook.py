@@ -70,13 +70,11 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
 
 
 def question_markdown(item: Item) -> str:
-    """The question as Markdown: heading, the kind's summary, the givens in code blocks."""
-    from nnsteps.export.statement import givens, summary
+    """The question as Markdown: heading and the kind's statement for students (``$`` math)."""
+    from nnsteps.export.statement import statement
+    from nnsteps.render.statement import statement_markdown
 
-    out = [f"## {heading(item.id, item.title)}", "", summary(item), ""]
-    for name, text in givens(item):
-        out += [f"**{name}**", "", "```", text, "```", ""]
-    return "\n".join(out).rstrip() + "\n"
+    return f"## {heading(item.id, item.title)}\n\n" + statement_markdown(statement(item)) + "\n"
 
 
 def _template(key: Any) -> Any:

@@ -86,6 +86,7 @@ class Kind:
     stage: Stage | None = None        # the kind as a pipeline stage: (input, field getter) -> Worked
     stage_order: int = 0
     stages: Callable[[dict[str, Any]], list[Any]] | None = None   # the key of each stage (pipelines)
+    statement: Callable[[Problem], Any] | None = None  # the question for students (render.statement.Statement)
 
     def likely_mistakes(self, raw: dict[str, Any]) -> list[tuple[str, Any]]:
         """The named wrong conventions of this kind: (name, mutation) pairs, or what a callable returns."""
@@ -273,7 +274,8 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
              summary: str = "", answer: tuple[str, ...] = (), example: dict[str, Any] | None = None,
              mistakes: Mistakes = (), follow_on: Callable[..., None] | None = None,
              form: dict[str, Any] | None = None, stage: Stage | None = None, stage_order: int = 0,
-             stages: Callable[[dict[str, Any]], list[Any]] | None = None) -> Callable[[Any], Any]:
+             stages: Callable[[dict[str, Any]], list[Any]] | None = None,
+             statement: Callable[[Problem], Any] | None = None) -> Callable[[Any], Any]:
     """Register a problem kind: its solver (the decorated function) and the rest of its record.
 
     >>> @register("double", fields={"input": "a number"}, required=("input",))
@@ -296,7 +298,7 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
         KINDS[name] = Kind(name, helps, fn, required, summary=summary or (fn.__doc__ or "").split("\n")[0],
                            specs=specs, answer=answer, example=example, mistakes=mistakes,
                            follow_on=follow_on, form=form or {}, stage=stage, stage_order=stage_order,
-                           stages=stages)
+                           stages=stages, statement=statement)
         return fn
 
     return deco
