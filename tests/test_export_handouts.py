@@ -122,3 +122,22 @@ def test_statements_typeset_givens_and_never_ask_what_is_given(handouts: dict[st
     assert "grid kinds as stages" not in student  # a kind's developer summary is never the question
     html = handouts["student.html"].read_text()
     assert "<mtable" in html and "grid kinds as stages" not in html
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("html", "handout.html"), ("latex", "handout.tex")])
+def test_output_with_an_extension_writes_the_handout_and_its_key_beside_it(fmt: str, name: str,
+                                                                            tmp_path: Path) -> None:
+    done = export(PROBLEMS, fmt, tmp_path / name)
+    stem, ext = name.split(".")
+    assert [p.name for p in done.written] == [name, f"{stem}-key.{ext}"]
+    assert all(p.is_file() for p in done.written)
+    assert "Worked solution" not in done.written[0].read_text() and "Worked solution" in done.written[1].read_text()
+    folder = export(PROBLEMS, fmt, tmp_path / "handouts")  # no extension: a folder, as before
+    assert sorted(p.name for p in folder.written) == sorted([f"student.{ext}", f"instructor.{ext}"])
+
+
+def test_output_with_another_extension_is_one_error_line(tmp_path: Path) -> None:
+    from nnsteps.errors import NnstepsError
+
+    with pytest.raises(NnstepsError, match=r"field --output: expected a file ending in \.html .*got handout\.pdf"):
+        export(PROBLEMS, "html", tmp_path / "handout.pdf")

@@ -304,7 +304,8 @@ def export(
     to: Annotated[str, typer.Option("--to", help="gradescope, moodle, canvas, prairielearn, html, latex or "
                                     "notebook.")],
     out: Annotated[Path, typer.Option("--output", "-o", help="File to write (a folder: the format's default "
-                                      "name inside it).")],
+                                      "name inside it). html, latex: handout.html writes handout.html and "
+                                      "handout-key.html; a name without extension, a folder.")],
     rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed, as nnsteps check.")] = 0.001,
     math: Annotated[str, typer.Option("--math", help="moodle: worked solutions as mathml or tex.")] = "mathml",
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,

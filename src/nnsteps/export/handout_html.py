@@ -12,6 +12,7 @@ from nnsteps.export.items import Item, ProblemSet
 
 NAME = "html"
 WRITES = "folder"
+EXTENSION = ".html"  # -o handout.html: the student's handout.html and the key handout-key.html
 DEFAULT = "handout"
 
 SPACE_CSS = """

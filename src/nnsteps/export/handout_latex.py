@@ -17,6 +17,7 @@ from nnsteps.work import heading
 
 NAME = "latex"
 WRITES = "folder"
+EXTENSION = ".tex"  # -o handout.tex: the student's handout.tex and the key handout-key.tex
 DEFAULT = "handout"
 
 UNICODE = {"×": r"\times", "−": "-", "·": r"\cdot", "→": r"\to", "…": r"\dots", "≤": r"\le", "≥": r"\ge",
