@@ -142,10 +142,15 @@ def value_view(v: Any, key: str | None = None, stacks: dict[str, Stack] | None =
     if isinstance(v, (list, tuple, np.ndarray)):
         if key and key.endswith("shape"):
             return Shape(list(v))
-        if isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) for x in v):
+        if isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) or _holds_dicts(x) for x in v):
+            # records (beam search's beams per step) are labelled lists, never a matrix of Python reprs
             return Fields([(f"{i + 1}", value_view(x, stacks=stacks)) for i, x in enumerate(v)])
         return Matrix(v, (stacks or {}).get(key or ""))
     return Number(v)
+
+
+def _holds_dicts(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) and bool(v) and all(isinstance(x, dict) or _holds_dicts(x) for x in v)
 
 
 def label(key: str) -> str:
