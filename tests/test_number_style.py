@@ -104,3 +104,20 @@ def test_an_lstm_step_shows_its_gates_as_a_matrix_not_a_python_list() -> None:
                          "weights": {"weight_ih": [[0.5], [0.2], [0.1], [0.3]], "weight_hh": [[0.1], [0.2], [0.3], [0.4]]}}]}
     text = render_solved(solve_document(doc), "text")
     assert "Fraction(" not in text and "= σ([0.5])" in text
+
+
+def test_digits_on_the_command_line_sets_solve_export_and_check(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    problems = tmp_path / "p.yaml"
+    problems.write_text("problems: [{id: s, kind: sigmoid, input: '1 -2'}]\n")
+    run = [sys.executable, "-m", "nnsteps"]
+    solved = subprocess.run([*run, "solve", str(problems), "--digits", "4"], capture_output=True, text=True)
+    assert solved.returncode == 0 and "0.7311" in solved.stdout and "0.73105" not in solved.stdout
+    exported = subprocess.run([*run, "export", str(problems), "--to", "html", "-o", str(tmp_path / "h.html"),
+                               "--digits", "4"], capture_output=True, text=True)
+    assert exported.returncode == 0 and "0.7311" in Path(tmp_path / "h-key.html").read_text()
+    bad = subprocess.run([*run, "solve", str(problems), "--digits", "40"], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr == "error: field --digits: expected 3 to 15 significant digits, got 40\n"
