@@ -26,6 +26,12 @@ _LABELS = {
     "params_ratio": "Parameter ratio (stacked / single)", "stacked_macs": "MACs, stacked",
     "single_macs": "MACs, single conv", "nonlinearities": "Nonlinearities", "alpha_1j": "α_1j",
     "e_1j": "e_1j", "q_1": "q_1", "k_j": "k_j", "z_1": "z_1", "stages": "Stages", "deltas": "δ",
+    # one vocabulary: a quantity is named in words with its symbol, the way the steps name it
+    "c": "Cell states c", "gates": "Gates", "f1": "F1 score", "precision": "Precision", "recall": "Recall",
+    "accuracy": "Accuracy", "confusion": "Confusion matrix", "macro": "Macro average", "micro": "Micro average",
+    "weighted": "Weighted average", "best": "Best", "beams": "Beams", "keep": "Kept boxes", "iou": "IoU",
+    "weight_ih": "W_ih", "weight_hh": "W_hh", "bias_ih": "b_ih", "bias_hh": "b_hh", "m_hat": "m̂", "v_hat": "v̂",
+    "v_max": "v_max", "lr": "Learning rate", "v_corrected": "Bias-corrected v",
 }
 
 _COLUMNS = [("name", "Layer"), ("type", "Type"), ("output_shape", "Output"), ("neurons", "Neurons"),

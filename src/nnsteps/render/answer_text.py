@@ -40,11 +40,13 @@ def is_symbol(label: str) -> bool:
 def label_latex(label: str) -> str | None:
     """A symbol label as LaTeX (``w_in`` → ``w_{\\text{in}}``), or None for a label in words.
 
-    >>> label_latex("w_in"), label_latex("α_1j"), label_latex("Loss")
-    ('w_{\\\\text{in}}', 'α_{1j}', None)
+    >>> label_latex("w_in"), label_latex("α_1j"), label_latex("Loss"), label_latex("m̂")
+    ('w_{\\\\text{in}}', 'α_{1j}', None, '\\\\hat{m}')
     """
     if not is_symbol(label):
         return None
+    if len(label) == 2 and label[1] == "\u0302":  # m̂: the hat over an italic m, as the steps write it
+        return rf"\hat{{{label[0]}}}"
     base, _, sub = label.partition("_")
     if not sub:
         return base
