@@ -102,7 +102,8 @@ def answer_space(item: Item) -> str:
     for block in blocks(item):
         if block.grid:
             rows = "".join("<tr>" + "<td></td>" * len(r) + "</tr>" for r in block.rows)
-            out.append(f'<p>{html.escape(block.where)}:</p><table class="space">{rows}</table>')
+            name = "" if block.where == "answer" else f"<p>{html.escape(block.where)}:</p>"  # one answer: no name
+            out.append(f'{name}<table class="space">{rows}</table>')
         else:
             out.append(f'<p>{html.escape(block.where)} = <span class="line"></span></p>')
     for cell in item.symbolic():

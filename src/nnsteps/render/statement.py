@@ -153,7 +153,7 @@ def prose_html(prose: str) -> str:
 def statement_html(st: Statement) -> str:
     """The statement as HTML (MathML for math, ``<pre>`` for code).
 
-    >>> s = Statement("Apply ReLU to $X$.", [Given("Input", "X = 1")], ["the output $Y$"])
+    >>> s = Statement("Apply ReLU to $X$.", [Given("Input", "X = 1")], ["the output $Y$", "the gradient"])
     >>> h = statement_html(s); h.count("<math"), "<li>" in h
     (3, True)
     """
@@ -161,13 +161,15 @@ def statement_html(st: Statement) -> str:
 
     out = [f'<p class="intro">{prose_html(st.intro)}</p>', '<dl class="givens">']
     for g in st.givens:
-        body = (f"<pre>{html.escape(g.code)}</pre>" if g.code else
-                f'<div class="given-math">{math(g.latex, display=True)}</div>' if g.latex else "")
+        body = (f"<pre>{html.escape(g.code)}</pre>" if g.code else  # inline math: set at the label's left
+                f'<div class="given-math">{math(g.latex)}</div>' if g.latex else "")
         out.append(f"<dt>{prose_html(g.label)}</dt><dd>{body}</dd>" if body else
                    f'<dt class="setting">{prose_html(g.label)}</dt>')
     out.append("</dl>")
-    if st.asks:
-        out.append("<p>Find:</p><ol class=\"asks\">" + "".join(f"<li>{prose_html(a)}</li>" for a in st.asks) + "</ol>")
+    if len(st.asks) == 1:
+        out.append(f'<p class="asks">Find {prose_html(st.asks[0])}.</p>')
+    elif st.asks:
+        out.append('<p>Find:</p><ol class="asks">' + "".join(f"<li>{prose_html(a)}</li>" for a in st.asks) + "</ol>")
     return "".join(out)
 
 
