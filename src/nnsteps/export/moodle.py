@@ -74,7 +74,7 @@ def question(item: Item, problems: ProblemSet, math: str) -> str:
     asked = item.asked()
     parts = blocks(item)
     single = len(asked) == 1 and len(parts) == 1 and not parts[0].grid
-    text = statement_html(item)
+    text = statement_html(item, tex=math == "tex")
     if single:
         text += "<p>Answer:</p>"
     else:
@@ -101,12 +101,12 @@ def question(item: Item, problems: ProblemSet, math: str) -> str:
     return "\n".join(lines)
 
 
-def statement_html(item: Item) -> str:
-    """The question as HTML: title and the kind's statement for students (MathML for the math)."""
+def statement_html(item: Item, *, tex: bool = False) -> str:
+    """The question as HTML: title and the kind's statement for students (MathML for the math, or TeX)."""
     from nnsteps.export.statement import statement
     from nnsteps.render.statement import statement_html as render
 
-    return f"<p><strong>{html.escape(item.title or item.id)}</strong></p>" + render(statement(item))
+    return f"<p><strong>{html.escape(item.title or item.id)}</strong></p>" + render(statement(item), tex)
 
 
 def answer_form(parts: list[Any], rtol: float) -> str:

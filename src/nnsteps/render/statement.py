@@ -139,37 +139,45 @@ def pieces(prose: str) -> list[tuple[bool, str]]:
     return [*out, (False, prose[last:])]
 
 
-def prose_html(prose: str) -> str:
-    """Prose with ``$math$`` as HTML with inline MathML.
+def math_html(latex: str, tex: bool = False) -> str:
+    r"""One formula in HTML: MathML, or (``tex``) TeX between ``\(`` and ``\)`` for an LMS's MathJax.
 
-    >>> prose_html("Find $y$ & more").startswith('Find <math')
-    True
+    >>> math_html("x^2", tex=True)
+    '\\(x^2\\)'
     """
     from nnsteps.render.html import math
 
-    return "".join(math(t) if is_math else html.escape(t) for is_math, t in pieces(prose))
+    return html.escape(rf"\({latex}\)") if tex else math(latex)
 
 
-def statement_html(st: Statement) -> str:
-    """The statement as HTML (MathML for math, ``<pre>`` for code).
+def prose_html(prose: str, tex: bool = False) -> str:
+    """Prose with ``$math$`` as HTML with inline MathML (``tex``: TeX for MathJax).
+
+    >>> prose_html("Find $y$ & more").startswith('Find <math'), prose_html("Find $y$ & more", tex=True)
+    (True, 'Find \\\\(y\\\\) &amp; more')
+    """
+    return "".join(math_html(t, tex) if is_math else html.escape(t) for is_math, t in pieces(prose))
+
+
+def statement_html(st: Statement, tex: bool = False) -> str:
+    """The statement as HTML (MathML for math, or TeX with ``tex``; ``<pre>`` for code).
 
     >>> s = Statement("Apply ReLU to $X$.", [Given("Input", "X = 1")], ["the output $Y$", "the gradient"])
     >>> h = statement_html(s); h.count("<math"), "<li>" in h
     (3, True)
     """
-    from nnsteps.render.html import math
-
-    out = [f'<p class="intro">{prose_html(st.intro)}</p>', '<dl class="givens">']
+    out = [f'<p class="intro">{prose_html(st.intro, tex)}</p>', '<dl class="givens">']
     for g in st.givens:
         body = (f"<pre>{html.escape(g.code)}</pre>" if g.code else  # inline math: set at the label's left
-                f'<div class="given-math">{math(g.latex)}</div>' if g.latex else "")
-        out.append(f"<dt>{prose_html(g.label)}</dt><dd>{body}</dd>" if body else
-                   f'<dt class="setting">{prose_html(g.label)}</dt>')
+                f'<div class="given-math">{math_html(g.latex, tex)}</div>' if g.latex else "")
+        out.append(f"<dt>{prose_html(g.label, tex)}</dt><dd>{body}</dd>" if body else
+                   f'<dt class="setting">{prose_html(g.label, tex)}</dt>')
     out.append("</dl>")
     if len(st.asks) == 1:
-        out.append(f'<p class="asks">Find {prose_html(st.asks[0])}.</p>')
+        out.append(f'<p class="asks">Find {prose_html(st.asks[0], tex)}.</p>')
     elif st.asks:
-        out.append('<p>Find:</p><ol class="asks">' + "".join(f"<li>{prose_html(a)}</li>" for a in st.asks) + "</ol>")
+        out.append('<p>Find:</p><ol class="asks">' + "".join(f"<li>{prose_html(a, tex)}</li>" for a in st.asks)
+                   + "</ol>")
     return "".join(out)
 
 
