@@ -22,6 +22,7 @@ SPACE_CSS = """
 .givens dd { margin: .2rem 0 .6rem 1.5rem; overflow-x: auto; }
 table.space { border-collapse: collapse; margin: .4rem 0 1rem; }
 table.space td { border: 1px solid var(--muted); width: 3.2rem; height: 2rem; }
+table.space td.wide { width: 7rem; } table.space th { font-weight: 600; padding: 0 .5rem; text-align: left; }
 .line { display: inline-block; min-width: 12rem; border-bottom: 1px solid var(--muted); height: 1.4rem; }
 .meta { color: var(--muted); font-size: .85rem; }
 """
@@ -96,16 +97,23 @@ def key_html(item: Item) -> str:
 
 def answer_space(item: Item) -> str:
     """Empty boxes for every numeric cell (a grid per matrix), a line for every other answer cell."""
-    from nnsteps.export.statement import blocks
+    from nnsteps.export.statement import blocks, spoken
+    from nnsteps.render.answer import label
 
     out = ["<h3>Your answer</h3>"]
     for block in blocks(item):
-        if block.grid:
+        if block.header:
+            head = "<tr><th></th>" + "".join(f"<th>{html.escape(label(h))}</th>" for h in block.header) + "</tr>"
+            rows = "".join(f"<tr><th>{html.escape(n)}</th>" + '<td class="wide"></td>' * len(block.header) + "</tr>"
+                           for n in block.names or [])
+            out.append(f'<p>{html.escape(label(block.where))}:</p><table class="space table">{head}{rows}</table>')
+        elif block.grid:
             rows = "".join("<tr>" + "<td></td>" * len(r) + "</tr>" for r in block.rows)
-            name = "" if block.where == "answer" else f"<p>{html.escape(block.where)}:</p>"  # one answer: no name
+            name = "" if block.where == "answer" else f"<p>{html.escape(spoken(block.where))}:</p>"  # one answer: no name
             out.append(f'{name}<table class="space">{rows}</table>')
         else:
-            out.append(f'<p>{html.escape(block.where)} = <span class="line"></span></p>')
+            name = "" if block.where == "answer" else f"{html.escape(spoken(block.where))} = "
+            out.append(f'<p>{name}<span class="line"></span></p>')
     for cell in item.symbolic():
         out.append(f'<p>{html.escape(cell.where)}: <span class="line" style="min-width:30rem"></span></p>')
     return "\n".join(out)

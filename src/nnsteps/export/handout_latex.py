@@ -37,8 +37,9 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \newcommand{\fit}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle #1$}}
 \newcommand{\answerbox}{\framebox[3em]{\rule{0pt}{1.6em}}}
 \newcommand{\fitbox}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{#1}}
-\newcommand{\steprow}[2]{\sbox0{\textbf{#1}: }\sbox2{$\displaystyle #2$}%
-  \ifdim\dimexpr\wd0+\wd2\relax>\linewidth\textbf{#1}:\par\fit{#2}\else\usebox0\usebox2\fi\par}
+\newcommand{\named}[2]{\sbox0{#1: }\sbox2{$\displaystyle #2$}%
+  \ifdim\dimexpr\wd0+\wd2\relax>\linewidth#1:\par\fit{#2}\else\usebox0\usebox2\fi\par}
+\newcommand{\steprow}[2]{\named{\textbf{#1}}{#2}}
 \makeatletter
 \renewcommand\subsection{\@startsection{subsection}{2}{\z@}{-2ex plus -.5ex}{.6ex}{\normalfont\large\bfseries}}
 \makeatother
@@ -62,7 +63,7 @@ def document(problems: ProblemSet, *, instructor: bool) -> str:
     title = text(key_title(problems.title, instructor))
     head = rf"\section*{{{title}}}"
     # the key in two columns: short lines of answers and steps, the reference set in a few pages
-    out = [PREAMBLE, r"\begin{document}", rf"\twocolumn[{head}]\small" if instructor else head,
+    out = [PREAMBLE, r"\begin{document}", rf"\twocolumn[{head}]\small\setlength{{\parskip}}{{2pt}}" if instructor else head,
            "" if instructor else r"Name: \rule{8cm}{0.4pt}",
            rf"% nnsteps problem file sha256 {problems.sha256}"]
     for item in problems.items:
@@ -147,16 +148,22 @@ def prose(value: str) -> str:
 
 def answer_space(item: Item) -> str:
     """Boxes for every numeric cell (a grid per matrix), a line for every other answer cell."""
-    from nnsteps.export.statement import blocks
+    from nnsteps.export.statement import blocks, spoken
+    from nnsteps.render.answer import label
 
     out = [r"\paragraph{Your answer}"]
     for block in blocks(item):
-        if block.grid:
+        if block.header:
+            head = " & ".join(["", *(text(label(h)) for h in block.header)])
+            rows = [" & ".join([text(n), *([r"\answerbox"] * len(block.header))]) for n in block.names or []]
+            out.append(rf"{text(label(block.where))}:\par\fitbox{{\begin{{tabular}}{{l{'c' * len(block.header)}}}"
+                       + head + r" \\ " + r" \\ ".join(rows) + r"\end{tabular}}\par")
+        elif block.grid:
             width = max(len(r) for r in block.rows)
             rows = r" \\ ".join(" & ".join([r"\answerbox"] * len(r)) for r in block.rows)
-            out.append(rf"\texttt{{{text(block.where)}}}: \[\begin{{array}}{{{'c' * width}}}{rows}\end{{array}}\]")
+            out.append(rf"{text(spoken(block.where))}: \[\begin{{array}}{{{'c' * width}}}{rows}\end{{array}}\]")
         else:
-            out.append(rf"\texttt{{{text(block.where)}}} $=$ \answerbox\par")
+            out.append(rf"{text(spoken(block.where))} $=$ \answerbox\par")
     for cell in item.symbolic():
         out.append(rf"\texttt{{{text(cell.where)}}}: \rule{{10cm}}{{0.4pt}}\par")
     return "\n".join(out)
@@ -180,7 +187,7 @@ def view_latex(view: Any) -> list[str]:
 
     >>> from nnsteps.render.answer import Fields, Matrix, Number
     >>> view_latex(Fields([("Loss", Number(1)), ("Output", Matrix([[1, 2]]))]))
-    ['Loss: $1$\\par', 'Output: \\fit{\\begin{bmatrix} 1 & 2 \\end{bmatrix}}\\par']
+    ['Loss: $1$\\par', '\\named{Output}{\\begin{bmatrix} 1 & 2 \\end{bmatrix}}']
     """
     from nnsteps.render.answer import Expression, Fields, Formula, Matrix, Number, Shape, Table
 
@@ -200,7 +207,9 @@ def view_latex(view: Any) -> list[str]:
             elif isinstance(item, Fields):
                 out += [rf"{text(label)}:\par", r"\begingroup\leftskip=1.5em", *view_latex(item), r"\par\endgroup"]
             else:
-                out.append(f"{text(label)}: {view_latex(item)[0]}")
+                shown = view_latex(item)[0]
+                fitted = shown.startswith(r"\fit{") and shown.endswith(r"}\par")  # label and formula share the width
+                out.append(rf"\named{{{text(label)}}}{{{shown[5:-5]}}}" if fitted else f"{text(label)}: {shown}")
         return out + ([";\\quad ".join(line) + r"\par"] if line else [])
     if isinstance(view, Table):
         cols = "l" * 2 + "r" * (len(view.columns) - 2)

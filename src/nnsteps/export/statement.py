@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nnsteps.export.items import Cell, Item
+from nnsteps.export.items import LABEL_KEYS, Cell, Item
 from nnsteps.render.statement import Statement, ask_all, build, skipped
 
 HIDDEN = ("id", "kind", "title", "points", "detail")
@@ -21,6 +21,9 @@ class Block:
 
     where: str
     rows: list[list[Cell]]
+    header: list[str] | None = None
+    """A table's columns (then ``names`` are its rows' names, and a box per column and row is the space)."""
+    names: list[str] | None = None
 
     @property
     def grid(self) -> bool:
@@ -122,10 +125,15 @@ def blocks(item: Item) -> list[Block]:
     def walk(value: Any, path: tuple[int | str, ...]) -> None:
         if skipped(path, item.skip):
             return
-        if _matrix(value):
+        if _records(value):  # a layer table: a row per record, a column per asked field
+            header = [k for k in value[0] if k not in LABEL_KEYS and not skipped((*path, 0, k), item.skip)]
+            rows = [[c for k in header for c in cells(r.get(k), (*path, i, k)) if c.numeric]
+                    for i, r in enumerate(value)]
+            out.append(Block(where_of(path), rows, header, [str(r.get("name", i + 1)) for i, r in enumerate(value)]))
+        elif _matrix(value):
             rows = [[c for c in cells(row, (*path, i)) if c.numeric] for i, row in enumerate(value)]
             out.append(Block(where_of(path), rows))
-        elif isinstance(value, list) and len(value) > 1 and _matrix([value]):
+        elif isinstance(value, list) and _matrix([value]):
             out.append(Block(where_of(path), [cells(value, path)]))
         elif isinstance(value, dict):
             for k, v in value.items():
@@ -140,6 +148,22 @@ def blocks(item: Item) -> list[Block]:
 
     walk(item.key, ())
     return [b for b in out if b.rows and b.rows[0]]
+
+
+def spoken(where: str) -> str:
+    """An answer cell's address as a reader's label: a top-level key in words, a deeper address as written
+    (the answers file uses it).
+
+    >>> spoken("total_params"), spoken("grads.w_in")
+    ('Total parameters', 'grads.w_in')
+    """
+    from nnsteps.render.answer import label
+
+    return label(where) if where.isidentifier() else where
+
+
+def _records(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(r, dict) and "name" in r for r in value)
 
 
 def _matrix(value: Any) -> bool:

@@ -57,10 +57,11 @@ def _network_statement(p: Any) -> Any:
         return Statement(intro + " find the quantities asked.", givens,
                          [str(a).replace("_", " ").replace(".", ": ", 1) for a in ask],
                          skip=(("layers",), ("total_params",), ("output_shape",), ("total_macs",), ("mac_convention",)))
+    unasked = ("neurons", "other", "macs", "receptive_field", "memory_bytes")  # the table's other columns
     return Statement(intro + " fill in its layer table.", givens,
                      ["each layer's output shape, weights, biases and parameters",
                       "the total number of parameters", "the output shape"],
-                     skip=(("mac_convention",),))
+                     skip=(("mac_convention",), ("total_macs",), *(("layers", "*", c) for c in unasked)))
 
 
 def _design_statement(intro: str, asks: list[str]) -> Any:

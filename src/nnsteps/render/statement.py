@@ -114,13 +114,13 @@ def ask_all(labels: Sequence[str]) -> list[str]:
 
 
 def skipped(path: Path, skip: Sequence[Path]) -> bool:
-    """Whether an answer path lies under one the statement does not ask.
+    """Whether an answer path lies under one the statement does not ask (``"*"`` matches any index or key).
 
-    >>> skipped(("lr", 0), [("lr", 0)]), skipped(("lr", 1), [("lr", 0)]), skipped(("grads", "stages", 0, "input"),
-    ...     [("grads", "stages", 0, "input")])
+    >>> skipped(("lr", 0), [("lr", 0)]), skipped(("lr", 1), [("lr", 0)]), skipped(("layers", 3, "macs"),
+    ...     [("layers", "*", "macs")])
     (True, False, True)
     """
-    return any(path[: len(s)] == s for s in skip)
+    return any(len(path) >= len(s) and all(w == "*" or w == p for w, p in zip(s, path)) for s in skip)
 
 
 _MATH = re.compile(r"\$([^$]+)\$")
