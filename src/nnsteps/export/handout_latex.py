@@ -155,9 +155,9 @@ def answer_space(item: Item) -> str:
     for block in blocks(item):
         if block.header:
             head = " & ".join(["", *(text(label(h)) for h in block.header)])
-            rows = [" & ".join([text(n), *([r"\answerbox"] * len(block.header))]) for n in block.names or []]
+            table = [" & ".join([text(n), *([r"\answerbox"] * len(block.header))]) for n in block.names or []]
             out.append(rf"{text(label(block.where))}:\par\fitbox{{\begin{{tabular}}{{l{'c' * len(block.header)}}}"
-                       + head + r" \\ " + r" \\ ".join(rows) + r"\end{tabular}}\par")
+                       + head + r" \\ " + r" \\ ".join(table) + r"\end{tabular}}\par")
         elif block.grid:
             width = max(len(r) for r in block.rows)
             rows = r" \\ ".join(" & ".join([r"\answerbox"] * len(r)) for r in block.rows)

@@ -29,7 +29,7 @@ _LABELS = {
     # one vocabulary: a quantity is named in words with its symbol, the way the steps name it
     "c": "Cell states c", "gates": "Gates", "f1": "F1 score", "precision": "Precision", "recall": "Recall",
     "accuracy": "Accuracy", "confusion": "Confusion matrix", "macro": "Macro average", "micro": "Micro average",
-    "weighted": "Weighted average", "best": "Best", "beams": "Beams", "keep": "Kept boxes", "iou": "IoU",
+    "weighted": "Weighted average", "best": "Best", "beams": "Beams", "keep": "Kept boxes",
     "weight_ih": "W_ih", "weight_hh": "W_hh", "bias_ih": "b_ih", "bias_hh": "b_hh", "m_hat": "m̂", "v_hat": "v̂",
     "v_max": "v_max", "lr": "Learning rate", "v_corrected": "Bias-corrected v",
 }
