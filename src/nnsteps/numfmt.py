@@ -11,7 +11,7 @@ settable with :func:`set_digits` (``--digits N``).
 * :func:`entry_text` / :func:`entry_latex`: a matrix entry (no decimal beside a short fraction: it
   would clutter the matrix; a long one, ``19600001/40000002 ≈ 0.4900000005``, keeps it);
 * :func:`to_latex_operand`: a number inside substituted arithmetic (exact, no ``≈``, floats to
-  :data:`DIGITS`, negatives in parentheses), so the arithmetic evaluates to the result;
+  :data:`DIGITS` and two guard digits, negatives in parentheses), so the arithmetic evaluates to the result;
 * :func:`number_text` / :func:`number_latex`: an answer for a reader: an exact form too long to read
   gives way to its decimal (:func:`is_long_exact`).
 """
@@ -212,14 +212,15 @@ def to_latex_operand(x: Any, digits: int | None = None) -> str:
     """A number as it should appear inside arithmetic: exact, with negatives in parentheses.
 
     Terminating fractions as decimals, others as ``\\frac{p}{q}`` (no "≈" beside them), floats and
-    irrationals to :data:`DIGITS` (``digits`` ≥ 17: full float precision), so the arithmetic reads as its
-    result.
+    irrationals to :data:`DIGITS` plus two guard digits (``digits`` ≥ 17: full float precision), so the
+    arithmetic reads as its result even where it cancels (``1 - 0.999987711651^2``).
 
     >>> to_latex_operand(-2), to_latex_operand(Fraction(1, 3)), to_latex_operand(Fraction(3, 10))
     ('(-2)', '\\\\frac{1}{3}', '0.3')
     """
     if isinstance(x, float):
-        text = repr(float(x)) if (digits or DIGITS) >= 17 else float_text(x, digits)
+        shown = digits or min(DIGITS + 2, 15)
+        text = repr(float(x)) if shown >= 17 else float_text(x, shown)
         if "e" in text:
             mant, exp = text.split("e")
             text = rf"{mant} \cdot 10^{{{int(exp)}}}"
