@@ -76,7 +76,6 @@ def load(problems: str | Path | dict[str, Any], *, rtol: float = 0.001) -> Probl
     """
     from nnsteps import limits
     from nnsteps.budget import stage
-    from nnsteps.export.statement import statement
     from nnsteps.grading.check import Key
     from nnsteps.grading.compare import Tolerance
     from nnsteps.problems.load import load_file
@@ -96,11 +95,23 @@ def load(problems: str | Path | dict[str, Any], *, rtol: float = 0.001) -> Probl
             stage(f"problem {raw['id']}", problem=str(raw["id"]), units=len(entries) - i)
             k = Key(raw, i)
             item = Item(k.id, k.kind, k.raw.get("title"), k.raw, k.worked, k.key, k.points)
-            item.skip = statement(item).skip
+            item.skip = given_answers(k.kind, k.raw)
             item.cells = [c for c in cells(k.key) if not skipped(c.path, item.skip)]
             items.append(item)
     digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
     return ProblemSet(title, items, document, source, digest, rtol)
+
+
+def given_answers(kind: str, raw: dict[str, Any]) -> tuple[tuple[int | str, ...], ...]:
+    """The answer paths a problem's statement does not ask (given in the question, or repeating another).
+
+    >>> given_answers("optimizer", {"id": "o", "kind": "optimizer", "method": "sgd", "params": 1, "grads": [1]})
+    (('lr',),)
+    """
+    from nnsteps.problems.registry import Problem, load_kinds
+
+    record = load_kinds().get(kind)
+    return record.statement(Problem(raw)).skip if record is not None and record.statement is not None else ()
 
 
 def cells(key: Any, path: tuple[int | str, ...] = ()) -> list[Cell]:
