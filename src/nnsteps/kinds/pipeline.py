@@ -98,11 +98,12 @@ def _statement(p: Any) -> Any:
         name, options = (stage, {}) if isinstance(stage, str) else next(iter(stage.items()))
         record = find_kind(str(name))
         inner = record.statement(Problem({"id": p.id, **(options or {})})) if record and record.statement else None
-        title = f"Stage {i}: {str(name).replace('_', ' ')}"
+        title = f"Stage {i} ({name})"
         if inner is None:
             givens.append(Given(title))
             continue
-        givens.append(Given(f"{title}. {inner.intro}".replace("$X$", "its input").replace("$Y$", "its output")))
+        intro = inner.intro.replace("$X$", "its input").replace("$Y$", "its output")
+        givens.append(Given(f"{title}: {intro[:1].lower()}{intro[1:]}"))
         givens += [Given(f"{g.label}", g.latex, g.code) for g in inner.givens]
     more, asks = learn_statement(p, None)
     return Statement("Pass $X$ through the stages below in order, each fed the previous stage's output.",
