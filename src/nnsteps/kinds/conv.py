@@ -105,7 +105,9 @@ GRID_ARRAYS = (("input", "Input", "X"), ("kernel", "Kernel", "K"), ("bias", "Bia
 
 def _conv_statement(p: Any) -> Any:
     """conv2d's question: input, kernel and bias typeset; stride, padding and dilation stated (defaults too)."""
-    flip = bool(p.raw.get("flip"))
+    from nnsteps.render.statement import value
+
+    flip = bool(value(p, "flip"))
     return grid_statement(p, ("Convolve $X$ with $K$ (a true convolution: flip $K$ first), as a CNN layer does."
                               if flip else r"Cross-correlate $X$ with $K$ (slide $K$ over $X$, no flip), as "
                               r"PyTorch's conv2d does."), arrays=GRID_ARRAYS,

@@ -102,7 +102,9 @@ def _bn_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
 
 def _bn_statement(p: Any) -> Any:
     """Batch norm's question: the mode, ε and momentum stated (PyTorch's defaults when absent)."""
-    training = p.raw.get("training", True) is not False
+    from nnsteps.render.statement import value
+
+    training = value(p, "training", True) is not False
     intro = (r"Apply batch normalisation to $X$ (rows are samples, columns channels) in training mode: normalise "
              r"each channel by the batch mean and variance, $y = \gamma\,(x - \mu)/\sqrt{\sigma^2 + \epsilon} + "
              r"\beta$, and update the running statistics." if training else
@@ -136,11 +138,11 @@ def _dropout_statement(p: Any) -> Any:
 
 def _embedding_statement(p: Any) -> Any:
     """An embedding's question."""
-    from nnsteps.render.statement import scalar
+    from nnsteps.render.statement import scalar, value
 
     st = grid_statement(p, "Look up the rows of the embedding table $E$ at the given indices.",
                         arrays=(("weight", "Embedding table", "E"),))
-    indices = p.raw.get("indices")
+    indices = value(p, "indices")
     if indices is not None:
         st.givens.insert(1, type(st.givens[0])(f"Indices: ${scalar(indices)}$ (rows of $E$, from 0)"))
     return st

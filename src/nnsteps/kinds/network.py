@@ -64,16 +64,22 @@ def _network_statement(p: Any) -> Any:
                      skip=(("mac_convention",), ("total_macs",), *(("layers", "*", c) for c in unasked)))
 
 
+def _find(p: Any) -> str:
+    from nnsteps.render.statement import value
+
+    return str(value(p, "find", "padding")).replace("_", " ")
+
+
 def _design_statement(intro: str, asks: list[str]) -> Any:
     def statement(p: Any) -> Any:
         """A design question: its numbers as settings."""
-        from nnsteps.render.statement import build
+        from nnsteps.render.statement import build, value
 
         names = {"n": ("convolutions", "n"), "kernel": ("kernel", "K"), "channels": ("channels", "C"),
                  "size": ("input size", ""), "bias": ("biases", ""), "input": ("input size", "n"),
                  "output": ("wanted output size", "m"), "stride": ("stride", "s"), "padding": ("padding", "p"),
                  "dilation": ("dilation", "d")}
-        return build(p, intro, scalars=[(f, *names[f], None) for f in names if f in p.raw], asks=asks)
+        return build(p, intro, scalars=[(f, *names[f], None) for f in names if value(p, f) is not None], asks=asks)
 
     return statement
 
@@ -175,9 +181,8 @@ def solve_stacked(p: Problem) -> Worked:
 
 @register(
     Design.SIZE_INVERSE.value,
-    statement=lambda p: _design_statement(
-        f"Find the {str(p.raw.get('find', 'padding')).replace('_', ' ')} that turns the input size into the wanted "
-        "output size.", [f"the {str(p.raw.get('find', 'padding')).replace('_', ' ')}"])(p),
+    statement=lambda p: _design_statement(f"Find the {_find(p)} that turns the input size into the wanted output "
+                                          "size.", [f"the {_find(p)}"])(p),
     summary="which padding, stride, kernel or output_padding gives a wanted output size",
     fields=(Field("find", T.CHOICE, "padding, stride, kernel or output_padding", required=True,
                   choices=("padding", "stride", "kernel", "output_padding"), example="padding"),

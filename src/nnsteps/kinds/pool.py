@@ -100,7 +100,9 @@ def _avg_mistakes(raw: dict[str, Any]) -> list[tuple[str, Any]]:
 def _statement(what: str) -> Any:
     def statement(p: Any) -> Any:
         """A pooling question: window, stride (the window's size unless given) and padding stated."""
-        k = p.raw.get("kernel_size")
+        from nnsteps.render.statement import value
+
+        k = value(p, "kernel_size")
         return grid_statement(p, f"Apply {what} pooling to $X$: each window of the input gives one output entry.",
                               scalars=(("kernel_size", "window", "k", None), ("stride", "stride", "s", k),
                                        ("padding", "padding", "p", 0), ("dilation", "dilation", "d", None),
