@@ -106,7 +106,7 @@ def read_html(out: Path) -> tuple[str, str]:
 def read_latex(out: Path) -> tuple[str, str]:
     text = (out / "instructor.tex").read_text()
     q1e = text.split(r"\subsection*{q1e")[1].split(r"\subsection*{")[0]
-    key = re.search(r"\\item \\texttt\{\[0\]\[0\]\} \$=\$ \$([^$]+)\$", q1e)
+    key = re.search(r"\\textbf\{Answer\.\}\\par\n\\fit\{\\begin\{bmatrix\} (\S+) \\end\{bmatrix\}\}", q1e)
     return (key.group(1) if key else ""), q1e
 
 
@@ -133,7 +133,7 @@ READERS = {  # format -> (-o target, reader returning (q1e's key as written, a w
     "prairielearn": ("questions", read_prairielearn, "<"),
     "gradescope": ("autograder.zip", read_gradescope, "[1][1]"),
     "html": ("handouts", read_html, "Effective kernel size"),
-    "latex": ("handouts", read_latex, r"\paragraph{Worked solution}"),
+    "latex": ("handouts", read_latex, r"\textbf{Worked solution}"),
     "notebook": ("a3.ipynb", read_notebook, "Hint for [0][0]: the rule is"),  # a student notebook: hints
 }
 

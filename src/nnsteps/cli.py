@@ -14,7 +14,7 @@ import typer
 
 from nnsteps.budget import DEFAULT_SECONDS
 from nnsteps.errors import NnstepsError
-from nnsteps.hot import emit, solve_text
+from nnsteps.hot import DIGITS_HELP, emit, solve_text, use_digits
 from nnsteps.hot import use_colour as use_colour  # where tests and users have found it
 from nnsteps.render import formats
 
@@ -112,6 +112,7 @@ def solve(
                                              "(.md, .txt, .json, .html pick the format).")] = None,
     brief: Annotated[bool, typer.Option("--brief", help="Only the answers: the answer key.")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
+    digits: Annotated[int | None, typer.Option("--digits", help=DIGITS_HELP)] = None,
 ) -> None:
     """Solve every problem in FILE: each answer first, then the work.
 
@@ -126,7 +127,7 @@ def solve(
       nnsteps solve examples/assignment3.yaml -o answers.json
     """
     try:
-        text = solve_text(file, fmt, out, brief, time_limit)
+        text = solve_text(file, fmt, out, brief, time_limit, digits)
     except NnstepsError as err:
         fail(err)
     write_output(text, out)
@@ -219,6 +220,7 @@ def check(
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
     lms: Annotated[str | None, typer.Option("--from", help="ANSWERS is a response report of moodle or canvas "
                                             "(default: a .csv is one, the LMS read from its header).")] = None,
+    digits: Annotated[int | None, typer.Option("--digits", help=DIGITS_HELP)] = None,
 ) -> None:
     """Check ANSWERS against PROBLEMS: verdict per cell, partial credit, likely mistake, feedback.
 
@@ -238,6 +240,7 @@ def check(
 
     batch = answers.is_dir() or lms is not None or is_report(answers)
     try:
+        use_digits(digits)
         text, code = jobs.check(problems, answers, Budget(time_limit), fmt=fmt.lower(), feedback=feedback.lower(),
                                 rtol=rtol, exact=exact, allow_missing=allow_missing and not require_all,
                                 out_dir=out if batch else None, gradescope=gradescope,
@@ -308,7 +311,8 @@ def export(
     to: Annotated[str, typer.Option("--to", help="gradescope, moodle, canvas, prairielearn, html, latex or "
                                     "notebook.")],
     out: Annotated[Path, typer.Option("--output", "-o", help="File to write (a folder: the format's default "
-                                      "name inside it).")],
+                                      "name inside it). html, latex: handout.html writes handout.html and "
+                                      "handout-key.html; a name without extension, a folder.")],
     rtol: Annotated[float, typer.Option("--rtol", help="Relative error allowed, as nnsteps check.")] = 0.001,
     math: Annotated[str, typer.Option("--math", help="moodle: worked solutions as mathml or tex.")] = "mathml",
     feedback: Annotated[str, typer.Option("--feedback", help="gradescope, prairielearn: what the autograder's "
@@ -316,6 +320,7 @@ def export(
                                           "never the key), full (the key value and derivation too) or "
                                           "score.")] = "mistakes",
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
+    digits: Annotated[int | None, typer.Option("--digits", help=DIGITS_HELP)] = None,
 ) -> None:
     """Export PROBLEMS with answers and worked solutions to an LMS or autograder format.
 
@@ -331,6 +336,7 @@ def export(
     from nnsteps.budget import Budget
 
     try:
+        use_digits(digits)
         done = jobs.export(problems, to.lower(), out, Budget(time_limit), rtol=rtol, math=math.lower(),
                            feedback=feedback.lower())
     except NnstepsError as err:

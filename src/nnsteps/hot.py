@@ -17,7 +17,7 @@ from nnsteps.errors import NnstepsError
 
 # solve's options as the typer command declares them: option name -> parameter (None: a flag).
 _SOLVE_OPTIONS = {"--format": "fmt", "-f": "fmt", "--output": "out", "-o": "out", "--time-limit": "time_limit",
-                  "--brief": None}
+                  "--brief": None, "--digits": "digits"}
 
 
 def use_colour(stream: object = None) -> bool:
@@ -64,7 +64,22 @@ def emit(text: str, out: Path | None) -> None:
     write_atomic(out, text)
 
 
-def solve_text(file: Path, fmt: str | None, out: Path | None, brief: bool, time_limit: float) -> str:
+DIGITS_HELP = "Significant digits of every decimal shown (default 10)."
+
+
+def use_digits(digits: int | None) -> None:
+    """``--digits N``: every decimal shown to N significant digits (checked: 3 to 15).
+
+    >>> use_digits(None)
+    """
+    if digits is not None:
+        from nnsteps.numfmt import set_digits
+
+        set_digits(digits)
+
+
+def solve_text(file: Path, fmt: str | None, out: Path | None, brief: bool, time_limit: float,
+               digits: int | None = None) -> str:
     """``nnsteps solve``'s work: pick the format (``--format``, else ``-o``'s extension, else text),
     solve every problem under the killable time budget and render.
 
@@ -88,6 +103,7 @@ def solve_text(file: Path, fmt: str | None, out: Path | None, brief: bool, time_
     if fmt is None and out is not None and out.suffix and OutputFormat.from_path(out) is None:
         raise NnstepsError(f"cannot tell the format from '{out.suffix}': expected .md, .txt, .json or .html, "
                            "or give --format", field="--output")
+    use_digits(digits)
     budget = Budget(time_limit)
     stdin = read_stdin(file, what="problem file")
     return jobs.solve(file, chosen, budget, text=stdin, brief=brief, colour=out is None and use_colour())
@@ -106,7 +122,7 @@ def parse_solve(args: list[str]) -> dict[str, Any] | None:
         return None
     from nnsteps.budget import DEFAULT_SECONDS
 
-    found: dict[str, Any] = {"fmt": None, "out": None, "brief": False, "time_limit": DEFAULT_SECONDS}
+    found: dict[str, Any] = {"fmt": None, "out": None, "brief": False, "time_limit": DEFAULT_SECONDS, "digits": None}
     files: list[str] = []
     rest = iter(args[1:])
     for token in rest:
@@ -133,6 +149,7 @@ def parse_solve(args: list[str]) -> dict[str, Any] | None:
         found["out"] = Path(found["out"])
     try:
         found["time_limit"] = float(found["time_limit"])
+        found["digits"] = None if found["digits"] is None else int(found["digits"])
     except ValueError:
         return None
     return found

@@ -2,14 +2,16 @@
 
 An ``int`` as itself; a ``Fraction`` as its exact decimal when it terminates within a few digits, else
 as ``p/q`` with the decimal beside it (``≈``); an :class:`~nnsteps.irrational.Irrational` as its
-exact form when that is short, beside its decimal; any other float to ten significant digits.
+exact form when that is short, beside its decimal; any other float to :data:`DIGITS` significant digits.
+One rule for every decimal shown — answers, matrix entries, steps and the numbers put into a formula —
+settable with :func:`set_digits` (``--digits N``).
 :func:`number_form` is that ladder; its settings make the variants:
 
 * :func:`to_text` / :func:`to_latex`: a number in a step or a line of text;
-* :func:`entry_text` / :func:`entry_latex`: a matrix entry (no decimal beside a fraction: it would
-  clutter the matrix; floats to six digits);
-* :func:`to_latex_operand`: a number inside substituted arithmetic (exact, no ``≈``, full float
-  precision, negatives in parentheses), so the arithmetic evaluates to the result;
+* :func:`entry_text` / :func:`entry_latex`: a matrix entry (no decimal beside a short fraction: it
+  would clutter the matrix; a long one, ``19600001/40000002 ≈ 0.4900000005``, keeps it);
+* :func:`to_latex_operand`: a number inside substituted arithmetic (exact, no ``≈``, floats to
+  :data:`DIGITS` and two guard digits, negatives in parentheses), so the arithmetic evaluates to the result;
 * :func:`number_text` / :func:`number_latex`: an answer for a reader: an exact form too long to read
   gives way to its decimal (:func:`is_long_exact`).
 """
@@ -28,6 +30,30 @@ ENTRY_DECIMALS = 12
 """The same inside a matrix."""
 EXACT_SHORT = 24
 """An irrational's exact form is shown beside its decimal only up to this many characters."""
+LONG_FRACTION = 9
+"""A fraction written with more characters than this (``19600001/40000002``) shows its decimal in a matrix too."""
+DIGITS = 10
+"""Significant digits of every decimal shown (the one rule; :func:`set_digits`, ``--digits N``)."""
+
+
+def set_digits(n: int) -> None:
+    """Set the significant digits of every decimal shown (``--digits N``), 3 to 15.
+
+    >>> set_digits(4); float_text(2 ** 0.5)
+    '1.414'
+    >>> set_digits(10); float_text(2 ** 0.5)
+    '1.414213562'
+    >>> set_digits(40)
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: field --digits: expected 3 to 15 significant digits, got 40
+    """
+    global DIGITS
+    if isinstance(n, bool) or not isinstance(n, int) or not 3 <= n <= 15:
+        from nnsteps.errors import NnstepsError
+
+        raise NnstepsError(f"expected 3 to 15 significant digits, got {n!r}", field="--digits")
+    DIGITS = n
 
 
 def is_terminating(x: Fraction) -> bool:
@@ -66,8 +92,8 @@ def exact_decimal(x: Fraction) -> str:
     return f"{sign}{whole}" + (f".{frac:0{digits}d}" if digits else "")
 
 
-def float_text(x: float, digits: int = 10) -> str:
-    """A float to ``digits`` significant digits, without trailing zeros or exponent noise.
+def float_text(x: float, digits: int | None = None) -> str:
+    """A float to ``digits`` (:data:`DIGITS`) significant digits, without trailing zeros or exponent noise.
 
     >>> float_text(0.1 + 0.2), float_text(2.0)
     ('0.3', '2')
@@ -76,15 +102,15 @@ def float_text(x: float, digits: int = 10) -> str:
         return "nan"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    text = f"{x:.{digits}g}"
+    text = f"{x:.{digits or DIGITS}g}"
     if "e" in text:
         mant, exp = text.split("e")
         return f"{mant}e{int(exp)}"
     return "0" if text in ("-0", "0") else text
 
 
-def number_form(x: Any, *, latex: bool = False, digits: int = 10, decimals: int = DECIMALS, approx: bool = True,
-                none: str | None = None) -> str:
+def number_form(x: Any, *, latex: bool = False, digits: int | None = None, decimals: int = DECIMALS,
+                approx: bool = True, none: str | None = None) -> str:
     """The ladder: int → exact decimal (up to ``decimals`` characters) → fraction (with ``≈`` its decimal,
     when ``approx``) → an irrational's short exact form ``≈`` its decimal (when ``approx``; else the
     decimal) → a float to ``digits`` significant digits; ``none`` for a missing value.
@@ -124,12 +150,12 @@ def number_form(x: Any, *, latex: bool = False, digits: int = 10, decimals: int 
     return str(x)
 
 
-def _beside(exact: str, value: float, digits: int, latex: bool) -> str:
+def _beside(exact: str, value: float, digits: int | None, latex: bool) -> str:
     decimal = float_text(value, digits)
     return rf"{exact} \approx {decimal}" if latex else f"{exact} (≈ {decimal})"
 
 
-def to_text(x: Any, digits: int = 10) -> str:
+def to_text(x: Any, digits: int | None = None) -> str:
     """Plain-text form: integers plain, terminating decimals as decimals, other rationals
     as fractions with a decimal beside, floats to ``digits`` significant digits.
 
@@ -139,7 +165,7 @@ def to_text(x: Any, digits: int = 10) -> str:
     return number_form(x, digits=digits)
 
 
-def to_latex(x: Any, digits: int = 10) -> str:
+def to_latex(x: Any, digits: int | None = None) -> str:
     """LaTeX form, with the same rules as :func:`to_text`.
 
     >>> to_latex(Fraction(1, 3)), to_latex(-2), to_latex(Fraction(-1, 4))
@@ -148,35 +174,57 @@ def to_latex(x: Any, digits: int = 10) -> str:
     return number_form(x, latex=True, digits=digits)
 
 
-def entry_text(x: Any, digits: int = 6) -> str:
-    """A matrix entry as text: a fraction without its decimal, floats (irrationals too) to ``digits``.
+def entry_text(x: Any, digits: int | None = None, *, fractions: bool = False) -> str:
+    """A matrix entry as text: a short fraction without its decimal (a long one with it), floats (irrationals
+    too) to ``digits``; ``fractions``: a terminating fraction as a fraction too, as its neighbours are.
 
     >>> entry_text(Fraction(1, 3)), entry_text(Fraction(1, 8)), entry_text(None), entry_text(2 ** 0.5)
-    ('1/3', '0.125', '·', '1.41421')
+    ('1/3', '0.125', '·', '1.414213562')
+    >>> entry_text(Fraction(7, 8), fractions=True), entry_text(Fraction(19600001, 40000002))
+    ('7/8', '19600001/40000002 (≈ 0.4900000005)')
     """
-    return number_form(x, digits=digits, decimals=ENTRY_DECIMALS, approx=False, none="·")
+    return number_form(x, digits=digits, decimals=0 if fractions else ENTRY_DECIMALS, approx=_long(x), none="·")
 
 
-def entry_latex(x: Any, digits: int = 6) -> str:
+def entry_latex(x: Any, digits: int | None = None, *, fractions: bool = False) -> str:
     """A matrix entry as LaTeX, with the rules of :func:`entry_text`.
 
-    >>> entry_latex(Fraction(-1, 3)), entry_latex(None)
-    ('-\\\\frac{1}{3}', '\\\\cdot')
+    >>> entry_latex(Fraction(-1, 3)), entry_latex(None), entry_latex(Fraction(1, 4), fractions=True)
+    ('-\\\\frac{1}{3}', '\\\\cdot', '\\\\frac{1}{4}')
     """
-    return number_form(x, latex=True, digits=digits, decimals=ENTRY_DECIMALS, approx=False, none=r"\cdot")
+    return number_form(x, latex=True, digits=digits, decimals=0 if fractions else ENTRY_DECIMALS, approx=_long(x),
+                       none=r"\cdot")
 
 
-def to_latex_operand(x: Any, digits: int = 17) -> str:
+def as_fraction(x: Any) -> bool:
+    """Whether a matrix entry reads as a fraction (``p/q``): then its neighbours' fractions read so too,
+    one form for the whole vector (``[5/6 7/8]``, never ``[5/6 0.875]``).
+
+    >>> as_fraction(Fraction(5, 6)), as_fraction(Fraction(7, 8)), as_fraction(0.5)
+    (True, False, False)
+    """
+    return isinstance(x, Fraction) and x.denominator != 1 and (
+        not is_terminating(x) or len(exact_decimal(x)) > ENTRY_DECIMALS)
+
+
+def _long(x: Any) -> bool:
+    return isinstance(x, Fraction) and len(f"{x.numerator}/{x.denominator}") > LONG_FRACTION and (
+        not is_terminating(x) or len(exact_decimal(x)) > ENTRY_DECIMALS)
+
+
+def to_latex_operand(x: Any, digits: int | None = None) -> str:
     """A number as it should appear inside arithmetic: exact, with negatives in parentheses.
 
     Terminating fractions as decimals, others as ``\\frac{p}{q}`` (no "≈" beside them), floats and
-    irrationals to full float precision, so the substituted arithmetic evaluates to the result.
+    irrationals to :data:`DIGITS` plus two guard digits (``digits`` ≥ 17: full float precision), so the
+    arithmetic reads as its result even where it cancels (``1 - 0.999987711651^2``).
 
     >>> to_latex_operand(-2), to_latex_operand(Fraction(1, 3)), to_latex_operand(Fraction(3, 10))
     ('(-2)', '\\\\frac{1}{3}', '0.3')
     """
     if isinstance(x, float):
-        text = repr(float(x)) if digits >= 17 else float_text(x, digits)
+        shown = digits or min(DIGITS + 2, 15)
+        text = repr(float(x)) if shown >= 17 else float_text(x, shown)
         if "e" in text:
             mant, exp = text.split("e")
             text = rf"{mant} \cdot 10^{{{int(exp)}}}"
@@ -227,9 +275,9 @@ def number_text(v: Any) -> str:
     ('sqrt(2) (≈ 1.414213562)', '2·sqrt(2) (≈ 2.828427125)')
     """
     if is_long_exact(v):
-        return float_text(v, 10)
+        return float_text(v)
     if isinstance(v, Irrational):  # SymPy's "**" and "*" written for a reader
-        return _beside(expression_text(v.short_exact() or str(v.exact)), v, 10, latex=False)
+        return _beside(expression_text(v.short_exact() or str(v.exact)), v, None, latex=False)
     return to_text(v)
 
 
@@ -240,7 +288,7 @@ def number_latex(v: Any) -> str:
     '\\\\frac{1}{3} \\\\approx 0.3333333333'
     """
     if is_long_exact(v):
-        return float_text(v, 10)
+        return float_text(v)
     return to_latex(v)
 
 

@@ -50,4 +50,5 @@ def test_both_handouts_show_every_question_offline(pages) -> None:
 def test_student_boxes_are_visible_and_instructor_math_renders(pages) -> None:
     box = pages["student"]["box"]
     assert pages["student"]["boxes"] == 9 and box["width"] > 30 and box["height"] > 20
-    assert pages["student"]["math"] == 0 and pages["instructor"]["math"] > 50
+    # the student's questions typeset their givens (statements); the key's answers and steps more so
+    assert pages["student"]["math"] > 20 and pages["instructor"]["math"] > 50

@@ -131,7 +131,8 @@ def total_step(table: Table) -> Step[int]:
     >>> step.substituted, step.result
     ('20 + 730', 750)
     """
-    terms = [(rf"\text{{{r.name}}}".replace("_", r"\_"), r.params) for r in table.rows if r.params]
+    # "\_" inside \text shows literally in MathML: each part of the name is text, its underscores math
+    terms = [(r"\_".join(rf"\text{{{part}}}" for part in r.name.split("_")), r.params) for r in table.rows if r.params]
     return counts.total("Total parameters", r"\#\text{params}", terms)
 
 

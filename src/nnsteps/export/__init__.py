@@ -1,7 +1,8 @@
 """``nnsteps export``: a problem file into the places courses live (Gradescope, Moodle, ...).
 
 One module per format; each has ``NAME``, ``WRITES`` (``"file"`` or ``"folder"``), ``DEFAULT`` (the
-file name used when ``-o`` is a folder) and ``build(problems, options) -> (files, warnings)`` where files
+file name used when ``-o`` is a folder), for the handouts ``EXTENSION`` (``-o handout.html`` writes
+``handout.html`` and ``handout-key.html`` instead of a folder) and ``build(problems, options) -> (files, warnings)`` where files
 maps a relative name to text or bytes. A problem a format cannot carry is named in a warning with the
 reason and left out, never silently dropped.
 """
@@ -105,6 +106,9 @@ def write(built: Built, out: Path) -> Exported:
 
     module = format_module(built.fmt)
     out = Path(out)
+    extension = getattr(module, "EXTENSION", None)
+    if extension and out.suffix and not out.is_dir():
+        return Exported(_write_pair(built, out, extension), built.warnings)
     if module.WRITES == "folder":
         texts = {name: data for name, data in built.files.items() if isinstance(data, str)}
         if len(texts) != len(built.files):  # folder formats write text files (write_folder opens them as text)
@@ -137,6 +141,26 @@ def feedback_level(options: dict[str, Any]) -> str:
         raise NnstepsError(f"expected one of {', '.join(AUTOGRADER_FEEDBACK)}, got '{level}'", field="--feedback",
                            hint=did_you_mean(str(level), list(AUTOGRADER_FEEDBACK)))
     return str(level)
+
+
+def _write_pair(built: Built, out: Path, extension: str) -> list[Path]:
+    """A handout named by ``-o``: the student's file at ``out``, the instructor's key beside it as
+    ``<stem>-key<extension>`` (``handout.html`` and ``handout-key.html``).
+
+    >>> import tempfile
+    >>> d = Path(tempfile.mkdtemp())
+    >>> [p.name for p in _write_pair(Built("html", {"student.html": "s", "instructor.html": "k"}), d / "h.html", ".html")]
+    ['h.html', 'h-key.html']
+    """
+    from nnsteps.files import write_atomic
+
+    if out.suffix.lower() != extension:
+        raise NnstepsError(f"expected a file ending in {extension} (the handout and its -key{extension}) or a "
+                           f"folder name without an extension, got {out.name}", field="--output")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    key = out.with_name(f"{out.stem}-key{out.suffix}")
+    return [write_atomic(out, built.files[f"student{extension}"], field="--output"),
+            write_atomic(key, built.files[f"instructor{extension}"], field="--output")]
 
 
 def warn_left_out(item: Any, reason: str) -> str:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
+
 from nnsteps.export.items import Item, ProblemSet
 from nnsteps.work import heading
 
 NAME = "latex"
 WRITES = "folder"
+EXTENSION = ".tex"  # -o handout.tex: the student's handout.tex and the key handout-key.tex
 DEFAULT = "handout"
 
 UNICODE = {"×": r"\times", "−": "-", "·": r"\cdot", "→": r"\to", "…": r"\dots", "≤": r"\le", "≥": r"\ge",
@@ -24,14 +27,22 @@ UNICODE = {"×": r"\times", "−": "-", "·": r"\cdot", "→": r"\to", "…": r"
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
 \usepackage[T1]{fontenc}
-\usepackage[margin=2cm]{geometry}
+\usepackage[margin=1.8cm]{geometry}
 \usepackage{amsmath,amssymb}
 \usepackage{graphicx}
 \setcounter{MaxMatrixCols}{64}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
+\sloppy
 \newcommand{\fit}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle #1$}}
 \newcommand{\answerbox}{\framebox[3em]{\rule{0pt}{1.6em}}}
+\newcommand{\fitbox}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{#1}}
+\newcommand{\named}[2]{\sbox0{#1: }\sbox2{$\displaystyle #2$}%
+  \ifdim\dimexpr\wd0+\wd2\relax>\linewidth#1:\par\fit{#2}\else\usebox0\usebox2\fi\par}
+\newcommand{\steprow}[2]{\named{\textbf{#1}}{#2}}
+\makeatletter
+\renewcommand\subsection{\@startsection{subsection}{2}{\z@}{-2ex plus -.5ex}{.6ex}{\normalfont\large\bfseries}}
+\makeatother
 """
 
 
@@ -49,8 +60,10 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
 
 def document(problems: ProblemSet, *, instructor: bool) -> str:
     """One complete LaTeX document."""
-    title = text(problems.title or "Problems") + (" (instructor)" if instructor else "")
-    out = [PREAMBLE, r"\begin{document}", rf"\section*{{{title}}}",
+    title = text(key_title(problems.title, instructor))
+    head = rf"\section*{{{title}}}"
+    # the key in two columns: short lines of answers and steps, the reference set in a few pages
+    out = [PREAMBLE, r"\begin{document}", rf"\twocolumn[{head}]\small\setlength{{\parskip}}{{2pt}}" if instructor else head,
            "" if instructor else r"Name: \rule{8cm}{0.4pt}",
            rf"% nnsteps problem file sha256 {problems.sha256}"]
     for item in problems.items:
@@ -58,6 +71,16 @@ def document(problems: ProblemSet, *, instructor: bool) -> str:
         out.append(solution(item) if instructor else answer_space(item))
     out += [r"\end{document}", ""]
     return "\n".join(out)
+
+
+def key_title(title: str | None, instructor: bool) -> str:
+    """The handout's title; the key's says "(instructor)" once, not after a title that says it already.
+
+    >>> key_title("Quiz", True), key_title("Quiz (instructor draft)", True), key_title(None, False)
+    ('Quiz (instructor)', 'Quiz (instructor draft)', 'Problems')
+    """
+    title = title or "Problems"
+    return title + (" (instructor)" if instructor and "instructor" not in title.lower() else "")
 
 
 def text(value: str) -> str:
@@ -97,58 +120,156 @@ def math(latex: str) -> str:
 
 
 def question(item: Item) -> str:
-    """The question: id and title, the kind's summary, the givens (typewriter lines)."""
-    from nnsteps.export.statement import givens, summary
+    """The question: id and title, then the kind's statement (prose, givens typeset, what is asked)."""
+    from nnsteps.export.statement import statement
 
-    head = heading(item.id, item.title)
-    out = [rf"\subsection*{{{text(head)}}}", rf"% nnsteps problem {text(item.id)} kind {text(item.kind)}", text(summary(item))]
-    items = []
-    for name, value in givens(item):
-        lines = r"\\ ".join(r"\texttt{" + text(line) + "}" for line in value.splitlines() if line.strip())
-        items.append(rf"\item[{text(name)}] {lines or '~'}")
-    if items:  # an empty description list is a LaTeX error
-        out += [r"\begin{description}", *items, r"\end{description}"]
+    st = statement(item)
+    out = [rf"\subsection*{{{text(heading(item.id, item.title))}}}", rf"% nnsteps problem {text(item.id)} kind {text(item.kind)}",
+           prose(st.intro) + r"\par"]
+    row: list[Any] = []  # matrices side by side on one line, their labels before it
+
+    def flush() -> None:
+        if row:
+            out.append("; ".join(prose(g.label) for g in row) + r":\par")
+            out.append(r"\fit{" + r"\qquad ".join(math(g.latex) for g in row) + r"}\par")
+            row.clear()
+
+    for g in st.givens:
+        if g.latex:
+            row.append(g)
+            continue
+        flush()
+        out.append(prose(g.label) + (":" if g.code else "") + r"\par")
+        for line in g.code.splitlines():
+            out.append(r"\hspace*{1em}\texttt{" + text(line) + r"}\par")
+    flush()
+    if st.asks:
+        out.append("Find: " + "; ".join(prose(a) for a in st.asks) + r".\par")
     return "\n".join(out)
+
+
+def prose(value: str) -> str:
+    """Statement prose: text escaped, ``$math$`` kept as math.
+
+    >>> print(prose("the 50% of $x_1$"))
+    the 50\\% of $x_1$
+    """
+    from nnsteps.render.statement import pieces
+
+    return "".join(f"${math(t)}$" if is_math else text(t) for is_math, t in pieces(value))
 
 
 def answer_space(item: Item) -> str:
     """Boxes for every numeric cell (a grid per matrix), a line for every other answer cell."""
-    from nnsteps.export.statement import blocks
+    from nnsteps.export.statement import blocks, spoken
+    from nnsteps.render.answer import label
 
     out = [r"\paragraph{Your answer}"]
     for block in blocks(item):
-        if block.grid:
+        if block.header:
+            head = " & ".join(["", *(text(label(h)) for h in block.header)])
+            table = [" & ".join([text(n), *([r"\answerbox"] * len(block.header))]) for n in block.names or []]
+            out.append(rf"{text(label(block.where))}:\par\fitbox{{\begin{{tabular}}{{l{'c' * len(block.header)}}}"
+                       + head + r" \\ " + r" \\ ".join(table) + r"\end{tabular}}\par")
+        elif block.grid:
             width = max(len(r) for r in block.rows)
             rows = r" \\ ".join(" & ".join([r"\answerbox"] * len(r)) for r in block.rows)
-            out.append(rf"\texttt{{{text(block.where)}}}: \[\begin{{array}}{{{'c' * width}}}{rows}\end{{array}}\]")
+            out.append(rf"{text(spoken(block.where))}: \[\begin{{array}}{{{'c' * width}}}{rows}\end{{array}}\]")
         else:
-            out.append(rf"\texttt{{{text(block.where)}}} $=$ \answerbox\par")
+            out.append(rf"{text(spoken(block.where))} $=$ \answerbox\par")
     for cell in item.symbolic():
         out.append(rf"\texttt{{{text(cell.where)}}}: \rule{{10cm}}{{0.4pt}}\par")
     return "\n".join(out)
 
 
 def solution(item: Item) -> str:
-    """The answer (every cell) and the worked steps."""
-    from nnsteps.numfmt import number_latex
+    """The answer (matrices as matrices, a network as its table) and the worked steps condensed: each top-level
+    step's formula with its numbers; the sub-steps are in the HTML key and ``nnsteps solve``."""
+    from nnsteps.export.statement import key_worked
+    from nnsteps.render.answer import answer_view
 
-    out = [r"\paragraph{Answer}", r"\begin{itemize}"]
-    for cell in item.cells:
-        value = rf"${math(number_latex(cell.value))}$" if cell.numeric else r"\texttt{" + text(str(cell.value)) + "}"
-        out.append(rf"\item \texttt{{{text(cell.where)}}} $=$ {value}")
-    out += [r"\end{itemize}", r"\paragraph{Worked solution}"]
-    out += [_step(s, 0) for s in item.worked.steps]
-    return "\n".join(out)
+    view = answer_view(key_worked(item), brief=True)  # the key answers what the statement asks
+    out = [r"\medskip\textbf{Answer.}\par", *(view_latex(view) if view is not None else [r"\texttt{(none)}"])]
+    out += [r"\smallskip\textbf{Worked solution} (condensed; the HTML key has every step).\par", r"{\footnotesize"]
+    out += [_step(s) for s in item.worked.steps]
+    return "\n".join([*out, "}"])
 
 
-def _step(step: Any, depth: int) -> str:
+def view_latex(view: Any) -> list[str]:
+    r"""An answer view as LaTeX lines: a matrix typeset whole, a table as a tabular, named results one a line.
+
+    >>> from nnsteps.render.answer import Fields, Matrix, Number
+    >>> view_latex(Fields([("Loss", Number(1)), ("Output", Matrix([[1, 2]]))]))
+    ['Loss: $1$\\par', '\\named{Output}{\\begin{bmatrix} 1 & 2 \\end{bmatrix}}']
+    """
+    from nnsteps.render.answer import Expression, Fields, Formula, Matrix, Number, Shape, Table
+
+    if isinstance(view, Fields):
+        out, line = [], []  # numbers share a line, each nested group of numbers one line
+        for label, item in view.items:
+            if isinstance(item, (Number, Shape)):
+                line.append(_named(label, item))
+                continue
+            if line:
+                out.append(";\\quad ".join(line) + r"\par")
+                line = []
+            if isinstance(item, Fields) and all(isinstance(x, (Number, Shape)) for _, x in item.items):
+                out.append(f"{text(label)}: " + ",\\quad ".join(_named(n, x) for n, x in item.items) + r"\par")
+            elif isinstance(item, Table):  # a table takes the whole column (an indent would push it over)
+                out += [rf"{text(label)}:\par", *view_latex(item)]
+            elif isinstance(item, Fields):
+                out += [rf"{text(label)}:\par", r"\begingroup\leftskip=1.5em", *view_latex(item), r"\par\endgroup"]
+            else:
+                shown = view_latex(item)[0]
+                fitted = shown.startswith(r"\fit{") and shown.endswith(r"}\par")  # label and formula share the width
+                out.append(rf"\named{{{text(label)}}}{{{shown[5:-5]}}}" if fitted else f"{text(label)}: {shown}")
+        return out + ([";\\quad ".join(line) + r"\par"] if line else [])
+    if isinstance(view, Table):
+        cols = "l" * 2 + "r" * (len(view.columns) - 2)
+        rows = [" & ".join((rf"\textbf{{{text(c)}}}" if (i, j) in view.marked else text(c)) for j, c in enumerate(r))
+                for i, r in enumerate(view.rows)]
+        if view.total:
+            rows.append(" & ".join(rf"\textbf{{{text(c)}}}" if c else "" for c in view.total))
+        head = " & ".join(text(c) for c in view.columns)
+        return [r"\fitbox{\footnotesize\begin{tabular}{" + cols + "}", head + r" \\ \hline",
+                *(r + r" \\" for r in rows), r"\end{tabular}}\par"]
+    if isinstance(view, Number):
+        from nnsteps.numfmt import number_latex
+
+        body = number_latex(view.value)
+    elif isinstance(view, Shape):
+        body = r" \times ".join(str(d) for d in view.dims)
+    elif isinstance(view, Matrix):
+        from nnsteps.render.values import latex_matrix
+
+        body = latex_matrix(view.value, stack=view.stack)
+    elif isinstance(view, Formula):
+        body = view.latex
+    elif isinstance(view, Expression):
+        from nnsteps.numfmt import expression_text
+
+        return [r"\texttt{" + text(expression_text(view.text)) + r"}\par"]
+    else:
+        return [r"\texttt{" + text(str(view)) + r"}\par"]
+    latex = math(body)
+    return [(rf"\fit{{{latex}}}" if "matrix" in latex else f"${latex}$") + r"\par"]
+
+
+def _named(label: str, item: Any) -> str:
+    """``$w_{in} = 0.2$`` for a symbol, ``Loss: $0.07$`` for a label in words."""
+    from nnsteps.render.answer_text import label_latex
+
+    value = view_latex(item)[0].removesuffix(r"\par").strip("$")
+    symbol = label_latex(label)
+    return f"${math(symbol)} = {value}$" if symbol is not None else f"{text(label)}: ${value}$"
+
+
+def _step(step: Any) -> str:
+    """One top-level step: its title and its equation (formula, numbers, result), scaled to the line."""
     from nnsteps.render.markdown import step_equation
 
-    indent = rf"\hspace*{{{1.5 * depth}em}}" if depth else ""
-    out = [rf"{indent}\textbf{{{text(step.title)}}}\par"]
-    equation = step_equation(step)
-    if equation:
-        out.append(rf"{indent}\fit{{{math(equation)}}}\par")
-    if step.note:
-        out.append(rf"{indent}\emph{{{text(str(step.note))}}}\par")
-    return "\n".join(out + [_step(s, depth + 1) for s in step.steps])
+    # an array result is in the answer already: its step shows the formula alone
+    equation = step.formula if isinstance(step.result, (list, np.ndarray)) else step_equation(step)
+    if not equation:
+        return rf"\textbf{{{text(step.title)}}}\par"
+    return rf"\steprow{{{text(step.title)}}}{{{math(equation)}}}"

@@ -41,6 +41,8 @@ class Item:
     key: Any
     points: float
     cells: list[Cell] = field(default_factory=list)
+    skip: tuple[tuple[int | str, ...], ...] = ()
+    """Answer paths the question gives (or that repeat another): shown in the key, never asked."""
 
     def asked(self) -> list[Cell]:
         """The cells a numeric format asks for (numbers; labels and symbolic cells are not asked)."""
@@ -78,6 +80,7 @@ def load(problems: Any, *, rtol: float = 0.001) -> ProblemSet:
     from nnsteps.grading.check import solve_keys
     from nnsteps.grading.compare import Tolerance
     from nnsteps.problems.solve import read_problems
+    from nnsteps.render.statement import skipped
 
     Tolerance(rtol=rtol)  # a bad --rtol is the checker's error line
     read = read_problems(problems)
@@ -90,9 +93,26 @@ def load(problems: Any, *, rtol: float = 0.001) -> ProblemSet:
         stage(f"problem {raw['id']}", problem=str(raw["id"]), units=len(entries) - i)
 
     keys = solve_keys(read, each=each)  # solved as the checker solves them (its keys)
-    items = [Item(k.id, k.kind, k.raw.get("title"), k.raw, k.worked, k.key, k.points, cells(k.key)) for k in keys.keys]
+    items = []
+    for k in keys.keys:
+        item = Item(k.id, k.kind, k.raw.get("title"), k.raw, k.worked, k.key, k.points)
+        item.skip = given_answers(k.kind, k.raw)
+        item.cells = [c for c in cells(k.key) if not skipped(c.path, item.skip)]
+        items.append(item)
     digest = hashlib.sha256(json.dumps(document, sort_keys=True, default=str).encode()).hexdigest()
     return ProblemSet(title, items, document, read.source, digest, rtol, keys)
+
+
+def given_answers(kind: str, raw: dict[str, Any]) -> tuple[tuple[int | str, ...], ...]:
+    """The answer paths a problem's statement does not ask (given in the question, or repeating another).
+
+    >>> given_answers("optimizer", {"id": "o", "kind": "optimizer", "method": "sgd", "params": 1, "grads": [1]})
+    (('lr',),)
+    """
+    from nnsteps.problems.registry import Problem, load_kinds
+
+    record = load_kinds().get(kind)
+    return record.statement(Problem(raw)).skip if record is not None and record.statement is not None else ()
 
 
 def cells(key: Any, path: tuple[int | str, ...] = ()) -> list[Cell]:

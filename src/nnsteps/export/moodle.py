@@ -75,7 +75,7 @@ def question(item: Item, problems: ProblemSet, math: str) -> str:
     parts = blocks(item)
     single = len(asked) == 1 and len(parts) == 1 and not parts[0].grid
     # Braces as references: a given spelling "{1:SHORTANSWER:=x}" stays text, not a cloze blank.
-    text = statement_html(item).replace("{", "&#123;").replace("}", "&#125;")
+    text = statement_html(item, tex=math == "tex").replace("{", "&#123;").replace("}", "&#125;")
     if single:
         text += "<p>Answer:</p>"
     else:
@@ -102,15 +102,12 @@ def question(item: Item, problems: ProblemSet, math: str) -> str:
     return "\n".join(lines)
 
 
-def statement_html(item: Item) -> str:
-    """The question as HTML: title, the kind's summary and each given field."""
-    from nnsteps.export.statement import givens, summary
+def statement_html(item: Item, *, tex: bool = False) -> str:
+    """The question as HTML: title and the kind's statement for students (MathML for the math, or TeX)."""
+    from nnsteps.export.statement import statement
+    from nnsteps.render.statement import statement_html as render
 
-    out = [f"<p><strong>{html.escape(item.title or item.id)}</strong></p>",
-           f"<p>{html.escape(summary(item))}</p>", "<dl>"]
-    for name, text in givens(item):
-        out.append(f"<dt>{html.escape(name)}</dt><dd><pre>{html.escape(text)}</pre></dd>")
-    return "".join(out) + "</dl>"
+    return f"<p><strong>{html.escape(item.title or item.id)}</strong></p>" + render(statement(item), tex)
 
 
 def answer_form(parts: list[Any], rtol: float) -> str:

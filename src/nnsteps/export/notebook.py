@@ -10,7 +10,6 @@ YAML), with its fingerprint in the notebook metadata.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from nnsteps.export.items import Item, ProblemSet
@@ -73,23 +72,12 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
 
 
 def question_markdown(item: Item) -> str:
-    """The question as Markdown: heading, the kind's summary, the givens in code blocks (text with its HTML
-    escaped; a fence longer than any run of backticks in the given, so none closes it).
-
-    >>> from nnsteps.export.items import load
-    >>> print(question_markdown(load({"problems": [{"id": "<b>q</b>", "kind": "relu", "input": "1 -2"}]}).items[0]))
-    ... # doctest: +ELLIPSIS
-    ## &lt;b>q&lt;/b>
-    ...
-    """
+    """The question as Markdown: heading and the kind's statement for students (``$`` math)."""
     from nnsteps.escape import markdown_text
-    from nnsteps.export.statement import givens, summary
+    from nnsteps.export.statement import statement
+    from nnsteps.render.statement import statement_markdown
 
-    out = [f"## {markdown_text(heading(item.id, item.title))}", "", markdown_text(summary(item)), ""]
-    for name, text in givens(item):
-        fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", text)), default=0))
-        out += [f"**{markdown_text(name)}**", "", fence, text, fence, ""]
-    return "\n".join(out).rstrip() + "\n"
+    return f"## {markdown_text(heading(item.id, item.title))}\n\n" + statement_markdown(statement(item)) + "\n"
 
 
 def _template(key: Any) -> Any:

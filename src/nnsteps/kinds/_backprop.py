@@ -45,3 +45,34 @@ LOSS = Field(Op.LOSS.value, FieldType.CHOICE, "half_squared_error, squared_error
              default="half_squared_error", choices=LOSSES, example="half_squared_error")
 LEARNING_RATE = Field("learning_rate", FieldType.NUMBER, "η for one gradient-descent step", example=0.5,
                       parse=learning_rate)
+
+
+def learn_statement(p: Any, default_loss: str | None) -> tuple[list[Any], list[str]]:
+    r"""The givens and asks a backpropagation question adds: the target and loss (or the upstream gradient),
+    the learning rate; asked: the loss, the gradients, the updated parameters.
+
+    >>> class P: raw = {"target": 0.4, "learning_rate": 0.15}
+    >>> givens, asks = learn_statement(P(), "half_squared_error")
+    >>> [g.label for g in givens], asks
+    (['Target: $y_r = 0.4$, loss: half squared error $L = \\frac{1}{2}\\sum (y - y_r)^2$', 'Settings: learning rate $\\eta = 0.15$.'], ['the loss $L$', 'the gradient of $L$ with respect to every parameter', 'the parameters after one gradient-descent step'])
+    """
+    from nnsteps.render.statement import Given, matrix, scalar, settings, value
+
+    # the steps' symbols: the output y, the target y_r
+    formulas = {"half_squared_error": r" $L = \frac{1}{2}\sum (y - y_r)^2$", "squared_error": r" $L = \sum (y - y_r)^2$"}
+    givens, asks = [], []
+    target, upstream = value(p, "target"), value(p, "upstream")
+    if target is not None:
+        name = str(value(p, Op.LOSS.value, default_loss or ("cross_entropy" if isinstance(target, int) else "mse")))
+        shown = scalar(target) if not isinstance(target, (list, str)) else matrix(target, "target")
+        givens.append(Given(f"Target: $y_r = {shown}$, loss: {name.replace('_', ' ')}{formulas.get(name, '')}"))
+        asks.append("the loss $L$")
+    elif upstream is not None:
+        shown = scalar(upstream) if not isinstance(upstream, (list, str)) else matrix(upstream, "upstream")
+        givens.append(Given(r"Upstream gradient of the output, $\partial L/\partial \text{output}$", shown))
+    if target is not None or upstream is not None:
+        asks.append("the gradient of $L$ with respect to every parameter")
+    if value(p, "learning_rate") is not None:
+        givens.append(settings([("learning rate", rf"\eta = {scalar(value(p, 'learning_rate'))}")]))
+        asks.append("the parameters after one gradient-descent step")
+    return givens, asks

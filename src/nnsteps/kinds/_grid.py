@@ -41,6 +41,25 @@ def with_upstream(problem: dict[str, Any], rng: Rng, options: dict[str, Any]) ->
     return problem
 
 
+def grid_statement(p: Any, intro: str, *, arrays: tuple[tuple[str, str, str], ...] = (("input", "Input", "X"),),
+                   scalars: tuple[tuple[str, str, str, Any], ...] = (), output: str = "the output $Y$",
+                   extra: tuple[str, ...] = ()) -> Any:
+    r"""The statement of a grid kind: its arrays and settings, the upstream gradient when given, and what is asked:
+    the output, then the input's gradient when an upstream is given.
+
+    >>> class P: raw = {"input": "1 -2", "upstream": "1 1"}
+    >>> grid_statement(P(), "Apply ReLU to $X$.").asks
+    ['the output $Y$', 'the gradient $\\partial L/\\partial X$ (and of any parameter)']
+    """
+    from nnsteps.render.statement import build, value
+
+    upstream = value(p, "upstream") is not None
+    return build(p, intro, arrays=(*arrays, *((("upstream", r"Upstream gradient $\partial L/\partial Y$", ""),)
+                                             if upstream else ())),
+                 scalars=scalars, asks=[output, *extra, *([r"the gradient $\partial L/\partial X$ (and of any parameter)"]
+                                                 if upstream else [])])
+
+
 def opt_int(options: dict[str, Any], name: str, default: Any) -> Any:
     """A generator option that must be an integer >= 0 (``--stride 2``), or ``default``.
 

@@ -12,7 +12,7 @@ import numpy as np  # noqa: F401  (the doctests draw with it)
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import ints
-from nnsteps.kinds._grid import INPUT, UPSTREAM_ANSWER, Rng, with_upstream
+from nnsteps.kinds._grid import INPUT, UPSTREAM_ANSWER, Rng, grid_statement, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems.params import as_given
 from nnsteps.problems.registry import Field, FieldType, Params, register_stage
@@ -63,6 +63,25 @@ def _softmax(x: Any, p: Params) -> Worked:
     return with_grads(forward, *softmax_backward(plain_input(x), upstream, axis))
 
 
+INTROS = {Op.RELU: r"Apply ReLU, $\operatorname{ReLU}(x) = \max(0, x)$, to every entry of $X$.",
+          Op.SIGMOID: r"Apply the logistic sigmoid $\sigma(x) = 1/(1 + e^{-x})$ to every entry of $X$.",
+          Op.TANH: r"Apply $\tanh$ to every entry of $X$."}
+
+
+def _statement(op: Op) -> Callable[[Any], Any]:
+    def statement(p: Any) -> Any:
+        """The question for students."""
+        return grid_statement(p, INTROS[op])
+
+    return statement
+
+
+def _softmax_statement(p: Any) -> Any:
+    """Softmax's question: the axis is stated (the last unless given)."""
+    return grid_statement(p, r"Apply softmax, $\operatorname{softmax}(x)_i = e^{x_i}/\sum_j e^{x_j}$, to $X$ along "
+                          "the given axis ($-1$: the last, each row of a matrix).", scalars=(("axis", "axis", "", -1),))
+
+
 def _softmax_mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
@@ -71,12 +90,12 @@ def _softmax_mistakes(p: Params) -> list[tuple[str, Any]]:
 
 for _order, _op in enumerate((Op.RELU, Op.SIGMOID, Op.TANH), start=4):
     register_stage(_op.value, _elementwise_stage(_op), (INPUT, UPSTREAM), order=_order, summary=SUMMARIES[_op], answer=UPSTREAM_ANSWER,
-                   example=EXAMPLE, form={"group": "activation"})
+                   example=EXAMPLE, form={"group": "activation"}, statement=_statement(_op))
 register_stage(Op.SOFTMAX.value, _softmax,
                (INPUT, Field("axis", FieldType.INTEGER, "the axis (default -1)", default=-1, example=-1, parse=_axis), UPSTREAM),
                order=7, summary="softmax over an axis (the last by default)", mistakes=_softmax_mistakes,
                answer=UPSTREAM_ANSWER,
-               example={"input": "1 2 3"}, form={"group": "activation"})
+               example={"input": "1 2 3"}, form={"group": "activation"}, statement=_softmax_statement)
 
 
 def _draw(kind: str, rng: Rng, low: int, high: int, options: dict[str, Any]) -> dict[str, Any]:

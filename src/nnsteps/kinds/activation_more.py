@@ -13,7 +13,7 @@ import numpy as np
 
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import INPUT, Rng
+from nnsteps.kinds._grid import INPUT, Rng, grid_statement
 from nnsteps.names import Activation, Op
 from nnsteps.problems.params import as_given
 from nnsteps.problems.registry import Field, FieldType, Params, register_stage
@@ -44,6 +44,35 @@ SUMMARIES = {
     Op.HARDTANH: "hardtanh: x clipped to [min_val, max_val]",
     Op.PRELU: "PReLU: leaky ReLU with a learned slope per channel",
 }
+
+
+INTROS = {
+    Op.LEAKY_RELU: r"Apply leaky ReLU, $x$ for $x > 0$ and $a x$ otherwise, to every entry of $X$.",
+    Op.ELU: r"Apply ELU, $x$ for $x > 0$ and $\alpha(e^{x} - 1)$ otherwise, to every entry of $X$.",
+    Op.GELU: r"Apply GELU, $x\,\Phi(x)$ ($\Phi$ the standard normal CDF, or its tanh approximation), to every "
+             r"entry of $X$.",
+    Op.SILU: r"Apply SiLU, $x\,\sigma(x)$, to every entry of $X$.",
+    Op.SOFTPLUS: r"Apply softplus, $\frac{1}{\beta}\log(1 + e^{\beta x})$ (just $x$ once $\beta x$ passes the "
+                 r"threshold), to every entry of $X$.",
+    Op.HARDTANH: r"Apply hardtanh, $x$ clipped to $[\text{min}, \text{max}]$, to every entry of $X$.",
+    Op.PRELU: r"Apply PReLU, $x$ for $x > 0$ and $a_c x$ otherwise ($a_c$ the slope of channel $c$, axis 1), to $X$.",
+}
+SETTINGS: dict[Op, tuple[tuple[str, str, str, Any], ...]] = {
+    Op.LEAKY_RELU: (("negative_slope", "negative slope", "a", Fraction(1, 100)),),
+    Op.ELU: (("alpha", "", r"\alpha", 1),),
+    Op.GELU: (("approximate", "approximation", "", "none"),),
+    Op.SOFTPLUS: (("beta", "", r"\beta", 1), ("threshold", "threshold", "", 20)),
+    Op.HARDTANH: (("min_val", "min", "", -1), ("max_val", "max", "", 1)),
+    Op.PRELU: (("weight", "slope", "a", None),),
+}
+
+
+def _statement(op: Op) -> Callable[[Any], Any]:
+    def statement(p: Any) -> Any:
+        """The question for students, its parameters stated (defaults included)."""
+        return grid_statement(p, INTROS[op], scalars=SETTINGS.get(op, ()))
+
+    return statement
 
 
 def _run(op: Op) -> Callable[[Any, Params], Worked]:
@@ -81,7 +110,7 @@ EXAMPLES[Op.LEAKY_RELU] = {"input": "-2 3", "negative_slope": 0.1, "upstream": "
 for _order, _op in enumerate(PARAMS, start=20):
     register_stage(_op.value, _run(_op), (INPUT, *PARAMS[_op], UPSTREAM), order=_order, summary=SUMMARIES[_op],
                    answer=("output", "grads"), example=EXAMPLES[_op], mistakes=_mistakes(_op),
-                   form={"group": "activation"})
+                   form={"group": "activation"}, statement=_statement(_op))
 
 
 def _draw(op: Op, rng: Rng, options: dict[str, Any]) -> dict[str, Any]:

@@ -54,7 +54,37 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     ]
 
 
-@register(Op.ATTENTION.value, fields=FIELDS, summary="self- or cross-attention: scores, softmax weights and output",
+def _statement(p: Any) -> Any:
+    """Attention's question: tokens and projections typeset; scaling, mask and heads stated."""
+    from nnsteps.render.statement import Statement, build, value
+
+    if value(p, "x") is None:
+        return Statement("Derive self-attention for the first token symbolically: its query, the scores "
+                         r"$e_{1j}$ against every key, the weights $\alpha_{1j}$ and the output $z_1$.")
+    rows = value(p, "layout") == "rows"
+    cross = value(p, "memory") is not None
+    intro = ((r"Compute " + ("cross-attention of the tokens $X$ over the memory $M$" if cross else
+                            "self-attention over the tokens $X$ (one token per row)"))
+             + (r": $Q = X W_Q$, $K$, $V$ likewise" if rows else r": $q_i = W_Q x_i$, $k_i = W_K x_i$, $v_i = W_V x_i$")
+             + r", scores $QK^\top$" + (r"$/\sqrt{d_k}$" if value(p, "scale", True) else "")
+             + ", weights by a softmax over each row, output weights × $V$.")
+    arrays = [("x", "Tokens", "X"), ("memory", "Memory", "M"), ("w_q", "Query weights", "W_Q"),
+              ("w_k", "Key weights", "W_K"), ("w_v", "Value weights", "W_V"), ("w_o", "Output projection", "W_O"),
+              *((f"b_{n}", f"Bias $b_{n.upper()}$", f"b_{n.upper()}") for n in "qkvo"),
+              ("key_padding_mask", "Key padding mask (1 = padding)", "")]
+    mask = value(p, "mask", "none")
+    st = build(p, intro, arrays=arrays, scalars=[("heads", "heads", "h", 1)]
+               + ([("mask", "mask", "", mask)] if isinstance(mask, str) else []),
+               asks=["the queries $Q$, keys $K$ and values $V$", r"the scores (scaled by $1/\sqrt{d_k}$)"
+                     if value(p, "scale", True) else "the scores", "the attention weights", "the output"])
+    if not isinstance(mask, str):
+        from nnsteps.render.statement import Given, matrix
+
+        st.givens.insert(-1, Given("Mask (1 = may attend)", matrix(mask, "mask")))
+    return st
+
+
+@register(Op.ATTENTION.value, fields=FIELDS, statement=_statement, summary="self- or cross-attention: scores, softmax weights and output",
           answer=("Q", "K", "V", "scores", "weights", "output"), example=EXAMPLE, mistakes=_mistakes,
           form={"group": "backprop"})
 def solve_attention(p: Params) -> Worked:

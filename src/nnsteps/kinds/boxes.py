@@ -40,7 +40,36 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
              M.set_field("plus_one", True))]
 
 
-@register(IOU, fields=IOU_FIELDS, summary="intersection over union of two boxes, as torchvision.ops.box_iou",
+def _corners(v: Any) -> str:
+    from nnsteps.render.statement import scalar
+
+    return scalar(v)
+
+
+def _iou_statement(p: Any) -> Any:
+    """IoU's question: the two boxes as corners."""
+    from nnsteps.render.statement import Given, Statement, value
+
+    plus = bool(value(p, "plus_one"))
+    return Statement("Find the intersection over union of boxes $A$ and $B$, each given as its corners "
+                     "$(x_1, y_1, x_2, y_2)$" + (" in pixels (a side is $x_2 - x_1 + 1$)." if plus else "."),
+                     [Given(f"Box A: ${_corners(value(p, 'box_a'))}$"), Given(f"Box B: ${_corners(value(p, 'box_b'))}$")],
+                     ["the area of the intersection", "the area of the union", "the IoU"])
+
+
+def _nms_statement(p: Any) -> Any:
+    """NMS's question: boxes with their scores, the threshold."""
+    from nnsteps.render.statement import Given, Statement, number, value
+
+    boxes, scores = value(p, "boxes", []), value(p, "scores", [])
+    givens = [Given(f"Box {i}: ${_corners(b)}$, score ${number(s)}$") for i, (b, s) in enumerate(zip(boxes, scores))]
+    givens.append(Given(f"IoU threshold: ${number(value(p, 'iou_threshold', 0))}$"))
+    return Statement("Apply non-maximum suppression to the boxes below (corners $(x_1, y_1, x_2, y_2)$): keep the "
+                     "best-scoring box, drop every box overlapping it by more than the threshold, repeat.", givens,
+                     ["the indices of the boxes kept, best first"])
+
+
+@register(IOU, fields=IOU_FIELDS, statement=_iou_statement, summary="intersection over union of two boxes, as torchvision.ops.box_iou",
           answer=("intersection", "union", "iou"), example={"id": "i", "kind": IOU, "box_a": [0, 0, 2, 2],
                                                             "box_b": [1, 1, 3, 3]},
           mistakes=_mistakes, form={"group": "evaluation"})
@@ -61,7 +90,7 @@ def solve_iou(p: Params) -> Worked:
         raise err.located(problem=p.id) from None
 
 
-@register(NMS, fields=NMS_FIELDS, summary="non-maximum suppression, as torchvision.ops.nms: the boxes kept",
+@register(NMS, fields=NMS_FIELDS, statement=_nms_statement, summary="non-maximum suppression, as torchvision.ops.nms: the boxes kept",
           answer=("keep",), example={"id": "n", "kind": NMS, "boxes": [[0, 0, 2, 2], [0, 0, 2, 3], [5, 5, 6, 6]],
                                      "scores": [0.9, 0.8, 0.7], "iou_threshold": 0.5},
           mistakes=_mistakes, form={"group": "evaluation"})

@@ -12,7 +12,16 @@ from nnsteps import shapes
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, DILATION, STRIDE, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
+from nnsteps.kinds._grid import (
+    DETAIL,
+    DILATION,
+    STRIDE,
+    UPSTREAM_ANSWER,
+    Rng,
+    grid_statement,
+    opt_int,
+    with_upstream,
+)
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given
@@ -92,16 +101,39 @@ def _convt(x: Any, p: Params) -> Worked:
     return with_grads(forward, grads, steps, stacks={"kernel": Stack("input channel", ndim=4, inner="output channel")})
 
 
+GRID_ARRAYS = (("input", "Input", "X"), ("kernel", "Kernel", "K"), ("bias", "Bias", "b"))
+
+
+def _conv_statement(p: Any) -> Any:
+    """conv2d's question: input, kernel and bias typeset; stride, padding and dilation stated (defaults too)."""
+    from nnsteps.render.statement import value
+
+    flip = bool(value(p, "flip"))
+    return grid_statement(p, ("Convolve $X$ with $K$ (a true convolution: flip $K$ first), as a CNN layer does."
+                              if flip else r"Cross-correlate $X$ with $K$ (slide $K$ over $X$, no flip), as "
+                              r"PyTorch's conv2d does."), arrays=GRID_ARRAYS,
+                          scalars=(("stride", "stride", "s", 1), ("padding", "padding", "p", 0),
+                                   ("dilation", "dilation", "d", 1), ("groups", "groups", "g", None)))
+
+
+def _convt_statement(p: Any) -> Any:
+    """conv_transpose2d's question: stride, padding and output padding stated."""
+    return grid_statement(p, r"Apply the transposed convolution of $X$ with $K$ (each input entry scales $K$ into "
+                             "the output, windows $s$ apart, overlaps summed).", arrays=GRID_ARRAYS,
+                          scalars=(("stride", "stride", "s", 1), ("padding", "padding", "p", 0),
+                                   ("output_padding", "output padding", "", 0), ("dilation", "dilation", "d", 1)))
+
+
 register_stage(Op.CONV2D.value, _conv, CONV_FIELDS, order=0,
                summary="2-D cross-correlation as torch.nn.functional.conv2d (true convolution with flip)",
                mistakes=_conv_mistakes, answer=UPSTREAM_ANSWER,
                example={"input": "1 2 0; 0 1 2; 2 0 1", "kernel": "1 0; 0 1", "stride": 1, "padding": 0},
-               form={"group": "grid", "playground": True})
+               form={"group": "grid", "playground": True}, statement=_conv_statement)
 register_stage(Op.CONV_TRANSPOSE2D.value, _convt, CONVT_FIELDS, order=1,
                summary="2-D transposed convolution as torch.nn.functional.conv_transpose2d",
                mistakes=_convt_mistakes, answer=UPSTREAM_ANSWER,
                example={"input": "1 2; 3 4", "kernel": "1 0; 0 1", "stride": 2},
-               form={"group": "grid"})
+               form={"group": "grid"}, statement=_convt_statement)
 
 
 @generator(Op.CONV2D.value, ("stride", "padding", "dilation", "channels", "upstream"))

@@ -10,7 +10,7 @@ import numpy as np  # noqa: F401  (the doctests draw with it)
 
 from nnsteps.generation import generator
 from nnsteps.generation.common import ints, tenths
-from nnsteps.kinds._grid import UPSTREAM_ANSWER, Rng, with_upstream
+from nnsteps.kinds._grid import UPSTREAM_ANSWER, Rng, grid_statement, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given
@@ -57,15 +57,29 @@ def _logistic_mistakes(p: Params) -> list[tuple[str, Any]]:
     return [("bias dropped", M.bias_dropped)]
 
 
+def _linear_statement(p: Any) -> Any:
+    """A dense layer's question: h, W and b typeset."""
+    return grid_statement(p, "Compute the dense layer's output $z = W h + b$.", output="the output $z$",
+                          arrays=(("input", "Input", "h"), ("weights", "Weights", "W"), ("bias", "Bias", "b")))
+
+
+def _logistic_statement(p: Any) -> Any:
+    """A logistic head's question: h, w and b given."""
+    return grid_statement(p, r"Compute the logistic-regression output $\hat y = \sigma(w^\top h + b)$.",
+                          output=r"the output $\hat y$", arrays=(("input", "Input", "h"), ("weights", "Weights", "w")),
+                          scalars=(("bias", "bias", "b", 0),))
+
+
 UPSTREAM = Field("upstream", T.ARRAY, "∂L/∂z (one per output): then the answer is {output, grads: {input, weights, "
                  "bias}}", example=[1, -1], parse=as_given)
 register_stage(Op.LINEAR.value, _linear, (*DENSE_FIELDS, UPSTREAM), order=8, summary="a dense layer z = W h + b",
                mistakes=_linear_mistakes, answer=UPSTREAM_ANSWER, example={"input": [1, 2], "weights": "0.5 -1; 2 0", "bias": [0, 1]},
-               form={"group": "dense"})
+               form={"group": "dense"}, statement=_linear_statement)
 register_stage(Op.LOGISTIC.value, _logistic,
                (*DENSE_FIELDS[:2], Field("bias", T.NUMBER, "b", default=0, example=0.5)), order=9,
                summary="a logistic-regression head ŷ = σ(wᵀh + b)", mistakes=_logistic_mistakes,
-               example={"input": [1, 2], "weights": [0.5, -1], "bias": 0.5}, form={"group": "dense"})
+               example={"input": [1, 2], "weights": [0.5, -1], "bias": 0.5}, form={"group": "dense"},
+               statement=_logistic_statement)
 
 
 @generator(Op.LINEAR.value, ("upstream",))

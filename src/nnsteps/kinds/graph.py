@@ -72,7 +72,18 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     return []
 
 
-@register(NAME, fields=FIELDS, summary="a computational graph: every node forward, local derivatives, "
+def _statement(p: Any) -> Any:
+    """A graph's question: its equations verbatim, the input values."""
+    from nnsteps.render.statement import Given, Statement, named, value
+
+    text = value(p, "expression", "")
+    text = "\n".join(text) if isinstance(text, list) else str(text)
+    return Statement("Evaluate the computational graph below forward, then backpropagate to every input.",
+                     [Given("Graph", code=text.replace("; ", "\n")), Given("Inputs", named(value(p, "values", {})))],
+                     ["the output and every node's value", "the gradient of the output with respect to each input"])
+
+
+@register(NAME, fields=FIELDS, statement=_statement, summary="a computational graph: every node forward, local derivatives, "
           "backpropagation to each input", answer=("value", "nodes", "grads"), example=EXAMPLE,
           mistakes=_mistakes, form={"group": "backprop"})
 def solve_graph(p: Params) -> Worked:

@@ -70,7 +70,19 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     return out
 
 
-@register(KIND, fields=FIELDS, summary="fans, gain, std and bound of a torch.nn.init scheme (Xavier, He, LeCun)",
+def _statement(p: Any) -> Any:
+    """An initialisation question: the scheme and the tensor's shape."""
+    from nnsteps.render.statement import build, value
+
+    scheme = str(value(p, "scheme", "")).replace("_", " ")
+    return build(p, f"A weight tensor is initialised with torch.nn.init's {scheme} scheme.",
+                 scalars=[("shape", "shape", "", None), ("fan_in", "fan in", "", None), ("fan_out", "fan out", "", None),
+                          ("gain", "gain", "", None), ("nonlinearity", "nonlinearity", "", None), ("a", "", "a", None),
+                          ("mode", "mode", "", None), ("input_var", "input variance", "", None)],
+                 asks=["the fan in and fan out", "the gain", "the standard deviation", "the bound of the range"])
+
+
+@register(KIND, fields=FIELDS, statement=_statement, summary="fans, gain, std and bound of a torch.nn.init scheme (Xavier, He, LeCun)",
           answer=("fan_in", "fan_out", "gain", "std", "bound", "output_var"), example=EXAMPLE, mistakes=_mistakes,
           form={"group": "training"})
 def solve_init(p: Params) -> Worked:

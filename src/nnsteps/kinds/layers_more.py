@@ -11,7 +11,7 @@ import numpy as np  # noqa: F401  (the doctests draw with it)
 
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one, tenths
-from nnsteps.kinds._grid import INPUT, Rng
+from nnsteps.kinds._grid import INPUT, Rng, grid_statement
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given
@@ -95,20 +95,68 @@ def _bn_mistakes(p: Params) -> list[tuple[str, Any]]:
     return out
 
 
+def _bn_statement(p: Any) -> Any:
+    """Batch norm's question: the mode, ε and momentum stated (PyTorch's defaults when absent)."""
+    from nnsteps.render.statement import value
+
+    training = value(p, "training", True) is not False
+    intro = (r"Apply batch normalisation to $X$ (rows are samples, columns channels) in training mode: normalise "
+             r"each channel by the batch mean and variance, $y = \gamma\,(x - \mu)/\sqrt{\sigma^2 + \epsilon} + "
+             r"\beta$, and update the running statistics." if training else
+             r"Apply batch normalisation to $X$ in evaluation mode, with the running mean and variance.")
+    return grid_statement(p, intro, arrays=(("input", "Input", "X"), ("weight", r"Scale $\gamma$", r"\gamma"),
+                                            ("bias", r"Shift $\beta$", r"\beta"),
+                                            ("running_mean", "Running mean", ""), ("running_var", "Running variance", "")),
+                          scalars=(("eps", "", r"\epsilon", Fraction(1, 100000)),
+                                   ("momentum", "momentum", "", Fraction(1, 10))),
+                          extra=(r"the mean $\mu$ and variance $\sigma^2$ of each channel",
+                                 "the updated running mean and running variance"))
+
+
+def _ln_statement(p: Any) -> Any:
+    """Layer norm's question."""
+    return grid_statement(p, r"Apply layer normalisation to $X$ over its last axes: $y = \gamma\,(x - \mu)/"
+                             r"\sqrt{\sigma^2 + \epsilon} + \beta$.",
+                          arrays=(("input", "Input", "X"), ("weight", r"Scale $\gamma$", r"\gamma"),
+                                  ("bias", r"Shift $\beta$", r"\beta")),
+                          scalars=(("normalized_shape", "normalised shape", "", None),
+                                   ("eps", "", r"\epsilon", Fraction(1, 100000))),
+                          extra=(r"the mean $\mu$ and variance $\sigma^2$ of each normalised group",))
+
+
+def _dropout_statement(p: Any) -> Any:
+    """Dropout's question: the keep mask given, p stated."""
+    return grid_statement(p, "Apply inverted dropout to $X$ with the given keep mask $M$: kept entries are scaled "
+                             "by $1/(1 - p)$.", arrays=(("input", "Input", "X"), ("mask", "Keep mask", "M")),
+                          scalars=(("p", "drop probability", "p", Fraction(1, 2)), ("training", "training", "", None)))
+
+
+def _embedding_statement(p: Any) -> Any:
+    """An embedding's question."""
+    from nnsteps.render.statement import scalar, value
+
+    st = grid_statement(p, "Look up the rows of the embedding table $E$ at the given indices.",
+                        arrays=(("weight", "Embedding table", "E"),))
+    indices = value(p, "indices")
+    if indices is not None:
+        st.givens.insert(1, type(st.givens[0])(f"Indices: ${scalar(indices)}$ (rows of $E$, from 0)"))
+    return st
+
+
 register_stage(Op.BATCH_NORM.value, _batch_norm, BN_FIELDS, order=30, summary="batch normalisation per channel "
                "(training: batch statistics and running updates; eval: running statistics)",
                answer=("output", "mean", "var", "running_mean", "running_var", "grads"),
                example={"input": [[1, 2], [3, 6], [5, 1]], "weight": [1, 1], "bias": [0, 0], "training": True,
                         "running_mean": [0, 0], "running_var": [1, 1], "momentum": 0.1, "upstream": "1 0; 0 1; 1 1"},
-               mistakes=_bn_mistakes, form={"group": "layers"})
+               mistakes=_bn_mistakes, form={"group": "layers"}, statement=_bn_statement)
 register_stage(Op.LAYER_NORM.value, _layer_norm, LN_FIELDS, order=31, summary="layer normalisation over the last axes",
                answer=("output", "mean", "var", "grads"),
                example={"input": [[1, 2, 3], [0, 0, 4]], "normalized_shape": [3], "upstream": "1 0 0; 0 1 0"},
-               form={"group": "layers"})
+               form={"group": "layers"}, statement=_ln_statement)
 register_stage(Op.DROPOUT.value, _dropout, DROPOUT_FIELDS, order=32, summary="inverted dropout with an explicit keep mask",
                answer=("output", "grads"),
                example={"input": "2 4; 6 8", "p": 0.5, "mask": "1 0; 1 1", "upstream": "1 1; 1 1"},
-               form={"group": "layers"})
+               form={"group": "layers"}, statement=_dropout_statement)
 
 
 def _embedding_stage(x: Any, p: Params) -> Worked:
@@ -122,7 +170,8 @@ def _embedding_stage(x: Any, p: Params) -> Worked:
 
 @register(Op.EMBEDDING.value, fields=EMBEDDING_FIELDS, summary="embedding lookup; its gradient scattered into rows",
           stage=_embedding_stage, stage_order=33, stage_input="indices", answer=("output", "grads"), example={"weight": "1 2; 3 4; 5 6", "indices": [2, 0, 2],
-                                               "upstream": "1 1; 2 0; 1 -1"}, form={"group": "layers"})
+                                               "upstream": "1 1; 2 0; 1 -1"}, form={"group": "layers"},
+          statement=_embedding_statement)
 def solve_embedding(p: Params) -> Worked:
     """An ``embedding`` problem (:func:`nnsteps.ops.layers_more.embedding`).
 

@@ -108,7 +108,29 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     return out
 
 
-@register(Op.LOSS.value, fields=FIELDS, summary="a loss of torch.nn.functional: its value and ∂L/∂input",
+def _statement(p: Any) -> Any:
+    """A loss question: prediction and target typeset, reduction and options stated."""
+    from nnsteps.render.statement import Given, build, matrix, scalar, value
+
+    name = str(value(p, Op.LOSS.value, ""))
+    target = value(p, "target")
+    st = build(p, f"Compute the {name.replace('_', ' ')} loss (as torch.nn.functional.{name}) of the prediction "
+               "against the target, and its gradient with respect to the prediction.",
+               arrays=[("input", "Prediction", "x"), ("weight", "Weights", "w"), ("pos_weight", "Positive weight", "")],
+               scalars=[("reduction", "reduction", "", value(p, "reduction", "sum" if name == "half_squared_error"
+                                                                else "mean")),
+                        ("ignore_index", "ignored class", "", None), ("label_smoothing", "label smoothing", "", None),
+                        ("beta", "", r"\beta", None), ("delta", "", r"\delta", None), ("log_target", "log target", "", None)],
+               asks=["the loss $L$", r"the gradient $\partial L/\partial x$"])
+    if target is not None:
+        from nnsteps.render.statement import _is_number
+
+        latex = scalar(target) if _is_number(target) else matrix(target, "target")
+        st.givens.insert(1, Given("Target", f"y = {latex}"))
+    return st
+
+
+@register(Op.LOSS.value, fields=FIELDS, statement=_statement, summary="a loss of torch.nn.functional: its value and ∂L/∂input",
           answer=(Op.LOSS.value, "grads"), example=EXAMPLE, mistakes=_mistakes, form={"group": "backprop"})
 def solve_loss(p: Params) -> Worked:
     """A ``loss`` problem (:mod:`nnsteps.ops.loss`, :mod:`nnsteps.ops.loss_class`).

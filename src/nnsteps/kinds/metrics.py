@@ -63,7 +63,25 @@ def _swap_averages(w: Worked) -> Worked:
     return w
 
 
-@register(KIND, fields=FIELDS, summary="classification metrics as scikit-learn: confusion, accuracy, precision, "
+def _statement(p: Any) -> Any:
+    """A metrics question: labels (or the confusion matrix, then not asked back)."""
+    from nnsteps.render.statement import Given, build, value
+
+    confusion = value(p, "confusion") is not None
+    st = build(p, "Evaluate the classifier below as scikit-learn does" + (" from its confusion matrix (rows: true "
+               "class, columns: predicted)." if confusion else ", from the true and predicted label of each sample."),
+               arrays=[("confusion", "Confusion matrix", "C"), ("scores", "Scores (a row per sample)", "S")],
+               scalars=[("zero_division", "a 0/0 ratio counts as", "", None), ("k", "top-", "k", None)],
+               asks=[*([] if confusion else ["the confusion matrix (rows: true class, columns: predicted)"]),
+                     "the accuracy", "the precision, recall and F1 of each class",
+                     "their macro, micro and weighted averages"], skip=(("confusion",),) if confusion else ())
+    for name, label in (("labels", "Classes, in order"), ("y_pred", "Predicted labels"), ("y_true", "True labels")):
+        if value(p, name) is not None:
+            st.givens.insert(0, Given(label, code=" ".join(str(v) for v in value(p, name))))
+    return st
+
+
+@register(KIND, fields=FIELDS, statement=_statement, summary="classification metrics as scikit-learn: confusion, accuracy, precision, "
           "recall, F1 and their averages", answer=("confusion", "accuracy", "precision", "recall", "f1", "macro",
                                                    "micro", "weighted"),
           example={"id": "m", "kind": KIND, **EXAMPLE}, form={"group": "evaluation"},

@@ -12,7 +12,7 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
-from nnsteps.kinds._backprop import LEARNING_RATE, LOSSES, loss, mapping
+from nnsteps.kinds._backprop import LEARNING_RATE, LOSSES, learn_statement, loss, mapping
 from nnsteps.names import Activation, Loss, Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given
@@ -128,7 +128,28 @@ def follow_on(p: Params, given: Any, result: Any, tol: Any) -> None:
                     {name: u[name] for name in ("weights", "bias") if name in u}, tol)
 
 
-@register(Op.MLP.value, fields=FIELDS, summary="a dense network: forward pass, every δ and gradient, one update",
+def _statement(p: Any) -> Any:
+    """A dense network's question: each layer's W, b and activation typeset."""
+    from nnsteps.render.statement import Given, Statement, matrix, value
+
+    givens = [Given("Input", "x = " + matrix(value(p, "input"), "input"))]
+    for i, layer in enumerate(value(p, "layers", []), 1):
+        if isinstance(layer, dict):
+            act = str(layer.get("activation", "none"))
+            parts = [f"W^{{[{i}]}} = {matrix(layer['weights'], 'weights')}" if "weights" in layer else "",
+                     f"b^{{[{i}]}} = {matrix(layer['bias'], 'bias')}" if layer.get("bias") is not None else ""]
+            givens.append(Given(f"Layer {i}, activation {act.replace('_', ' ')}",
+                                r",\quad ".join(x for x in parts if x)))
+    more, asks = learn_statement(p, "half_squared_error")
+    reg = [f"{n.replace('_', ' ')} {value(p, n)}" for n in ("l2", "l1", "weight_decay") if value(p, n) is not None]
+    if reg:
+        more.append(Given("Regularisation: " + ", ".join(reg) + "."))
+    return Statement(r"Run the dense network below forward, layer by layer: $a^{[l]} = f(W^{[l]} a^{[l-1]} + "
+                     r"b^{[l]})$, $a^{[0]} = x$" + (", then backpropagate." if asks else "."), givens + more,
+                     ["every layer's output", *asks])
+
+
+@register(Op.MLP.value, fields=FIELDS, statement=_statement, summary="a dense network: forward pass, every δ and gradient, one update",
           answer=("outputs", Op.LOSS.value, "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
           follow_on=follow_on, form={"group": "backprop"})
 def solve_mlp(p: Params) -> Worked:

@@ -54,7 +54,22 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     return out
 
 
-@register(KIND, fields=FIELDS, summary="an exponentially weighted moving average v_t = βv_{t−1} + (1 − β)θ_t, "
+def _statement(p: Any) -> Any:
+    """A moving-average question."""
+    from nnsteps.render.statement import Given, build, scalar, value
+
+    corrected = bool(value(p, "bias_correction"))
+    st = build(p, r"Compute the exponentially weighted moving average $v_t = \beta v_{t-1} + (1 - \beta)\theta_t$, "
+               r"$v_0 = 0$, of the values below" + (r", and its bias-corrected form $v_t/(1 - \beta^t)$." if corrected
+                                                     else "."),
+               scalars=[("beta", "", r"\beta", None)],
+               asks=["$v_t$ for every $t$", *([r"$v_t/(1 - \beta^t)$ for every $t$"] if corrected else [])],
+               skip=() if corrected else (("v_corrected",),))
+    st.givens.insert(0, Given(r"Values $\theta_1, \dots, \theta_T$: $" + scalar(value(p, "values", [])) + "$"))
+    return st
+
+
+@register(KIND, fields=FIELDS, statement=_statement, summary="an exponentially weighted moving average v_t = βv_{t−1} + (1 − β)θ_t, "
           "with bias correction", answer=("v", "v_corrected"), example=EXAMPLE, mistakes=_mistakes,
           form={"group": "training"})
 def solve_moving_average(p: Params) -> Worked:

@@ -45,8 +45,50 @@ def _ask(value: Any) -> list[str]:
     return items
 
 
+def _network_statement(p: Any) -> Any:
+    """A network's question: the spec as written (verbatim), then the asked cells, or the layer table."""
+    from nnsteps.render.statement import Given, Statement, value
+
+    ask = value(p, "ask")
+    keras = value(p, "convention") == "keras"
+    givens = [Given("Network (input first, one layer per line)", code=str(value(p, "spec", "")))]
+    if value(p, "macs_bias") or value(p, "flops"):
+        givens.append(Given("Count " + ("one MAC per bias add" if value(p, "macs_bias") else "MACs without bias adds")
+                            + (", and FLOPs as 2 × MACs." if value(p, "flops") else ".")))
+    intro = "For the network below" + (" (parameters counted as Keras does)" if keras else "") + ","
+    if isinstance(ask, list) and ask:
+        return Statement(intro + " find the quantities asked.", givens,
+                         [str(a).replace("_", " ").replace(".", ": ", 1) for a in ask],
+                         skip=(("layers",), ("total_params",), ("output_shape",), ("total_macs",), ("mac_convention",)))
+    unasked = ("neurons", "other", "macs", "receptive_field", "memory_bytes")  # the table's other columns
+    return Statement(intro + " fill in its layer table.", givens,
+                     ["each layer's output shape, weights, biases and parameters",
+                      "the total number of parameters", "the output shape"],
+                     skip=(("mac_convention",), ("total_macs",), *(("layers", "*", c) for c in unasked)))
+
+
+def _find(p: Any) -> str:
+    from nnsteps.render.statement import value
+
+    return str(value(p, "find", "padding")).replace("_", " ")
+
+
+def _design_statement(intro: str, asks: list[str]) -> Any:
+    def statement(p: Any) -> Any:
+        """A design question: its numbers as settings."""
+        from nnsteps.render.statement import build, value
+
+        names = {"n": ("convolutions", "n"), "kernel": ("kernel", "K"), "channels": ("channels", "C"),
+                 "size": ("input size", ""), "bias": ("biases", ""), "input": ("input size", "n"),
+                 "output": ("wanted output size", "m"), "stride": ("stride", "s"), "padding": ("padding", "p"),
+                 "dilation": ("dilation", "d")}
+        return build(p, intro, scalars=[(f, *names[f], None) for f in names if value(p, f) is not None], asks=asks)
+
+    return statement
+
+
 @register(
-    Design.NETWORK.value,
+    Design.NETWORK.value, statement=_network_statement,
     summary="the layer table of a network spec: shapes, parameters, MACs, receptive fields",
     fields=(Field("spec", T.TEXT, "the network, one layer per line (the layer-spec language)", required=True,
                   example="input 32x32x3\nconv 3x3x16 p=1", parse=_spec),
@@ -109,6 +151,10 @@ def solve_network(p: Params) -> Worked:
 
 @register(
     Design.STACKED_FILTERS.value,
+    statement=_design_statement("Compare $n$ stacked $K \\times K$ convolutions ($C$ channels in and out) with one "
+                                "convolution that has the same receptive field.",
+                                ["the receptive field of the stack", "the parameters and MACs of each design",
+                                 "the ratio of their parameters", "how many nonlinearities each has"]),
     summary="n stacked K×K convolutions vs one convolution with the same receptive field",
     fields=(Field("n", T.INTEGER, "how many stacked convolutions", required=True, example=2, parse=_positive),
             Field("kernel", T.INTEGER, "their kernel size K (K×K)", required=True, example=3, parse=_positive),
@@ -134,6 +180,8 @@ def solve_stacked(p: Params) -> Worked:
 
 @register(
     Design.SIZE_INVERSE.value,
+    statement=lambda p: _design_statement(f"Find the {_find(p)} that turns the input size into the wanted output "
+                                          "size.", [f"the {_find(p)}"])(p),
     summary="which padding, stride, kernel or output_padding gives a wanted output size",
     fields=(Field("find", T.CHOICE, "padding, stride, kernel or output_padding", required=True,
                   choices=("padding", "stride", "kernel", "output_padding"), example="padding"),

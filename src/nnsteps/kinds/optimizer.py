@@ -199,7 +199,46 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     return out
 
 
-@register(KIND, fields=FIELDS, summary="steps of a torch.optim optimiser (sgd, adagrad, rmsprop, adam, adamw) or "
+def _statement(p: Any) -> Any:
+    """An optimiser question: θ₀, the gradients (or the loss), the learning rate and every hyperparameter the
+    method uses stated, torch's defaults included (Adam's betas and eps); the first learning rate is not asked."""
+    from nnsteps.render.statement import Given, Statement, named, scalar, settings, value
+
+    method = str(value(p, "method", "sgd"))
+    defaults = DEFAULTS.get(method, {})
+    names = {"adam": "Adam", "adamw": "AdamW", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad",
+             "momentum_ema": "momentum (exponential moving average of the gradients)"}
+    grads, loss = value(p, "grads"), value(p, Op.LOSS.value)
+    steps = value(p, "steps", len(grads) if isinstance(grads, list) else 1)
+    intro = (f"Take {steps} update step{'s' if steps != 1 else ''} of {names.get(method, method)} (as torch.optim "
+             "does) from the parameters $\\theta_0$ below.")
+    givens = [Given(r"Parameters $\theta_0$", named(value(p, "params")))]
+    if isinstance(grads, list):
+        givens += [Given(f"Gradient at step {t}", named(g)) for t, g in enumerate(grads[:steps], 1)]
+    elif loss is not None:
+        givens.append(Given("Loss (differentiate it at each step)", code=str(loss)))
+    symbols = {"lr": r"\alpha", "betas": r"(\beta_1, \beta_2)", "eps": r"\epsilon", "momentum": r"\mu",
+               "dampening": r"\tau", "weight_decay": r"\lambda", "alpha": r"\alpha_{\text{rms}}", "beta": r"\beta"}
+    pairs = [("learning rate", f"{symbols['lr']} = {scalar(value(p, 'lr', defaults.get('lr')))}")]
+    for name in OPTION_FIELDS:
+        if name in defaults:
+            v = value(p, name, defaults[name])
+            if isinstance(v, bool) and not v and name != "bias_correction":
+                continue
+            pairs.append((name.replace("_", " ") if name not in symbols else "",
+                          f"{symbols.get(name, '')}{' = ' if name in symbols else ''}{scalar(v)}"))
+    givens.append(settings(pairs))
+    schedule = value(p, "schedule", "none")
+    if schedule != "none":
+        givens.append(settings([("schedule", scalar(schedule)), *((o.replace("_", " "), scalar(value(p, o)))
+                                for o in SCHEDULE_OPTIONS.get(str(schedule), ()) if value(p, o) is not None)]))
+    asks = ["the parameters after each step", "the optimiser's state after each step"]
+    if schedule == "none":  # the rate never changes: nothing to ask
+        return Statement(intro, givens, asks, skip=(("lr",),))
+    return Statement(intro, givens, [*asks, "the learning rate used at each later step"], skip=(("lr", 0),))
+
+
+@register(KIND, fields=FIELDS, statement=_statement, summary="steps of a torch.optim optimiser (sgd, adagrad, rmsprop, adam, adamw) or "
           "the course's momentum_ema, with a learning-rate schedule", answer=("params", "state", "lr"),
           example=EXAMPLE, mistakes=_mistakes, form={"group": "training"})
 def solve_optimizer(p: Params) -> Worked:

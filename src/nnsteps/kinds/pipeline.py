@@ -17,7 +17,7 @@ from nnsteps.kinds._grid import Rng
 from nnsteps.kinds._pipeline_learn import LEARN_FIELDS, learn, wants_backward
 from nnsteps.names import Loss, Op
 from nnsteps.problems.params import Field, FieldType, Params, as_given, parse_params
-from nnsteps.problems.registry import Stage, find_kind, register
+from nnsteps.problems.registry import Problem, Stage, find_kind, register
 from nnsteps.work import Step, Worked
 
 KIND = "pipeline"
@@ -125,7 +125,31 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     return out
 
 
-@register(KIND, summary="grid kinds as stages in order, each fed the previous one's output", fields=(
+def _statement(p: Any) -> Any:
+    """A pipeline's question: the input, then each stage in order with its own givens (its kind's statement),
+    the learning setup; the first stage's input gradient is the input's gradient, asked once."""
+    from nnsteps.kinds._backprop import learn_statement
+    from nnsteps.render.statement import Given, Statement, matrix, value
+
+    givens = [Given("Input", "X = " + matrix(value(p, "input"), "input"))]
+    for i, stage in enumerate(value(p, "steps", []), 1):
+        name, options = (stage, {}) if isinstance(stage, str) else next(iter(stage.items()))
+        record = find_kind(str(name))
+        inner = record.statement(Problem({"id": p.id, **(options or {})})) if record and record.statement else None
+        title = f"Stage {i} ({name})"
+        if inner is None:
+            givens.append(Given(title))
+            continue
+        intro = inner.intro.replace("$X$", "its input").replace("$Y$", "its output")
+        givens.append(Given(f"{title}: {intro[:1].lower()}{intro[1:]}"))
+        givens += [Given(f"{g.label}", g.latex, g.code) for g in inner.givens]
+    more, asks = learn_statement(p, None)
+    return Statement("Pass $X$ through the stages below in order, each fed the previous stage's output.",
+                     givens + more, ["the final output $Y$", *asks],
+                     skip=(("grads", "stages", 0, "input"),))
+
+
+@register(KIND, statement=_statement, summary="grid kinds as stages in order, each fed the previous one's output", fields=(
     Field("input", FieldType.ARRAY, "the input", required=True, example="1 -2; 3 4"),
     Field("steps", FieldType.LIST, "the stages, in order: a name or {name: {options}}", required=True,
           example=[Op.RELU.value, {Op.AVG_POOL2D.value: {"kernel_size": 2}}]),

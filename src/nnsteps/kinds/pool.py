@@ -12,7 +12,17 @@ import numpy as np
 from nnsteps import shapes
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, DILATION, INPUT, STRIDE, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
+from nnsteps.kinds._grid import (
+    DETAIL,
+    DILATION,
+    INPUT,
+    STRIDE,
+    UPSTREAM_ANSWER,
+    Rng,
+    grid_statement,
+    opt_int,
+    with_upstream,
+)
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given
@@ -85,11 +95,28 @@ def _avg_mistakes(p: Params) -> list[tuple[str, Any]]:
             *M.POOL, ("took the max instead of the average", M.pool_swapped(Op.MAX_POOL2D.value))]
 
 
+def _statement(what: str) -> Any:
+    def statement(p: Any) -> Any:
+        """A pooling question: window, stride (the window's size unless given) and padding stated."""
+        from nnsteps.render.statement import value
+
+        k = value(p, "kernel_size")
+        return grid_statement(p, f"Apply {what} pooling to $X$: each window of the input gives one output entry.",
+                              scalars=(("kernel_size", "window", "k", None), ("stride", "stride", "s", k),
+                                       ("padding", "padding", "p", 0), ("dilation", "dilation", "d", None),
+                                       ("ceil_mode", "ceil mode", "", None),
+                                       ("count_include_pad", "padding counted in the average", "", None),
+                                       ("divisor_override", "divisor", "", None)))
+
+    return statement
+
+
 register_stage(Op.MAX_POOL2D.value, _max_pool, MAX_POOL_FIELDS, order=2, mistakes=_max_mistakes, answer=UPSTREAM_ANSWER,
-               summary="2-D max pooling as torch.nn.functional.max_pool2d", example=EXAMPLE, form={"group": "grid", "playground": True})
+               summary="2-D max pooling as torch.nn.functional.max_pool2d", example=EXAMPLE, form={"group": "grid", "playground": True},
+               statement=_statement("max"))
 register_stage(Op.AVG_POOL2D.value, _avg_pool, AVG_POOL_FIELDS, order=3, mistakes=_avg_mistakes, answer=UPSTREAM_ANSWER,
                summary="2-D average pooling as torch.nn.functional.avg_pool2d", example=EXAMPLE,
-               form={"group": "grid", "playground": True})
+               form={"group": "grid", "playground": True}, statement=_statement("average"))
 
 
 def _pool(kind: str, rng: Rng, options: dict[str, Any]) -> dict[str, Any]:

@@ -26,7 +26,17 @@ FIELDS = (
 )
 
 
-@register(NAME, fields=FIELDS, summary="the sinusoidal positional encoding matrix (float64), each entry with its "
+def _statement(p: Any) -> Any:
+    """A positional-encoding question."""
+    from nnsteps.render.statement import build
+
+    return build(p, r"Write the sinusoidal positional encoding: $PE_{pos, 2i} = \sin(pos/b^{2i/d})$ and "
+                    r"$PE_{pos, 2i+1} = \cos(pos/b^{2i/d})$.",
+                 scalars=[("positions", "positions", "", None), ("d_model", "width", "d", None), ("base", "", "b", 10000)],
+                 asks=["the encoding matrix (a row per position)"])
+
+
+@register(NAME, fields=FIELDS, statement=_statement, summary="the sinusoidal positional encoding matrix (float64), each entry with its "
           "angle", example=EXAMPLE, form={"group": "sequence"})
 def solve_positional_encoding(p: Params) -> Worked:
     """A ``positional_encoding`` problem (:mod:`nnsteps.ops.positional`).

@@ -12,7 +12,7 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
-from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, mapping
+from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learn_statement, mapping
 from nnsteps.names import Activation, Op
 from nnsteps.problems.registry import Field, Params, register
 from nnsteps.problems.registry import FieldType as T
@@ -165,7 +165,38 @@ def _loss_from(kind: str, y: Any, target: Any) -> Any:
     return None
 
 
-@register(Op.RNN.value, fields=FIELDS, summary="a recurrent network: forward pass, loss, BPTT and one update",
+def _statement(p: Any) -> Any:
+    """A recurrent network's question: the sequence, the initial state(s), the weights typeset; the closed
+    forms are asked only when the problem asks for them."""
+    from nnsteps.render.statement import Given, Statement, named, scalar, value
+
+    cell = str(value(p, "cell", Op.RNN.value))
+    act = str(value(p, "activation", "none"))
+    f = {"none": "", Activation.TANH.value: r"\tanh", Activation.RELU.value: r"\operatorname{ReLU}",
+         Activation.SIGMOID.value: r"\sigma"}.get(act, act)
+    g = f or r"\operatorname{id}"
+    if cell == Op.RNN.value:
+        intro = (rf"Run the recurrent network $h_t = {f + '(' if f else ''}w_{{in}} x_t + w_{{hh}} h_{{t-1}}{')' if f else ''}$, "
+                 rf"$y = w_{{hy}} h_t$ over "
+                 "the sequence $x$" if "w_in" in (value(p, "weights") or {}) else
+                 rf"Run the recurrent network $h_t = {g}(W_{{xh}} x_t + W_{{hh}} h_{{t-1}} + "
+                 r"b_h)$, $y_t = W_{hy} h_t + b_y$ over the sequence $x$")
+    else:
+        intro = f"Run the {cell.upper()} cell (PyTorch's equations and gate order) over the sequence $x$"
+    intro += " (the output " + ("at every step" if value(p, "output") == "every" else "after the last step") + ")."
+    givens = [Given(f"Sequence: $x = {scalar(value(p, 'x'))}$"),
+              Given(f"Initial state: $h_0 = {scalar(value(p, 'h0', 0))}$"
+                    + (f", $c_0 = {scalar(value(p, 'c0', 0))}$" if cell == "lstm" else "")),
+              Given("Weights", named(value(p, "weights") or {}))]
+    more, asks = learn_statement(p, "half_squared_error")
+    symbolic = value(p, "symbolic") is True
+    return Statement(intro, givens + more,
+                     ["every hidden state $h_t$" + (" and cell state $c_t$" if cell == "lstm" else ""), "the output $y$",
+                      *asks, *(["the closed forms of the output and the gradients"] if symbolic else [])],
+                     skip=() if symbolic else (("symbolic",),))
+
+
+@register(Op.RNN.value, fields=FIELDS, statement=_statement, summary="a recurrent network: forward pass, loss, BPTT and one update",
           answer=("h", "y", Op.LOSS.value, "grads", "updated", "symbolic", "c", "gates"), example=EXAMPLE, mistakes=_mistakes,
           follow_on=follow_on, form={"group": "backprop"})
 def solve_rnn(p: Params) -> Worked:

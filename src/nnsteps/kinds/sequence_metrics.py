@@ -37,6 +37,51 @@ def _references(value: Any) -> list[list[str]]:
     return [_tokens(v) for v in value]
 
 
+def _bleu_statement(p: Any) -> Any:
+    """A BLEU question: the sentences verbatim."""
+    from nnsteps.render.statement import Given, build, value
+
+    refs = value(p, "references", [])
+    refs = [refs] if isinstance(refs, str) else refs
+    st = build(p, "Compute the sentence BLEU of the candidate against the references (as NLTK does: clipped n-gram "
+               "precisions, their geometric mean, times the brevity penalty).",
+               scalars=[("max_n", "n-grams up to", "n", 4), ("smoothing", "smoothing", "", "none")],
+               asks=["the clipped precision of each n-gram order", "the brevity penalty", "the BLEU score"])
+    text = [" ".join(map(str, r)) if isinstance(r, list) else str(r) for r in refs]
+    cand = value(p, "candidate", "")
+    st.givens[:0] = [Given("Candidate", code=" ".join(map(str, cand)) if isinstance(cand, list) else str(cand)),
+                     Given("References", code="\n".join(text))]
+    return st
+
+
+def _perplexity_statement(p: Any) -> Any:
+    """A perplexity question."""
+    from nnsteps.render.statement import build
+
+    return build(p, "A model gave each token of a sequence the probability below.",
+                 arrays=[("probabilities", "Probabilities", "p"), ("log_probabilities", "Log-probabilities", r"\ln p")],
+                 asks=["the cross-entropy (in nats, per token)", "the perplexity"])
+
+
+def _beam_statement(p: Any) -> Any:
+    """A beam-search question: the next-token table row by row."""
+    from nnsteps.render.statement import Given, build, number, value
+
+    table = value(p, "probabilities", {})
+    st = build(p, "Run beam search over the next-token probabilities below, scoring a sequence by its summed "
+               "log-probability" + (" divided by length$^\\alpha$" if value(p, "length_penalty") is not None else "")
+               + ".", scalars=[("beam_width", "beam width", "k", None), ("max_length", "at most", "", None),
+                               ("length_penalty", "", r"\alpha", None)],
+               asks=["the beams kept at each step, with their scores", "the best sequence"])
+    rows = [f"after '{prefix}': " + ", ".join(f"{tok} {number(pr) if not isinstance(pr, dict) else pr}"
+                                              for tok, pr in (nxt or {}).items())
+            for prefix, nxt in table.items()] if isinstance(table, dict) else []
+    st.givens.insert(0, Given("Next-token probabilities", code="\n".join(rows)))
+    if value(p, "end") is not None:
+        st.givens.append(Given("A sequence ending in the end token stops.", code=str(value(p, "end"))))
+    return st
+
+
 def _probabilities(value: Any) -> list[Any]:
     if isinstance(value, str):
         value = value.replace(",", " ").split()
@@ -94,7 +139,7 @@ BLEU_FIELDS = (
 )
 
 
-@register(BLEU, fields=BLEU_FIELDS, summary="sentence BLEU as NLTK: clipped n-gram precisions, brevity penalty",
+@register(BLEU, fields=BLEU_FIELDS, statement=_bleu_statement, summary="sentence BLEU as NLTK: clipped n-gram precisions, brevity penalty",
           answer=("precisions", "brevity_penalty", "bleu"), example=BLEU_EXAMPLE,
           mistakes=lambda p: [("n-gram counts not clipped", lambda raw: {**raw, "clip": False})] if p.clip else [],
           form={"group": "sequence"})
@@ -121,7 +166,7 @@ PP_FIELDS = (
 )
 
 
-@register(PERPLEXITY, fields=PP_FIELDS, summary="cross-entropy and perplexity of a sequence's token probabilities",
+@register(PERPLEXITY, fields=PP_FIELDS, statement=_perplexity_statement, summary="cross-entropy and perplexity of a sequence's token probabilities",
           answer=("perplexity", "cross_entropy"), example={"probabilities": [0.25, 0.5, 0.125]},
           form={"group": "sequence"})
 def solve_perplexity(p: Params) -> Worked:
@@ -158,7 +203,7 @@ BEAM_FIELDS = (
 )
 
 
-@register(BEAM, fields=BEAM_FIELDS, summary="beam search over a table of next-token probabilities, step by step",
+@register(BEAM, fields=BEAM_FIELDS, statement=_beam_statement, summary="beam search over a table of next-token probabilities, step by step",
           answer=("beams", "best"), example=BEAM_EXAMPLE,
           mistakes=lambda p: [("greedy decoding (beam width 1)", lambda raw: {**raw, "beam_width": 1})]
           if p.beam_width not in (None, 1) else [], form={"group": "sequence"})

@@ -53,11 +53,11 @@ def tex(name: str, inner: str) -> str:
     """f applied to ``inner`` in LaTeX.
 
     >>> tex("tanh", "a_1"), tex("leaky_relu", "z")
-    ('\\\\tanh\\\\left(a_1\\\\right)', '\\\\operatorname{leaky\\\\_relu}\\\\left(z\\\\right)')
+    ('\\\\tanh\\\\left(a_1\\\\right)', '\\\\operatorname{leaky}\\\\_\\\\operatorname{relu}\\\\left(z\\\\right)')
     """
-    if name not in TEX:  # the activations of activation_more, by name
-        escaped = name.replace("_", r"\_")
-        return rf"\operatorname{{{escaped}}}\left({inner}\right)"
+    if name not in TEX:  # the activations of activation_more, by name; MathML mangles "\_" inside a name
+        escaped = r"\_".join(rf"\operatorname{{{part}}}" for part in name.split("_"))
+        return rf"{escaped}\left({inner}\right)"
     return TEX[name].replace("{}", inner)
 
 

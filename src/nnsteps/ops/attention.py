@@ -82,7 +82,9 @@ def self_attention(
         Vh = proj["V"][:, hh * dv:(hh + 1) * dv]
         Sc = Qh.dot(Kh.T)
         steps.append(Step(
-            "Scores" + tag, formula=r"S = Q K^\top, \quad s_{ij} = q_i^\top k_j", result=d.out_array(Sc),
+            # one vocabulary: "Scores" is what the answer calls scores (scaled when scaling), the rest is raw
+            ("Raw scores" if scale else "Scores") + tag, formula=r"S = Q K^\top, \quad s_{ij} = q_i^\top k_j",
+            result=d.out_array(Sc),
             steps=[Step("One score expanded", formula=r"s_{11} = q_1^\top k_1",
                         substituted=" + ".join(rf"{op(d.out(Qh[0][c]))} \cdot {op(d.out(Kh[0][c]))}"
                                                for c in range(dk)),
@@ -95,7 +97,7 @@ def self_attention(
                 E[i, j] = (Sc[i, j] / root if root is not None else Sc[i, j]) if M[i][j] else None
         if scale:
             steps.append(Step(
-                "Scaling" + tag, formula=r"e_{ij} = \frac{s_{ij}}{\sqrt{d_k}}",
+                "Scores, scaled" + tag, formula=r"e_{ij} = \frac{s_{ij}}{\sqrt{d_k}}",
                 result=_out_masked(E, d),
                 steps=[Step("One entry", formula=r"e_{11} = \frac{s_{11}}{\sqrt{d_k}}",
                             substituted=rf"\frac{{{op(d.out(Sc[0][0]))}}}{{\sqrt{{{dk}}}}}",

@@ -153,8 +153,8 @@ class Domain:
     def note(self) -> str | None:
         """What the reader should know about the numbers of this domain."""
         if self.kind == "symbolic":
-            return ("tanh, sigmoid and exp leave the rationals: decimals are shown to full float precision, "
-                    "and each value keeps its exact SymPy form (answer_exact) while that form stays small")
+            return ("tanh, sigmoid and exp leave the rationals: the values are rounded decimals from here on, "
+                    "computed from their exact forms (kept in the JSON's answer_exact)")
         return None
 
 

@@ -39,8 +39,10 @@ def fans(shape: Sequence[int]) -> tuple[int, int, Step[Any]]:
     receptive = math.prod(shape[2:])
     fan_in, fan_out = shape[1] * receptive, shape[0] * receptive
     k = " \\cdot ".join(str(s) for s in shape[2:])
-    step: Step[Any] = Step("Fans", formula=r"\text{fan\_in} = C_{in} \cdot \prod k, \quad \text{fan\_out} = C_{out} "
-                           r"\cdot \prod k", result=rf"\text{{fan\_in}} = {fan_in}, \text{{fan\_out}} = {fan_out}")
+    # "\_" inside \text reads literally in MathML: the fans are written fan_{in}, fan_{out}
+    step: Step[Any] = Step("Fans", formula=r"\text{fan}_{\text{in}} = C_{in} \cdot \prod k, \quad \text{fan}_{\text{out}} = "
+                           r"C_{out} \cdot \prod k",
+                           result=rf"\text{{fan}}_{{\text{{in}}}} = {fan_in}, \text{{fan}}_{{\text{{out}}}} = {fan_out}")
     step.steps = [Step("fan_in", formula=r"C_{in} \cdot \prod k", substituted=f"{shape[1]} \\cdot {k}" if k
                        else str(shape[1]), result=fan_in),
                   Step("fan_out", formula=r"C_{out} \cdot \prod k", substituted=f"{shape[0]} \\cdot {k}" if k
@@ -86,7 +88,7 @@ def init(scheme: str, fan_in: int, fan_out: int, *, gain2: Any = 1, gain_step: S
     g2 = gain2
     if scheme.startswith("xavier"):
         var = _q(Fraction(g2) * 2 / (fan_in + fan_out)) if not isinstance(g2, float) else g2 * 2 / (fan_in + fan_out)
-        steps.append(Step("Variance", formula=r"\mathrm{Var}(w) = g^2 \cdot \frac{2}{\text{fan\_in} + \text{fan\_out}}",
+        steps.append(Step("Variance", formula=r"\mathrm{Var}(w) = g^2 \cdot \frac{2}{\text{fan}_{\text{in}} + \text{fan}_{\text{out}}}",
                           substituted=rf"{tex(g2)} \cdot \frac{{2}}{{{fan_in} + {fan_out}}}", result=var))
     else:
         fan = fan_in if scheme == "lecun_normal" or mode == "fan_in" else fan_out
@@ -108,7 +110,7 @@ def init(scheme: str, fan_in: int, fan_out: int, *, gain2: Any = 1, gain_step: S
         out_var = fan_in * var * input_var
         answer["output_var"] = _q(Fraction(out_var)) if not isinstance(out_var, float) else out_var
         steps.append(Step("Variance of a layer's output", formula=r"\mathrm{Var}(y) = n \cdot \mathrm{Var}(w) \cdot "
-                          r"\mathrm{Var}(x), \quad n = \text{fan\_in}",
+                          r"\mathrm{Var}(x), \quad n = \text{fan}_{\text{in}}",
                           substituted=rf"{fan_in} \cdot {tex(var)} \cdot {tex(input_var)}", result=answer["output_var"],
                           note="y = Σ_i w_i x_i over n = fan_in independent zero-mean terms"))
     return Worked(kind, value=answer, steps=steps)

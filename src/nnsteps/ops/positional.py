@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from nnsteps.numfmt import to_latex_operand
 from nnsteps.work import Step, Worked
 
 MAX_SHOWN = 64
@@ -34,7 +35,7 @@ def positional_encoding(positions: int, d_model: int, base: int = 10000, kind: s
                 fn = r"\sin" if j % 2 == 0 else r"\cos"
                 entries.steps.append(Step(
                     f"PE({pos}, {j})", formula=rf"PE({pos}, {j}) = {fn}\left(\frac{{pos}}{{{base}^{{2i/d}}}}\right)",
-                    substituted=rf"{fn}\left(\frac{{{pos}}}{{{base}^{{{i2}/{d_model}}}}}\right) = {fn}({angle!r})",
+                    substituted=rf"{fn}\left(\frac{{{pos}}}{{{base}^{{{i2}/{d_model}}}}}\right) = {fn}({to_latex_operand(angle)})",
                     result=value))
         matrix.append(row)
     steps: list[Step[Any]] = [

@@ -93,8 +93,8 @@ def bleu(candidate: list[str], references: list[list[str]], max_n: int = 4, smoo
         score = (Real.of(bp) * Real.of(g)).value()
         note = "uniform weights 1/N"
     if zero and precisions[0] != 0:  # the sum of logs NLTK computes, the smallest float in for each zero
-        mantissa, exponent = repr(sys.float_info.min).split("e")
-        tiny = rf"({mantissa} \cdot 10^{{{int(exponent)}}})"
+        tiny = to_latex_operand(sys.float_info.min)
+        tiny = tiny if tiny.startswith("(") else f"({tiny})"
         logs_tex = " + ".join(rf"\ln {to_latex_operand(p) if p > 0 else tiny}" for p in precisions)
         sub = rf"{to_latex_operand(bp)} \cdot \exp\left(\frac{{{logs_tex}}}{{{max_n}}}\right)"
     else:

@@ -53,6 +53,7 @@ class Kind:
     stages: Callable[[Worked], list[Any]] | None = None   # each stage's key, read from the solved work (pipelines)
     generator: Callable[..., dict[str, Any]] | None = None  # (rng, options) -> a problem (@generator attaches it)
     generator_options: tuple[str, ...] = ()                 # the options the generator accepts
+    statement: Callable[[Problem], Any] | None = None  # the question for students (render.statement.Statement)
 
     def likely_mistakes(self, raw: dict[str, Any]) -> list[tuple[str, Any]]:
         """The named wrong conventions of this kind: (name, mutation of the raw problem) pairs, or what a
@@ -217,7 +218,8 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
              mistakes: Mistakes = (), follow_on: Callable[..., None] | None = None,
              form: dict[str, Any] | None = None, stage: Stage | None = None, stage_order: int = 0,
              stage_input: str = "input",
-             stages: Callable[[Worked], list[Any]] | None = None) -> Callable[[Any], Any]:
+             stages: Callable[[Worked], list[Any]] | None = None,
+             statement: Callable[[Problem], Any] | None = None) -> Callable[[Any], Any]:
     """Register a problem kind: its solver (the decorated function) and the rest of its record.
 
     >>> @register("double", fields=[Field("input", FieldType.INTEGER, "a number", required=True)])
@@ -243,7 +245,7 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
         KINDS[name] = Kind(name, helps, solve, required, summary=summary or (fn.__doc__ or "").split("\n")[0],
                            specs=specs, answer=answer, example=example, mistakes=mistakes,
                            follow_on=follow_on, form=form or {}, stage=stage, stage_order=stage_order,
-                           stage_input=stage_input, stages=stages)
+                           stage_input=stage_input, stages=stages, statement=statement)
         return fn
 
     return deco

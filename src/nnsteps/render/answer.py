@@ -26,6 +26,12 @@ _LABELS = {
     "params_ratio": "Parameter ratio (stacked / single)", "stacked_macs": "MACs, stacked",
     "single_macs": "MACs, single conv", "nonlinearities": "Nonlinearities", "alpha_1j": "α_1j",
     "e_1j": "e_1j", "q_1": "q_1", "k_j": "k_j", "z_1": "z_1", "stages": "Stages", "deltas": "δ",
+    # one vocabulary: a quantity is named in words with its symbol, the way the steps name it
+    "c": "Cell states c", "gates": "Gates", "f1": "F1 score", "precision": "Precision", "recall": "Recall",
+    "accuracy": "Accuracy", "confusion": "Confusion matrix", "macro": "Macro average", "micro": "Micro average",
+    "weighted": "Weighted average", "best": "Best", "beams": "Beams", "keep": "Kept boxes",
+    "weight_ih": "W_ih", "weight_hh": "W_hh", "bias_ih": "b_ih", "bias_hh": "b_hh", "m_hat": "m̂", "v_hat": "v̂",
+    "v_max": "v_max", "lr": "Learning rate", "v_corrected": "Bias-corrected v",
 }
 
 _COLUMNS = [("name", "Layer"), ("type", "Type"), ("output_shape", "Output"), ("neurons", "Neurons"),
@@ -142,10 +148,15 @@ def value_view(v: Any, key: str | None = None, stacks: dict[str, Stack] | None =
     if isinstance(v, (list, tuple, np.ndarray)):
         if key and key.endswith("shape"):
             return Shape(list(v))
-        if isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) for x in v):
+        if isinstance(v, (list, tuple)) and v and all(isinstance(x, dict) or _holds_dicts(x) for x in v):
+            # records (beam search's beams per step) are labelled lists, never a matrix of Python reprs
             return Fields([(f"{i + 1}", value_view(x, stacks=stacks)) for i, x in enumerate(v)])
         return Matrix(v, (stacks or {}).get(key or ""))
     return Number(v)
+
+
+def _holds_dicts(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) and bool(v) and all(isinstance(x, dict) or _holds_dicts(x) for x in v)
 
 
 def label(key: str) -> str:

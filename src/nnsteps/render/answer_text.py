@@ -41,10 +41,14 @@ def is_symbol(label: str) -> bool:
 def label_latex(label: str) -> str | None:
     """A symbol label as LaTeX (``w_in`` → ``w_{\\text{in}}``), or None for a label in words.
 
-    >>> label_latex("w_in"), label_latex("α_1j"), label_latex("Loss")
-    ('w_{\\\\text{in}}', 'α_{1j}', None)
+    >>> label_latex("w_in"), label_latex("α_1j"), label_latex("Loss"), label_latex("m̂")
+    ('w_{\\\\text{in}}', 'α_{1j}', None, '\\\\hat{m}')
     """
-    if not is_symbol(label) or not label.replace("_", "").replace("'", "").isalnum():
+    if not is_symbol(label):
+        return None
+    if len(label) == 2 and label[1] == "\u0302":  # m̂: the hat over an italic m, as the steps write it
+        return rf"\hat{{{label[0]}}}"
+    if not label.replace("_", "").replace("'", "").isalnum():
         return None  # words, or a name from a file that is not a plain symbol: shown as text
     base, _, sub = label.partition("_")
     if not sub:

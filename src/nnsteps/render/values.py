@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from nnsteps.numbers import to_exact_string, to_json
-from nnsteps.numfmt import entry_latex, entry_text, number_latex, number_text
+from nnsteps.numfmt import as_fraction, entry_latex, entry_text, number_latex, number_text
 from nnsteps.work import Stack
 
 EDGE = 12
@@ -47,7 +47,7 @@ def _grid(a: np.ndarray, cell: Any, dots: tuple[str, str, str]) -> list[list[str
     return rows
 
 
-def latex_matrix(arr: Any, digits: int = 6, stack: Stack | None = None) -> str:
+def latex_matrix(arr: Any, digits: int | None = None, stack: Stack | None = None) -> str:
     """A 1-D or 2-D array as a LaTeX ``bmatrix``; 3-D and 4-D as a row of them.
 
     >>> latex_matrix(np.array([[1, 2], [3, 4]], dtype=object))
@@ -59,7 +59,8 @@ def latex_matrix(arr: Any, digits: int = 6, stack: Stack | None = None) -> str:
     if a.ndim == 1:
         a = a.reshape(1, -1)
     if a.ndim == 2:
-        cells = _grid(a, lambda v: entry_latex(v, digits), (r"\cdots", r"\vdots", r"\ddots"))
+        fractions = any(as_fraction(v) for v in a.ravel())  # one form for the whole matrix
+        cells = _grid(a, lambda v: entry_latex(v, digits, fractions=fractions), (r"\cdots", r"\vdots", r"\ddots"))
         return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(row) for row in cells) + r" \end{bmatrix}"
     shown = range(min(a.shape[0], MAX_BLOCKS))
     if stack is not None and stack.names(a.ndim):
@@ -76,7 +77,7 @@ def _index_name(ndim: int) -> str:
     return r"\text{channel}" if ndim == 3 else r"\text{sample}"
 
 
-def text_matrix(arr: Any, digits: int = 6, stack: Stack | None = None) -> str:
+def text_matrix(arr: Any, digits: int | None = None, stack: Stack | None = None) -> str:
     """A 1-D or 2-D array as aligned text rows; 3-D and 4-D labelled per channel.
 
     >>> print(text_matrix(np.array([[1, -20], [3, 4]], dtype=object)))
@@ -89,7 +90,8 @@ def text_matrix(arr: Any, digits: int = 6, stack: Stack | None = None) -> str:
     if a.ndim == 1:
         a = a.reshape(1, -1)
     if a.ndim == 2:
-        cells = _grid(a, lambda v: entry_text(v, digits), ("…", "⋮", "⋱"))
+        fractions = any(as_fraction(v) for v in a.ravel())
+        cells = _grid(a, lambda v: entry_text(v, digits, fractions=fractions), ("…", "⋮", "⋱"))
         width = max(len(c) for row in cells for c in row)
         return "\n".join("[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells)
     blocks = []

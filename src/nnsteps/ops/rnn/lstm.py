@@ -18,6 +18,7 @@ from nnsteps.names import Activation
 from nnsteps.ops.domain import Domain
 from nnsteps.ops.rnn.gate_weights import GateWeights
 from nnsteps.ops.rnn.notation import dot_text, op
+from nnsteps.render.values import latex_matrix
 from nnsteps.work import Step
 
 SIG, TANH = Activation.SIGMOID.value, Activation.TANH.value
@@ -84,7 +85,7 @@ def pre_step(d: Domain, gw: GateWeights, g: str, t: int, v: dict[str, Any], act:
     pre = Step(f"Pre-activation of gate {g}, entry 1", formula=rf"a_{{{g},{t}}} = {sym}", substituted=terms,
                result=d.out(v["a"][g][0]))
     return Step(f"Gate {g} at step {t}", formula=rf"{g}_{{{t}}} = {fn}(a_{{{g},{t}}})",
-                substituted=rf"{fn}({d.out_array(v['a'][g]).tolist()})".replace("'", ""),
+                substituted=rf"{fn}\left({latex_matrix(d.out_array(v['a'][g]))}\right)",
                 result=d.out_array(v["gates"][g]), steps=[pre])
 
 

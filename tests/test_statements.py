@@ -1,0 +1,76 @@
+"""Each kind's statement for students (its record's ``statement=`` hook): every kind has one, it typesets
+what is given (defaults that matter included), and never asks for a value the problem gives or twice for one."""
+
+from __future__ import annotations
+
+import pytest
+
+from nnsteps.export.items import load
+from nnsteps.export.statement import statement
+from nnsteps.problems.registry import load_kinds
+from nnsteps.render.statement import statement_html, statement_markdown, statement_text
+
+KINDS = list(load_kinds())
+
+
+def item_of(kind: str, **fields: object):
+    return load({"problems": [{"id": "q", "kind": kind, **fields}]}).items[0]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_states_its_example_for_students(kind: str) -> None:
+    record = load_kinds()[kind]
+    assert record.statement is not None, f"{kind} has no statement= hook"
+    example = {k: v for k, v in (record.example or {}).items() if k not in ("id", "kind")}
+    st = statement(item_of(kind, **example))
+    assert st.intro and st.asks and len(st.asks) == len(set(st.asks))
+    text = statement_text(st)
+    assert record.summary not in text  # the developer's summary line is never the question
+    for rendered in (text, statement_markdown(st), statement_html(st)):
+        assert "Fraction(" not in rendered and "array(" not in rendered and "None" not in rendered
+
+
+def test_adam_states_its_default_betas_and_eps() -> None:
+    text = statement_text(statement(item_of("optimizer", method="adam", params=[1, -2], grads=[[1, 1]], lr=0.1)))
+    assert "(β_1, β_2) = (0.9, 0.999)" in text and "10^(-8)" in text and "α= 0.1" in text.replace(" = ", "= ")
+
+
+def test_optimizer_never_asks_the_learning_rate_it_gives() -> None:
+    plain = item_of("optimizer", method="sgd", params=1, grads=[2, 2], lr=0.5)
+    assert plain.skip == (("lr",),) and not any(c.where.startswith("lr") for c in plain.cells)
+    scheduled = item_of("optimizer", method="sgd", params=1, grads=[2, 2], lr=0.5, schedule="step", step_size=1,
+                        gamma=0.5)
+    asked = [c.where for c in scheduled.cells if c.where.startswith("lr")]
+    assert asked == ["lr[1]"]  # lr[0] is the given rate; the decayed one is asked
+
+
+def test_metrics_from_a_confusion_matrix_do_not_ask_it_back() -> None:
+    item = item_of("metrics", confusion=[[5, 1], [2, 4]])
+    assert not any(c.where.startswith("confusion") for c in item.cells)
+    assert "confusion matrix" not in " ".join(statement(item).asks)
+    from_labels = item_of("metrics", y_true=[0, 1, 1], y_pred=[0, 1, 0])
+    assert any(c.where.startswith("confusion") for c in from_labels.cells)
+
+
+def test_pipeline_asks_the_input_gradient_once() -> None:
+    item = item_of("pipeline", input="1 -2; 3 4", steps=["relu", {"avg_pool2d": {"kernel_size": 2}}], upstream=[[1]])
+    wheres = [c.where for c in item.cells]
+    assert any(w.startswith("grads.input") for w in wheres)
+    assert not any(w.startswith("grads.stages[0].input") for w in wheres)
+    assert any(w.startswith("grads.stages[1].input") for w in wheres)
+
+
+def test_conv_states_stride_and_padding_a_student_needs() -> None:
+    st = statement(item_of("conv2d", input="1 2 0; 0 1 2; 2 0 1", kernel="1 0; 0 1"))
+    assert st.givens[0].latex.startswith(r"X = \begin{bmatrix} 1 & 2 & 0 \\")
+    assert "stride $s = 1$, padding $p = 0$" in st.givens[-1].label
+
+
+def test_network_asked_one_cell_asks_only_it_and_warns_nothing() -> None:
+    from nnsteps.export import build
+
+    problem = {"id": "n", "kind": "network", "spec": "input 8x8x1\nconv 3x3x2", "ask": ["total_params"]}
+    built = build({"problems": [problem]}, "moodle")
+    assert built.warnings == []  # no "mac_convention not asked"
+    item = item_of("network", spec="input 8x8x1\nconv 3x3x2", ask=["total_params"])
+    assert [c.where for c in item.cells] == ["asked.total_params"]
