@@ -156,8 +156,7 @@ def class_loss(name: str, input: Any, target: Any, *, reduction: str = "mean", w
     steps.append(Step("Gradient of each sample's loss (the p − y form)" if P is not None else "Gradient of each sample's loss",
                       formula=gform, result=_shape_out(d, grad, z.ndim),
                       steps=[Step("First entry", formula=gform, substituted=gsub, result=d.out(grad[0, 0]))]))
-    if d.kind == "float":
-        ell, grad = ell.astype(np.float64), grad.astype(np.float64)
+    ell, grad = d.stored(ell), d.stored(grad)
     shape = z.shape[:-1]
     answer = reduce(name, d, ell.reshape(shape), grad.reshape(z.shape), reduction, denominator, den, upstream, steps)
     return _worked(d, answer, steps, name)
@@ -192,10 +191,7 @@ def _softmax_steps(d: Domain, Z: np.ndarray, steps: list[Step[Any]]) -> tuple[np
         lse = m + math.log(sum(math.exp(v - m) for v in floats))
         for c in range(C):
             P[n, c] = probs[c]
-            if d.kind == "float":
-                NL[n, c] = lse - floats[c]
-            else:
-                NL[n, c] = -d.apply("log", probs[c], f=floats[c] - lse)
+            NL[n, c] = d.stable(lse - floats[c], lambda p=probs[c], f=floats[c] - lse: -d.apply("log", p, f=f))
     z0 = [fmt(d, v) for v in Z[0]]
     steps.append(Step("Softmax of each row", formula=r"p_c = \frac{e^{z_c}}{\sum_j e^{z_j}}", result=_shape_out(d, P, 1 if N == 1 else 2),
                       steps=[Step("First entry", formula=r"p_1 = \frac{e^{z_1}}{\sum_j e^{z_j}}",

@@ -85,7 +85,7 @@ def backward(d: Domain, gw: GateWeights, cache: list[dict[str, Any]], dh_out: np
 def update(d: Domain, params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: Any,
            ) -> tuple[dict[str, np.ndarray], Step[Any]]:
     """θ − η ∂L/∂θ for every parameter (by the user's names), entry [1] (or [1,1]) expanded."""
-    eta = d.num(lr) if d.kind == "symbolic" else lr
+    eta = d.rate(lr)
     updated: dict[str, np.ndarray] = {}
     children: list[Step[Any]] = []
     for name, gm in grads.items():

@@ -27,9 +27,10 @@ GATES = ("r", "z", "n")
 def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: Any = None) -> dict[str, Any]:
     """One step's values: pre-activations ``a``, gates, ``hn`` = U_n h + b_hn, ``h``.
 
+    >>> from nnsteps.ops.domain import FloatDomain
     >>> from nnsteps.ops.rnn.gate_weights import read_gate_weights
     >>> gw = read_gate_weights({"weight_ih": [[0], [0], [1]], "weight_hh": [[0], [0], [0]]}, "gru", 1)
-    >>> v = forward_step(Domain("float"), gw, np.array([0.5]), np.array([1.0]))
+    >>> v = forward_step(FloatDomain(), gw, np.array([0.5]), np.array([1.0]))
     >>> round(float(v["h"][0]), 6)  # ½·tanh(½) + ½·1
     0.731059
     """

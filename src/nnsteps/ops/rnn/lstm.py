@@ -54,9 +54,10 @@ def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: np
                  variant: str = "pytorch") -> dict[str, Any]:
     """One step's values: pre-activations ``a``, gates, ``c``, ``tc`` = tanh(c), ``h``.
 
+    >>> from nnsteps.ops.domain import FloatDomain
     >>> from fractions import Fraction as F
     >>> from nnsteps.ops.rnn.gate_weights import read_gate_weights
-    >>> d = Domain("float")
+    >>> d = FloatDomain()
     >>> gw = read_gate_weights({"weight_ih": [[0.0], [0.0], [1.0], [0.0]], "weight_hh": [[0.0]] * 4}, "lstm", 1)
     >>> v = forward_step(d, gw, np.array([0.5]), np.array([0.0]), np.array([0.0]))
     >>> round(float(v["c"][0]), 6)  # σ(0)·tanh(0.5)
