@@ -16,12 +16,13 @@ import numpy as np
 
 from nnsteps.names import Activation
 from nnsteps.ops.domain import Domain
-from nnsteps.ops.rnn.gate_weights import GateWeights
+from nnsteps.ops.rnn.gate_weights import GATES as CELL_GATES
+from nnsteps.ops.rnn.gate_weights import GatedCell, GateWeights
 from nnsteps.ops.rnn.notation import dot_text, op
 from nnsteps.work import Step
 
 SIG, TANH = Activation.SIGMOID.value, Activation.TANH.value
-GATES = ("i", "f", "g", "o")
+GATES = CELL_GATES["lstm"]
 ACT = {"i": SIG, "f": SIG, "g": TANH, "o": SIG}
 
 
@@ -146,3 +147,8 @@ def entry_only(d: Domain, H: int, steps: list[Step[Any]]) -> None:
             s.result = np.asarray(s.result, dtype=object).reshape(-1)[0]
         else:
             s.substituted = None
+
+
+LSTM = GatedCell("lstm", GATES, cell_state=True, variants=VARIANTS, forward_step=forward_step, time_step=time_step,
+                 backward_step=backward_step)
+"""PyTorch's LSTM: h and c, gates i, f, g, o."""
