@@ -1,6 +1,6 @@
 """Activations of the backprop exercises with their derivatives, written the way they are taught:
 f'(a) through h = f(a) for tanh (1 − h²) and sigmoid (h(1 − h)); ReLU's gradient is 0 at a = 0,
-as PyTorch's is. The RNN, BPTT and MLP all use these, in any number domain.
+as PyTorch's is. The RNN, BPTT, MLP and the activations' backward all use these, in any number domain.
 """
 
 from __future__ import annotations
