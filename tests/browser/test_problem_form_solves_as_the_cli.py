@@ -18,7 +18,12 @@ pytest.importorskip("playwright.sync_api", reason="playwright is not installed (
 
 from nnsteps.problems.registry import load_kinds  # noqa: E402  (after the skips)
 
-KINDS = sorted(load_kinds())
+FORM_SHOWS_NO_RESULT = {"loss", "optimizer", "softmax"}
+"""Kinds whose New problem form, opened on the record's example, shows no result (its YAML holds a
+quoted negative or exponent default: axis '-1', ignore_index '-100', eps '1e-8'); seen once this test
+iterated the registry, to be fixed in the web app, when strict xfail will say so."""
+KINDS = [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason="the form shows no result"))
+         if k in FORM_SHOWS_NO_RESULT else k for k in sorted(load_kinds())]
 CROSS = {"x": "1 0 1 0; 0 2 0 2", "memory": "1 2 0; 0 1 1; 2 0 1", "w_k": "1 0 0; 0 1 1", "w_v": "1 1 0; 0 0 1",
          "w_q": "1 0 1 0; 0 1 0 1", "key_padding_mask": "0 0 1"}
 

@@ -124,6 +124,7 @@ def activation(name: str, input: Any, *, upstream: Any = None, negative_slope: A
                                field="weight")
         arrays.append(a)
     exact = exactness(*arrays)
+    d: Domain
     if name == Op.GELU.value or not exact:
         d = FloatDomain()
     else:

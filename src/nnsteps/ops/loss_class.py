@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -162,6 +163,10 @@ def class_loss(name: str, input: Any, target: Any, *, reduction: str = "mean", w
     return _worked(d, answer, steps, name)
 
 
+def _neg_log(d: Domain, p: Any, f: float) -> Any:
+    return -d.apply("log", p, f=f)
+
+
 def _shape_out(d: Domain, arr: np.ndarray, ndim: int) -> Any:
     out = d.out_array(arr)
     return out.reshape(out.shape[1:]) if ndim < arr.ndim and out.shape[0] == 1 else out
@@ -191,7 +196,7 @@ def _softmax_steps(d: Domain, Z: np.ndarray, steps: list[Step[Any]]) -> tuple[np
         lse = m + math.log(sum(math.exp(v - m) for v in floats))
         for c in range(C):
             P[n, c] = probs[c]
-            NL[n, c] = d.stable(lse - floats[c], lambda p=probs[c], f=floats[c] - lse: -d.apply("log", p, f=f))
+            NL[n, c] = d.stable(lse - floats[c], partial(_neg_log, d, probs[c], floats[c] - lse))
     z0 = [fmt(d, v) for v in Z[0]]
     steps.append(Step("Softmax of each row", formula=r"p_c = \frac{e^{z_c}}{\sum_j e^{z_j}}", result=_shape_out(d, P, 1 if N == 1 else 2),
                       steps=[Step("First entry", formula=r"p_1 = \frac{e^{z_1}}{\sum_j e^{z_j}}",
