@@ -14,8 +14,8 @@ from nnsteps.errors import NnstepsError
 
 torch = pytest.importorskip("torch")
 
-from tests.test_arch_torch import assert_parity  # noqa: E402  (after the skip: it needs torch)
-from tests.test_step_honesty import check_steps  # noqa: E402
+from tests.helpers.step_honesty import check_steps  # noqa: E402
+from tests.helpers.torch_parity import assert_parity  # noqa: E402  (after the skip: it needs torch)
 
 
 def test_three_conv1d_k3_see_7_steps() -> None:

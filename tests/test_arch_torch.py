@@ -9,39 +9,18 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from nnsteps.arch.export import example_input, to_torch, torch_input_shape
-from nnsteps.arch.table import Table, summary
+from nnsteps.arch.export import to_torch
+from nnsteps.arch.table import summary
 from nnsteps.errors import NnstepsError
 
 torch = pytest.importorskip("torch")
 ROOT = Path(__file__).resolve().parents[1]
 
+from tests.helpers.torch_parity import assert_parity, n_params  # noqa: E402  (after the skip: it needs torch)
+
 # torchvision's published totals (torchvision is not a dependency; these are its documented numbers).
 CLASSIC = {"lenet5": 61_706, "alexnet": 61_100_840, "vgg16": 138_357_544, "resnet18": 11_689_512,
            "resnet50": 25_557_032}
-
-
-def n_params(module: object) -> int:
-    return sum(p.numel() for p in module.parameters())  # type: ignore[attr-defined]
-
-
-def assert_parity(spec: str) -> Table:
-    table = summary(spec)
-    module = to_torch(spec).eval()
-    assert n_params(module) == table.total_params
-    # Each top-level child is one row (a residual block is its 'add' row).
-    rows = {r.name: r for r in table.rows}
-    seen: list[tuple[str, tuple[int, ...]]] = []
-    hooks = [child.register_forward_hook(lambda _m, _i, out, name=name: seen.append((name, tuple(out.shape))))
-             for name, child in module.named_children()]
-    with torch.no_grad():
-        module(example_input(table))
-    for h in hooks:
-        h.remove()
-    assert len(seen) == len(list(module.children()))
-    for name, shape in seen:
-        assert shape == torch_input_shape(rows[name].output_shape), name
-    return table
 
 
 @pytest.mark.parametrize("name", sorted(CLASSIC))

@@ -34,7 +34,7 @@ def test_torchvision_published_float_boxes_case() -> None:
             assert float(iou(a, b).value) == pytest.approx(e, abs=1e-4)
 
 
-def test_issue_example_worked_by_hand() -> None:
+def test_iou_of_two_overlapping_squares_worked_by_hand() -> None:
     # A = B = 2×2, overlap 1×1: union 4 + 4 − 1 = 7
     answer = solve_problem({"id": "i", "kind": "iou", "box_a": [0, 0, 2, 2], "box_b": [1, 1, 3, 3]}).worked.answer
     assert answer == {"intersection": 1, "union": 7, "iou": Fraction(1, 7)}
@@ -131,6 +131,6 @@ def test_boxes_bad_input_is_one_line(raw: dict[str, Any], message: str) -> None:
     {"kind": "metrics", "confusion": "2 0 1; 0 0 0; 1 0 3", "zero_division": 1},
 ])
 def test_steps_are_honest(raw: dict[str, Any]) -> None:
-    from tests.test_step_honesty import check_steps
+    from tests.helpers.step_honesty import check_steps
 
     assert check_steps(solve_problem({"id": "q", **raw}).worked.walk()) >= 3

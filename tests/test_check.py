@@ -18,7 +18,7 @@ from nnsteps.grading.compare import Cell, Tolerance, compare, leaf
 from nnsteps.grading.mistakes import sign_slip
 from nnsteps.kinds.rnn import follow_on as rnn_follow_on
 from nnsteps.problems.load import load_file
-from nnsteps.problems.registry import KINDS, load_kinds
+from nnsteps.problems.registry import load_kinds
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "assignment3.yaml"
@@ -26,7 +26,7 @@ ANSWERS = ROOT / "examples" / "assignment3_answers.yaml"
 X = "1 1 1 1 0; 0 0 1 1 1; 0 0 0 0 0; 1 1 0 1 0; 1 1 0 1 1"
 F = "1 4 1; 0 2 1; 2 4 2"
 Q1A = [[7, 9, 8], [7, 9, 10], [8, 5, 8]]
-# Reference Question 6 as printed (issue 4's answer contract); graded once examples/ has q6.
+# Reference Question 6 as printed (the rnn kind's answer contract).
 Q6 = {"h": [0.16, 0.112, 0.0624], "y": 0.01248,
       "grads": {"w_in": -0.022631168, "w_hh": -0.012710656, "w_hy": -0.024181248},
       "updated": {"w_in": 0.2033947, "w_hh": 0.2019066, "w_hy": 0.2036272}}
@@ -289,7 +289,6 @@ def test_python_api_check_report_renders():
     assert "q1e (conv2d): 0/1  wrong" in text and "Derivation of [0][0]" in text
 
 
-@pytest.mark.skipif("rnn" not in KINDS, reason="kind rnn (issue 4) is not registered yet")
 def test_rnn_reference_q6_answer_checks():
     """The values the reference prints are right; on a practice sheet (allow_missing) they are all it takes."""
     raw = {"id": "q6", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
@@ -310,7 +309,6 @@ def test_an_answer_of_the_wrong_shape_earns_nothing():
     assert result.likely_mistake == "stride ignored (S = 1)"
 
 
-@pytest.mark.skipif("network" not in KINDS, reason="kind network (issue 3) is not registered yet")
 def test_network_answers_grade_the_rows_and_fields_given():
     spec = "input 32x32x3\nconv 3x3x16 p=1 s=1\nconv 3x3x16 p=0 s=1\navgpool 2 s=2\nflatten\ndense 1"
     doc = {"problems": [{"id": "q2", "kind": "network", "spec": spec}]}

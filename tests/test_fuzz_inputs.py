@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.helpers.fuzz import VALUES, solve_and_render
 
 from nnsteps import budget
 from nnsteps.errors import NnstepsError
@@ -36,36 +37,21 @@ BASE: dict[str, dict[str, Any]] = {
     "stacked_filters": {"n": 2, "kernel": 3, "channels": 4},
     "size_inverse": {"find": "padding", "input": 32, "output": 32, "kernel": 3},
 }
-"""A valid problem of each grid/network kind, whose fields the draws replace."""
-
-WEIRD = st.sampled_from([
-    None, True, "", "x", "−1", "1/0", "0/0", ".inf", "nan", "1e400", "1e999999999", "\\frac{1}{0}", "same", "all",
-    "1 2; 3 4", 10**301, -(10**4000), 2**63, Fraction(1, 10**301), 0, -1, 1, 3, 100_001, "9" * 5000,
-])
-SCALARS = st.one_of(WEIRD, st.integers(-50, 50), st.fractions(max_denominator=100), st.text(max_size=6))
-VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
-    st.lists(inner, max_size=4),
-    st.dictionaries(st.sampled_from(["kernel", "stride", "input", "relu", "conv2d", "a"]), inner, max_size=3)),
-    max_leaves=10)
+"""A small valid problem of the grid/network kinds, whose fields the draws replace; every other kind's
+draws replace fields of its record's example."""
 
 
-def solve_and_render(problem: dict[str, Any]) -> None:
-    """Solve and render in every text format; only NnstepsError (one line) may escape."""
-    try:
-        solved = solve_document([problem])
-        for fmt in ("json", "markdown", "text"):
-            render_solved(solved, fmt)
-    except NnstepsError as err:
-        assert "\n" not in str(err)
+def _base(kind: str) -> dict[str, Any]:
+    return BASE[kind] if kind in BASE else {k: v for k, v in load_kinds()[kind].example.items() if k != "id"}
 
 
-@pytest.mark.parametrize("kind", sorted(BASE))
+@pytest.mark.parametrize("kind", sorted(load_kinds()))
 @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data())
 def test_any_value_in_any_field_is_an_answer_or_one_line(kind: str, data: st.DataObject) -> None:
     fields = st.sampled_from(sorted(load_kinds()[kind].fields))
     override = data.draw(st.dictionaries(fields, VALUES, max_size=2))
-    solve_and_render({"id": "p", "kind": kind, **BASE[kind], **override})
+    solve_and_render({"id": "p", "kind": kind, **_base(kind), **override})
 
 
 @pytest.mark.parametrize("text", [

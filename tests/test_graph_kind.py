@@ -86,7 +86,7 @@ def test_bad_input_one_line(text, values, message):
 
 @pytest.mark.parametrize("seed", range(6))
 def test_steps_are_honest(seed):
-    from tests.test_step_honesty import check_steps
+    from tests.helpers.step_honesty import check_steps
 
     text, names = _SHAPES[seed]
     rng = np.random.default_rng(seed)

@@ -66,7 +66,7 @@ def test_top_k_equals_scikit_learn_with_ties(case: tuple[int, list[int], list[li
     assert float(a["top_k_accuracy"]) == expected
 
 
-def test_issue_example_and_confusion_input_agree() -> None:
+def test_labels_and_their_confusion_matrix_give_the_same_metrics() -> None:
     a = _solve({"y_true": [0, 1, 2, 2, 1], "y_pred": [0, 2, 2, 2, 1]})
     assert a["precision"] == [1, 1, pytest.approx(2 / 3)] and a["macro"]["f1"] * 45 == 37
     assert _solve({"confusion": "1 0 0; 0 1 1; 0 0 2"}) == a

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.test_step_honesty import check_steps
+from tests.helpers.step_honesty import check_steps
 
 from nnsteps.problems.solve import solve_problem
 

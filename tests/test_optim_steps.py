@@ -7,7 +7,7 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from tests.test_step_honesty import check_steps
+from tests.helpers.step_honesty import check_steps
 
 from nnsteps.generation.generate import draw
 from nnsteps.problems.solve import solve_problem

@@ -5,9 +5,12 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nnsteps.errors import NnstepsError
 from nnsteps.problems.registry import Problem, load_kinds
+from nnsteps.problems.solve import solve_problem
 
 GATES = "0 0; 0 1; 1 0; 1 1"
 
@@ -43,7 +46,7 @@ def test_xor_does_not_converge():
 
 
 def test_steps_are_honest():
-    from tests.test_step_honesty import check_steps
+    from tests.helpers.step_honesty import check_steps
 
     w = solve(y=[0, 0, 0, 1], lr=0.5, w=[0.1, -0.2], b=0.3)
     assert check_steps(w.walk()) >= 24
@@ -59,3 +62,42 @@ def test_bad_input(fields, message):
     with pytest.raises(NnstepsError, match="problem p") as err:
         solve(**fields)
     assert message in str(err.value)
+
+
+# ---------------------------------------------------------------- the perceptron on the logic gates
+
+TRUTH_TABLES = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "NAND": [1, 1, 1, 0], "NOR": [1, 0, 0, 0]}
+
+
+def _rosenblatt(X: list[list[int]], y: list[int], sign: bool, w: list[Fraction], b: Fraction, lr: Fraction,
+                epochs: int) -> tuple[list[Fraction], Fraction, int, bool, list[Fraction]]:
+    """Rosenblatt's rule written out plainly, as the reference: (w, b, epochs, converged, every z)."""
+    zs: list[Fraction] = []
+    for epoch in range(1, epochs + 1):
+        updated = False
+        for x, t in zip(X, y, strict=True):
+            z = sum((wi * xi for wi, xi in zip(w, x, strict=True)), start=Fraction(0)) + b
+            zs.append(z)
+            guess = (1 if z >= 0 else -1) if sign else (1 if z >= 0 else 0)
+            if guess != t:
+                step = lr * t if sign else lr * (t - guess)
+                w = [wi + step * xi for wi, xi in zip(w, x, strict=True)]
+                b += step
+                updated = True
+        if not updated:
+            return w, b, epoch, True, zs
+    return w, b, epochs, False, zs
+
+
+@settings(max_examples=25, deadline=None)
+@given(gate=st.sampled_from(sorted(TRUTH_TABLES)), sign=st.booleans(), lr=st.sampled_from(["1", "0.5", "0.1", "2"]),
+       w=st.lists(st.integers(-3, 3), min_size=2, max_size=2), b=st.integers(-3, 3))
+def test_perceptron_on_logic_gates_matches_the_rule(gate: str, sign: bool, lr: str, w: list[int], b: int) -> None:
+    X = [[0, 0], [0, 1], [1, 0], [1, 1]]
+    y = [2 * t - 1 for t in TRUTH_TABLES[gate]] if sign else TRUTH_TABLES[gate]
+    a = solve_problem({"id": "p", "kind": "perceptron", "X": X, "y": y, "labels": "sign" if sign else "binary",
+                       "w": w, "b": b, "lr": lr, "epochs": 200}).worked.answer
+    rw, rb, epochs, converged, zs = _rosenblatt(X, y, sign, [Fraction(v) for v in w], Fraction(b), Fraction(lr), 200)
+    assert (a["w"], a["b"], a["epochs"], a["converged"]) == (rw, rb, epochs, converged)
+    assert converged  # the four gates are linearly separable: the perceptron theorem
+    assert [u["z"] for u in a["updates"]] == zs

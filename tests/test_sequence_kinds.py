@@ -41,7 +41,7 @@ def test_bleu_matches_nltk_on_random_sentences(seed):
         assert p == (Fraction(1, 10) / q.denominator if smoothed else Fraction(q.numerator, q.denominator))
 
 
-def test_bleu_issue_example_exact_and_unclipped_mistake():
+def test_bleu_example_is_exact_and_names_the_unclipped_mistake():
     a = solve("bleu", candidate="the cat sat on the mat", references=["the cat is on the mat"], max_n=2).answer
     assert a["precisions"] == [Fraction(5, 6), Fraction(3, 5)] and a["brevity_penalty"] == 1
     assert str(a["bleu"].exact) == "sqrt(2)/2"
@@ -114,7 +114,7 @@ def test_bad_input_one_line(kind, fields, message):
 
 @pytest.mark.parametrize("kind", ["bleu", "perplexity", "beam_search", "positional_encoding"])
 def test_steps_are_honest(kind):
-    from tests.test_step_honesty import check_steps
+    from tests.helpers.step_honesty import check_steps
 
     kinds = load_kinds()
     w = kinds[kind].solve(Problem({"id": "q", "kind": kind, **kinds[kind].example}))

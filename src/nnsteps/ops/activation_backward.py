@@ -13,6 +13,7 @@ import numpy as np
 from nnsteps.arrays import as_array
 from nnsteps.names import Op
 from nnsteps.numbers import to_latex_operand as op
+from nnsteps.ops import activation_grad
 from nnsteps.ops._common import exactness, product_terms
 from nnsteps.ops.domain import Domain
 from nnsteps.ops.losses import softmax_row
@@ -43,12 +44,8 @@ def elementwise_backward(name: str, x: Any, upstream: Any) -> tuple[dict[str, An
         v = Xd[idx]
         if name == Op.RELU.value:
             D[idx] = d.num(1) if d.positive(v) else d.num(0)
-        elif name == Op.SIGMOID.value:
-            s = d.sigmoid(v)
-            D[idx] = s * (1 - s)
-        else:
-            t = d.tanh(v)
-            D[idx] = 1 - t * t
+        else:  # σ' = σ(1 − σ), tanh' = 1 − tanh²: their one home, shared with the RNN and MLP
+            D[idx] = activation_grad.derivative(name, d, v, activation_grad.apply(name, d, v))
     gx = np.asarray(Gd * D)  # a 0-d product is a number, not an array
     formula = {Op.RELU.value: r"f'(x) = [x > 0]", Op.SIGMOID.value: r"\sigma'(x) = \sigma(x)(1 - \sigma(x))",
                Op.TANH.value: r"\tanh'(x) = 1 - \tanh^2(x)"}[name]

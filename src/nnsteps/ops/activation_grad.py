@@ -1,6 +1,6 @@
 """Activations of the backprop exercises with their derivatives, written the way they are taught:
 f'(a) through h = f(a) for tanh (1 − h²) and sigmoid (h(1 − h)); ReLU's gradient is 0 at a = 0,
-as PyTorch's is. The RNN, BPTT and MLP all use these, in any number domain.
+as PyTorch's is. The RNN, BPTT, MLP and the activations' backward all use these, in any number domain.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ DERIV_TEX = {"none": "1", Activation.TANH.value: r"\left(1 - {h}^2\right)", Acti
 def apply(name: str, d: Domain, a: Any) -> Any:
     """f(a) for one number.
 
-    >>> apply("relu", Domain("exact"), -3), apply("none", Domain("exact"), 2)
+    >>> from nnsteps.ops.domain import ExactDomain
+    >>> apply("relu", ExactDomain(), -3), apply("none", ExactDomain(), 2)
     (0, 2)
     """
     if name == Activation.TANH.value:
@@ -36,8 +37,9 @@ def apply(name: str, d: Domain, a: Any) -> Any:
 def derivative(name: str, d: Domain, a: Any, h: Any) -> Any:
     """f'(a), given a and h = f(a).
 
+    >>> from nnsteps.ops.domain import ExactDomain
     >>> from fractions import Fraction as F
-    >>> derivative("sigmoid", Domain("exact"), None, F(1, 4)), derivative("relu", Domain("exact"), 0, 0)
+    >>> derivative("sigmoid", ExactDomain(), None, F(1, 4)), derivative("relu", ExactDomain(), 0, 0)
     (Fraction(3, 16), 0)
     """
     if name == Activation.TANH.value:
@@ -75,7 +77,8 @@ def deriv_tex(name: str, h: str, a: str) -> str:
 def deriv_sub(name: str, d: Domain, a: Any, h: Any) -> str:
     """f'(a) with the numbers in (``a``, ``h`` as users see them).
 
-    >>> deriv_sub("tanh", Domain("exact"), 1, 0.5)
+    >>> from nnsteps.ops.domain import ExactDomain
+    >>> deriv_sub("tanh", ExactDomain(), 1, 0.5)
     '(1 - 0.5 \\\\cdot 0.5)'
     """
     if name == Activation.TANH.value:

@@ -23,7 +23,7 @@ from nnsteps.names import Activation, Op
 from nnsteps.numbers import parse_number
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops._common import exactness, prior_steps
-from nnsteps.ops.domain import Domain
+from nnsteps.ops.domain import Domain, FloatDomain
 from nnsteps.ops.upstream import read_upstream
 from nnsteps.work import Step, Worked
 
@@ -68,7 +68,7 @@ def _softplus(d: Domain, x: Any, beta: Any, threshold: Any) -> Pair:
     xf = float(bx)
     stable = math.log1p(math.exp(-abs(xf))) + max(xf, 0.0)  # log(1 + e^{βx}) without overflow
     e = d.exp(bx)
-    log = stable if d.kind == "float" else d.apply("log", 1 + e, f=stable)
+    log = d.stable(stable, lambda: d.apply("log", 1 + e, f=stable))
     return log / beta, d.sigmoid(bx)
 
 
@@ -124,8 +124,9 @@ def activation(name: str, input: Any, *, upstream: Any = None, negative_slope: A
                                field="weight")
         arrays.append(a)
     exact = exactness(*arrays)
+    d: Domain
     if name == Op.GELU.value or not exact:
-        d = Domain("float")
+        d = FloatDomain()
     else:
         d = Domain.choose(arrays, irrational=name in (Op.ELU.value, Op.SILU.value, Op.SOFTPLUS.value), small=x.size <= SYMBOLIC_LIMIT)
     X = d.array(x)
@@ -143,7 +144,7 @@ def activation(name: str, input: Any, *, upstream: Any = None, negative_slope: A
     y_out, d_out = d.out_array(Y), d.out_array(D)
     steps.append(Step(f"Apply {name} elementwise", formula=forms[0], result=y_out,
                       steps=[Step("First entry", formula=f"x = {op(d.out(X[first]))}", result=d.out(Y[first]))],
-                      note="computed in floating point" if d.kind == "float" and exact else d.note()))
+                      note="computed in floating point" if not d.is_exact and exact else d.note()))
     if upstream is None:
         return Worked(name, value=y_out, steps=steps)
     g = d.array(read_upstream(upstream, x.shape))
@@ -174,8 +175,7 @@ def _prelu_weight_grad(d: Domain, X: np.ndarray, g: np.ndarray, n: int, steps: l
                 shown.append(rf"{op(d.out(X[idx]))} \cdot {op(d.out(g[idx]))}")
     out = [d.out(v) for v in sums]
     steps.append(Step("Gradient of the PReLU weight", formula=r"\frac{\partial L}{\partial a_c} = \sum_{x \le 0} x \,"
-                      r" \frac{\partial L}{\partial y}", result=np.array(out, dtype=object) if d.kind != "float" else
-                      np.array(out), steps=[Step("First channel" if n > 1 else "The weight",
+                      r" \frac{\partial L}{\partial y}", result=d.values(out), steps=[Step("First channel" if n > 1 else "The weight",
                                                  substituted=" + ".join(shown) or "0", result=out[0])]))
     return out
 
@@ -196,10 +196,11 @@ def pair(name: str, d: Domain, options: dict[str, Any] | None = None) -> Callabl
     formula for every op that applies these activations elementwise (this module, the dense network).
     PReLU's ``weight`` is one slope, or one per unit.
 
-    >>> f = pair(Op.LEAKY_RELU.value, Domain("exact"), {"negative_slope": "0.1"})
+    >>> from nnsteps.ops.domain import ExactDomain
+    >>> f = pair(Op.LEAKY_RELU.value, ExactDomain(), {"negative_slope": "0.1"})
     >>> f(-3, 0), f(2, 0)
     ((Fraction(-3, 10), Fraction(1, 10)), (2, 1))
-    >>> pair(Op.PRELU.value, Domain("exact"), {"weight": [0, "1/2"]})(-2, 1)
+    >>> pair(Op.PRELU.value, ExactDomain(), {"weight": [0, "1/2"]})(-2, 1)
     (Fraction(-1, 1), Fraction(1, 2))
     """
     if name not in OPTIONS:

@@ -114,7 +114,7 @@ def self_attention(
             allowed = [j for j in range(S) if M[i][j]]
             probs = softmax_row([E[i, j] for j in allowed], d)
             for j in range(S):
-                A[i, j] = d.num(0) if d.kind != "float" else 0.0
+                A[i, j] = d.num(0)
             for j, pv in zip(allowed, probs):
                 A[i, j] = pv
         allowed0 = [j for j in range(S) if M[0][j]]

@@ -1,5 +1,8 @@
 """The number domain a backprop computation runs in: exact, exact-with-lazy-exact-forms, or float.
 
+One class per domain (:class:`ExactDomain`, :class:`SymbolicDomain`, :class:`FloatDomain`), chosen
+once by :meth:`Domain.choose`:
+
 * ``exact``: ints and Fractions (no activation or loss leaves the rationals);
 * ``symbolic``: exact input, but tanh, sigmoid or exp is applied, and the problem is small: the
   arithmetic runs on :class:`~nnsteps.irrational.Real` numbers (a float computed first, the exact
@@ -14,8 +17,10 @@ The RNN, MLP and attention ops share this, so one rule decides when a number sto
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -24,58 +29,48 @@ from nnsteps.irrational import FLOAT, MAX_EXACT_DEPTH, MAX_EXACT_NODES, Real
 from nnsteps.names import Op
 from nnsteps.numbers import bounded, normalize
 
-__all__ = ["Domain", "Real", "MAX_EXACT_NODES", "MAX_EXACT_DEPTH"]
+__all__ = ["Domain", "ExactDomain", "FloatDomain", "SymbolicDomain", "Real", "MAX_EXACT_NODES", "MAX_EXACT_DEPTH"]
 
 
-class Domain:
-    """Arithmetic helpers for one computation.
+class Domain(ABC):
+    """Arithmetic helpers for one computation; a subclass per number domain, chosen once.
 
     >>> d = Domain.choose([np.array([Fraction(1, 2)], dtype=object)], irrational=True, small=True)
-    >>> d.kind, d.out(d.tanh(d.num(Fraction(1, 2)))).exact
-    ('symbolic', tanh(1/2))
+    >>> type(d).__name__, d.out(d.tanh(d.num(Fraction(1, 2)))).exact
+    ('SymbolicDomain', tanh(1/2))
     """
 
-    def __init__(self, kind: str) -> None:
-        self.kind = kind
-        # The first value handed out for each rational: a later value equal to it is handed out as it
-        # (the answers have always been so).
-        self._rationals: dict[Fraction, Any] = {}
+    is_exact: ClassVar[bool] = True
 
     @staticmethod
     def choose(arrays: list[np.ndarray], *, irrational: bool, small: bool) -> Domain:
-        """``exact`` for exact input that stays rational, ``symbolic`` for small exact input that
-        does not, ``float`` otherwise.
+        """exact for exact input that stays rational, symbolic for small exact input that
+        does not, float otherwise.
 
-        >>> Domain.choose([np.array([0.5])], irrational=True, small=True).kind
-        'float'
+        >>> type(Domain.choose([np.array([0.5])], irrational=True, small=True)).__name__
+        'FloatDomain'
         """
         exact = all(a.dtype == object for a in arrays)
         if not exact:
-            return Domain("float")
+            return FloatDomain()
         if not irrational:
-            return Domain("exact")
-        return Domain("symbolic" if small else "float")
+            return ExactDomain()
+        return SymbolicDomain() if small else FloatDomain()
 
-    @property
-    def is_exact(self) -> bool:
-        return self.kind != "float"
-
+    @abstractmethod
     def num(self, v: Any) -> Any:
         """An input number in this domain.
 
-        >>> Domain("float").num(Fraction(1, 4)), Domain("exact").num(Fraction(4, 2))
+        >>> FloatDomain().num(Fraction(1, 4)), ExactDomain().num(Fraction(4, 2))
         (0.25, 2)
         """
-        if self.kind == "float":
-            return float(v)
-        if self.kind == "symbolic":
-            return Real.of(v)
-        return normalize(v)
 
     def array(self, arr: np.ndarray) -> np.ndarray:
-        """An input array in this domain (float64, or an object array of domain numbers)."""
-        if self.kind == "float":
-            return np.asarray(arr, dtype=np.float64)
+        """An input array in this domain (float64, or an object array of domain numbers).
+
+        >>> ExactDomain().array(np.array([Fraction(2, 1)], dtype=object)).tolist()
+        [2]
+        """
         out = np.empty(arr.shape, dtype=object)
         flat = out.reshape(-1)
         for i, v in enumerate(np.asarray(arr, dtype=object).reshape(-1)):
@@ -83,25 +78,47 @@ class Domain:
         return out
 
     def zeros(self, shape: tuple[int, ...]) -> np.ndarray:
-        if self.kind == "float":
-            return np.zeros(shape)
+        """An array of zeros in this domain.
+
+        >>> ExactDomain().zeros((2,)).tolist(), FloatDomain().zeros((1,)).tolist()
+        ([0, 0], [0.0])
+        """
         return self.array(np.zeros(shape, dtype=int).astype(object))
 
     # Functions that may leave the rationals.
+    @abstractmethod
     def apply(self, name: str, x: Any, f: float | None = None) -> Any:
         """``name`` (tanh, sigmoid, exp, log, sqrt) of ``x`` in this domain; ``f`` overrides the
         float (a softmax computes its exponentials shifted by the row's maximum).
 
-        >>> Domain("float").apply("sigmoid", -800.0), Domain("exact").apply("sqrt", Fraction(9, 4))
+        >>> FloatDomain().apply("sigmoid", -800.0), ExactDomain().apply("sqrt", Fraction(9, 4))
         (0.0, Fraction(3, 2))
         """
-        if self.kind == "symbolic":
-            return Real.of(x).apply(name, f)
-        if name == "sqrt" and self.kind == "exact":
-            r = _exact_sqrt(Fraction(x))
-            if r is not None:
-                return normalize(r)
-        return FLOAT[name](float(x)) if f is None else f
+
+    def stored(self, arr: np.ndarray) -> np.ndarray:
+        """An array of computed values as this domain keeps them (float64 in the float domain).
+
+        >>> FloatDomain().stored(np.array([1], dtype=object)).dtype
+        dtype('float64')
+        """
+        return arr
+
+    def stable(self, f: Any, exact: Callable[[], Any]) -> Any:
+        """A value computed stably in float64 (``f``), or in an exact domain its exact form
+        (``exact()``, called only there): log-sum-exp and softplus overflow if taken literally.
+
+        >>> FloatDomain().stable(0.5, lambda: 1 / 0), ExactDomain().stable(0.5, lambda: Fraction(1, 2))
+        (0.5, Fraction(1, 2))
+        """
+        return exact()
+
+    def rate(self, lr: Any) -> Any:
+        """A learning rate as the update multiplies by it: a symbolic domain keeps its exact form.
+
+        >>> type(SymbolicDomain().rate(Fraction(1, 10))).__name__, ExactDomain().rate(Fraction(1, 10))
+        ('Real', Fraction(1, 10))
+        """
+        return lr
 
     def tanh(self, x: Any) -> Any:
         return self.apply(Op.TANH, x)
@@ -123,39 +140,121 @@ class Domain:
             return x.f > 0 if x.exact is None else x.exact > 0
         return bool(x > 0)
 
+    @abstractmethod
     def out(self, v: Any) -> Any:
-        """A value as handed to users: int/Fraction, Irrational (symbolic), or float."""
-        if self.kind == "float":
-            return float(v)
-        if self.kind == "symbolic":
-            r = Real.of(v)
-            if r.q is None or (r.recipe is None and r.exact is None):
-                return r.value()
-            first = self._rationals.get(r.q)
-            if first is None:
-                first = self._rationals[r.q] = r.value() if r.exact is not None else r.irrational()
-            return first
-        try:  # the one exit of every exact value an op hands out: keep it within the digit limit
-            return bounded(normalize(v))
-        except NnstepsError as err:
-            raise NnstepsError(f"the exact result grew past the limit: {err.message}") from None
+        """A value as handed to users: int/Fraction (exact), Irrational (symbolic), or float.
+
+        >>> ExactDomain().out(Fraction(6, 3)), FloatDomain().out(Fraction(1, 2))
+        (2, 0.5)
+        """
 
     def out_array(self, arr: np.ndarray) -> np.ndarray:
-        """An array of values as handed to users (float64 in the float domain)."""
-        if self.kind == "float":
-            return np.asarray(arr, dtype=np.float64)
+        """An array of values as handed to users (float64 in the float domain).
+
+        >>> ExactDomain().out_array(np.array([Fraction(4, 2)], dtype=object)).tolist()
+        [2]
+        """
         out = np.empty(np.shape(arr), dtype=object)
         flat = out.reshape(-1)
         for i, v in enumerate(np.asarray(arr, dtype=object).reshape(-1)):
             flat[i] = self.out(v)
         return out
 
+    def values(self, values: Any) -> np.ndarray:
+        """A sequence of this domain's numbers as an array (float64 in the float domain).
+
+        >>> FloatDomain().values([1, 2]).dtype, ExactDomain().values([1, 2]).dtype
+        (dtype('float64'), dtype('O'))
+        """
+        return np.array(list(values), dtype=object)
+
     def note(self) -> str | None:
         """What the reader should know about the numbers of this domain."""
-        if self.kind == "symbolic":
-            return ("tanh, sigmoid and exp leave the rationals: the values are rounded decimals from here on, "
-                    "computed from their exact forms (kept in the JSON's answer_exact)")
         return None
+
+
+class ExactDomain(Domain):
+    """ints and Fractions: no activation or loss leaves the rationals."""
+
+    def num(self, v: Any) -> Any:
+        return normalize(v)
+
+    def apply(self, name: str, x: Any, f: float | None = None) -> Any:
+        if name == "sqrt":
+            r = _exact_sqrt(Fraction(x))
+            if r is not None:
+                return normalize(r)
+        return FLOAT[name](float(x)) if f is None else f
+
+    def out(self, v: Any) -> Any:
+        try:  # the one exit of every exact value an op hands out: keep it within the digit limit
+            return bounded(normalize(v))
+        except NnstepsError as err:
+            raise NnstepsError(f"the exact result grew past the limit: {err.message}") from None
+
+
+class SymbolicDomain(Domain):
+    """Exact input through tanh, sigmoid or exp: :class:`Real` numbers, handed out as Irrational or Fraction."""
+
+    def __init__(self) -> None:
+        # The first value handed out for each rational: a later value equal to it is handed out as it
+        # (the answers have always been so).
+        self._rationals: dict[Fraction, Any] = {}
+
+    def num(self, v: Any) -> Any:
+        return Real.of(v)
+
+    def apply(self, name: str, x: Any, f: float | None = None) -> Any:
+        return Real.of(x).apply(name, f)
+
+    def rate(self, lr: Any) -> Any:
+        return Real.of(lr)
+
+    def out(self, v: Any) -> Any:
+        r = Real.of(v)
+        if r.q is None or (r.recipe is None and r.exact is None):
+            return r.value()
+        first = self._rationals.get(r.q)
+        if first is None:
+            first = self._rationals[r.q] = r.value() if r.exact is not None else r.irrational()
+        return first
+
+    def note(self) -> str | None:
+        return ("tanh, sigmoid and exp leave the rationals: the values are rounded decimals from here on, "
+                "computed from their exact forms (kept in the JSON's answer_exact)")
+
+
+class FloatDomain(Domain):
+    """float64 throughout: float input, or a problem too large to keep exact forms of."""
+
+    is_exact = False
+
+    def num(self, v: Any) -> Any:
+        return float(v)
+
+    def array(self, arr: np.ndarray) -> np.ndarray:
+        return np.asarray(arr, dtype=np.float64)
+
+    def zeros(self, shape: tuple[int, ...]) -> np.ndarray:
+        return np.zeros(shape)
+
+    def apply(self, name: str, x: Any, f: float | None = None) -> Any:
+        return FLOAT[name](float(x)) if f is None else f
+
+    def stored(self, arr: np.ndarray) -> np.ndarray:
+        return arr.astype(np.float64)
+
+    def stable(self, f: Any, exact: Callable[[], Any]) -> Any:
+        return f
+
+    def out(self, v: Any) -> Any:
+        return float(v)
+
+    def out_array(self, arr: np.ndarray) -> np.ndarray:
+        return np.asarray(arr, dtype=np.float64)
+
+    def values(self, values: Any) -> np.ndarray:
+        return np.array(values, dtype=np.float64)
 
 
 def _exact_sqrt(x: Fraction) -> Fraction | None:

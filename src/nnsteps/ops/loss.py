@@ -49,7 +49,8 @@ def reduce(name: str, d: Domain, ell: np.ndarray, grad: np.ndarray, reduction: s
     """Apply the reduction to the per-element losses ``ell`` and their gradients ``grad`` (each entry
     the gradient of its own loss term), appending the steps; the answer ``{"loss", "grads": {"input"}}``.
 
-    >>> d = Domain("exact")
+    >>> from nnsteps.ops.domain import ExactDomain
+    >>> d = ExactDomain()
     >>> out = reduce("mse", d, np.array([1, 4], dtype=object), np.array([2, 4], dtype=object), "mean", 2, None,
     ...              None, [])
     >>> out["loss"], out["grads"]["input"]
@@ -90,7 +91,7 @@ def reduce(name: str, d: Domain, ell: np.ndarray, grad: np.ndarray, reduction: s
     steps.append(Step("Mean reduction", formula=r"L = \frac{1}{D} \sum_i \ell_i",
                       substituted=rf"\frac{{{shown}}}{{{fmt(d, denominator)}}}" if len(terms) <= 12 else None,
                       result=d.out(value)))
-    g = grad / denominator if d.kind != "float" else grad / float(denominator)
+    g = grad / (denominator if d.is_exact else float(denominator))
     first = first_index(grad.shape)
     first = first_index(grad.shape)
     steps.append(Step("Gradient of the mean: each term's gradient over D",
@@ -161,7 +162,7 @@ def _elementwise(name: str, d: Domain, x: Any, t: Any, w: Any, pw: Any, beta: An
         xf = float(x)
         # −log σ(x) = log(1 + e^{−|x|}) + max(−x, 0): PyTorch's form, which never overflows
         softplus = float(np.log1p(np.exp(-abs(xf)))) + max(-xf, 0.0)
-        nls = softplus if d.kind == "float" else -d.apply("log", s, f=-softplus)
+        nls = d.stable(softplus, lambda: -d.apply("log", s, f=-softplus))
         ell = w * ((1 - t) * x + lw * nls)
         grad = w * (lw * s - pw * t)
         if not convention("p_minus_y"):  # the likely mistake: y − σ(x) for σ(x) − y, re-solved by grading
@@ -227,8 +228,7 @@ def elementwise_loss(name: str, input: Any, target: Any, *, reduction: str = "me
         ell[idx], grad[idx] = out[0], out[1]
         if not shown:
             shown = out[2:]
-    if d.kind == "float":
-        ell, grad = ell.astype(np.float64), grad.astype(np.float64)
+    ell, grad = d.stored(ell), d.stored(grad)
     first = first_index(x.shape)
     steps: list[Step[Any]] = [
         Step(f"Loss of each element ({name})", formula=shown[0], result=d.out_array(ell),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -156,11 +157,14 @@ def class_loss(name: str, input: Any, target: Any, *, reduction: str = "mean", w
     steps.append(Step("Gradient of each sample's loss (the p − y form)" if P is not None else "Gradient of each sample's loss",
                       formula=gform, result=_shape_out(d, grad, z.ndim),
                       steps=[Step("First entry", formula=gform, substituted=gsub, result=d.out(grad[0, 0]))]))
-    if d.kind == "float":
-        ell, grad = ell.astype(np.float64), grad.astype(np.float64)
+    ell, grad = d.stored(ell), d.stored(grad)
     shape = z.shape[:-1]
     answer = reduce(name, d, ell.reshape(shape), grad.reshape(z.shape), reduction, denominator, den, upstream, steps)
     return _worked(d, answer, steps, name)
+
+
+def _neg_log(d: Domain, p: Any, f: float) -> Any:
+    return -d.apply("log", p, f=f)
 
 
 def _shape_out(d: Domain, arr: np.ndarray, ndim: int) -> Any:
@@ -192,10 +196,7 @@ def _softmax_steps(d: Domain, Z: np.ndarray, steps: list[Step[Any]]) -> tuple[np
         lse = m + math.log(sum(math.exp(v - m) for v in floats))
         for c in range(C):
             P[n, c] = probs[c]
-            if d.kind == "float":
-                NL[n, c] = lse - floats[c]
-            else:
-                NL[n, c] = -d.apply("log", probs[c], f=floats[c] - lse)
+            NL[n, c] = d.stable(lse - floats[c], partial(_neg_log, d, probs[c], floats[c] - lse))
     z0 = [fmt(d, v) for v in Z[0]]
     steps.append(Step("Softmax of each row", formula=r"p_c = \frac{e^{z_c}}{\sum_j e^{z_j}}", result=_shape_out(d, P, 1 if N == 1 else 2),
                       steps=[Step("First entry", formula=r"p_1 = \frac{e^{z_1}}{\sum_j e^{z_j}}",

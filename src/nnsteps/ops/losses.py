@@ -34,18 +34,22 @@ def softmax_row(row: list[Any], d: Domain) -> list[Any]:
     """softmax of one row, in the domain's numbers, stable for any size of score: the floats are
     computed shifted by the row's maximum (as PyTorch does), while exact forms stay e^{z_i} / Σ_j e^{z_j}.
 
-    >>> [round(v, 6) for v in softmax_row([0.0, 1.0], Domain("float"))]
+    >>> from nnsteps.ops.domain import FloatDomain, SymbolicDomain
+    >>> [round(v, 6) for v in softmax_row([0.0, 1.0], FloatDomain())]
     [0.268941, 0.731059]
     >>> from fractions import Fraction as F
-    >>> [round(float(d.out(v)), 6) for d in [Domain("symbolic")] for v in softmax_row([F(900), F(0)], d)]
+    >>> [round(float(d.out(v)), 6) for d in [SymbolicDomain()] for v in softmax_row([F(900), F(0)], d)]
     [1.0, 0.0]
     """
     floats = [float(v) for v in row]
     m = max(floats)
     shifted = [math.exp(v - m) for v in floats]
     total = sum(shifted[1:], shifted[0])
-    if d.kind == "float":
-        return [e / total for e in shifted]
+    return d.stable([e / total for e in shifted], lambda: _exact_softmax(row, d, floats, shifted, total))
+
+
+def _exact_softmax(row: list[Any], d: Domain, floats: list[float], shifted: list[float], total: float) -> list[Any]:
+    """e^{z_i} / Σ_j e^{z_j} in an exact domain, its floats taken from the shifted form where e^{z} overflows."""
     es = [d.exp(v) for v in row]
     s = sum(es[1:], es[0])
     probs = [e / s for e in es]
@@ -86,9 +90,10 @@ def loss(
 ) -> LossResult:
     """ℓ and ∂ℓ/∂Y for outputs ``Y`` and targets ``R`` (both T×O); ``labels[t][k]`` = (y symbol, target symbol).
 
+    >>> from nnsteps.ops.domain import ExactDomain
     >>> from fractions import Fraction as F
     >>> Y = np.array([[F(1, 2)]], dtype=object); R = np.array([[1]], dtype=object)
-    >>> r = loss("half_squared_error", Y, R, Domain("exact"), labels=[[("y", "y_r")]])
+    >>> r = loss("half_squared_error", Y, R, ExactDomain(), labels=[[("y", "y_r")]])
     >>> r.value, r.grad.tolist(), r.step.substituted
     (Fraction(1, 8), [[Fraction(-1, 2)]], '\\\\frac{1}{2} \\\\cdot (0.5 - 1) \\\\cdot (0.5 - 1)')
     """

@@ -21,7 +21,7 @@ from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops import activation_grad as act
 from nnsteps.ops import activation_more, losses
 from nnsteps.ops._common import read_learning_rate
-from nnsteps.ops.domain import Domain
+from nnsteps.ops.domain import Domain, FloatDomain
 from nnsteps.work import Step, Worked
 
 LOSSES = ("half_squared_error", "squared_error", "cross_entropy")
@@ -188,7 +188,7 @@ def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any, u
         g is not None and any(isinstance(v, Irrational) for v in g))
     small = sum(s["weights"].size for s in raw) <= 400
     gelu = any(s["activation"] == Op.GELU.value for s in raw)  # erf: float64 only, as the gelu kind
-    d = Domain("float") if gelu else Domain.choose(arrays, irrational=irrational, small=small)
+    d = FloatDomain() if gelu else Domain.choose(arrays, irrational=irrational, small=small)
     specs = [{"weights": d.array(s["weights"]), "bias": d.array(s["bias"]) if s["bias"] is not None else None,
               "activation": s["activation"], "fn": None if s["activation"] in act.NAMES else
               _located(lambda s=s: activation_more.pair(s["activation"], d, s["options"]), f"layers[{i}].activation"),
@@ -323,7 +323,7 @@ def _prelu_grad(spec: dict[str, Any], zl: np.ndarray, upstream: np.ndarray, d: D
 
 def _update(specs: list[dict[str, Any]], grads: list[tuple[np.ndarray, np.ndarray]], lr: Any,
             d: Domain, slopes: list[Any]) -> tuple[list[dict[str, Any]], Step[Any]]:
-    eta = d.num(lr) if d.kind == "symbolic" else lr
+    eta = d.rate(lr)
     out: list[dict[str, Any]] = []
     children: list[Step[Any]] = []
     for l, (spec, (gW, gb)) in enumerate(zip(specs, grads), start=1):

@@ -20,7 +20,7 @@ from nnsteps.arrays import as_array
 from nnsteps.names import Op
 from nnsteps.numbers import Irrational, parse_number
 from nnsteps.ops._common import read_learning_rate
-from nnsteps.ops.domain import Domain
+from nnsteps.ops.domain import Domain, ExactDomain, FloatDomain, SymbolicDomain
 from nnsteps.work import Step, Worked
 
 LossOf = Callable[[Any], Worked]
@@ -91,7 +91,7 @@ def mlp_with_loss(input: Any, layers: list[dict[str, Any]], *, loss_of: LossOf, 
     }
     lr = read_learning_rate(learning_rate)
     if lr is not None:
-        lr = float(lr) if d.kind == "float" else lr
+        lr = lr if d.is_exact else float(lr)
         used = grads
         if weight_decay is not None:
             used, wd_step = mlp_reg.decayed(grads, specs, d, d.num(parse_number(weight_decay)), regularize_bias)
@@ -107,9 +107,9 @@ def _domain(values: list[Any]) -> Domain:
     """float when any number is a float, symbolic when any is irrational, else exact."""
     flat = list(_leaves(values))
     if any(isinstance(v, Irrational) for v in flat):
-        return Domain("float" if any(isinstance(v, float) and not isinstance(v, Irrational) for v in flat)
-                      else "symbolic")
-    return Domain("float" if any(isinstance(v, float) for v in flat) else "exact")
+        return FloatDomain() if any(isinstance(v, float) and not isinstance(v, Irrational) for v in flat) \
+            else SymbolicDomain()
+    return FloatDomain() if any(isinstance(v, float) for v in flat) else ExactDomain()
 
 
 def _leaves(value: Any) -> Any:

@@ -30,7 +30,8 @@ def _sign(d: Domain, v: Any) -> Any:
 def penalty(specs: list[dict[str, Any]], d: Domain, *, l2: Any, l1: Any, regularize_bias: bool) -> tuple[Any, Step[Any]]:
     """The regularisation term added to the loss, and its step.
 
-    >>> d = Domain("exact")
+    >>> from nnsteps.ops.domain import ExactDomain
+    >>> d = ExactDomain()
     >>> specs = [{"weights": np.array([[1, -2]], dtype=object), "bias": np.array([3], dtype=object)}]
     >>> from fractions import Fraction
     >>> value, step = penalty(specs, d, l2=Fraction(1, 2), l1=None, regularize_bias=False)

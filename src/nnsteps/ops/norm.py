@@ -69,7 +69,7 @@ def _stats(d: Domain, rows: np.ndarray, labels: str, steps: list[Step[Any]]) -> 
 
 
 def _out(d: Domain, values: Any) -> np.ndarray:
-    return d.out_array(np.array(list(values), dtype=object) if d.kind != "float" else np.array(values, dtype=np.float64))
+    return d.out_array(d.values(values))
 
 
 def _normalise(d: Domain, rows: np.ndarray, means: list[Any], vars_: list[Any], eps: Any,

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from nnsteps.render.formats import OutputFormat
+
+Items = list[tuple[str, Any]]
+"""A solved file's problems: (id, worked) in file order."""
 
 
 def render_solved(solved: Any, fmt: str | OutputFormat, *, brief: bool = False, colour: bool = False) -> str:
@@ -42,22 +46,39 @@ def render_solved(solved: Any, fmt: str | OutputFormat, *, brief: bool = False, 
     """
     fmt = OutputFormat.parse(fmt)
     items = [(s.problem.id, s.worked) for s in solved.solved]
-    if fmt is OutputFormat.MARKDOWN:
-        from nnsteps.render.markdown import solved_file_to_markdown
+    return RENDERERS[fmt](solved.title, items, brief, colour)
 
-        return solved_file_to_markdown(solved.title, items, brief=brief)
-    if fmt is OutputFormat.TEXT:
-        from nnsteps.render.text import solved_file_to_text
 
-        return solved_file_to_text(solved.title, items, colour=colour, brief=brief)
-    if fmt is OutputFormat.JSON:
-        from nnsteps.render.json import solved_file_to_json
+def _text(title: str, items: Items, brief: bool, colour: bool) -> str:
+    from nnsteps.render.text import solved_file_to_text
 
-        data = solved_file_to_json(solved.title, items)
-        if brief:  # the answer key: no steps
-            for p in data["problems"]:
-                p.pop("steps", None)
-        return json.dumps(data, indent=2, ensure_ascii=False)
+    return solved_file_to_text(title, items, colour=colour, brief=brief)
+
+
+def _markdown(title: str, items: Items, brief: bool, colour: bool) -> str:
+    from nnsteps.render.markdown import solved_file_to_markdown
+
+    return solved_file_to_markdown(title, items, brief=brief)
+
+
+def _json(title: str, items: Items, brief: bool, colour: bool) -> str:
+    from nnsteps.render.json import solved_file_to_json
+
+    data = solved_file_to_json(title, items)
+    if brief:  # the answer key: no steps
+        for p in data["problems"]:
+            p.pop("steps", None)
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _html(title: str, items: Items, brief: bool, colour: bool) -> str:
     from nnsteps.render.html import solved_file_to_html
 
-    return solved_file_to_html(solved.title, items, brief=brief)
+    return solved_file_to_html(title, items, brief=brief)
+
+
+RENDERERS: dict[OutputFormat, Callable[[str, Items, bool, bool], str]] = {
+    OutputFormat.TEXT: _text, OutputFormat.MARKDOWN: _markdown, OutputFormat.JSON: _json, OutputFormat.HTML: _html,
+}
+"""Each format ``solve`` renders to, and its renderer ``(title, items, brief, colour)``: each imports its
+module only when used, so a text solve never loads the HTML stack."""

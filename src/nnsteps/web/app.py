@@ -9,6 +9,7 @@ forbids loading anything from elsewhere. Each API request's work runs in a worke
 
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,33 +59,88 @@ def handle(endpoint: str, body: bytes) -> Any:
     from nnsteps.web import service
 
     raw = service.parse_body(body)
-    if endpoint == "solve":
-        if isinstance(raw, dict) and "id" in raw:
-            stage(f"problem {raw['id']}", problem=str(raw["id"])[:100])
-        return service.solve_json(raw)
-    if endpoint == "view":
-        if isinstance(raw, dict) and set(raw) == {"text"}:
-            if not isinstance(raw["text"], str):
-                raise NnstepsError("expected text to be a string", field="text")
-            from nnsteps.problems.load import loads
+    if endpoint not in ENDPOINTS:  # pragma: no cover - the routes name their endpoint
+        raise NnstepsError(f"no such endpoint: {endpoint}")
+    return ENDPOINTS[endpoint].work(raw)
 
-            raw = loads(raw["text"], source="the text")  # as service.view_text, counting the problems first
-        problems = raw.get("problems") if isinstance(raw, dict) else raw
-        stage("the request", units=max(1, len(problems)) if isinstance(problems, list) else 1)
-        return service.view(raw)
-    if endpoint == "grid":
-        return service.grid(raw)
-    if endpoint == "explain":
-        if not isinstance(raw, dict) or "problem" not in raw or "cell" not in raw:
-            raise NnstepsError("expected {\"problem\": {...}, \"cell\": [row, col]}")
-        return service.explain(raw["problem"], raw["cell"])
-    if endpoint == "check":
-        if not isinstance(raw, dict) or "problems" not in raw or "answers" not in raw:
-            raise NnstepsError("expected {\"problems\": ..., \"answers\": ...}")
-        problems = raw["problems"].get("problems") if isinstance(raw["problems"], dict) else raw["problems"]
-        stage("the request", units=2 * max(1, len(problems)) if isinstance(problems, list) else 2)
-        return service.check(raw["problems"], raw["answers"], raw.get("allow_missing", False))
-    raise NnstepsError(f"no such endpoint: {endpoint}")  # pragma: no cover - the routes name their endpoint
+
+def _solve(raw: Any) -> Any:
+    from nnsteps.web import service
+
+    if isinstance(raw, dict) and "id" in raw:
+        stage(f"problem {raw['id']}", problem=str(raw["id"])[:100])
+    return service.solve_json(raw)
+
+
+def _view(raw: Any) -> Any:
+    from nnsteps.web import service
+
+    if isinstance(raw, dict) and set(raw) == {"text"}:
+        if not isinstance(raw["text"], str):
+            raise NnstepsError("expected text to be a string", field="text")
+        from nnsteps.problems.load import loads
+
+        raw = loads(raw["text"], source="the text")  # as service.view_text, counting the problems first
+    problems = raw.get("problems") if isinstance(raw, dict) else raw
+    stage("the request", units=max(1, len(problems)) if isinstance(problems, list) else 1)
+    return service.view(raw)
+
+
+def _grid(raw: Any) -> Any:
+    from nnsteps.web import service
+
+    return service.grid(raw)
+
+
+def _explain(raw: Any) -> Any:
+    from nnsteps.web import service
+
+    if not isinstance(raw, dict) or "problem" not in raw or "cell" not in raw:
+        raise NnstepsError("expected {\"problem\": {...}, \"cell\": [row, col]}")
+    return service.explain(raw["problem"], raw["cell"])
+
+
+def _check(raw: Any) -> Any:
+    from nnsteps.web import service
+
+    if not isinstance(raw, dict) or "problems" not in raw or "answers" not in raw:
+        raise NnstepsError("expected {\"problems\": ..., \"answers\": ...}")
+    problems = raw["problems"].get("problems") if isinstance(raw["problems"], dict) else raw["problems"]
+    stage("the request", units=2 * max(1, len(problems)) if isinstance(problems, list) else 2)
+    return service.check(raw["problems"], raw["answers"], raw.get("allow_missing", False))
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One ``POST /api/<name>``: its OpenAPI summary, its body's schema (from the problem schema) and
+    its work on the parsed body (run in a worker by :func:`handle`)."""
+
+    name: str
+    summary: str
+    schema: Callable[[dict[str, Any]], dict[str, Any]]
+    work: Callable[[Any], Any]
+
+
+ENDPOINTS: dict[str, Endpoint] = {e.name: e for e in (
+    Endpoint("solve", "Solve one problem; the answer is exactly `nnsteps solve --format json`'s object for it",
+             lambda problem: problem, _solve),
+    Endpoint("view", "Solve a problem, a problem file, or its text; JSON and HTML with MathML for each problem",
+             lambda problem: {"type": "object",
+                              "description": "{\"text\": YAML or JSON text} or a problem file / one problem as JSON"},
+             _view),
+    Endpoint("grid", "A conv2d or pooling problem drawn for the playground: grids, cells and their reads",
+             lambda problem: problem, _grid),
+    Endpoint("explain", "One output cell of a conv2d or pooling problem, worked",
+             lambda problem: {"type": "object", "required": ["problem", "cell"],
+                              "properties": {"problem": problem, "cell": {"type": "array", "items": {"type": "integer"}}}},
+             _explain),
+    Endpoint("check", "Check answers against the problems; feedback per problem",
+             lambda problem: {"type": "object", "required": ["problems", "answers"],
+                              "properties": {"problems": {"description": "problem file as JSON, or its YAML/JSON text"},
+                                             "answers": {"description": "answers file as JSON, or its YAML/JSON text"}}},
+             _check),
+)}
+"""The JSON API's POST endpoints by name: each is one route and one worker task."""
 
 
 def create_app(*, hosts: Iterable[str] | None = None, budget: Budget | None = None) -> Any:
@@ -154,40 +210,16 @@ def create_app(*, hosts: Iterable[str] | None = None, budget: Budget | None = No
                 worker.close()
         return JSONResponse(result)
 
-    def post(path: str, summary: str, schema: dict[str, Any]) -> Callable[[Any], Any]:
-        return app.post(path, summary=summary, openapi_extra={
-            "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}})
+    def route(ep: Endpoint) -> None:
+        async def api(request: Request) -> Response:
+            return await work(ep.name, request)
 
-    @post("/api/solve", "Solve one problem; the answer is exactly `nnsteps solve --format json`'s object for it",
-          problem)
-    async def api_solve(request: Request) -> Response:
-        return await work("solve", request)
+        api.__name__ = f"api_{ep.name}"  # FastAPI's operation id, as when each route was written out
+        app.post(f"/api/{ep.name}", summary=ep.summary, openapi_extra={
+            "requestBody": {"required": True, "content": {"application/json": {"schema": ep.schema(problem)}}}})(api)
 
-    @post("/api/view", "Solve a problem, a problem file, or its text; JSON and HTML with MathML for each problem",
-          {"type": "object", "description": "{\"text\": YAML or JSON text} or a problem file / one problem as JSON"})
-    async def api_view(request: Request) -> Response:
-        return await work("view", request)
-
-    @post("/api/grid", "A conv2d or pooling problem drawn for the playground: grids, cells and their reads",
-          problem)
-    async def api_grid(request: Request) -> Response:
-        return await work("grid", request)
-
-    @post("/api/explain", "One output cell of a conv2d or pooling problem, worked",
-          {"type": "object", "required": ["problem", "cell"],
-           "properties": {"problem": problem, "cell": {"type": "array", "items": {"type": "integer"}}}})
-    async def api_explain(request: Request) -> Response:
-        return await work("explain", request)
-
-    @post("/api/check", "Check answers against the problems; feedback per problem",
-          {"type": "object", "required": ["problems", "answers"],
-           "properties": {"problems": {"description": "problem file as JSON, or its YAML/JSON text"},
-                          "answers": {"description": "answers file as JSON, or its YAML/JSON text"},
-                          "allow_missing": {"type": "boolean", "default": False,
-                                            "description": "grade only the fields given (a practice sheet); "
-                                                           "by default a value left out is wrong"}}})
-    async def api_check(request: Request) -> Response:
-        return await work("check", request)
+    for ep in ENDPOINTS.values():
+        route(ep)
 
     @app.get("/api/examples", summary="The bundled example problem files and network specs")
     def api_examples() -> list[dict[str, str]]:

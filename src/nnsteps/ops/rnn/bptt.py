@@ -173,7 +173,7 @@ def _gradients(
 def _update(net: RnnNet, n: Notation, grads: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], Step[Any]]:
     d, p = net.domain, net.params
     eta = net.learning_rate
-    eta_d = d.num(eta) if d.kind == "symbolic" else eta
+    eta_d = d.rate(eta)
     updated: dict[str, np.ndarray] = {}
     children: list[Step[Any]] = []
     for name, gm in grads.items():

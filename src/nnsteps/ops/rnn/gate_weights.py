@@ -12,6 +12,7 @@ the matrix, the expected and the given shape. Gradients go back to the user's na
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,27 @@ class GateWeights:
     head: dict[str, np.ndarray] = field(default_factory=dict)
     layout: str = "stacked"
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GatedCell:
+    """One gated cell as a record, chosen once by name: its gates in PyTorch's order, whether it
+    carries a cell state c beside h, the slips it can be worked with (``variants``), and one time step
+    forward (``forward_step(d, gw, x, h, c, variant)`` → the step's values), as steps
+    (``time_step(d, gw, t, values)``) and backward (``backward_step(d, gw, values, δh, δc_next, t)``).
+
+    >>> from nnsteps.ops.rnn.gated import CELLS
+    >>> CELLS["gru"].gates, CELLS["lstm"].cell_state, CELLS["gru"].variants
+    (('r', 'z', 'n'), True, ('pytorch',))
+    """
+
+    name: str
+    gates: tuple[str, ...]
+    cell_state: bool
+    variants: tuple[str, ...]
+    forward_step: Callable[..., dict[str, Any]]
+    time_step: Callable[..., Any]
+    backward_step: Callable[..., tuple[Any, ...]]
 
 
 def _shape(a: np.ndarray) -> str:

@@ -15,9 +15,14 @@ from nnsteps.names import Op
 from nnsteps.ops._common import read_learning_rate
 from nnsteps.ops.domain import Domain
 from nnsteps.ops.rnn import gated_bptt
-from nnsteps.ops.rnn.gate_weights import GATES, read_gate_weights, to_user
+from nnsteps.ops.rnn.gate_weights import GatedCell, read_gate_weights, to_user
+from nnsteps.ops.rnn.gru import GRU
 from nnsteps.ops.rnn.inputs import LOSSES, MAX_STEPS, OUTPUTS, _target, _word
+from nnsteps.ops.rnn.lstm import LSTM, VARIANTS
 from nnsteps.work import Step, Worked
+
+CELLS: dict[str, GatedCell] = {c.name: c for c in (LSTM, GRU)}
+"""The gated cells by their ``cell`` name."""
 
 SYMBOLIC_CELLS = 24
 """Exact forms are kept (lazily) while L·H stays this small; larger problems go the float path."""
@@ -41,11 +46,10 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
     >>> w.answer["gates"][0]["i"], round(float(w.answer["c"][0]), 12)   # σ(0) = 1/2, c = ½·tanh(1)
     (Fraction(1, 2), 0.380797077978)
     """
-    cell = _word(cell, tuple(GATES), "cell")
-    from nnsteps.ops.rnn.lstm import VARIANTS
-
+    rec = CELLS[_word(cell, tuple(CELLS), "cell")]
+    cell = rec.name
     variant = _word(variant, VARIANTS, "variant")
-    if variant != "pytorch" and cell != "lstm":
+    if variant not in rec.variants:
         raise NnstepsError(f"variant {variant} is an LSTM slip; a {cell.upper()} has no cell state", field="variant")
     output = _word(output, OUTPUTS, "output")
     loss = _word(loss, LOSSES, Op.LOSS.value)
@@ -60,7 +64,7 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
     gw = read_gate_weights(weights, cell, D)
     H = gw.H
     h = _state(h0, "h0", H)
-    c = _state(c0, "c0", H) if cell == "lstm" else None
+    c = _state(c0, "c0", H) if rec.cell_state else None
     head = gw.head
     O = head["W_hy"].shape[0] if "W_hy" in head else H
     T = L if output == "every" else 1
@@ -80,16 +84,15 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
     head = {k: conv(v) for k, v in head.items()}
     if lr is not None and not d.is_exact:
         lr = float(lr)
-    mod = gated_bptt.cell_module(cell)
     xd, hd = conv(xs), conv(h)
     cd = conv(c) if c is not None else None
     cache, fsteps = [], []
     for t in range(1, L + 1):
-        v = mod.forward_step(d, gw, xd[t - 1], hd, cd, variant) if cell == "lstm" else mod.forward_step(d, gw, xd[t - 1], hd)
+        v = rec.forward_step(d, gw, xd[t - 1], hd, cd, variant)
         cache.append(v)
         hd, cd = v["h"], v.get("c")
         if t <= 3 or t > L - 3:
-            fsteps.append(mod.time_step(d, gw, t, v))
+            fsteps.append(rec.time_step(d, gw, t, v))
     out_steps = list(range(1, L + 1)) if output == "every" else [L]
     hs = [cache[t - 1]["h"] for t in out_steps]
     y = np.array([head["W_hy"].dot(hh) + head.get("b_y", 0) if "W_hy" in head else hh for hh in hs],
@@ -100,12 +103,12 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
 
     ys = per_step(list(y))
     answer: dict[str, Any] = {"h": per_step([v["h"] for v in cache])}
-    if cell == "lstm":
+    if rec.cell_state:
         answer["c"] = per_step([v["c"] for v in cache])
     answer["gates"] = [{g: (d.out(v["gates"][g][0]) if H == 1 else list(d.out_array(v["gates"][g])))
-                        for g in mod.GATES} for v in cache]
+                        for g in rec.gates} for v in cache]
     answer["y"] = ys if output == "every" else ys[-1]
-    steps: list[Step[Any]] = [Step(f"Forward pass ({cell.upper()}, gates {', '.join(mod.GATES)})", result=None,
+    steps: list[Step[Any]] = [Step(f"Forward pass ({cell.upper()}, gates {', '.join(rec.gates)})", result=None,
                                    steps=fsteps, note=(f"time steps 4 to {L - 3} follow the same rule; their values "
                                                        "are in the answer") if L > 6 else None)]
     dh_out = None
@@ -127,7 +130,7 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
                        target=None, learning_rate=None, domain=d)
         dh_out = read_hidden_upstream(probe, upstream)
     if dh_out is not None:
-        gr, inputs, back = gated_bptt.backward(d, gw, cache, dh_out)
+        gr, inputs, back = gated_bptt.backward(d, rec, gw, cache, dh_out)
         steps.extend(back)
         user_grads = to_user(gw, gr["W"], gr["U"], gr["bi"], gr["bh"])
         user_params = to_user(gw, gw.W, gw.U, gw.bi, gw.bh)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from nnsteps.ops.domain import Domain
-from nnsteps.ops.rnn.gate_weights import GateWeights
+from nnsteps.ops.rnn.gate_weights import GatedCell, GateWeights
 from nnsteps.ops.rnn.notation import op
 from nnsteps.work import Step
 
@@ -22,19 +22,12 @@ SHOWN = 3
 """Time steps whose δs are written out from the end backwards (longer sequences: the values are in the answer)."""
 
 
-def cell_module(cell: str) -> Any:
-    from nnsteps.ops.rnn import gru, lstm
-
-    return lstm if cell == "lstm" else gru
-
-
-def backward(d: Domain, gw: GateWeights, cache: list[dict[str, Any]], dh_out: np.ndarray,
+def backward(d: Domain, cell: GatedCell, gw: GateWeights, cache: list[dict[str, Any]], dh_out: np.ndarray,
              ) -> tuple[dict[str, Any], dict[str, np.ndarray], list[Step[Any]]]:
     """Gradients of every gate's W, U, b_i, b_h (per gate), of x, h0 (and c0), from ∂L/∂h_t (L×H).
 
     Returns (per-gate gradient dicts ``W``, ``U``, ``bi``, ``bh``; the input gradients; the steps).
     """
-    cell = cell_module(gw.cell)
     L, H = len(cache), gw.H
     zero = d.zeros((H,))
     dh_next, dc_next = zero, zero
@@ -46,7 +39,7 @@ def backward(d: Domain, gw: GateWeights, cache: list[dict[str, Any]], dh_out: np
         dh = dh_out[t - 1] + dh_next
         da_in, da_hid, dh_prev, dc_prev, s = cell.backward_step(d, gw, v, dh, dc_next, t)
         das[t - 1] = (da_in, da_hid)
-        dx.append(sum((gw.W[g].T.dot(da_in[g]) for g in cell.GATES[1:]), gw.W[cell.GATES[0]].T.dot(da_in[cell.GATES[0]])))
+        dx.append(sum((gw.W[g].T.dot(da_in[g]) for g in cell.gates[1:]), gw.W[cell.gates[0]].T.dot(da_in[cell.gates[0]])))
         if t > L - SHOWN or t <= 1:
             head = Step(f"δh_{t}", formula=rf"\delta h_{{{t}}} = \frac{{\partial L}}{{\partial h_{{{t}}}}} + \delta h_{{{t}}}^{{\text{{rec}}}}",
                         substituted=rf"{op(d.out(dh_out[t - 1][0]))} + {op(d.out(dh_next[0]))}" if H == 1 else None,
@@ -57,7 +50,7 @@ def backward(d: Domain, gw: GateWeights, cache: list[dict[str, Any]], dh_out: np
     dx.reverse()
     grads: dict[str, dict[str, np.ndarray]] = {"W": {}, "U": {}, "bi": {}, "bh": {}}
     sums: list[Step[Any]] = []
-    for g in cell.GATES:
+    for g in cell.gates:
         grads["W"][g] = sum((np.outer(das[t][0][g], cache[t]["x"]) for t in range(1, L)), np.outer(das[0][0][g], cache[0]["x"]))
         grads["U"][g] = sum((np.outer(das[t][1][g], cache[t]["h_prev"]) for t in range(1, L)),
                             np.outer(das[0][1][g], cache[0]["h_prev"]))
@@ -74,7 +67,7 @@ def backward(d: Domain, gw: GateWeights, cache: list[dict[str, Any]], dh_out: np
                                                              + (rf"\delta a_{{{g},t}} x_t^T" if key == "W" else rf"\delta a^h_{{{g},t}} h_{{t-1}}^T"),
                              result=d.out_array(m), steps=[entry]))
     inputs = {"x": np.array(dx), "h0": dh_next}
-    if gw.cell == "lstm":
+    if cell.cell_state:
         inputs["c0"] = dc_next
     all_steps: list[Step[Any]] = [Step("Backpropagation through time", formula=None, result=None, steps=steps,
                       note=f"steps {2} to {L - SHOWN} follow the same rule; their values give the sums" if L > SHOWN + 1 else None),
@@ -85,7 +78,7 @@ def backward(d: Domain, gw: GateWeights, cache: list[dict[str, Any]], dh_out: np
 def update(d: Domain, params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: Any,
            ) -> tuple[dict[str, np.ndarray], Step[Any]]:
     """θ − η ∂L/∂θ for every parameter (by the user's names), entry [1] (or [1,1]) expanded."""
-    eta = d.num(lr) if d.kind == "symbolic" else lr
+    eta = d.rate(lr)
     updated: dict[str, np.ndarray] = {}
     children: list[Step[Any]] = []
     for name, gm in grads.items():

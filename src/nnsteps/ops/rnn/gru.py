@@ -15,21 +15,25 @@ import numpy as np
 
 from nnsteps.names import Activation
 from nnsteps.ops.domain import Domain
-from nnsteps.ops.rnn.gate_weights import GateWeights
+from nnsteps.ops.rnn.gate_weights import GATES as CELL_GATES
+from nnsteps.ops.rnn.gate_weights import GatedCell, GateWeights
 from nnsteps.ops.rnn.lstm import activate, entry_only, pre_activation, pre_step
 from nnsteps.ops.rnn.notation import dot_text, op
 from nnsteps.work import Step
 
 SIG, TANH = Activation.SIGMOID.value, Activation.TANH.value
-GATES = ("r", "z", "n")
+GATES = CELL_GATES["gru"]
 
 
-def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: Any = None) -> dict[str, Any]:
-    """One step's values: pre-activations ``a``, gates, ``hn`` = U_n h + b_hn, ``h``.
+def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: Any = None,
+                 variant: str = "pytorch") -> dict[str, Any]:
+    """One step's values: pre-activations ``a``, gates, ``hn`` = U_n h + b_hn, ``h`` (no cell state:
+    ``c`` and ``variant`` are the LSTM's, taken for one signature).
 
+    >>> from nnsteps.ops.domain import FloatDomain
     >>> from nnsteps.ops.rnn.gate_weights import read_gate_weights
     >>> gw = read_gate_weights({"weight_ih": [[0], [0], [1]], "weight_hh": [[0], [0], [0]]}, "gru", 1)
-    >>> v = forward_step(Domain("float"), gw, np.array([0.5]), np.array([1.0]))
+    >>> v = forward_step(FloatDomain(), gw, np.array([0.5]), np.array([1.0]))
     >>> round(float(v["h"][0]), 6)  # ½·tanh(½) + ½·1
     0.731059
     """
@@ -104,3 +108,8 @@ def backward_step(d: Domain, gw: GateWeights, v: dict[str, Any], dh: np.ndarray,
     ]
     entry_only(d, gw.H, steps[:-1])
     return da_in, da_hid, dh_prev, None, steps
+
+
+GRU = GatedCell("gru", GATES, cell_state=False, variants=("pytorch",), forward_step=forward_step, time_step=time_step,
+                backward_step=backward_step)
+"""PyTorch's GRU: h only, gates r, z, n."""

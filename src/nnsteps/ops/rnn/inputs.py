@@ -14,7 +14,7 @@ from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.names import Activation, Op
 from nnsteps.numbers import Number, parse_number
 from nnsteps.ops._common import read_learning_rate
-from nnsteps.ops.domain import Domain
+from nnsteps.ops.domain import Domain, FloatDomain
 
 ACTIVATIONS = ("none", Activation.TANH.value, Activation.RELU.value, Activation.SIGMOID.value)
 LOSSES = ("half_squared_error", "squared_error", "cross_entropy")
@@ -179,10 +179,10 @@ def read_rnn(
     small = L <= SYMBOLIC_MAX_STEPS and H**L <= 64 and O <= 4
     domain = Domain.choose(arrays, irrational=irrational, small=small)
     note = None
-    if domain.kind != "float" and L > MAX_EXACT_STEPS:
+    if domain.is_exact and L > MAX_EXACT_STEPS:
         # Exact numerators grow with every step (and exact forms with every nesting): past this length
         # the numbers would be unreadable and slow, so the sequence goes the float path.
-        domain = Domain("float")
+        domain = FloatDomain()
         note = f"computed in float64: sequences longer than {MAX_EXACT_STEPS} steps go the float path"
     if lr is not None and not domain.is_exact:
         lr = float(lr)

@@ -16,13 +16,14 @@ import numpy as np
 
 from nnsteps.names import Activation
 from nnsteps.ops.domain import Domain
-from nnsteps.ops.rnn.gate_weights import GateWeights
+from nnsteps.ops.rnn.gate_weights import GATES as CELL_GATES
+from nnsteps.ops.rnn.gate_weights import GatedCell, GateWeights
 from nnsteps.ops.rnn.notation import dot_text, op
 from nnsteps.render.values import latex_matrix
 from nnsteps.work import Step
 
 SIG, TANH = Activation.SIGMOID.value, Activation.TANH.value
-GATES = ("i", "f", "g", "o")
+GATES = CELL_GATES["lstm"]
 ACT = {"i": SIG, "f": SIG, "g": TANH, "o": SIG}
 
 
@@ -55,9 +56,10 @@ def forward_step(d: Domain, gw: GateWeights, x: np.ndarray, h: np.ndarray, c: np
                  variant: str = "pytorch") -> dict[str, Any]:
     """One step's values: pre-activations ``a``, gates, ``c``, ``tc`` = tanh(c), ``h``.
 
+    >>> from nnsteps.ops.domain import FloatDomain
     >>> from fractions import Fraction as F
     >>> from nnsteps.ops.rnn.gate_weights import read_gate_weights
-    >>> d = Domain("float")
+    >>> d = FloatDomain()
     >>> gw = read_gate_weights({"weight_ih": [[0.0], [0.0], [1.0], [0.0]], "weight_hh": [[0.0]] * 4}, "lstm", 1)
     >>> v = forward_step(d, gw, np.array([0.5]), np.array([0.0]), np.array([0.0]))
     >>> round(float(v["c"][0]), 6)  # σ(0)·tanh(0.5)
@@ -146,3 +148,8 @@ def entry_only(d: Domain, H: int, steps: list[Step[Any]]) -> None:
             s.result = np.asarray(s.result, dtype=object).reshape(-1)[0]
         else:
             s.substituted = None
+
+
+LSTM = GatedCell("lstm", GATES, cell_state=True, variants=VARIANTS, forward_step=forward_step, time_step=time_step,
+                 backward_step=backward_step)
+"""PyTorch's LSTM: h and c, gates i, f, g, o."""

@@ -1,5 +1,5 @@
-"""Any value in any field of the kinds of issue 12 (loss, the new layers and activations, upstream on
-the grid kinds, learning pipelines) is an answer or one line of NnstepsError, never a traceback."""
+"""Any value in any field of a backward problem (an upstream gradient on the grid, activation and layer
+kinds, a loss, a learning mlp, rnn or pipeline) is an answer or one line of NnstepsError, never a traceback."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.test_fuzz_inputs import VALUES, solve_and_render
+from tests.helpers.fuzz import VALUES, solve_and_render
 
 from nnsteps.problems.registry import load_kinds
 

@@ -1,6 +1,6 @@
-"""Checking and generation cover every issue-12 kind: variants with an upstream (grid kinds), mlp with every
-loss and activation, the small CNN pipeline (checked cell by cell, its likely mistakes named), and
-``embedding`` as a pipeline stage (indices in, rows out, the gradient scattered into rows)."""
+"""Generated gradient exercises: variants with an upstream (grid kinds) answering output and gradients, mlp
+with every loss, the small CNN pipeline (checked cell by cell, its likely mistakes named), and ``embedding``
+as a pipeline stage (indices in, rows out, the gradient scattered into rows)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from tests.test_step_honesty import check_steps
+from tests.helpers.step_honesty import check_steps
 
 from nnsteps.api_check import check, generate
 from nnsteps.errors import NnstepsError
@@ -20,18 +20,8 @@ from nnsteps.problems.solve import solve_problem
 torch = pytest.importorskip("torch")
 F = torch.nn.functional
 GRID = ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "linear", "relu", "sigmoid", "tanh", "softmax"]
-ISSUE12 = [*GRID, "leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "prelu", "batch_norm", "layer_norm",
-           "dropout", "embedding", "loss", "mlp", "rnn", "pipeline"]
 LOSSES = ["mse", "l1", "smooth_l1", "huber", "cross_entropy", "nll", "binary_cross_entropy",
           "binary_cross_entropy_with_logits", "kl_div", "half_squared_error"]
-
-
-@pytest.mark.parametrize("kind", ISSUE12)
-def test_every_issue12_kind_generates_variants_whose_key_scores_full_marks(kind: str) -> None:
-    exercises = generate(kind, seed=12, count=6)
-    assert len({repr(p) for p in exercises.problems}) > 1  # variants, not one problem six times
-    report = check(exercises.document(), exercises.answers)
-    assert report.score == report.max_score == 6
 
 
 @pytest.mark.parametrize("kind", GRID)
