@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -12,7 +13,7 @@ from nnsteps import shapes
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, DILATION, STRIDE, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
+from nnsteps.kinds._grid import DETAIL, DILATION, GRID_INPUT, STRIDE, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given
@@ -21,7 +22,7 @@ from nnsteps.work import Stack, Worked
 
 T = FieldType
 CONV_FIELDS = (
-    Field("input", T.ARRAY, "the input (H×W, C×H×W or N×C×H×W)", required=True, example="1 2 0; 0 1 2; 2 0 1"),
+    replace(GRID_INPUT, example="1 2 0; 0 1 2; 2 0 1"),
     Field("kernel", T.ARRAY, "the kernel (K×K, C×K×K or N×C×K×K)", required=True, example="1 0; 0 1",
           parse=F.array("kernel", (2, 3, 4))),
     Field("bias", T.VALUE, "a number, or one per filter", example=0),

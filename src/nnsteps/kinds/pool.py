@@ -12,7 +12,7 @@ import numpy as np
 from nnsteps import shapes
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, DILATION, INPUT, STRIDE, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
+from nnsteps.kinds._grid import DETAIL, DILATION, GRID_INPUT, STRIDE, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given
@@ -21,7 +21,7 @@ from nnsteps.work import Worked
 
 T = FieldType
 POOL_FIELDS = (
-    INPUT,
+    GRID_INPUT,
     Field("kernel_size", T.PAIR, "int or [kh, kw]", required=True, example=2),
     replace(STRIDE, help=f"{STRIDE.help} (defaults to kernel_size)", default=None, example=2),
     Field("padding", T.PAIR, "int or [ph, pw], at most kernel_size // 2", default=0, example=0,
