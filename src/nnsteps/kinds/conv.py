@@ -97,12 +97,13 @@ register_stage(Op.CONV2D.value, _conv, CONV_FIELDS, order=0,
                summary="2-D cross-correlation as torch.nn.functional.conv2d (true convolution with flip)",
                mistakes=_conv_mistakes, answer=UPSTREAM_ANSWER,
                example={"input": "1 2 0; 0 1 2; 2 0 1", "kernel": "1 0; 0 1", "stride": 1, "padding": 0},
-               form={"group": "grid", "playground": True})
+               form={"group": "grid", "playground": True},
+               aliases={"conv": "", "convolution": "flip: true", "cross_correlation": ""})
 register_stage(Op.CONV_TRANSPOSE2D.value, _convt, CONVT_FIELDS, order=1,
                summary="2-D transposed convolution as torch.nn.functional.conv_transpose2d",
                mistakes=_convt_mistakes, answer=UPSTREAM_ANSWER,
                example={"input": "1 2; 3 4", "kernel": "1 0; 0 1", "stride": 2},
-               form={"group": "grid"})
+               form={"group": "grid"}, aliases={"deconv": "", "transposed_convolution": ""})
 
 
 @generator(Op.CONV2D.value, ("stride", "padding", "dilation", "channels", "upstream"))

@@ -86,10 +86,11 @@ def _avg_mistakes(p: Params) -> list[tuple[str, Any]]:
 
 
 register_stage(Op.MAX_POOL2D.value, _max_pool, MAX_POOL_FIELDS, order=2, mistakes=_max_mistakes, answer=UPSTREAM_ANSWER,
-               summary="2-D max pooling as torch.nn.functional.max_pool2d", example=EXAMPLE, form={"group": "grid", "playground": True})
+               summary="2-D max pooling as torch.nn.functional.max_pool2d", example=EXAMPLE, form={"group": "grid", "playground": True},
+               aliases={"maxpool": "", "max_pooling": ""})
 register_stage(Op.AVG_POOL2D.value, _avg_pool, AVG_POOL_FIELDS, order=3, mistakes=_avg_mistakes, answer=UPSTREAM_ANSWER,
                summary="2-D average pooling as torch.nn.functional.avg_pool2d", example=EXAMPLE,
-               form={"group": "grid", "playground": True})
+               form={"group": "grid", "playground": True}, aliases={"avgpool": "", "average_pooling": ""})
 
 
 def _pool(kind: str, rng: Rng, options: dict[str, Any]) -> dict[str, Any]:

@@ -97,7 +97,8 @@ def _follow_on(raw_problem: dict[str, Any], given: Any, result: Any, tol: Any) -
 
 @register(Op.RNN.value, fields=FIELDS, summary="a recurrent network: forward pass, loss, BPTT and one update",
           answer=("h", "y", Op.LOSS.value, "grads", "updated", "symbolic", "c", "gates"), example=EXAMPLE, mistakes=_mistakes,
-          follow_on=_follow_on, form={"group": "backprop"})
+          follow_on=_follow_on, form={"group": "backprop"},
+          aliases={"lstm": "cell: lstm", "gru": "cell: gru", "elman": "cell: rnn", "bptt": ""})
 def solve_rnn(p: Params) -> Worked:
     """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.
 

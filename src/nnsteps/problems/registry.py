@@ -53,6 +53,7 @@ class Kind:
     stage_order: int = 0
     stage_input: str = "input"        # the field a pipeline's previous stage fills (an embedding's: indices)
     stages: Callable[[dict[str, Any]], list[Any]] | None = None   # the key of each stage (pipelines)
+    aliases: dict[str, str] = field(default_factory=dict)  # a common name -> the field setting it means ("")
 
     def likely_mistakes(self, raw: dict[str, Any]) -> list[tuple[str, Any]]:
         """The named wrong conventions of this kind: (name, mutation of the raw problem) pairs, or what a
@@ -255,9 +256,10 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
              summary: str = "", answer: tuple[str, ...] = (), example: dict[str, Any] | None = None,
              mistakes: Mistakes = (), follow_on: Callable[..., None] | None = None,
              form: dict[str, Any] | None = None, stage: Stage | None = None, stage_order: int = 0,
-             stage_input: str = "input",
-             stages: Callable[[dict[str, Any]], list[Any]] | None = None) -> Callable[[Any], Any]:
-    """Register a problem kind: its solver (the decorated function) and the rest of its record.
+             stage_input: str = "input", stages: Callable[[dict[str, Any]], list[Any]] | None = None,
+             aliases: dict[str, str] | None = None) -> Callable[[Any], Any]:
+    """Register a problem kind: its solver (the decorated function) and the rest of its record (``aliases``:
+    the common names ``nnsteps kinds NAME`` resolves to this kind, each with the field setting it means).
 
     >>> @register("double", fields=[Field("input", FieldType.INTEGER, "a number", required=True)])
     ... def solve_double(p: Params) -> Worked:
@@ -283,7 +285,7 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
         KINDS[name] = Kind(name, helps, solve, required, summary=summary or (fn.__doc__ or "").split("\n")[0],
                            specs=specs, answer=answer, example=example, mistakes=mistakes,
                            follow_on=follow_on, form=form or {}, stage=stage, stage_order=stage_order,
-                           stage_input=stage_input, stages=stages)
+                           stage_input=stage_input, stages=stages, aliases=aliases or {})
         return fn
 
     return deco
