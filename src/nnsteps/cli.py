@@ -11,14 +11,17 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+from typer.core import TyperCommand
 
 from nnsteps.budget import DEFAULT_SECONDS
+from nnsteps.clihelp import FlagCommand, FlagGroup
 from nnsteps.errors import NnstepsError
 from nnsteps.hot import emit, solve_text
 from nnsteps.hot import use_colour as use_colour  # where tests and users have found it
 from nnsteps.render import formats
 
 app = typer.Typer(
+    cls=FlagGroup,
     name="nnsteps",
     help="Neural-network exercises computed exactly, with the work shown.",
     no_args_is_help=True,
@@ -112,6 +115,8 @@ def solve(
                                              "(.md, .txt, .json, .html pick the format).")] = None,
     brief: Annotated[bool, typer.Option("--brief", help="Only the answers: the answer key.")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
+    only: Annotated[str | None, typer.Option("--only", help="Solve only these problems: ids separated by "
+                                             "commas (q1,q3).")] = None,
 ) -> None:
     """Solve every problem in FILE: each answer first, then the work.
 
@@ -121,12 +126,14 @@ def solve(
 
       nnsteps solve examples/assignment3.yaml --brief
 
+      nnsteps solve examples/assignment3.yaml --only q1,q3
+
       nnsteps solve examples/assignment3.yaml -o report.html
 
       nnsteps solve examples/assignment3.yaml -o answers.json
     """
     try:
-        text = solve_text(file, fmt, out, brief, time_limit)
+        text = solve_text(file, fmt, out, brief, time_limit, only)
     except NnstepsError as err:
         fail(err)
     write_output(text, out)
@@ -373,6 +380,10 @@ def schema() -> None:
 
     write_output(json.dumps(file_schema(), indent=2, ensure_ascii=False), None)
 
+
+for _info in app.registered_commands:
+    if _info.cls in (None, TyperCommand):  # typer's default: show flags as flags
+        _info.cls = FlagCommand
 
 main = app
 """``from nnsteps.cli import main; main()`` and ``python -m nnsteps.cli``: the Typer app itself. The console

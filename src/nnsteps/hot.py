@@ -17,7 +17,7 @@ from nnsteps.errors import NnstepsError
 
 # solve's options as the typer command declares them: option name -> parameter (None: a flag).
 _SOLVE_OPTIONS = {"--format": "fmt", "-f": "fmt", "--output": "out", "-o": "out", "--time-limit": "time_limit",
-                  "--brief": None}
+                  "--only": "only", "--brief": None}
 
 
 def use_colour(stream: object = None) -> bool:
@@ -64,9 +64,10 @@ def emit(text: str, out: Path | None) -> None:
     write_atomic(out, text)
 
 
-def solve_text(file: Path, fmt: str | None, out: Path | None, brief: bool, time_limit: float) -> str:
+def solve_text(file: Path, fmt: str | None, out: Path | None, brief: bool, time_limit: float,
+               only: str | None = None) -> str:
     """``nnsteps solve``'s work: pick the format (``--format``, else ``-o``'s extension, else text),
-    solve every problem under the killable time budget and render.
+    solve every problem (or those ``only`` names, "q1,q3") under the killable time budget and render.
 
     >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "p.yaml"
@@ -90,7 +91,7 @@ def solve_text(file: Path, fmt: str | None, out: Path | None, brief: bool, time_
                            "or give --format", field="--output")
     budget = Budget(time_limit)
     stdin = read_stdin(file, what="problem file")
-    return jobs.solve(file, chosen, budget, text=stdin, brief=brief, colour=out is None and use_colour())
+    return jobs.solve(file, chosen, budget, text=stdin, brief=brief, colour=out is None and use_colour(), only=only)
 
 
 def parse_solve(args: list[str]) -> dict[str, Any] | None:
@@ -106,7 +107,7 @@ def parse_solve(args: list[str]) -> dict[str, Any] | None:
         return None
     from nnsteps.budget import DEFAULT_SECONDS
 
-    found: dict[str, Any] = {"fmt": None, "out": None, "brief": False, "time_limit": DEFAULT_SECONDS}
+    found: dict[str, Any] = {"fmt": None, "out": None, "brief": False, "time_limit": DEFAULT_SECONDS, "only": None}
     files: list[str] = []
     rest = iter(args[1:])
     for token in rest:
