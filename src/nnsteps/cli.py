@@ -254,10 +254,18 @@ def check(
 
 @app.command()
 def generate(
-    kind: Annotated[str, typer.Argument(help="Problem kind: conv2d, max_pool2d, pipeline, network, rnn, ...")],
     out: Annotated[Path, typer.Option("--output", "-o", help="Folder for problems.yaml, answers.yaml, solutions.md.")],
+    kind: Annotated[str | None, typer.Argument(help="Problem kind: conv2d, max_pool2d, pipeline, network, rnn, "
+                                               "... (or --from FILE).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same exercises).")] = 0,
-    count: Annotated[int, typer.Option("--count", "-n", help="How many problems.")] = 1,
+    count: Annotated[int, typer.Option("--count", "-n", help="How many problems (with --from: variants of "
+                                       "each problem).")] = 1,
+    from_file: Annotated[Path | None, typer.Option("--from", help="Vary the numbers of each problem of this file "
+                                                   "(shapes, options and layer sizes kept).")] = None,
+    pins: Annotated[list[str] | None, typer.Option("--set", help="Pin a generator option, key=value "
+                                                   "(repeatable): --set cell=lstm --set stride=2.")] = None,
+    vary_structure: Annotated[bool, typer.Option("--vary-structure", help="Let the problems differ in structure "
+                                                 "(shapes, options), not only in their numbers.")] = False,
     roster: Annotated[Path | None, typer.Option("--roster", help="CSV of students, one variant (folder) each: "
                                                 "one student per row; the column headed id, student, sid, email, "
                                                 "username or name, else (no such header) the first column.")] = None,
@@ -273,23 +281,30 @@ def generate(
                                                   "ask for the gradients from a drawn upstream.")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Also export each set (see nnsteps export).")] = None,
 ) -> None:
-    """Generate exercises of KIND with their key and worked solutions.
+    """Generate exercises of KIND (or variants of the problems of a file) with their key and worked solutions.
+
+    The problems of one call share their structure and differ in their numbers, unless --vary-structure.
 
     Examples:
 
       nnsteps generate conv2d --seed 7 --count 5 --stride 2 -o hw4
 
+      nnsteps generate rnn --set cell=lstm --count 3 -o lstm
+
+      nnsteps generate --from examples/backprop.yaml --count 5 -o variants
+
       nnsteps generate pipeline --seed 1 --roster roster.csv -o variants
     """
-    from nnsteps.commands import run_generate
+    from nnsteps.commands import parse_pins, run_generate
 
     try:
         if to is not None:
             from nnsteps.export import format_module
 
             format_module(to.lower())  # an unknown format fails before anything is written
-        text = run_generate(kind, seed, count=count, roster=roster, out=out, stride=stride, padding=padding,
-                            dilation=dilation, learn=learn, loss=loss,
+        text = run_generate(kind, seed, count=count, roster=roster, out=out, from_file=from_file,
+                            vary_structure=vary_structure, pins=parse_pins(pins or []), stride=stride,
+                            padding=padding, dilation=dilation, learn=learn, loss=loss,
                             activation=activation, upstream=upstream)
         if to is not None:
             from functools import partial

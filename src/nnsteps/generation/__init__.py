@@ -15,10 +15,13 @@ import numpy as np
 Generator = Callable[["np.random.Generator", dict[str, Any]], dict[str, Any]]  # numpy.random loads when used
 
 GENERATORS: dict[str, tuple[Generator, tuple[str, ...]]] = {}
+ORDERED: dict[str, tuple[str, ...]] = {}  # kind -> fields whose rows keep their order when varied (boxes)
 
 
-def generator(kind: str, options: tuple[str, ...] = ()) -> Callable[[Generator], Generator]:
-    """Register the generator of a kind and the options it accepts.
+def generator(kind: str, options: tuple[str, ...] = (), *,
+              ordered: tuple[str, ...] = ()) -> Callable[[Generator], Generator]:
+    """Register the generator of a kind and the options it accepts (``ordered``: the fields whose rows keep
+    their order when a problem's numbers are varied, as a box's x1 ≤ x2 and y1 ≤ y2).
 
     >>> @generator("toy", options=("n",))
     ... def toy(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
@@ -30,6 +33,8 @@ def generator(kind: str, options: tuple[str, ...] = ()) -> Callable[[Generator],
 
     def deco(fn: Generator) -> Generator:
         GENERATORS[kind] = (fn, options)
+        if ordered:
+            ORDERED[kind] = ordered
         return fn
 
     return deco
