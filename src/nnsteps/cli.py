@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
-from typer.core import TyperCommand
 
 from nnsteps.budget import DEFAULT_SECONDS
-from nnsteps.clihelp import FlagCommand, FlagGroup
+from nnsteps.clihelp import FlagGroup, show_flags
 from nnsteps.errors import NnstepsError
 from nnsteps.hot import emit, solve_text
 from nnsteps.hot import use_colour as use_colour  # where tests and users have found it
@@ -255,17 +254,12 @@ def check(
 @app.command()
 def generate(
     out: Annotated[Path, typer.Option("--output", "-o", help="Folder for problems.yaml, answers.yaml, solutions.md.")],
-    kind: Annotated[str | None, typer.Argument(help="Problem kind: conv2d, max_pool2d, pipeline, network, rnn, "
-                                               "... (or --from FILE).")] = None,
+    kind: Annotated[str | None, typer.Argument(help="Problem kind: conv2d, pipeline, rnn, ... (or --from FILE).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same exercises).")] = 0,
-    count: Annotated[int, typer.Option("--count", "-n", help="How many problems (with --from: variants of "
-                                       "each problem).")] = 1,
-    from_file: Annotated[Path | None, typer.Option("--from", help="Vary the numbers of each problem of this file "
-                                                   "(shapes, options and layer sizes kept).")] = None,
-    pins: Annotated[list[str] | None, typer.Option("--set", help="Pin a generator option, key=value "
-                                                   "(repeatable): --set cell=lstm --set stride=2.")] = None,
-    vary_structure: Annotated[bool, typer.Option("--vary-structure", help="Let the problems differ in structure "
-                                                 "(shapes, options), not only in their numbers.")] = False,
+    count: Annotated[int, typer.Option("--count", "-n", help="How many problems (--from: of each one).")] = 1,
+    from_file: Annotated[Path | None, typer.Option("--from", help="Vary the numbers of this file's problems.")] = None,
+    pins: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help="Pin a generator option.")] = None,
+    vary_structure: Annotated[bool, typer.Option("--vary-structure", help="Let shapes and options vary too.")] = False,
     roster: Annotated[Path | None, typer.Option("--roster", help="CSV of students, one variant (folder) each: "
                                                 "one student per row; the column headed id, student, sid, email, "
                                                 "username or name, else (no such header) the first column.")] = None,
@@ -288,8 +282,6 @@ def generate(
     Examples:
 
       nnsteps generate conv2d --seed 7 --count 5 --stride 2 -o hw4
-
-      nnsteps generate rnn --set cell=lstm --count 3 -o lstm
 
       nnsteps generate --from examples/backprop.yaml --count 5 -o variants
 
@@ -396,9 +388,7 @@ def schema() -> None:
     write_output(json.dumps(file_schema(), indent=2, ensure_ascii=False), None)
 
 
-for _info in app.registered_commands:
-    if _info.cls in (None, TyperCommand):  # typer's default: show flags as flags
-        _info.cls = FlagCommand
+show_flags(app)
 
 main = app
 """``from nnsteps.cli import main; main()`` and ``python -m nnsteps.cli``: the Typer app itself. The console

@@ -6,6 +6,7 @@ types ``--brief true`` and gets an error. A flag takes no value: its help shows 
 
 from __future__ import annotations
 
+import typer
 from typer import _click as click
 from typer.core import TyperCommand, TyperGroup
 
@@ -40,3 +41,16 @@ class FlagCommand(_Flags, TyperCommand):
 
 class FlagGroup(_Flags, TyperGroup):
     """A group (the app itself) whose ``--help`` shows flags as flags."""
+
+
+def show_flags(app: typer.Typer) -> None:
+    """Make every command of ``app`` registered with typer's default class a :class:`FlagCommand`.
+
+    >>> app = typer.Typer()
+    >>> _ = app.command()(lambda: None)
+    >>> show_flags(app); app.registered_commands[0].cls is FlagCommand
+    True
+    """
+    for info in app.registered_commands:
+        if info.cls in (None, TyperCommand):
+            info.cls = FlagCommand

@@ -77,7 +77,7 @@ def draw(kind: str, seed: int, count: int = 1, *, student: str | None = None, so
 def _draw(kind: str, seed: int, count: int, student: str | None, options: dict[str, Any],
           solve: bool, vary_structure: bool = True) -> list[tuple[dict[str, Any], Any]]:
     from nnsteps.generation import GENERATORS, _load
-    from nnsteps.generation.vary import has_numbers
+    from nnsteps.generation.vary import has_numbers, variant
 
     _load()
     if kind not in GENERATORS:
@@ -104,7 +104,7 @@ def _draw(kind: str, seed: int, count: int, student: str | None, options: dict[s
         elif i == 0 and student is None:
             out.append(template)
         else:
-            out.append(_variant(template[0], pid, rng, [p for p, _ in out]))
+            out.append(variant(template[0], pid, rng, [p for p, _ in out]))
     return out
 
 
@@ -136,38 +136,6 @@ def _fresh(fn: Any, options: dict[str, Any], pid: str, rng: np.random.Generator,
             if _not_available(err) or attempt == MAX_TRIES - 1:
                 raise err.located(problem=pid) from None
     return problem, worked
-
-
-def _variant(base: dict[str, Any], pid: str, rng: np.random.Generator, taken: list[dict[str, Any]],
-             allowed: str | None = None, title: str | None = None) -> tuple[dict[str, Any], Any]:
-    """``base`` with its numbers redrawn: solvable, not degenerate unless ``base`` is so the same way
-    (``allowed``), and new (not ``base`` nor one ``taken``) unless a structure with few numbers has no new
-    one left; after ``3 × MAX_TRIES`` draws, an error."""
-    from nnsteps.generation.vary import degenerate, vary
-
-    seen = {_body(base), *(_body(p) for p in taken)}
-    why = "it repeats another"
-    for attempt in range(3 * MAX_TRIES):  # a variant is cheap to draw: more tries before giving up
-        problem = {**vary(base, rng), "id": pid, **({"title": title} if title else {})}
-        if _body(problem) in seen and attempt < 2 * MAX_TRIES:  # then a repeat is better than nothing
-            continue
-        try:
-            worked = _solve_full(problem)
-        except NnstepsError as err:
-            if _not_available(err):
-                raise err.located(problem=pid) from None
-            why = f"it fails: {err.message}"
-            continue
-        reason = degenerate(worked.answer)
-        if reason is None or reason == allowed:
-            return problem, worked
-        why = f"it is degenerate: {reason}"
-    raise NnstepsError(f"no usable variant of problem {base['id']} in {3 * MAX_TRIES} draws (the last: {why})",
-                       problem=pid)
-
-
-def _body(problem: dict[str, Any]) -> str:
-    return repr({k: v for k, v in problem.items() if k not in ("id", "title")})
 
 
 def _not_available(err: NnstepsError) -> bool:
@@ -247,7 +215,7 @@ def _file_entries(path: Path, count: int) -> list[tuple[dict[str, Any], Any]]:
 
 def _make_from(path: Path, entries: list[tuple[dict[str, Any], Any]], seed: int, count: int,
                student: str | None) -> ExerciseSet:
-    from nnsteps.generation.vary import degenerate, has_numbers
+    from nnsteps.generation.vary import degenerate, has_numbers, variant
 
     drawn: list[tuple[dict[str, Any], Any]] = []
     kept = []
@@ -262,7 +230,7 @@ def _make_from(path: Path, entries: list[tuple[dict[str, Any], Any]], seed: int,
         mine: list[dict[str, Any]] = []
         for i in range(count):
             title = f"{raw['title']} (variant {i + 1})" if raw.get("title") else None
-            problem, solved = _variant(raw, f"{pid}-{i + 1}", rng, mine, allowed, title)
+            problem, solved = variant(raw, f"{pid}-{i + 1}", rng, mine, allowed, title)
             mine.append(problem)
             drawn.append((problem, solved))
     title = f"Variants of {path.name} (seed {seed})" + (f" for {student}" if student else "")

@@ -7,7 +7,7 @@ labels and indices stay in their range, 0/1 masks stay masks, one-hot rows one-h
 sum to 1, positive stays positive, and the rows of the fields a generator names ``ordered`` keep their
 order (a box's x1 ≤ x2). What is structure stays as written: shapes, choices, flags,
 integers and pairs (stride, kernel_size, layer sizes), hyperparameters (the number fields: learning
-rate, eps, momentum) and text. The solver then judges each variant (see :mod:`.generate`).
+rate, eps, momentum) and text. :func:`variant` then has the kind's solver judge each draw.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def _draw_like(arr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         width = max(int(hi - lo), 2 if len(vals) > 2 else 4)  # two numbers need room to differ
         if lo >= 0:  # counts, labels, indices: from 0 (or 1) up to the largest, kept in range
             low = 1 if lo >= 1 else 0
-            low, high = low, max(int(hi), low + width)
+            high = max(int(hi), low + width)
         elif hi <= 0:
             high = -1 if hi <= -1 else 0
             low, high = min(int(lo), high - width), high
@@ -154,9 +154,9 @@ def _draw_like(arr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         return np.array(ints(rng, shape, low, high), dtype=object).reshape(shape)
     if lo >= 0 and rows.shape[1] > 1 and all(sum(r) == 1 for r in rows):
         return _simplex(rows.shape, rng, positive=lo > 0).reshape(shape)
-    if 0 < lo and hi < 1:
+    if lo > 0 and hi < 1:
         low, high = 1, 9
-    elif 0 <= lo and hi <= 1:
+    elif lo >= 0 and hi <= 1:
         low, high = 0, 10
     else:
         low, high = floor(lo * 10), ceil(hi * 10)
@@ -222,3 +222,41 @@ def has_numbers(problem: dict[str, Any]) -> bool:
     (True, False)
     """
     return any(repr(vary(problem, np.random.default_rng(i))) != repr(problem) for i in range(4))
+
+
+def variant(base: dict[str, Any], pid: str, rng: np.random.Generator, taken: list[dict[str, Any]],
+             allowed: str | None = None, title: str | None = None) -> tuple[dict[str, Any], Any]:
+    """``base`` with its numbers redrawn: solvable, not degenerate unless ``base`` is so the same way
+    (``allowed``), and new (not ``base`` nor one ``taken``) unless a structure with few numbers has no new
+    one left; after ``3 × MAX_TRIES`` draws, an error. Returns the problem and its worked solution.
+
+    >>> base = {"id": "r", "kind": "relu", "input": "1 -2; 3 -4"}
+    >>> problem, worked = variant(base, "r-1", np.random.default_rng(2), [])
+    >>> problem["id"], problem["input"] != base["input"], worked.value.shape
+    ('r-1', True, (2, 2))
+    """
+    from nnsteps.generation.generate import MAX_TRIES, _not_available, _solve_full
+
+    seen = {_body(base), *(_body(p) for p in taken)}
+    why = "it repeats another"
+    for attempt in range(3 * MAX_TRIES):  # a variant is cheap to draw: more tries before giving up
+        problem = {**vary(base, rng), "id": pid, **({"title": title} if title else {})}
+        if _body(problem) in seen and attempt < 2 * MAX_TRIES:  # then a repeat is better than nothing
+            continue
+        try:
+            worked = _solve_full(problem)
+        except NnstepsError as err:
+            if _not_available(err):
+                raise err.located(problem=pid) from None
+            why = f"it fails: {err.message}"
+            continue
+        reason = degenerate(worked.answer)
+        if reason is None or reason == allowed:
+            return problem, worked
+        why = f"it is degenerate: {reason}"
+    raise NnstepsError(f"no usable variant of problem {base['id']} in {3 * MAX_TRIES} draws (the last: {why})",
+                       problem=pid)
+
+
+def _body(problem: dict[str, Any]) -> str:
+    return repr({k: v for k, v in problem.items() if k not in ("id", "title")})

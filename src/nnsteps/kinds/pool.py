@@ -12,7 +12,16 @@ import numpy as np
 from nnsteps import shapes
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one
-from nnsteps.kinds._grid import DETAIL, DILATION, GRID_INPUT, STRIDE, UPSTREAM_ANSWER, Rng, opt_int, with_upstream
+from nnsteps.kinds._grid import (
+    DETAIL,
+    DILATION,
+    GRID_INPUT,
+    STRIDE,
+    UPSTREAM_ANSWER,
+    Rng,
+    opt_int,
+    with_upstream,
+)
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import as_given

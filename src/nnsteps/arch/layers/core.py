@@ -212,8 +212,9 @@ class Ctx:
                 hint = " (add 'embedding VxD' first)"
             elif self.shape.kind in ("sequence", "volume3d") and "volume" in kinds:
                 twin = self.stmt.type + ("1d" if self.shape.kind == "sequence" else "3d")  # maxpool -> maxpool1d
-                if twin in spellings():
-                    hint = f" (for {_KIND_TEXT[self.shape.kind]} use '{layer_type(twin).usage}')"
+                canonical = spellings().get(twin)
+                if canonical not in (None, self.stmt.type):  # batchnorm1d is batchnorm itself: no hint
+                    hint = f" (for {_KIND_TEXT[self.shape.kind]} use '{layer_type(canonical).usage}')"
             raise self.error(f"{self.stmt.type} needs {wanted} as input, got {self.shape.kind} {self.shape.text}{hint}")
 
     def opt_int(self, key: str, default: int = _MISSING, minimum: int = 1) -> int:
