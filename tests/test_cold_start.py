@@ -80,7 +80,7 @@ def test_time_limit_still_stops_a_hot_solve(tmp_path: Path) -> None:
 
 def test_parse_solve_hands_typer_everything_it_does_not_read_exactly() -> None:
     assert parse_solve(["solve", "q.yaml", "--format", "json", "-o", "x.json", "--time-limit", "3"]) == {
-        "fmt": "json", "out": Path("x.json"), "brief": False, "time_limit": 3.0, "digits": None, "file": Path("q.yaml")}
+        "fmt": "json", "out": Path("x.json"), "brief": False, "time_limit": 3.0, "digits": None, "only": None, "file": Path("q.yaml")}
     assert parse_solve(["solve", "q.yaml", "--digits", "4"])["digits"] == 4
     assert parse_solve(["solve", "-", "-o", "-"])["out"] == Path("-")  # an option's value may start with '-'
     for args in (["kinds"], ["--version"], ["solve"], ["solve", "a", "b"], ["solve", "a", "--brief=1"],

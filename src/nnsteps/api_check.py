@@ -34,12 +34,14 @@ def check(problems: Any, answers: Any, *, rtol: float = 0.001, exact: bool = Fal
 
 
 def generate(
-    kind: str,
+    kind: str | None = None,
     seed: int = 0,
     *,
     count: int = 1,
     roster: str | Path | list[str] | None = None,
     out: str | Path | None = None,
+    from_file: str | Path | None = None,
+    vary_structure: bool = False,
     **options: Any,
 ) -> Any:
     """Fresh exercises of one kind, deterministic for a seed, with their key and solutions.
@@ -47,7 +49,9 @@ def generate(
     Returns a :class:`~nnsteps.generation.generate.ExerciseSet` (``problems``, ``answers``,
     ``solutions_markdown``; ``variants`` per student with a roster). With ``out``, writes
     ``problems.yaml``, ``answers.yaml`` and ``solutions.md`` there (one folder per student with a
-    roster). ``options`` fix a generator's choices, e.g. ``stride=2`` for conv2d.
+    roster). ``options`` fix a generator's choices, e.g. ``stride=2`` for conv2d or ``cell="lstm"``
+    for rnn. The problems share one structure and differ in their numbers unless ``vary_structure``.
+    ``from_file`` (instead of ``kind``): ``count`` variants of each problem of that file.
 
     >>> s = generate("conv2d", seed=1, count=2, stride=2)
     >>> [p["stride"] for p in s.problems], s.problems == generate("conv2d", seed=1, count=2, stride=2).problems
@@ -55,7 +59,8 @@ def generate(
     """
     from nnsteps.generation.generate import generate as _generate
 
-    return _generate(kind, seed, count=count, roster=roster, out=out, **options)
+    return _generate(kind, seed, count=count, roster=roster, out=out, from_file=from_file,
+                     vary_structure=vary_structure, **options)
 
 
 __all__ = ["check", "generate"]

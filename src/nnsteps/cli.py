@@ -13,12 +13,14 @@ from typing import Annotated, NoReturn
 import typer
 
 from nnsteps.budget import DEFAULT_SECONDS
+from nnsteps.clihelp import FlagGroup, show_flags
 from nnsteps.errors import NnstepsError
 from nnsteps.hot import DIGITS_HELP, emit, solve_text, use_digits
 from nnsteps.hot import use_colour as use_colour  # where tests and users have found it
 from nnsteps.render import formats
 
 app = typer.Typer(
+    cls=FlagGroup,
     name="nnsteps",
     help="Neural-network exercises computed exactly, with the work shown.",
     no_args_is_help=True,
@@ -113,6 +115,8 @@ def solve(
     brief: Annotated[bool, typer.Option("--brief", help="Only the answers: the answer key.")] = False,
     time_limit: Annotated[float, typer.Option("--time-limit", help=TIME_LIMIT_HELP)] = DEFAULT_SECONDS,
     digits: Annotated[int | None, typer.Option("--digits", help=DIGITS_HELP)] = None,
+    only: Annotated[str | None, typer.Option("--only", help="Solve only these problems: ids separated by "
+                                             "commas (q1,q3).")] = None,
 ) -> None:
     """Solve every problem in FILE: each answer first, then the work.
 
@@ -122,12 +126,14 @@ def solve(
 
       nnsteps solve examples/assignment3.yaml --brief
 
+      nnsteps solve examples/assignment3.yaml --only q1,q3
+
       nnsteps solve examples/assignment3.yaml -o report.html
 
       nnsteps solve examples/assignment3.yaml -o answers.json
     """
     try:
-        text = solve_text(file, fmt, out, brief, time_limit, digits)
+        text = solve_text(file, fmt, out, brief, time_limit, digits, only)
     except NnstepsError as err:
         fail(err)
     write_output(text, out)
@@ -254,10 +260,13 @@ def check(
 
 @app.command()
 def generate(
-    kind: Annotated[str, typer.Argument(help="Problem kind: conv2d, max_pool2d, pipeline, network, rnn, ...")],
     out: Annotated[Path, typer.Option("--output", "-o", help="Folder for problems.yaml, answers.yaml, solutions.md.")],
+    kind: Annotated[str | None, typer.Argument(help="Problem kind: conv2d, pipeline, rnn, ... (or --from FILE).")] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same exercises).")] = 0,
-    count: Annotated[int, typer.Option("--count", "-n", help="How many problems.")] = 1,
+    count: Annotated[int, typer.Option("--count", "-n", help="How many problems (--from: of each one).")] = 1,
+    from_file: Annotated[Path | None, typer.Option("--from", help="Vary the numbers of this file's problems.")] = None,
+    pins: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help="Pin a generator option.")] = None,
+    vary_structure: Annotated[bool, typer.Option("--vary-structure", help="Let shapes and options vary too.")] = False,
     roster: Annotated[Path | None, typer.Option("--roster", help="CSV of students, one variant (folder) each: "
                                                 "one student per row; the column headed id, student, sid, email, "
                                                 "username or name, else (no such header) the first column.")] = None,
@@ -273,23 +282,28 @@ def generate(
                                                   "ask for the gradients from a drawn upstream.")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Also export each set (see nnsteps export).")] = None,
 ) -> None:
-    """Generate exercises of KIND with their key and worked solutions.
+    """Generate exercises of KIND (or variants of the problems of a file) with their key and worked solutions.
+
+    The problems of one call share their structure and differ in their numbers, unless --vary-structure.
 
     Examples:
 
       nnsteps generate conv2d --seed 7 --count 5 --stride 2 -o hw4
 
+      nnsteps generate --from examples/backprop.yaml --count 5 -o variants
+
       nnsteps generate pipeline --seed 1 --roster roster.csv -o variants
     """
-    from nnsteps.commands import run_generate
+    from nnsteps.commands import parse_pins, run_generate
 
     try:
         if to is not None:
             from nnsteps.export import format_module
 
             format_module(to.lower())  # an unknown format fails before anything is written
-        text = run_generate(kind, seed, count=count, roster=roster, out=out, stride=stride, padding=padding,
-                            dilation=dilation, learn=learn, loss=loss,
+        text = run_generate(kind, seed, count=count, roster=roster, out=out, from_file=from_file,
+                            vary_structure=vary_structure, pins=parse_pins(pins or []), stride=stride,
+                            padding=padding, dilation=dilation, learn=learn, loss=loss,
                             activation=activation, upstream=upstream)
         if to is not None:
             from functools import partial
@@ -388,6 +402,8 @@ def schema() -> None:
 
     write_output(json.dumps(file_schema(), indent=2, ensure_ascii=False), None)
 
+
+show_flags(app)
 
 main = app
 """``from nnsteps.cli import main; main()`` and ``python -m nnsteps.cli``: the Typer app itself. The console

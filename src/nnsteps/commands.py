@@ -93,9 +93,12 @@ def _batch(batch: Any, fmt: str, feedback: str, out_dir: Path) -> tuple[str, int
 
 
 def run_generate(
-    kind: str, seed: int, *, count: int = 1, roster: Path | None = None, out: Path, **options: Any
+    kind: str | None, seed: int, *, count: int = 1, roster: Path | None = None, out: Path,
+    from_file: Path | None = None, vary_structure: bool = False, pins: dict[str, Any] | None = None,
+    **options: Any,
 ) -> str:
-    """Generate and write exercises; return a one-paragraph summary of what was written.
+    """Generate and write exercises (of ``kind``, or variants of ``from_file``'s problems); return a
+    one-paragraph summary of what was written. ``pins`` (``--set``) and ``options`` fix generator options.
 
     >>> import tempfile, pathlib
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -105,12 +108,44 @@ def run_generate(
     from nnsteps.generation.generate import generate
 
     given = {k: v for k, v in options.items() if v is not None}
-    result = generate(kind, seed, count=count, roster=roster, out=out, **given)
+    for key, value in (pins or {}).items():
+        if key in given and given[key] != value:
+            raise NnstepsError(f"--{key} {given[key]} and --set {key}={value} disagree", field=f"--set {key}")
+        given[key] = value
+    result = generate(kind, seed, count=count, roster=roster, out=out, from_file=from_file,
+                      vary_structure=vary_structure, **given)
+    what = f"{kind} problem(s)" if from_file is None else f"variant(s) of each problem of {from_file}"
+    kept = f"\n  kept as written (no numbers to vary): {', '.join(result.kept)}" if result.kept else ""
     if result.variants:
-        return (f"wrote {len(result.variants)} variant(s) of {count} {kind} problem(s) for seed {seed}:\n"
-                f"  {out}/<student>/problems.yaml, answers.yaml, solutions.md; {out}/variants.csv")
-    return (f"wrote {count} {kind} problem(s) for seed {seed}:\n"
-            f"  {out / 'problems.yaml'}\n  {out / 'answers.yaml'} (the key)\n  {out / 'solutions.md'}")
+        return (f"wrote {len(result.variants)} variant(s) of {count} {what} for seed {seed}:\n"
+                f"  {out}/<student>/problems.yaml, answers.yaml, solutions.md; {out}/variants.csv{kept}")
+    return (f"wrote {count} {what} for seed {seed}:\n"
+            f"  {out / 'problems.yaml'}\n  {out / 'answers.yaml'} (the key)\n  {out / 'solutions.md'}{kept}")
+
+
+def parse_pins(pairs: list[str]) -> dict[str, Any]:
+    """``--set key=value`` pairs as generator options: integers and true/false read as such, else text.
+
+    >>> parse_pins(["cell=lstm", "stride=2", "upstream=true"])
+    {'cell': 'lstm', 'stride': 2, 'upstream': True}
+    >>> parse_pins(["cell"])
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: field --set: expected key=value, got 'cell'
+    """
+    pins: dict[str, Any] = {}
+    for pair in pairs:
+        key, eq, text = pair.partition("=")
+        key, text = key.strip().replace("-", "_"), text.strip()
+        if not eq or not key or not text:
+            raise NnstepsError(f"expected key=value, got {pair!r}", field="--set")
+        value: Any = text
+        if text.lower() in ("true", "false"):
+            value = text.lower() == "true"
+        elif text.lstrip("-").isdigit() and len(text) <= 6:
+            value = int(text)
+        pins[key] = value
+    return pins
 
 
 def _choice(value: str, allowed: tuple[str, ...], field: str) -> None:

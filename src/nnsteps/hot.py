@@ -17,7 +17,7 @@ from nnsteps.errors import NnstepsError
 
 # solve's options as the typer command declares them: option name -> parameter (None: a flag).
 _SOLVE_OPTIONS = {"--format": "fmt", "-f": "fmt", "--output": "out", "-o": "out", "--time-limit": "time_limit",
-                  "--brief": None, "--digits": "digits"}
+                  "--only": "only", "--brief": None, "--digits": "digits"}
 
 
 def use_colour(stream: object = None) -> bool:
@@ -79,9 +79,9 @@ def use_digits(digits: int | None) -> None:
 
 
 def solve_text(file: Path, fmt: str | None, out: Path | None, brief: bool, time_limit: float,
-               digits: int | None = None) -> str:
+               digits: int | None = None, only: str | None = None) -> str:
     """``nnsteps solve``'s work: pick the format (``--format``, else ``-o``'s extension, else text),
-    solve every problem under the killable time budget and render.
+    solve every problem (or those ``only`` names, "q1,q3") under the killable time budget and render.
 
     >>> import tempfile
     >>> path = Path(tempfile.mkdtemp()) / "p.yaml"
@@ -106,7 +106,7 @@ def solve_text(file: Path, fmt: str | None, out: Path | None, brief: bool, time_
     use_digits(digits)
     budget = Budget(time_limit)
     stdin = read_stdin(file, what="problem file")
-    return jobs.solve(file, chosen, budget, text=stdin, brief=brief, colour=out is None and use_colour())
+    return jobs.solve(file, chosen, budget, text=stdin, brief=brief, colour=out is None and use_colour(), only=only)
 
 
 def parse_solve(args: list[str]) -> dict[str, Any] | None:
@@ -122,7 +122,8 @@ def parse_solve(args: list[str]) -> dict[str, Any] | None:
         return None
     from nnsteps.budget import DEFAULT_SECONDS
 
-    found: dict[str, Any] = {"fmt": None, "out": None, "brief": False, "time_limit": DEFAULT_SECONDS, "digits": None}
+    found: dict[str, Any] = {"fmt": None, "out": None, "brief": False, "time_limit": DEFAULT_SECONDS, "digits": None,
+                             "only": None}
     files: list[str] = []
     rest = iter(args[1:])
     for token in rest:

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from nnsteps.budget import Budget, Unit, run, stage
+from nnsteps.errors import NnstepsError, did_you_mean
 
 
 def solve(source: Path | str, fmt: str, budget: Budget, *, text: str | None = None, brief: bool = False,
-          colour: bool = False) -> str:
-    """Solve a problem file (or its ``text``) and render it; each problem has ``budget.seconds``.
+          colour: bool = False, only: str | None = None) -> str:
+    """Solve a problem file (or its ``text``) and render it; each problem has ``budget.seconds``. ``only``:
+    the ids to solve, comma-separated (:func:`pick`).
 
     >>> print(solve("<input>", "text", Budget(20), text="problems: [{id: a, kind: relu, input: '1 -2'}]"))
     a
@@ -31,16 +33,47 @@ def solve(source: Path | str, fmt: str, budget: Budget, *, text: str | None = No
     import nnsteps.problems.solve  # noqa: F401  (imported before the fork: imports are not the problems' time)
     import nnsteps.render.document  # noqa: F401
 
-    return str(run(solve_task, source, fmt, text, brief, colour, budget=budget, unit=Unit(f"reading {source}")))
+    return str(run(solve_task, source, fmt, text, brief, colour, only, budget=budget,
+                   unit=Unit(f"reading {source}")))
 
 
-def solve_task(source: Path | str, fmt: str, text: str | None, brief: bool = False, colour: bool = False) -> str:
+def pick(entries: list[dict[str, Any]], only: str | None) -> list[dict[str, Any]]:
+    """The problems ``--only`` names ("q1,q3"), in the file's order; an id the file lacks is an error.
+
+    >>> [e["id"] for e in pick([{"id": "q1"}, {"id": "q2"}, {"id": 3}], "3, q1")]
+    ['q1', 3]
+    >>> pick([{"id": "q1"}], "q2")
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: field --only: no problem with id 'q2'; the file's ids: q1
+    """
+    if only is None:
+        return entries
+    wanted = [w.strip() for w in only.split(",") if w.strip()]
+    ids = [str(e["id"]) for e in entries]
+    if not wanted:
+        raise NnstepsError(f"expected problem ids separated by commas, got {only!r}", field="--only")
+    for w in wanted:
+        if w not in ids:
+            shown = ", ".join(ids[:12]) + (f", … ({len(ids)} in all)" if len(ids) > 12 else "")
+            raise NnstepsError(f"no problem with id '{w}'; the file's ids: {shown}", field="--only",
+                               hint=did_you_mean(w, ids))
+    return [e for e, i in zip(entries, ids) if i in wanted]
+
+
+def solve_task(source: Path | str, fmt: str, text: str | None, brief: bool = False, colour: bool = False,
+               only: str | None = None) -> str:
     """In the worker: load, solve each problem under its own budget, render (one budget per problem)."""
     from nnsteps.problems.load import load_file, loads
     from nnsteps.problems.solve import solve_document
     from nnsteps.render.document import render_solved
 
     document = loads(text, source=str(source)) if text is not None else load_file(source)
+    if only is not None:  # --only: the problems it names, in the file's order
+        from nnsteps.problems.solve import problems_of
+
+        title, entries = problems_of(document, source=str(source))
+        document = {**({"title": title} if title else {}), "problems": pick(entries, only)}
     solved = solve_document(document, source=str(source))
     stage(f"rendering {source}", units=len(solved.solved))
     return render_solved(solved, fmt, brief=brief, colour=colour)

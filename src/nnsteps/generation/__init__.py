@@ -17,8 +17,12 @@ import numpy as np
 Generator = Callable[["np.random.Generator", dict[str, Any]], dict[str, Any]]  # numpy.random loads when used
 
 
-def generator(kind: str, options: tuple[str, ...] = ()) -> Callable[[Generator], Generator]:
-    """Attach the generator of a kind (registered before, in the same module) and the options it accepts.
+
+def generator(kind: str, options: tuple[str, ...] = (), *,
+              ordered: tuple[str, ...] = ()) -> Callable[[Generator], Generator]:
+    """Attach the generator of a kind (registered before, in the same module) and the options it accepts
+    (``ordered``: the fields whose rows keep their order when a problem's numbers are varied, as a box's
+    x1 ≤ x2 and y1 ≤ y2).
 
     >>> from nnsteps.problems.registry import KINDS, Problem, register
     >>> _ = register("toy", fields={"input": "an array"})(lambda p: None)
@@ -33,7 +37,7 @@ def generator(kind: str, options: tuple[str, ...] = ()) -> Callable[[Generator],
     def deco(fn: Generator) -> Generator:
         from nnsteps.problems.registry import attach
 
-        attach(kind, generator=fn, generator_options=options)
+        attach(kind, generator=fn, generator_options=options, generator_ordered=ordered)
         return fn
 
     return deco

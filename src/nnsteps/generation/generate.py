@@ -4,6 +4,12 @@
 (seed, kind), solves them with the kinds' own solvers, and returns the problems, the key (in the
 answers-file shape ``nnsteps check`` reads) and the worked solutions as Markdown. A roster gives
 each student a variant of their own, seeded by (seed, kind, student).
+
+The problems of one call share their structure (shapes, options: the first one's) and differ in
+their numbers (:func:`~nnsteps.generation.vary.vary`), unless ``vary_structure``; a kind whose
+problems hold no numbers to vary (a network spec) draws each afresh. ``from_file`` varies the
+problems of a file instead. A degenerate problem (every output equal, every gradient zero) is
+redrawn, at most ``MAX_TRIES`` times.
 """
 
 from __future__ import annotations
@@ -36,9 +42,11 @@ class ExerciseSet:
     answers: dict[str, Any]
     solutions_markdown: str
     variants: dict[str, ExerciseSet] = field(default_factory=dict)
+    title: str = ""
+    kept: list[str] = field(default_factory=list)   # --from: ids with no numbers to vary, written as given
 
     def document(self) -> dict[str, Any]:
-        return {"title": f"{self.kind} exercises (seed {self.seed})", "problems": self.problems}
+        return {"title": self.title or f"{self.kind} exercises (seed {self.seed})", "problems": self.problems}
 
 
 def kinds() -> list[str]:
@@ -66,7 +74,8 @@ def draw(kind: str, seed: int, count: int = 1, *, student: str | None = None, so
 
 
 def _draw(kind: str, seed: int, count: int, student: str | None, options: dict[str, Any],
-          solve: bool) -> list[tuple[dict[str, Any], Any]]:
+          solve: bool, vary_structure: bool = True) -> list[tuple[dict[str, Any], Any]]:
+    from nnsteps.generation.vary import has_numbers, variant
     from nnsteps.problems.registry import find_kind
 
     record = find_kind(kind)  # imports only that kind's module
@@ -74,67 +83,158 @@ def _draw(kind: str, seed: int, count: int, student: str | None, options: dict[s
         known = kinds()
         raise NnstepsError(f"no generator for kind '{kind}'; known: {', '.join(known)}",
                            field="KIND", hint=did_you_mean(kind, known))
-    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= limits.MAX_PROBLEMS:
-        raise NnstepsError(f"expected a count from 1 to {limits.MAX_PROBLEMS}, got {count!r}", field="--count")
+    _check_count(count)
     fn, allowed = record.generator, record.generator_options
     for name in options:
         if name not in allowed:
             raise NnstepsError(f"generator {kind} has no option '{name}'"
                                + (f"; its options: {', '.join(allowed)}" if allowed else "; it takes none"),
                                field=f"--{name}", hint=did_you_mean(name, allowed))
-    rng = np.random.default_rng([seed & 0xFFFFFFFF, zlib.crc32(kind.encode()), zlib.crc32((student or "").encode())])
-    out = []
+    rng = _rng(seed, kind, student)
+    template = None
+    if not vary_structure and solve:  # every problem of the call shares the first one's structure
+        template = _fresh(fn, options, f"{kind}-1", _rng(seed, kind, None), solve)
+        if not has_numbers(template[0]):
+            template = None  # its structure is all it has: each problem drawn afresh
+    out: list[tuple[dict[str, Any], Any]] = []
     for i in range(count):
         pid = f"{kind}-{i + 1}"
-        worked = None
-        for attempt in range(MAX_TRIES):
-            try:
-                problem = {"id": pid, **fn(rng, options)}
-                if solve:
-                    worked = _solve_full(problem)
-                break
-            except NnstepsError as err:
-                if _not_available(err) or attempt == MAX_TRIES - 1:
-                    raise err.located(problem=pid) from None
-        out.append((problem, worked))
+        if template is None:
+            out.append(_fresh(fn, options, pid, rng, solve))
+        elif i == 0 and student is None:
+            out.append(template)
+        else:
+            out.append(variant(template[0], pid, rng, [p for p, _ in out]))
     return out
+
+
+def _rng(seed: int, name: str, student: str | None) -> np.random.Generator:
+    return np.random.default_rng([seed & 0xFFFFFFFF, zlib.crc32(name.encode()), zlib.crc32((student or "").encode())])
+
+
+def _check_count(count: Any) -> None:
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= limits.MAX_PROBLEMS:
+        raise NnstepsError(f"expected a count from 1 to {limits.MAX_PROBLEMS}, got {count!r}", field="--count")
+
+
+def _fresh(fn: Any, options: dict[str, Any], pid: str, rng: np.random.Generator,
+           solve: bool) -> tuple[dict[str, Any], Any]:
+    """A problem drawn by the kind's generator, solvable and not degenerate (else drawn again)."""
+    from nnsteps.generation.vary import degenerate
+
+    worked = None
+    for attempt in range(MAX_TRIES):
+        try:
+            problem = {"id": pid, **fn(rng, options)}
+            if solve:
+                worked = _solve_full(problem)
+                reason = degenerate(worked.answer)
+                if reason is not None:
+                    raise NnstepsError(f"no variant that is not degenerate ({reason}) in {MAX_TRIES} draws")
+            break
+        except NnstepsError as err:
+            if _not_available(err) or attempt == MAX_TRIES - 1:
+                raise err.located(problem=pid) from None
+    return problem, worked
 
 
 def _not_available(err: NnstepsError) -> bool:
     return err.field == "kind" or "unknown kind" in err.message or "unknown field" in err.message
 
 
-def generate(kind: str, seed: int = 0, *, count: int = 1, roster: str | Path | list[str] | None = None,
-             out: str | Path | None = None, **options: Any) -> ExerciseSet:
-    """Problems, key and solutions for one seed (and one variant per student with a roster).
+def generate(kind: str | None = None, seed: int = 0, *, count: int = 1,
+             roster: str | Path | list[str] | None = None, out: str | Path | None = None,
+             from_file: str | Path | None = None, vary_structure: bool = False, **options: Any) -> ExerciseSet:
+    """Problems, key and solutions for one seed (and one variant per student with a roster): of ``kind``,
+    sharing one structure unless ``vary_structure``; or, with ``from_file``, ``count`` variants of each
+    problem of that file (numbers redrawn, structure kept; ids ``<id>-1``…).
 
     >>> s = generate("max_pool2d", seed=3, count=2)
     >>> list(s.answers) == [p["id"] for p in s.problems]
     True
+    >>> [p["kernel_size"] for p in s.problems] == [s.problems[0]["kernel_size"]] * 2
+    True
     """
+    if (kind is None) == (from_file is None):
+        raise NnstepsError("expected a kind or --from FILE (one of them), got "
+                           + ("both" if kind is not None else "neither"), field="KIND")
+    if from_file is not None and options:
+        raise NnstepsError(f"--from keeps each problem's options; got options to pin: {', '.join(options)}",
+                           field=f"--{next(iter(options))}")
     students = read_roster(roster) if roster is not None else []
     if isinstance(count, int) and len(students) * count > limits.MAX_PROBLEMS:
         raise NnstepsError(f"expected at most {limits.MAX_PROBLEMS} problems in all (students × count), got "
                            f"{len(students):,} × {count} = {len(students) * count:,}", field="--roster")
+    entries = _file_entries(Path(from_file), count) if from_file is not None else []
+
+    def make(student: str | None) -> ExerciseSet:
+        if from_file is not None:
+            return _make_from(Path(from_file), entries, seed, count, student)
+        return _make(str(kind), seed, count, student, options, vary_structure)
+
     if students:
-        sets = {name: _make(kind, seed, count, name, options) for name in students}
-        result = ExerciseSet(kind, seed, [], {}, "", variants=sets)
+        sets = {name: make(name) for name in students}
+        first = next(iter(sets.values()))
+        result = ExerciseSet(first.kind, seed, [], {}, "", variants=sets, kept=first.kept)
     else:
-        result = _make(kind, seed, count, None, options)
+        result = make(None)
     if out is not None:
         write_set(result, Path(out))
     return result
 
 
-def _make(kind: str, seed: int, count: int, student: str | None, options: dict[str, Any]) -> ExerciseSet:
+def _make(kind: str, seed: int, count: int, student: str | None, options: dict[str, Any],
+          vary_structure: bool = False) -> ExerciseSet:
+    drawn = _draw(kind, seed, count, student, options, solve=True, vary_structure=vary_structure)
+    title = f"{kind} exercises (seed {seed})" + (f" for {student}" if student else "")
+    return _exercise_set(kind, seed, drawn, title)
+
+
+def _exercise_set(kind: str, seed: int, drawn: list[tuple[dict[str, Any], Any]], heading: str,
+                  **extra: Any) -> ExerciseSet:
     from nnsteps.render.markdown import solved_file_to_markdown
 
-    drawn = _draw(kind, seed, count, student, options, solve=True)
     problems = [problem for problem, _ in drawn]
     answers = {str(problem["id"]): key_value(worked.answer) for problem, worked in drawn}
     items = [(str(problem["id"]), worked) for problem, worked in drawn]
-    title = f"{kind} exercises (seed {seed})" + (f" for {student}" if student else "")
-    return ExerciseSet(kind, seed, problems, answers, solved_file_to_markdown(title, items))
+    return ExerciseSet(kind, seed, problems, answers, solved_file_to_markdown(heading, items), **extra)
+
+
+def _file_entries(path: Path, count: int) -> list[tuple[dict[str, Any], Any]]:
+    """The problems of a file to vary, each solved as given (a file that does not solve is refused)."""
+    from nnsteps.problems.load import load_file
+    from nnsteps.problems.solve import problems_of, solve_problem
+
+    _check_count(count)
+    _, entries = problems_of(load_file(path), source=str(path))
+    if len(entries) * count > limits.MAX_PROBLEMS:
+        raise NnstepsError(f"expected at most {limits.MAX_PROBLEMS} problems in all (problems × count), got "
+                           f"{len(entries):,} × {count} = {len(entries) * count:,}", field="--count")
+    return [(raw, solve_problem(raw, i).worked) for i, raw in enumerate(entries)]
+
+
+def _make_from(path: Path, entries: list[tuple[dict[str, Any], Any]], seed: int, count: int,
+               student: str | None) -> ExerciseSet:
+    from nnsteps.generation.vary import degenerate, has_numbers, variant
+
+    drawn: list[tuple[dict[str, Any], Any]] = []
+    kept = []
+    for raw, worked in entries:
+        pid = str(raw["id"])
+        if not has_numbers(raw):
+            kept.append(pid)
+            drawn.append((raw, worked))
+            continue
+        rng = _rng(seed, f"{path.name}:{pid}", student)
+        allowed = degenerate(worked.answer)  # a problem degenerate by design keeps that property
+        mine: list[dict[str, Any]] = []
+        for i in range(count):
+            title = f"{raw['title']} (variant {i + 1})" if raw.get("title") else None
+            problem, solved = variant(raw, f"{pid}-{i + 1}", rng, mine, allowed, title)
+            mine.append(problem)
+            drawn.append((problem, solved))
+    title = f"Variants of {path.name} (seed {seed})" + (f" for {student}" if student else "")
+    return _exercise_set(path.stem, seed, drawn, title, title=title, kept=kept)
 
 
 def _solve_full(problem: dict[str, Any]) -> Any:
@@ -221,7 +321,8 @@ def dump_yaml(data: Any) -> str:
     from nnsteps.numbers import exact_decimal, is_terminating
 
     class Dumper(yaml.SafeDumper):
-        pass
+        def ignore_aliases(self, data: Any) -> bool:
+            return True  # a value written twice is written out twice, never as &id001 and *id001
 
     def fraction(dumper: yaml.SafeDumper, value: Fraction) -> Any:
         if is_terminating(value):

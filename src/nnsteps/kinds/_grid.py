@@ -4,12 +4,14 @@ fields, the answer keys with an upstream, and the generator helpers. Registers n
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, TypeAlias
 
 import numpy as np
 
 from nnsteps.convargs import DILATION_HELP, PAIR_HELP, STRIDE_HELP
 from nnsteps.errors import NnstepsError
+from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType
 
 Rng: TypeAlias = "np.random.Generator"  # a name, not the class: numpy.random loads only to generate
@@ -17,6 +19,8 @@ Rng: TypeAlias = "np.random.Generator"  # a name, not the class: numpy.random lo
 DETAIL = Field("detail", FieldType.CELLS, "which output cells to expand: auto, all, none, or a list of [row, col] cells",
                default="auto", example="auto")
 INPUT = Field("input", FieldType.ARRAY, "the input", required=True, example="1 -2; 3 4")
+# A 2-d op's input read as the op reads it: the one-row text "1 2 3 4" is a 1×4 grid, as in the Python API.
+GRID_INPUT = replace(INPUT, help="the input (H×W, C×H×W or N×C×H×W)", parse=F.array("input", (2, 3, 4)))
 STRIDE = Field("stride", FieldType.PAIR, f"{PAIR_HELP}: the {STRIDE_HELP}", default=1, example=1)
 DILATION = Field("dilation", FieldType.PAIR, f"{PAIR_HELP}: the {DILATION_HELP}", default=1, example=1)
 UPSTREAM_ANSWER = ("output", "grads")

@@ -86,7 +86,8 @@ def _statement(p: Any) -> Any:
 
 @register(Op.ATTENTION.value, fields=FIELDS, statement=_statement, summary="self- or cross-attention: scores, softmax weights and output",
           answer=("Q", "K", "V", "scores", "weights", "output"), example=EXAMPLE, mistakes=_mistakes,
-          form={"group": "backprop"})
+          form={"group": "backprop"}, aliases={"self_attention": "", "cross_attention": "memory: ...",
+                                              "transformer": "a transformer layer's attention", "scaled_dot_product": ""})
 def solve_attention(p: Params) -> Worked:
     """An ``attention`` problem: self-attention on numbers, or its symbolic derivation without ``x``.
 

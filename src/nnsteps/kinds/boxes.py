@@ -119,7 +119,7 @@ def _box(rng: np.random.Generator, near: list[int] | None = None) -> list[int]:
     return [x, y, x + w, y + h]
 
 
-@generator(IOU)
+@generator(IOU, ordered=("box_a", "box_b"))
 def iou_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
     """Two small overlapping (usually) integer boxes.
 
@@ -130,7 +130,7 @@ def iou_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, 
     return {"kind": IOU, "box_a": a, "box_b": _box(rng, a)}
 
 
-@generator(NMS)
+@generator(NMS, ordered=("boxes",))
 def nms_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
     """Three to five boxes in clusters, distinct scores in tenths, threshold 0.3 or 0.5.
 

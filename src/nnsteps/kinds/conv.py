@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from nnsteps.generation.common import chance, ints, one
 from nnsteps.kinds._grid import (
     DETAIL,
     DILATION,
+    GRID_INPUT,
     STRIDE,
     UPSTREAM_ANSWER,
     Rng,
@@ -30,7 +32,7 @@ from nnsteps.work import Stack, Worked
 
 T = FieldType
 CONV_FIELDS = (
-    Field("input", T.ARRAY, "the input (H×W, C×H×W or N×C×H×W)", required=True, example="1 2 0; 0 1 2; 2 0 1"),
+    replace(GRID_INPUT, example="1 2 0; 0 1 2; 2 0 1"),
     Field("kernel", T.ARRAY, "the kernel (K×K, C×K×K or N×C×K×K)", required=True, example="1 0; 0 1",
           parse=F.array("kernel", (2, 3, 4))),
     Field("bias", T.VALUE, "a number, or one per filter", example=0),
@@ -128,12 +130,14 @@ register_stage(Op.CONV2D.value, _conv, CONV_FIELDS, order=0,
                summary="2-D cross-correlation as torch.nn.functional.conv2d (true convolution with flip)",
                mistakes=_conv_mistakes, answer=UPSTREAM_ANSWER,
                example={"input": "1 2 0; 0 1 2; 2 0 1", "kernel": "1 0; 0 1", "stride": 1, "padding": 0},
-               form={"group": "grid", "playground": True}, statement=_conv_statement)
+               form={"group": "grid", "playground": True},
+               statement=_conv_statement,
+               aliases={"conv": "", "convolution": "flip: true", "cross_correlation": ""})
 register_stage(Op.CONV_TRANSPOSE2D.value, _convt, CONVT_FIELDS, order=1,
                summary="2-D transposed convolution as torch.nn.functional.conv_transpose2d",
                mistakes=_convt_mistakes, answer=UPSTREAM_ANSWER,
                example={"input": "1 2; 3 4", "kernel": "1 0; 0 1", "stride": 2},
-               form={"group": "grid"}, statement=_convt_statement)
+               form={"group": "grid"}, statement=_convt_statement, aliases={"deconv": "", "transposed_convolution": ""})
 
 
 @generator(Op.CONV2D.value, ("stride", "padding", "dilation", "channels", "upstream"))

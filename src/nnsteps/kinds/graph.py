@@ -85,7 +85,8 @@ def _statement(p: Any) -> Any:
 
 @register(NAME, fields=FIELDS, statement=_statement, summary="a computational graph: every node forward, local derivatives, "
           "backpropagation to each input", answer=("value", "nodes", "grads"), example=EXAMPLE,
-          mistakes=_mistakes, form={"group": "backprop"})
+          mistakes=_mistakes, form={"group": "backprop"},
+          aliases={"computational_graph": "", "autograd": "", "chain_rule": ""})
 def solve_graph(p: Params) -> Worked:
     """A ``graph`` problem (:mod:`nnsteps.ops.graph`).
 

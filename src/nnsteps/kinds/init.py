@@ -84,7 +84,9 @@ def _statement(p: Any) -> Any:
 
 @register(KIND, fields=FIELDS, statement=_statement, summary="fans, gain, std and bound of a torch.nn.init scheme (Xavier, He, LeCun)",
           answer=("fan_in", "fan_out", "gain", "std", "bound", "output_var"), example=EXAMPLE, mistakes=_mistakes,
-          form={"group": "training"})
+          form={"group": "training"},
+          aliases={"xavier": "scheme: xavier_uniform", "glorot": "scheme: xavier_uniform", "he": "scheme: "
+                   "kaiming_uniform", "kaiming": "scheme: kaiming_uniform", "lecun": "scheme: lecun_normal"})
 def solve_init(p: Params) -> Worked:
     """An ``init`` problem.
 

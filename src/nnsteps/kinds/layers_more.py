@@ -148,11 +148,13 @@ register_stage(Op.BATCH_NORM.value, _batch_norm, BN_FIELDS, order=30, summary="b
                answer=("output", "mean", "var", "running_mean", "running_var", "grads"),
                example={"input": [[1, 2], [3, 6], [5, 1]], "weight": [1, 1], "bias": [0, 0], "training": True,
                         "running_mean": [0, 0], "running_var": [1, 1], "momentum": 0.1, "upstream": "1 0; 0 1; 1 1"},
-               mistakes=_bn_mistakes, form={"group": "layers"}, statement=_bn_statement)
+               mistakes=_bn_mistakes, form={"group": "layers"}, statement=_bn_statement,
+               aliases={"batchnorm": "", "bn": ""})
 register_stage(Op.LAYER_NORM.value, _layer_norm, LN_FIELDS, order=31, summary="layer normalisation over the last axes",
                answer=("output", "mean", "var", "grads"),
                example={"input": [[1, 2, 3], [0, 0, 4]], "normalized_shape": [3], "upstream": "1 0 0; 0 1 0"},
-               form={"group": "layers"}, statement=_ln_statement)
+               form={"group": "layers"}, statement=_ln_statement,
+               aliases={"layernorm": "", "ln": ""})
 register_stage(Op.DROPOUT.value, _dropout, DROPOUT_FIELDS, order=32, summary="inverted dropout with an explicit keep mask",
                answer=("output", "grads"),
                example={"input": "2 4; 6 8", "p": 0.5, "mask": "1 0; 1 1", "upstream": "1 1; 1 1"},

@@ -131,7 +131,9 @@ def _statement(p: Any) -> Any:
 
 
 @register(Op.LOSS.value, fields=FIELDS, statement=_statement, summary="a loss of torch.nn.functional: its value and ∂L/∂input",
-          answer=(Op.LOSS.value, "grads"), example=EXAMPLE, mistakes=_mistakes, form={"group": "backprop"})
+          answer=(Op.LOSS.value, "grads"), example=EXAMPLE, mistakes=_mistakes, form={"group": "backprop"},
+          aliases={"bce": "loss: binary_cross_entropy", "bce_with_logits": "loss: binary_cross_entropy_with_logits",
+                   "ce": "loss: cross_entropy", "mae": "loss: l1", "kl": "loss: kl_div", "log_loss": "loss: nll"})
 def solve_loss(p: Params) -> Worked:
     """A ``loss`` problem (:mod:`nnsteps.ops.loss`, :mod:`nnsteps.ops.loss_class`).
 

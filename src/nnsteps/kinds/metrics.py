@@ -85,6 +85,9 @@ def _statement(p: Any) -> Any:
           "recall, F1 and their averages", answer=("confusion", "accuracy", "precision", "recall", "f1", "macro",
                                                    "micro", "weighted"),
           example={"id": "m", "kind": KIND, **EXAMPLE}, form={"group": "evaluation"},
+          aliases={**{name: f"answer key {name}" for name in ("f1", "precision", "recall", "accuracy", "confusion",
+                                                               "macro", "micro")},
+                   "f1_score": "answer key f1", "confusion_matrix": "answer key confusion"},
           mistakes=lambda p: [("precision and recall swapped",
                                  _set("convention", "precision_recall_swapped")),
                                 ("micro and macro averages swapped", _set("convention", "micro_macro_swapped"))])

@@ -151,7 +151,8 @@ def _statement(p: Any) -> Any:
 
 @register(Op.MLP.value, fields=FIELDS, statement=_statement, summary="a dense network: forward pass, every δ and gradient, one update",
           answer=("outputs", Op.LOSS.value, "grads", "updated"), example=EXAMPLE, mistakes=_mistakes,
-          follow_on=follow_on, form={"group": "backprop"})
+          follow_on=follow_on, form={"group": "backprop"},
+          aliases={"backprop": "", "backpropagation": "", "feedforward": "", "dense_network": ""})
 def solve_mlp(p: Params) -> Worked:
     """An ``mlp`` problem: forward pass, every δ, every gradient and one update (:func:`nnsteps.ops.mlp.mlp`).
 

@@ -71,7 +71,7 @@ def _statement(p: Any) -> Any:
 
 @register(KIND, fields=FIELDS, statement=_statement, summary="an exponentially weighted moving average v_t = βv_{t−1} + (1 − β)θ_t, "
           "with bias correction", answer=("v", "v_corrected"), example=EXAMPLE, mistakes=_mistakes,
-          form={"group": "training"})
+          form={"group": "training"}, aliases={"ema": "", "ewma": "", "bias_correction": ""})
 def solve_moving_average(p: Params) -> Worked:
     """A ``moving_average`` problem.
 

@@ -102,6 +102,8 @@ def _design_statement(intro: str, asks: list[str]) -> Any:
     answer=("layers", "total_params", "output_shape", "total_macs", "mac_convention", "asked"),
     example={"spec": "input 32x32x3\nconv 3x3x16 p=1", "ask": ["conv1.neurons"]},
     form={"group": "design"},
+    aliases={"transformer": "spec: a line transformer_encoder d_model=E heads=h ff=F", "parameters": "",
+             "params": "", "macs": "", "flops": "flops: true", "receptive_field": "", "cnn": "", "layer_table": ""},
 )
 def solve_network(p: Params) -> Worked:
     """The layer table of ``spec``, each number with its steps.

@@ -240,7 +240,10 @@ def _statement(p: Any) -> Any:
 
 @register(KIND, fields=FIELDS, statement=_statement, summary="steps of a torch.optim optimiser (sgd, adagrad, rmsprop, adam, adamw) or "
           "the course's momentum_ema, with a learning-rate schedule", answer=("params", "state", "lr"),
-          example=EXAMPLE, mistakes=_mistakes, form={"group": "training"})
+          example=EXAMPLE, mistakes=_mistakes, form={"group": "training"},
+          aliases={"sgd": "method: sgd", "momentum": "method: sgd, momentum: 0.9", "nesterov": "method: sgd, "
+                   "nesterov: true", "adam": "method: adam", "adamw": "method: adamw", "rmsprop": "method: rmsprop",
+                   "adagrad": "method: adagrad", "lr_schedule": "schedule: step", "learning_rate": ""})
 def solve_optimizer(p: Params) -> Worked:
     """An ``optimizer`` problem (:func:`nnsteps.ops.optim_run.optimize`).
 

@@ -15,7 +15,7 @@ from nnsteps.generation.common import chance, ints, one
 from nnsteps.kinds._grid import (
     DETAIL,
     DILATION,
-    INPUT,
+    GRID_INPUT,
     STRIDE,
     UPSTREAM_ANSWER,
     Rng,
@@ -31,7 +31,7 @@ from nnsteps.work import Worked
 
 T = FieldType
 POOL_FIELDS = (
-    INPUT,
+    GRID_INPUT,
     Field("kernel_size", T.PAIR, "int or [kh, kw]", required=True, example=2),
     replace(STRIDE, help=f"{STRIDE.help} (defaults to kernel_size)", default=None, example=2),
     Field("padding", T.PAIR, "int or [ph, pw], at most kernel_size // 2", default=0, example=0,
@@ -113,10 +113,11 @@ def _statement(what: str) -> Any:
 
 register_stage(Op.MAX_POOL2D.value, _max_pool, MAX_POOL_FIELDS, order=2, mistakes=_max_mistakes, answer=UPSTREAM_ANSWER,
                summary="2-D max pooling as torch.nn.functional.max_pool2d", example=EXAMPLE, form={"group": "grid", "playground": True},
-               statement=_statement("max"))
+               statement=_statement("max"), aliases={"maxpool": "", "max_pooling": ""})
 register_stage(Op.AVG_POOL2D.value, _avg_pool, AVG_POOL_FIELDS, order=3, mistakes=_avg_mistakes, answer=UPSTREAM_ANSWER,
                summary="2-D average pooling as torch.nn.functional.avg_pool2d", example=EXAMPLE,
-               form={"group": "grid", "playground": True}, statement=_statement("average"))
+               form={"group": "grid", "playground": True}, statement=_statement("average"),
+               aliases={"avgpool": "", "average_pooling": ""})
 
 
 def _pool(kind: str, rng: Rng, options: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,7 @@ def _statement(p: Any) -> Any:
 
 
 @register(NAME, fields=FIELDS, statement=_statement, summary="the sinusoidal positional encoding matrix (float64), each entry with its "
-          "angle", example=EXAMPLE, form={"group": "sequence"})
+          "angle", example=EXAMPLE, form={"group": "sequence"}, aliases={"positional": "", "sinusoidal": ""})
 def solve_positional_encoding(p: Params) -> Worked:
     """A ``positional_encoding`` problem (:mod:`nnsteps.ops.positional`).
 

@@ -198,7 +198,8 @@ def _statement(p: Any) -> Any:
 
 @register(Op.RNN.value, fields=FIELDS, statement=_statement, summary="a recurrent network: forward pass, loss, BPTT and one update",
           answer=("h", "y", Op.LOSS.value, "grads", "updated", "symbolic", "c", "gates"), example=EXAMPLE, mistakes=_mistakes,
-          follow_on=follow_on, form={"group": "backprop"})
+          follow_on=follow_on, form={"group": "backprop"},
+          aliases={"lstm": "cell: lstm", "gru": "cell: gru", "elman": "cell: rnn", "bptt": ""})
 def solve_rnn(p: Params) -> Worked:
     """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.
 

@@ -206,7 +206,8 @@ BEAM_FIELDS = (
 @register(BEAM, fields=BEAM_FIELDS, statement=_beam_statement, summary="beam search over a table of next-token probabilities, step by step",
           answer=("beams", "best"), example=BEAM_EXAMPLE,
           mistakes=lambda p: [("greedy decoding (beam width 1)", lambda raw: {**raw, "beam_width": 1})]
-          if p.beam_width not in (None, 1) else [], form={"group": "sequence"})
+          if p.beam_width not in (None, 1) else [], form={"group": "sequence"},
+          aliases={"beam": "", "greedy_decoding": "beam_width: 1"})
 def solve_beam_search(p: Params) -> Worked:
     """A ``beam_search`` problem (:mod:`nnsteps.ops.beam_search`).
 

@@ -235,7 +235,7 @@ def layer_norm(input: Any, normalized_shape: Any = None, *, weight: Any = None, 
     d = _domain([x, gamma, beta], x.size)
     rows = d.array(x.reshape(-1, n))
     means, vars_ = _stats(d, rows, "sample", steps)
-    if d.kind == "float":  # torch's layer_norm (Welford moments) gives nan for a row whose σ² overflows
+    if not d.is_exact:  # torch's layer_norm (Welford moments) gives nan for a row whose σ² overflows
         vars_ = [math.nan if math.isinf(v) else v for v in vars_]
     xhat, inv = _normalise(d, rows, means, vars_, eps, steps)
     G, B = d.array(gamma), d.array(beta)

@@ -148,8 +148,38 @@ def answer_text(kind: Kind) -> str:
     return f"{keys} (grads with {when})"
 
 
+def _squash(name: str) -> str:
+    return "".join(c for c in name.lower() if c.isalnum())
+
+
+def resolve(name: str) -> list[tuple[Kind, str]]:
+    """The kinds a common name means, each with the field setting it stands for ("" for the kind as it
+    is): a kind's name however written, the ``aliases`` of its record, else a choice of one of its fields.
+
+    >>> [(k.name, how) for k, how in resolve("LSTM")], [k.name for k, _ in resolve("max-pool2d")]
+    ([('rnn', 'cell: lstm')], ['max_pool2d'])
+    >>> [(k.name, how) for k, how in resolve("kl_div")][0]
+    ('loss', 'loss: kl_div')
+    """
+    key = _squash(name)
+    found: dict[str, tuple[Kind, str]] = {}
+    for kind in load_kinds().values():
+        for alias, how in [(kind.name, ""), *kind.aliases.items()]:
+            if _squash(alias) == key:
+                found.setdefault(kind.name, (kind, how))
+    if found:
+        return list(found.values())
+    for kind in load_kinds().values():  # a value of a choice field: "kl_div" is a loss with loss: kl_div
+        for f in kind.specs:
+            for choice in f.choices:
+                if _squash(str(choice)) == key:
+                    found.setdefault(kind.name, (kind, f"{f.name}: {choice}"))
+    return list(found.values())
+
+
 def kinds_text(name: str | None = None) -> str:
-    """``nnsteps kinds``: every kind with one line; with a name, its fields, answer keys and an example file.
+    """``nnsteps kinds``: every kind with one line; with a name, its fields, answer keys and an example file
+    (a common name, ``lstm`` or ``f1``, first says which kind and which field setting it means).
 
     >>> print(kinds_text().splitlines()[0])
     every kind (nnsteps kinds KIND shows its fields):
@@ -159,6 +189,8 @@ def kinds_text(name: str | None = None) -> str:
     fields:
       input  array  (required)  the input
     ...
+    >>> print(kinds_text("adam").splitlines()[0])
+    adam is kind optimizer with `method: adam`: nnsteps kinds optimizer
     """
     import json
 
@@ -170,8 +202,14 @@ def kinds_text(name: str | None = None) -> str:
         lines = [f"{k.name:<{width}}  {k.summary}" for k in sorted(kinds.values(), key=lambda k: k.name)]
         return "every kind (nnsteps kinds KIND shows its fields):\n" + "\n".join(lines)
     if name not in kinds:
-        raise NnstepsError(f"unknown kind '{name}'; known kinds: {', '.join(sorted(kinds))}", field="KIND",
-                           hint=did_you_mean(name, kinds))
+        found = resolve(name)
+        if not found:
+            names = [*kinds, *(alias for k in kinds.values() for alias in k.aliases)]
+            raise NnstepsError(f"unknown kind '{name}'; known kinds: {', '.join(sorted(kinds))}", field="KIND",
+                               hint=did_you_mean(name, names))
+        lines = [f"{name} is kind {k.name}" + (f" with `{how}`" if ":" in how else f" ({how or k.summary})")
+                 + f": nnsteps kinds {k.name}" for k, how in found]
+        return "\n".join(lines) + ("\n\n" + kinds_text(found[0][0].name) if len(found) == 1 else "")
     kind = kinds[name]
     width = max(len(f.name) for f in kind.specs)
     tw = max(len(f.type.value) for f in kind.specs)

@@ -54,6 +54,8 @@ class Kind:
     generator: Callable[..., dict[str, Any]] | None = None  # (rng, options) -> a problem (@generator attaches it)
     generator_options: tuple[str, ...] = ()                 # the options the generator accepts
     statement: Callable[[Problem], Any] | None = None  # the question for students (render.statement.Statement)
+    generator_ordered: tuple[str, ...] = ()                 # fields whose rows keep their order when varied
+    aliases: dict[str, str] = field(default_factory=dict)  # a common name -> the field setting it means ("")
 
     def likely_mistakes(self, raw: dict[str, Any]) -> list[tuple[str, Any]]:
         """The named wrong conventions of this kind: (name, mutation of the raw problem) pairs, or what a
@@ -219,8 +221,10 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
              form: dict[str, Any] | None = None, stage: Stage | None = None, stage_order: int = 0,
              stage_input: str = "input",
              stages: Callable[[Worked], list[Any]] | None = None,
-             statement: Callable[[Problem], Any] | None = None) -> Callable[[Any], Any]:
-    """Register a problem kind: its solver (the decorated function) and the rest of its record.
+             statement: Callable[[Problem], Any] | None = None,
+             aliases: dict[str, str] | None = None) -> Callable[[Any], Any]:
+    """Register a problem kind: its solver (the decorated function) and the rest of its record (``aliases``:
+    the common names ``nnsteps kinds NAME`` resolves to this kind, each with the field setting it means).
 
     >>> @register("double", fields=[Field("input", FieldType.INTEGER, "a number", required=True)])
     ... def solve_double(p: Params) -> Worked:
@@ -245,7 +249,7 @@ def register(name: str, *, fields: dict[str, str] | Sequence[Field], required: t
         KINDS[name] = Kind(name, helps, solve, required, summary=summary or (fn.__doc__ or "").split("\n")[0],
                            specs=specs, answer=answer, example=example, mistakes=mistakes,
                            follow_on=follow_on, form=form or {}, stage=stage, stage_order=stage_order,
-                           stage_input=stage_input, stages=stages, statement=statement)
+                           stage_input=stage_input, stages=stages, statement=statement, aliases=aliases or {})
         return fn
 
     return deco

@@ -12,7 +12,7 @@ from typing import Any
 
 from nnsteps import limits, shapes
 from nnsteps.arch import counts
-from nnsteps.arch.layers.record import Option, layer_type
+from nnsteps.arch.layers.record import Option, layer_type, spellings
 from nnsteps.arch.syntax import Arg, LayerStmt
 from nnsteps.convargs import DILATION_HELP, PADDING_HELP, STRIDE_HELP, PaddingMode
 from nnsteps.errors import NnstepsError, did_you_mean
@@ -210,6 +210,11 @@ class Ctx:
                 hint = " (add 'flatten' before it: PyTorch's Linear acts on the last axis only)"
             elif self.shape.kind == "tokens":
                 hint = " (add 'embedding VxD' first)"
+            elif self.shape.kind in ("sequence", "volume3d") and "volume" in kinds:
+                twin = self.stmt.type + ("1d" if self.shape.kind == "sequence" else "3d")  # maxpool -> maxpool1d
+                canonical = spellings().get(twin)
+                if canonical not in (None, self.stmt.type):  # batchnorm1d is batchnorm itself: no hint
+                    hint = f" (for {_KIND_TEXT[self.shape.kind]} use '{layer_type(canonical).usage}')"
             raise self.error(f"{self.stmt.type} needs {wanted} as input, got {self.shape.kind} {self.shape.text}{hint}")
 
     def opt_int(self, key: str, default: int = _MISSING, minimum: int = 1) -> int:
