@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnsteps.errors import NnstepsError
-from nnsteps.ops.attention import self_attention
+from nnsteps.ops.sequence.attention import self_attention
 from nnsteps.problems.solve import solve_problem
 
 X = [[1, 0, 1, 0], [0, 2, 0, 2], [1, 1, 1, 1]]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from nnsteps.errors import NnstepsError
 from nnsteps.grading.check import check_problem
 from nnsteps.grading.compare import plain
-from nnsteps.ops.boxes import iou, nms
+from nnsteps.ops.metrics.boxes import iou, nms
 from nnsteps.problems.solve import solve_problem
 
 

@@ -147,7 +147,7 @@ def test_conv_mistakes_are_named(label, raw, name, wrong_fields):
 def test_flipped_kernel_answer_written_by_hand():
     # X * rot180(F) for reference Q1(a), worked by hand: what a student gets by flipping the kernel.
     flipped = [[8, 10, 9], [9, 9, 6], [7, 5, 7]]
-    from nnsteps.ops.conv import conv2d
+    from nnsteps.ops.grid.conv import conv2d
 
     assert conv2d(X, F, flip=True).value.tolist()[0] == flipped[0]
     result = check_problem(conv(), conv2d(X, F, flip=True).value.tolist())

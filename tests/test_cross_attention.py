@@ -23,7 +23,7 @@ from nnsteps.cli import app as cli
 from nnsteps.errors import NnstepsError
 from nnsteps.grading.check import check_problem
 from nnsteps.grading.compare import plain
-from nnsteps.ops.attention import self_attention
+from nnsteps.ops.sequence.attention import self_attention
 from nnsteps.problems.solve import solve_problem
 
 _spec = importlib.util.spec_from_file_location("_honesty", Path(__file__).with_name("test_step_honesty.py"))

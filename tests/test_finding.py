@@ -116,7 +116,7 @@ def test_a_2d_layer_after_a_sequence_suggests_its_1d_twin(spec, hint):
 
 
 def test_a_problem_file_reads_a_one_row_string_as_a_1xN_grid_as_the_python_api_does():
-    from nnsteps.ops.conv import conv2d
+    from nnsteps.ops.grid.conv import conv2d
     from nnsteps.problems.solve import solve_text
 
     solved = solve_text('problems: [{id: c, kind: conv2d, input: "1 2 3 4", kernel: "1 -1"},'

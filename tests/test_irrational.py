@@ -107,7 +107,7 @@ def test_solving_with_text_or_markdown_never_imports_sympy(path):
 
 def test_attention_with_scores_of_900_matches_torch():
     torch = pytest.importorskip("torch")
-    from nnsteps.ops.attention import self_attention
+    from nnsteps.ops.sequence.attention import self_attention
 
     X = [[30, 0], [0, 30], [1, 1]]
     W = [[1, 0], [0, 1]]
@@ -127,7 +127,7 @@ def test_attention_with_scores_of_900_matches_torch():
 
 def test_cross_entropy_with_large_logits_matches_torch():
     torch = pytest.importorskip("torch")
-    from nnsteps.ops.mlp import mlp
+    from nnsteps.ops.mlp.network import mlp
 
     w = mlp([1], [{"weights": [[800], [0]], "bias": [0, 0], "activation": "none"}], target=[0, 1],
             loss="cross_entropy")

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnsteps.errors import NnstepsError
-from nnsteps.ops.mlp import mlp
+from nnsteps.ops.mlp.network import mlp
 
 CLASSIC = dict(
     input=[0.05, 0.10],

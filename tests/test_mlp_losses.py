@@ -1,4 +1,4 @@
-"""mlp with every loss of the ``loss`` kind and every activation of ``activation_more``, against PyTorch
+"""mlp with every loss of the ``loss`` kind and every activation of ``relu_family``, against PyTorch
 autograd and torch.optim.SGD (float64, Hypothesis); exact inputs give exact gradients where the
 functions are rational; step honesty; bad input."""
 

@@ -23,7 +23,7 @@ from nnsteps.numbers import (
     to_latex_operand,
     to_text,
 )
-from nnsteps.ops.conv import conv2d
+from nnsteps.ops.grid.conv import conv2d
 from nnsteps.problems.load import loads
 from nnsteps.render.values import exact_value, json_value, latex_matrix, text_matrix
 

@@ -17,8 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnsteps.errors import NnstepsError
-from nnsteps.ops import activation, dense, pool, transpose
-from nnsteps.ops.conv import conv2d
+from nnsteps.ops.activations import elementwise as activation
+from nnsteps.ops.grid import pool, transpose
+from nnsteps.ops.grid.conv import conv2d
+from nnsteps.ops.layers import dense
 
 torch = pytest.importorskip("torch")
 F = torch.nn.functional

@@ -10,9 +10,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nnsteps.ops.attention import self_attention
-from nnsteps.ops.mlp import mlp
+from nnsteps.ops.mlp.network import mlp
 from nnsteps.ops.rnn import rnn
+from nnsteps.ops.sequence.attention import self_attention
 
 _spec = importlib.util.spec_from_file_location("_honesty", Path(__file__).with_name("test_step_honesty.py"))
 assert _spec and _spec.loader

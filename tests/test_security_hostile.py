@@ -209,8 +209,8 @@ def test_the_float_paths_past_float64_give_what_torch_gives_in_float64() -> None
 
     torch = pytest.importorskip("torch")
     F = torch.nn.functional
-    from nnsteps.ops.attention import self_attention
-    from nnsteps.ops.norm import batch_norm, layer_norm
+    from nnsteps.ops.layers.norm import batch_norm, layer_norm
+    from nnsteps.ops.sequence.attention import self_attention
 
     def same(ours: Any, theirs: Any) -> None:
         np.testing.assert_allclose(np.array(ours, dtype=np.float64), theirs.detach().numpy(), rtol=1e-9,

@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.helpers.step_honesty import NotArithmetic, check_steps, evaluate
 
-from nnsteps.ops import dense, pool, transpose
-from nnsteps.ops.conv import conv2d
+from nnsteps.ops.grid import pool, transpose
+from nnsteps.ops.grid.conv import conv2d
+from nnsteps.ops.layers import dense
 from nnsteps.problems.solve import solve_file, solve_problem
 from nnsteps.work import Step
 

@@ -10,14 +10,14 @@ here (``tests/test_kind_manifest.py`` checks the two never drift). Modules whose
 MANIFEST: dict[str, tuple[str, ...]] = {
     # module of this package -> the kinds its import registers, in registration order
     "activation": ("relu", "sigmoid", "tanh", "softmax"),
-    "activation_more": ("leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "prelu"),
+    "relu_family": ("leaky_relu", "elu", "gelu", "silu", "softplus", "hardtanh", "prelu"),
     "attention": ("attention",),
     "boxes": ("iou", "nms"),
     "conv": ("conv2d", "conv_transpose2d"),
     "dense": ("linear", "logistic"),
     "graph": ("graph",),
     "init": ("init",),
-    "layers_more": ("batch_norm", "layer_norm", "dropout", "embedding"),
+    "norm_dropout_embedding": ("batch_norm", "layer_norm", "dropout", "embedding"),
     "loss": ("loss",),
     "metrics": ("metrics",),
     "mlp": ("mlp",),

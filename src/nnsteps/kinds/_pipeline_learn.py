@@ -66,8 +66,8 @@ def learn(p: Params, output: Any, inputs: list[Any], runs: list[tuple[str, Calla
     else:
         target = p.target
         name = p.loss or (Loss.CROSS_ENTROPY.value if _is_index(target) else Loss.MSE.value)
-        from nnsteps.ops.loss import elementwise_loss
-        from nnsteps.ops.loss_class import class_loss
+        from nnsteps.ops.losses.classification import class_loss
+        from nnsteps.ops.losses.functional import elementwise_loss
 
         try:
             fn = class_loss if name in (Loss.CROSS_ENTROPY, Loss.NLL) else elementwise_loss

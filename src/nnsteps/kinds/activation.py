@@ -29,13 +29,13 @@ UPSTREAM = Field("upstream", FieldType.ARRAY, "∂L/∂Y, the output's shape: th
 
 def _elementwise_stage(op: Op) -> Callable[[Any, Params], Worked]:
     def run(x: Any, p: Params) -> Worked:
-        from nnsteps.ops import activation
+        from nnsteps.ops.activations import elementwise as activation
 
         forward: Worked = getattr(activation, op.value)(x)
         upstream = p.upstream
         if upstream is None:
             return forward
-        from nnsteps.ops.activation_backward import elementwise_backward
+        from nnsteps.ops.activations.backward import elementwise_backward
         from nnsteps.ops.upstream import plain_input, with_grads
 
         return with_grads(forward, *elementwise_backward(op.value, plain_input(x), upstream))
@@ -51,13 +51,13 @@ def _axis(value: Any) -> int:
 
 
 def _softmax(x: Any, p: Params) -> Worked:
-    from nnsteps.ops import activation
+    from nnsteps.ops.activations import elementwise as activation
 
     axis, upstream = p.axis, p.upstream
     forward = activation.softmax(x, axis=axis)
     if upstream is None:
         return forward
-    from nnsteps.ops.activation_backward import softmax_backward
+    from nnsteps.ops.activations.backward import softmax_backward
     from nnsteps.ops.upstream import plain_input, with_grads
 
     return with_grads(forward, *softmax_backward(plain_input(x), upstream, axis))

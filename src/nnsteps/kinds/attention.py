@@ -102,7 +102,7 @@ def solve_attention(p: Params) -> Worked:
     ...                          "w_v": "1 0 0", "memory": "2 0 1; 0 1 0", "scale": False}).params).answer["scores"]
     [[3, 1]]
     """
-    from nnsteps.ops.attention import self_attention
+    from nnsteps.ops.sequence.attention import self_attention
 
     if not p.has("x"):
         return self_attention(memory=p.memory)  # memory without x is an error there

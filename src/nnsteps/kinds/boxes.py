@@ -1,5 +1,5 @@
 """The ``iou`` and ``nms`` kinds: boxes (x1, y1, x2, y2) as ``torchvision.ops.box_iou`` and ``nms``
-define them (:mod:`nnsteps.ops.boxes`).
+define them (:mod:`nnsteps.ops.metrics.boxes`).
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def solve_iou(p: Params) -> Worked:
     >>> solve_iou(Problem({"id": "i", "kind": "iou", "box_a": [0, 0, 2, 2], "box_b": [1, 1, 3, 3]}).params).answer["iou"]
     Fraction(1, 7)
     """
-    from nnsteps.ops.boxes import iou
+    from nnsteps.ops.metrics.boxes import iou
 
     try:
         w = iou(p.box_a, p.box_b, plus_one=p.plus_one)
@@ -102,7 +102,7 @@ def solve_nms(p: Params) -> Worked:
     ...                    "iou_threshold": 0.4}).params).answer
     {'keep': [1]}
     """
-    from nnsteps.ops.boxes import nms
+    from nnsteps.ops.metrics.boxes import nms
 
     try:
         return nms(p.boxes, p.scores, p.iou_threshold, plus_one=p.plus_one)

@@ -72,14 +72,14 @@ def _convt_mistakes(p: Params) -> list[tuple[str, Any]]:
 
 
 def _conv(x: Any, p: Params) -> Worked:
-    from nnsteps.ops import conv
+    from nnsteps.ops.grid import conv
 
     kernel, bias, upstream = p.kernel, p.bias, p.upstream
     options = {"stride": p.stride, "padding": p.padding, "dilation": p.dilation, "groups": p.groups, "flip": p.flip}
     forward = conv.conv2d(x, kernel, bias, **options, detail=p.detail)
     if upstream is None:
         return forward
-    from nnsteps.ops.conv_grad import conv2d_backward
+    from nnsteps.ops.grid.conv_grad import conv2d_backward
     from nnsteps.ops.upstream import plain_input, with_grads
 
     grads, steps = conv2d_backward(plain_input(x), kernel, bias, upstream, out_shape=np.shape(forward.value), **options)
@@ -87,14 +87,14 @@ def _conv(x: Any, p: Params) -> Worked:
 
 
 def _convt(x: Any, p: Params) -> Worked:
-    from nnsteps.ops import transpose
+    from nnsteps.ops.grid import transpose
 
     kernel, bias, upstream = p.kernel, p.bias, p.upstream
     options = {"stride": p.stride, "padding": p.padding, "dilation": p.dilation, "groups": p.groups}
     forward = transpose.conv_transpose2d(x, kernel, bias, **options, output_padding=p.output_padding, detail=p.detail)
     if upstream is None:
         return forward
-    from nnsteps.ops.conv_grad import conv_transpose2d_backward
+    from nnsteps.ops.grid.conv_grad import conv_transpose2d_backward
     from nnsteps.ops.upstream import plain_input, with_grads
 
     grads, steps = conv_transpose2d_backward(plain_input(x), kernel, bias, upstream, out_shape=np.shape(forward.value),

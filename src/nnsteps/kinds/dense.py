@@ -27,20 +27,20 @@ DENSE_FIELDS = (
 
 
 def _linear(x: Any, p: Params) -> Worked:
-    from nnsteps.ops import dense
+    from nnsteps.ops.layers import dense
 
     weights, bias, upstream = p.weights, p.bias, p.upstream
     forward = dense.linear(x, weights, bias)
     if upstream is None:
         return forward
-    from nnsteps.ops.activation_backward import linear_backward
+    from nnsteps.ops.activations.backward import linear_backward
     from nnsteps.ops.upstream import plain_input, with_grads
 
     return with_grads(forward, *linear_backward(plain_input(x), weights, bias, upstream))
 
 
 def _logistic(x: Any, p: Params) -> Worked:
-    from nnsteps.ops import dense
+    from nnsteps.ops.layers import dense
 
     return dense.logistic(x, p.weights, p.bias)
 

@@ -1,5 +1,5 @@
 """The ``init`` kind: fans, gain, std and bound of a ``torch.nn.init`` scheme (and the variance argument for a
-layer) (:mod:`nnsteps.ops.init`): fields, solver, likely mistakes and generator."""
+layer) (:mod:`nnsteps.ops.layers.init`): fields, solver, likely mistakes and generator."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, one
 from nnsteps.names import Op
-from nnsteps.ops.init import NONLINEARITIES, SCHEMES
+from nnsteps.ops.layers.init import NONLINEARITIES, SCHEMES
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
@@ -96,7 +96,7 @@ def solve_init(p: Params) -> Worked:
     >>> a["fan_in"], a["fan_out"], a["std"], a["output_var"]
     (2, 8, 1, 6)
     """
-    from nnsteps.ops.init import fans, gain_squared, init
+    from nnsteps.ops.layers.init import fans, gain_squared, init
 
     scheme = p.scheme
     fan_step = None

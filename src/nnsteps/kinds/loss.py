@@ -135,15 +135,15 @@ def _statement(p: Any) -> Any:
           aliases={"bce": "loss: binary_cross_entropy", "bce_with_logits": "loss: binary_cross_entropy_with_logits",
                    "ce": "loss: cross_entropy", "mae": "loss: l1", "kl": "loss: kl_div", "log_loss": "loss: nll"})
 def solve_loss(p: Params) -> Worked:
-    """A ``loss`` problem (:mod:`nnsteps.ops.loss`, :mod:`nnsteps.ops.loss_class`).
+    """A ``loss`` problem (:mod:`nnsteps.ops.losses.functional`, :mod:`nnsteps.ops.losses.classification`).
 
     >>> from nnsteps.problems.registry import Problem
     >>> w = solve_loss(Problem({"id": "l", "kind": "loss", "loss": "mse", "input": [1, 2], "target": [0, 0]}).params)
     >>> w.answer
     {'loss': Fraction(5, 2), 'grads': {'input': [1, 2]}}
     """
-    from nnsteps.ops.loss import elementwise_loss
-    from nnsteps.ops.loss_class import class_loss
+    from nnsteps.ops.losses.classification import class_loss
+    from nnsteps.ops.losses.functional import elementwise_loss
 
     name = p[Op.LOSS.value]
     reduction = p.reduction or ("sum" if name == Loss.HALF_SQUARED_ERROR else "mean")

@@ -92,14 +92,14 @@ def _statement(p: Any) -> Any:
                                  _set("convention", "precision_recall_swapped")),
                                 ("micro and macro averages swapped", _set("convention", "micro_macro_swapped"))])
 def solve_metrics(p: Params) -> Worked:
-    """A ``metrics`` problem (:mod:`nnsteps.ops.metrics`).
+    """A ``metrics`` problem (:mod:`nnsteps.ops.metrics.classification`).
 
     >>> from nnsteps.problems.registry import Problem
     >>> w = solve_metrics(Problem({"id": "m", "kind": "metrics", "y_true": [0, 1, 1], "y_pred": [0, 1, 0]}).params)
     >>> w.answer["confusion"], w.answer["accuracy"], w.answer["recall"]
     ([[1, 0], [1, 1]], Fraction(2, 3), [1, Fraction(1, 2)])
     """
-    from nnsteps.ops.metrics import confusion_from_labels, metrics
+    from nnsteps.ops.metrics.classification import confusion_from_labels, metrics
 
     labels, convention = p.labels, p.convention
     y_true: list[Any] | None = None

@@ -63,7 +63,7 @@ def _is_index(target: Any, input: Any) -> bool:
 
 def _with_loss(p: Params, name: str) -> Worked:
     """The network with a loss of the ``loss`` kind, which that kind's own solver works (and checks)."""
-    from nnsteps.ops.mlp_loss import mlp_with_loss
+    from nnsteps.ops.mlp.any_loss import mlp_with_loss
     from nnsteps.problems.registry import kind_of, load_kinds
 
     options, reduction = p.loss_options or {}, p.reduction
@@ -154,14 +154,14 @@ def _statement(p: Any) -> Any:
           follow_on=follow_on, form={"group": "backprop"},
           aliases={"backprop": "", "backpropagation": "", "feedforward": "", "dense_network": ""})
 def solve_mlp(p: Params) -> Worked:
-    """An ``mlp`` problem: forward pass, every δ, every gradient and one update (:func:`nnsteps.ops.mlp.mlp`).
+    """An ``mlp`` problem: forward pass, every δ, every gradient and one update (:func:`nnsteps.ops.mlp.network.mlp`).
 
     >>> w = solve_mlp(Problem({"id": "m", "kind": "mlp", "input": [1, 2], "target": [2], "learning_rate": 0.5,
     ...                        "layers": [{"weights": [[1, 1]], "bias": [0], "activation": "relu"}]}).params)
     >>> w.answer["outputs"], w.answer["loss"], w.answer["updated"]["layers"][0]
     ([[3]], Fraction(1, 2), {'weights': [[Fraction(1, 2), 0]], 'bias': [Fraction(-1, 2)]})
     """
-    from nnsteps.ops.mlp import mlp
+    from nnsteps.ops.mlp.network import mlp
 
     name = p[Op.LOSS.value]
     if p.has("target") and (name not in LOSSES or p.has("loss_options") or _is_index(p.target, p.input)):
@@ -169,7 +169,7 @@ def solve_mlp(p: Params) -> Worked:
     regularised = {"learning_rate": p.learning_rate, "l2": p.l2, "l1": p.l1, "weight_decay": p.weight_decay,
                    "regularize_bias": p.regularize_bias}
     if p.has("reduction") or _is_batch(p.input):
-        from nnsteps.ops.mlp_batch import mlp_batch
+        from nnsteps.ops.mlp.batch import mlp_batch
 
         if not p.has("target"):
             raise NnstepsError("a mini-batch needs a target per sample", problem=p.id, field="target")

@@ -1,5 +1,5 @@
 """The ``moving_average`` kind: an exponentially weighted moving average of θ₁…θ_T with optional bias
-correction (:mod:`nnsteps.ops.average`): fields, solver, likely mistakes and generator."""
+correction (:mod:`nnsteps.ops.optim.moving_average`): fields, solver, likely mistakes and generator."""
 
 from __future__ import annotations
 
@@ -79,7 +79,7 @@ def solve_moving_average(p: Params) -> Worked:
     >>> solve_moving_average(Problem({"id": "e", "kind": "moving_average", "values": [1, 2], "beta": 0.9}).params).answer
     {'v': [Fraction(1, 10), Fraction(29, 100)], 'v_corrected': [Fraction(1, 10), Fraction(29, 100)]}
     """
-    from nnsteps.ops.average import moving_average as ema
+    from nnsteps.ops.optim.moving_average import moving_average as ema
 
     return ema(p.values, p.beta, bias_correction=p.bias_correction, kind=KIND)
 

@@ -1,7 +1,7 @@
 """The ``optimizer`` kind: T updates of a torch.optim method (or the course's momentum_ema) with an optional
 learning-rate schedule, gradients given per step or from a loss expression: fields, solver, likely mistakes
-and generator. The math is in :mod:`nnsteps.ops.optim`, :mod:`nnsteps.ops.optim_run` and
-:mod:`nnsteps.ops.schedule`.
+and generator. The math is in :mod:`nnsteps.ops.optim.updates`, :mod:`nnsteps.ops.optim.run` and
+:mod:`nnsteps.ops.optim.schedule`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one, tenths
 from nnsteps.names import Op
 from nnsteps.numbers import parse_number
-from nnsteps.ops.optim import DEFAULTS, METHODS
-from nnsteps.ops.schedule import SCHEDULES
+from nnsteps.ops.optim.schedule import SCHEDULES
+from nnsteps.ops.optim.updates import DEFAULTS, METHODS
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
@@ -245,7 +245,7 @@ def _statement(p: Any) -> Any:
                    "nesterov: true", "adam": "method: adam", "adamw": "method: adamw", "rmsprop": "method: rmsprop",
                    "adagrad": "method: adagrad", "lr_schedule": "schedule: step", "learning_rate": ""})
 def solve_optimizer(p: Params) -> Worked:
-    """An ``optimizer`` problem (:func:`nnsteps.ops.optim_run.optimize`).
+    """An ``optimizer`` problem (:func:`nnsteps.ops.optim.run.optimize`).
 
     >>> from nnsteps.problems.registry import Problem
     >>> w = solve_optimizer(Problem({"id": "o", "kind": "optimizer", "method": "sgd", "params": 1, "grads": [2, 2],
@@ -254,7 +254,7 @@ def solve_optimizer(p: Params) -> Worked:
     ([0, Fraction(-3, 2)], [{'b': 2}, {'b': 3}])
     """
     from nnsteps.expr import parse
-    from nnsteps.ops.optim_run import optimize
+    from nnsteps.ops.optim.run import optimize
 
     method, layout = p.method, p.params
     o = _options(p, method)

@@ -70,13 +70,13 @@ def _statement(p: Any) -> Any:
                                lambda raw: {**raw, "lr": -p.lr})] if p.lr is not None and p.lr > 0 else [],
           form={"group": "layers"})
 def solve_perceptron(p: Params) -> Worked:
-    """A ``perceptron`` problem (:mod:`nnsteps.ops.perceptron`).
+    """A ``perceptron`` problem (:mod:`nnsteps.ops.mlp.perceptron`).
 
     >>> from nnsteps.problems.registry import Problem
     >>> solve_perceptron(Problem({"id": "p", "kind": NAME, **EXAMPLE}).params).answer["w"]
     [2, 1]
     """
-    from nnsteps.ops.perceptron import perceptron
+    from nnsteps.ops.mlp.perceptron import perceptron
 
     X, y, labels = p.X, p.y, p.labels
     if len(y) != len(X):

@@ -51,7 +51,7 @@ EXAMPLE = {"input": "1 1 2 4; 5 6 7 8; 3 2 1 0; 1 2 3 4", "kernel_size": 2, "str
 
 
 def _max_pool(x: Any, p: Params) -> Worked:
-    from nnsteps.ops import pool
+    from nnsteps.ops.grid import pool
 
     k, stride, padding, dilation = p.kernel_size, p.stride, p.padding, p.dilation
     forward = pool.max_pool2d(x, k, stride, padding, dilation, p.ceil_mode, detail=p.detail)
@@ -59,7 +59,7 @@ def _max_pool(x: Any, p: Params) -> Worked:
 
 
 def _avg_pool(x: Any, p: Params) -> Worked:
-    from nnsteps.ops import pool
+    from nnsteps.ops.grid import pool
 
     k, stride, padding = p.kernel_size, p.stride, p.padding
     include, override = p.count_include_pad, p.divisor_override
@@ -69,11 +69,11 @@ def _avg_pool(x: Any, p: Params) -> Worked:
 
 
 def _backward(forward: Worked, mode: str, x: Any, p: Params, **options: Any) -> Worked:
-    """With ``upstream``, the answer gains ∂L/∂input (:mod:`nnsteps.ops.pool_grad`)."""
+    """With ``upstream``, the answer gains ∂L/∂input (:mod:`nnsteps.ops.grid.pool_grad`)."""
     upstream = p.upstream
     if upstream is None:
         return forward
-    from nnsteps.ops.pool_grad import pool_backward
+    from nnsteps.ops.grid.pool_grad import pool_backward
     from nnsteps.ops.upstream import plain_input, with_grads
 
     grads, steps = pool_backward(mode, plain_input(x), upstream, out_shape=np.shape(forward.value), **options)

@@ -39,13 +39,13 @@ def _statement(p: Any) -> Any:
 @register(NAME, fields=FIELDS, statement=_statement, summary="the sinusoidal positional encoding matrix (float64), each entry with its "
           "angle", example=EXAMPLE, form={"group": "sequence"}, aliases={"positional": "", "sinusoidal": ""})
 def solve_positional_encoding(p: Params) -> Worked:
-    """A ``positional_encoding`` problem (:mod:`nnsteps.ops.positional`).
+    """A ``positional_encoding`` problem (:mod:`nnsteps.ops.sequence.positional`).
 
     >>> from nnsteps.problems.registry import Problem
     >>> solve_positional_encoding(Problem({"id": "pe", "kind": NAME, "positions": 1, "d_model": 2}).params).answer
     [[0.0, 1.0]]
     """
-    from nnsteps.ops.positional import positional_encoding
+    from nnsteps.ops.sequence.positional import positional_encoding
 
     positions, d_model = p.positions, p.d_model
     if positions * d_model > 100_000:

@@ -144,13 +144,13 @@ BLEU_FIELDS = (
           mistakes=lambda p: [("n-gram counts not clipped", lambda raw: {**raw, "clip": False})] if p.clip else [],
           form={"group": "sequence"})
 def solve_bleu(p: Params) -> Worked:
-    """A ``bleu`` problem (:func:`nnsteps.ops.sequence_metrics.bleu`).
+    """A ``bleu`` problem (:func:`nnsteps.ops.sequence.metrics.bleu`).
 
     >>> from nnsteps.problems.registry import Problem
     >>> solve_bleu(Problem({"id": "b", "kind": BLEU, **BLEU_EXAMPLE, "max_n": 2}).params).answer["precisions"]
     [Fraction(5, 6), Fraction(3, 5)]
     """
-    from nnsteps.ops.sequence_metrics import bleu
+    from nnsteps.ops.sequence.metrics import bleu
 
     max_n = p.max_n
     if max_n > 16:
@@ -170,13 +170,13 @@ PP_FIELDS = (
           answer=("perplexity", "cross_entropy"), example={"probabilities": [0.25, 0.5, 0.125]},
           form={"group": "sequence"})
 def solve_perplexity(p: Params) -> Worked:
-    """A ``perplexity`` problem (:func:`nnsteps.ops.sequence_metrics.perplexity`).
+    """A ``perplexity`` problem (:func:`nnsteps.ops.sequence.metrics.perplexity`).
 
     >>> from nnsteps.problems.registry import Problem
     >>> solve_perplexity(Problem({"id": "pp", "kind": PERPLEXITY, "probabilities": [0.5, 0.5]}).params).answer["perplexity"]
     2
     """
-    from nnsteps.ops.sequence_metrics import perplexity
+    from nnsteps.ops.sequence.metrics import perplexity
 
     if p.has("probabilities") == p.has("log_probabilities"):
         raise NnstepsError("expected exactly one of probabilities and log_probabilities", problem=p.id,
@@ -209,13 +209,13 @@ BEAM_FIELDS = (
           if p.beam_width not in (None, 1) else [], form={"group": "sequence"},
           aliases={"beam": "", "greedy_decoding": "beam_width: 1"})
 def solve_beam_search(p: Params) -> Worked:
-    """A ``beam_search`` problem (:mod:`nnsteps.ops.beam_search`).
+    """A ``beam_search`` problem (:mod:`nnsteps.ops.sequence.beam_search`).
 
     >>> from nnsteps.problems.registry import Problem
     >>> solve_beam_search(Problem({"id": "bs", "kind": BEAM, **BEAM_EXAMPLE}).params).answer["best"]["sequence"]
     ['b', 'a']
     """
-    from nnsteps.ops.beam_search import beam_search
+    from nnsteps.ops.sequence.beam_search import beam_search
 
     table = p.probabilities
     if p.has("vocab"):

@@ -28,7 +28,7 @@ def prior_steps(x: Any, label: str = "input") -> list[Step[Any]]:
     """The work of the earlier stages, when an op is given another op's result: one sibling step per
     stage, first stage first (a chain reads in the order it ran, not nested inside out).
 
-    >>> from nnsteps.ops.activation import relu
+    >>> from nnsteps.ops.activations.elementwise import relu
     >>> [(s.title, s.result.tolist()) for s in prior_steps(relu("-5 3"))]
     [('Stage: relu', [0, 3])]
     >>> [s.title for s in prior_steps(relu(relu("-5 3")))]

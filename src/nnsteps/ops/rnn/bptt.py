@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nnsteps.numbers import bounded
-from nnsteps.ops import activation_grad as act
+from nnsteps.ops.activations import derivatives as act
 from nnsteps.ops.rnn.notation import Notation, op
 from nnsteps.work import Step
 

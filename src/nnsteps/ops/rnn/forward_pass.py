@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from nnsteps.numbers import bounded
-from nnsteps.ops import activation_grad as act
+from nnsteps.ops.activations import derivatives as act
 from nnsteps.ops.rnn.inputs import SYMBOLIC_MAX_STEPS, RnnNet, read_rnn  # noqa: F401  (read_rnn: the doctests)
 from nnsteps.ops.rnn.notation import Notation, dot_text, op
 from nnsteps.work import Step
@@ -150,7 +150,7 @@ def loss_of(net: RnnNet, n: Notation, fwd: Forward) -> tuple[Step[Any], Any, np.
     >>> step.title, value, g.tolist()
     ('Loss (half squared error)', Fraction(1466521, 19531250), [[Fraction(-1211, 3125)]])
     """
-    from nnsteps.ops import losses
+    from nnsteps.ops.losses import backprop as losses
 
     assert net.target is not None
     labels = [[(n.y(t, k), n.r(t, k)) for k in range(net.O)] for t in fwd.out_steps]

@@ -113,7 +113,7 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
                                                        "are in the answer") if L > 6 else None)]
     dh_out = None
     if tgt is not None:
-        from nnsteps.ops import losses
+        from nnsteps.ops.losses import backprop as losses
 
         labels = [[(f"y_{{{t},{k + 1}}}", f"y_{{r,{t},{k + 1}}}") for k in range(O)] for t in out_steps]
         res = losses.loss(loss, y, conv(tgt), d, labels=labels, steps_of=out_steps)

@@ -16,7 +16,7 @@ import numpy as np
 
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError
-from nnsteps.ops import activation_grad as act
+from nnsteps.ops.activations import derivatives as act
 from nnsteps.ops.rnn.notation import Notation, op
 from nnsteps.work import Step
 

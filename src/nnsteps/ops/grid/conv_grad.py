@@ -16,8 +16,8 @@ import numpy as np
 from nnsteps.arrays import as_array
 from nnsteps.convargs import ConvArgs
 from nnsteps.ops._common import exactness, finish, pad_array, product_terms, read_bias
-from nnsteps.ops.conv import _correlate
 from nnsteps.ops.convention import convention
+from nnsteps.ops.grid.conv import _correlate
 from nnsteps.ops.upstream import read_upstream
 from nnsteps.work import Stack, Step
 

@@ -3,7 +3,7 @@ from the same numbers, exact where the inputs are and the loss stays rational.
 
 Elementwise losses (``mse``, ``l1``, ``smooth_l1``, ``huber``, ``half_squared_error``,
 ``binary_cross_entropy``, ``binary_cross_entropy_with_logits``, ``kl_div``) live here; the class
-losses (``cross_entropy``, ``nll``) in :mod:`nnsteps.ops.loss_class`. Both end in :func:`reduce`:
+losses (``cross_entropy``, ``nll``) in :mod:`nnsteps.ops.losses.classification`. Both end in :func:`reduce`:
 ``mean`` divides by the number of elements (cross-entropy and NLL: by the summed class weights of the
 targets not ignored, as PyTorch), ``sum`` adds, ``none`` keeps one loss per element, whose gradient is
 taken of their sum unless an ``upstream`` gradient is given.

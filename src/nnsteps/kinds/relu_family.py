@@ -77,7 +77,7 @@ def _statement(op: Op) -> Callable[[Any], Any]:
 
 def _run(op: Op) -> Callable[[Any, Params], Worked]:
     def run(x: Any, p: Params) -> Worked:
-        from nnsteps.ops.activation_more import activation
+        from nnsteps.ops.activations.relu_family import activation
 
         return activation(op.value, x, upstream=p.upstream, **{f.name: p[f.name] for f in PARAMS[op]})
 

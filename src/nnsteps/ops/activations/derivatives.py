@@ -57,7 +57,7 @@ def tex(name: str, inner: str) -> str:
     >>> tex("tanh", "a_1"), tex("leaky_relu", "z")
     ('\\\\tanh\\\\left(a_1\\\\right)', '\\\\operatorname{leaky}\\\\_\\\\operatorname{relu}\\\\left(z\\\\right)')
     """
-    if name not in TEX:  # the activations of activation_more, by name; MathML mangles "\_" inside a name
+    if name not in TEX:  # the activations of relu_family, by name; MathML mangles "\_" inside a name
         escaped = r"\_".join(rf"\operatorname{{{part}}}" for part in name.split("_"))
         return rf"{escaped}\left({inner}\right)"
     return TEX[name].replace("{}", inner)

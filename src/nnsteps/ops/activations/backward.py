@@ -13,10 +13,10 @@ import numpy as np
 from nnsteps.arrays import as_array
 from nnsteps.names import Op
 from nnsteps.numbers import to_latex_operand as op
-from nnsteps.ops import activation_grad
 from nnsteps.ops._common import exactness, product_terms
+from nnsteps.ops.activations import derivatives as activation_grad
 from nnsteps.ops.domain import Domain
-from nnsteps.ops.losses import softmax_row
+from nnsteps.ops.losses.backprop import softmax_row
 from nnsteps.ops.upstream import read_upstream
 from nnsteps.work import Step
 

@@ -1,11 +1,11 @@
-"""A mini-batch through a dense network: every sample worked by :func:`nnsteps.ops.mlp.mlp` (its forward
+"""A mini-batch through a dense network: every sample worked by :func:`nnsteps.ops.mlp.network.mlp` (its forward
 pass, δs and gradients, with the loss summed over its outputs), then the batch's loss and gradients as
 the reduction makes them, and one update from those.
 
 ``reduction: mean`` divides by what PyTorch divides by: the number of samples N for ``cross_entropy``
 and ``half_squared_error`` (whose per-sample form is ½ Σ_k (y_k − t_k)²), and every output, N·O, for
 ``squared_error`` (``mse_loss``); ``sum`` adds. A class index per sample is a one-hot target.
-Regularisation (:mod:`nnsteps.ops.mlp_reg`) enters once, at the batch level.
+Regularisation (:mod:`nnsteps.ops.mlp.regularisation`) enters once, at the batch level.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def mlp_batch(input: Any, layers: list[dict[str, Any]], *, target: Any, loss: st
     >>> w.answer["loss"], w.answer["grads"]["layers"][0], w.answer["updated"]["layers"][0]
     (1, {'weights': [[1, 3]], 'bias': [2]}, {'weights': [[Fraction(1, 2), Fraction(-1, 2)]], 'bias': [-1]})
     """
-    from nnsteps.ops.mlp import mlp
+    from nnsteps.ops.mlp.network import mlp
 
     X = as_array(input, name="input", ndim=(1, 2))
     if X.ndim == 1:  # one sample given as a vector: a batch of one

@@ -1,9 +1,9 @@
 """A dense network trained on any loss of the ``loss`` kind: the forward pass of each sample
-(:func:`nnsteps.ops.mlp.mlp`), the loss of the outputs worked by the loss kind's own op (handed in as
+(:func:`nnsteps.ops.mlp.network.mlp`), the loss of the outputs worked by the loss kind's own op (handed in as
 ``loss_of``, so its value, its gradient, its reduction and its options have one home), then each
-sample's backward pass from its row of ∂L/∂output (:func:`~nnsteps.ops.mlp.mlp` with ``upstream``),
+sample's backward pass from its row of ∂L/∂output (:func:`~nnsteps.ops.mlp.network.mlp` with ``upstream``),
 the samples' gradients summed (the reduction is already in ∂L/∂output), regularisation
-(:mod:`nnsteps.ops.mlp_reg`) and one update.
+(:mod:`nnsteps.ops.mlp.regularisation`) and one update.
 
 For ``cross_entropy`` the last layer's outputs are the logits; a single sample (input a vector) gives
 the loss its output vector as it is, as ``F.mse_loss(net(x), t)`` would.
@@ -32,14 +32,14 @@ def mlp_with_loss(input: Any, layers: list[dict[str, Any]], *, loss_of: LossOf, 
     """Forward, the loss ``loss_of`` gives, backward and one update of a dense network, one sample (input a
     vector) or a batch (one row per sample).
 
-    >>> from nnsteps.ops.loss import elementwise_loss
+    >>> from nnsteps.ops.losses.functional import elementwise_loss
     >>> w = mlp_with_loss([[1, 2], [0, 1]], [{"weights": [[1, 1]], "bias": [0]}], learning_rate="0.5",
     ...                   loss_of=lambda y: elementwise_loss("l1", y, [[2], [0]]))
     >>> w.answer["loss"], w.answer["grads"]["layers"][0], w.answer["updated"]["layers"][0]["weights"]
     (1, {'weights': [[Fraction(1, 2), Fraction(3, 2)]], 'bias': [1]}, [[Fraction(3, 4), Fraction(1, 4)]])
     """
-    from nnsteps.ops import mlp_reg
-    from nnsteps.ops.mlp import _update, mlp
+    from nnsteps.ops.mlp import regularisation as mlp_reg
+    from nnsteps.ops.mlp.network import _update, mlp
 
     X = as_array(input, name="input", ndim=(1, 2))
     batch = X.ndim == 2
@@ -138,7 +138,7 @@ def _spec(layer: dict[str, Any], d: Domain) -> dict[str, Any]:
     act = layer.get("activation")
     slope = None
     if isinstance(act, dict) and Op.PRELU.value in act or act == Op.PRELU.value:
-        from nnsteps.ops.activation_more import OPTIONS
+        from nnsteps.ops.activations.relu_family import OPTIONS
 
         given = (act.get(Op.PRELU.value) or {}) if isinstance(act, dict) else {}
         slope = d.array(as_array(given.get("weight", OPTIONS[Op.PRELU.value]["weight"]), name="weight").reshape(-1))

@@ -21,9 +21,9 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.names import Op
 from nnsteps.numbers import to_latex_operand as op
-from nnsteps.ops.attention_inputs import read
 from nnsteps.ops.domain import Domain
-from nnsteps.ops.losses import softmax_row
+from nnsteps.ops.losses.backprop import softmax_row
+from nnsteps.ops.sequence.attention_inputs import read
 from nnsteps.work import Stack, Step, Worked
 
 MASK_NOTE = ("1 = may attend. PyTorch reads boolean masks oppositely in its two APIs: "
@@ -55,7 +55,7 @@ def self_attention(
     if x is None:
         if memory is not None:
             raise NnstepsError("memory needs x: the queries come from x", field="x")
-        from nnsteps.ops.attention_symbolic import describe
+        from nnsteps.ops.sequence.attention_symbolic import describe
 
         return describe()
     X, Y, Ws, bs, Wo, bo, M, h, d = read(x, w_q, w_k, w_v, w_o, b_q, b_k, b_v, b_o, layout, mask, heads,

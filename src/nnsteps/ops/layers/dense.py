@@ -11,7 +11,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.names import Op
 from nnsteps.numbers import parse_number, to_latex_operand
 from nnsteps.ops._common import check_work, exact_sum, exactness, prior_steps, product_terms
-from nnsteps.ops.activation import sigmoid_scalar
+from nnsteps.ops.activations.elementwise import sigmoid_scalar
 from nnsteps.work import Step, Worked
 
 

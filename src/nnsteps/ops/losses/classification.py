@@ -25,8 +25,8 @@ from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops._common import exactness
 from nnsteps.ops.convention import convention
 from nnsteps.ops.domain import Domain
-from nnsteps.ops.loss import SYMBOLIC_LIMIT, _worked, fmt, reduce
-from nnsteps.ops.losses import softmax_row
+from nnsteps.ops.losses.backprop import softmax_row
+from nnsteps.ops.losses.functional import SYMBOLIC_LIMIT, _worked, fmt, reduce
 from nnsteps.work import Step, Worked
 
 

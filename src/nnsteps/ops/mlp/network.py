@@ -18,17 +18,18 @@ from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.names import Activation, Op
 from nnsteps.numbers import Irrational
 from nnsteps.numbers import to_latex_operand as op
-from nnsteps.ops import activation_grad as act
-from nnsteps.ops import activation_more, losses
 from nnsteps.ops._common import read_learning_rate
+from nnsteps.ops.activations import derivatives as act
+from nnsteps.ops.activations import relu_family
 from nnsteps.ops.domain import Domain, FloatDomain
+from nnsteps.ops.losses import backprop as losses
 from nnsteps.work import Step, Worked
 
 LOSSES = ("half_squared_error", "squared_error", "cross_entropy")
 PRELU = Op.PRELU.value
 PRELU_WEIGHT = "prelu_weight"
 """The key of a PReLU layer's learned slope in ``grads`` and ``updated``."""
-IRRATIONAL = (Activation.TANH.value, Activation.SIGMOID.value, *activation_more.IRRATIONAL)
+IRRATIONAL = (Activation.TANH.value, Activation.SIGMOID.value, *relu_family.IRRATIONAL)
 EXPLAIN = 16
 """Units (and weights) per layer explained one by one."""
 
@@ -41,7 +42,7 @@ def mlp(
     """Forward pass, backpropagation and one gradient-descent step of a dense network.
 
     ``layers`` is a list of ``{"weights": out×in, "bias": out, "activation": ...}``: none, tanh, relu,
-    sigmoid, or one of :data:`nnsteps.ops.activation_more.OPTIONS` by name or as ``{name: {parameters}}``.
+    sigmoid, or one of :data:`nnsteps.ops.activations.relu_family.OPTIONS` by name or as ``{name: {parameters}}``.
     ``upstream`` (∂ℓ/∂a of the last layer) replaces a target and loss: the backward pass starts from it.
 
     >>> w = mlp([1, 2], [{"weights": [[0.5, -1]], "bias": [1], "activation": "relu"}], target=[1],
@@ -72,8 +73,8 @@ def mlp(
         grads, back_steps, slopes = _backward(specs, a, z, up, d)
         steps.extend(back_steps)
         reg = {k: d.num(v) for k, v in (("l2", l2), ("l1", l1)) if v is not None}
-        if reg:  # the penalty is part of the loss and of its gradients (ops.mlp_reg)
-            from nnsteps.ops import mlp_reg
+        if reg:  # the penalty is part of the loss and of its gradients (ops.mlp.regularisation)
+            from nnsteps.ops.mlp import regularisation as mlp_reg
 
             pen, pen_step = mlp_reg.penalty(specs, d, l2=reg.get("l2"), l1=reg.get("l1"), regularize_bias=regularize_bias)
             if Op.LOSS.value in answer:
@@ -87,7 +88,7 @@ def mlp(
         if lr is not None:
             used = grads
             if weight_decay is not None:
-                from nnsteps.ops import mlp_reg
+                from nnsteps.ops.mlp import regularisation as mlp_reg
 
                 used, wd_step = mlp_reg.decayed(grads, specs, d, d.num(weight_decay), regularize_bias)
                 steps.append(wd_step)
@@ -114,7 +115,7 @@ def _activation(value: Any, where: str) -> tuple[str, dict[str, Any]]:
         if not isinstance(options, dict):
             raise NnstepsError(f"expected {{{value}: {{parameters}}}}, got {options!r}", field=where)
     f = str(value).strip().lower()
-    names = (*act.NAMES, *activation_more.OPTIONS)
+    names = (*act.NAMES, *relu_family.OPTIONS)
     if f not in names:
         raise NnstepsError(f"expected activation one of {', '.join(names)}, got {f!r}", field=where,
                            hint=did_you_mean(f, names))
@@ -191,8 +192,8 @@ def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any, u
     d = FloatDomain() if gelu else Domain.choose(arrays, irrational=irrational, small=small)
     specs = [{"weights": d.array(s["weights"]), "bias": d.array(s["bias"]) if s["bias"] is not None else None,
               "activation": s["activation"], "fn": None if s["activation"] in act.NAMES else
-              _located(lambda s=s: activation_more.pair(s["activation"], d, s["options"]), f"layers[{i}].activation"),
-              "slope": d.array(as_array(s["options"].get("weight", activation_more.OPTIONS[PRELU]["weight"]),
+              _located(lambda s=s: relu_family.pair(s["activation"], d, s["options"]), f"layers[{i}].activation"),
+              "slope": d.array(as_array(s["options"].get("weight", relu_family.OPTIONS[PRELU]["weight"]),
                                         name="weight").reshape(-1)) if s["activation"] == PRELU else None}
              for i, s in enumerate(raw)]
     if lr is not None and not d.is_exact:
@@ -201,7 +202,7 @@ def _read(input: Any, layers: Any, target: Any, loss: str, learning_rate: Any, u
 
 
 def _apply(spec: dict[str, Any], d: Domain, z: Any, j: int) -> Any:
-    """f(z) of unit j of a layer (the activation_grad forms for none/tanh/relu/sigmoid, else activation_more's)."""
+    """f(z) of unit j of a layer (the activation_grad forms for none/tanh/relu/sigmoid, else relu_family's)."""
     return act.apply(spec["activation"], d, z) if spec["fn"] is None else spec["fn"](z, j)[0]
 
 

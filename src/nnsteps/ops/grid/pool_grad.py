@@ -18,7 +18,7 @@ from nnsteps.arrays import as_array
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops._common import exactness, finish
 from nnsteps.ops.convention import convention
-from nnsteps.ops.pool import _divisors
+from nnsteps.ops.grid.pool import _divisors
 from nnsteps.ops.upstream import read_upstream
 from nnsteps.work import Step
 

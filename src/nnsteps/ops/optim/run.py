@@ -1,5 +1,5 @@
-"""An optimisation run: T updates of one method (:mod:`nnsteps.ops.optim`) with its learning-rate schedule
-(:mod:`nnsteps.ops.schedule`), gradients given per step or taken exactly from a loss expression.
+"""An optimisation run: T updates of one method (:mod:`nnsteps.ops.optim.updates`) with its learning-rate schedule
+(:mod:`nnsteps.ops.optim.schedule`), gradients given per step or taken exactly from a loss expression.
 
 The loss is read by :mod:`nnsteps.expr` (never eval/sympify) and differentiated on the reader's own tree,
 so each gradient is the derivative evaluated exactly at the current θ (float once θ left the rationals).
@@ -15,8 +15,8 @@ from nnsteps.expr import Call, Expr, Neg, Num, Power, Product, Sum, Sym
 from nnsteps.expr.values import EvaluationError
 from nnsteps.irrational import Real
 from nnsteps.names import Op
-from nnsteps.ops.optim import initial_state, out, update
-from nnsteps.ops.schedule import lr_at
+from nnsteps.ops.optim.schedule import lr_at
+from nnsteps.ops.optim.updates import initial_state, out, update
 from nnsteps.work import Step, Worked
 
 _SMOOTH = ("exp", "log", "sqrt", Op.TANH.value, Op.SIGMOID.value)

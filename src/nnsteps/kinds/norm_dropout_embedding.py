@@ -65,20 +65,20 @@ EMBEDDING_FIELDS = (
 
 
 def _batch_norm(x: Any, p: Params) -> Worked:
-    from nnsteps.ops.norm import batch_norm
+    from nnsteps.ops.layers.norm import batch_norm
 
     return batch_norm(x, weight=p.weight, bias=p.bias, running_mean=p.running_mean, running_var=p.running_var,
                       training=p.training, momentum=p.momentum, eps=p.eps, upstream=p.upstream)
 
 
 def _layer_norm(x: Any, p: Params) -> Worked:
-    from nnsteps.ops.norm import layer_norm
+    from nnsteps.ops.layers.norm import layer_norm
 
     return layer_norm(x, p.normalized_shape, weight=p.weight, bias=p.bias, eps=p.eps, upstream=p.upstream)
 
 
 def _dropout(x: Any, p: Params) -> Worked:
-    from nnsteps.ops.layers_more import dropout
+    from nnsteps.ops.layers.dropout_embedding import dropout
 
     return dropout(x, p.p, mask=p.mask, training=p.training, upstream=p.upstream)
 
@@ -164,7 +164,7 @@ register_stage(Op.DROPOUT.value, _dropout, DROPOUT_FIELDS, order=32, summary="in
 def _embedding_stage(x: Any, p: Params) -> Worked:
     """``embedding`` as a pipeline stage: its input is the indices (``stage_input``), its option the table
     ``weight``."""
-    from nnsteps.ops.layers_more import embedding
+    from nnsteps.ops.layers.dropout_embedding import embedding
     from nnsteps.ops.upstream import plain_input
 
     return embedding(p.weight, plain_input(x), upstream=p.upstream)
@@ -175,13 +175,13 @@ def _embedding_stage(x: Any, p: Params) -> Worked:
                                                "upstream": "1 1; 2 0; 1 -1"}, form={"group": "layers"},
           statement=_embedding_statement)
 def solve_embedding(p: Params) -> Worked:
-    """An ``embedding`` problem (:func:`nnsteps.ops.layers_more.embedding`).
+    """An ``embedding`` problem (:func:`nnsteps.ops.layers.dropout_embedding.embedding`).
 
     >>> from nnsteps.problems.registry import Problem
     >>> solve_embedding(Problem({"id": "e", "kind": "embedding", "weight": "1 2; 3 4", "indices": [1]}).params).value.tolist()
     [[3, 4]]
     """
-    from nnsteps.ops.layers_more import embedding
+    from nnsteps.ops.layers.dropout_embedding import embedding
 
     return embedding(p.weight, p.indices, upstream=p.upstream)
 

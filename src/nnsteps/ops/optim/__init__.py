@@ -1,0 +1,1 @@
+"""Optimisation: optimiser updates, a run of them with a learning-rate schedule, moving averages."""

@@ -1,0 +1,2 @@
+"""Sequences: attention (its inputs, its exact forms), beam search, BLEU and perplexity, positional
+encoding."""
