@@ -188,7 +188,7 @@ def to_json(x: Any) -> Any:
 
 
 def to_exact_string(x: Any) -> str | None:
-    """Exact string form: "7", "-2829/125000", or SymPy's text for an irrational value.
+    """Exact string form: "7", "-2829/125000", or SymPy's text for an irrational value (printed without SymPy).
 
     >>> to_exact_string(Fraction(-2829, 125000)), to_exact_string(3)
     ('-2829/125000', '3')
@@ -196,7 +196,7 @@ def to_exact_string(x: Any) -> str | None:
     if x is None:
         return None
     if isinstance(x, Irrational):
-        return str(x.exact)
+        return x.exact_text()
     if isinstance(x, bool):
         return str(x).lower()
     if isinstance(x, (int, Fraction)):

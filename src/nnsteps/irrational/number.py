@@ -7,6 +7,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from nnsteps.irrational.printer import recipe_text
 from nnsteps.irrational.recipe import Recipe
 from nnsteps.names import Op
 
@@ -40,6 +41,17 @@ class Irrational(float):
 
     def __reduce__(self) -> Any:
         return (Irrational, (self.recipe, float(self)))
+
+    def exact_text(self) -> str:
+        """The exact form as SymPy's ``str`` writes it, printed from the recipe without SymPy
+        (:mod:`nnsteps.irrational.printer`); SymPy only for a form given ready or one the printer does not cover.
+
+        >>> from nnsteps.irrational import Real, lazy_apply
+        >>> (Real.of(2) * lazy_apply("tanh", Fraction(1, 2)) - 1).value().exact_text()
+        '-1 + 2*tanh(1/2)'
+        """
+        text = recipe_text(self.recipe)
+        return text if text is not None else str(self.exact)
 
     def short_exact(self, latex: bool = False) -> str | None:
         """The exact form's text (or LaTeX) when it is short, without SymPy: f(q) for one rational q
