@@ -261,17 +261,50 @@ def _combine_roots(roots: dict[Fraction, Fraction]) -> list[Form]:
 
 
 def _square_part(n: int) -> tuple[int, int]:
-    """n = s²·m with the square factors SymPy finds (trial division below 2**15, then a whole square)."""
-    s, d = 1, 2
-    while d * d <= n and d < 2**15:
-        while n % (d * d) == 0:
-            n //= d * d
-            s *= d
-        d += 1
-    r = math.isqrt(n)
-    if r * r == n:
-        return s * r, 1
-    return s, n
+    """n = s²·m with the square factors SymPy finds (``Integer._eval_power``): every prime below 2**15
+    divided out, then the rest taken whole when it is a perfect power."""
+    s, m, d = 1, 1, 2
+    while d < 2**15 and d * d <= n:
+        k = 0
+        while n % d == 0:
+            n //= d
+            k += 1
+        s, m = s * d ** (k // 2), m * d ** (k % 2)
+        d += 1 if d == 2 else 2
+    if n > 1 and d >= 2**15:
+        b, k = _perfect_power(n)
+        s, m = s * b ** (k // 2), m * b ** (k % 2)
+    else:
+        m *= n
+    return s, m
+
+
+def _perfect_power(n: int) -> tuple[int, int]:
+    """n = b**k with k as large as it goes (k = 1 when n is no perfect power)."""
+    for k in range(n.bit_length(), 1, -1):
+        b = _iroot(n, k)
+        if b > 1 and b**k == n:
+            return b, k
+    return n, 1
+
+
+def _iroot(n: int, k: int) -> int:
+    """⌊n^(1/k)⌋ in integers (Newton's method; floats lose the last digits of big numbers)."""
+    if k == 2:
+        return math.isqrt(n)
+    x = 1 << -(-n.bit_length() // k)  # above the root
+    while True:
+        y = ((k - 1) * x + n // x ** (k - 1)) // k
+        if y >= x:
+            return x
+        x = y
+
+
+def _root_of(n: int) -> tuple[int, int]:
+    """√n as s·√m, as SymPy's ``Integer(n)**(1/2)``."""
+    if n < 2:
+        return n, 1
+    return _square_part(n)
 
 
 def power(b: Form, e: Fraction) -> Form:
@@ -304,8 +337,12 @@ def _rational_power(q: Fraction, e: Fraction) -> Form:
         raise Unsupported("a root other than a square root of a positive rational")
     whole = e.numerator // 2  # q^(k + 1/2) = q^k · √q
     root = q ** whole if whole >= 0 else 1 / q ** -whole
-    n, d = q.numerator * q.denominator, q.denominator  # √(a/b) = √(a·b)/b
-    s, m = _square_part(n)
+    # √(a/b) = √a·√b/b, each root's squares taken out alone, then again from the product of what stays
+    # (``Rational._eval_power`` and ``Mul.flatten``).
+    sa, ma = _root_of(q.numerator)
+    sb, mb = _root_of(q.denominator)
+    s, m = _root_of(ma * mb) if ma * mb > 1 else (1, 1)
+    s, d = s * sa * sb, q.denominator
     c = root * Fraction(s, d)
     if m == 1:
         return Num(c)
