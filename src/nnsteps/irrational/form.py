@@ -31,10 +31,13 @@ class Form:
     """One canonical node: ``num`` (``q``), ``fn`` (``name`` of ``args[0]``), ``pow`` (``args[0]`` to the
     rational ``q``), ``add`` and ``mul`` (``q`` the rational constant or coefficient, ``args`` the rest)."""
 
-    __slots__ = ("kind", "name", "q", "args", "value", "text", "_hash", "_key")
+    __slots__ = ("kind", "name", "q", "args", "value", "size", "depth", "text", "_hash", "_key")
 
     def __init__(self, kind: str, q: Fraction, args: tuple[Form, ...] = (), name: str = "", value: float = 0.0):
         self.kind, self.q, self.args, self.name, self.value = kind, q, args, name, value
+        # The size of the form written out (shared subforms counted each time) and its nesting: the bounds.
+        self.size = 1 + sum(a.size for a in args)
+        self.depth = 1 + max((a.depth for a in args), default=0)
         # Sums and products are equal whatever the order of their terms; forms share subforms (a recipe
         # is a graph), so equality and hashing work from the children's hashes, never a flattened text.
         inner = frozenset(hash(a) for a in args) if kind in ("add", "mul") else tuple(hash(a) for a in args)
@@ -95,8 +98,8 @@ def fn(name: str, x: Form) -> Form:
             return x.args[0]
         if x.kind == "mul" and len(x.args) == 1 and x.args[0].kind == "fn" and x.args[0].name == "log":
             return power(x.args[0].args[0], x.q)
-        if x.kind == "add" and any(_is_log_term(t) for t in _terms(x)):
-            raise Unsupported("exp of a sum with a log in it")
+        if x.kind == "add":
+            return _exp_of_sum(x)
     elif name == "tanh":
         if x.kind == "num" and x.q == 0:
             return ZERO
@@ -117,8 +120,19 @@ def fn(name: str, x: Form) -> Form:
     return Form("fn", ONE_Q, (x,), name, _fn_value(name, x.value))
 
 
-def _is_log_term(t: Form) -> bool:
-    return (t.kind == "fn" and t.name == "log") or (t.kind == "mul" and any(a.kind == "fn" and a.name == "log" for a in t.args))
+def _exp_of_sum(x: Form) -> Form:
+    """e^(a + log y) = y·e^a: the terms whose exponential is no exponential come out (``exp.eval``)."""
+    out: list[Form] = []
+    rest: list[Form] = []
+    for t in _terms(x):
+        e = fn("exp", t) if t != ONE else None
+        if e is None or (e.kind == "fn" and e.name == "exp"):
+            rest.append(t if e is None else e.args[0])
+        else:
+            out.append(e)
+    if not out:
+        return Form("fn", ONE_Q, (x,), "exp", _fn_value("exp", x.value))
+    return mul(*out, fn("exp", add(*rest)))
 
 
 def _terms(x: Form) -> list[Form]:

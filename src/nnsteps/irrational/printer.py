@@ -17,9 +17,11 @@ from typing import Any
 
 from nnsteps.irrational.form import HALF, ONE, Form, Num, Unsupported, add, fn, mul, neg, ordered_factors, ordered_terms, power
 
-MAX_FORM_NODES = 4000
-"""Largest canonical form printed here (a recipe is at most ``MAX_EXACT_NODES``; distributing rationals over
-sums can multiply it): past it, the caller asks SymPy."""
+MAX_FORM_SIZE = 50_000
+"""Largest form printed here, counted written out (a recipe of ``MAX_EXACT_NODES`` may share a subform many
+times, and its text repeats it each time): past it, or past ``MAX_FORM_DEPTH``, the caller asks SymPy."""
+MAX_FORM_DEPTH = 120
+"""Deepest nesting printed here (the printer recurses, as SymPy's does)."""
 
 _ADD, _MUL, _POW, _FUNC, _ATOM = 40, 50, 60, 70, 1000
 
@@ -27,9 +29,8 @@ _ADD, _MUL, _POW, _FUNC, _ATOM = 40, 50, 60, 70, 1000
 def recipe_form(recipe: Any) -> Form | None:
     """The canonical form of a recipe (built bottom-up, iteratively, and kept on each recipe node: answers
     share their subrecipes), or ``None`` where the rules of :mod:`nnsteps.irrational.form` do not reach
-    (a SymPy leaf, a complex value, a form past ``MAX_FORM_NODES``)."""
+    (a SymPy leaf, a complex value, a form past ``MAX_FORM_SIZE`` or ``MAX_FORM_DEPTH``)."""
     stack = [recipe]
-    nodes = 0
     while stack:
         node = stack[-1]
         if node.form is not None:
@@ -44,16 +45,11 @@ def recipe_form(recipe: Any) -> Form | None:
             form = False if any(a is False for a in args) else _make(node.op, args)
         except (Unsupported, OverflowError, ZeroDivisionError):
             form = False
-        if form is not False:
-            nodes += _size(form)
-            form = False if nodes > MAX_FORM_NODES else form
+        if form is not False and (form.size > MAX_FORM_SIZE or form.depth > MAX_FORM_DEPTH):
+            form = False
         node.form = form
         stack.pop()
     return recipe.form or None
-
-
-def _size(f: Form) -> int:
-    return 1 + len(f.args)
 
 
 def _make(op: str, args: list[Any]) -> Form:
