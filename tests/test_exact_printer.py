@@ -142,7 +142,7 @@ def run(program: Any) -> Real:
 
 @settings(max_examples=120, deadline=None)
 @given(programs)
-def test_a_printed_form_reads_back_to_its_value_and_is_sympys_string(program: Any) -> None:
+def test_a_printed_form_reads_back_to_its_value_and_is_sympys_text_and_latex(program: Any) -> None:
     value = run(program).value()
     assume(isinstance(value, Irrational))
     text = recipe_text(value.recipe)
@@ -150,6 +150,7 @@ def test_a_printed_form_reads_back_to_its_value_and_is_sympys_string(program: An
     read = parse(text).evaluate({"E": math.e})  # the safe reader, never eval
     assert float(read) == pytest.approx(float(value), rel=1e-9, abs=1e-12)
     assert text == str(value.exact)
+    assert value.exact_latex() == sympy.latex(value.exact)
 
 
 def test_a_json_solve_of_backprop_prints_every_exact_form_without_sympy(tmp_path: Path) -> None:
