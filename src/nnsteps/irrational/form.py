@@ -22,6 +22,8 @@ import math
 from fractions import Fraction
 from typing import Any
 
+from nnsteps.irrational.roots import root_of
+
 
 class Unsupported(Exception):
     """A form the rules here do not cover (a complex value, a division by zero, a symbol)."""
@@ -274,53 +276,6 @@ def _combine_roots(roots: dict[Fraction, Fraction]) -> list[Form]:
     return out
 
 
-def _square_part(n: int) -> tuple[int, int]:
-    """n = s²·m with the square factors SymPy finds (``Integer._eval_power``): every prime below 2**15
-    divided out, then the rest taken whole when it is a perfect power."""
-    s, m, d = 1, 1, 2
-    while d < 2**15 and d * d <= n:
-        k = 0
-        while n % d == 0:
-            n //= d
-            k += 1
-        s, m = s * d ** (k // 2), m * d ** (k % 2)
-        d += 1 if d == 2 else 2
-    if n > 1 and d >= 2**15:
-        b, k = _perfect_power(n)
-        s, m = s * b ** (k // 2), m * b ** (k % 2)
-    else:
-        m *= n
-    return s, m
-
-
-def _perfect_power(n: int) -> tuple[int, int]:
-    """n = b**k with k as large as it goes (k = 1 when n is no perfect power)."""
-    for k in range(n.bit_length(), 1, -1):
-        b = _iroot(n, k)
-        if b > 1 and b**k == n:
-            return b, k
-    return n, 1
-
-
-def _iroot(n: int, k: int) -> int:
-    """⌊n^(1/k)⌋ in integers (Newton's method; floats lose the last digits of big numbers)."""
-    if k == 2:
-        return math.isqrt(n)
-    x = 1 << -(-n.bit_length() // k)  # above the root
-    while True:
-        y = ((k - 1) * x + n // x ** (k - 1)) // k
-        if y >= x:
-            return x
-        x = y
-
-
-def _root_of(n: int) -> tuple[int, int]:
-    """√n as s·√m, as SymPy's ``Integer(n)**(1/2)``."""
-    if n < 2:
-        return n, 1
-    return _square_part(n)
-
-
 def power(b: Form, e: Fraction) -> Form:
     """b^e for a rational e, with SymPy's evaluation (``Pow.__new__`` and each base's ``_eval_power``)."""
     if e == 0:
@@ -353,9 +308,9 @@ def _rational_power(q: Fraction, e: Fraction) -> Form:
     root = q ** whole if whole >= 0 else 1 / q ** -whole
     # √(a/b) = √a·√b/b, each root's squares taken out alone, then again from the product of what stays
     # (``Rational._eval_power`` and ``Mul.flatten``).
-    sa, ma = _root_of(q.numerator)
-    sb, mb = _root_of(q.denominator)
-    s, m = _root_of(ma * mb) if ma * mb > 1 else (1, 1)
+    sa, ma = root_of(q.numerator)
+    sb, mb = root_of(q.denominator)
+    s, m = root_of(ma * mb) if ma * mb > 1 else (1, 1)
     s, d = s * sa * sb, q.denominator
     c = root * Fraction(s, d)
     if m == 1:
@@ -391,14 +346,15 @@ def ordered_terms(x: Form) -> list[Form]:
     """A sum's terms in SymPy's printing order: by value (every term is a number), except c − t kept."""
     terms = _terms(x)
     if len(terms) == 2:
-        first, second = sorted(terms, key=lambda t: not (t.kind == "num" or _is_e(t)))
-        if (first.kind == "num" or _is_e(first)) and first.value > 0 and second.kind == "mul" \
+        first, second = sorted(terms, key=lambda t: not (t.kind == "num" or is_e(t)))
+        if (first.kind == "num" or is_e(first)) and first.value > 0 and second.kind == "mul" \
                 and len(second.args) == 1 and second.q < 0:
             return [first, second]
     return sorted(terms, key=lambda t: t.value)
 
 
-def _is_e(x: Form) -> bool:
+def is_e(x: Form) -> bool:
+    """Whether a form is e itself (exp(1), SymPy's ``E``)."""
     return x.kind == "fn" and x.name == "exp" and x.args[0] == ONE
 
 

@@ -14,8 +14,17 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from nnsteps.irrational.form import ONE, Form, Num, could_extract_minus_sign, neg, ordered_factors, ordered_terms
-from nnsteps.irrational.printer import _MUL, _POW, _is_e, precedence
+from nnsteps.irrational.form import (
+    ONE,
+    Form,
+    Num,
+    could_extract_minus_sign,
+    is_e,
+    neg,
+    ordered_factors,
+    ordered_terms,
+)
+from nnsteps.irrational.printer import MUL, POW, precedence
 
 _NUMBER_BEFORE = re.compile(r"[0-9][} ]*$")
 _NUMBER_AFTER = re.compile(r"(\d|\\frac{\d+}{\d+})")
@@ -39,7 +48,7 @@ def form_latex(x: Form) -> str:
 
 def _function(x: Form, exp: str | None = None) -> str:
     if x.name == "exp":
-        return "e" if _is_e(x) else f"e^{{{form_latex(x.args[0])}}}"
+        return "e" if is_e(x) else f"e^{{{form_latex(x.args[0])}}}"
     inner = rf"{{\left({form_latex(x.args[0])} \right)}}"
     if x.name == "log":  # SymPy's _print_log puts a power after the brackets, other functions after the name
         return rf"\log{inner}" + (f"^{{{exp}}}" if exp is not None else "")
@@ -58,9 +67,9 @@ def _power(x: Form) -> str:
         return rf"\frac{{1}}{{{root}}}" if e < 0 else root
     if e < 0:  # printed as the quotient 1 / base^(−e)
         return _product(x)
-    if base.kind == "fn" and not _is_e(base):
+    if base.kind == "fn" and not is_e(base):
         return _function(base, form_latex(Num(e)))
-    return f"{_parens(base, _POW)}^{{{form_latex(Num(e))}}}"
+    return f"{_parens(base, POW)}^{{{form_latex(Num(e))}}}"
 
 
 def _sum(x: Form) -> str:
@@ -101,7 +110,7 @@ def _convert(factors: list[Form]) -> str:
     tex = last = ""
     for term in ordered_factors(Form("mul", Fraction(1), tuple(factors))):
         term_tex = form_latex(term)
-        if precedence(term) < _MUL:
+        if precedence(term) < MUL:
             term_tex = rf"\left({term_tex}\right)"
         if _NUMBER_BEFORE.search(last) and _NUMBER_AFTER.match(term_tex):
             tex += r" \cdot "

@@ -4,7 +4,6 @@ without SymPy (:mod:`nnsteps.irrational.printer`, :mod:`nnsteps.irrational.latex
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from nnsteps.irrational.latex import form_latex
@@ -48,7 +47,7 @@ class Irrational(float):
         (:mod:`nnsteps.irrational.printer`); SymPy only for a form given ready or one the printer does not cover.
 
         >>> from nnsteps.irrational import Real, lazy_apply
-        >>> (Real.of(2) * lazy_apply("tanh", Fraction(1, 2)) - 1).value().exact_text()
+        >>> (Real.of(2) * lazy_apply("tanh", Real.of(1) / 2) - 1).value().exact_text()
         '-1 + 2*tanh(1/2)'
         """
         text = recipe_text(self.recipe)
@@ -74,7 +73,7 @@ class Irrational(float):
         given ready; ``None`` otherwise.
 
         >>> from nnsteps.irrational import Real, lazy_apply
-        >>> short = lazy_apply("sigmoid", Fraction(-7, 2))
+        >>> short = lazy_apply("sigmoid", Real.of(-7) / 2)
         >>> short.short_exact(), short.short_exact(latex=True)
         ('1/(1 + exp(7/2))', '\\\\frac{1}{1 + e^{\\\\frac{7}{2}}}')
         >>> lazy_apply("exp", 3).short_exact(), (Real.of(2) * lazy_apply("tanh", 1)).value().short_exact()

@@ -15,7 +15,21 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from nnsteps.irrational.form import HALF, ONE, Form, Num, Unsupported, add, fn, mul, neg, ordered_factors, ordered_terms, power
+from nnsteps.irrational.form import (
+    HALF,
+    ONE,
+    Form,
+    Num,
+    Unsupported,
+    add,
+    fn,
+    is_e,
+    mul,
+    neg,
+    ordered_factors,
+    ordered_terms,
+    power,
+)
 
 MAX_FORM_SIZE = 50_000
 """Largest form printed here, counted written out (a recipe of ``MAX_EXACT_NODES`` may share a subform many
@@ -23,7 +37,8 @@ times, and its text repeats it each time): past it, or past ``MAX_FORM_DEPTH``, 
 MAX_FORM_DEPTH = 120
 """Deepest nesting printed here (the printer recurses, as SymPy's does)."""
 
-_ADD, _MUL, _POW, _FUNC, _ATOM = 40, 50, 60, 70, 1000
+ADD, MUL, POW, FUNC, ATOM = 40, 50, 60, 70, 1000
+"""SymPy's printing precedences (``sympy.printing.precedence``)."""
 
 
 def recipe_form(recipe: Any) -> Form | None:
@@ -86,19 +101,15 @@ def precedence(x: Form) -> int:
     """SymPy's printing precedence of a node."""
     if x.kind == "num":
         if x.q < 0:
-            return _ADD
-        return _ATOM if x.q.denominator == 1 else _MUL
+            return ADD
+        return ATOM if x.q.denominator == 1 else MUL
     if x.kind == "add":
-        return _ADD
+        return ADD
     if x.kind == "mul":
-        return _ADD if x.q < 0 else _MUL
+        return ADD if x.q < 0 else MUL
     if x.kind == "pow":
-        return _POW
-    return _ATOM if _is_e(x) else _FUNC
-
-
-def _is_e(x: Form) -> bool:
-    return x.kind == "fn" and x.name == "exp" and x.args[0] == ONE
+        return POW
+    return ATOM if is_e(x) else FUNC
 
 
 def _paren(x: Form, level: float) -> str:
@@ -122,7 +133,7 @@ def _text(x: Form) -> str:
         q = x.q
         return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
     if x.kind == "fn":
-        return "E" if _is_e(x) else f"{x.name}({form_text(x.args[0])})"
+        return "E" if is_e(x) else f"{x.name}({form_text(x.args[0])})"
     if x.kind == "pow":
         return _pow_text(x)
     if x.kind == "add":
@@ -137,8 +148,8 @@ def _pow_text(x: Form) -> str:
     if e == -HALF:
         return f"1/sqrt({form_text(base)})"
     if e == -1:
-        return "1/" + _paren(base, _POW)
-    return f"{_paren(base, _POW)}**{_paren(Num(e), _POW)}"
+        return "1/" + _paren(base, POW)
+    return f"{_paren(base, POW)}**{_paren(Num(e), POW)}"
 
 
 def _add_text(x: Form) -> str:
@@ -149,7 +160,7 @@ def _add_text(x: Form) -> str:
             sign, t = "-", t[1:]
         else:
             sign = "+"
-        out.extend([sign, f"({t})" if precedence(term) < _ADD or term.kind == "add" else t])
+        out.extend([sign, f"({t})" if precedence(term) < ADD or term.kind == "add" else t])
     first = out.pop(0)
     return ("" if first == "+" else first) + " ".join(out)
 
@@ -171,7 +182,7 @@ def _mul_text(x: Form) -> str:
             numer.append(item)
     numer = numer or [ONE]
     if len(numer) == 1 and sign:
-        top = [_paren(numer[0], (_POW + _MUL) / 2)]
+        top = [_paren(numer[0], (POW + MUL) / 2)]
     else:
         top = [_paren(a, prec) for a in numer]
     bottom = [_paren(b, prec) for b in denom]
