@@ -38,8 +38,8 @@ class Form:
     def __init__(self, kind: str, q: Fraction, args: tuple[Form, ...] = (), name: str = "", value: float = 0.0):
         self.kind, self.q, self.args, self.name, self.value = kind, q, args, name, value
         # The size of the form written out (shared subforms counted each time) and its nesting: the bounds.
-        self.size = 1 + sum(a.size for a in args)
-        self.depth = 1 + max((a.depth for a in args), default=0)
+        self.size: int = 1 + sum(a.size for a in args)
+        self.depth: int = 1 + max((a.depth for a in args), default=0)
         # Sums and products are equal whatever the order of their terms; forms share subforms (a recipe
         # is a graph), so equality and hashing work from the children's hashes, never a flattened text.
         inner = frozenset(hash(a) for a in args) if kind in ("add", "mul") else tuple(hash(a) for a in args)
@@ -172,7 +172,7 @@ def _with_coeff(c: Fraction, rest: Form) -> Form:
 
 def add(*xs: Form) -> Form:
     """A sum, flattened, its like terms collected (``Add.flatten``)."""
-    const, terms = Fraction(0), {}
+    const, terms = Fraction(0), dict[Form, Fraction]()
     stack = list(reversed(xs))
     while stack:
         x = stack.pop()

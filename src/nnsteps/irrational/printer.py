@@ -56,13 +56,14 @@ def recipe_form(recipe: Any) -> Form | None:
             stack.extend(pending)
             continue
         args = [a.form if hasattr(a, "op") else a for a in node.args]
+        made: Form | None = None
         try:
-            form = False if any(a is False for a in args) else _make(node.op, args)
+            made = None if any(a is False for a in args) else _make(node.op, args)
         except (Unsupported, OverflowError, ZeroDivisionError):
-            form = False
-        if form is not False and (form.size > MAX_FORM_SIZE or form.depth > MAX_FORM_DEPTH):
-            form = False
-        node.form = form
+            pass
+        # False marks a recipe node with no form here (None: not made yet).
+        fits = made is not None and made.size <= MAX_FORM_SIZE and made.depth <= MAX_FORM_DEPTH
+        node.form = made if fits else False
         stack.pop()
     return recipe.form or None
 
