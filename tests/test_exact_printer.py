@@ -89,6 +89,13 @@ def test_known_forms_print_as_sympy_prints_them(build: Any, text: str) -> None:
     assert to_exact_string(value) == text == str(value.exact)
 
 
+@pytest.mark.parametrize("q", [F(72), F(1, 2), F(9, 8), F(902702001895204000997502, 9995000019990000009995),
+                               F((10**150 + 7) * (10**149 + 9)), F(2 * 52579**2, 3 * 66666667**2), F(2**31 - 1)])
+def test_square_roots_of_rationals_take_out_the_factors_sympy_takes_out(q: Fraction) -> None:
+    value = Real.of(q).apply("sqrt").value()
+    assert to_exact_string(value) == str(sympy.sqrt(sympy.Rational(q.numerator, q.denominator)))
+
+
 def test_a_form_given_ready_as_sympy_is_printed_by_sympy() -> None:
     x = Irrational(sympy.sqrt(2) + sympy.pi)
     assert recipe_text(x.recipe) is None and x.exact_text() == "sqrt(2) + pi"

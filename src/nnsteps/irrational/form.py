@@ -315,7 +315,7 @@ def _rational_power(q: Fraction, e: Fraction) -> Form:
     c = root * Fraction(s, d)
     if m == 1:
         return Num(c)
-    r = Form("pow", HALF, (Num(m),), value=math.sqrt(m))
+    r = Form("pow", HALF, (Num(m),), value=math.sqrt(m) if m.bit_length() < 1000 else math.exp(min(math.log(m) / 2, 709)))
     return r if c == 1 else Form("mul", c, (r,), value=_float(c) * r.value)
 
 

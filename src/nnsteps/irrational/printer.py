@@ -12,6 +12,7 @@ canonical nodes of :mod:`nnsteps.irrational.form`, then written as SymPy's ``str
 
 from __future__ import annotations
 
+import contextlib
 from fractions import Fraction
 from typing import Any
 
@@ -57,10 +58,8 @@ def recipe_form(recipe: Any) -> Form | None:
             continue
         args = [a.form if hasattr(a, "op") else a for a in node.args]
         made: Form | None = None
-        try:
+        with contextlib.suppress(Unsupported, OverflowError, ZeroDivisionError):
             made = None if any(a is False for a in args) else _make(node.op, args)
-        except (Unsupported, OverflowError, ZeroDivisionError):
-            pass
         # False marks a recipe node with no form here (None: not made yet).
         fits = made is not None and made.size <= MAX_FORM_SIZE and made.depth <= MAX_FORM_DEPTH
         node.form = made if fits else False

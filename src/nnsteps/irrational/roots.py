@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 
 def _square_part(n: int) -> tuple[int, int]:
@@ -45,6 +46,7 @@ def _iroot(n: int, k: int) -> int:
         x = y
 
 
+@lru_cache(maxsize=4096)  # a layer's rows share their variances: each root is factored once
 def root_of(n: int) -> tuple[int, int]:
     """√n as s·√m, as SymPy's ``Integer(n)**(1/2)`` takes the square factors out.
 
