@@ -23,6 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from nnsteps.irrational.roots import root_of
+from nnsteps.names import Op
 
 
 class Unsupported(Exception):
@@ -86,7 +87,7 @@ ZERO, ONE = Num(0), Num(1)
 def _fn_value(name: str, x: float) -> float:
     if name == "exp":
         return math.exp(x) if x < 709.0 else math.inf
-    if name == "tanh":
+    if name == Op.TANH:
         return math.tanh(x)
     return math.log(x) if x > 0 else -math.inf
 
@@ -102,11 +103,11 @@ def fn(name: str, x: Form) -> Form:
             return power(x.args[0].args[0], x.q)
         if x.kind == "add":
             return _exp_of_sum(x)
-    elif name == "tanh":
+    elif name == Op.TANH:
         if x.kind == "num" and x.q == 0:
             return ZERO
         if could_extract_minus_sign(x):
-            return neg(fn("tanh", neg(x)))
+            return neg(fn(Op.TANH, neg(x)))
     elif name == "log":
         if x.kind == "num":
             if x.q <= 0:
@@ -335,7 +336,7 @@ def could_extract_minus_sign(x: Form) -> bool:
 
 _NUMBER, _EXP1 = (1, 0, "Number"), (2, 0, "Exp1")
 _CLASS = {"mul": (3, 0, "Mul"), "add": (3, 1, "Add"), "exp": (4, 10, "exp"), "log": (4, 11, "log"),
-          "tanh": (4, 32, "tanh")}
+          Op.TANH: (4, 32, Op.TANH)}
 
 
 def _number_key(q: Fraction) -> tuple[Any, ...]:

@@ -31,6 +31,7 @@ from nnsteps.irrational.form import (
     ordered_terms,
     power,
 )
+from nnsteps.names import Op
 
 MAX_FORM_SIZE = 50_000
 """Largest form printed here, counted written out (a recipe of ``MAX_EXACT_NODES`` may share a subform many
@@ -80,11 +81,11 @@ def _make(op: str, args: list[Any]) -> Form:
         return mul(args[0], power(args[1], Fraction(-1)))
     if op == "neg":
         return neg(args[0])
-    if op in ("exp", "tanh", "log"):
+    if op in ("exp", Op.TANH, "log"):
         return fn(op, args[0])
     if op == "sqrt":
         return power(args[0], HALF)
-    if op == "sigmoid":
+    if op == Op.SIGMOID:
         return power(add(ONE, fn("exp", neg(args[0]))), Fraction(-1))
     if op == "inv_sum_exp":
         return power(add(*[fn("exp", Num(d)) for d in args]), Fraction(-1))
