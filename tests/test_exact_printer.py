@@ -96,6 +96,13 @@ def test_square_roots_of_rationals_take_out_the_factors_sympy_takes_out(q: Fract
     assert to_exact_string(value) == str(sympy.sqrt(sympy.Rational(q.numerator, q.denominator)))
 
 
+@pytest.mark.parametrize("z", [10**299 + 1, -(10**299) - 1])
+def test_sigmoid_of_a_300_digit_number_orders_its_sum_as_sympy_does_without_evaluating_it(z: int) -> None:
+    value = lazy_apply("sigmoid", z)
+    assert to_exact_string(value) == str(value.exact)
+    assert to_exact_string(value).startswith("1/(exp(-1000" if z > 0 else "1/(1 + exp(1000")
+
+
 def test_a_form_given_ready_as_sympy_is_printed_by_sympy() -> None:
     x = Irrational(sympy.sqrt(2) + sympy.pi)
     assert recipe_text(x.recipe) is None and x.exact_text() == "sqrt(2) + pi"
