@@ -19,7 +19,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from nnsteps.expr import parse
-from nnsteps.irrational import Irrational, Real, Recipe, lazy_apply
+from nnsteps.irrational import Irrational, Real, Recipe, inv_sum_exp, lazy_apply
 from nnsteps.irrational.printer import MAX_FORM_DEPTH, recipe_form, recipe_text
 from nnsteps.numbers import to_exact_string
 from nnsteps.problems.load import load_file
@@ -101,6 +101,16 @@ def test_sigmoid_of_a_300_digit_number_orders_its_sum_as_sympy_does_without_eval
     value = lazy_apply("sigmoid", z)
     assert to_exact_string(value) == str(value.exact)
     assert to_exact_string(value).startswith("1/(exp(-1000" if z > 0 else "1/(1 + exp(1000")
+
+
+@pytest.mark.parametrize("diffs, start", [([0, 900, 1000], "1/(1 + exp(900) + exp(1000))"),
+                                          ([0, -10**299, -2 * 10**299], "1/(exp(-2000")])
+def test_a_sum_whose_terms_overflow_or_underflow_alike_is_left_to_sympy(diffs: list[int], start: str) -> None:
+    """e^900 and e^1000 are both inf in float64 (e^(−10^299) and e^(−2·10^299) both 0): the floats cannot
+    order the terms as SymPy does, so SymPy prints that form."""
+    value = inv_sum_exp([F(d) for d in diffs], 0.5)
+    assert recipe_text(value.recipe) is None
+    assert to_exact_string(value) == str(value.exact) and to_exact_string(value).startswith(start)
 
 
 def test_a_form_given_ready_as_sympy_is_printed_by_sympy() -> None:

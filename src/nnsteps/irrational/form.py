@@ -189,7 +189,16 @@ def add(*xs: Form) -> Form:
         return Num(const)
     if const == 0 and len(args) == 1:
         return args[0]
-    return Form("add", const, args, value=math.fsum([_float(const), *[a.value for a in args]]))
+    values = ([_float(const)] if const else []) + [a.value for a in args]
+    # SymPy prints a sum of numbers in order of their float64 values; where two are equal (an overflow, an
+    # underflow) or one is NaN its order comes from its own sort of the terms: that sum is left to SymPy.
+    if len(set(values)) < len(values) or any(v != v for v in values):
+        raise Unsupported("terms whose float64 values do not order them")
+    try:
+        value = math.fsum(values)
+    except ValueError:  # inf − inf
+        value = math.nan
+    return Form("add", const, args, value=value)
 
 
 def neg(x: Form) -> Form:
