@@ -61,6 +61,17 @@ def test_a_json_solve_does_not_load_the_latex_to_text_converter(tmp_path: Path) 
     assert not any(m.startswith("pylatexenc") for m in modules)
 
 
+def test_a_json_solve_of_backprop_prints_its_exact_forms_without_sympy(tmp_path: Path) -> None:
+    """Every answer of the 2-2-2 sigmoid MLP leaves the rationals; answer_exact is printed from the recipes."""
+    import yaml
+
+    problems = yaml.safe_load((ROOT / "examples" / "backprop.yaml").read_text())["problems"]
+    out, modules = worker_modules(problems, "json", tmp_path)
+    assert json.loads(out)["problems"][0]["answer_exact"]["outputs"][0] == ["1/(exp(-151/400) + 1)",
+                                                                          "1/(exp(-157/400) + 1)"]
+    assert sorted(m for m in modules if m.startswith(HEAVY)) == []
+
+
 def test_a_pipeline_imports_the_kinds_of_its_stages(tmp_path: Path) -> None:
     out, modules = worker_modules([PIPELINE], "text", tmp_path)
     assert "Stage 3: avg_pool2d" in out

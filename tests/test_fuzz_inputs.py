@@ -107,7 +107,7 @@ def test_the_heaviest_problems_solve_and_render_under_the_budget(name: str) -> N
 
 def test_sigmoid_of_huge_exact_numbers_takes_the_float_formula() -> None:
     """SymPy's evalf of e^(-z) for 300-digit z took seconds an entry; the float now comes from the float formula.
-    (Rendering ``answer_exact`` of these is still slow: SymPy's str orders 1 + exp(-z) by evaluating it.)"""
+    (``answer_exact`` of these is printed from the recipes, in order by their floats: SymPy evaluated e^(-z).)"""
     solved = budget.run(solve_document, [{"id": "p", "kind": "sigmoid", "input": [10**299 + i for i in range(400)]}],
                         budget=budget.Budget(120), unit=budget.Unit("sigmoid"))
     assert [float(v) for v in solved.solved[0].worked.value] == [1.0] * 400

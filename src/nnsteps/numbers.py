@@ -3,8 +3,8 @@
 * exact: ``int`` and ``fractions.Fraction``; a decimal the user types ("0.3") is exactly 3/10;
 * float: only when the user gives floats (NumPy float arrays) or asks for them;
 * irrational: where a function leaves the rationals (exp, sqrt), an :class:`Irrational` — a
-  float that also carries the recipe of its exact SymPy form (``nnsteps.irrational``), built only
-  when asked, so steps and ``answer_exact`` stay honest and the decimals cost a float.
+  float that also carries the recipe of its exact form (``nnsteps.irrational``), printed from the
+  recipe, so steps and ``answer_exact`` stay honest and the decimals cost a float.
 
 How each reads as text or LaTeX is :mod:`nnsteps.numfmt`'s; here: reading numbers, and JSON/exact strings.
 
@@ -188,7 +188,7 @@ def to_json(x: Any) -> Any:
 
 
 def to_exact_string(x: Any) -> str | None:
-    """Exact string form: "7", "-2829/125000", or SymPy's text for an irrational value.
+    """Exact string form: "7", "-2829/125000", or SymPy's text for an irrational value (printed without SymPy).
 
     >>> to_exact_string(Fraction(-2829, 125000)), to_exact_string(3)
     ('-2829/125000', '3')
@@ -196,7 +196,7 @@ def to_exact_string(x: Any) -> str | None:
     if x is None:
         return None
     if isinstance(x, Irrational):
-        return str(x.exact)
+        return x.exact_text()
     if isinstance(x, bool):
         return str(x).lower()
     if isinstance(x, (int, Fraction)):

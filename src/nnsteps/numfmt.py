@@ -248,7 +248,7 @@ def is_long_exact(v: Any) -> bool:
     if short is None:
         if not _algebraic_and_small(v.recipe):  # exp/tanh/σ in a bigger form: long, no need to build it
             return True
-        short = str(v.exact)  # a small form of roots such as 4/sqrt(8) = sqrt(2): cheap for SymPy
+        short = v.exact_text()  # a small form of roots such as 4/sqrt(8) = sqrt(2)
     return len(short) > EXACT_SHORT
 
 
@@ -277,7 +277,7 @@ def number_text(v: Any) -> str:
     if is_long_exact(v):
         return float_text(v)
     if isinstance(v, Irrational):  # SymPy's "**" and "*" written for a reader
-        return _beside(expression_text(v.short_exact() or str(v.exact)), v, None, latex=False)
+        return _beside(expression_text(v.short_exact() or v.exact_text()), v, None, latex=False)
     return to_text(v)
 
 

@@ -55,7 +55,7 @@ class Recipe:
     ('sqrt(2)/2', 4)
     """
 
-    __slots__ = ("op", "args", "size", "_built", "_key")
+    __slots__ = ("op", "args", "size", "_built", "_key", "form")
     size: int
 
     def __init__(self, op: str, *args: Any) -> None:
@@ -63,6 +63,7 @@ class Recipe:
         self.size = 1 + sum(a.size for a in args if isinstance(a, Recipe))
         self._built: Any = None
         self._key: Any = None
+        self.form: Any = None  # the canonical form printed without SymPy (nnsteps.irrational.printer), once made
 
     def key(self) -> Any:
         """A hashable key equal for recipes of the same form (SymPy cancels x − x and x/x between them)."""

@@ -79,7 +79,7 @@ def number_html(v: Any) -> str:
     """
     out = _math(number_latex(v))
     if is_long_exact(v):
-        out += exact_disclosure(expression_text(str(v.exact)))
+        out += exact_disclosure(expression_text(v.exact_text()))
     return out
 
 
