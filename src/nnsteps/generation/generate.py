@@ -28,8 +28,7 @@ import numpy as np
 from nnsteps import limits
 from nnsteps.errors import NnstepsError, did_you_mean
 from nnsteps.files import csv_text, read_text, write_folder
-
-MAX_TRIES = 20
+from nnsteps.generation.vary import MAX_TRIES, kind_unavailable, solve_full
 
 
 @dataclass
@@ -127,19 +126,15 @@ def _fresh(fn: Any, options: dict[str, Any], pid: str, rng: np.random.Generator,
         try:
             problem = {"id": pid, **fn(rng, options)}
             if solve:
-                worked = _solve_full(problem)
+                worked = solve_full(problem)
                 reason = degenerate(worked.answer)
                 if reason is not None:
                     raise NnstepsError(f"no variant that is not degenerate ({reason}) in {MAX_TRIES} draws")
             break
         except NnstepsError as err:
-            if _not_available(err) or attempt == MAX_TRIES - 1:
+            if kind_unavailable(err) or attempt == MAX_TRIES - 1:
                 raise err.located(problem=pid) from None
     return problem, worked
-
-
-def _not_available(err: NnstepsError) -> bool:
-    return err.field == "kind" or "unknown kind" in err.message or "unknown field" in err.message
 
 
 def generate(kind: str | None = None, seed: int = 0, *, count: int = 1,
@@ -235,12 +230,6 @@ def _make_from(path: Path, entries: list[tuple[dict[str, Any], Any]], seed: int,
             drawn.append((problem, solved))
     title = f"Variants of {path.name} (seed {seed})" + (f" for {student}" if student else "")
     return _exercise_set(path.stem, seed, drawn, title, title=title, kept=kept)
-
-
-def _solve_full(problem: dict[str, Any]) -> Any:
-    from nnsteps.problems.solve import solve_problem
-
-    return solve_problem(problem).worked
 
 
 def key_value(value: Any) -> Any:

@@ -22,6 +22,29 @@ from nnsteps.errors import NnstepsError
 from nnsteps.generation.common import ints, one, tenths
 from nnsteps.problems.params import FieldType
 
+MAX_TRIES = 20
+"""Draws of a generator (or of a variant) before a solvable, non-degenerate problem is given up on."""
+
+
+def kind_unavailable(err: NnstepsError) -> bool:
+    """True for an error no redraw can mend: the kind, or a field of it, is unknown here.
+
+    >>> kind_unavailable(NnstepsError("unknown kind 'x'", field="kind"))
+    True
+    """
+    return err.field == "kind" or "unknown kind" in err.message or "unknown field" in err.message
+
+
+def solve_full(problem: dict[str, Any]) -> Any:
+    """The worked solution of a drawn problem, every cell expanded as the key's solutions show it.
+
+    >>> solve_full({"id": "r", "kind": "relu", "input": "1 -2"}).value.tolist()
+    [1, 0]
+    """
+    from nnsteps.problems.solve import solve_problem
+
+    return solve_problem(problem).worked
+
 # Data-typed fields that hold structure, not data: layer_norm's shape, init's shape, metrics' label
 # names, network's asked cells, Adam's betas (hyperparameters), a beam search's vocabulary.
 STRUCTURE = frozenset({"normalized_shape", "shape", "labels", "ask", "betas", "vocab", "references"})
@@ -233,8 +256,6 @@ def variant(base: dict[str, Any], pid: str, rng: np.random.Generator, taken: lis
     >>> problem["id"], problem["input"] != base["input"], worked.value.shape
     ('r-1', True, (2, 2))
     """
-    from nnsteps.generation.generate import MAX_TRIES, _not_available, _solve_full
-
     seen = {_body(base), *(_body(p) for p in taken)}
     why = "it repeats another"
     for attempt in range(3 * MAX_TRIES):  # a variant is cheap to draw: more tries before giving up
@@ -242,9 +263,9 @@ def variant(base: dict[str, Any], pid: str, rng: np.random.Generator, taken: lis
         if _body(problem) in seen and attempt < 2 * MAX_TRIES:  # then a repeat is better than nothing
             continue
         try:
-            worked = _solve_full(problem)
+            worked = solve_full(problem)
         except NnstepsError as err:
-            if _not_available(err):
+            if kind_unavailable(err):
                 raise err.located(problem=pid) from None
             why = f"it fails: {err.message}"
             continue
