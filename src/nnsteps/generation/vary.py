@@ -36,7 +36,7 @@ def kind_unavailable(err: NnstepsError) -> bool:
 
 
 def solve_full(problem: dict[str, Any]) -> Any:
-    """The worked solution of a drawn problem, every cell expanded as the key's solutions show it.
+    """The worked solution of a drawn problem: solving it is how a draw is checked.
 
     >>> solve_full({"id": "r", "kind": "relu", "input": "1 -2"}).value.tolist()
     [1, 0]
