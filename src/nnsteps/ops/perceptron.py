@@ -2,6 +2,7 @@
 
 ``binary`` labels (0/1): ŷ = 1 when z ≥ 0, else 0; w ← w + η(y − ŷ)x, b ← b + η(y − ŷ).
 ``sign`` labels (±1): ŷ = +1 when z ≥ 0, else −1; on a mistake w ← w + η·y·x, b ← b + η·y.
+``strict``: the unit fires only when z > 0 (z = 0 predicts 0 or −1), as courses that write step(z > 0).
 Training stops after ``epochs`` epochs, or after the first epoch with no update (that clean epoch counts).
 """
 
@@ -18,12 +19,15 @@ def _vec(v: list[Any]) -> str:
 
 
 def perceptron(X: list[list[Number]], y: list[Number], w: list[Number], b: Number, lr: Number = 1,
-               epochs: int = 10, labels: str = "binary", kind: str = "") -> Worked:
+               epochs: int = 10, labels: str = "binary", kind: str = "", strict: bool = False) -> Worked:
     """Train a perceptron; every example's z, prediction and update.
 
     >>> w = perceptron([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1], [0, 0], 0, 1, 10)
     >>> {k: w.answer[k] for k in ("w", "b", "epochs", "converged")}
     {'w': [2, 1], 'b': -3, 'epochs': 6, 'converged': True}
+    >>> w = perceptron([[0, 0], [0, 1], [1, 0], [1, 1]], [0, 0, 0, 1], [0, 0], 0, 1, 10, strict=True)
+    >>> {k: w.answer[k] for k in ("w", "b", "epochs", "converged")}
+    {'w': [2, 1], 'b': -2, 'epochs': 6, 'converged': True}
     """
     low = 0 if labels == "binary" else -1
     w, updates, steps = list(w), [], []
@@ -34,11 +38,12 @@ def perceptron(X: list[list[Number]], y: list[Number], w: list[Number], b: Numbe
         for i, (x, t) in enumerate(zip(X, y)):
             products = [wi * xi for wi, xi in zip(w, x)]
             z = sum(products, start=b)
-            y_hat = 1 if z >= 0 else low
+            y_hat = 1 if (z > 0 if strict else z >= 0) else low
             terms = " + ".join(f"{to_latex_operand(wi)} \\cdot {to_latex_operand(xi)}" for wi, xi in zip(w, x))
             row = Step(f"Example {i + 1}: x = ({', '.join(map(str, x))}), y = {t}",
                        formula=r"z = w \cdot x + b", substituted=f"{terms} + {to_latex_operand(b)}", result=z)
-            row.steps.append(Step("Prediction", formula=rf"\hat{{y}} = 1 \text{{ if }} z \ge 0 \text{{ else }} {low}",
+            fires = ">" if strict else r"\ge"
+            row.steps.append(Step("Prediction", formula=rf"\hat{{y}} = 1 \text{{ if }} z {fires} 0 \text{{ else }} {low}",
                                   result=y_hat))
             factor = lr * (t - y_hat) if labels == "binary" else (lr * t if y_hat != t else 0)
             if factor != 0:
