@@ -109,6 +109,9 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
         out.append(("(x − y)² without the ½", M.set_field(Op.LOSS.value, Loss.MSE.value)))
     if p.weight is not None:
         out.append(("class weights ignored", _drop("weight")))
+    if name in (Loss.HINGE, Loss.SQUARED_HINGE):
+        out.append(("0/1 labels used as they are (Keras reads them as −1/1)",
+                    M.convention(needs=(), hinge_labels_signed=False)))
     if name in (Loss.SVM, Loss.MULTI_MARGIN):
         if p.margin:
             out.append(("the hinge margin without Δ: max(0, s_j − s_y)", M.set_field("margin", 0)))

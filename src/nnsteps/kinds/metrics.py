@@ -69,7 +69,8 @@ def _swap_averages(w: Worked) -> Worked:
           example={"id": "m", "kind": KIND, **EXAMPLE}, form={"group": "evaluation"},
           mistakes=lambda p: [("precision and recall swapped",
                                  _set("convention", "precision_recall_swapped")),
-                                ("micro and macro averages swapped", _set("convention", "micro_macro_swapped"))])
+                                ("micro and macro averages swapped", _set("convention", "micro_macro_swapped")),
+                                ("top-1 instead of top-k (k ignored)", _top_1)])
 def solve_metrics(p: Params) -> Worked:
     """A ``metrics`` problem (:mod:`nnsteps.ops.metrics`).
 
@@ -130,6 +131,10 @@ def _top_k_only(p: Params) -> Worked:
     value = top_k(p.scores.tolist(), y_true, classes, p.k, steps)
     answer = {"top_k_accuracy": value}
     return Worked("classification_metrics", value=answer, steps=steps, title=f"Top-{p.k} accuracy", answer=answer)
+
+
+def _top_1(raw: dict[str, Any]) -> dict[str, Any] | None:
+    return {**raw, "k": 1} if raw.get("scores") is not None and raw.get("k") not in (None, 1) else None
 
 
 def _set(name: str, value: str) -> Any:

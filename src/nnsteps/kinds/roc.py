@@ -82,7 +82,7 @@ def solve_roc(p: Params) -> Worked:
                            problem=p.id, field="y_true")
     y = [int(v == pos) for v in y_true]
     try:
-        return roc(y, p.y_score.tolist(), drop_intermediate=p.drop_intermediate)
+        return roc(y, p.y_score.tolist(), drop_intermediate=p.drop_intermediate, kind=KIND)
     except NnstepsError as err:
         raise err.located(problem=p.id) from None
 

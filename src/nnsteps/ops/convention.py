@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "auc_tie": "half",             # ROC-AUC: a tied positive and negative count half a win (or win, loss)
     "ap_rule": "step",             # average precision: Σ (R_n − R_{n−1}) P_n (or trapezoid)
     "hinge_skip_true": True,       # multiclass hinge: the sum runs over j ≠ y (False: j = y adds Δ too)
+    "hinge_labels_signed": True,   # binary hinge: 0/1 labels read as −1/1, as Keras (False: used as they are)
 }
 """Every convention with PyTorch's (the right) value."""
 

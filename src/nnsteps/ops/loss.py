@@ -224,7 +224,8 @@ def elementwise_loss(name: str, input: Any, target: Any, *, reduction: str = "me
                            f"{next(v for v in x.reshape(-1) if not 0 <= v <= 1)}", field="input")
     if name == Loss.KL_DIV and not log_target and any(v < 0 for v in t.reshape(-1)):
         raise NnstepsError("expected target probabilities >= 0 (or log_target: true)", field="target")
-    converted = name in (Loss.HINGE, Loss.SQUARED_HINGE) and all(v in (0, 1) for v in t.reshape(-1))
+    converted = name in (Loss.HINGE, Loss.SQUARED_HINGE) and all(v in (0, 1) for v in t.reshape(-1)) \
+        and convention("hinge_labels_signed")
     if converted:  # Keras' hinge losses read 0/1 labels as −1/1
         t = t * 2 - 1
         arrays[1] = t

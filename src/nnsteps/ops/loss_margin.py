@@ -101,13 +101,11 @@ def multiclass_hinge(name: str, input: Any, target: Any, *, margin: Any = 1, red
         rows.append(Step(f"Sample {i + 1} (class {y[i]})", formula=None,
                          substituted=rf"\frac{{1}}{{{c}}}\left({shown}\right)" if per_class else shown,
                          result=d.out(ell[i]),
-                         note=f"margins above 0 at classes {[j for j in active]}; ∂ℓ/∂s: +1 there, "
-                              f"−{len([j for j in active if j != y[i]])} at the true class"
-                              + (" (each over C)" if per_class else "")))
+                         note=_active_note(active, y[i], per_class)))
     steps: list[Step[Any]] = [Step(
         "Per-sample hinge loss",
-        formula=(r"\ell_i = \frac{1}{C} \sum_{j \ne y_i} \max(0,\ s_j - s_{y_i} + \Delta)" if per_class
-                 else r"\ell_i = \sum_{j \ne y_i} \max(0,\ s_j - s_{y_i} + \Delta)"),
+        formula=(r"\ell_i = \frac{1}{C} \sum_{j \neq y_i} \max(0,\ s_j - s_{y_i} + \Delta)" if per_class
+                 else r"\ell_i = \sum_{j \neq y_i} \max(0,\ s_j - s_{y_i} + \Delta)"),
         result=d.out_array(ell), steps=rows,
         note=None if skip_true else "j = y counted in the sum: it adds Δ per sample")]
     loss, g = _reduce(d, ell, dS, reduction, upstream, steps)
@@ -126,6 +124,14 @@ def multiclass_hinge(name: str, input: Any, target: Any, *, margin: Any = 1, red
         grads = {"input": d.out_array(g).tolist(), "W": d.out_array(dW).tolist()}
     answer = {Op.LOSS.value: d.out(loss) if reduction != "none" else d.out_array(loss).tolist(), "grads": grads}
     return Worked(Op.LOSS.value, value=answer, steps=steps, title=f"Loss: {name}", answer=answer)
+
+
+def _active_note(active: list[int], y: int, per_class: bool) -> str:
+    wrong = [j for j in active if j != y]
+    if not active:
+        return "no margin above 0: ℓ = 0 and ∂ℓ/∂s = 0"
+    return (f"margins above 0 at classes {active}: ∂ℓ/∂s = +1 there, −{len(wrong)} at the true class {y}"
+            + (" (each over C)" if per_class else ""))
 
 
 def _reduce(d: Domain, ell: np.ndarray, dS: np.ndarray, reduction: str, upstream: Any,

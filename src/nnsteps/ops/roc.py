@@ -71,7 +71,7 @@ def _pairs_auc(y: list[int], scores: list[Any], tie: Fraction) -> Fraction:
     return Fraction(wins) / (len(pos) * len(neg))
 
 
-def roc(y: list[int], scores: list[Any], *, drop_intermediate: bool = True) -> Worked:
+def roc(y: list[int], scores: list[Any], *, drop_intermediate: bool = True, kind: str = "") -> Worked:
     """The ROC curve, its AUC, the precision-recall curve and the average precision.
 
     >>> w = roc([0, 0, 1, 1], [Fraction(1, 10), Fraction(2, 5), Fraction(7, 20), Fraction(4, 5)])
@@ -132,7 +132,7 @@ def roc(y: list[int], scores: list[Any], *, drop_intermediate: bool = True) -> W
     steps.append(ap_step)
     answer = {"fpr": fpr, "tpr": tpr, "thresholds": r_thr, "auc": area, "precision": precision, "recall": recall,
               "pr_thresholds": thresholds[::-1], "average_precision": ap}
-    return Worked("roc", value=answer, steps=steps, title="ROC curve, ROC-AUC and average precision", answer=answer)
+    return Worked(kind, value=answer, steps=steps, title="ROC curve, ROC-AUC and average precision", answer=answer)
 
 
 def _pr(tps: list[int], fps: list[int], thresholds: list[Any], n_pos: int) -> tuple[list[Any], list[Any], list[Step[Any]]]:
