@@ -82,7 +82,7 @@ def test_words_with_pos_label_and_minus_one_labels_match_zero_one() -> None:
 
 @pytest.mark.parametrize(("conventions", "name"), [
     ({"auc_tie": "win"}, "AUC with tied scores counted as wins (not half)"),
-    ({"auc_tie": "loss"}, "AUC with tied scores counted as losses (not half)"),
+    ({"auc_tie": "miss"}, "AUC with tied scores counted as losses (not half)"),
     ({"ap_rule": "trapezoid"}, "average precision by trapezoids instead of the step sum Σ (R_n − R_{n−1}) P_n"),
 ])
 def test_roc_mistakes_are_named(conventions: dict[str, Any], name: str) -> None:

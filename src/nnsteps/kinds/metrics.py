@@ -69,8 +69,8 @@ def _swap_averages(w: Worked) -> Worked:
           example={"id": "m", "kind": KIND, **EXAMPLE}, form={"group": "evaluation"},
           mistakes=lambda p: [("precision and recall swapped",
                                  _set("convention", "precision_recall_swapped")),
-                                ("micro and macro averages swapped", _set("convention", "micro_macro_swapped")),
-                                ("top-1 instead of top-k (k ignored)", _top_1)])
+                                ("micro and macro averages swapped", _set("convention", "micro_macro_swapped"))]
+          + ([("top-1 instead of top-k (k ignored)", _set("k", 1))] if p.has("scores") and p.k != 1 else []))
 def solve_metrics(p: Params) -> Worked:
     """A ``metrics`` problem (:mod:`nnsteps.ops.metrics`).
 
@@ -133,11 +133,7 @@ def _top_k_only(p: Params) -> Worked:
     return Worked("classification_metrics", value=answer, steps=steps, title=f"Top-{p.k} accuracy", answer=answer)
 
 
-def _top_1(raw: dict[str, Any]) -> dict[str, Any] | None:
-    return {**raw, "k": 1} if raw.get("scores") is not None and raw.get("k") not in (None, 1) else None
-
-
-def _set(name: str, value: str) -> Any:
+def _set(name: str, value: Any) -> Any:
     from nnsteps.grading import mistakes as M
 
     return M.set_field(name, value)

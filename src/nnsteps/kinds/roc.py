@@ -51,7 +51,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     return [("AUC with tied scores counted as wins (not half)", M.convention(needs=(), auc_tie="win")),
-            ("AUC with tied scores counted as losses (not half)", M.convention(needs=(), auc_tie="loss")),
+            ("AUC with tied scores counted as losses (not half)", M.convention(needs=(), auc_tie="miss")),
             ("average precision by trapezoids instead of the step sum Σ (R_n − R_{n−1}) P_n",
              M.convention(needs=(), ap_rule="trapezoid"))]
 

@@ -99,7 +99,7 @@ def roc(y: list[int], scores: list[Any], *, drop_intermediate: bool = True, kind
     r_thr = [thresholds[i] for i in keep]
     fpr = [normalize(Fraction(f, n_neg)) for f in r_fps]
     tpr = [normalize(Fraction(t, n_pos)) for t in r_tps]
-    rows = [Step("Threshold ∞ (nothing predicted positive)", result={"fpr": 0, "tpr": 0})]
+    rows: list[Step[Any]] = [Step("Threshold ∞ (nothing predicted positive)", result={"fpr": 0, "tpr": 0})]
     for j, thr in enumerate(r_thr, start=1):
         rows.append(Step(f"Threshold {op(thr)}: predict positive when the score ≥ {op(thr)}",
                          formula=r"\mathrm{TPR} = \frac{TP}{N^+},\ \mathrm{FPR} = \frac{FP}{N^-}",
@@ -149,9 +149,9 @@ def _average_precision(precision: list[Any], recall: list[Any]) -> tuple[Any, St
     # the lists run from full recall down to 0: R_n − R_{n−1} pairs each point with the next one down
     n = len(precision) - 1
     if convention("ap_rule") == "trapezoid":  # a named mistake: the PR curve's area by trapezoids
-        ap = sum((Fraction(recall[i] - recall[i + 1]) * Fraction(precision[i] + precision[i + 1]) / 2
-                  for i in range(n)), Fraction(0))
-        return normalize(ap), Step("Average precision by trapezoids", result=normalize(ap),
+        area = sum((Fraction(recall[i] - recall[i + 1]) * Fraction(precision[i] + precision[i + 1]) / 2
+                    for i in range(n)), Fraction(0))
+        return normalize(area), Step("Average precision by trapezoids", result=normalize(area),
                                    formula=r"\sum_n (R_n - R_{n-1}) \frac{P_n + P_{n-1}}{2}")
     terms = [(recall[i], recall[i + 1], precision[i]) for i in range(n) if recall[i] != recall[i + 1]]
     ap = normalize(sum((Fraction(r - r0) * Fraction(p) for r, r0, p in terms), Fraction(0)))
