@@ -167,3 +167,9 @@ def test_hinge_bad_input_is_one_line(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(NnstepsError, match=re.escape(message)) as err:
         _solve(raw)
     assert "\n" not in str(err.value) and "problem h" in str(err.value)
+
+
+def test_a_huge_exact_linear_classifier_is_refused_before_any_multiply() -> None:
+    with pytest.raises(NnstepsError, match="the scores X W and ∂L/∂W needs") as err:
+        _solve({"loss": "svm", "W": [[1] * 200] * 200, "X": [[1] * 200] * 200, "target": [0] * 200})
+    assert "field X" in str(err.value) and "\n" not in str(err.value)

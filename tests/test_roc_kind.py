@@ -107,3 +107,14 @@ def test_roc_bad_input_is_one_line(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(NnstepsError, match=re.escape(message)) as err:
         _solve(raw)
     assert "\n" not in str(err.value) and "problem r" in str(err.value)
+
+
+def test_thousands_of_scores_match_scikit_learn_and_the_key_grades_full() -> None:
+    rng = np.random.default_rng(0)
+    y, s = rng.integers(0, 2, 3000).tolist(), (rng.integers(0, 500, 3000) / 500).tolist()
+    raw = {"id": "r", "kind": "roc", "y_true": y, "y_score": s}
+    key = plain(solve_problem(raw).worked.answer)
+    assert float(key["auc"]) == pytest.approx(sk.roc_auc_score(y, s), rel=1e-15)
+    # 3000 samples: an exact AP has thousands of digits, so it is given as its float64
+    assert key["average_precision"] == pytest.approx(sk.average_precision_score(y, s), rel=1e-14)
+    assert check_problem(raw, key).correct

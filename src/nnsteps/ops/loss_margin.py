@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from nnsteps import limits
 from nnsteps.arrays import as_array
 from nnsteps.errors import NnstepsError
 from nnsteps.names import Loss, Op
 from nnsteps.numbers import to_latex_operand as op
-from nnsteps.ops._common import exactness
+from nnsteps.ops._common import check_work, exactness
 from nnsteps.ops.convention import convention
 from nnsteps.ops.domain import Domain
 from nnsteps.work import Step, Worked
@@ -50,6 +51,11 @@ def _scores(input: Any, W: Any, X: Any, d_arrays: list[np.ndarray]) -> tuple[np.
             raise NnstepsError(f"expected W with {x.shape[1]} rows (the columns of X), got {w.shape[0]}", field="W")
         if input is not None:
             raise NnstepsError("give the scores (input) or W and X, not both", field="input")
+        macs = x.shape[0] * x.shape[1] * w.shape[1]
+        if exactness(x, w):  # S = X W, and ∂L/∂W = Xᵀ ∂L/∂S again
+            check_work(2 * macs, x, w, what="the scores X W and ∂L/∂W", field="X")
+        elif macs > limits.MAX_FLOAT_MACS:
+            raise NnstepsError(f"the scores X W need {macs:,} multiply-accumulates, over the limit", field="X")
         d_arrays += [x, w]
         return x.dot(w), w, x, False
     if input is None:
@@ -96,6 +102,8 @@ def multiclass_hinge(name: str, input: Any, target: Any, *, margin: Any = 1, red
         dS[i, y[i]] = d.num(-sum(1 for j in active if j != y[i]))
         if per_class:
             dS[i] = [g / cc for g in dS[i]]
+        if i >= limits.MAX_EXPLAINED_CELLS:  # the answer holds every sample; the work shows the first ones
+            continue
         shown = " + ".join(rf"\max(0,\ {op(d.out(S[i, j]))} - {op(d.out(sy))} + {op(d.out(delta))})"
                            for j in range(c) if j != y[i] or not skip_true)
         rows.append(Step(f"Sample {i + 1} (class {y[i]})", formula=None,
@@ -106,7 +114,8 @@ def multiclass_hinge(name: str, input: Any, target: Any, *, margin: Any = 1, red
         "Per-sample hinge loss",
         formula=(r"\ell_i = \frac{1}{C} \sum_{j \neq y_i} \max(0,\ s_j - s_{y_i} + \Delta)" if per_class
                  else r"\ell_i = \sum_{j \neq y_i} \max(0,\ s_j - s_{y_i} + \Delta)"),
-        result=d.out_array(ell), steps=rows,
+        result=d.out_array(ell), steps=rows + ([Step(f"… {n - len(rows)} more samples, worked alike")]
+                                               if n > len(rows) else []),
         note=None if skip_true else "j = y counted in the sum: it adds Δ per sample")]
     loss, g = _reduce(d, ell, dS, reduction, upstream, steps)
     grads: dict[str, Any] = {"input": d.out_array(g.reshape(-1) if one_row else g).tolist()}

@@ -13,10 +13,12 @@ a step sum (no interpolation). Every number is an exact Fraction.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from fractions import Fraction
 from typing import Any
 
 from nnsteps.errors import NnstepsError
+from nnsteps.limits import MAX_EXACT_ELEMENTS, MAX_EXPLAINED_CELLS, MAX_SHOWN_TERMS
 from nnsteps.numbers import normalize
 from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops.convention import convention
@@ -64,11 +66,39 @@ def _kept(tps: list[int], fps: list[int]) -> list[int]:
 
 
 def _pairs_auc(y: list[int], scores: list[Any], tie: Fraction) -> Fraction:
-    """AUC as the share of (positive, negative) pairs ranked right, a tie counting ``tie``."""
+    """AUC as the share of (positive, negative) pairs ranked right, a tie counting ``tie``.
+
+    >>> _pairs_auc([0, 1, 0, 1], [1, 2, 2, 3], Fraction(1))
+    Fraction(1, 1)
+    """
     pos = [_q(s) for s, t in zip(scores, y, strict=True) if t]
-    neg = [_q(s) for s, t in zip(scores, y, strict=True) if not t]
-    wins = sum((1 if a > b else tie if a == b else 0) for a in pos for b in neg)
+    neg = sorted(_q(s) for s, t in zip(scores, y, strict=True) if not t)
+    # n log n, not every pair: the negatives below each positive, and those equal to it
+    wins = sum(bisect_left(neg, a) + tie * (bisect_right(neg, a) - bisect_left(neg, a)) for a in pos)
     return Fraction(wins) / (len(pos) * len(neg))
+
+
+def _readable(v: Any) -> Any:
+    """An exact sum whose denominator passes 15 digits (average precision of hundreds of samples) as its
+    correctly rounded float64: a key of that length could be neither read nor typed.
+
+    >>> _readable(Fraction(1, 3)), _readable(Fraction(1, 3**40))
+    (Fraction(1, 3), 8.225263339969959e-20)
+    """
+    return float(v) if isinstance(v, Fraction) and v.denominator > 10**15 else v
+
+
+def _shown(rows: list[Step[Any]]) -> list[Step[Any]]:
+    """At most MAX_EXPLAINED_CELLS rows, the rest summed up in one line (the curves in the answer stay whole)."""
+    if len(rows) <= MAX_EXPLAINED_CELLS:
+        return rows
+    return rows[:MAX_EXPLAINED_CELLS] + [Step(f"… {len(rows) - MAX_EXPLAINED_CELLS} more thresholds, worked alike")]
+
+
+def _joined(terms: list[str]) -> str:
+    if len(terms) <= MAX_SHOWN_TERMS:
+        return " + ".join(terms) or "0"
+    return " + ".join(terms[:5]) + r" + \cdots + " + " + ".join(terms[-2:])
 
 
 def roc(y: list[int], scores: list[Any], *, drop_intermediate: bool = True, kind: str = "") -> Worked:
@@ -82,6 +112,8 @@ def roc(y: list[int], scores: list[Any], *, drop_intermediate: bool = True, kind
     """
     if len(y) != len(scores):
         raise NnstepsError(f"expected one score per label ({len(y)}), got {len(scores)}", field="y_score")
+    if len(y) > MAX_EXACT_ELEMENTS:
+        raise NnstepsError(f"expected at most {MAX_EXACT_ELEMENTS:,} samples, got {len(y):,}", field="y_true")
     n_pos = sum(y)
     n_neg = len(y) - n_pos
     if not n_pos or not n_neg:
@@ -106,26 +138,26 @@ def roc(y: list[int], scores: list[Any], *, drop_intermediate: bool = True, kind
                          substituted=rf"\frac{{{r_tps[j]}}}{{{n_pos}}},\ \frac{{{r_fps[j]}}}{{{n_neg}}}",
                          result={"fpr": fpr[j], "tpr": tpr[j]}))
     dropped = len(tps) - len(keep)
-    steps.append(Step("ROC points", steps=rows, result={"fpr": fpr, "tpr": tpr},
+    steps.append(Step("ROC points", steps=_shown(rows), result={"fpr": fpr, "tpr": tpr},
                       note=(f"{dropped} collinear point(s) dropped (drop_intermediate, as scikit-learn)"
                             if dropped else None)))
     traps = [(fpr[i] - fpr[i - 1], tpr[i] + tpr[i - 1]) for i in range(1, len(fpr))]
-    area = normalize(sum((Fraction(dx) * Fraction(s) / 2 for dx, s in traps), Fraction(0)))
+    area = _readable(normalize(sum((Fraction(dx) * Fraction(s) / 2 for dx, s in traps), Fraction(0))))
     shown = [rf"({op(fpr[i])} - {op(fpr[i - 1])}) \cdot \frac{{{op(tpr[i])} + {op(tpr[i - 1])}}}{{2}}"
              for i in range(1, len(fpr)) if fpr[i] != fpr[i - 1]]
     auc_note = None
     tie_rule = convention("auc_tie")
     if tie_rule != "half":  # a named mistake: the pairs counted with ties as wins (or as losses)
-        area = normalize(_pairs_auc(y, scores, Fraction(1 if tie_rule == "win" else 0)))
+        area = _readable(normalize(_pairs_auc(y, scores, Fraction(1 if tie_rule == "win" else 0))))
         auc_note = f"ties counted as {'wins' if tie_rule == 'win' else 'losses'}"
     steps.append(Step("ROC-AUC: the trapezoids summed",
                       formula=r"\mathrm{AUC} = \sum_i (\mathrm{FPR}_i - \mathrm{FPR}_{i-1})"
                               r"\frac{\mathrm{TPR}_i + \mathrm{TPR}_{i-1}}{2}",
-                      substituted=" + ".join(shown) or "0", result=area,
+                      substituted=_joined(shown), result=area,
                       note=auc_note or "vertical steps (FPR unchanged) add nothing; a tied positive and "
                                        "negative give a slanted side: half a win"))
     precision, recall, pr_steps = _pr(tps, fps, thresholds, n_pos)
-    steps.append(Step("Precision-recall points (lowest threshold first)", steps=pr_steps,
+    steps.append(Step("Precision-recall points (lowest threshold first)", steps=_shown(pr_steps),
                       result={"precision": precision, "recall": recall},
                       note="closed by (R, P) = (0, 1), as scikit-learn"))
     ap, ap_step = _average_precision(precision, recall)
@@ -151,11 +183,11 @@ def _average_precision(precision: list[Any], recall: list[Any]) -> tuple[Any, St
     if convention("ap_rule") == "trapezoid":  # a named mistake: the PR curve's area by trapezoids
         area = sum((Fraction(recall[i] - recall[i + 1]) * Fraction(precision[i] + precision[i + 1]) / 2
                     for i in range(n)), Fraction(0))
-        return normalize(area), Step("Average precision by trapezoids", result=normalize(area),
+        return _readable(normalize(area)), Step("Average precision by trapezoids", result=_readable(normalize(area)),
                                    formula=r"\sum_n (R_n - R_{n-1}) \frac{P_n + P_{n-1}}{2}")
     terms = [(recall[i], recall[i + 1], precision[i]) for i in range(n) if recall[i] != recall[i + 1]]
-    ap = normalize(sum((Fraction(r - r0) * Fraction(p) for r, r0, p in terms), Fraction(0)))
+    ap = _readable(normalize(sum((Fraction(r - r0) * Fraction(p) for r, r0, p in terms), Fraction(0))))
     return ap, Step("Average precision: the step sum", formula=r"\mathrm{AP} = \sum_n (R_n - R_{n-1}) P_n",
-                    substituted=" + ".join(rf"({op(r)} - {op(r0)}) \cdot {op(p)}" for r, r0, p in terms) or "0",
+                    substituted=_joined([rf"({op(r)} - {op(r0)}) \cdot {op(p)}" for r, r0, p in terms]),
                     result=ap, note="each rise in recall weighted by the precision where it is reached "
                                     "(no interpolation, as scikit-learn)")
