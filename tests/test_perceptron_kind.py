@@ -84,3 +84,12 @@ def test_strict_threshold_mistake_is_named():
     assert check_problem(raw, plain(solve(y=[0, 0, 0, 1], strict=True).answer)).correct
     result = check_problem(raw, loose)
     assert not result.correct and result.likely_mistake == "z = 0 fires or not the other way round (z > 0 against z ≥ 0)"
+
+
+def test_update_formulas_name_each_weight_and_keep_the_arrow():
+    worked = solve(y=[0, 0, 0, 1], strict=True)
+    formulas = [s.formula for s in worked.walk() if s.title.startswith("Update")]
+    assert formulas[:3] == [r"w_{1} \leftarrow w_{1} + \eta (y - \hat{y}) x_{1}",
+                            r"w_{2} \leftarrow w_{2} + \eta (y - \hat{y}) x_{2}", r"b \leftarrow b + \eta (y - \hat{y})"]
+    signed = solve(y=[-1, -1, -1, 1], labels="sign")
+    assert [s.formula for s in signed.walk() if s.title == "Update b"][0] == r"b \leftarrow b + \eta y"

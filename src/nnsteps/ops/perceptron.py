@@ -49,17 +49,16 @@ def perceptron(X: list[list[Number]], y: list[Number], w: list[Number], b: Numbe
             if factor != 0:
                 changed = True
                 new_w = [wi + factor * xi for wi, xi in zip(w, x)]
-                rule = (r"w \leftarrow w + \eta (y - \hat{y}) x" if labels == "binary"
-                        else r"w \leftarrow w + \eta y x")
+                # written out per target: replacing "w" in one template would rewrite \leftarrow too
+                step_of = r"\eta (y - \hat{y})" if labels == "binary" else r"\eta y"
                 coeff = (f"{to_latex_operand(lr)} \\cdot ({to_latex_operand(t)} - {to_latex_operand(y_hat)})"
                          if labels == "binary" else f"{to_latex_operand(lr)} \\cdot {to_latex_operand(t)}")
                 for j, (wi, xi) in enumerate(zip(w, x)):
-                    row.steps.append(Step(f"Update w_{j + 1}", formula=rule.replace("w", f"w_{{{j + 1}}}", 2)
-                                          .replace(" x", f" x_{{{j + 1}}}"),
+                    row.steps.append(Step(f"Update w_{j + 1}", formula=rf"w_{{{j + 1}}} \leftarrow w_{{{j + 1}}} + {step_of} x_{{{j + 1}}}",
                                           substituted=f"{to_latex_operand(wi)} + {coeff} \\cdot {to_latex_operand(xi)}",
                                           result=new_w[j]))
                 new_b = b + factor
-                row.steps.append(Step("Update b", formula=rule.replace("w", "b").replace(" x", ""),
+                row.steps.append(Step("Update b", formula=rf"b \leftarrow b + {step_of}",
                                       substituted=f"{to_latex_operand(b)} + {coeff}", result=new_b))
                 w, b = new_w, new_b
             else:
