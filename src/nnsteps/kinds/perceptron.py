@@ -87,17 +87,22 @@ def solve_perceptron(p: Params) -> Worked:
     return perceptron(X, y, w, p.b, lr, epochs, labels, kind=NAME, strict=p.strict)
 
 
-@generator(NAME, ("labels",))
+@generator(NAME, ("labels", "strict"))
 def perceptron_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
     """A perceptron on a logic gate or a few small points, binary or sign labels.
 
     >>> sorted(perceptron_problem(np.random.default_rng(0), {"labels": "sign"}))
     ['X', 'b', 'epochs', 'kind', 'labels', 'lr', 'w', 'y']
+    >>> perceptron_problem(np.random.default_rng(0), {"strict": True})["strict"]
+    True
     """
     labels = options.get("labels") or one(rng, list(LABELS))
     if labels not in LABELS:
         raise NnstepsError(f"expected one of {', '.join(LABELS)}, got {labels!r}", field="--labels")
     gate = one(rng, [[0, 0, 0, 1], [0, 1, 1, 1], [1, 1, 1, 0]])  # AND, OR, NAND: separable
     y = gate if labels == "binary" else [2 * v - 1 for v in gate]
-    return {"kind": NAME, "X": [[0, 0], [0, 1], [1, 0], [1, 1]], "y": y, "labels": labels,
-            "w": ints(rng, (2,), -1, 1), "b": int(rng.integers(-1, 2)), "lr": one(rng, [1, 1, 2]), "epochs": 10}
+    problem = {"kind": NAME, "X": [[0, 0], [0, 1], [1, 0], [1, 1]], "y": y, "labels": labels,
+               "w": ints(rng, (2,), -1, 1), "b": int(rng.integers(-1, 2)), "lr": one(rng, [1, 1, 2]), "epochs": 10}
+    if options.get("strict"):  # asked for, never drawn: the seeds of the others stay as they were
+        problem["strict"] = True
+    return problem
