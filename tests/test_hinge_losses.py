@@ -159,6 +159,8 @@ def test_hinge_mistakes_are_named(loss: str, wrong: dict[str, Any], conventions:
     ({"loss": "svm", "W": "1 2; 3 4", "target": [0]}, "field X: expected both W"),
     ({"loss": "svm", "W": "1 2; 3 4", "X": "1 2 3", "target": [0]}, "field W: expected W with 3 rows"),
     ({"loss": "svm", "target": [0]}, "field input: expected input (the scores, N×C) or W and X"),
+    ({"loss": "svm", "W": "1 2; 3 4", "X": "1 2", "target": [0], "reg": 1, "reduction": "none"},
+     "field reg: reg adds λ Σ W² to one loss; expected reduction mean or sum with it, got none"),
     ({"loss": "mse", "target": [0]}, "field input: expected input"),
     ({"loss": "mse", "input": [1], "target": [0], "margin": 2}, "field margin: mse takes no margin"),
     ({"loss": "multi_margin", "input": [1, 2], "target": 0, "W": "1"}, "field W: multi_margin takes no W"),

@@ -122,7 +122,10 @@ def multiclass_hinge(name: str, input: Any, target: Any, *, margin: Any = 1, red
     if w is not None and x is not None:
         Wd, Xd = d.array(w), d.array(x)
         r = d.num(reg)
-        if r != 0 and reduction != "none":
+        if r != 0 and reduction == "none":
+            raise NnstepsError("reg adds λ Σ W² to one loss; expected reduction mean or sum with it, got none",
+                               field="reg")
+        if r != 0:
             penalty = sum((v * v for v in Wd.reshape(-1)), d.num(0)) * r
             loss = loss + penalty
             steps.append(Step("Regularisation added", formula=r"L = L_{\text{data}} + \lambda \sum W^2",
