@@ -99,3 +99,25 @@ def test_metrics_bad_input_is_one_line(raw: dict[str, Any], message: str) -> Non
     with pytest.raises(NnstepsError, match=re.escape(message)) as err:
         _solve(raw)
     assert "\n" not in str(err.value) and "problem m" in str(err.value)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(3, 5).flatmap(lambda c: st.integers(1, 8).flatmap(lambda n: st.tuples(
+    st.just(c), st.lists(st.integers(0, c - 1), min_size=n, max_size=n),
+    st.lists(st.lists(st.integers(0, 3), min_size=c, max_size=c), min_size=n, max_size=n),
+    st.integers(1, c - 1)))))
+def test_top_k_from_scores_alone_equals_scikit_learn(case: tuple[int, list[int], list[list[int]], int]) -> None:
+    c, y_true, scores, k = case
+    a = _solve({"y_true": y_true, "labels": list(range(c)), "scores": scores, "k": k})
+    assert list(a) == ["top_k_accuracy"]
+    expected = sk.top_k_accuracy_score(y_true, np.array(scores, dtype=float), k=k, labels=list(range(c)))
+    assert float(a["top_k_accuracy"]) == expected
+
+
+def test_top_k_from_scores_alone_reads_the_classes_of_y_true() -> None:
+    scores = "0.5 0.2 0.2; 0.3 0.4 0.2; 0.2 0.4 0.3; 0.7 0.2 0.1"
+    assert _solve({"y_true": [0, 1, 2, 2], "scores": scores, "k": 2}) == {"top_k_accuracy": pytest.approx(3 / 4)}
+    assert _solve({"y_true": [0, 1, 2, 2], "scores": scores}) == {"top_k_accuracy": pytest.approx(1 / 2)}
+    with pytest.raises(NnstepsError, match=re.escape("field scores: expected one score column per class of y_true "
+                                                     "(2: [0, 1]), got 3; name every class in labels")):
+        _solve({"y_true": [0, 1, 1, 0], "scores": scores})

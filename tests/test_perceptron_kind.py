@@ -101,3 +101,35 @@ def test_perceptron_on_logic_gates_matches_the_rule(gate: str, sign: bool, lr: s
     assert (a["w"], a["b"], a["epochs"], a["converged"]) == (rw, rb, epochs, converged)
     assert converged  # the four gates are linearly separable: the perceptron theorem
     assert [u["z"] for u in a["updates"]] == zs
+def test_strict_threshold_fires_only_above_zero_traced_by_hand():
+    # z > 0 fires. Epoch 1: z = 0 everywhere predicts 0: only (1,1) is wrong -> w=(1,1), b=1.
+    # Epoch 2: (0,0) z=1 -> b=0; (0,1) z=1 -> w=(1,0), b=-1; (1,0) z=0 -> 0, right; (1,1) z=0 -> w=(2,1), b=0.
+    # Epoch 3: (0,1) z=1 -> w=(2,0), b=-1; (1,0) z=1 -> w=(1,0), b=-2; (1,1) z=-1 -> w=(2,1), b=-1.
+    # Epoch 4: (1,0) z=1 -> w=(1,1), b=-2; (1,1) z=0 -> w=(2,2), b=-1. Epoch 5: (0,1) z=1 -> w=(2,1), b=-2.
+    # Epoch 6: z = -2, -1, 0, 1: no update.
+    a = solve(y=[0, 0, 0, 1], labels="binary", w=[0, 0], b=0, lr=1, epochs=10, strict=True).answer
+    assert (a["w"], a["b"], a["epochs"], a["converged"]) == ([2, 1], -2, 6, True)
+    assert a["updates"][0] == {"x": [0, 0], "y": 0, "z": 0, "y_hat": 0, "w": [0, 0], "b": 0}
+    assert [u["z"] for u in a["updates"][-4:]] == [-2, -1, 0, 1]
+    signed = solve(y=[-1, -1, -1, 1], labels="sign", strict=True).answer
+    assert signed["updates"][0]["y_hat"] == -1 and signed["converged"]
+
+
+def test_strict_threshold_mistake_is_named():
+    from nnsteps.grading.check import check_problem
+    from nnsteps.grading.compare import plain
+
+    raw = {"id": "p", "kind": "perceptron", "X": GATES, "y": [0, 0, 0, 1], "strict": True}
+    loose = plain(solve(y=[0, 0, 0, 1]).answer)
+    assert check_problem(raw, plain(solve(y=[0, 0, 0, 1], strict=True).answer)).correct
+    result = check_problem(raw, loose)
+    assert not result.correct and result.likely_mistake == "z = 0 fires or not the other way round (z > 0 against z ≥ 0)"
+
+
+def test_update_formulas_name_each_weight_and_keep_the_arrow():
+    worked = solve(y=[0, 0, 0, 1], strict=True)
+    formulas = [s.formula for s in worked.walk() if s.title.startswith("Update")]
+    assert formulas[:3] == [r"w_{1} \leftarrow w_{1} + \eta (y - \hat{y}) x_{1}",
+                            r"w_{2} \leftarrow w_{2} + \eta (y - \hat{y}) x_{2}", r"b \leftarrow b + \eta (y - \hat{y})"]
+    signed = solve(y=[-1, -1, -1, 1], labels="sign")
+    assert [s.formula for s in signed.walk() if s.title == "Update b"][0] == r"b \leftarrow b + \eta y"

@@ -46,7 +46,8 @@ class Op(StrEnum):
 
 
 class Loss(StrEnum):
-    """The losses of the ``loss`` kind (``torch.nn.functional``'s names, and the course's ½ Σ (x − y)²)."""
+    """The losses of the ``loss`` kind (``torch.nn.functional``'s names, the course's ½ Σ (x − y)², CS231n's
+    multiclass ``svm`` and Keras' ``hinge`` and ``squared_hinge``)."""
 
     MSE = "mse"
     L1 = "l1"
@@ -58,6 +59,10 @@ class Loss(StrEnum):
     BCE_WITH_LOGITS = "binary_cross_entropy_with_logits"
     KL_DIV = "kl_div"
     HALF_SQUARED_ERROR = "half_squared_error"
+    SVM = "svm"
+    MULTI_MARGIN = "multi_margin"
+    HINGE = "hinge"
+    SQUARED_HINGE = "squared_hinge"
 
 
 class Activation(StrEnum):

@@ -28,6 +28,7 @@ MANIFEST: dict[str, tuple[str, ...]] = {
     "pipeline": ("pipeline",),
     "pool": ("max_pool2d", "avg_pool2d"),
     "positional": ("positional_encoding",),
+    "roc": ("roc",),
     "rnn": ("rnn",),
     "sequence_metrics": ("bleu", "perplexity", "beam_search"),
 }

@@ -25,7 +25,8 @@ LOSSES = tuple(v.value for v in Loss)
 REDUCTIONS = ("mean", "sum", "none", "batchmean")
 OPTIONS = {Loss.CROSS_ENTROPY: {"weight", "ignore_index", "label_smoothing"}, Loss.NLL: {"weight", "ignore_index"},
            Loss.BCE: {"weight"}, Loss.BCE_WITH_LOGITS: {"weight", "pos_weight"}, Loss.SMOOTH_L1: {"beta"},
-           Loss.HUBER: {"delta"}, Loss.KL_DIV: {"log_target"}}
+           Loss.HUBER: {"delta"}, Loss.KL_DIV: {"log_target"}, Loss.SVM: {"margin", "W", "X", "reg"},
+           Loss.MULTI_MARGIN: {"margin"}}
 """The options each loss takes (the solver refuses others; the web form shows only these)."""
 EXAMPLE = {Op.LOSS.value: Loss.CROSS_ENTROPY.value, "input": [[2, 1, 0.1]], "target": [0], "reduction": "mean"}
 def _number(minimum: Any, strict: bool, name: str) -> Any:
@@ -50,8 +51,10 @@ def _int(value: Any) -> int:
 FIELDS: tuple[Field, ...] = (
     Field(Op.LOSS.value, T.CHOICE, "which loss", required=True, choices=LOSSES, example=Loss.CROSS_ENTROPY.value),
     Field("input", T.ARRAY, "the prediction: logits (cross_entropy, *_with_logits), log-probabilities (nll, kl_div), "
-          "probabilities (binary_cross_entropy) or values", required=True, example=[[2, 1, 0.1]], parse=as_given),
-    Field("target", T.VALUE, "class indices, or an array of the input's shape", required=True, example=[0]),
+          "probabilities (binary_cross_entropy), class scores (svm, multi_margin) or values", example=[[2, 1, 0.1]],
+          parse=as_given),
+    Field("target", T.VALUE, "class indices, or an array of the input's shape (hinge: labels −1/1 or 0/1)",
+          required=True, example=[0]),
     Field("reduction", T.CHOICE, "mean, sum or none (batchmean: kl_div); default mean (half_squared_error: sum)",
           choices=REDUCTIONS, example="mean"),
     Field("weight", T.ARRAY, "class weights (cross_entropy, nll) or element weights (binary_cross_entropy*)",
@@ -65,6 +68,13 @@ FIELDS: tuple[Field, ...] = (
     Field("beta", T.NUMBER, "the switch point of smooth_l1", default=1, example=1, parse=_number(0, False, "beta")),
     Field("delta", T.NUMBER, "the switch point of huber", default=1, example=1, parse=_number(0, True, "delta")),
     Field("log_target", T.BOOLEAN, "kl_div's target is log-probabilities", default=False, example=False),
+    Field("margin", T.NUMBER, "the margin Δ of the multiclass hinge (svm, multi_margin)", default=1, example=1,
+          parse=_number(0, False, "margin")),
+    Field("W", T.ARRAY, "instead of input: the weights W (D×C) of a linear classifier, scores S = X W (svm)",
+          example="0.2 -0.5; 0.1 0.3", parse=as_given, instead_of=("input",)),
+    Field("X", T.ARRAY, "with W: the samples X (N×D), one row each (svm)", example="1 2", parse=as_given),
+    Field("reg", T.NUMBER, "the L2 strength λ, L + λ Σ W² (svm with W)", default=0, example=0,
+          parse=_number(0, False, "reg")),
     Field("upstream", T.ARRAY, "∂L/∂ℓ for reduction none (the loss's shape); default all ones", example=[1],
           when=("reduction", ("none",)),
           parse=as_given),
@@ -99,6 +109,16 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
         out.append(("(x − y)² without the ½", M.set_field(Op.LOSS.value, Loss.MSE.value)))
     if p.weight is not None:
         out.append(("class weights ignored", _drop("weight")))
+    if name in (Loss.HINGE, Loss.SQUARED_HINGE):
+        out.append(("0/1 labels used as they are (Keras reads them as −1/1)",
+                    M.convention(needs=(), hinge_labels_signed=False)))
+    if name in (Loss.SVM, Loss.MULTI_MARGIN):
+        if p.margin:
+            out.append(("the hinge margin without Δ: max(0, s_j − s_y)", M.set_field("margin", 0)))
+        out.append(("j = y counted in the hinge sum (adds Δ per sample)", M.convention(needs=(), hinge_skip_true=False)))
+        other = Loss.SVM if name == Loss.MULTI_MARGIN else Loss.MULTI_MARGIN
+        if not p.has("W"):
+            out.append(("PyTorch's and CS231n's hinge confused (the 1/C)", M.set_field(Op.LOSS.value, other.value)))
     if name in (Loss.CROSS_ENTROPY, Loss.BCE_WITH_LOGITS):
         out.append(("the sign of p − y (y − p)", M.convention(needs=(), p_minus_y=False)))
     if p.label_smoothing not in (None, 0):
@@ -144,6 +164,7 @@ def solve_loss(p: Params) -> Worked:
     """
     from nnsteps.ops.losses.classification import class_loss
     from nnsteps.ops.losses.functional import elementwise_loss
+    from nnsteps.ops.losses.margin import multiclass_hinge
 
     name = p[Op.LOSS.value]
     reduction = p.reduction or ("sum" if name == Loss.HALF_SQUARED_ERROR else "mean")
@@ -155,10 +176,15 @@ def solve_loss(p: Params) -> Worked:
         raise NnstepsError("an upstream gradient is taken with reduction none (the loss is then an array)",
                            problem=p.id, field="upstream")
     allowed = OPTIONS.get(Loss(name), set())
-    for option in ("weight", "pos_weight", "ignore_index", "label_smoothing", "beta", "delta", "log_target"):
+    for option in ("weight", "pos_weight", "ignore_index", "label_smoothing", "beta", "delta", "log_target",
+                   "margin", "W", "X", "reg"):
         if p.has(option) and option not in allowed:
             raise NnstepsError(f"{name} takes no {option}", problem=p.id, field=option)
+    if name not in (Loss.SVM, Loss.MULTI_MARGIN) and not p.has("input"):
+        raise NnstepsError("expected input (the prediction), got none", problem=p.id, field="input")
     try:
+        if name in (Loss.SVM, Loss.MULTI_MARGIN):
+            return multiclass_hinge(name, p.input, p.target, margin=p.margin, W=p.W, X=p.X, reg=p.reg, **common)
         if name in (Loss.CROSS_ENTROPY, Loss.NLL):
             return class_loss(name, p.input, p.target, weight=p.weight, ignore_index=p.ignore_index,
                               label_smoothing=p.label_smoothing, **common)
@@ -170,10 +196,13 @@ def solve_loss(p: Params) -> Worked:
 
 @generator(Op.LOSS.value, (Op.LOSS.value,))
 def loss(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
-    """A loss of small numbers: logits and a class for cross-entropy, one-decimal values for the rest.
+    """A loss of small numbers: logits and a class for cross-entropy, one-decimal values for the rest (the
+    hinge losses when asked for by name, so the seeds of the others draw what they always drew).
 
     >>> sorted(loss(np.random.default_rng(0), {"loss": "cross_entropy"}))
     ['input', 'kind', 'loss', 'reduction', 'target']
+    >>> loss(np.random.default_rng(0), {"loss": "svm"})["target"]
+    [2, 3]
     """
     name = options.get(Op.LOSS.value) or one(rng, [Loss.CROSS_ENTROPY.value, Loss.MSE.value, Loss.NLL.value,
                                                    Loss.HALF_SQUARED_ERROR.value, Loss.L1.value, Loss.SMOOTH_L1.value,
@@ -196,6 +225,12 @@ def loss(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
             problem["target"] = [[Fraction(1, c)] * c for _ in range(n)]
         else:
             problem["target"] = ints(rng, (n, c), 0, 1)
+    elif name in (Loss.SVM, Loss.MULTI_MARGIN):
+        problem["input"] = tenths(rng, (n, c + 1), -30, 30)
+        problem["target"] = ints(rng, (n,), 0, c)
+    elif name in (Loss.HINGE, Loss.SQUARED_HINGE):
+        problem["input"] = tenths(rng, (n, c), -15, 15)
+        problem["target"] = [[one(rng, [-1, 1]) for _ in range(c)] for _ in range(n)]
     elif name == Loss.BCE_WITH_LOGITS:
         problem["input"] = ints(rng, (n, c), -2, 2)
         problem["target"] = ints(rng, (n, c), 0, 1)

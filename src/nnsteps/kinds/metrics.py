@@ -43,7 +43,7 @@ def _counts(value: Any) -> list[list[int]]:
 
 FIELDS = (
     Field("y_true", T.LIST, "the true labels (integers or words)", example=[0, 1, 2, 2, 1], parse=_list),
-    Field("y_pred", T.LIST, "the predicted labels, as many as y_true", example=[0, 2, 2, 2, 1], parse=_list),
+    Field("y_pred", T.LIST, "the predicted labels, as many as y_true (leave out for top-k accuracy from scores alone)", example=[0, 2, 2, 2, 1], parse=_list),
     Field("confusion", T.ARRAY, "instead of labels: the confusion matrix (rows true, columns predicted)",
           example="1 0 0; 0 1 1; 0 0 2", parse=_counts, instead_of=("y_true", "y_pred")),
     Field("labels", T.LIST, "the classes in order (default: the sorted labels seen, or 0..n−1 for a confusion "
@@ -90,7 +90,8 @@ def _statement(p: Any) -> Any:
                    "f1_score": "answer key f1", "confusion_matrix": "answer key confusion"},
           mistakes=lambda p: [("precision and recall swapped",
                                  _set("convention", "precision_recall_swapped")),
-                                ("micro and macro averages swapped", _set("convention", "micro_macro_swapped"))])
+                                ("micro and macro averages swapped", _set("convention", "micro_macro_swapped"))]
+          + ([("top-1 instead of top-k (k ignored)", _set("k", 1))] if p.has("scores") and p.k != 1 else []))
 def solve_metrics(p: Params) -> Worked:
     """A ``metrics`` problem (:mod:`nnsteps.ops.metrics.classification`).
 
@@ -115,6 +116,8 @@ def solve_metrics(p: Params) -> Worked:
                 raise NnstepsError(f"expected {n} labels (one per row of the confusion matrix), got {len(labels)}",
                                    field="labels")
             classes = labels if labels is not None else list(range(n))
+        elif p.has("scores") and not p.has("y_pred"):
+            return _top_k_only(p)
         else:
             y_true, y_pred = p.need("y_true"), p.need("y_pred")
             if convention == "precision_recall_swapped":
@@ -135,7 +138,23 @@ def solve_metrics(p: Params) -> Worked:
     return w
 
 
-def _set(name: str, value: str) -> Any:
+def _top_k_only(p: Params) -> Worked:
+    """Top-k accuracy from y_true and scores alone (``sklearn.metrics.top_k_accuracy_score``)."""
+    from nnsteps.ops.metrics.classification import labels_of, top_k
+
+    y_true = p.need("y_true")
+    classes = labels_of(y_true, [], p.labels)
+    columns = p.scores.shape[1]
+    if columns != len(classes):
+        raise NnstepsError(f"expected one score column per class of y_true ({len(classes)}: {classes}), got "
+                           f"{columns}; name every class in labels", field="scores")
+    steps: list[Any] = []
+    value = top_k(p.scores.tolist(), y_true, classes, p.k, steps)
+    answer = {"top_k_accuracy": value}
+    return Worked("classification_metrics", value=answer, steps=steps, title=f"Top-{p.k} accuracy", answer=answer)
+
+
+def _set(name: str, value: Any) -> Any:
     from nnsteps.grading import mistakes as M
 
     return M.set_field(name, value)

@@ -40,6 +40,8 @@ FIELDS = (
     Field("w", T.ARRAY, "initial weights (default zeros)", example=EXAMPLE["w"], parse=lambda v: _flat(v, "w", 1)),
     Field("b", T.NUMBER, "initial bias", default=0, example=0),
     Field("lr", T.NUMBER, "learning rate η > 0", default=1, example=1),
+    Field("strict", T.BOOLEAN, "fire only when z > 0 (z = 0 predicts the low label); default: z ≥ 0 fires",
+          default=False, example=False),
     Field("epochs", T.INTEGER, "most epochs; training stops after an epoch with no update", default=10,
           example=10, parse=F.integer(1, "a number of epochs")),
 )
@@ -66,8 +68,10 @@ def _statement(p: Any) -> Any:
 
 @register(NAME, fields=FIELDS, statement=_statement, summary="the perceptron rule, epoch by epoch, to its decision boundary",
           answer=("w", "b", "epochs", "converged", "updates"), example=EXAMPLE,
-          mistakes=lambda p: [("the update applied with the wrong sign of the error",
-                               lambda raw: {**raw, "lr": -p.lr})] if p.lr is not None and p.lr > 0 else [],
+          mistakes=lambda p: ([("the update applied with the wrong sign of the error",
+                                lambda raw: {**raw, "lr": -p.lr})] if p.lr is not None and p.lr > 0 else [])
+          + [("z = 0 fires or not the other way round (z > 0 against z ≥ 0)",
+              lambda raw: {**raw, "strict": not p.strict})],
           form={"group": "layers"})
 def solve_perceptron(p: Params) -> Worked:
     """A ``perceptron`` problem (:mod:`nnsteps.ops.mlp.perceptron`).
@@ -99,20 +103,25 @@ def solve_perceptron(p: Params) -> Worked:
     if epochs > 1000 or epochs * len(X) * d > 200_000:
         raise NnstepsError(f"expected at most 1000 epochs and a small problem, got {epochs} epochs",
                            problem=p.id, field="epochs")
-    return perceptron(X, y, w, p.b, lr, epochs, labels, kind=NAME)
+    return perceptron(X, y, w, p.b, lr, epochs, labels, kind=NAME, strict=p.strict)
 
 
-@generator(NAME, ("labels",))
+@generator(NAME, ("labels", "strict"))
 def perceptron_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
     """A perceptron on a logic gate or a few small points, binary or sign labels.
 
     >>> sorted(perceptron_problem(np.random.default_rng(0), {"labels": "sign"}))
     ['X', 'b', 'epochs', 'kind', 'labels', 'lr', 'w', 'y']
+    >>> perceptron_problem(np.random.default_rng(0), {"strict": True})["strict"]
+    True
     """
     labels = options.get("labels") or one(rng, list(LABELS))
     if labels not in LABELS:
         raise NnstepsError(f"expected one of {', '.join(LABELS)}, got {labels!r}", field="--labels")
     gate = one(rng, [[0, 0, 0, 1], [0, 1, 1, 1], [1, 1, 1, 0]])  # AND, OR, NAND: separable
     y = gate if labels == "binary" else [2 * v - 1 for v in gate]
-    return {"kind": NAME, "X": [[0, 0], [0, 1], [1, 0], [1, 1]], "y": y, "labels": labels,
-            "w": ints(rng, (2,), -1, 1), "b": int(rng.integers(-1, 2)), "lr": one(rng, [1, 1, 2]), "epochs": 10}
+    problem = {"kind": NAME, "X": [[0, 0], [0, 1], [1, 0], [1, 1]], "y": y, "labels": labels,
+               "w": ints(rng, (2,), -1, 1), "b": int(rng.integers(-1, 2)), "lr": one(rng, [1, 1, 2]), "epochs": 10}
+    if options.get("strict"):  # asked for, never drawn: the seeds of the others stay as they were
+        problem["strict"] = True
+    return problem

@@ -31,6 +31,10 @@ DEFAULTS: dict[str, Any] = {
     "normalise_variance": "biased",  # batch norm: σ² divided by n for normalising (or unbiased, n − 1)
     "running_variance": "unbiased",  # batch norm: the running variance takes σ² n/(n − 1) (or biased)
     "p_minus_y": True,             # softmax/sigmoid cross-entropy: ∂ℓ/∂z = p − y (False: y − p)
+    "auc_tie": "half",             # ROC-AUC: a tied positive and negative count half a win (or win, miss)
+    "ap_rule": "step",             # average precision: Σ (R_n − R_{n−1}) P_n (or trapezoid)
+    "hinge_skip_true": True,       # multiclass hinge: the sum runs over j ≠ y (False: j = y adds Δ too)
+    "hinge_labels_signed": True,   # binary hinge: 0/1 labels read as −1/1, as Keras (False: used as they are)
 }
 """Every convention with PyTorch's (the right) value."""
 

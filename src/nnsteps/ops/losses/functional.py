@@ -171,6 +171,18 @@ def _elementwise(name: str, d: Domain, x: Any, t: Any, w: Any, pw: Any, beta: An
                 rf"{fmt(d, w)} \cdot ((1 - {fmt(d, t)}) \cdot {fmt(d, x)} - {fmt(d, lw)} \cdot \log \sigma({fmt(d, x)}))",
                 r"\frac{\partial \ell}{\partial x} = w\left[(1 + (p_w - 1)y)\,\sigma(x) - p_w y\right]",
                 rf"{fmt(d, w)} \cdot ({fmt(d, lw)} \cdot {fmt(d, s)} - {fmt(d, pw)} \cdot {fmt(d, t)})")
+    if name in (Loss.HINGE, Loss.SQUARED_HINGE):
+        m = 1 - t * x
+        if name == Loss.HINGE:
+            # at the kink 1 − yx = 0 the gradient is −y: Keras' maximum (and torch's clamp) pass it through
+            return (m if m > 0 else m * 0, -t if m >= 0 else t * 0, r"\ell = \max(0,\ 1 - y x)",
+                    rf"\max(0,\ 1 - {fmt(d, t)} \cdot {fmt(d, x)})",
+                    r"\frac{\partial \ell}{\partial x} = -y \ (1 - y x \ge 0), \text{ else } 0",
+                    f"-{fmt(d, t)}" if m >= 0 else "0")
+        return (m * m if m > 0 else m * 0, -2 * t * m if m > 0 else t * 0, r"\ell = \max(0,\ 1 - y x)^2",
+                rf"\max(0,\ 1 - {fmt(d, t)} \cdot {fmt(d, x)})^2",
+                r"\frac{\partial \ell}{\partial x} = -2 y \max(0,\ 1 - y x)",
+                rf"-2 \cdot {fmt(d, t)} \cdot {fmt(d, m if m > 0 else m * 0)}")
     # kl_div: the input is log q; the target p (or log p with log_target)
     if log_target:
         e = d.exp(t)
@@ -213,6 +225,11 @@ def elementwise_loss(name: str, input: Any, target: Any, *, reduction: str = "me
                            f"{next(v for v in x.reshape(-1) if not 0 <= v <= 1)}", field="input")
     if name == Loss.KL_DIV and not log_target and any(v < 0 for v in t.reshape(-1)):
         raise NnstepsError("expected target probabilities >= 0 (or log_target: true)", field="target")
+    converted = name in (Loss.HINGE, Loss.SQUARED_HINGE) and all(v in (0, 1) for v in t.reshape(-1)) \
+        and convention("hinge_labels_signed")
+    if converted:  # Keras' hinge losses read 0/1 labels as −1/1
+        t = t * 2 - 1
+        arrays[1] = t
     exact = exactness(*arrays)
     d = Domain.choose([a if exact else a.astype(np.float64) for a in arrays], irrational=name in IRRATIONAL,
                       small=x.size <= SYMBOLIC_LIMIT)
@@ -236,6 +253,8 @@ def elementwise_loss(name: str, input: Any, target: Any, *, reduction: str = "me
         Step("Gradient of each element's loss", formula=shown[2], result=d.out_array(grad),
              steps=[Step("First element", formula=shown[2], substituted=shown[3], result=d.out(grad[first]))]),
     ]
+    if converted:
+        steps[0].steps[0].note = "0/1 labels read as −1/1 (y ← 2y − 1), as Keras"
     n = x.shape[0] if reduction == "batchmean" and x.ndim else x.size
     den = Step("Divisor D: the batch size (batchmean)" if reduction == "batchmean" else "Divisor D: the number of elements",
                formula="D = N" if reduction == "batchmean" else "D = n", result=n)
