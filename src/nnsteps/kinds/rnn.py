@@ -47,6 +47,9 @@ FIELDS = (
           example=True, when=("cell", (Op.RNN,))),
     Field("upstream", T.VALUE, "∂L/∂h_t for every step (or for the last), instead of a target: grads gain x and h0",
           example=[0, 0, 1], instead_of=("target",)),
+    Field("upstream_c", T.VALUE, "LSTM: ∂L/∂c_t for every step (or for the last) beside upstream "
+          "(deeplearning.ai's and CS231n's dc_next): grads gain c0 (dc_prev)", example=[0, 0, 1],
+          when=("cell", ("lstm",))),
 )
 
 
@@ -184,7 +187,7 @@ def solve_rnn(p: Params) -> Worked:
                            field="upstream")
     return rnn(p.x, h0=p.h0, weights=p.weights, activation=p.activation, output=p.output, target=p.target,
                loss=p[Op.LOSS.value], learning_rate=p.learning_rate, symbolic=p.symbolic, upstream=p.upstream,
-               cell=p.cell, c0=p.c0, variant=p.variant)
+               cell=p.cell, c0=p.c0, variant=p.variant, upstream_c=p.upstream_c)
 
 
 @generator(Op.RNN.value, options=("cell",))
