@@ -9,7 +9,10 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from nnsteps.errors import NnstepsError
+from nnsteps.generation.common import one, tenths
 from nnsteps.names import Op
 from nnsteps.problems import fields as F
 from nnsteps.problems.params import Field, FieldType
@@ -104,3 +107,24 @@ SCHEDULE_FIELDS: tuple[Field, ...] = (
     Field("min_lr", T.NUMBER, "schedule plateau: the lowest rate", default=0, example=0,
           parse=_between("min_lr", 0, float("inf"))),
 )
+
+
+def random_schedule(rng: np.random.Generator, name: str, steps: int) -> dict[str, Any]:
+    """A schedule ``name`` with small exact options for a run of ``steps`` updates (the generator's).
+
+    >>> random_schedule(np.random.default_rng(0), "onecycle", 3)["total_steps"]
+    10
+    """
+    if name not in SCHEDULE_OPTIONS:
+        raise NnstepsError(f"expected a schedule one of {', '.join(SCHEDULE_OPTIONS)}, got {name!r}", field="--schedule")
+    half = Fraction(1, 2)
+    options: dict[str, Any] = {
+        "none": {}, "step": {"step_size": 1, "gamma": half}, "exponential": {"gamma": half},
+        "cosine": {"T_max": steps}, "inverse_time": {"decay": half},
+        "multistep": {"milestones": sorted({int(m) for m in rng.integers(1, steps + 1, size=2)}), "gamma": half},
+        Op.LINEAR.value: {"start_factor": one(rng, [Fraction(1, 4), half]), "total_iters": max(1, steps - 1)},
+        "onecycle": {"max_lr": one(rng, [Fraction(1, 10), 1]), "total_steps": 10,
+                     "anneal_strategy": one(rng, ["cos", Op.LINEAR.value])},
+        "plateau": {"metric_values": tenths(rng, (steps,), 1, 9), "patience": 0, "factor": half},
+    }[name]
+    return {"schedule": name, **options}

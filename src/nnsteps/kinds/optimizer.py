@@ -16,7 +16,7 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one, tenths
-from nnsteps.kinds._schedules import SCHEDULE_FIELDS, SCHEDULE_OPTIONS
+from nnsteps.kinds._schedules import SCHEDULE_FIELDS, SCHEDULE_OPTIONS, random_schedule
 from nnsteps.names import Op
 from nnsteps.numbers import parse_number
 from nnsteps.ops.optim import DEFAULTS, METHODS, state_names
@@ -261,6 +261,9 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
         dropped = SCHEDULE_OPTIONS[p.schedule]
         out.append(("learning-rate schedule ignored",
                     lambda r: {k: v for k, v in r.items() if k not in dropped and k != "schedule"}))
+    if p.schedule == "onecycle":
+        other = "cos" if p.anneal_strategy == Op.LINEAR.value else Op.LINEAR.value
+        out.append(("OneCycleLR annealed cos and linear swapped", M.set_field("anneal_strategy", other)))
     if p.schedule == "plateau" and given("patience", 10) >= 1:
         out.append(("plateau reduced after patience epochs instead of more than patience",
                     M.set_field("patience", given("patience", 10) - 1)))
@@ -330,12 +333,15 @@ def solve_optimizer(p: Params) -> Worked:
     return worked
 
 
-@generator(KIND, ("method",))
+@generator(KIND, ("method", "schedule", "state"))
 def optimizer(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
-    """Two or three updates of a small problem, gradients given or from a quadratic loss.
+    """Two or three updates of a small problem, gradients given or from a quadratic loss; options ``schedule``
+    (one of the schedules) and ``state`` (true: start from a given state, as CS231n's optimizer tests).
 
     >>> sorted(optimizer(np.random.default_rng(0), {"method": "adam"}))[:3]
     ['betas', 'kind', 'loss']
+    >>> sorted(optimizer(np.random.default_rng(0), {"method": "adam", "state": "true"})["state"])
+    ['m', 't', 'v']
     """
     method = options.get("method") or one(rng, list(METHODS))
     if method not in METHODS:
@@ -360,6 +366,31 @@ def optimizer(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, An
         problem["betas"] = [Fraction(9, 10), Fraction(999, 1000)]
     elif method == "rmsprop":
         problem["alpha"] = one(rng, [Fraction(9, 10), Fraction(99, 100)])
-    if chance(rng, 0.25):
+    if options.get("schedule"):
+        problem.update(random_schedule(rng, str(options["schedule"]), steps))
+        if problem["schedule"] == "onecycle":
+            del problem["lr"]
+    elif chance(rng, 0.25):
         problem.update({"schedule": "step", "step_size": 1, "gamma": Fraction(1, 2)})
+    if F.boolean(options.get("state", False)):
+        problem["state"] = _random_state(rng, problem)
     return problem
+
+
+def _random_state(rng: np.random.Generator, problem: dict[str, Any]) -> dict[str, Any]:
+    """A given starting state shaped as the problem's params: non-negative sums, a step count for torch's."""
+    shape = (2,) if isinstance(problem["params"], list) else ()
+
+    def entry(low: int) -> Any:
+        if shape:
+            return tenths(rng, shape, low, 5)
+        return {name: tenths(rng, (), low, 5) for name in problem["params"]}
+
+    method = problem["method"]
+    names = state_names(method, {**problem, "momentum": problem.get("momentum") or (method == "sgd")})
+    state = {n: entry(0 if n in ("sum", "v", "v_max") else -5) for n in names if n not in ("m_hat", "v_hat", "g_avg")}
+    if method == "sgd" and not problem.get("momentum"):
+        problem["momentum"] = Fraction(9, 10)
+    if method in STEP_COUNTED:
+        state["t"] = int(rng.integers(1, 10))
+    return state
