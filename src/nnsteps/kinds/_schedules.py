@@ -118,7 +118,7 @@ def random_schedule(rng: np.random.Generator, name: str, steps: int) -> dict[str
     if name not in SCHEDULE_OPTIONS:
         raise NnstepsError(f"expected a schedule one of {', '.join(SCHEDULE_OPTIONS)}, got {name!r}", field="--schedule")
     half = Fraction(1, 2)
-    options: dict[str, Any] = {
+    drawn: dict[str, dict[str, Any]] = {
         "none": {}, "step": {"step_size": 1, "gamma": half}, "exponential": {"gamma": half},
         "cosine": {"T_max": steps}, "inverse_time": {"decay": half},
         "multistep": {"milestones": sorted({int(m) for m in rng.integers(1, steps + 1, size=2)}), "gamma": half},
@@ -126,5 +126,5 @@ def random_schedule(rng: np.random.Generator, name: str, steps: int) -> dict[str
         "onecycle": {"max_lr": one(rng, [Fraction(1, 10), 1]), "total_steps": 10,
                      "anneal_strategy": one(rng, ["cos", Op.LINEAR.value])},
         "plateau": {"metric_values": tenths(rng, (steps,), 1, 9), "patience": 0, "factor": half},
-    }[name]
-    return {"schedule": name, **options}
+    }
+    return {"schedule": name, **drawn[name]}

@@ -115,11 +115,10 @@ def onecycle(epoch: int, options: dict[str, Any]) -> tuple[Any, Step[Any]]:
     if epoch > total:
         raise NnstepsError(f"OneCycleLR runs total_steps = {total} steps; an update needs step {epoch}",
                            field="total_steps")
-    phases, start = onecycle_phases(options), 0
-    for i, (end, a, b) in enumerate(phases):
-        if epoch <= end or i == len(phases) - 1:
-            break
-        start = end
+    phases, start, i = onecycle_phases(options), 0, 0
+    while epoch > phases[i][0] and i < len(phases) - 1:
+        start, i = phases[i][0], i + 1
+    end, a, b = phases[i]
     if end == start:
         raise NnstepsError(f"a OneCycleLR phase of zero length (pct_start · total_steps = {start + 1}); "
                            "expected pct_start · total_steps >= 2", field="pct_start")

@@ -86,7 +86,7 @@ def _weights_of(weights: dict[str, Any] | None, kwargs: dict[str, Any],
                 field="weights", hint=did_you_mean(key, allowed),
             )
         out[name] = value
-    required = ("w_in", "w_hh", "w_hy") if scalar else ("W_xh", "W_hh", "W_hy")
+    required: tuple[str, ...] = ("w_in", "w_hh", "w_hy") if scalar else ("W_xh", "W_hh", "W_hy")
     required = required if head else required[:2]
     for name in required:
         if name not in out:
