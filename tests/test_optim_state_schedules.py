@@ -285,3 +285,13 @@ def test_a_wrong_rmsprop_answer_is_graded_though_one_mistake_keeps_other_state()
            "alpha": 0.9, "eps": 0.01, "eps_inside": True}
     result = check(raw, {"eps_inside": False})
     assert not result.correct and result.likely_mistake.startswith("ε outside the square root")
+
+
+@pytest.mark.parametrize("schedule", ["multistep", "linear", "onecycle", "plateau"])
+@pytest.mark.parametrize("method", ["sgd", "adagrad", "rmsprop", "adam"])
+def test_generated_problems_with_a_state_and_each_new_schedule_solve(method: str, schedule: str) -> None:
+    from nnsteps.generation.generate import draw
+
+    for problem in draw("optimizer", 3, 2, method=method, schedule=schedule, state=True):
+        assert problem["schedule"] == schedule and "state" in problem
+        assert len(solve_problem(problem).worked.answer["lr"]) == len(problem.get("grads") or [0] * problem["steps"])

@@ -120,3 +120,14 @@ def test_rnn_with_a_target_still_needs_w_hy_and_b_y_needs_w_hy() -> None:
     with pytest.raises(NnstepsError, match="field weights.b_y: b_y needs an output matrix W_hy"):
         solve_problem({"id": "t", "kind": "rnn", "x": [[1]], "upstream": [1],
                        "weights": {"W_xh": [[1]], "W_hh": [[1]], "b_y": [1]}})
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_generated_backward_from_an_upstream_has_no_head_and_solves(cell: str) -> None:
+    from nnsteps.generation.generate import draw
+
+    for problem in draw("rnn", 5, 3, cell=cell, upstream=True):
+        assert "target" not in problem and not {"W_hy", "w_hy"} & set(problem["weights"])
+        assert ("upstream_c" in problem) == (cell == "lstm")
+        grads = solve_problem(problem).worked.answer["grads"]
+        assert "h0" in grads and ("c0" in grads) == (cell == "lstm")

@@ -164,8 +164,6 @@ FIELDS = tuple(replace(f, when=("method", tuple(m for m in METHODS if f.name in 
                if f.name in OPTION_FIELDS else
                replace(f, when=("schedule", tuple(s for s, o in SCHEDULE_OPTIONS.items() if f.name in o)))
                if any(f.name in o for o in SCHEDULE_OPTIONS.values()) else f for f in FIELDS)
-OPTION_FIELDS = ("momentum", "dampening", "nesterov", "weight_decay", "lr_decay", "initial_accumulator_value", "eps",
-                 "alpha", "centered", "betas", "amsgrad", "bias_correction", "beta", "eps_inside")
 
 
 def _options(p: Params, method: str) -> dict[str, Any]:
