@@ -262,13 +262,13 @@ def test_plateau_patience_off_by_one_and_a_schedule_ignored_are_named() -> None:
     ({"method": "sgd", "schedule": "onecycle", "max_lr": 1, "total_steps": 4}, "field lr: onecycle sets the rate"),
     ({"method": "sgd", "schedule": "plateau", "metric_values": [1], "steps": 3, "grads": [[1]] * 3},
      "field metric_values: the rate of update 3 needs the metric after each of the 2 updates"),
+    ({"method": "sgd", "schedule": "onecycle", "max_lr": 1, "total_steps": 2, "grads": [[1]] * 3, "lr": None},
+     "field total_steps: OneCycleLR runs total_steps = 2 updates; update 3 is past it"),
     ({"method": "sgd", "schedule": "multistep", "gamma": 0.5}, "field milestones: schedule multistep needs milestones"),
     ({"method": "sgd", "schedule": "linear", "start_factor": 0}, r"field start_factor: expected start_factor in \(0"),
 ])
 def test_bad_state_and_schedule_options_end_in_one_line(raw: dict[str, Any], message: str) -> None:
     base = {"id": "q", "kind": "optimizer", "params": [1], "grads": [[1]], "lr": 0.1}
-    if raw.get("schedule") == "onecycle":
-        base["lr"] = 0.1
     with pytest.raises(NnstepsError, match=message):
         solve_problem({**base, **raw})
 

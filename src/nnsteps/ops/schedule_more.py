@@ -112,8 +112,8 @@ def onecycle(epoch: int, options: dict[str, Any]) -> tuple[Any, Step[Any]]:
     [Fraction(1, 4), Fraction(5, 8), 1]
     """
     total = _opt(options, "onecycle", "total_steps")
-    if epoch > total:
-        raise NnstepsError(f"OneCycleLR runs total_steps = {total} steps; an update needs step {epoch}",
+    if epoch >= total:  # torch raises when stepped past total_steps, after that update
+        raise NnstepsError(f"OneCycleLR runs total_steps = {total} updates; update {epoch + 1} is past it",
                            field="total_steps")
     phases, start, i = onecycle_phases(options), 0, 0
     while epoch > phases[i][0] and i < len(phases) - 1:
