@@ -71,7 +71,7 @@ def test_the_keys_match_scikit_learn_torch_and_cs231n() -> None:
     assert float(_key("mm")["loss"]) == pytest.approx(out.item())
     np.testing.assert_allclose(np.array(_key("mm")["grads"]["input"], dtype=float), x.grad.numpy())
     W, X = np.array([[0.2, -0.5, 0.1], [0.1, 0.3, -0.2]]), np.array([[1, 2], [-1, 0.5]])
-    from tests.test_hinge_losses import svm_loss_vectorized
+    from tests.helpers.cs231n import svm_loss_vectorized
 
     loss, dW = svm_loss_vectorized(W, X, np.array([0, 2]), 0.1)
     assert float(_key("svm_w")["loss"]) == pytest.approx(loss)

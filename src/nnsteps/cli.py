@@ -279,7 +279,8 @@ def generate(
     activation: Annotated[str | None, typer.Option("--activation", help="mlp: the hidden layer's activation "
                                                    "(leaky_relu, gelu, ...).")] = None,
     upstream: Annotated[bool | None, typer.Option("--upstream", help="conv, pool, linear, activations: also "
-                                                  "ask for the gradients from a drawn upstream.")] = None,
+                                                  "ask for the gradients from a drawn upstream (rnn: backward "
+                                                  "from ∂L/∂h, no output layer).")] = None,
     to: Annotated[str | None, typer.Option("--to", help="Also export each set (see nnsteps export).")] = None,
 ) -> None:
     """Generate exercises of KIND (or variants of the problems of a file) with their key and worked solutions.

@@ -16,10 +16,11 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one, tenths
+from nnsteps.kinds._schedules import SCHEDULE_FIELDS, SCHEDULE_OPTIONS, random_schedule
 from nnsteps.names import Op
 from nnsteps.numbers import parse_number
-from nnsteps.ops.optim.schedule import SCHEDULES
-from nnsteps.ops.optim.updates import DEFAULTS, METHODS
+from nnsteps.ops.optim.lr_scheduler import SCHEDULES
+from nnsteps.ops.optim.updates import DEFAULTS, METHODS, state_names
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
@@ -30,8 +31,6 @@ EXAMPLE = {"method": "adam", "params": {"w": [1, -2], "b": Fraction(1, 2)},
            "grads": [{"w": [Fraction(1, 10), Fraction(1, 5)], "b": Fraction(-3, 10)},
                      {"w": [Fraction(1, 20), Fraction(-1, 10)], "b": Fraction(1, 5)}],
            "lr": Fraction(1, 1000), "betas": [Fraction(9, 10), Fraction(999, 1000)], "eps": "1e-8"}
-SCHEDULE_OPTIONS = {"step": ("step_size", "gamma"), "exponential": ("gamma",), "cosine": ("T_max", "eta_min"),
-                    "inverse_time": ("decay",), "none": ()}
 def _leaf(value: Any) -> Any:
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
         raise NnstepsError(f"expected a number, got {value!r}")
@@ -106,6 +105,13 @@ def _nonnegative(name: str) -> Callable[[Any], Any]:
     return parse
 
 
+def _state(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise NnstepsError(f"expected a mapping of state names to values such as {{m: [0.1], v: [0.01], t: 3}}, "
+                           f"got {value!r}")
+    return value
+
+
 FIELDS: tuple[Field, ...] = (
     Field("method", T.CHOICE, "the optimiser", required=True, choices=METHODS, example="adam"),
     Field("params", T.VALUE, "θ₀: a number, a vector, or named numbers/tensors {w: [...], b: 0.5}; in a loss a "
@@ -135,24 +141,29 @@ FIELDS: tuple[Field, ...] = (
     Field("bias_correction", T.BOOLEAN, "adam/adamw: divide by 1 − βᵗ (torch always does)", default=True,
           example=True),
     Field("beta", T.NUMBER, "momentum_ema's β", default=0.9, example=0.9, parse=_nonnegative("beta")),
+    Field("eps_inside", T.BOOLEAN, "adagrad/rmsprop: ε under the root, √(s + ε), as d2l (torch: √s + ε)",
+          default=False, example=False),
+    Field("state", T.MAPPING, "the state before the first update (torch's optimizer.state), each entry shaped as "
+          "params: sgd {b}; adagrad {sum}; rmsprop {v, g_avg, b}; adam/adamw {m, v, v_max}; and t, the updates "
+          "already taken (torch's names momentum_buffer, square_avg, grad_avg, exp_avg, exp_avg_sq, "
+          "max_exp_avg_sq, step also read)", example={"m": [0.1, 0.2], "v": [0.01, 0.04], "t": 3}, parse=_state),
     Field("schedule", T.CHOICE, "learning-rate schedule, stepped after each update", default="none",
           choices=SCHEDULES, example="step"),
     Field("step_size", T.INTEGER, "schedule step: epochs between decays", example=2,
           parse=F.integer(1, "a positive integer")),
-    Field("gamma", T.NUMBER, "schedule step/exponential: the factor", example=0.5),
+    Field("gamma", T.NUMBER, "schedule step/exponential/multistep: the factor", example=0.5),
     Field("T_max", T.INTEGER, "schedule cosine: half period", example=10, parse=F.integer(1, "a positive integer")),
     Field("eta_min", T.NUMBER, "schedule cosine: the lowest rate", default=0, example=0),
     Field("decay", T.NUMBER, "schedule inverse_time: α₀/(1 + decay·epoch)", example=0.5),
+    *SCHEDULE_FIELDS,
 )
 OPTION_FIELDS = ("momentum", "dampening", "nesterov", "weight_decay", "lr_decay", "initial_accumulator_value", "eps",
-                 "alpha", "centered", "betas", "amsgrad", "bias_correction", "beta")
+                 "alpha", "centered", "betas", "amsgrad", "bias_correction", "beta", "eps_inside")
 # Each option applies to the methods (torch.optim's defaults) or schedules taking it: the form shows no other.
 FIELDS = tuple(replace(f, when=("method", tuple(m for m in METHODS if f.name in DEFAULTS[m])))
                if f.name in OPTION_FIELDS else
                replace(f, when=("schedule", tuple(s for s, o in SCHEDULE_OPTIONS.items() if f.name in o)))
                if any(f.name in o for o in SCHEDULE_OPTIONS.values()) else f for f in FIELDS)
-OPTION_FIELDS = ("momentum", "dampening", "nesterov", "weight_decay", "lr_decay", "initial_accumulator_value", "eps",
-                 "alpha", "centered", "betas", "amsgrad", "bias_correction", "beta")
 
 
 def _options(p: Params, method: str) -> dict[str, Any]:
@@ -169,6 +180,51 @@ def _options(p: Params, method: str) -> dict[str, Any]:
     return o
 
 
+TORCH_STATE = {"momentum_buffer": "b", "square_avg": "v", "grad_avg": "g_avg", "exp_avg": "m", "exp_avg_sq": "v",
+               "max_exp_avg_sq": "v_max", "step": "t"}
+STEP_COUNTED = ("adagrad", "rmsprop", "adam", "adamw")  # the methods whose torch state has a step count
+
+
+def _start(p: Params, layout: Layout, method: str, o: dict[str, Any]) -> tuple[dict[str, list[Any]], int]:
+    """The given state, flat by state name, and the updates already taken."""
+    given = p.state if p.has("state") else {}
+    names = [n for n in state_names(method, o) if n not in ("m_hat", "v_hat")]
+    names += ["t"] if method in STEP_COUNTED else []
+    start: dict[str, list[Any]] = {}
+    t0, seen = 0, set()
+    for key, value in given.items():
+        name = TORCH_STATE.get(str(key), str(key))
+        if name not in names:
+            raise NnstepsError(f"{method} keeps no state {key!r} with these options; expected "
+                               f"{', '.join(names) or 'none'}", problem=p.id, field=f"state.{key}")
+        if name in seen:
+            raise NnstepsError(f"state {name} given twice", problem=p.id, field=f"state.{key}")
+        seen.add(name)
+        if name == "t":
+            try:
+                t0 = F.integer(0, "a step count")(value)
+            except NnstepsError as err:
+                raise err.located(problem=p.id, field=f"state.{key}") from None
+            continue
+        try:
+            start[name] = layout.grads(value, 0)
+        except NnstepsError as err:
+            raise NnstepsError(str(err).split("grads[0]: ")[-1].replace("a gradient of shape", "shape"), problem=p.id,
+                               field=f"state.{key}") from None
+        if name in ("sum", "v", "v_max") and any(x < 0 for x in start[name]):
+            raise NnstepsError(f"expected a sum of squares >= 0, got {value!r}", problem=p.id, field=f"state.{key}")
+    return start, t0
+
+
+def _step_count_off_by_one(p: Params) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
+    """The given step count t used as the first update's own (bias correction with t instead of t + 1)."""
+    state = p.state if p.has("state") else {}
+    key = next((k for k in ("t", "step") if k in state), None)
+    if key is None or not isinstance(state[key], int) or state[key] < 1:
+        return lambda raw_problem: None
+    return lambda raw_problem: {**raw_problem, "state": {**state, key: state[key] - 1}}
+
+
 def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
@@ -179,6 +235,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     out: list[tuple[str, Callable[[dict[str, Any]], Any]]] = []
     if method in ("adam", "adamw"):
         out.append(("bias correction forgotten (m and v not divided by 1 − βᵗ)", M.set_field("bias_correction", False)))
+        out.append(("bias correction with the given t instead of t + 1", _step_count_off_by_one(p)))
         b1, b2 = (F.number(x) for x in given("betas", DEFAULTS[method]["betas"]))
         out.append(("β and 1 − β swapped", M.set_field("betas", [1 - b1, 1 - b2])))
         if given("weight_decay", 0) != 0 or method == "adamw":
@@ -192,10 +249,22 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     if method == "rmsprop":
         out.append(("α and 1 − α swapped", M.set_field("alpha", 1 - given("alpha", Fraction(99, 100)))))
         out.append(("centred variance toggled", M.set_field("centered", not p.centered)))
+    if p.has("state"):
+        out.append(("given state ignored (started from zeros)", lambda r: {k: v for k, v in r.items() if k != "state"}))
+    if method in ("adagrad", "rmsprop") and p.eps_inside:
+        out.append(("ε outside the square root (√s + ε)", M.set_field("eps_inside", False)))
     if method == "sgd" and given("momentum", 0) != 0 and not p.dampening:
         out.append(("Nesterov toggled", M.set_field("nesterov", not p.nesterov)))
-    if p.schedule not in (None, "none"):
-        out.append(("learning-rate schedule ignored", M.set_field("schedule", "none")))
+    if p.schedule not in (None, "none", "onecycle"):  # onecycle's rate is its own: without it there is no lr
+        dropped = SCHEDULE_OPTIONS[p.schedule]
+        out.append(("learning-rate schedule ignored",
+                    lambda r: {k: v for k, v in r.items() if k not in dropped and k != "schedule"}))
+    if p.schedule == "onecycle":
+        other = "cos" if p.anneal_strategy == Op.LINEAR.value else Op.LINEAR.value
+        out.append(("OneCycleLR annealed cos and linear swapped", M.set_field("anneal_strategy", other)))
+    if p.schedule == "plateau" and given("patience", 10) >= 1:
+        out.append(("plateau reduced after patience epochs instead of more than patience",
+                    M.set_field("patience", given("patience", 10) - 1)))
     return out
 
 
@@ -261,7 +330,10 @@ def solve_optimizer(p: Params) -> Worked:
     lr = p.lr if p.has("lr") else DEFAULTS[method]["lr"]
     schedule = p.schedule
     sched: dict[str, Any] = {}
-    for name in ("step_size", "gamma", "T_max", "eta_min", "decay"):
+    if schedule == "onecycle" and p.has("lr"):
+        raise NnstepsError("onecycle sets the rate itself (max_lr / div_factor to start); expected no lr",
+                           problem=p.id, field="lr")
+    for name in sorted({n for names in SCHEDULE_OPTIONS.values() for n in names}):
         if p.has(name) and name not in SCHEDULE_OPTIONS[schedule]:
             raise NnstepsError(f"schedule {schedule} takes no {name}", problem=p.id, field=name)
         if p.has(name):
@@ -269,6 +341,7 @@ def solve_optimizer(p: Params) -> Worked:
     if p.has(Op.LOSS.value) == p.has("grads"):
         raise NnstepsError("give either grads (one per step) or a loss, not both" if p.has(Op.LOSS.value) else
                            "expected grads (one per step) or a loss", problem=p.id, field="grads")
+    start, t0 = _start(p, layout, method, o)
     grads, loss = None, None
     if p.has("grads"):
         given = p.grads
@@ -291,7 +364,7 @@ def solve_optimizer(p: Params) -> Worked:
     try:
         worked = optimize(method, layout.names, layout.values, grads=grads, loss=loss, steps=steps, lr=lr,
                           options=o, schedule=schedule, schedule_options=sched, kind=KIND,
-                          loss_text=str(p[Op.LOSS.value]) if loss is not None else None)
+                          loss_text=str(p[Op.LOSS.value]) if loss is not None else None, start=start, t0=t0)
     except NnstepsError as err:
         raise err.located(problem=p.id) from None
     h = worked.value
@@ -300,12 +373,15 @@ def solve_optimizer(p: Params) -> Worked:
     return worked
 
 
-@generator(KIND, ("method",))
+@generator(KIND, ("method", "schedule", "state"))
 def optimizer(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
-    """Two or three updates of a small problem, gradients given or from a quadratic loss.
+    """Two or three updates of a small problem, gradients given or from a quadratic loss; options ``schedule``
+    (one of the schedules) and ``state`` (true: start from a given state, as CS231n's optimizer tests).
 
     >>> sorted(optimizer(np.random.default_rng(0), {"method": "adam"}))[:3]
     ['betas', 'kind', 'loss']
+    >>> sorted(optimizer(np.random.default_rng(0), {"method": "adam", "state": "true"})["state"])
+    ['m', 't', 'v']
     """
     method = options.get("method") or one(rng, list(METHODS))
     if method not in METHODS:
@@ -330,6 +406,31 @@ def optimizer(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, An
         problem["betas"] = [Fraction(9, 10), Fraction(999, 1000)]
     elif method == "rmsprop":
         problem["alpha"] = one(rng, [Fraction(9, 10), Fraction(99, 100)])
-    if chance(rng, 0.25):
+    if options.get("schedule"):
+        problem.update(random_schedule(rng, str(options["schedule"]), steps))
+        if problem["schedule"] == "onecycle":
+            del problem["lr"]
+    elif chance(rng, 0.25):
         problem.update({"schedule": "step", "step_size": 1, "gamma": Fraction(1, 2)})
+    if F.boolean(options.get("state", False)):
+        problem["state"] = _random_state(rng, problem)
     return problem
+
+
+def _random_state(rng: np.random.Generator, problem: dict[str, Any]) -> dict[str, Any]:
+    """A given starting state shaped as the problem's params: non-negative sums, a step count for torch's."""
+    shape = (2,) if isinstance(problem["params"], list) else ()
+
+    def entry(low: int) -> Any:
+        if shape:
+            return tenths(rng, shape, low, 5)
+        return {name: tenths(rng, (), low, 5) for name in problem["params"]}
+
+    method = problem["method"]
+    names = state_names(method, {**problem, "momentum": problem.get("momentum") or (method == "sgd")})
+    state = {n: entry(0 if n in ("sum", "v", "v_max") else -5) for n in names if n not in ("m_hat", "v_hat", "g_avg")}
+    if method == "sgd" and not problem.get("momentum"):
+        problem["momentum"] = Fraction(9, 10)
+    if method in STEP_COUNTED:
+        state["t"] = int(rng.integers(1, 10))
+    return state

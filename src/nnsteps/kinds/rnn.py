@@ -14,6 +14,7 @@ from nnsteps.generation import generator
 from nnsteps.generation.common import one, tenths
 from nnsteps.kinds._backprop import LEARNING_RATE, LOSS, learn_statement, mapping
 from nnsteps.names import Activation, Op
+from nnsteps.problems.fields import boolean
 from nnsteps.problems.registry import Field, Params, register
 from nnsteps.problems.registry import FieldType as T
 from nnsteps.work import Worked
@@ -47,6 +48,9 @@ FIELDS = (
           example=True, when=("cell", (Op.RNN,))),
     Field("upstream", T.VALUE, "∂L/∂h_t for every step (or for the last), instead of a target: grads gain x and h0",
           example=[0, 0, 1], instead_of=("target",)),
+    Field("upstream_c", T.VALUE, "LSTM: ∂L/∂c_t for every step (or for the last) beside upstream "
+          "(deeplearning.ai's and CS231n's dc_next): grads gain c0 (dc_prev)", example=[0, 0, 1],
+          when=("cell", ("lstm",))),
 )
 
 
@@ -59,6 +63,8 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
         ("activation left out", M.set_field("activation", "none")),
         ("loss without the ½ (squared_error)", M.set_field(Op.LOSS.value, "squared_error", unless="half_squared_error")),
     ]
+    if p.has("upstream_c"):
+        out.append(("∂L/∂c_t ignored (δc only through h)", lambda r: {k: v for k, v in r.items() if k != "upstream_c"}))
     if p.cell == "lstm":
         out += [("LSTM gate order mixed (i, f, o, g read as i, f, g, o)", _gate_order_mixed(p.weights)),
                 ("LSTM: tanh of c forgotten (h = o⊙c)", M.set_field("variant", "no_tanh_c")),
@@ -216,13 +222,18 @@ def solve_rnn(p: Params) -> Worked:
                            field="upstream")
     return rnn(p.x, h0=p.h0, weights=p.weights, activation=p.activation, output=p.output, target=p.target,
                loss=p[Op.LOSS.value], learning_rate=p.learning_rate, symbolic=p.symbolic, upstream=p.upstream,
-               cell=p.cell, c0=p.c0, variant=p.variant)
+               cell=p.cell, c0=p.c0, variant=p.variant, upstream_c=p.upstream_c)
 
 
-@generator(Op.RNN.value, options=("cell",))
+@generator(Op.RNN.value, options=("cell", "upstream"))
 def rnn(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
     """A scalar RNN as the reference's Question 6: one-decimal inputs and weights, no activation; with
-    option ``cell: lstm`` or ``gru`` a small gated cell (PyTorch-stacked one-decimal weights, a head).
+    option ``cell: lstm`` or ``gru`` a small gated cell (PyTorch-stacked one-decimal weights, a head);
+    option ``upstream: true`` backward from given ∂L/∂h (an LSTM's also ∂L/∂c, as CS231n's
+    ``lstm_step_backward``) with no output layer.
+
+    >>> sorted(rnn(np.random.default_rng(0), {"cell": "lstm", "upstream": "true"}))[-4:-2]
+    ['upstream', 'upstream_c']
 
     >>> sorted(rnn(np.random.default_rng(0), {}))
     ['activation', 'h0', 'kind', 'learning_rate', 'loss', 'output', 'target', 'weights', 'x']
@@ -230,6 +241,8 @@ def rnn(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
     ['W_hy', 'bias_hh', 'bias_ih', 'weight_hh', 'weight_ih']
     """
     cell = str(options.get("cell") or Op.RNN).lower()
+    if boolean(options.get("upstream", False)):
+        return _from_upstream(rng, cell)
     if cell in ("lstm", "gru"):
         return _gated(rng, cell)
     length = int(rng.integers(2, 5))
@@ -261,4 +274,20 @@ def _gated(rng: np.random.Generator, cell: str) -> dict[str, Any]:
     }
     if cell == "lstm":
         problem["c0"] = [0] * H
+    return problem
+
+
+def _from_upstream(rng: np.random.Generator, cell: str) -> dict[str, Any]:
+    """Backward from given upstream gradients: the head, target, loss and update left out."""
+    problem = _gated(rng, cell) if cell in ("lstm", "gru") else rnn(rng, {})
+    for key in ("target", Op.LOSS.value, "learning_rate", "output"):
+        problem.pop(key, None)
+    weights = problem["weights"]
+    for key in ("W_hy", "w_hy", "b_y"):
+        weights.pop(key, None)
+    L = len(problem["x"])
+    H = len(problem["h0"]) if isinstance(problem["h0"], list) else 1
+    problem["upstream"] = tenths(rng, (L, H), -9, 9) if H > 1 or cell != Op.RNN else tenths(rng, (L,), -9, 9)
+    if cell == "lstm":
+        problem["upstream_c"] = tenths(rng, (L, H), -9, 9)
     return problem

@@ -15,7 +15,7 @@ from nnsteps.expr import Call, Expr, Neg, Num, Power, Product, Sum, Sym
 from nnsteps.expr.values import EvaluationError
 from nnsteps.irrational import Real
 from nnsteps.names import Op
-from nnsteps.ops.optim.schedule import lr_at
+from nnsteps.ops.optim.lr_scheduler import lr_at
 from nnsteps.ops.optim.updates import initial_state, out, update
 from nnsteps.work import Step, Worked
 
@@ -76,8 +76,11 @@ def derivative(e: Expr, x: str) -> Expr:
 
 def optimize(method: str, names: Sequence[str], theta: Sequence[Any], *, grads: Sequence[Sequence[Any]] | None,
              loss: Expr | None, steps: int, lr: Any, options: dict[str, Any], schedule: str = "none",
-             schedule_options: dict[str, Any] | None = None, kind: str = "run", loss_text: str | None = None) -> Worked:
-    """``steps`` updates of the flat parameters ``theta`` (entry i is the symbol ``names[i]`` of the loss).
+             schedule_options: dict[str, Any] | None = None, kind: str = "run", loss_text: str | None = None,
+             start: dict[str, list[Any]] | None = None, t0: int = 0) -> Worked:
+    """``steps`` updates of the flat parameters ``theta`` (entry i is the symbol ``names[i]`` of the loss),
+    from the state ``start`` (flat, by state name; zeros where absent) after ``t0`` updates already taken
+    (the first update here is update t0 + 1, as torch's ``state["step"]``; the schedule counts from epoch 0).
 
     Returns a Worked whose value is {"params": [θ after each step], "state": [state per step], "lr": [...]},
     each θ and state a flat list (the kind puts the user's shape back).
@@ -89,7 +92,7 @@ def optimize(method: str, names: Sequence[str], theta: Sequence[Any], *, grads: 
     """
     n = len(theta)
     th: list[Any] = [Real.of(v) for v in theta]
-    state = initial_state(method, options, n)
+    state = initial_state(method, options, n, start)
     try:
         derivs = [derivative(loss, name) for name in names] if loss is not None else None
     except NnstepsError as err:
@@ -110,7 +113,8 @@ def optimize(method: str, names: Sequence[str], theta: Sequence[Any], *, grads: 
             assert grads is not None
             g = list(grads[t - 1])
         try:
-            th, new, used, parts = update(method, th, g, state, t, rate, options, expand=t == 1, label=f"{names[0]}")
+            th, new, used, parts = update(method, th, g, state, t0 + t, rate, options, expand=t == 1,
+                                          label=f"{names[0]}")
         except ZeroDivisionError:
             raise NnstepsError(f"step {t} divides by a zero denominator (eps 0 with a zero second moment); "
                                "expected eps > 0", field="eps") from None
@@ -118,5 +122,5 @@ def optimize(method: str, names: Sequence[str], theta: Sequence[Any], *, grads: 
         history["params"].append([out(v) for v in th])
         history["state"].append({k: [out(v) for v in new[k]] for k in new})
         history["lr"].append(out(used) if isinstance(used, Real) else used)
-        out_steps.append(Step(f"Step {t}", steps=[rate_step, *parts] if schedule != "none" else parts))
+        out_steps.append(Step(f"Step {t0 + t}", steps=[rate_step, *parts] if schedule != "none" else parts))
     return Worked(kind, value=history, steps=out_steps)

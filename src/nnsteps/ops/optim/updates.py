@@ -12,6 +12,10 @@ Every method reads the gradient g of one step and its state, and writes the new 
   (amsgrad: v_max ← max(v_max, v), v̂ = v_max/(1 − β₂ᵗ)); θ ← θ − α m̂/(√v̂ + ε). ``adamw`` decays
   θ ← θ(1 − αλ) first instead of adding λθ to g. State ``m``, ``v``, ``m_hat``, ``v_hat`` (``v_max``).
 
+``eps_inside`` (adagrad, rmsprop) puts ε under the root as d2l writes them: √(s + ε), √(v + ε). A given starting
+state (:func:`initial_state`'s ``given``, torch's ``optimizer.state``) continues from it: sgd's first update then
+reads b ← μb + (1 − τ)g, and update t counts on from the given step count.
+
 Square roots go through :class:`nnsteps.irrational.Real`: float64 now, the exact form only when read.
 """
 
@@ -31,9 +35,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "sgd": {"lr": Fraction(1, 1000), "momentum": 0, "dampening": 0, "nesterov": False, "weight_decay": 0},
     "momentum_ema": {"lr": Fraction(1, 100), "beta": Fraction(9, 10)},
     "adagrad": {"lr": Fraction(1, 100), "lr_decay": 0, "weight_decay": 0, "initial_accumulator_value": 0,
-                "eps": Fraction(1, 10**10)},
+                "eps": Fraction(1, 10**10), "eps_inside": False},
     "rmsprop": {"lr": Fraction(1, 100), "alpha": Fraction(99, 100), "eps": E8, "weight_decay": 0, "momentum": 0,
-                "centered": False},
+                "centered": False, "eps_inside": False},
     "adam": {"lr": Fraction(1, 1000), "betas": (Fraction(9, 10), Fraction(999, 1000)), "eps": E8, "weight_decay": 0,
              "amsgrad": False, "bias_correction": True},
     "adamw": {"lr": Fraction(1, 1000), "betas": (Fraction(9, 10), Fraction(999, 1000)), "eps": E8,
@@ -68,10 +72,18 @@ def state_names(method: str, o: dict[str, Any]) -> tuple[str, ...]:
     return ("m", "v", "m_hat", "v_hat") + (("v_max",) if o.get("amsgrad") else ())
 
 
-def initial_state(method: str, o: dict[str, Any], n: int) -> dict[str, list[Any]]:
-    """The state before the first step: zeros (adagrad's sum starts at ``initial_accumulator_value``)."""
+def initial_state(method: str, o: dict[str, Any], n: int,
+                  given: dict[str, list[Any]] | None = None) -> dict[str, list[Any]]:
+    """The state before the first step: each entry of ``given`` (flat, by :func:`state_names`), else zeros
+    (adagrad's sum starts at ``initial_accumulator_value``; sgd's buffer is absent until the first step).
+
+    >>> initial_state("sgd", {"momentum": 0.9}, 2), [out(v) for v in initial_state("adam", {}, 1, {"m": [1]})["m"]]
+    ({}, [1])
+    """
     start = o.get("initial_accumulator_value", 0) if method == "adagrad" else 0
-    return {k: [Real.of(start)] * n for k in state_names(method, o) if k not in ("m_hat", "v_hat")}
+    given = given or {}
+    return {k: [Real.of(v) for v in given[k]] if k in given else [Real.of(start)] * n
+            for k in state_names(method, o) if k not in ("m_hat", "v_hat") and (k in given or method != "sgd")}
 
 
 class _Writer:
@@ -117,7 +129,7 @@ def update(method: str, theta: list[Any], grad: list[Any], state: dict[str, list
         mu, damp = o.get("momentum", 0), o.get("dampening", 0)
         d = g
         if mu:
-            if t == 1:
+            if "b" not in state:  # torch's first step: the buffer is g itself
                 b = w.put(f"b_{t}", r"b_1 = g_1", list(g), lambda i: _tex(g[i]))
             else:
                 old = state["b"]
@@ -151,10 +163,13 @@ def update(method: str, theta: list[Any], grad: list[Any], state: dict[str, list
         s = w.put(f"sum_{t}", r"s_t = s_{t-1} + g_t^2", [old[i] + g[i] * g[i] for i in range(n)],
                   lambda i: rf"{_tex(old[i])} + {_tex(g[i])} \cdot {_tex(g[i])}")
         new["sum"] = s
-        den = [s[i].apply("sqrt") + eps for i in range(n)]
-        uf = r"\Delta\theta_t = \frac{\alpha_t g_t}{\sqrt{s_t} + \epsilon}"
+        inside = o.get("eps_inside")
+        den = [(s[i] + eps).apply("sqrt") if inside else s[i].apply("sqrt") + eps for i in range(n)]
+        uf = r"\Delta\theta_t = \frac{\alpha_t g_t}{\sqrt{s_t + \epsilon}}" if inside else \
+            r"\Delta\theta_t = \frac{\alpha_t g_t}{\sqrt{s_t} + \epsilon}"
         u = [g[i] * rate / den[i] for i in range(n)]
-        sub_u = lambda i: rf"\frac{{{_tex(rate)} \cdot {_tex(g[i])}}}{{\sqrt{{{_tex(s[i])}}} + {_tex(eps)}}}"  # noqa: E731
+        sub_u = lambda i: (rf"\frac{{{_tex(rate)} \cdot {_tex(g[i])}}}{{\sqrt{{{_tex(s[i])} + {_tex(eps)}}}}}" if inside  # noqa: E731
+                           else rf"\frac{{{_tex(rate)} \cdot {_tex(g[i])}}}{{\sqrt{{{_tex(s[i])}}} + {_tex(eps)}}}")
     elif method == "rmsprop":
         a, eps, mu, old = o["alpha"], o["eps"], o.get("momentum", 0), state["v"]
         v = w.put(f"v_{t}", r"v_t = a v_{t-1} + (1 - a) g_t^2",
@@ -167,11 +182,13 @@ def update(method: str, theta: list[Any], grad: list[Any], state: dict[str, list
                        [og[i] * a + g[i] * (1 - Fraction(a)) for i in range(n)],
                        lambda i: rf"{_tex(a)} \cdot {_tex(og[i])} + (1 - {_tex(a)}) \cdot {_tex(g[i])}")
             new["g_avg"] = ga
-            den = [(v[i] - ga[i] * ga[i]).apply("sqrt") + eps for i in range(n)]
+            var = [v[i] - ga[i] * ga[i] for i in range(n)]
         else:
-            den = [v[i].apply("sqrt") + eps for i in range(n)]
-        w.put(f"denominator_{t}", r"\sqrt{v_t - \bar g_t^2} + \epsilon" if o.get("centered") else r"\sqrt{v_t} + \epsilon",
-              den)
+            var = v
+        inside = o.get("eps_inside")
+        den = [(var[i] + eps).apply("sqrt") if inside else var[i].apply("sqrt") + eps for i in range(n)]
+        under = r"v_t - \bar g_t^2" if o.get("centered") else "v_t"
+        w.put(f"denominator_{t}", rf"\sqrt{{{under} + \epsilon}}" if inside else rf"\sqrt{{{under}}} + \epsilon", den)
         if mu:
             ob = state["b"]
             b = w.put(f"b_{t}", r"b_t = \mu b_{t-1} + \frac{g_t}{\text{den}}",

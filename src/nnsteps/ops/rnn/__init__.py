@@ -49,6 +49,7 @@ def rnn(
     cell: str = Op.RNN,
     c0: Any = 0,
     variant: str = "pytorch",
+    upstream_c: Any = None,
 ) -> Worked:
     """Forward pass, loss, BPTT (every δ_t and per-step gradient term) and one update of an RNN.
 
@@ -69,17 +70,24 @@ def rnn(
         from nnsteps.ops.rnn.gated import gated_rnn
 
         return gated_rnn(x, cell=cell, weights=weights, h0=h0, c0=c0, output=output, target=target, loss=loss,
-                         upstream=upstream, learning_rate=learning_rate, variant=variant)
+                         upstream=upstream, learning_rate=learning_rate, variant=variant, upstream_c=upstream_c)
+    if upstream_c is not None:
+        from nnsteps.errors import NnstepsError
+
+        raise NnstepsError("upstream_c is an LSTM's ∂L/∂c_t; a plain RNN has no cell state", field="upstream_c")
     net = read_rnn(
         x, h0=h0, weights=weights,
         kw={"w_in": w_in, "w_hh": w_hh, "w_hy": w_hy, "W_xh": W_xh, "W_hh": W_hh, "W_hy": W_hy,
             "b_h": b_h, "b_y": b_y},
         activation=activation, output=output, target=target, loss=loss, learning_rate=learning_rate,
+        head=upstream is None,
     )
     n = Notation(scalar=net.scalar, H=net.H, D=net.x.shape[1], O=net.O, every=net.output == "every")
     fwd = forward(net)
     steps = [_forward_step(net, n, fwd)]
-    answer: dict[str, Any] = {"h": _per_step(net, fwd.h[1:]), "y": _outputs(net, fwd.y)}
+    answer: dict[str, Any] = {"h": _per_step(net, fwd.h[1:])}
+    if "W_hy" in net.params:
+        answer["y"] = _outputs(net, fwd.y)
     if net.target is not None:
         loss_step, loss_value, g = loss_of(net, n, fwd)
         steps.append(loss_step)

@@ -50,6 +50,8 @@ def forward(net: RnnNet) -> Forward:
         # Exact states can grow a digit or more a step; past the number limit they could not even be printed.
         h[t] = [bounded(act.apply(net.activation, net.domain, v), what="an exact hidden state") for v in pre]
     out_steps = list(range(1, L + 1)) if net.output == "every" else [L]
+    if "W_hy" not in p:  # no output layer (the upstream ∂L/∂h_t is given): no y
+        return Forward(a, h, np.empty((0, 0)), [])
     y = np.array([p["W_hy"].dot(h[t]) + (p.get("b_y", 0)) for t in out_steps],
                  dtype=object if net.domain.is_exact else np.float64)
     return Forward(a, h, y, out_steps)
@@ -113,6 +115,9 @@ def _forward_step(net: RnnNet, n: Notation, fwd: Forward) -> Step[Any]:
                                        if net.H > EXPLAIN_UNITS else None)))
     children.extend(_output_steps(net, n, fwd))
     recurrence = f"h_t = {act.tex(net.activation, general)}"
+    if "W_hy" not in p:
+        return Step("Forward pass", formula=recurrence, steps=children, note=_skipped_note(net.L),
+                    data={"L": net.L, "H": net.H, "activation": net.activation})
     out_rule = (f"y{'_t' if net.output == 'every' else ''} = {n.w('W_hy')} h_{{{'t' if net.output == 'every' else 'L'}}}"
                 + (f" + {n.w('b_y')}" if "b_y" in p else ""))
     return Step("Forward pass", formula=rf"{recurrence}, \quad {out_rule}", steps=children,

@@ -39,8 +39,9 @@ def _state(value: Any, name: str, H: int) -> np.ndarray:
 
 def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, output: str = "last",
               target: Any = None, loss: str = "half_squared_error", upstream: Any = None,
-              learning_rate: Any = None, variant: str = "pytorch") -> Worked:
-    """Forward pass, loss, BPTT and update of an LSTM or GRU.
+              learning_rate: Any = None, variant: str = "pytorch", upstream_c: Any = None) -> Worked:
+    """Forward pass, loss, BPTT and update of an LSTM or GRU (``upstream`` ∂L/∂h_t and, LSTM only,
+    ``upstream_c`` ∂L/∂c_t: then the gradients include ``x``, ``h0`` and ``c0``).
 
     >>> w = gated_rnn([[1]], cell="lstm", weights={"weight_ih": [[0], [0], [1], [0]], "weight_hh": [[0]] * 4})
     >>> w.answer["gates"][0]["i"], round(float(w.answer["c"][0]), 12)   # σ(0) = 1/2, c = ½·tanh(1)
@@ -71,6 +72,10 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
     tgt = _target(target, T, O, loss) if target is not None else None
     if target is not None and upstream is not None:
         raise NnstepsError("give either a target or an upstream gradient ∂L/∂h_t, not both", field="upstream")
+    if upstream_c is not None and (not rec.cell_state or upstream is None):
+        raise NnstepsError("upstream_c (∂L/∂c_t) needs cell lstm and the upstream ∂L/∂h_t beside it"
+                           if rec.cell_state else f"upstream_c is an LSTM's ∂L/∂c_t; a {cell.upper()} has no cell state",
+                           field="upstream_c")
     lr = read_learning_rate(learning_rate)
     mats = [m for g in gw.W for m in (gw.W[g], gw.U[g], gw.bi[g], gw.bh[g]) if m is not None]
     arrays = [xs, h, *mats, *head.values()] + [a for a in (c, tgt) if a is not None]
@@ -111,7 +116,7 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
     steps: list[Step[Any]] = [Step(f"Forward pass ({cell.upper()}, gates {', '.join(rec.gates)})", result=None,
                                    steps=fsteps, note=(f"time steps 4 to {L - 3} follow the same rule; their values "
                                                        "are in the answer") if L > 6 else None)]
-    dh_out = None
+    dh_out, dc_out = None, None
     if tgt is not None:
         from nnsteps.ops.losses import backprop as losses
 
@@ -129,8 +134,10 @@ def gated_rnn(x: Any, *, cell: str, weights: Any, h0: Any = 0, c0: Any = 0, outp
         probe = RnnNet(scalar=False, x=xd, h0=conv(h), params={}, activation="none", output=output, loss=loss,
                        target=None, learning_rate=None, domain=d)
         dh_out = read_hidden_upstream(probe, upstream)
+        if upstream_c is not None:
+            dc_out = read_hidden_upstream(probe, upstream_c, "upstream_c")
     if dh_out is not None:
-        gr, inputs, back = gated_bptt.backward(d, rec, gw, cache, dh_out)
+        gr, inputs, back = gated_bptt.backward(d, rec, gw, cache, dh_out, dc_out)
         steps.extend(back)
         user_grads = to_user(gw, gr["W"], gr["U"], gr["bi"], gr["bh"])
         user_params = to_user(gw, gw.W, gw.U, gw.bi, gw.bh)

@@ -23,8 +23,9 @@ SHOWN = 3
 
 
 def backward(d: Domain, cell: GatedCell, gw: GateWeights, cache: list[dict[str, Any]], dh_out: np.ndarray,
-             ) -> tuple[dict[str, Any], dict[str, np.ndarray], list[Step[Any]]]:
-    """Gradients of every gate's W, U, b_i, b_h (per gate), of x, h0 (and c0), from ∂L/∂h_t (L×H).
+             dc_out: np.ndarray | None = None) -> tuple[dict[str, Any], dict[str, np.ndarray], list[Step[Any]]]:
+    """Gradients of every gate's W, U, b_i, b_h (per gate), of x, h0 (and c0), from ∂L/∂h_t (L×H) and, for an
+    LSTM, a given ∂L/∂c_t (L×H: deeplearning.ai's and CS231n's dc_next), added to the path through c_(t+1).
 
     Returns (per-gate gradient dicts ``W``, ``U``, ``bi``, ``bh``; the input gradients; the steps).
     """
@@ -37,6 +38,8 @@ def backward(d: Domain, cell: GatedCell, gw: GateWeights, cache: list[dict[str, 
     for t in range(L, 0, -1):
         v = cache[t - 1]
         dh = dh_out[t - 1] + dh_next
+        if dc_out is not None:
+            dc_next = dc_out[t - 1] + dc_next
         da_in, da_hid, dh_prev, dc_prev, s = cell.backward_step(d, gw, v, dh, dc_next, t)
         das[t - 1] = (da_in, da_hid)
         dx.append(sum((gw.W[g].T.dot(da_in[g]) for g in cell.gates[1:]), gw.W[cell.gates[0]].T.dot(da_in[cell.gates[0]])))

@@ -57,15 +57,17 @@ class RnnNet:
 
     @property
     def O(self) -> int:  # noqa: E743  (O is the output size, as in the issue)
-        return int(self.params["W_hy"].shape[0])
+        return int(self.params["W_hy"].shape[0]) if "W_hy" in self.params else 0
 
 
 def _shape(a: np.ndarray) -> str:
     return "×".join(map(str, a.shape)) if a.ndim else "scalar"
 
 
-def _weights_of(weights: dict[str, Any] | None, kwargs: dict[str, Any]) -> tuple[bool, dict[str, Any]]:
-    """Merge the ``weights`` mapping with keyword weights; tell scalar from matrix naming."""
+def _weights_of(weights: dict[str, Any] | None, kwargs: dict[str, Any],
+                head: bool = True) -> tuple[bool, dict[str, Any]]:
+    """Merge the ``weights`` mapping with keyword weights; tell scalar from matrix naming (``head``: the output
+    weights are required)."""
     given: dict[str, Any] = {}
     if weights is not None:
         if not isinstance(weights, dict):
@@ -84,7 +86,8 @@ def _weights_of(weights: dict[str, Any] | None, kwargs: dict[str, Any]) -> tuple
                 field="weights", hint=did_you_mean(key, allowed),
             )
         out[name] = value
-    required = ("w_in", "w_hh", "w_hy") if scalar else ("W_xh", "W_hh", "W_hy")
+    required: tuple[str, ...] = ("w_in", "w_hh", "w_hy") if scalar else ("W_xh", "W_hh", "W_hy")
+    required = required if head else required[:2]
     for name in required:
         if name not in out:
             raise NnstepsError(f"missing weight {name}; expected {', '.join(required)}", field="weights")
@@ -93,9 +96,10 @@ def _weights_of(weights: dict[str, Any] | None, kwargs: dict[str, Any]) -> tuple
 
 def read_rnn(
     x: Any, *, h0: Any, weights: dict[str, Any] | None, kw: dict[str, Any], activation: str, output: str,
-    target: Any, loss: str, learning_rate: Any,
+    target: Any, loss: str, learning_rate: Any, head: bool = True,
 ) -> RnnNet:
-    """Validate everything and bring it into one :class:`RnnNet`.
+    """Validate everything and bring it into one :class:`RnnNet` (``head`` False: ``W_hy`` may be absent,
+    as when the upstream ∂L/∂h_t is given and no output is computed).
 
     >>> net = read_rnn("0.3 0.4 0.2", h0=0.5, weights={"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2}, kw={},
     ...                activation="none", output="last", target=0.4, loss="half_squared_error", learning_rate=None)
@@ -115,7 +119,7 @@ def read_rnn(
     xs = as_array(x, name="x", ndim=(1, 2))
     if xs.shape[0] > MAX_STEPS:
         raise NnstepsError(f"sequences are limited to {MAX_STEPS:,} steps, got {xs.shape[0]:,}", field="x")
-    scalar, raw = _weights_of(weights, kw)
+    scalar, raw = _weights_of(weights, kw, head)
     mats: dict[str, np.ndarray] = {}
     for name, value in raw.items():
         user = name
@@ -151,14 +155,18 @@ def read_rnn(
     if mats["W_hh"].shape != (H, H):
         raise NnstepsError(f"W_hh must be H×H = {H}×{H} to match W_xh ({H}×{D}), got {_shape(mats['W_hh'])}",
                            field="weights.W_hh")
-    W_hy = mats["W_hy"]
-    if W_hy.ndim == 1:
-        W_hy = W_hy.reshape(1, -1) if H > 1 or W_hy.shape[0] == 1 else W_hy.reshape(-1, 1)
-    if W_hy.shape[1] != H:
-        raise NnstepsError(f"W_hy must be O×H with H = {H} to match W_hh ({H}×{H}), got {_shape(W_hy)}",
-                           field="weights.W_hy")
-    mats["W_hy"] = W_hy
-    O = W_hy.shape[0]
+    O = 0
+    if "W_hy" in mats:
+        W_hy = mats["W_hy"]
+        if W_hy.ndim == 1:
+            W_hy = W_hy.reshape(1, -1) if H > 1 or W_hy.shape[0] == 1 else W_hy.reshape(-1, 1)
+        if W_hy.shape[1] != H:
+            raise NnstepsError(f"W_hy must be O×H with H = {H} to match W_hh ({H}×{H}), got {_shape(W_hy)}",
+                               field="weights.W_hy")
+        mats["W_hy"] = W_hy
+        O = W_hy.shape[0]
+    elif "b_y" in mats:
+        raise NnstepsError("b_y needs an output matrix W_hy", field="weights.b_y")
     for bname, n, of in (("b_h", H, "W_hh"), ("b_y", O, "W_hy")):
         if bname in mats:
             b = mats[bname].reshape(-1)

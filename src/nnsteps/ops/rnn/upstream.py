@@ -25,17 +25,19 @@ if TYPE_CHECKING:
     from nnsteps.ops.rnn.inputs import RnnNet
 
 
-def read_hidden_upstream(net: RnnNet, upstream: Any) -> np.ndarray:
-    """∂L/∂h_t as an L×H array of domain numbers: one row per step, or one row for the last step only."""
+def read_hidden_upstream(net: RnnNet, upstream: Any, field: str = "upstream") -> np.ndarray:
+    """∂L/∂h_t (or, ``field`` upstream_c, an LSTM's ∂L/∂c_t) as an L×H array of domain numbers: one row per
+    step, or one row for the last step only."""
     L, H, d = net.L, net.H, net.domain
-    g = as_array(upstream, name="upstream")
+    g = as_array(upstream, name=field)
     if g.size == L * H and (g.ndim == 2 or H == 1 and g.ndim == 1 and L > 1):
         rows = g.reshape(L, H)
     elif g.size == H and g.ndim <= 1:
         rows = np.concatenate([np.zeros((L - 1, H), dtype=g.dtype), g.reshape(1, H)]) if L > 1 else g.reshape(1, H)
     else:
-        raise NnstepsError(f"expected ∂L/∂h_t for every step ({L}×{H}) or for the last step ({H}), got shape {g.shape}",
-                           field="upstream")
+        what = "∂L/∂c_t" if field == "upstream_c" else "∂L/∂h_t"
+        raise NnstepsError(f"expected {what} for every step ({L}×{H}) or for the last step ({H}), got shape {g.shape}",
+                           field=field)
     return d.array(rows.astype(object) if rows.dtype == object else rows)
 
 
