@@ -161,11 +161,11 @@ def log_sum_tex(weights: list[Any], p: list[Any], method0: bool) -> str:
     (no smoothing) put in as the smallest float.
 
     >>> log_sum_tex([1, 1], [Fraction(1, 2), 0], False)
-    '1 \\\\ln 0.5'
+    '1 \\\\cdot \\\\ln 0.5'
     """
     mantissa, exponent = repr(sys.float_info.min).split("e")
     tiny = rf"({mantissa} \cdot 10^{{{int(exponent)}}})"
-    terms = [rf"{op(w)} \ln {op(v) if v > 0 else tiny}" for w, v in zip(weights, p, strict=True) if v > 0 or method0]
+    terms = [rf"{op(w)} \cdot \ln {op(v) if v > 0 else tiny}" for w, v in zip(weights, p, strict=True) if v > 0 or method0]
     return " + ".join(terms) or "0"
 
 
