@@ -1,5 +1,6 @@
 """The ``iou`` and ``nms`` kinds: boxes (x1, y1, x2, y2) as ``torchvision.ops.box_iou`` and ``nms``
-define them (:mod:`nnsteps.ops.boxes`).
+define them (:mod:`nnsteps.ops.boxes`), and ``iou``'s variants GIoU, DIoU, CIoU and their losses
+(:mod:`nnsteps.ops.box_variants`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import numpy as np
 
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
+from nnsteps.generation.common import one
+from nnsteps.numbers import parse_number
+from nnsteps.ops.box_variants import EPS, VARIANTS, iou_variant
 from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
@@ -18,10 +22,32 @@ T = FieldType
 IOU, NMS = "iou", "nms"
 PLUS_ONE = Field("plus_one", T.BOOLEAN, "the legacy +1 pixel convention (width = x2 − x1 + 1); torchvision has none",
                  default=False, example=False)
+_IOU_VARIANTS = ("giou", "diou", "ciou")
+
+
+def _eps(value: Any) -> Any:
+    v = parse_number(value)
+    if not 0 <= v < 1:
+        raise NnstepsError(f"expected 0 <= eps < 1, got {value!r}")
+    return v
+
+
+
 IOU_FIELDS = (
-    Field("box_a", T.LIST, "a box [x1, y1, x2, y2]", required=True, example=[0, 0, 2, 2]),
-    Field("box_b", T.LIST, "a box [x1, y1, x2, y2]", required=True, example=[1, 1, 3, 3]),
+    Field("box_a", T.LIST, "a box [x1, y1, x2, y2] (CIoU: the prediction)", required=True, example=[0, 0, 2, 2]),
+    Field("box_b", T.LIST, "a box [x1, y1, x2, y2] (CIoU: the target)", required=True, example=[1, 1, 3, 3]),
     PLUS_ONE,
+    Field("variant", T.CHOICE, "iou (box_iou); giou (generalized_box_iou: minus the enclosing box's share outside "
+          "the union); diou (distance_box_iou: minus ρ²/c², centre distance over the enclosing diagonal); ciou "
+          "(complete_box_iou: DIoU minus αv, the aspect-ratio term)", default="iou", choices=VARIANTS, example="iou"),
+    Field("loss", T.BOOLEAN, "torchvision's loss instead (generalized_box_iou_loss, …): 1 − the value, ε in the "
+          "IoU's denominator", default=False, example=False, when=("variant", _IOU_VARIANTS)),
+    Field("eps", T.NUMBER, "torchvision's ε (default 1e-7; 0 for the paper's formulas)", default=EPS,
+          example="1e-7", parse=_eps, when=("variant", _IOU_VARIANTS)),
+    Field("squared", T.BOOLEAN, "ρ² and c², squared as the paper; false (ρ/c) is the named mistake, for checking",
+          default=True, example=True, when=("variant", ("diou", "ciou"))),
+    Field("aspect", T.BOOLEAN, "CIoU's αv term; false (CIoU as DIoU) is the named mistake, for checking",
+          default=True, example=True, when=("variant", ("ciou",))),
 )
 NMS_FIELDS = (
     Field("boxes", T.LIST, "boxes [x1, y1, x2, y2], one a row", required=True,
@@ -36,12 +62,21 @@ NMS_FIELDS = (
 def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
-    return [("+1 pixel convention (width = x2 − x1 + 1) instead of torchvision's x2 − x1",
-             M.set_field("plus_one", True))]
+    out = [("+1 pixel convention (width = x2 − x1 + 1) instead of torchvision's x2 − x1", M.set_field("plus_one", True))]
+    variant = p.variant if p.has("variant") else "iou"
+    if variant in ("diou", "ciou") and p.squared:
+        out.append(("centre distance over the enclosing diagonal not squared (ρ/c instead of ρ²/c²)",
+                    M.set_field("squared", False)))
+    if variant == "ciou" and p.aspect:
+        out.append(("aspect-ratio term αv left out (CIoU computed as DIoU)", M.set_field("aspect", False)))
+    return out
 
 
-@register(IOU, fields=IOU_FIELDS, summary="intersection over union of two boxes, as torchvision.ops.box_iou",
-          answer=("intersection", "union", "iou"), example={"id": "i", "kind": IOU, "box_a": [0, 0, 2, 2],
+
+@register(IOU, fields=IOU_FIELDS, summary="intersection over union of two boxes, as torchvision.ops.box_iou; "
+          "generalized, distance and complete IoU and their losses",
+          answer=("intersection", "union", "iou", "enclosing_area", "center_distance_squared", "diagonal_squared",
+                  "v", "alpha", "giou", "diou", "ciou", "loss"), example={"id": "i", "kind": IOU, "box_a": [0, 0, 2, 2],
                                                             "box_b": [1, 1, 3, 3]},
           mistakes=_mistakes, form={"group": "evaluation"})
 def solve_iou(p: Params) -> Worked:
@@ -50,10 +85,16 @@ def solve_iou(p: Params) -> Worked:
     >>> from nnsteps.problems.registry import Problem
     >>> solve_iou(Problem({"id": "i", "kind": "iou", "box_a": [0, 0, 2, 2], "box_b": [1, 1, 3, 3]}).params).answer["iou"]
     Fraction(1, 7)
+    >>> solve_iou(Problem({"id": "i", "kind": "iou", "box_a": [0, 0, 2, 2], "box_b": [1, 1, 3, 3],
+    ...                    "variant": "giou"}).params).answer["giou"]
+    Fraction(-5, 63)
     """
     from nnsteps.ops.boxes import iou
 
     try:
+        if p.variant != "iou":
+            return iou_variant(p.box_a, p.box_b, p.variant, loss=p.loss, eps=p.eps, plus_one=p.plus_one,
+                               squared=p.squared, aspect=p.aspect)
         w = iou(p.box_a, p.box_b, plus_one=p.plus_one)
         w.answer = {**w.meta, IOU: w.value}
         return w
@@ -98,7 +139,9 @@ def iou_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, 
     ['box_a', 'box_b', 'kind']
     """
     a = _box(rng)
-    return {"kind": IOU, "box_a": a, "box_b": _box(rng, a)}
+    out = {"kind": IOU, "box_a": a, "box_b": _box(rng, a)}
+    variant = options.get("variant") or one(rng, ["iou", "iou", "giou", "diou", "ciou"])
+    return out if variant == "iou" else {**out, "variant": variant}
 
 
 @generator(NMS)
