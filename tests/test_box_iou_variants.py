@@ -93,7 +93,7 @@ REFERENCE = {("giou", False): tv_generalized_box_iou, ("diou", False): tv_distan
 
 
 def _solve(a, b, variant, loss=False, **more):
-    raw = {"id": "q", "kind": "iou", "box_a": a, "box_b": b, "variant": variant, "loss": loss, **more}
+    raw = {"id": "q", "kind": "iou", "box_a": a, "box_b": b, "variant": variant, "as_loss": loss, **more}
     return load_kinds()["iou"].solve(Problem(raw)).answer
 
 
@@ -106,13 +106,13 @@ CASES = [([0, 0, 2, 2], [1, 1, 3, 3]), ([0, 0, 2, 2], [3, 4, 5, 7]), ([1, 1, 4, 
 def test_matches_torchvision_formulas_in_float64(a, b, variant, loss):
     want = REFERENCE[variant, loss](np.array([float(Fraction(v)) for v in a]), np.array([float(Fraction(v)) for v in b]))
     got = _solve(a, b, variant, loss)
-    assert float(got["loss" if loss else variant]) == pytest.approx(float(want), rel=1e-13, abs=1e-15)
+    assert float(got[f"{variant}_loss" if loss else variant]) == pytest.approx(float(want), rel=1e-13, abs=1e-15)
 
 
 def test_ciou_loss_keeps_torchvision_default_eps_in_its_diou_part():
     a, b = [0, 0, 2, 2], [1, 1, 3, 4]
     want = tv_complete_box_iou_loss(np.array(a, float), np.array(b, float), eps=0.01)
-    got = _solve(a, b, "ciou", True, eps="0.01")["loss"]
+    got = _solve(a, b, "ciou", True, eps="0.01")["ciou_loss"]
     assert float(got) == pytest.approx(want, rel=1e-13)
     # and not the eps given everywhere
     assert abs(float(got) - (1 - tv_complete_box_iou(np.array(a, float), np.array(b, float), eps=0.01))) > 1e-6
@@ -160,7 +160,7 @@ def test_matches_torchvision_on_random_integer_boxes(a, b, which):
     variant, loss = which
     want = REFERENCE[which](np.array(a, float), np.array(b, float))
     got = _solve(a, b, variant, loss)
-    assert float(got["loss" if loss else variant]) == pytest.approx(float(want), rel=1e-12, abs=1e-14)
+    assert float(got[f"{variant}_loss" if loss else variant]) == pytest.approx(float(want), rel=1e-12, abs=1e-14)
 
 
 CIOU_FILE = {"id": "ciou", "kind": "iou", "box_a": [0, 0, 2, 2], "box_b": [1, 1, 3, 4], "variant": "ciou"}

@@ -14,7 +14,7 @@ from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one
 from nnsteps.numbers import parse_number
-from nnsteps.ops.box_variants import EPS, VARIANTS, iou_variant
+from nnsteps.ops.box_variants import EPS, iou_variant
 from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
@@ -23,6 +23,7 @@ IOU, NMS = "iou", "nms"
 PLUS_ONE = Field("plus_one", T.BOOLEAN, "the legacy +1 pixel convention (width = x2 − x1 + 1); torchvision has none",
                  default=False, example=False)
 _IOU_VARIANTS = ("giou", "diou", "ciou")
+VARIANTS = (IOU, *_IOU_VARIANTS)
 
 
 def _eps(value: Any) -> Any:
@@ -40,7 +41,7 @@ IOU_FIELDS = (
     Field("variant", T.CHOICE, "iou (box_iou); giou (generalized_box_iou: minus the enclosing box's share outside "
           "the union); diou (distance_box_iou: minus ρ²/c², centre distance over the enclosing diagonal); ciou "
           "(complete_box_iou: DIoU minus αv, the aspect-ratio term)", default="iou", choices=VARIANTS, example="iou"),
-    Field("loss", T.BOOLEAN, "torchvision's loss instead (generalized_box_iou_loss, …): 1 − the value, ε in the "
+    Field("as_loss", T.BOOLEAN, "torchvision's loss too (generalized_box_iou_loss, …): 1 − the value, ε in the "
           "IoU's denominator", default=False, example=False, when=("variant", _IOU_VARIANTS)),
     Field("eps", T.NUMBER, "torchvision's ε (default 1e-7; 0 for the paper's formulas)", default=EPS,
           example="1e-7", parse=_eps, when=("variant", _IOU_VARIANTS)),
@@ -63,7 +64,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     out = [("+1 pixel convention (width = x2 − x1 + 1) instead of torchvision's x2 − x1", M.set_field("plus_one", True))]
-    variant = p.variant if p.has("variant") else "iou"
+    variant = p.variant
     if variant in ("diou", "ciou") and p.squared:
         out.append(("centre distance over the enclosing diagonal not squared (ρ/c instead of ρ²/c²)",
                     M.set_field("squared", False)))
@@ -76,8 +77,8 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
 @register(IOU, fields=IOU_FIELDS, summary="intersection over union of two boxes, as torchvision.ops.box_iou; "
           "generalized, distance and complete IoU and their losses",
           answer=("intersection", "union", "iou", "enclosing_area", "center_distance_squared", "diagonal_squared",
-                  "v", "alpha", "giou", "diou", "ciou", "loss"), example={"id": "i", "kind": IOU, "box_a": [0, 0, 2, 2],
-                                                            "box_b": [1, 1, 3, 3]},
+                  "v", "alpha", "giou", "diou", "ciou", "giou_loss", "diou_loss", "ciou_loss"),
+          example={"id": "i", "kind": IOU, "box_a": [0, 0, 2, 2], "box_b": [1, 1, 3, 3]},
           mistakes=_mistakes, form={"group": "evaluation"})
 def solve_iou(p: Params) -> Worked:
     """An ``iou`` problem.
@@ -92,9 +93,9 @@ def solve_iou(p: Params) -> Worked:
     from nnsteps.ops.boxes import iou
 
     try:
-        if p.variant != "iou":
-            return iou_variant(p.box_a, p.box_b, p.variant, loss=p.loss, eps=p.eps, plus_one=p.plus_one,
-                               squared=p.squared, aspect=p.aspect)
+        if p.variant != IOU:
+            return iou_variant(p.box_a, p.box_b, p.variant, loss=p.as_loss, eps=p.eps, plus_one=p.plus_one,
+                               squared=p.squared, aspect=p.aspect, kind=IOU)
         w = iou(p.box_a, p.box_b, plus_one=p.plus_one)
         w.answer = {**w.meta, IOU: w.value}
         return w
@@ -140,8 +141,8 @@ def iou_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, 
     """
     a = _box(rng)
     out = {"kind": IOU, "box_a": a, "box_b": _box(rng, a)}
-    variant = options.get("variant") or one(rng, ["iou", "iou", "giou", "diou", "ciou"])
-    return out if variant == "iou" else {**out, "variant": variant}
+    variant = options.get("variant") or one(rng, [IOU, IOU, *_IOU_VARIANTS])
+    return out if variant == IOU else {**out, "variant": variant}
 
 
 @generator(NMS)

@@ -7,6 +7,7 @@ of those cells alone (each once).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -45,6 +46,17 @@ def _ask(value: Any) -> list[str]:
     return items
 
 
+_PROJECTION_BIAS = re.compile(r"[ \t]+(?:qkv_bias|out_bias)=\S+")
+
+
+def _network_mistakes(p: Params) -> list[tuple[str, Any]]:
+    """Attention biases counted on every projection when the spec sets them apart (qkv_bias, out_bias)."""
+    if not _PROJECTION_BIAS.search(p.spec):
+        return []
+    return [("attention biases counted on every projection (qkv_bias / out_bias ignored)",
+             lambda raw: {**raw, "spec": _PROJECTION_BIAS.sub("", _spec(raw["spec"]))})]
+
+
 @register(
     Design.NETWORK.value,
     summary="the layer table of a network spec: shapes, parameters, MACs, receptive fields",
@@ -59,7 +71,7 @@ def _ask(value: Any) -> list[str]:
                   choices=("pytorch", "keras"))),
     answer=("layers", "total_params", "output_shape", "total_macs", "mac_convention", "asked"),
     example={"spec": "input 32x32x3\nconv 3x3x16 p=1", "ask": ["conv1.neurons"]},
-    form={"group": "design"},
+    mistakes=_network_mistakes, form={"group": "design"},
 )
 def solve_network(p: Params) -> Worked:
     """The layer table of ``spec``, each number with its steps.

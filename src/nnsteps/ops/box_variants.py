@@ -24,7 +24,6 @@ from nnsteps.numbers import to_latex_operand as op
 from nnsteps.ops.boxes import _iou, box
 from nnsteps.work import Step, Worked
 
-VARIANTS = ("iou", "giou", "diou", "ciou")
 EPS = Fraction(1, 10**7)
 """torchvision's default eps."""
 TITLES = {"giou": "Generalized IoU", "diou": "Distance IoU", "ciou": "Complete IoU"}
@@ -37,15 +36,16 @@ def _out(x: Any) -> Any:
 
 
 def iou_variant(box_a: Any, box_b: Any, variant: str, *, loss: bool = False, eps: Any = EPS,
-                plus_one: bool = False, squared: bool = True, aspect: bool = True) -> Worked:
+                plus_one: bool = False, squared: bool = True, aspect: bool = True, kind: str) -> Worked:
     """GIoU, DIoU or CIoU of two boxes (or, ``loss``, torchvision's loss), worked; the answer names the
     enclosing box, the centre distance, the diagonal, v and α where the variant uses them. ``squared=False``
-    (ρ/c, not squared) and ``aspect=False`` (CIoU without αv) are named mistakes.
+    (ρ/c, not squared) and ``aspect=False`` (CIoU without αv) are named mistakes; the plain IoU is answered
+    under ``kind``.
 
-    >>> w = iou_variant([0, 0, 2, 2], [1, 1, 3, 3], "giou")
+    >>> w = iou_variant([0, 0, 2, 2], [1, 1, 3, 3], "giou", kind="iou")
     >>> w.answer["enclosing_area"], w.answer["giou"]
     (9, Fraction(-5, 63))
-    >>> w = iou_variant([0, 0, 2, 2], [1, 1, 3, 3], "diou", eps=0)
+    >>> w = iou_variant([0, 0, 2, 2], [1, 1, 3, 3], "diou", eps=0, kind="iou")
     >>> w.answer["center_distance_squared"], w.answer["diagonal_squared"], w.answer["diou"]
     (2, 18, Fraction(2, 63))
     """
@@ -64,7 +64,7 @@ def iou_variant(box_a: Any, box_b: Any, variant: str, *, loss: bool = False, eps
         steps[-1] = Step("IoU", formula=r"\frac{I}{U + \varepsilon}", substituted=rf"\frac{{{op(inter)}}}{{{op(union)} + "
                          rf"{op(d_eps)}}}", result=iou, note="the loss's IoU: ε in the denominator (torchvision)"
                          + ("; the CIoU loss's DIoU part has torchvision's default ε = 1e-7" if d_eps != eps else ""))
-    answer["iou"] = iou
+    answer[kind] = iou  # the plain IoU is named after the kind that asks for it (the kind module spells it)
     ex = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
     cw, ch = ex[2] - ex[0] + one, ex[3] - ex[1] + one
     steps.append(Step("Enclosing box", formula=r"(\min x_1, \min y_1, \max x_2, \max y_2)", result=[_out(v) for v in ex],
@@ -77,9 +77,9 @@ def iou_variant(box_a: Any, box_b: Any, variant: str, *, loss: bool = False, eps
             value = _ciou(a, b, one, iou, value, eps, aspect, steps, answer)
     answer[variant] = _out(value)
     if loss:
-        answer["loss"] = _out(1 - Real.of(value))
+        answer[f"{variant}_loss"] = _out(1 - Real.of(value))
         steps.append(Step("Loss", formula=rf"1 - \text{{{variant.upper()}}}", substituted=rf"1 - {op(answer[variant])}",
-                          result=answer["loss"], note=f"torchvision's {TITLES[variant].lower().replace(' ', '_')}"
+                          result=answer[f"{variant}_loss"], note=f"torchvision's {TITLES[variant].lower().replace(' ', '_')}"
                           "_loss form"))
     return Worked(f"box_{variant}", value=answer, steps=steps, title=TITLES[variant] + (" loss" if loss else ""),
                   answer=answer)
