@@ -53,8 +53,9 @@ def _network_mistakes(p: Params) -> list[tuple[str, Any]]:
     """Attention biases counted on every projection when the spec sets them apart (qkv_bias, out_bias)."""
     if not _PROJECTION_BIAS.search(p.spec):
         return []
+    merged = _PROJECTION_BIAS.sub("", p.spec)
     return [("attention biases counted on every projection (qkv_bias / out_bias ignored)",
-             lambda raw: {**raw, "spec": _PROJECTION_BIAS.sub("", _spec(raw["spec"]))})]
+             lambda raw: {**raw, "spec": merged})]
 
 
 @register(
