@@ -268,14 +268,25 @@ _WORDS = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran"]
 
 @generator(BLEU)
 def bleu_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
-    """A candidate and a reference of a few common words.
+    """A candidate and a reference of a few common words, or (half the time) a corpus of two such pairs with
+    a smoothing method.
 
-    >>> sorted(bleu_problem(np.random.default_rng(0), {}))
+    >>> sorted(bleu_problem(np.random.default_rng(2), {}))
     ['candidate', 'kind', 'max_n', 'references']
+    >>> sorted(bleu_problem(np.random.default_rng(0), {}))
+    ['hypotheses', 'kind', 'list_of_references', 'max_n', 'smoothing']
     """
-    ref = [one(rng, _WORDS) for _ in range(int(rng.integers(4, 8)))]
-    cand = [w if rng.random() < 0.7 else one(rng, _WORDS) for w in ref]
-    return {"kind": BLEU, "candidate": " ".join(cand), "references": [" ".join(ref)], "max_n": one(rng, [1, 2, 2])}
+
+    def pair() -> tuple[str, str]:
+        ref = [one(rng, _WORDS) for _ in range(int(rng.integers(4, 8)))]
+        return " ".join(w if rng.random() < 0.7 else one(rng, _WORDS) for w in ref), " ".join(ref)
+
+    if rng.random() < 0.5:
+        cand, ref = pair()
+        return {"kind": BLEU, "candidate": cand, "references": [ref], "max_n": one(rng, [1, 2, 2])}
+    pairs = [pair(), pair()]
+    return {"kind": BLEU, "hypotheses": [c for c, _ in pairs], "list_of_references": [[r] for _, r in pairs],
+            "max_n": one(rng, [2, 3, 4]), "smoothing": one(rng, ["none", "method1", "method2", "method3", "method4"])}
 
 
 @generator(PERPLEXITY)
