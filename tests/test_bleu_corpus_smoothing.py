@@ -142,3 +142,13 @@ def test_corpus_needs_one_reference_list_per_hypothesis():
         _solve(hypotheses=HYPS, list_of_references=REFS[:2])
     with pytest.raises(NnstepsError, match="exactly one of candidate"):
         _solve(hypotheses=HYPS, list_of_references=REFS, candidate="a")
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"candidate": "a b c", "references": ["a b d"], "weights": [0.5, -1]}, "field weights: expected weights >= 0, got 1/2, -1"),
+    ({"candidate": "a b c", "references": ["a b d"], "smoothing": "method6"}, "field smoothing: expected a nonzero trigram"),
+    ({"candidate": "a b c", "references": ["a b d"], "smoothing": "method9"}, "field smoothing"),
+])
+def test_bad_bleu_input_is_one_line_naming_the_field(fields, message):
+    with pytest.raises(NnstepsError, match=f"problem q, {message}"):
+        _solve(**fields)

@@ -100,7 +100,7 @@ def _weights(value: Any) -> list[Any]:
         raise NnstepsError(f"expected 1 to 16 n-gram weights, got {value!r}")
     out = [F.number(v) for v in value]
     if any(w < 0 for w in out):
-        raise NnstepsError(f"expected weights >= 0, got {value!r}")
+        raise NnstepsError(f"expected weights >= 0, got {', '.join(map(str, out))}")
     return out
 
 
