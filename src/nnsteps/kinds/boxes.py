@@ -64,7 +64,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     from nnsteps.grading import mistakes as M
 
     out = [("+1 pixel convention (width = x2 − x1 + 1) instead of torchvision's x2 − x1", M.set_field("plus_one", True))]
-    variant = p.variant
+    variant = p.variant if p.kind == IOU else None  # nms shares the +1 pixel mistake, not the variants
     if variant in ("diou", "ciou") and p.squared:
         out.append(("centre distance over the enclosing diagonal not squared (ρ/c instead of ρ²/c²)",
                     M.set_field("squared", False)))
