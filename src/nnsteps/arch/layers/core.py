@@ -145,12 +145,6 @@ BIAS = Option("bias", "true or false", True, "whether the layer adds a bias per 
 CEIL_MODE = Option("ceil_mode", "true or false", False, "round the window count up (PyTorch's rule)", ("ceil",))
 COUNT_INCLUDE_PAD = Option("count_include_pad", "true or false", True,
                            "average over the padded zeros too", ("cip",))
-ATTENTION_BIAS = (
-    Option("bias", "true or false", True, "biases on every projection (nn.MultiheadAttention's bias)"),
-    Option("qkv_bias", "true or false", "bias", "biases on the Q, K, V projections (false with a biased output "
-           "projection: GPT-2's c_attn without bias, as in a 768-wide block of 2,360,064 parameters)"),
-    Option("out_bias", "true or false", "bias", "a bias on the output projection W_O"),
-)
 
 
 def conv_options(ndim: int) -> tuple[Option, ...]:
@@ -376,16 +370,3 @@ def _conv_size(ctx: Ctx, n: int, k: int, pad: tuple[int, int], s: int, d: int, a
             f" = {span // s + 1}"
         )
     return shapes.conv_out(n, k, pad=pad, stride=s, dilation=d, axis=axis)
-
-
-def projection_bias(ctx: Ctx) -> tuple[bool, bool]:
-    """(qkv_bias, out_bias) of an attention block: each defaults to ``bias``."""
-    bias = ctx.opt_bool("bias")
-    return ctx.opt_bool("qkv_bias", bias), ctx.opt_bool("out_bias", bias)
-
-
-def bias_note(qkv: bool, out: bool) -> str:
-    """Which projections carry a bias, for the biases step."""
-    if qkv == out:
-        return "b_Q, b_K, b_V and b_O" if qkv else "no projection has a bias"
-    return "b_Q, b_K, b_V only (out_bias=false)" if qkv else "b_O only (qkv_bias=false, GPT-2 style output projection)"

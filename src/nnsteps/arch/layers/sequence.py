@@ -6,8 +6,8 @@ from math import prod
 from typing import Any
 
 from nnsteps.arch import counts
+from nnsteps.arch.layers.attention_bias import ATTENTION_BIAS, bias_note, projection_bias
 from nnsteps.arch.layers.core import (  # noqa: F401  (MacConvention: the doctests use it)
-    ATTENTION_BIAS,
     BIAS,
     Ctx,
     MacConvention,
@@ -16,8 +16,6 @@ from nnsteps.arch.layers.core import (  # noqa: F401  (MacConvention: the doctes
     _dims,
     _neurons,
     _param_steps,
-    bias_note,
-    projection_bias,
 )
 from nnsteps.arch.layers.record import LayerType, Option, register
 from nnsteps.arch.layers.torch_blocks import blocks, mha

@@ -14,15 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from nnsteps.arch import counts
-from nnsteps.arch.layers.core import (
-    ATTENTION_BIAS,
-    Ctx,
-    Row,
-    _neurons,
-    _param_steps,
-    bias_note,
-    projection_bias,
-)
+from nnsteps.arch.layers.attention_bias import ATTENTION_BIAS, bias_note, projection_bias
+from nnsteps.arch.layers.core import Ctx, Row, _neurons, _param_steps
 from nnsteps.arch.layers.record import LayerType, Option, register
 from nnsteps.arch.layers.torch_blocks import mha
 from nnsteps.errors import NnstepsError
