@@ -16,7 +16,7 @@ from nnsteps.problems.solve import solve_problem
     # every clipped count, the four precisions, BP = e^{1 - 6/5}, and BLEU: one zero precision is NLTK's
     # smallest float inside the logs (the score is 7.07e-78, not 0)
     ("the cat sat on mat", ["the cat is on the mat", "a cat sat on the mat"], "none", 5 + 4 + 3 + 2 + 4 + 2),
-    ("the cat sat on mat", ["the cat is on the mat", "a cat sat on the mat"], "method1", 5 + 4 + 3 + 2 + 4 + 2),
+    ("the cat sat on mat", ["the cat is on the mat", "a cat sat on the mat"], "method1", 5 + 4 + 3 + 2 + 4 + 1 + 2),
     ("the cat sat on the mat", ["the cat sat on the mat"], "none", 5 + 5 + 4 + 3 + 4 + 1 + 1),  # BP = e^{1 - 6/6}
     ("a b c", ["x y z"], "none", 3 + 2 + 1 + 0 + 4 + 1 + 1),  # no unigram match: BLEU 0, as NLTK
 ])

@@ -27,14 +27,14 @@ def _log(x: float) -> float:
     return math.log(x) if x > 0 else -math.inf
 
 
-FLOAT = {Op.TANH: math.tanh, "exp": _exp, "log": _log, "sqrt": math.sqrt, Op.SIGMOID: _sigmoid}
+FLOAT = {Op.TANH: math.tanh, "exp": _exp, "log": _log, "sqrt": math.sqrt, Op.SIGMOID: _sigmoid, "atan": math.atan}
 """Each function's float64 form."""
 
 
 def rational_result(name: str, q: Fraction) -> Fraction | None:
     """f(q) when it is rational (SymPy finds it so), else None: tanh(0), e⁰, σ(0), log 1, √(p²/q²)."""
-    if name in (Op.TANH, "exp", Op.SIGMOID) and q == 0:
-        return {Op.TANH: Fraction(0), "exp": Fraction(1), Op.SIGMOID: Fraction(1, 2)}[name]
+    if name in (Op.TANH, "exp", Op.SIGMOID, "atan") and q == 0:
+        return {Op.TANH: Fraction(0), "exp": Fraction(1), Op.SIGMOID: Fraction(1, 2), "atan": Fraction(0)}[name]
     if name == "log" and q == 1:
         return Fraction(0)
     if name == "sqrt" and q >= 0:

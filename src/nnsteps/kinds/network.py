@@ -7,6 +7,7 @@ of those cells alone (each once).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -87,6 +88,18 @@ def _design_statement(intro: str, asks: list[str]) -> Any:
     return statement
 
 
+_PROJECTION_BIAS = re.compile(r"[ \t]+(?:qkv_bias|out_bias)=\S+")
+
+
+def _network_mistakes(p: Params) -> list[tuple[str, Any]]:
+    """Attention biases counted on every projection when the spec sets them apart (qkv_bias, out_bias)."""
+    if not _PROJECTION_BIAS.search(p.spec):
+        return []
+    merged = _PROJECTION_BIAS.sub("", p.spec)
+    return [("attention biases counted on every projection (qkv_bias / out_bias ignored)",
+             lambda raw: {**raw, "spec": merged})]
+
+
 @register(
     Design.NETWORK.value, statement=_network_statement,
     summary="the layer table of a network spec: shapes, parameters, MACs, receptive fields",
@@ -101,7 +114,7 @@ def _design_statement(intro: str, asks: list[str]) -> Any:
                   choices=("pytorch", "keras"))),
     answer=("layers", "total_params", "output_shape", "total_macs", "mac_convention", "asked"),
     example={"spec": "input 32x32x3\nconv 3x3x16 p=1", "ask": ["conv1.neurons"]},
-    form={"group": "design"},
+    mistakes=_network_mistakes, form={"group": "design"},
     aliases={"transformer": "spec: a line transformer_encoder d_model=E heads=h ff=F", "parameters": "",
              "params": "", "macs": "", "flops": "flops: true", "receptive_field": "", "cnn": "", "layer_table": ""},
 )

@@ -1,9 +1,10 @@
-"""The sequence-model kinds: ``bleu`` (NLTK's sentence BLEU), ``perplexity`` and ``beam_search`` over a
+"""The sequence-model kinds: ``bleu`` (NLTK's sentence and corpus BLEU), ``perplexity`` and ``beam_search`` over a
 given table: fields, solvers, likely mistakes and generators.
 """
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -12,13 +13,13 @@ from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import one
 from nnsteps.numbers import parse_number
+from nnsteps.ops.sequence.bleu_smoothing import HELP, METHODS
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
 
 T = FieldType
 BLEU, PERPLEXITY, BEAM = "bleu", "perplexity", "beam_search"
-SMOOTHING = ("none", "method1")
 
 BLEU_EXAMPLE = {"candidate": "the cat sat on the mat", "references": ["the cat is on the mat"], "max_n": 4}
 def _tokens(value: Any) -> list[str]:
@@ -37,20 +38,36 @@ def _references(value: Any) -> list[list[str]]:
     return [_tokens(v) for v in value]
 
 
-def _bleu_statement(p: Any) -> Any:
-    """A BLEU question: the sentences verbatim."""
-    from nnsteps.render.statement import Given, build, value
+def _sentence(s: Any) -> str:
+    return " ".join(map(str, s)) if isinstance(s, list) else str(s)
 
+
+def _bleu_statement(p: Any) -> Any:
+    """A BLEU question: the sentences verbatim (a corpus pair by pair), the weights and smoothing stated."""
+    from nnsteps.render.statement import Given, build, number, value
+
+    corpus = value(p, "hypotheses") is not None
+    weights = value(p, "weights")
+    st = build(p, f"Compute the {'corpus' if corpus else 'sentence'} BLEU of the "
+               f"{'hypotheses' if corpus else 'candidate'} against the references as NLTK does: clipped n-gram "
+               + ("counts and lengths summed over the corpus before the precisions, " if corpus else "precisions, ")
+               + "their weighted geometric mean, times the brevity penalty.",
+               scalars=[*([] if weights is not None else [("max_n", "n-grams up to", "n", 4)]),
+                        ("smoothing", "smoothing", "", "none")],
+               asks=["the clipped precision of each n-gram order", "the brevity penalty", "the BLEU score"])
+    if weights is not None:
+        listed = weights.split() if isinstance(weights, str) else weights
+        st.givens.append(Given("Weights w_1 … w_N", code=" ".join(number(w) for w in listed)))
+    if corpus:
+        pairs = zip(value(p, "hypotheses", []), value(p, "list_of_references", []))
+        st.givens[:0] = [Given(f"Pair {i}", code="\n".join([f"hypothesis: {_sentence(h)}",
+                                                               *(f"reference: {_sentence(r)}" for r in refs)]))
+                         for i, (h, refs) in enumerate(pairs, 1)]
+        return st
     refs = value(p, "references", [])
     refs = [refs] if isinstance(refs, str) else refs
-    st = build(p, "Compute the sentence BLEU of the candidate against the references (as NLTK does: clipped n-gram "
-               "precisions, their geometric mean, times the brevity penalty).",
-               scalars=[("max_n", "n-grams up to", "n", 4), ("smoothing", "smoothing", "", "none")],
-               asks=["the clipped precision of each n-gram order", "the brevity penalty", "the BLEU score"])
-    text = [" ".join(map(str, r)) if isinstance(r, list) else str(r) for r in refs]
-    cand = value(p, "candidate", "")
-    st.givens[:0] = [Given("Candidate", code=" ".join(map(str, cand)) if isinstance(cand, list) else str(cand)),
-                     Given("References", code="\n".join(text))]
+    st.givens[:0] = [Given("Candidate", code=_sentence(value(p, "candidate", ""))),
+                     Given("References", code="\n".join(_sentence(r) for r in refs))]
     return st
 
 
@@ -125,37 +142,115 @@ def _table(value: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _corpus_references(value: Any) -> list[list[list[str]]]:
+    if not isinstance(value, list) or not value:
+        raise NnstepsError(f"expected a list with each hypothesis's references, got {value!r}")
+    return [_references(v) for v in value]
+
+
+def _hypotheses(value: Any) -> list[list[str]]:
+    if not isinstance(value, list) or not value:
+        raise NnstepsError(f"expected a list of hypothesis sentences, got {value!r}")
+    return [_tokens(v) for v in value]
+
+
+def _weights(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    if not isinstance(value, list) or not value or len(value) > 16:
+        raise NnstepsError(f"expected 1 to 16 n-gram weights, got {value!r}")
+    out = [F.number(v) for v in value]
+    if any(w < 0 for w in out):
+        raise NnstepsError(f"expected weights >= 0, got {', '.join(map(str, out))}")
+    return out
+
+
+def _positive(value: Any) -> Any:
+    v = F.number(value)
+    if v <= 0:
+        raise NnstepsError(f"expected a number > 0, got {v}")
+    return v
+
+
+CORPUS = {"hypotheses": ["the cat sat on the mat", "a dog ran"],
+          "list_of_references": [["the cat is on the mat"], ["the dog ran", "a dog ran away"]]}
 BLEU_FIELDS = (
-    Field("candidate", T.TEXT, "the candidate sentence (tokens split at spaces) or a list of tokens",
-          required=True, example=BLEU_EXAMPLE["candidate"], parse=_tokens),
-    Field("references", T.LIST, "one or more reference sentences (text or token lists)", required=True,
+    Field("candidate", T.TEXT, "the candidate sentence (tokens split at spaces) or a list of tokens (sentence BLEU; "
+          "or give hypotheses)", example=BLEU_EXAMPLE["candidate"], parse=_tokens),
+    Field("references", T.LIST, "one or more reference sentences (text or token lists)",
           example=BLEU_EXAMPLE["references"], parse=_references),
+    Field("hypotheses", T.LIST, "corpus BLEU: the hypothesis sentences (NLTK's corpus_bleu)",
+          example=CORPUS["hypotheses"], parse=_hypotheses, instead_of=("candidate",)),
+    Field("list_of_references", T.LIST, "corpus BLEU: for each hypothesis, its reference sentences",
+          example=CORPUS["list_of_references"], parse=_corpus_references, instead_of=("references",)),
     Field("max_n", T.INTEGER, "the longest n-gram (weights 1/max_n each)", default=4, example=4,
           parse=F.integer(1, "an n-gram order")),
-    Field("smoothing", T.CHOICE, "none (NLTK's default) or method1 (ε = 0.1 for a zero count)", default="none",
-          choices=SMOOTHING, example="none"),
+    Field("weights", T.ARRAY, "the n-gram weights w_1 … w_N (NLTK's weights=; N = their count)",
+          example=["1/3", "1/3", "1/3"], parse=_weights, instead_of=("max_n",)),
+    Field("smoothing", T.CHOICE, "NLTK's SmoothingFunction: " + "; ".join(f"{m}: {h}" for m, h in HELP.items()),
+          default="none", choices=METHODS, example="none"),
+    Field("epsilon", T.NUMBER, "method1's ε", default=Fraction(1, 10), example="0.1", parse=_positive,
+          when=("smoothing", ("method1",))),
+    Field("alpha", T.NUMBER, "method6's α", default=5, example=5, parse=_positive, when=("smoothing", ("method6",))),
+    Field("k", T.NUMBER, "method4's (and method7's) K", default=5, example=5, parse=_positive,
+          when=("smoothing", ("method4", "method7"))),
     Field("clip", T.BOOLEAN, "clip each n-gram count at its most in one reference (BLEU); false is the named "
           "mistake, for checking", default=True, example=True),
+    Field("pool", T.BOOLEAN, "corpus BLEU pools counts and lengths over the corpus; false (the mean of sentence "
+          "BLEUs) is the named mistake, for checking", default=True, example=True),
 )
 
 
-@register(BLEU, fields=BLEU_FIELDS, statement=_bleu_statement, summary="sentence BLEU as NLTK: clipped n-gram precisions, brevity penalty",
-          answer=("precisions", "brevity_penalty", "bleu"), example=BLEU_EXAMPLE,
-          mistakes=lambda p: [("n-gram counts not clipped", lambda raw: {**raw, "clip": False})] if p.clip else [],
+def _bleu_mistakes(p: Params) -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    if p.clip:
+        out.append(("n-gram counts not clipped", lambda raw: {**raw, "clip": False}))
+    if p.has("hypotheses") and p.pool:
+        out.append(("corpus BLEU as the mean of sentence BLEUs (counts not pooled over the corpus)",
+                    lambda raw: {**raw, "pool": False}))
+    return out
+
+
+@register(BLEU, fields=BLEU_FIELDS, statement=_bleu_statement, summary="sentence or corpus BLEU as NLTK: clipped n-gram precisions pooled over "
+          "the corpus, brevity penalty, weights, smoothing methods 1–7",
+          answer=("precisions", "brevity_penalty", "bleu"), example=BLEU_EXAMPLE, mistakes=_bleu_mistakes,
           form={"group": "sequence"})
 def solve_bleu(p: Params) -> Worked:
-    """A ``bleu`` problem (:func:`nnsteps.ops.sequence.metrics.bleu`).
+    """A ``bleu`` problem (:func:`nnsteps.ops.sequence.metrics.bleu`): sentence BLEU from ``candidate`` and
+    ``references``, corpus BLEU from ``hypotheses`` and ``list_of_references``.
 
     >>> from nnsteps.problems.registry import Problem
     >>> solve_bleu(Problem({"id": "b", "kind": BLEU, **BLEU_EXAMPLE, "max_n": 2}).params).answer["precisions"]
     [Fraction(5, 6), Fraction(3, 5)]
+    >>> solve_bleu(Problem({"id": "b", "kind": BLEU, **CORPUS, "weights": [1, 0]}).params).answer["bleu"]
+    Fraction(8, 9)
     """
     from nnsteps.ops.sequence.metrics import bleu
 
-    max_n = p.max_n
-    if max_n > 16:
-        raise NnstepsError(f"expected max_n <= 16, got {max_n}", problem=p.id, field="max_n")
-    return bleu(p.candidate, p.references, max_n, p.smoothing, p.clip, kind=BLEU)
+    if p.has("hypotheses") == p.has("candidate"):
+        raise NnstepsError("expected exactly one of candidate (sentence BLEU) and hypotheses (corpus BLEU)",
+                           problem=p.id, field="candidate")
+    if p.has("hypotheses"):
+        if not p.has("list_of_references") or len(p.list_of_references) != len(p.hypotheses):
+            got = len(p.list_of_references) if p.has("list_of_references") else "none"
+            raise NnstepsError(f"expected one list of references per hypothesis ({len(p.hypotheses)}), got {got}",
+                               problem=p.id, field="list_of_references")
+        pairs = list(zip(p.hypotheses, p.list_of_references, strict=True))
+    else:
+        if not p.has("references"):
+            raise NnstepsError("expected the reference sentences", problem=p.id, field="references")
+        pairs = [(p.candidate, p.references)]
+    if p.has("weights"):
+        weights = list(p.weights)
+    else:
+        if p.max_n > 16:
+            raise NnstepsError(f"expected max_n <= 16, got {p.max_n}", problem=p.id, field="max_n")
+        weights = [Fraction(1, p.max_n)] * p.max_n
+    constants = {"epsilon": p.epsilon, "alpha": p.alpha, "k": p.k}
+    try:
+        return bleu(pairs, weights, p.smoothing, p.clip, p.pool, constants, kind=BLEU)
+    except NnstepsError as err:
+        raise err.located(problem=p.id) from None
 
 
 PP_FIELDS = (
@@ -235,14 +330,25 @@ _WORDS = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran"]
 
 @generator(BLEU)
 def bleu_problem(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, Any]:
-    """A candidate and a reference of a few common words.
+    """A candidate and a reference of a few common words, or (half the time) a corpus of two such pairs with
+    a smoothing method.
 
-    >>> sorted(bleu_problem(np.random.default_rng(0), {}))
+    >>> sorted(bleu_problem(np.random.default_rng(2), {}))
     ['candidate', 'kind', 'max_n', 'references']
+    >>> sorted(bleu_problem(np.random.default_rng(0), {}))
+    ['hypotheses', 'kind', 'list_of_references', 'max_n', 'smoothing']
     """
-    ref = [one(rng, _WORDS) for _ in range(int(rng.integers(4, 8)))]
-    cand = [w if rng.random() < 0.7 else one(rng, _WORDS) for w in ref]
-    return {"kind": BLEU, "candidate": " ".join(cand), "references": [" ".join(ref)], "max_n": one(rng, [1, 2, 2])}
+
+    def pair() -> tuple[str, str]:
+        ref = [one(rng, _WORDS) for _ in range(int(rng.integers(4, 8)))]
+        return " ".join(w if rng.random() < 0.7 else one(rng, _WORDS) for w in ref), " ".join(ref)
+
+    if rng.random() < 0.5:
+        cand, ref = pair()
+        return {"kind": BLEU, "candidate": cand, "references": [ref], "max_n": one(rng, [1, 2, 2])}
+    pairs = [pair(), pair()]
+    return {"kind": BLEU, "hypotheses": [c for c, _ in pairs], "list_of_references": [[r] for _, r in pairs],
+            "max_n": one(rng, [2, 3, 4]), "smoothing": one(rng, ["none", "method1", "method2", "method3", "method4"])}
 
 
 @generator(PERPLEXITY)

@@ -6,6 +6,7 @@ from math import prod
 from typing import Any
 
 from nnsteps.arch import counts
+from nnsteps.arch.layers.attention_bias import ATTENTION_BIAS, bias_note, projection_bias
 from nnsteps.arch.layers.core import (  # noqa: F401  (MacConvention: the doctests use it)
     BIAS,
     Ctx,
@@ -17,7 +18,7 @@ from nnsteps.arch.layers.core import (  # noqa: F401  (MacConvention: the doctes
     _param_steps,
 )
 from nnsteps.arch.layers.record import LayerType, Option, register
-from nnsteps.arch.layers.torch_blocks import blocks
+from nnsteps.arch.layers.torch_blocks import blocks, mha
 from nnsteps.names import Op
 from nnsteps.work import Step
 
@@ -80,29 +81,36 @@ def recurrent(ctx: Ctx) -> Row:
 def attention(ctx: Ctx) -> Row:
     """``attention heads=h`` — ``nn.MultiheadAttention(E, h, batch_first=True)`` as self-attention.
 
-    Parameters: in-projection 3E×E (+3E), out-projection E×E (+E). MACs: the four projections, plus
-    the scores QKᵀ (T·T·E over all heads) and the weighted sum AV (T·T·E), which torchinfo leaves out.
+    Parameters: in-projection 3E×E (+3E unless ``qkv_bias=false``), out-projection E×E (+E unless
+    ``out_bias=false``); ``bias=false`` drops both. MACs: the four projections, plus the scores QKᵀ (T·T·E
+    over all heads) and the weighted sum AV (T·T·E), which torchinfo leaves out.
 
     >>> from nnsteps.arch.parse import parse
     >>> row = attention(Ctx(parse("attention heads=8")[0], "att", Shape("sequence", (10, 64)), None, MacConvention()))
     >>> row.output_shape.text, row.weights, row.biases, row.macs
     ('10×64', 16384, 256, 176640)
+    >>> gpt2 = parse("attention heads=12 qkv_bias=false")[0]
+    >>> row = attention(Ctx(gpt2, "att", Shape("sequence", (1024, 768)), None, MacConvention()))
+    >>> row.weights, row.biases, row.params
+    (2359296, 768, 2360064)
     """
     ctx.need("sequence")
     ctx.positional(0, "no positional arguments (write heads=h)")
     heads = ctx.opt_int("num_heads")
-    bias = ctx.opt_bool("bias")
+    qkv, out = projection_bias(ctx)
     t, e = ctx.shape.dims
     if e % heads:
         raise ctx.error(f"heads={heads} must divide the embedding size {e}", ctx.opts.get("num_heads"))
     row = Row(ctx.name, Op.ATTENTION.value, ctx.stmt.text, ctx.stmt.line, ctx.shape, ctx.shape,
-              config={"embed": e, "heads": heads, "bias": bias})
+              config={"embed": e, "heads": heads, "qkv_bias": qkv, "out_bias": out})
     wstep = counts.product("Weights (W_Q, W_K, W_V and W_O)", r"\#w", [("4", 4), ("E", e), ("E", e)])
-    bstep = counts.product("Biases", r"\#b", [("4", 4), ("E", e)] if bias else [])
+    n_b = 3 * qkv + out
+    bstep = counts.product("Biases", r"\#b", [("n_{b}", n_b), ("E", e)] if n_b else [])
+    bstep.note = bias_note(qkv, out)
     row.weights, row.biases = wstep.value or 0, bstep.value or 0
     mstep = counts.macs(ctx.conv.label, [[("4", 4), ("T", t), ("E", e), ("E", e)],
                                          [("T", t), ("T", t), ("E", e)], [("T", t), ("T", t), ("E", e)]],
-                        bias=[("4", 4), ("T", t), ("E", e)] if bias and ctx.conv.count_bias else None,
+                        bias=[("n_{b}", n_b), ("T", t), ("E", e)] if n_b and ctx.conv.count_bias else None,
                         flops=ctx.conv.flops)
     mstep.note = ("projections Q, K, V, O: 4·T·E·E; scores QKᵀ: T·T·E over all heads; weighted sum AV: T·T·E "
                   f"(d_k = E/h = {e // heads})")
@@ -120,8 +128,7 @@ def _recurrent_torch(row: Row, nn: Any) -> Any:
 
 def _attention_torch(row: Row, nn: Any) -> Any:
     cfg = row.config
-    return blocks(nn)["SelfAttention"](nn.MultiheadAttention(cfg["embed"], cfg["heads"], bias=cfg["bias"],
-                                                             batch_first=True))
+    return blocks(nn)["SelfAttention"](mha(nn, cfg["embed"], cfg["heads"], cfg["qkv_bias"], cfg["out_bias"]))
 
 
 _RNN_OPTIONS = (Option("num_layers", "integer", 1, "stacked layers (at most 100)", ("layers",)),
@@ -139,6 +146,6 @@ register(
     _recurrent(Op.RNN.value, "RNN"), _recurrent(LSTM, "LSTM"), _recurrent(GRU, "GRU"),
     LayerType(Op.ATTENTION.value, "attention heads=h", "multi-head self-attention on a sequence T×E "
               "(nn.MultiheadAttention)", attention, aliases=("mha", "multiheadattention"),
-              options=(Option("num_heads", "integer", 1, "heads; must divide E", ("heads",)), BIAS),
+              options=(Option("num_heads", "integer", 1, "heads; must divide E", ("heads",)), *ATTENTION_BIAS),
               example="input seq 10x64\nattention heads=8", to_torch=_attention_torch),
 )

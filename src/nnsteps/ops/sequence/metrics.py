@@ -1,12 +1,11 @@
-"""Sentence BLEU (NLTK's ``sentence_bleu``: clipped n-gram counts, closest-reference brevity penalty, uniform
-weights) and perplexity, exact where the numbers stay rational.
+"""Sentence and corpus BLEU (NLTK's ``sentence_bleu`` and ``corpus_bleu``: clipped n-gram counts pooled over
+the corpus, closest-reference brevity penalty, weights, smoothing) and perplexity, exact where the numbers stay rational.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-from collections import Counter
 from fractions import Fraction
 from typing import Any
 
@@ -17,61 +16,99 @@ from nnsteps.numbers import Number, to_latex_operand
 from nnsteps.work import Step, Worked
 
 
-def _ngrams(tokens: list[str], n: int) -> Counter[tuple[str, ...]]:
-    return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
-
-
-def _geometric(ps: list[Fraction]) -> Any:
-    """(Π p)^(1/N): exact when that is rational, else a float with its exact form (via exp and log)."""
+def _geometric(ps: list[Any], w: Fraction) -> Any:
+    """(Π p)^w: exact when that is rational, else a float with its exact form (via exp and log)."""
     prod = math.prod(ps, start=Fraction(1))
-    root = power(prod, Fraction(1, len(ps)))
+    root = power(prod, w)
     if not isinstance(root, float):
         return root
-    if len(ps) == 2:
+    if w == Fraction(1, 2):
         return Real.of(prod).apply("sqrt").value()
-    return (Real.of(prod).apply("log") / len(ps)).apply("exp").value()
+    return (Real.of(prod).apply("log") * w).apply("exp").value()
 
 
-def bleu(candidate: list[str], references: list[list[str]], max_n: int = 4, smoothing: str = "none",
-         clip: bool = True, *, kind: str) -> Worked:
-    """Sentence BLEU with uniform weights 1/max_n, as NLTK's ``sentence_bleu``; ``clip=False`` is the named
-    mistake of counting every candidate n-gram that appears in a reference, however often.
+Pair = tuple[list[str], list[list[str]]]
 
-    >>> w = bleu("the the the the".split(), ["the cat".split()], max_n=1, kind="bleu")
+
+def bleu(pairs: list[Pair], weights: list[Any], smoothing: str = "none", clip: bool = True, pool: bool = True,
+         constants: dict[str, Any] | None = None, *, kind: str) -> Worked:
+    """BLEU as NLTK's ``corpus_bleu`` (one pair: ``sentence_bleu``): each order's clipped matches and n-gram
+    counts summed over the corpus before the ratio, the brevity penalty from the summed hypothesis and
+    closest-reference lengths, smoothing (:mod:`nnsteps.ops.sequence.bleu_smoothing`), then BP · exp(Σ w_n ln p_n).
+    ``clip=False`` is the named mistake of counting every n-gram found in a reference however often;
+    ``pool=False`` the mistake of averaging sentence BLEUs (the pooled precisions and BP are kept).
+
+    >>> w = bleu([("the the the the".split(), ["the cat".split()])], [1], kind="bleu")
     >>> w.answer["precisions"], w.answer["brevity_penalty"], w.answer["bleu"]
     ([Fraction(1, 4)], 1, Fraction(1, 4))
+    >>> pairs = [("a b c d".split(), ["a b c d".split()]), ("a b".split(), ["a c".split()])]
+    >>> bleu(pairs, [Fraction(1, 2)] * 2, kind="bleu").answer["precisions"]
+    [Fraction(5, 6), Fraction(3, 4)]
     """
+    from nnsteps.ops.sequence.bleu_smoothing import log_sum_tex, modified_counts, smooth
+
+    corpus = len(pairs) > 1
     steps: list[Step[Any]] = []
-    precisions: list[Fraction] = []
-    zero = False
-    for n in range(1, max_n + 1):
-        counts = _ngrams(candidate, n)
-        most = Counter[tuple[str, ...]]()
-        for ref in references:
-            for gram, c in _ngrams(ref, n).items():
-                most[gram] = max(most[gram], c)
-        step: Step[Any] = Step(f"{n}-gram precision", formula=r"p_{n} = \frac{\sum \min(\text{count}, \text{max ref count})}"
-                    r"{\max(1, \sum \text{count})}")
-        hits = []
-        for gram, c in counts.items():
-            kept = min(c, most[gram]) if clip else (c if most[gram] else 0)
-            hits.append(kept)
-            step.steps.append(Step(" ".join(gram), formula=r"\min(\text{count}, \text{max ref count})",
-                                   substituted=rf"\min({c}, {most[gram]})" if clip else None, result=kept))
-        num, den = sum(hits), max(1, sum(counts.values()))
-        p = Fraction(num, den)
-        top = " + ".join(map(str, hits)) or "0"
-        if num == 0 and smoothing == "method1":
-            p = (Fraction(num) + Fraction(1, 10)) / den  # NLTK's epsilon 0.1 for a zero count
-            step.note = "method1 smoothing: ε = 0.1 added to the zero count"
-            top = f"({top}) + 0.1"  # the substitution shows the ε the result has
-        step.substituted = rf"\frac{{{top}}}{{\max(1, {sum(counts.values())})}}"
-        step.result = p
-        zero = zero or p == 0
-        precisions.append(p)
+    counts: list[tuple[int, int]] = []
+    for n in range(1, len(weights) + 1):
+        step: Step[Any] = Step(f"{n}-gram precision", formula=r"p_{n} = \frac{\sum \min(\text{count}, "
+                               r"\text{max ref count})}{\max(1, \sum \text{count})}" + (r" \text{, summed over the corpus}"
+                                                                                    if corpus else ""))
+        nums, dens = [], []
+        for s_i, (cand, refs) in enumerate(pairs):
+            m, d, rows = modified_counts(cand, refs, n, clip)
+            nums.append(m)
+            dens.append(d)
+            grams = [Step(g, formula=r"\min(\text{count}, \text{max ref count})",
+                          substituted=rf"\min({c}, {most})" if clip else None, result=kept) for g, c, most, kept in rows]
+            if corpus:
+                step.steps.append(Step(f"sentence {s_i + 1}", formula=r"\frac{m}{\max(1, l)}",
+                                       substituted=rf"\frac{{{m}}}{{{d}}}", result=Fraction(m, d), steps=grams))
+            else:
+                step.steps.extend(grams)
+        m, d = sum(nums), sum(dens)
+        counts.append((m, d))
+        step.substituted = rf"\frac{{{' + '.join(map(str, nums))}}}{{{' + '.join(map(str, dens))}}}"
+        step.result = Fraction(m, d)
         steps.append(step)
-    c = len(candidate)
-    r = min((len(ref) for ref in references), key=lambda length: (abs(length - c), length))
+    c = sum(len(cand) for cand, _ in pairs)
+    r = sum(_closest(refs, len(cand)) for cand, refs in pairs)
+    bp = _brevity(c, r, steps, corpus)
+    constants = constants or {}
+    precisions: list[Any] = [Fraction(m, d) for m, d in counts]
+    if counts[0][0]:  # NLTK returns 0 before smoothing when no unigram matches
+        precisions, smoothed = smooth(smoothing, counts, c, pairs[-1], **constants)
+        if smoothed is not None:
+            steps.append(smoothed)
+    if counts[0][0] == 0:
+        score: Any = 0
+        sub, note = "0", "no unigram matches: NLTK returns 0"
+    else:
+        method0 = smoothing == "none"
+        score = _score(bp, weights, precisions, method0)
+        sub = rf"{to_latex_operand(bp)} \cdot \exp\left({log_sum_tex(weights, precisions, method0)}\right)"
+        note = ""
+        if any(p == 0 for p in precisions):
+            note = ("a zero precision counts as the smallest float (NLTK's method0)" if method0
+                    else "a zero precision is left out of the sum (NLTK)")
+    if not pool:
+        sentence = [bleu([pair], weights, smoothing, clip, constants=constants, kind=kind).answer[kind]
+                    for pair in pairs]
+        score = (sum((Real.of(s) for s in sentence), Real.of(0)) / len(sentence)).value()
+        sub = rf"\frac{{{' + '.join(to_latex_operand(s) for s in sentence)}}}{{{len(sentence)}}}"
+        note = "the named mistake: the mean of the sentence BLEUs, not corpus BLEU"
+    steps.append(Step("BLEU", formula=r"BLEU = BP \cdot \exp\left(\sum_{n=1}^{N} w_{n} \ln p_{n}\right)",
+                      substituted=sub, result=score, note=note or f"weights {', '.join(map(str, weights))}"))
+    # the headline number is named after the kind that asks for it (the kind module spells that name)
+    answer = {"precisions": precisions, "brevity_penalty": bp, kind: score}
+    return Worked(kind, value=answer, steps=steps, title="Corpus BLEU" if corpus else "Sentence BLEU", answer=answer)
+
+
+def _closest(refs: list[list[str]], h: int) -> int:
+    return min((len(ref) for ref in refs), key=lambda length: (abs(length - h), length))
+
+
+def _brevity(c: int, r: int, steps: list[Step[Any]], corpus: bool) -> Any:
     bp: Any
     if c > r:
         bp, sub = 1, rf"{c} > {r}"
@@ -79,32 +116,30 @@ def bleu(candidate: list[str], references: list[list[str]], max_n: int = 4, smoo
         bp, sub = 0, "c = 0"
     else:
         bp, sub = Real.of(1 - Fraction(r, c)).apply("exp").value(), rf"e^{{1 - {r}/{c}}}"
+    what = ("c = {c} hypothesis tokens in the corpus; r = {r}, the sum of each sentence's closest reference "
+            "length (ties: the shorter)") if corpus else ("c = {c} candidate tokens; r = {r}, the closest reference "
+                                                          "length (ties: the shorter)")
     steps.append(Step("Brevity penalty", formula=r"BP = 1 \text{ if } c > r \text{ else } e^{1 - r/c}",
-                      substituted=sub, result=bp,
-                      note=f"c = {c} candidate tokens; r = {r}, the closest reference length (ties: the shorter)"))
-    score: Any
-    if precisions[0] == 0:
-        score, note = 0, "no unigram matches: NLTK returns 0"
-    elif zero:  # NLTK's method0 puts the smallest float in for a zero precision: a tiny, nonzero score
-        logs = sum(math.log(float(p)) if p > 0 else math.log(sys.float_info.min) for p in precisions) / max_n
-        score, note = float(bp) * math.exp(logs), "a zero precision counts as the smallest float (NLTK's method0)"
-    else:
-        g = _geometric(precisions)
-        score = (Real.of(bp) * Real.of(g)).value()
-        note = "uniform weights 1/N"
-    if zero and precisions[0] != 0:  # the sum of logs NLTK computes, the smallest float in for each zero
-        tiny = to_latex_operand(sys.float_info.min)
-        tiny = tiny if tiny.startswith("(") else f"({tiny})"
-        logs_tex = " + ".join(rf"\ln {to_latex_operand(p) if p > 0 else tiny}" for p in precisions)
-        sub = rf"{to_latex_operand(bp)} \cdot \exp\left(\frac{{{logs_tex}}}{{{max_n}}}\right)"
-    else:
-        product = r" \cdot ".join(to_latex_operand(p) for p in precisions)
-        sub = rf"{to_latex_operand(bp)} \cdot ({product})^{{1/{max_n}}}"
-    steps.append(Step("BLEU", formula=r"BLEU = BP \cdot \left(\prod_{n=1}^{N} p_{n}\right)^{1/N}",
-                      substituted=sub, result=score, note=note))
-    # the headline number is named after the kind that asks for it (the kind module spells that name)
-    answer = {"precisions": precisions, "brevity_penalty": bp, kind: score}
-    return Worked(kind, value=answer, steps=steps, title="Sentence BLEU", answer=answer)
+                      substituted=sub, result=bp, note=what.format(c=c, r=r)))
+    return bp
+
+
+def _score(bp: Any, weights: list[Any], precisions: list[Any], method0: bool) -> Any:
+    """BP · exp(Σ w ln p), as the exact root of the product where the weights are equal and p rational."""
+    from nnsteps.ops.sequence.bleu_smoothing import weighted_log_mean
+
+    rational = all(isinstance(v, (int, Fraction)) for v in [*precisions, *weights]) and all(p > 0 for p in precisions)
+    if rational and len(set(weights)) == 1:
+        return (Real.of(bp) * Real.of(_geometric(precisions, Fraction(weights[0])))).value()
+    if rational:
+        terms = [power(p, w) for p, w in zip(precisions, weights, strict=True)]
+        if not any(isinstance(t, float) for t in terms):
+            return (Real.of(bp) * math.prod(terms, start=Fraction(1))).value()
+    if method0 and any(p == 0 for p in precisions):  # NLTK's method0 puts the smallest float in: a tiny score
+        logs = math.fsum(float(w) * math.log(float(p) if p > 0 else sys.float_info.min)
+                         for w, p in zip(weights, precisions, strict=True))
+        return float(bp) * math.exp(logs)
+    return (Real.of(bp) * weighted_log_mean(weights, precisions).apply("exp")).value()
 
 
 def perplexity(probabilities: list[Number] | None = None, log_probabilities: list[Number] | None = None,
