@@ -21,7 +21,8 @@ torch = pytest.importorskip("torch")
 F = torch.nn.functional
 GRID = ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "linear", "relu", "sigmoid", "tanh", "softmax"]
 LOSSES = ["mse", "l1", "smooth_l1", "huber", "cross_entropy", "nll", "binary_cross_entropy",
-          "binary_cross_entropy_with_logits", "kl_div", "half_squared_error"]
+          "binary_cross_entropy_with_logits", "kl_div", "half_squared_error", "svm", "multi_margin", "hinge",
+          "squared_hinge"]
 
 
 @pytest.mark.parametrize("kind", GRID)
@@ -40,7 +41,7 @@ def test_mlp_generates_every_loss_and_its_key_scores_full_marks(loss: str) -> No
     assert all(p["loss"] == loss for p in exercises.problems)
     assert check(exercises.document(), exercises.answers).score == 3
     with pytest.raises(NnstepsError, match="--loss"):
-        generate("mlp", seed=4, count=1, loss="hinge")
+        generate("mlp", seed=4, count=1, loss="hinge_loss")
 
 
 def test_small_cnn_names_the_sign_of_p_minus_y() -> None:

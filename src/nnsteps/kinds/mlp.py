@@ -225,8 +225,10 @@ def _mlp_more(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, An
     last = Activation.SIGMOID.value if name == Loss.BCE else Activation.NONE.value  # BCE takes probabilities
     layers = [{"weights": tenths(rng, (2, 2), -9, 9), "bias": tenths(rng, (2,), -5, 5), "activation": hidden},
               {"weights": tenths(rng, (2, 2), -9, 9), "bias": tenths(rng, (2,), -5, 5), "activation": last}]
-    if name in (Loss.CROSS_ENTROPY, Loss.NLL):
+    if name in (Loss.CROSS_ENTROPY, Loss.NLL, Loss.SVM, Loss.MULTI_MARGIN):  # a class index per sample
         target: Any = [int(v) for v in rng.integers(0, 2, size=2)]
+    elif name in (Loss.HINGE, Loss.SQUARED_HINGE):  # Keras' labels: −1 or 1 per output
+        target = [[int(v) for v in row] for row in 2 * rng.integers(0, 2, size=(2, 2)) - 1]
     elif name in (Loss.BCE, Loss.BCE_WITH_LOGITS):
         target = [[int(v) for v in row] for row in rng.integers(0, 2, size=(2, 2))]
     elif name == Loss.KL_DIV:
