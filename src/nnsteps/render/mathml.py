@@ -93,7 +93,6 @@ def _convert(latex: str, display: bool, texts: list[str]) -> str:
     """latex2mathml's tree, sanitised (:data:`ELEMENTS`, :data:`ATTRIBUTES`, text escaped), serialised the way
     latex2mathml does (its entity references such as ``&#x0005B;`` kept)."""
     from xml.etree.ElementTree import tostring
-    from xml.sax.saxutils import unescape
 
     from latex2mathml.converter import convert_to_element
 
@@ -108,7 +107,16 @@ def _convert(latex: str, display: bool, texts: list[str]) -> str:
         held = _HELD.match(el.text or "") if el.tag == "mtext" else None
         el.text = _escape(texts[int(held.group(1))] if held else el.text)
         el.tail = _escape(el.tail)
-    return str(unescape(tostring(root, encoding="unicode")))
+    return _unescape(tostring(root, encoding="unicode"))
+
+
+def _unescape(xml: str) -> str:
+    """``xml.sax.saxutils.unescape`` (whose import pulls in urllib.request: a tenth of the HTML report's time).
+
+    >>> _unescape("&lt;mi&gt;a&amp;amp;b")
+    '<mi>a&amp;b'
+    """
+    return xml.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _escape(text: str | None) -> str | None:
