@@ -16,9 +16,9 @@ import numpy as np
 from nnsteps.errors import NnstepsError
 from nnsteps.generation import generator
 from nnsteps.generation.common import chance, ints, one, tenths
+from nnsteps.kinds._optimizer_params import STEP_COUNTED, Layout, given_state, state_mapping
 from nnsteps.kinds._schedules import SCHEDULE_FIELDS, SCHEDULE_OPTIONS, random_schedule
 from nnsteps.names import Op
-from nnsteps.numbers import parse_number
 from nnsteps.ops.optim.lr_scheduler import SCHEDULES
 from nnsteps.ops.optim.updates import DEFAULTS, METHODS, state_names
 from nnsteps.problems import fields as F
@@ -31,63 +31,6 @@ EXAMPLE = {"method": "adam", "params": {"w": [1, -2], "b": Fraction(1, 2)},
            "grads": [{"w": [Fraction(1, 10), Fraction(1, 5)], "b": Fraction(-3, 10)},
                      {"w": [Fraction(1, 20), Fraction(-1, 10)], "b": Fraction(1, 5)}],
            "lr": Fraction(1, 1000), "betas": [Fraction(9, 10), Fraction(999, 1000)], "eps": "1e-8"}
-def _leaf(value: Any) -> Any:
-    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
-        raise NnstepsError(f"expected a number, got {value!r}")
-    return parse_number(value)
-
-
-class Layout:
-    """The user's parameter structure: flat symbol names, and how to put flat values back into shape."""
-
-    def __init__(self, params: Any) -> None:
-        self.named = isinstance(params, dict)
-        parts = params.items() if isinstance(params, dict) else [("w", params)]
-        self.parts: list[tuple[str, tuple[int, ...]]] = []
-        self.names: list[str] = []
-        self.values: list[Any] = []
-        for name, value in parts:
-            flat, shape = self.flatten(value, str(name))
-            self.parts.append((str(name), shape))
-            self.names += [str(name)] if not shape else [f"{name}_{i + 1}" for i in range(len(flat))]
-            self.values += flat
-
-    @staticmethod
-    def flatten(value: Any, name: str) -> tuple[list[Any], tuple[int, ...]]:
-        arr = np.array(value, dtype=object)
-        if arr.size == 0 or any(isinstance(x, (list, dict)) for x in arr.ravel()):
-            raise NnstepsError(f"expected {name} a number or a rectangular array of numbers, got {value!r}")
-        return [_leaf(x) for x in arr.ravel()], arr.shape
-
-    def grads(self, g: Any, step: int) -> list[Any]:
-        """One step's gradient, checked against the parameters' structure."""
-        where = f"grads[{step}]"
-        if self.named:
-            if not isinstance(g, dict) or set(g) != {p for p, _ in self.parts}:
-                raise NnstepsError(f"{where}: expected the names {[p for p, _ in self.parts]}, got {g!r}")
-            items = [g[p] for p, _ in self.parts]
-        else:
-            items = [g]
-        flat: list[Any] = []
-        for (name, shape), value in zip(self.parts, items):
-            f, s = self.flatten(value, name)
-            if s != shape:
-                raise NnstepsError(f"{where}: {name} has shape {list(shape)}, got a gradient of shape {list(s)}")
-            flat += f
-        return flat
-
-    def shape(self, flat: list[Any]) -> Any:
-        """Flat values back in the user's structure."""
-        out: dict[str, Any] = {}
-        i = 0
-        for name, shape in self.parts:
-            size = int(np.prod(shape)) if shape else 1
-            chunk = flat[i:i + size]
-            i += size
-            out[name] = chunk[0] if not shape else np.array(chunk, dtype=object).reshape(shape).tolist()
-        return out if self.named else out["w"]
-
-
 def _betas(value: Any) -> tuple[Any, Any]:
     betas = [F.number(x) for x in value] if isinstance(value, (list, tuple)) else None
     if betas is None or len(betas) != 2 or not all(0 <= b < 1 for b in betas):
@@ -103,13 +46,6 @@ def _nonnegative(name: str) -> Callable[[Any], Any]:
         return v
 
     return parse
-
-
-def _state(value: Any) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise NnstepsError(f"expected a mapping of state names to values such as {{m: [0.1], v: [0.01], t: 3}}, "
-                           f"got {value!r}")
-    return value
 
 
 FIELDS: tuple[Field, ...] = (
@@ -146,7 +82,7 @@ FIELDS: tuple[Field, ...] = (
     Field("state", T.MAPPING, "the state before the first update (torch's optimizer.state), each entry shaped as "
           "params: sgd {b}; adagrad {sum}; rmsprop {v, g_avg, b}; adam/adamw {m, v, v_max}; and t, the updates "
           "already taken (torch's names momentum_buffer, square_avg, grad_avg, exp_avg, exp_avg_sq, "
-          "max_exp_avg_sq, step also read)", example={"m": [0.1, 0.2], "v": [0.01, 0.04], "t": 3}, parse=_state),
+          "max_exp_avg_sq, step also read)", example={"m": [0.1, 0.2], "v": [0.01, 0.04], "t": 3}, parse=state_mapping),
     Field("schedule", T.CHOICE, "learning-rate schedule, stepped after each update", default="none",
           choices=SCHEDULES, example="step"),
     Field("step_size", T.INTEGER, "schedule step: epochs between decays", example=2,
@@ -178,42 +114,6 @@ def _options(p: Params, method: str) -> dict[str, Any]:
         raise NnstepsError("Nesterov momentum needs a momentum and zero dampening (as torch)", problem=p.id,
                            field="nesterov")
     return o
-
-
-TORCH_STATE = {"momentum_buffer": "b", "square_avg": "v", "grad_avg": "g_avg", "exp_avg": "m", "exp_avg_sq": "v",
-               "max_exp_avg_sq": "v_max", "step": "t"}
-STEP_COUNTED = ("adagrad", "rmsprop", "adam", "adamw")  # the methods whose torch state has a step count
-
-
-def _start(p: Params, layout: Layout, method: str, o: dict[str, Any]) -> tuple[dict[str, list[Any]], int]:
-    """The given state, flat by state name, and the updates already taken."""
-    given = p.state if p.has("state") else {}
-    names = [n for n in state_names(method, o) if n not in ("m_hat", "v_hat")]
-    names += ["t"] if method in STEP_COUNTED else []
-    start: dict[str, list[Any]] = {}
-    t0, seen = 0, set()
-    for key, value in given.items():
-        name = TORCH_STATE.get(str(key), str(key))
-        if name not in names:
-            raise NnstepsError(f"{method} keeps no state {key!r} with these options; expected "
-                               f"{', '.join(names) or 'none'}", problem=p.id, field=f"state.{key}")
-        if name in seen:
-            raise NnstepsError(f"state {name} given twice", problem=p.id, field=f"state.{key}")
-        seen.add(name)
-        if name == "t":
-            try:
-                t0 = F.integer(0, "a step count")(value)
-            except NnstepsError as err:
-                raise err.located(problem=p.id, field=f"state.{key}") from None
-            continue
-        try:
-            start[name] = layout.grads(value, 0)
-        except NnstepsError as err:
-            raise NnstepsError(str(err).split("grads[0]: ")[-1].replace("a gradient of shape", "shape"), problem=p.id,
-                               field=f"state.{key}") from None
-        if name in ("sum", "v", "v_max") and any(x < 0 for x in start[name]):
-            raise NnstepsError(f"expected a sum of squares >= 0, got {value!r}", problem=p.id, field=f"state.{key}")
-    return start, t0
 
 
 def _step_count_off_by_one(p: Params) -> Callable[[dict[str, Any]], dict[str, Any] | None]:
@@ -341,7 +241,7 @@ def solve_optimizer(p: Params) -> Worked:
     if p.has(Op.LOSS.value) == p.has("grads"):
         raise NnstepsError("give either grads (one per step) or a loss, not both" if p.has(Op.LOSS.value) else
                            "expected grads (one per step) or a loss", problem=p.id, field="grads")
-    start, t0 = _start(p, layout, method, o)
+    start, t0 = given_state(p, layout, method, o)
     grads, loss = None, None
     if p.has("grads"):
         given = p.grads
