@@ -109,9 +109,20 @@ def live_html(text: str) -> list[str]:
 
 def live_markdown(text: str) -> list[str]:
     """Raw HTML a Markdown viewer would read as markup: any ``<`` that opens a tag, comment or declaration
-    outside a fenced code block (whose text a viewer shows as written)."""
-    outside = re.sub(r"^(`{3,})\n.*?\n\1$", "", text, flags=re.M | re.S)
-    return re.findall(r"<[A-Za-z/!?][^\n]{0,40}", outside)
+    outside a fenced code block (whose text a viewer shows as written). Fences as CommonMark reads them: a
+    block closes at the first line of at least as many of its fence characters and nothing else."""
+    outside, fence = [], ""
+    for line in text.split("\n"):
+        bare = line[:3].lstrip(" ") + line[3:]
+        run = re.match(r"`{3,}|~{3,}", bare)
+        if not fence:
+            if run and "`" not in bare[run.end():]:
+                fence = run.group()
+            else:
+                outside.append(line)
+        elif run and run.group()[0] == fence[0] and len(run.group()) >= len(fence) and not bare[run.end():].strip():
+            fence = ""
+    return re.findall(r"<[A-Za-z/!?][^\n]{0,40}", "\n".join(outside))
 
 
 def live_tex(text: str) -> list[str]:
@@ -291,6 +302,33 @@ def test_markdown_solutions_and_check_reports_escape_html(tmp_path: Path) -> Non
     done = cli("check", str(path), str(answers), "--format", "markdown", "--feedback", "full")
     assert done.returncode == 1, done.stderr
     assert live_markdown(done.stdout) == [] and "&lt;img src=x" in done.stdout
+
+
+FENCE_BREAK = "a\n```\n<img src=x onerror=alert(1)>\n````\n<svg onload=alert(2)>"
+"""Givens shown as code whose lines close a fence of three (then four) backticks."""
+
+
+@pytest.mark.parametrize("problem", [
+    {"kind": "bleu", "candidate": FENCE_BREAK, "references": ["a b"]},
+    {"kind": "bleu", "candidate": "a b", "references": [FENCE_BREAK]},
+    {"kind": "metrics", "y_true": [FENCE_BREAK, "b", FENCE_BREAK], "y_pred": [FENCE_BREAK, FENCE_BREAK, "b"]},
+    {**beam((FENCE_BREAK, "c")), "end": FENCE_BREAK},
+], ids=["bleu-candidate", "bleu-references", "metrics-labels", "beam-tokens-and-end"])
+def test_a_given_that_closes_a_code_fence_stays_inside_it_in_the_notebook(problem: dict[str, Any]) -> None:
+    files, _ = format_module("notebook").build(load({"problems": [{**problem, "id": "p"}]}), {})
+    cells = json.loads(next(iter(files.values())))["cells"]
+    markdown = "\n".join(c["source"] for c in cells if c["cell_type"] == "markdown")
+    assert "<img src=x onerror=alert(1)>" in markdown  # shown as written, inside a fence
+    assert live_markdown(markdown.replace("<small>", "").replace("</small>", "")) == []
+
+
+def test_statement_prose_and_math_reach_markdown_escaped() -> None:
+    from nnsteps.render.statement import Given, Statement, statement_markdown
+
+    md = statement_markdown(Statement("Apply <b>f</b> to $\\text{<img src=x>}$.", [Given("Layer <i>1</i>", "x <y")],
+                                      ["the <u>output</u>"]))
+    assert live_markdown(md) == []
+    assert "&lt;b>f&lt;/b>" in md and "$\\text{< img src=x>}$" in md and "&lt;u>output" in md
 
 
 # --- fuzz: every kind's string fields into every output ------------------------------------------------------

@@ -89,3 +89,18 @@ def markdown_math(latex: str) -> str:
     '\\\\text{< img src=x>} < y'
     """
     return _TAG_OPEN.sub("< ", latex)
+
+
+def markdown_code(text: str) -> str:
+    """Text as a fenced code block a Markdown viewer shows as written: the fence is longer than any run of
+    backticks in the text, so no line of it can close the block and let what follows be read as markup.
+
+    >>> print(markdown_code("a\\n```\\n<img src=x>"))
+    ````
+    a
+    ```
+    <img src=x>
+    ````
+    """
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", str(text))), default=0))
+    return f"{fence}\n{str(text).rstrip()}\n{fence}"
