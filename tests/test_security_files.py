@@ -355,6 +355,24 @@ def test_formula_names_are_escaped_in_grades_csv_and_scores_stay_numbers(course:
     assert folders == ["1_2", "HYPERLINK_http_evil.example_click"]
 
 
+def test_file_names_that_are_not_utf8_or_hold_control_characters_are_graded_under_printable_names(
+        course: tuple[Path, Path], tmp_path: Path) -> None:
+    problems, subs = course
+    (subs / "ann.yaml").write_text(KEY)
+    (subs / os.fsdecode(b"b\xff\xfeo.yaml")).write_text(KEY)  # Latin-1 bytes from an old zip: not UTF-8
+    (subs / "zed\nann         0\x1b]0;owned\x07\r.yaml").write_text("q: [1, -2]\n")  # a forged line, a terminal title
+    out = tmp_path / "grades"
+    proc = run_cli("check", str(problems), str(subs), "-o", str(out))
+    assert proc.returncode == 1, proc.stderr  # graded: not everyone is right
+    assert "Traceback" not in proc.stderr
+    forged = "zed\\nann         0\\x1b]0;owned\\x07\\r"
+    rows = list(csv.reader((out / "grades.csv").read_text(encoding="utf-8").splitlines()))
+    assert [r[:2] for r in rows[1:]] == [["ann", "1"], ["b\\xff\\xfeo", "1"], [forged, "0.5"]]
+    assert sorted(json.loads((out / "summary.json").read_text())["reports"]) == ["ann", "b\\xff\\xfeo", forged]
+    assert not any(c in proc.stdout + proc.stderr for c in "\x1b\x07\r")
+    assert [line.split()[0] for line in proc.stdout.splitlines()[:3]] == ["ann", "b\\xff\\xfeo", forged.split()[0]]
+
+
 def test_problem_ids_that_look_like_formulas_are_escaped_in_the_header(tmp_path: Path) -> None:
     problems = tmp_path / "p.yaml"
     problems.write_text("problems:\n  - {id: '=cmd', kind: relu, input: '1 -2'}\n")

@@ -58,7 +58,7 @@ def submissions(directory: Path) -> list[Path]:
 def scan(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
     """Student -> answers file, and student -> why their submission is not graded.
 
-    Skipped and reported: symbolic links (a link to the key would score full marks), files that resolve
+    Students are named by :func:`printable` file names. Skipped and reported: symbolic links (a link to the key would score full marks), files that resolve
     outside the folder, anything but a regular file, and every file of a student who has two (``ann.yaml``
     and ``ann.json``, or two names that make one folder name): a conflict is never merged.
 
@@ -82,7 +82,7 @@ def scan(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
             name = entry.name
             if Path(name).suffix.lower() not in ANSWER_SUFFIXES:
                 continue
-            student = Path(name).stem  # "...yaml" is student "..": a name, never a path
+            student = printable(Path(name).stem)  # "...yaml" is student "..": a name, never a path
             found.setdefault(safe_name(student), []).append(name)
             path = directory / name
             if entry.is_symlink():
@@ -98,11 +98,27 @@ def scan(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
     for names in found.values():
         if len(names) > 1:
             for name in names:
-                student = Path(name).stem
+                student = printable(Path(name).stem)
                 files.pop(student, None)
                 reasons[student] = (f"skipped: two answers files for one student ({', '.join(sorted(names))}); "
                                     "neither is graded")
     return files, reasons
+
+
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(name: str) -> str:
+    r"""A file name as a student's name in reports: bytes that are not UTF-8 and characters a terminal or
+    spreadsheet would act on or hide (newlines, escapes, bidi overrides) written as ``\xff``, ``\n``, ``\x1b``,
+    so a name can neither stop the writing of ``grades.csv`` nor forge a line or a title in the report.
+
+    >>> import os
+    >>> printable(os.fsdecode(b"b\xff\xfeo")), printable("zed\nann\x1b]0;t\x07"), printable("José")
+    ('b\\xff\\xfeo', 'zed\\nann\\x1b]0;t\\x07', 'José')
+    """
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    return _UNSEEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def safe_name(student: str) -> str:
