@@ -373,6 +373,21 @@ def test_file_names_that_are_not_utf8_or_hold_control_characters_are_graded_unde
     assert [line.split()[0] for line in proc.stdout.splitlines()[:3]] == ["ann", "b\\xff\\xfeo", forged.split()[0]]
 
 
+def test_student_names_in_an_lms_report_reach_the_grades_printable(tmp_path: Path) -> None:
+    from nnsteps.export.items import load
+    from nnsteps.export.responses import read_report, reference
+
+    ps = load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
+    text = "x " + reference(ps, ps.items[0]).replace("<p>", "").replace("</p>", "")
+    report = tmp_path / "r.csv"
+    with open(report, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["Surname", "First name", "Email address", "State", "Grade/1.00", "Question 1",
+                                  "Response 1"],
+                                 ["Lee", "Ann", "ann@x.edu\nbo\x1b]0;owned\x07", "Finished", "1.00", text,
+                                  "part 1: 1; part 2: 0"]])
+    assert list(read_report(report, ps).answers) == ["ann@x.edu\\nbo\\x1b]0;owned\\x07"]
+
+
 def test_problem_ids_that_look_like_formulas_are_escaped_in_the_header(tmp_path: Path) -> None:
     problems = tmp_path / "p.yaml"
     problems.write_text("problems:\n  - {id: '=cmd', kind: relu, input: '1 -2'}\n")

@@ -9,6 +9,7 @@ formula that spells an :data:`ACTIVE` command.
 
 from __future__ import annotations
 
+import os
 import re
 
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -104,3 +105,22 @@ def markdown_code(text: str) -> str:
     """
     fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", str(text))), default=0))
     return f"{fence}\n{str(text).rstrip()}\n{fence}"
+
+
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(name: str) -> str:
+    r"""A name from outside (a submission's file name, a student in an LMS report) as reports show it: bytes that are not UTF-8 and characters a terminal or
+    spreadsheet would act on or hide (newlines, escapes, bidi overrides) written as ``\xff``, ``\n``, ``\x1b``,
+    so a name can neither stop the writing of ``grades.csv`` nor forge a line or a title in the report.
+
+    >>> import os
+    >>> printable(os.fsdecode(b"b\xff\xfeo")), printable("zed\nann\x1b]0;t\x07"), printable("José")
+    ('b\\xff\\xfeo', 'zed\\nann\\x1b]0;t\\x07', 'José')
+    """
+    try:  # a file name's undecodable bytes come back; other text has none
+        text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no file name holds
+        text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _UNSEEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

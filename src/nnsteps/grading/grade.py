@@ -20,6 +20,7 @@ from typing import Any
 
 from nnsteps.budget import Budget
 from nnsteps.errors import NnstepsError
+from nnsteps.escape import printable
 from nnsteps.files import csv_text, write_folder
 from nnsteps.grading.check import Grader, Report
 from nnsteps.grading.pool import Outcome, grade_each
@@ -103,22 +104,6 @@ def scan(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
                 reasons[student] = (f"skipped: two answers files for one student ({', '.join(sorted(names))}); "
                                     "neither is graded")
     return files, reasons
-
-
-_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-def printable(name: str) -> str:
-    r"""A file name as a student's name in reports: bytes that are not UTF-8 and characters a terminal or
-    spreadsheet would act on or hide (newlines, escapes, bidi overrides) written as ``\xff``, ``\n``, ``\x1b``,
-    so a name can neither stop the writing of ``grades.csv`` nor forge a line or a title in the report.
-
-    >>> import os
-    >>> printable(os.fsdecode(b"b\xff\xfeo")), printable("zed\nann\x1b]0;t\x07"), printable("José")
-    ('b\\xff\\xfeo', 'zed\\nann\\x1b]0;t\\x07', 'José')
-    """
-    text = os.fsencode(name).decode("utf-8", "backslashreplace")
-    return _UNSEEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def safe_name(student: str) -> str:
