@@ -176,6 +176,36 @@ def test_the_notebook_holds_ids_and_the_problem_file_as_python_literals(tmp_path
     assert live_markdown(markdown.replace("<small>", "").replace("</small>", "")) == []
 
 
+# --- terminal control characters ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["title", "id", "problem title", "token"])
+def test_terminal_escapes_in_a_problem_file_are_refused_in_one_line(tmp_path: Path, where: str) -> None:
+    evil = "T\x1b]0;owned\x07\x1b[2J\x9b31m"  # retitle the terminal, clear the screen, an 8-bit CSI
+    problem = {"id": "q", "kind": "relu", "input": "1 -2"}
+    if where == "id":
+        problem["id"] = evil
+    elif where == "problem title":
+        problem["title"] = evil
+    elif where == "token":
+        problem = beam((evil, "c"))
+    path = write(tmp_path, problem, title=evil if where == "title" else "ok")
+    done = cli("solve", str(path))
+    assert done.returncode == 2, done.stdout
+    assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "\\x1b" in done.stderr and "a control character" in done.stderr
+    assert not any(c in done.stderr for c in "\x1b\x07\x9b")
+
+
+def test_terminal_escapes_in_an_answer_are_refused_and_tabs_and_newlines_are_text() -> None:
+    from nnsteps.problems.load import loads
+
+    assert loads('{"spec": "input 4x4x3\\r\\n\\tconv 3x3x2"}') == {"spec": "input 4x4x3\r\n\tconv 3x3x2"}
+    with pytest.raises(NnstepsError, match=r"field q\[0\]: expected text without control characters, got "
+                                           r"'1\\x08\\x08' \(a control character\)"):
+        loads('{"q": ["1\\b\\b", 2]}')
+
+
 # --- HTML injection: the report, the handouts, Moodle, Canvas, PrairieLearn, the server ----------------------
 
 
