@@ -465,3 +465,11 @@ def test_every_format_carries_the_known_hostile_tokens_inert(problem: dict[str, 
 
 def test_active_latex_is_named() -> None:
     assert [active_latex(t) for t in TOKENS] == [None, r"\href", r"\style", r"\class", None, r"\input"]
+
+
+def test_pdftex_primitives_that_read_files_are_active_latex() -> None:
+    reads = [r"\pdffiledump length 14 {/etc/hostname}", r"\pdfobj file {/etc/hostname}", r"\pdfximage{/etc/hostname}",
+             r"\pdfmdfivesum file {/etc/hostname}", r"\IfFileExists{/etc/hostname}{a}{b}", r"\filesize{/etc/hostname}"]
+    assert [active_latex(t) for t in reads] == [r"\pdffiledump", r"\pdfobj", r"\pdfximage", r"\pdfmdfivesum",
+                                                r"\IfFileExists", r"\filesize"]
+    assert active_latex(r"\frac{a}{b} \cdot \mathrm{pdf}") is None

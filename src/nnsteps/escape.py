@@ -22,10 +22,12 @@ ACTIVE = re.compile(
     r"|csname|expandafter|noexpand|scantokens|newcommand|renewcommand|providecommand|DeclareRobustCommand"
     r"|usepackage|RequirePackage|documentclass|special|directlua|latelua|pdfprimitive|shipout|output|every"
     r"[A-Za-z]*|makeatletter|endinput|jobname|verb|unicode|require|toggle|mathtip|texttip|bbox|data|attr"
-    r"|tooltip|begingroup|endgroup|lowercase|uppercase|string|meaning|newread|newwrite|closein|closeout)"
+    r"|tooltip|begingroup|endgroup|lowercase|uppercase|string|meaning|newread|newwrite|closein|closeout"
+    r"|pdf[A-Za-z]*|IfFileExists|file[a-z]+)"
     r"(?![A-Za-z])|\^\^")
 """LaTeX that acts rather than typesets: links, styles and classes (MathML attributes), file reads and
-writes, shell escape, definitions and catcode tricks (``^^5c`` is a backslash to TeX). The engine's own formulas use none of them."""
+writes (pdfTeX's ``\\pdffiledump``, ``\\pdfobj file``, ``\\filesize`` too), shell escape, definitions and
+catcode tricks (``^^5c`` is a backslash to TeX). The engine's own formulas use none of them."""
 
 
 def latex_text(text: str) -> str:
