@@ -365,20 +365,22 @@ def test_statement_prose_and_math_reach_markdown_escaped() -> None:
 
 SNIPPETS = [*TOKENS, PY_BREAK, "<!--", "]]>", "{{{x}}}", "{1:NUMERICAL:=1}", "\\", "\\\\", "^^5cinput",
             r"\catcode`\@=0", r"\write18{id}", "`````", "$x$", "&lt;script&gt;", "\u2028", "<svg onload=x>",
-            "[a](javascript:x)", "%", "'''", "\"\"\"", "\\\n"]
+            "[a](javascript:x)", "%", "'''", "\"\"\"", "\\\n", FENCE_BREAK]
 META = st.text(alphabet=list("\\{}$&#^_%~<>\"'`[]()!:;/=* \nxa1"), max_size=24)
 HOSTILE = st.one_of(st.sampled_from(SNIPPETS), META,
                     st.tuples(st.sampled_from(SNIPPETS), META, st.sampled_from(SNIPPETS)).map("".join))
 
 
 def _kinds() -> list[tuple[str, dict[str, Any], tuple[str, ...]]]:
-    """Every kind with its example and its text fields."""
+    """Every kind with its example and its text fields: text, and lists of words in its example (a BLEU
+    reference, class labels), whose first word the fuzz replaces."""
     from nnsteps.problems.registry import FieldType, load_kinds
 
     out = []
     for name, record in sorted(load_kinds().items()):
         if record.example:
-            texts = tuple(f.name for f in record.specs if f.type == FieldType.TEXT)
+            texts = tuple(f.name for f in record.specs if f.type == FieldType.TEXT or f.type == FieldType.LIST
+                          and isinstance(v := record.example.get(f.name), list) and v and isinstance(v[0], str))
             out.append((name, dict(record.example), texts))
     return out
 
@@ -449,7 +451,8 @@ def test_fuzz_hostile_text_in_every_kinds_string_fields_comes_out_of_every_forma
                                                                                         hostile: str) -> None:
     name, example, texts = data.draw(st.sampled_from(KINDS), label="kind")
     where = data.draw(st.sampled_from(["id", "title", *texts]), label="field")
-    problem = {"id": "p", "kind": name, **example, where: hostile if where != "id" else "p" + hostile}
+    value = [hostile, *example[where][1:]] if isinstance(example.get(where), list) else hostile
+    problem = {"id": "p", "kind": name, **example, where: value if where != "id" else "p" + hostile}
     try:
         outputs = _outputs({"title": hostile, "problems": [problem]})
     except NnstepsError as err:  # refused: one line, nothing written
