@@ -214,6 +214,19 @@ def test_generate_roster_names_cannot_leave_the_folder_or_start_a_formula(tmp_pa
         assert (tmp_path / "v" / folder / "problems.yaml").is_file()
 
 
+def test_roster_names_with_terminal_escapes_are_written_printable_and_the_variant_solves(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name\nann\x1b]0;owned\x07\nbo\n")
+    proc = run_cli("generate", "relu", "--roster", str(roster), "-o", str(tmp_path / "v"))
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader((tmp_path / "v" / "variants.csv").read_text().splitlines()))
+    assert rows == [["student", "folder"], ["ann\\x1b]0;owned\\x07", "ann_x1b_0_owned_x07"], ["bo", "bo"]]
+    written = "".join(p.read_text() for p in (tmp_path / "v").rglob("*.*"))
+    assert "\x1b" not in written and "\x07" not in written
+    solved = run_cli("solve", str(tmp_path / "v" / "ann_x1b_0_owned_x07" / "problems.yaml"))
+    assert solved.returncode == 0, solved.stderr
+
+
 def test_a_fifo_roster_is_refused(tmp_path: Path) -> None:
     fifo = tmp_path / "roster.csv"
     os.mkfifo(fifo)
