@@ -108,8 +108,8 @@ def live_html(text: str) -> list[str]:
 
 
 def live_markdown(text: str) -> list[str]:
-    """Raw HTML a Markdown viewer would read as markup: any ``<`` that opens a tag, comment or declaration
-    outside a fenced code block (whose text a viewer shows as written). Fences as CommonMark reads them: a
+    """Raw HTML a Markdown viewer would read as markup (any ``<`` that opens a tag, comment or declaration) and
+    links and images it would follow or fetch (``[a](javascript:…)``, ``![x](http://…)``), outside a fenced code block (whose text a viewer shows as written). Fences as CommonMark reads them: a
     block closes at the first line of at least as many of its fence characters and nothing else."""
     outside, fence = [], ""
     for line in text.split("\n"):
@@ -122,7 +122,9 @@ def live_markdown(text: str) -> list[str]:
                 outside.append(line)
         elif run and run.group()[0] == fence[0] and len(run.group()) >= len(fence) and not bare[run.end():].strip():
             fence = ""
-    return re.findall(r"<[A-Za-z/!?][^\n]{0,40}", "\n".join(outside))
+    text = "\n".join(outside)
+    links = re.findall(r"!?(?<!\\)\[[^\]\n]*(?<!\\)\]\([^)\n]*\)?", text)  # a link, or an image a viewer fetches
+    return re.findall(r"<[A-Za-z/!?][^\n]{0,40}", text) + links
 
 
 def live_tex(text: str) -> list[str]:
@@ -359,6 +361,22 @@ def test_statement_prose_and_math_reach_markdown_escaped() -> None:
                                       ["the <u>output</u>"]))
     assert live_markdown(md) == []
     assert "&lt;b>f&lt;/b>" in md and "$\\text{< img src=x>}$" in md and "&lt;u>output" in md
+
+
+MD_LINKS = "x ![leak](http://127.0.0.1:9/leak.png) [click](javascript:alert(1)) [ref]: http://127.0.0.1:9/r"
+
+
+def test_markdown_links_and_images_from_a_file_are_text_in_solutions_and_the_notebook(tmp_path: Path) -> None:
+    path = write(tmp_path, {"id": "q[1](http://127.0.0.1:9/id)", "kind": "relu", "input": "1 -2", "title": MD_LINKS},
+                 {"id": "b", "kind": "bleu", "candidate": "a b", "references": ["a b"], "title": MD_LINKS},
+                 title=MD_LINKS)
+    done = cli("solve", str(path), "--format", "markdown")
+    assert done.returncode == 0, done.stderr
+    assert live_markdown(done.stdout) == [] and "[click\\](javascript:alert(1))" in done.stdout and "[ref\\]: http" in done.stdout
+    assert cli("export", str(path), "--to", "notebook", "-o", str(tmp_path / "nb.ipynb")).returncode == 0
+    cells = json.loads((tmp_path / "nb.ipynb").read_text())["cells"]
+    markdown = "\n".join(c["source"] for c in cells if c["cell_type"] == "markdown")
+    assert live_markdown(markdown.replace("<small>", "").replace("</small>", "")) == []
 
 
 # --- fuzz: every kind's string fields into every output ------------------------------------------------------

@@ -70,12 +70,19 @@ def active_latex(latex: str) -> str | None:
 def markdown_text(text: str) -> str:
     """Text placed into Markdown with its HTML escaped, so a viewer shows markup, never runs it: every ``<``
     (no tag, comment or raw HTML block can open without one) and every ``&`` that could start a reference
-    (``&lt;`` stays as typed); ``->`` and ``a & b`` read as written.
+    (``&lt;`` stays as typed); ``->`` and ``a & b`` read as written. A ``]`` before ``(`` or ``:`` is escaped
+    too, so no link, image (fetched from outside when the page is viewed) or link definition can form (``Y[0, 0]``
+    and ``[1][2]`` read as written: with no definition, a bracket pair alone links nowhere).
 
     >>> markdown_text('<img src=x onerror="alert(1)"> & b -> c &lt;')
     '&lt;img src=x onerror="alert(1)"> & b -> c &amp;lt;'
+    >>> print(markdown_text("![x](http://evil/x.png) [a](javascript:1) [r]: http://evil Y[0][1]"))
+    ![x\\](http://evil/x.png) [a\\](javascript:1) [r\\]: http://evil Y[0][1]
     """
-    return _REFERENCE.sub("&amp;", str(text)).replace("<", "&lt;")
+    return _BRACKET.sub(r"\\\g<0>", _REFERENCE.sub("&amp;", str(text)).replace("<", "&lt;"))
+
+
+_BRACKET = re.compile(r"\](?=[(:])")
 
 
 _REFERENCE = re.compile(r"&(?=#?\w+;)")
