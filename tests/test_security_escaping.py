@@ -369,6 +369,7 @@ MD_LINKS = "x ![leak](http://127.0.0.1:9/leak.png) [click](javascript:alert(1)) 
 def test_markdown_links_and_images_from_a_file_are_text_in_solutions_and_the_notebook(tmp_path: Path) -> None:
     path = write(tmp_path, {"id": "q[1](http://127.0.0.1:9/id)", "kind": "relu", "input": "1 -2", "title": MD_LINKS},
                  {"id": "b", "kind": "bleu", "candidate": "a b", "references": ["a b"], "title": MD_LINKS},
+                 beam((MD_LINKS, "a` ![x](http://127.0.0.1:9/y.png) `b")),  # tokens inside math: no link either
                  title=MD_LINKS)
     done = cli("solve", str(path), "--format", "markdown")
     assert done.returncode == 0, done.stderr

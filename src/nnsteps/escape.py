@@ -92,13 +92,19 @@ _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def markdown_math(latex: str) -> str:
-    """A formula placed between ``$`` in Markdown: a ``<`` that could open an HTML tag gets a space after it
-    (the same relation to TeX, no tag to a Markdown viewer).
+    """A formula placed between ``$`` in Markdown: a ``<`` that could open an HTML tag gets a space after it,
+    and so does a ``]`` before ``(`` or ``:`` (the same formula to TeX; no tag, link or image to a Markdown
+    viewer that does not read the math).
 
     >>> markdown_math(r"\\text{<img src=x>} < y")
     '\\\\text{< img src=x>} < y'
+    >>> print(markdown_math(r"\\text{![x](http://evil/x.png)} [0, 1]"))
+    \\text{![x] (http://evil/x.png)} [0, 1]
     """
-    return _TAG_OPEN.sub("< ", latex)
+    return _LINK_CLOSE.sub("] ", _TAG_OPEN.sub("< ", latex))
+
+
+_LINK_CLOSE = re.compile(r"\](?=[(:])")
 
 
 def markdown_code(text: str) -> str:
