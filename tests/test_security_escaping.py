@@ -108,10 +108,23 @@ def live_html(text: str) -> list[str]:
 
 
 def live_markdown(text: str) -> list[str]:
-    """Raw HTML a Markdown viewer would read as markup: any ``<`` that opens a tag, comment or declaration
-    outside a fenced code block (whose text a viewer shows as written)."""
-    outside = re.sub(r"^(`{3,})\n.*?\n\1$", "", text, flags=re.M | re.S)
-    return re.findall(r"<[A-Za-z/!?][^\n]{0,40}", outside)
+    """Raw HTML a Markdown viewer would read as markup (any ``<`` that opens a tag, comment or declaration) and
+    links and images it would follow or fetch (``[a](javascript:…)``, ``![x](http://…)``), outside a fenced code block (whose text a viewer shows as written). Fences as CommonMark reads them: a
+    block closes at the first line of at least as many of its fence characters and nothing else."""
+    outside, fence = [], ""
+    for line in text.split("\n"):
+        bare = line[:3].lstrip(" ") + line[3:]
+        run = re.match(r"`{3,}|~{3,}", bare)
+        if not fence:
+            if run and "`" not in bare[run.end():]:
+                fence = run.group()
+            else:
+                outside.append(line)
+        elif run and run.group()[0] == fence[0] and len(run.group()) >= len(fence) and not bare[run.end():].strip():
+            fence = ""
+    text = "\n".join(outside)
+    links = re.findall(r"!?(?<!\\)\[[^\]\n]*(?<!\\)\]\([^)\n]*\)?", text)  # a link, or an image a viewer fetches
+    return re.findall(r"<[A-Za-z/!?][^\n]{0,40}", text) + links
 
 
 def live_tex(text: str) -> list[str]:
@@ -163,6 +176,36 @@ def test_the_notebook_holds_ids_and_the_problem_file_as_python_literals(tmp_path
     assert "import os" not in " ".join(type(n).__name__ for n in ast.parse(code[0]).body)
     markdown = "\n".join(c["source"] for c in cells if c["cell_type"] == "markdown")
     assert live_markdown(markdown.replace("<small>", "").replace("</small>", "")) == []
+
+
+# --- terminal control characters ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["title", "id", "problem title", "token"])
+def test_terminal_escapes_in_a_problem_file_are_refused_in_one_line(tmp_path: Path, where: str) -> None:
+    evil = "T\x1b]0;owned\x07\x1b[2J\x9b31m"  # retitle the terminal, clear the screen, an 8-bit CSI
+    problem = {"id": "q", "kind": "relu", "input": "1 -2"}
+    if where == "id":
+        problem["id"] = evil
+    elif where == "problem title":
+        problem["title"] = evil
+    elif where == "token":
+        problem = beam((evil, "c"))
+    path = write(tmp_path, problem, title=evil if where == "title" else "ok")
+    done = cli("solve", str(path))
+    assert done.returncode == 2, done.stdout
+    assert done.stdout == "" and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "\\x1b" in done.stderr and "a control character" in done.stderr
+    assert not any(c in done.stderr for c in "\x1b\x07\x9b")
+
+
+def test_terminal_escapes_in_an_answer_are_refused_and_tabs_and_newlines_are_text() -> None:
+    from nnsteps.problems.load import loads
+
+    assert loads('{"spec": "input 4x4x3\\r\\n\\tconv 3x3x2"}') == {"spec": "input 4x4x3\r\n\tconv 3x3x2"}
+    with pytest.raises(NnstepsError, match=r"field q\[0\]: expected text without control characters, got "
+                                           r"'1\\x08\\x08' \(a control character\)"):
+        loads('{"q": ["1\\b\\b", 2]}')
 
 
 # --- HTML injection: the report, the handouts, Moodle, Canvas, PrairieLearn, the server ----------------------
@@ -293,24 +336,70 @@ def test_markdown_solutions_and_check_reports_escape_html(tmp_path: Path) -> Non
     assert live_markdown(done.stdout) == [] and "&lt;img src=x" in done.stdout
 
 
+FENCE_BREAK = "a\n```\n<img src=x onerror=alert(1)>\n````\n<svg onload=alert(2)>"
+"""Givens shown as code whose lines close a fence of three (then four) backticks."""
+
+
+@pytest.mark.parametrize("problem", [
+    {"kind": "bleu", "candidate": FENCE_BREAK, "references": ["a b"]},
+    {"kind": "bleu", "candidate": "a b", "references": [FENCE_BREAK]},
+    {"kind": "metrics", "y_true": [FENCE_BREAK, "b", FENCE_BREAK], "y_pred": [FENCE_BREAK, FENCE_BREAK, "b"]},
+    {**beam((FENCE_BREAK, "c")), "end": FENCE_BREAK},
+], ids=["bleu-candidate", "bleu-references", "metrics-labels", "beam-tokens-and-end"])
+def test_a_given_that_closes_a_code_fence_stays_inside_it_in_the_notebook(problem: dict[str, Any]) -> None:
+    files, _ = format_module("notebook").build(load({"problems": [{**problem, "id": "p"}]}), {})
+    cells = json.loads(next(iter(files.values())))["cells"]
+    markdown = "\n".join(c["source"] for c in cells if c["cell_type"] == "markdown")
+    assert "<img src=x onerror=alert(1)>" in markdown  # shown as written, inside a fence
+    assert live_markdown(markdown.replace("<small>", "").replace("</small>", "")) == []
+
+
+def test_statement_prose_and_math_reach_markdown_escaped() -> None:
+    from nnsteps.render.statement import Given, Statement, statement_markdown
+
+    md = statement_markdown(Statement("Apply <b>f</b> to $\\text{<img src=x>}$.", [Given("Layer <i>1</i>", "x <y")],
+                                      ["the <u>output</u>"]))
+    assert live_markdown(md) == []
+    assert "&lt;b>f&lt;/b>" in md and "$\\text{< img src=x>}$" in md and "&lt;u>output" in md
+
+
+MD_LINKS = "x ![leak](http://127.0.0.1:9/leak.png) [click](javascript:alert(1)) [ref]: http://127.0.0.1:9/r"
+
+
+def test_markdown_links_and_images_from_a_file_are_text_in_solutions_and_the_notebook(tmp_path: Path) -> None:
+    path = write(tmp_path, {"id": "q[1](http://127.0.0.1:9/id)", "kind": "relu", "input": "1 -2", "title": MD_LINKS},
+                 {"id": "b", "kind": "bleu", "candidate": "a b", "references": ["a b"], "title": MD_LINKS},
+                 beam((MD_LINKS, "a` ![x](http://127.0.0.1:9/y.png) `b")),  # tokens inside math: no link either
+                 title=MD_LINKS)
+    done = cli("solve", str(path), "--format", "markdown")
+    assert done.returncode == 0, done.stderr
+    assert live_markdown(done.stdout) == [] and "[click\\](javascript:alert(1))" in done.stdout and "[ref\\]: http" in done.stdout
+    assert cli("export", str(path), "--to", "notebook", "-o", str(tmp_path / "nb.ipynb")).returncode == 0
+    cells = json.loads((tmp_path / "nb.ipynb").read_text())["cells"]
+    markdown = "\n".join(c["source"] for c in cells if c["cell_type"] == "markdown")
+    assert live_markdown(markdown.replace("<small>", "").replace("</small>", "")) == []
+
+
 # --- fuzz: every kind's string fields into every output ------------------------------------------------------
 
 SNIPPETS = [*TOKENS, PY_BREAK, "<!--", "]]>", "{{{x}}}", "{1:NUMERICAL:=1}", "\\", "\\\\", "^^5cinput",
             r"\catcode`\@=0", r"\write18{id}", "`````", "$x$", "&lt;script&gt;", "\u2028", "<svg onload=x>",
-            "[a](javascript:x)", "%", "'''", "\"\"\"", "\\\n"]
+            "[a](javascript:x)", "%", "'''", "\"\"\"", "\\\n", FENCE_BREAK]
 META = st.text(alphabet=list("\\{}$&#^_%~<>\"'`[]()!:;/=* \nxa1"), max_size=24)
 HOSTILE = st.one_of(st.sampled_from(SNIPPETS), META,
                     st.tuples(st.sampled_from(SNIPPETS), META, st.sampled_from(SNIPPETS)).map("".join))
 
 
 def _kinds() -> list[tuple[str, dict[str, Any], tuple[str, ...]]]:
-    """Every kind with its example and its text fields."""
+    """Every kind with its example and its text fields: text, and lists of words in its example (a BLEU
+    reference, class labels), whose first word the fuzz replaces."""
     from nnsteps.problems.registry import FieldType, load_kinds
 
     out = []
     for name, record in sorted(load_kinds().items()):
         if record.example:
-            texts = tuple(f.name for f in record.specs if f.type == FieldType.TEXT)
+            texts = tuple(f.name for f in record.specs if f.type == FieldType.TEXT or f.type == FieldType.LIST
+                          and isinstance(v := record.example.get(f.name), list) and v and isinstance(v[0], str))
             out.append((name, dict(record.example), texts))
     return out
 
@@ -381,7 +470,8 @@ def test_fuzz_hostile_text_in_every_kinds_string_fields_comes_out_of_every_forma
                                                                                         hostile: str) -> None:
     name, example, texts = data.draw(st.sampled_from(KINDS), label="kind")
     where = data.draw(st.sampled_from(["id", "title", *texts]), label="field")
-    problem = {"id": "p", "kind": name, **example, where: hostile if where != "id" else "p" + hostile}
+    value = [hostile, *example[where][1:]] if isinstance(example.get(where), list) else hostile
+    problem = {"id": "p", "kind": name, **example, where: value if where != "id" else "p" + hostile}
     try:
         outputs = _outputs({"title": hostile, "problems": [problem]})
     except NnstepsError as err:  # refused: one line, nothing written
@@ -397,3 +487,11 @@ def test_every_format_carries_the_known_hostile_tokens_inert(problem: dict[str, 
 
 def test_active_latex_is_named() -> None:
     assert [active_latex(t) for t in TOKENS] == [None, r"\href", r"\style", r"\class", None, r"\input"]
+
+
+def test_pdftex_primitives_that_read_files_are_active_latex() -> None:
+    reads = [r"\pdffiledump length 14 {/etc/hostname}", r"\pdfobj file {/etc/hostname}", r"\pdfximage{/etc/hostname}",
+             r"\pdfmdfivesum file {/etc/hostname}", r"\IfFileExists{/etc/hostname}{a}{b}", r"\filesize{/etc/hostname}"]
+    assert [active_latex(t) for t in reads] == [r"\pdffiledump", r"\pdfobj", r"\pdfximage", r"\pdfmdfivesum",
+                                                r"\IfFileExists", r"\filesize"]
+    assert active_latex(r"\frac{a}{b} \cdot \mathrm{pdf}") is None

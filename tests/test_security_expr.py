@@ -61,7 +61,6 @@ PAYLOADS = [
     "x",
     "w_in; import os",
     "w_in\nimport os",
-    "\x00",
     "{'a': 1}",
     "[" * 100,
 ]
@@ -174,11 +173,19 @@ async def _post(app, body: dict) -> httpx.Response:
 def test_payloads_through_the_server(tmp_path):
     marker = tmp_path / "ran"
     app = create_app()
-    for template in PAYLOADS[:7] + ["3**(3*10**7)", "(" * 10_000 + "1" + ")" * 10_000, "x", "\x00"]:
+    for template in PAYLOADS[:7] + ["3**(3*10**7)", "(" * 10_000 + "1" + ")" * 10_000, "x"]:
         reply = asyncio.run(_post(app, {"problems": PROBLEMS, "answers": answers_for(template.replace("{marker}", str(marker)))}))
         assert reply.status_code == 200, reply.text
         assert_nothing_credited(reply.json())
     assert not marker.exists()
+    reply = asyncio.run(_post(app, {"problems": PROBLEMS, "answers": answers_for("\x00")}))  # refused at the door
+    assert reply.status_code == 422 and "(a control character)" in reply.json()["error"]
+
+
+def test_a_control_character_in_an_answer_is_refused_in_one_line():
+    with pytest.raises(nnsteps.NnstepsError, match=r"^field answers.conv: expected text without "
+                                                   r"control characters, got '\\x00' \(a control character\)$"):
+        grader().grade(answers_for("\x00"))
 
 
 def test_bad_unicode_and_tolerances_are_one_line_errors(tmp_path):
@@ -218,8 +225,8 @@ def test_python_looking_strings_never_run_or_escape(payload):
     payload = payload.replace("MARKER", "/nonexistent-nnsteps-marker")
     try:
         report = grader().grade(answers_for(payload)).to_dict()  # a random answer may be right: no credit check
-    except nnsteps.NnstepsError as err:  # only a lone surrogate is refused outright, in one line
-        assert "lone surrogate" in str(err) and "\n" not in str(err)
+    except nnsteps.NnstepsError as err:  # only a lone surrogate or a control character is refused outright, in one line
+        assert ("lone surrogate" in str(err) or "control character" in str(err)) and "\n" not in str(err)
         return
     for problem in report["problems"]:
         for cell in problem["cells"]:

@@ -214,6 +214,19 @@ def test_generate_roster_names_cannot_leave_the_folder_or_start_a_formula(tmp_pa
         assert (tmp_path / "v" / folder / "problems.yaml").is_file()
 
 
+def test_roster_names_with_terminal_escapes_are_written_printable_and_the_variant_solves(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name\nann\x1b]0;owned\x07\nbo\n")
+    proc = run_cli("generate", "relu", "--roster", str(roster), "-o", str(tmp_path / "v"))
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader((tmp_path / "v" / "variants.csv").read_text().splitlines()))
+    assert rows == [["student", "folder"], ["ann\\x1b]0;owned\\x07", "ann_x1b_0_owned_x07"], ["bo", "bo"]]
+    written = "".join(p.read_text() for p in (tmp_path / "v").rglob("*.*"))
+    assert "\x1b" not in written and "\x07" not in written
+    solved = run_cli("solve", str(tmp_path / "v" / "ann_x1b_0_owned_x07" / "problems.yaml"))
+    assert solved.returncode == 0, solved.stderr
+
+
 def test_a_fifo_roster_is_refused(tmp_path: Path) -> None:
     fifo = tmp_path / "roster.csv"
     os.mkfifo(fifo)
@@ -353,6 +366,39 @@ def test_formula_names_are_escaped_in_grades_csv_and_scores_stay_numbers(course:
         float(row[1]), float(row[2]), float(row[3])  # numeric cells are plain numbers
     folders = sorted(p.name for p in (out / "gradescope").iterdir())
     assert folders == ["1_2", "HYPERLINK_http_evil.example_click"]
+
+
+def test_file_names_that_are_not_utf8_or_hold_control_characters_are_graded_under_printable_names(
+        course: tuple[Path, Path], tmp_path: Path) -> None:
+    problems, subs = course
+    (subs / "ann.yaml").write_text(KEY)
+    (subs / os.fsdecode(b"b\xff\xfeo.yaml")).write_text(KEY)  # Latin-1 bytes from an old zip: not UTF-8
+    (subs / "zed\nann         0\x1b]0;owned\x07\r.yaml").write_text("q: [1, -2]\n")  # a forged line, a terminal title
+    out = tmp_path / "grades"
+    proc = run_cli("check", str(problems), str(subs), "-o", str(out))
+    assert proc.returncode == 1, proc.stderr  # graded: not everyone is right
+    assert "Traceback" not in proc.stderr
+    forged = "zed\\nann         0\\x1b]0;owned\\x07\\r"
+    rows = list(csv.reader((out / "grades.csv").read_text(encoding="utf-8").splitlines()))
+    assert [r[:2] for r in rows[1:]] == [["ann", "1"], ["b\\xff\\xfeo", "1"], [forged, "0.5"]]
+    assert sorted(json.loads((out / "summary.json").read_text())["reports"]) == ["ann", "b\\xff\\xfeo", forged]
+    assert not any(c in proc.stdout + proc.stderr for c in "\x1b\x07\r")
+    assert [line.split()[0] for line in proc.stdout.splitlines()[:3]] == ["ann", "b\\xff\\xfeo", forged.split()[0]]
+
+
+def test_student_names_in_an_lms_report_reach_the_grades_printable(tmp_path: Path) -> None:
+    from nnsteps.export.items import load
+    from nnsteps.export.responses import read_report, reference
+
+    ps = load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
+    text = "x " + reference(ps, ps.items[0]).replace("<p>", "").replace("</p>", "")
+    report = tmp_path / "r.csv"
+    with open(report, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["Surname", "First name", "Email address", "State", "Grade/1.00", "Question 1",
+                                  "Response 1"],
+                                 ["Lee", "Ann", "ann@x.edu\nbo\x1b]0;owned\x07", "Finished", "1.00", text,
+                                  "part 1: 1; part 2: 0"]])
+    assert list(read_report(report, ps).answers) == ["ann@x.edu\\nbo\\x1b]0;owned\\x07"]
 
 
 def test_problem_ids_that_look_like_formulas_are_escaped_in_the_header(tmp_path: Path) -> None:

@@ -341,3 +341,22 @@ def test_a_batch_shows_its_progress_on_a_terminal_and_clears_it(tmp_path: Path) 
     assert done.returncode == 0
     assert shown.endswith(b"\rgrading [" + b"#" * 30 + b"] 3/3 students\r\x1b[2K")
     assert b"] 0/3 students" in shown
+
+
+@pytest.mark.parametrize("grid", ["1e299 -1e-299; 3 4", "100000000000000000000000 1; 2 -3", "-1e40 2.5; 0.5 1e40"],
+                         ids=["huge-decimals", "huge-integers", "huge-negative"])
+def test_generate_from_a_file_of_huge_numbers_draws_variants_in_a_bounded_range(tmp_path: Path, grid: str) -> None:
+    from nnsteps.generation.generate import generate
+    from nnsteps.generation.vary import MAX_DRAWN
+    from nnsteps.numbers import parse_number
+
+    path = tmp_path / "big.yaml"
+    path.write_text(f"problems:\n  - {{id: q, kind: relu, input: '{grid}'}}\n")
+    drawn = generate(from_file=path, count=3, seed=1)
+    assert [p["id"] for p in drawn.problems] == ["q-1", "q-2", "q-3"]
+    for p in drawn.problems:
+        values = [parse_number(v) for v in p["input"].replace(";", " ").split()]
+        assert len(values) == 4 and all(abs(v) <= MAX_DRAWN for v in values), p["input"]
+    done = subprocess.run([sys.executable, "-m", "nnsteps", "generate", "--from", str(path), "-o",
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr

@@ -9,6 +9,7 @@ formula that spells an :data:`ACTIVE` command.
 
 from __future__ import annotations
 
+import os
 import re
 
 _LATEX_SPECIALS = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -21,10 +22,12 @@ ACTIVE = re.compile(
     r"|csname|expandafter|noexpand|scantokens|newcommand|renewcommand|providecommand|DeclareRobustCommand"
     r"|usepackage|RequirePackage|documentclass|special|directlua|latelua|pdfprimitive|shipout|output|every"
     r"[A-Za-z]*|makeatletter|endinput|jobname|verb|unicode|require|toggle|mathtip|texttip|bbox|data|attr"
-    r"|tooltip|begingroup|endgroup|lowercase|uppercase|string|meaning|newread|newwrite|closein|closeout)"
+    r"|tooltip|begingroup|endgroup|lowercase|uppercase|string|meaning|newread|newwrite|closein|closeout"
+    r"|pdf[A-Za-z]*|IfFileExists|file[a-z]+)"
     r"(?![A-Za-z])|\^\^")
 """LaTeX that acts rather than typesets: links, styles and classes (MathML attributes), file reads and
-writes, shell escape, definitions and catcode tricks (``^^5c`` is a backslash to TeX). The engine's own formulas use none of them."""
+writes (pdfTeX's ``\\pdffiledump``, ``\\pdfobj file``, ``\\filesize`` too), shell escape, definitions and
+catcode tricks (``^^5c`` is a backslash to TeX). The engine's own formulas use none of them."""
 
 
 def latex_text(text: str) -> str:
@@ -67,12 +70,19 @@ def active_latex(latex: str) -> str | None:
 def markdown_text(text: str) -> str:
     """Text placed into Markdown with its HTML escaped, so a viewer shows markup, never runs it: every ``<``
     (no tag, comment or raw HTML block can open without one) and every ``&`` that could start a reference
-    (``&lt;`` stays as typed); ``->`` and ``a & b`` read as written.
+    (``&lt;`` stays as typed); ``->`` and ``a & b`` read as written. A ``]`` before ``(`` or ``:`` is escaped
+    too, so no link, image (fetched from outside when the page is viewed) or link definition can form (``Y[0, 0]``
+    and ``[1][2]`` read as written: with no definition, a bracket pair alone links nowhere).
 
     >>> markdown_text('<img src=x onerror="alert(1)"> & b -> c &lt;')
     '&lt;img src=x onerror="alert(1)"> & b -> c &amp;lt;'
+    >>> print(markdown_text("![x](http://evil/x.png) [a](javascript:1) [r]: http://evil Y[0][1]"))
+    ![x\\](http://evil/x.png) [a\\](javascript:1) [r\\]: http://evil Y[0][1]
     """
-    return _REFERENCE.sub("&amp;", str(text)).replace("<", "&lt;")
+    return _BRACKET.sub(r"\\\g<0>", _REFERENCE.sub("&amp;", str(text)).replace("<", "&lt;"))
+
+
+_BRACKET = re.compile(r"\](?=[(:])")
 
 
 _REFERENCE = re.compile(r"&(?=#?\w+;)")
@@ -82,10 +92,50 @@ _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 
 
 def markdown_math(latex: str) -> str:
-    """A formula placed between ``$`` in Markdown: a ``<`` that could open an HTML tag gets a space after it
-    (the same relation to TeX, no tag to a Markdown viewer).
+    """A formula placed between ``$`` in Markdown: a ``<`` that could open an HTML tag gets a space after it,
+    and so does a ``]`` before ``(`` or ``:`` (the same formula to TeX; no tag, link or image to a Markdown
+    viewer that does not read the math).
 
     >>> markdown_math(r"\\text{<img src=x>} < y")
     '\\\\text{< img src=x>} < y'
+    >>> print(markdown_math(r"\\text{![x](http://evil/x.png)} [0, 1]"))
+    \\text{![x] (http://evil/x.png)} [0, 1]
     """
-    return _TAG_OPEN.sub("< ", latex)
+    return _LINK_CLOSE.sub("] ", _TAG_OPEN.sub("< ", latex))
+
+
+_LINK_CLOSE = re.compile(r"\](?=[(:])")
+
+
+def markdown_code(text: str) -> str:
+    """Text as a fenced code block a Markdown viewer shows as written: the fence is longer than any run of
+    backticks in the text, so no line of it can close the block and let what follows be read as markup.
+
+    >>> print(markdown_code("a\\n```\\n<img src=x>"))
+    ````
+    a
+    ```
+    <img src=x>
+    ````
+    """
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", str(text))), default=0))
+    return f"{fence}\n{str(text).rstrip()}\n{fence}"
+
+
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(name: str) -> str:
+    r"""A name from outside (a submission's file name, a student in an LMS report) as reports show it: bytes that are not UTF-8 and characters a terminal or
+    spreadsheet would act on or hide (newlines, escapes, bidi overrides) written as ``\xff``, ``\n``, ``\x1b``,
+    so a name can neither stop the writing of ``grades.csv`` nor forge a line or a title in the report.
+
+    >>> import os
+    >>> printable(os.fsdecode(b"b\xff\xfeo")), printable("zed\nann\x1b]0;t\x07"), printable("José")
+    ('b\\xff\\xfeo', 'zed\\nann\\x1b]0;t\\x07', 'José')
+    """
+    try:  # a file name's undecodable bytes come back; other text has none
+        text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a lone surrogate that no file name holds
+        text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _UNSEEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

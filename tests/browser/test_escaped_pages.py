@@ -88,3 +88,29 @@ def test_the_csp_stops_markup_forced_into_the_report(browser, files: dict[str, P
     assert pwned is None and title == TITLE
     assert asked and {url: refused.get(url) for url in asked} == {url: "csp" for url in asked}
     assert any("script-src" in v or "default-src" in v for v in violations)
+
+
+def test_the_check_tab_places_hostile_answers_keys_and_ids_as_text(page, server) -> None:
+    """The web app's Check tab: a student's verbatim text in the grid and the rows, a key holding hostile
+    tokens (the best beam), hostile problem ids; nothing runs, and the student's text reads as typed."""
+    import json
+
+    written = '<img src=x onerror="' + PWN + '">'
+    answers = {"b1": {"best": written, "beams": [[written]]}, "o1<img src=x onerror=" + PWN + ">": 1,
+               "g": [[1, written], [f"<svg/onload={PWN}>", 4]]}
+    problems = {**_problems(), "problems": [*_problems()["problems"], {"id": "g", "kind": "relu", "input": "1 -2; 3 4"}]}
+    page.goto(f"{server}/#check")
+    page.wait_for_selector("body[data-ready='1']")
+    page.wait_for_selector("#ck-out .score")
+    page.fill("#ck-problems", json.dumps(problems))
+    page.fill("#ck-answers", json.dumps(answers))
+    page.evaluate("document.querySelector('#ck-out').replaceChildren()")
+    page.click("#ck-go")
+    page.wait_for_selector("#ck-out section.ck-problem[data-id='g']")
+    assert page.evaluate("window.__pwned === undefined ? null : window.__pwned") is None
+    assert page.title() != "pwned"
+    out = page.locator("#ck-out")
+    assert out.locator("img, script, svg, iframe, a[href^='javascript']").count() == 0
+    grid = page.locator("section.ck-problem[data-id='g'] td[data-where='[0][1]'] .given")
+    assert grid.inner_text() == written  # the student's text, as text
+    assert written in out.inner_text()

@@ -172,6 +172,9 @@ class _Reader:
         return item, (int(part) if part else None), (int(parts) if parts else None)
 
     def student(self, name: str) -> dict[str, dict[int, str]]:
+        from nnsteps.escape import printable
+
+        name = printable(name)  # shown in the report and the terminal: no escape or newline acts there
         key, n = name, 1
         while key in self.students:  # several attempts of one student: each is graded, numbered
             n += 1

@@ -280,10 +280,12 @@ def read_roster(roster: str | Path | list[str]) -> list[str]:
         column = next((header.index(n) for n in ("id", "student", "sid", "email", "username", "name") if n in header),
                       None)
         names = [r[column or 0].strip() for r in (rows[1:] if column is not None else rows) if len(r) > (column or 0)]
+    from nnsteps.escape import printable
+
     seen: dict[str, None] = {}
     for n in names:
-        if n:
-            seen.setdefault(n, None)
+        if n:  # a name lands in titles, files and the terminal: escapes written out, never acted on
+            seen.setdefault(printable(n), None)
     if not seen:
         raise NnstepsError("the roster names no students", field="--roster")
     return list(seen)

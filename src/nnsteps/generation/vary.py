@@ -50,6 +50,8 @@ def solve_full(problem: dict[str, Any]) -> Any:
 STRUCTURE = frozenset({"normalized_shape", "shape", "labels", "ask", "betas", "vocab", "references"})
 _DATA = (FieldType.ARRAY, FieldType.VALUE, FieldType.LIST, FieldType.MAPPING)
 _COMMON = frozenset({"id", "kind", "title", "points", "description"})
+MAX_DRAWN = 10**6
+"""The largest magnitude a redrawn number takes, whatever the original's (a variant is an exercise)."""
 
 
 def vary(problem: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
@@ -155,7 +157,8 @@ def _draw_like(arr: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """New numbers of ``arr``'s shape, from the domain its numbers suggest."""
     vals = list(arr.flat)
     shape = arr.shape
-    lo, hi = min(vals), max(vals)
+    # the file's numbers suggest the domain, within bounds: 1e299 would ask numpy for ints past int64
+    lo, hi = (max(-MAX_DRAWN, min(MAX_DRAWN, v)) for v in (min(vals), max(vals)))
     rows = arr.reshape(-1, shape[-1]) if arr.ndim else arr.reshape(1, 1)
     if all(isinstance(v, int) or v.denominator == 1 for v in vals):
         if set(vals) <= {0, 1} and rows.size > 2 and rows.shape[1] > 1 and all(sum(r) == 1 for r in rows):

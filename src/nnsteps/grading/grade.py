@@ -20,6 +20,7 @@ from typing import Any
 
 from nnsteps.budget import Budget
 from nnsteps.errors import NnstepsError
+from nnsteps.escape import printable
 from nnsteps.files import csv_text, write_folder
 from nnsteps.grading.check import Grader, Report
 from nnsteps.grading.pool import Outcome, grade_each
@@ -58,7 +59,7 @@ def submissions(directory: Path) -> list[Path]:
 def scan(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
     """Student -> answers file, and student -> why their submission is not graded.
 
-    Skipped and reported: symbolic links (a link to the key would score full marks), files that resolve
+    Students are named by :func:`printable` file names. Skipped and reported: symbolic links (a link to the key would score full marks), files that resolve
     outside the folder, anything but a regular file, and every file of a student who has two (``ann.yaml``
     and ``ann.json``, or two names that make one folder name): a conflict is never merged.
 
@@ -82,7 +83,7 @@ def scan(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
             name = entry.name
             if Path(name).suffix.lower() not in ANSWER_SUFFIXES:
                 continue
-            student = Path(name).stem  # "...yaml" is student "..": a name, never a path
+            student = printable(Path(name).stem)  # "...yaml" is student "..": a name, never a path
             found.setdefault(safe_name(student), []).append(name)
             path = directory / name
             if entry.is_symlink():
@@ -98,7 +99,7 @@ def scan(directory: Path) -> tuple[dict[str, Path], dict[str, str]]:
     for names in found.values():
         if len(names) > 1:
             for name in names:
-                student = Path(name).stem
+                student = printable(Path(name).stem)
                 files.pop(student, None)
                 reasons[student] = (f"skipped: two answers files for one student ({', '.join(sorted(names))}); "
                                     "neither is graded")

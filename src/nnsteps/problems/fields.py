@@ -4,6 +4,7 @@ or raises :class:`NnstepsError` saying what was expected and what came.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -113,7 +114,9 @@ def array(name: str, ndim: tuple[int, ...] | None = None) -> Callable[[Any], np.
 
 def valid_unicode(value: Any, where: str = "") -> None:
     """Refuse text holding a lone surrogate (JSON's ``"\\ud800"``): it cannot be written out as UTF-8, so it
-    would fail later in the middle of the output. The error shows the text escaped, never raw.
+    would fail later in the middle of the output; and text holding a control character other than a tab or
+    a line break (``"\\u001b]0;..."``): printed to a terminal, it would retitle it, clear it or rewrite lines.
+    The error shows the text escaped, never raw.
 
     >>> valid_unicode({"q": ["1 2", "ok"]})
     >>> valid_unicode({"problems": [{"id": "q\\ud800"}]})
@@ -143,6 +146,8 @@ def _all_valid(value: Any) -> bool:
     while stack:
         item = stack.pop()
         if isinstance(item, str):
+            if _CONTROL.search(item):
+                return False
             if not item.isascii():
                 try:
                     item.encode("utf-8")
@@ -156,11 +161,19 @@ def _all_valid(value: Any) -> bool:
     return True
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Control characters but tab, newline and carriage return (C0, DEL and C1: ``\\x9b`` is an 8-bit CSI)."""
+
+
 def _valid_text(text: str, path: str) -> None:
+    field = path.encode("unicode_escape").decode("ascii") or None
+    # unicode_escape, not backslashreplace: a newline beside the character must not split the one line
+    if (control := _CONTROL.search(text)) is not None:
+        shown = text[max(0, control.start() - 20):control.start() + 20].encode("unicode_escape").decode("ascii")
+        raise NnstepsError(f"expected text without control characters, got '{shown}' (a control character)",
+                           field=field)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        # unicode_escape, not backslashreplace: a newline beside the surrogate must not split the one line
         shown = text[:40].encode("unicode_escape").decode("ascii")
-        raise NnstepsError(f"expected text in valid Unicode, got '{shown}' (a lone surrogate)",
-                           field=path.encode("unicode_escape").decode("ascii") or None) from None
+        raise NnstepsError(f"expected text in valid Unicode, got '{shown}' (a lone surrogate)", field=field) from None

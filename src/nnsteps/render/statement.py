@@ -182,7 +182,7 @@ def statement_html(st: Statement, tex: bool = False) -> str:
 
 
 def statement_markdown(st: Statement) -> str:
-    """The statement as Markdown with ``$`` math (code in fenced blocks).
+    """The statement as Markdown with ``$`` math, HTML in prose escaped and code in fences no line of it closes.
 
     >>> print(statement_markdown(Statement("Apply ReLU.", [Given("Input", "X = 1")], ["the output"])))
     Apply ReLU.
@@ -192,16 +192,21 @@ def statement_markdown(st: Statement) -> str:
     Find:
     1. the output
     """
-    out = [st.intro, ""]
+    from nnsteps.escape import markdown_code, markdown_math, markdown_text
+
+    def prose(text: str) -> str:  # HTML in text escaped; math kept for the viewer's TeX, with no tag in it
+        return "".join(f"${markdown_math(t)}$" if is_math else markdown_text(t) for is_math, t in pieces(text))
+
+    out = [prose(st.intro), ""]
     for g in st.givens:
         if g.code:
-            out += [f"- {g.label}:", "", "```", g.code.rstrip(), "```"]
+            out += [f"- {prose(g.label)}:", "", markdown_code(g.code)]
         elif g.latex:
-            out.append(f"- {g.label}: $${g.latex}$$")
+            out.append(f"- {prose(g.label)}: $${markdown_math(g.latex)}$$")
         else:
-            out.append(f"- {g.label}")
+            out.append(f"- {prose(g.label)}")
     if st.asks:
-        out += ["", "Find:", *(f"{i}. {a}" for i, a in enumerate(st.asks, 1))]
+        out += ["", "Find:", *(f"{i}. {prose(a)}" for i, a in enumerate(st.asks, 1))]
     return "\n".join(out).rstrip()
 
 
