@@ -291,6 +291,124 @@ def test_active_latex_commands_take_the_text_route_in_mathml() -> None:
     assert "<mtext>a_b {c}</mtext>" in latex_to_mathml(r"\text{a\_b \{c\}} + 1")  # escaped text, shown as written
 
 
+# --- TeX that a page's MathJax would act on: Moodle, Canvas, PrairieLearn, Jupyter, Markdown ---------------
+
+DELIMITED = (r"\(\href{javascript:" + PWN + r"}{x}\)", r"$\href{javascript:" + PWN + r"}{y}$", r"$$\class{c}{z}$$",
+             r"\[\style{background:url(http://127.0.0.1:9/leak)}{a}\]")
+"""Tokens that bring their own math delimiters, so a page's MathJax (Moodle's filter, Canvas, PrairieLearn,
+Jupyter) would typeset them: a link to javascript:, a class, an outside fetch."""
+
+
+class _MathJaxText(HTMLParser):
+    """The text MathJax scans: outside the tags it skips by default and the classes that opt out."""
+
+    SKIPPED = {"pre", "code", "script", "style", "textarea", "math", "select", "option"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.skipping: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        classes = (dict(attrs).get("class") or "").split()
+        self.skipping.append(tag in self.SKIPPED or "tex2jax_ignore" in classes or "mathjax_ignore" in classes)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skipping:
+            self.skipping.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not any(self.skipping):
+            self.text.append(data)
+
+
+def live_mathjax(page: str, *, markdown: bool = False) -> list[str]:
+    """Math between MathJax's delimiters (``\\(…\\)``, ``\\[…\\]``, ``$…$``, ``$$…$$``; an escaped ``\\$`` is no
+    delimiter) that holds a command which acts (a link, style, class, file read). A Markdown page is scanned
+    whole, code blocks included (Jupyter typesets the rendered cell)."""
+    if markdown:
+        text = page
+    else:
+        parser = _MathJaxText()
+        parser.feed(page)
+        parser.close()
+        text = "".join(parser.text)
+    spans = re.finditer(r"\\\((.*?)\\\)|\\\[(.*?)\\\]|(?<!\\)\$\$(.*?)(?<!\\)\$\$|(?<!\\)\$(.*?)(?<!\\)\$", text, re.S)
+    return [m.group()[:80] for m in spans
+            if re.search(r"\\(?:href|class|style|cssId|data|html[A-Za-z]*|require|unicode|mmlToken|input)(?![A-Za-z])",
+                         next(g for g in m.groups() if g is not None))]
+
+
+def delimited_problems() -> list[dict[str, Any]]:
+    """A beam search over the delimited tokens (its best sequence one of them) and an SGD step whose parameters
+    they name, each titled by one."""
+    row = {t: "0.25" for t in DELIMITED}
+    return [{**beam(DELIMITED, pid="b1"), "probabilities": {"": row, **{t: row for t in DELIMITED}},
+             "title": DELIMITED[0]},
+            {**optimizer(DELIMITED, pid="o1"), "title": DELIMITED[1]}]
+
+
+def test_tex_commands_from_a_file_do_nothing_where_an_lms_or_notebook_typesets_math(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    path = write(tmp_path, *delimited_problems(), title=DELIMITED[2])
+    pages: dict[str, str] = {}
+    for math in ("mathml", "tex"):
+        done = cli("export", str(path), "--to", "moodle", "--math", math, "-o", str(tmp_path / f"{math}.xml"))
+        assert done.returncode == 0, done.stderr
+        root = ET.parse(tmp_path / f"{math}.xml").getroot()
+        for n, q in enumerate(root.iter("question")):
+            for where in ("name/text", "category/text", "questiontext/text", "generalfeedback/text"):
+                pages[f"moodle {math} {n} {where}"] = q.findtext(where) or ""
+    done = cli("export", str(path), "--to", "canvas", "-o", str(tmp_path / "canvas.zip"))
+    assert done.returncode == 0, done.stderr
+    with zipfile.ZipFile(tmp_path / "canvas.zip") as z:
+        qti = ET.fromstring(z.read(next(n for n in z.namelist() if n != "imsmanifest.xml")))
+    for n, m in enumerate(e for e in qti.iter() if e.tag.endswith("mattext")):
+        pages[f"canvas {n}"] = m.text or ""
+    for n, item in enumerate(e for e in qti.iter() if e.tag.endswith("item")):
+        pages[f"canvas title {n}"] = item.get("title") or ""
+    done = cli("export", str(path), "--to", "notebook", "-o", str(tmp_path / "nb.ipynb"))
+    assert done.returncode == 0, done.stderr
+    cells = json.loads((tmp_path / "nb.ipynb").read_text())["cells"]
+    found = {f"notebook {n}": live_mathjax(c["source"], markdown=True) for n, c in enumerate(cells)
+             if c["cell_type"] == "markdown"}
+    done = cli("solve", str(path), "--format", "markdown", "-o", str(tmp_path / "solutions.md"))
+    assert done.returncode == 0, done.stderr
+    found["solutions.md"] = live_mathjax((tmp_path / "solutions.md").read_text(), markdown=True)
+    found |= {name: live_mathjax(page) for name, page in pages.items()}
+    assert {name: hits for name, hits in found.items() if hits} == {}
+    assert any("∖href{javascript:" in page for page in pages.values())  # shown as written, a command to nothing
+
+
+def test_prairielearn_shows_tex_and_markup_from_a_file_as_text_in_statements_and_input_labels() -> None:
+    from nnsteps.export import prairielearn
+    from nnsteps.generation.generate import dump_yaml
+
+    for problem in [*delimited_problems(), optimizer()]:
+        data: dict[str, Any] = {"variant_seed": 1, "params": {}, "correct_answers": {}}
+        prairielearn.generate(data, problem["kind"], dump_yaml({"problems": [problem]}), 0.001)
+        # PrairieLearn places the statement, the solution and an input's label raw ({{{ }}}) on a MathJax page.
+        placed = [data["params"]["statement"], data["params"]["solution"],
+                  *(block["label"] for block in data["params"]["blocks"])]
+        assert [(live_html(text), live_mathjax(text)) for text in placed] == [([], [])] * len(placed)
+    labels = [block["label"] for block in data["params"]["blocks"]]
+    assert "params[0].&lt;script&gt;document.title=&quot;pwned&quot;&lt;/script&gt;" in labels
+
+
+def test_a_parameter_name_cannot_add_a_cloze_blank_beside_its_answer(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    sgd = {"id": "o1", "kind": "optimizer", "method": "sgd", "lr": "0.1", "params": {"{1:SHORTANSWER:=a}": 1, "w": 2},
+           "grads": [{"{1:SHORTANSWER:=a}": "0.5", "w": "0.5"}]}
+    done = cli("export", str(write(tmp_path, sgd)), "--to", "moodle", "-o", str(tmp_path / "quiz.xml"))
+    assert done.returncode == 0, done.stderr
+    text = next(q.findtext("questiontext/text") or "" for q in ET.parse(tmp_path / "quiz.xml").getroot().iter("question")
+                if q.get("type") == "cloze")
+    assert "{1:SHORTANSWER" not in text and "params[0].&#123;1:SHORTANSWER:=a&#125; = {1:NUMERICAL:=0.95:" in text
+    assert re.findall(r"\{1:(\w+):", text) == ["NUMERICAL", "NUMERICAL"]  # one blank per parameter, no more
+
+
 # --- LaTeX injection ---------------------------------------------------------------------------------------
 
 

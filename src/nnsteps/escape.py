@@ -23,7 +23,7 @@ ACTIVE = re.compile(
     r"|usepackage|RequirePackage|documentclass|special|directlua|latelua|pdfprimitive|shipout|output|every"
     r"[A-Za-z]*|makeatletter|endinput|jobname|verb|unicode|require|toggle|mathtip|texttip|bbox|data|attr"
     r"|tooltip|begingroup|endgroup|lowercase|uppercase|string|meaning|newread|newwrite|closein|closeout"
-    r"|pdf[A-Za-z]*|IfFileExists|file[a-z]+)"
+    r"|pdf[A-Za-z]*|IfFileExists|file[a-z]+|mmlToken|setOptions)"
     r"(?![A-Za-z])|\^\^")
 """LaTeX that acts rather than typesets: links, styles and classes (MathML attributes), file reads and
 writes (pdfTeX's ``\\pdffiledump``, ``\\pdfobj file``, ``\\filesize`` too), shell escape, definitions and
@@ -67,6 +67,19 @@ def active_latex(latex: str) -> str | None:
     return m.group() if m else None
 
 
+def inert_tex(text: str) -> str:
+    r"""Text for a page where a TeX reader scans for ``$…$`` and ``\(…\)`` (MathJax in Moodle, Canvas,
+    PrairieLearn and Jupyter; KaTeX in Markdown viewers): the backslash of every :data:`ACTIVE` command becomes
+    ``∖`` (set minus, which looks like it), so ``$\href{javascript:…}{x}$`` written in a file reads as written
+    there but makes no link, style, class or file read. The engine's own formulas use no ACTIVE command, so a
+    whole page may pass through it.
+
+    >>> print(inert_tex(r"$\href{javascript:alert(1)}{x}$ \(\frac{1}{2} \class{c}{y}\)"))
+    $∖href{javascript:alert(1)}{x}$ \(\frac{1}{2} ∖class{c}{y}\)
+    """
+    return ACTIVE.sub(lambda m: "∖" + m.group()[1:] if m.group()[0] == "\\" else m.group(), text)
+
+
 def markdown_text(text: str) -> str:
     """Text placed into Markdown with its HTML escaped, so a viewer shows markup, never runs it: every ``<``
     (no tag, comment or raw HTML block can open without one) and every ``&`` that could start a reference
@@ -79,7 +92,7 @@ def markdown_text(text: str) -> str:
     >>> print(markdown_text("![x](http://evil/x.png) [a](javascript:1) [r]: http://evil Y[0][1]"))
     ![x\\](http://evil/x.png) [a\\](javascript:1) [r\\]: http://evil Y[0][1]
     """
-    return _BRACKET.sub(r"\\\g<0>", _REFERENCE.sub("&amp;", str(text)).replace("<", "&lt;"))
+    return _BRACKET.sub(r"\\\g<0>", _REFERENCE.sub("&amp;", inert_tex(str(text))).replace("<", "&lt;"))
 
 
 _BRACKET = re.compile(r"\](?=[(:])")

@@ -19,6 +19,7 @@ import zipfile
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from nnsteps.escape import inert_tex
 from nnsteps.export.items import Cell, Item, ProblemSet, number_text, tolerance
 
 NAME = "canvas"
@@ -85,6 +86,8 @@ def _item(problems: ProblemSet, item: Item, cell: Cell, n: int, count: int) -> s
     low, high = _bounds(cell.value, tol)
     feedback = _feedback(item) if n == 0 else f"<p>The worked solution is with {html.escape(item.id)}'s first part.</p>"
     ident = f"{item.id}-{n}"
+    # Canvas typesets \(…\) with MathJax: a file's \href or \style is no command there.
+    title, text, feedback = inert_tex(title), inert_tex(text), inert_tex(feedback)
     return "\n".join([
         f"      <item ident={quoteattr(ident)} title={quoteattr(title)}>",
         "        <itemmetadata><qtimetadata>",

@@ -21,6 +21,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from nnsteps.errors import NnstepsError
+from nnsteps.escape import inert_tex
 from nnsteps.export.items import Item, ProblemSet, number_text, tolerance
 from nnsteps.work import heading
 
@@ -57,7 +58,7 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
             warnings.append(f"{item.id} ({item.kind}): {len(skipped)} symbolic cell(s) not asked: "
                             + ", ".join(c.where for c in skipped[:6]) + (" ..." if len(skipped) > 6 else ""))
         by_kind.setdefault(item.kind, []).append(question(item, problems, math))
-    top = "$course$/top/nnsteps/" + _plain(problems.title or "problems").replace("/", "-")
+    top = "$course$/top/nnsteps/" + inert_tex(_plain(problems.title or "problems")).replace("/", "-")
     out = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>"]
     for kind, questions in by_kind.items():
         out += ['  <question type="category">', f"    <category><text>{escape(top)}/{escape(kind)}</text></category>",
@@ -81,11 +82,12 @@ def question(item: Item, problems: ProblemSet, math: str) -> str:
     else:
         text += answer_form(parts, problems.rtol)
     text += reference(problems, item)  # the round trip: a response report's question text names the problem
-    name = _plain(heading(item.id, item.title))
+    text = inert_tex(text)  # Moodle's MathJax filter reads the page: a file's \href is no command there
+    name = inert_tex(_plain(heading(item.id, item.title)))
     lines = [f'  <question type="{"numerical" if single else "cloze"}">',
              f"    <name><text>{escape(name)}</text></name>",
              f'    <questiontext format="html"><text>{cdata(text)}</text></questiontext>',
-             f'    <generalfeedback format="html"><text>{cdata(feedback(item, math))}</text></generalfeedback>',
+             f'    <generalfeedback format="html"><text>{cdata(inert_tex(feedback(item, math)))}</text></generalfeedback>',
              f"    <defaultgrade>{item.points:g}</defaultgrade>",
              "    <penalty>0</penalty>",
              "    <hidden>0</hidden>",
@@ -117,10 +119,20 @@ def answer_form(parts: list[Any], rtol: float) -> str:
         if block.grid:
             rows = "".join("<tr>" + "".join(f"<td>{blank(c.value, rtol)}</td>" for c in row) + "</tr>"
                            for row in block.rows)
-            out.append(f"<p>{html.escape(block.where)}:</p><table>{rows}</table>")
+            out.append(f"<p>{_label(block.where)}:</p><table>{rows}</table>")
         else:
-            out.append(f"<p>{html.escape(block.where)} = {blank(block.rows[0][0].value, rtol)}</p>")
+            out.append(f"<p>{_label(block.where)} = {blank(block.rows[0][0].value, rtol)}</p>")
     return "".join(out)
+
+
+def _label(where: str) -> str:
+    """A cell's name beside its blank, as HTML whose braces are references: a parameter named
+    ``{1:SHORTANSWER:=x}`` stays text, never a cloze blank.
+
+    >>> _label("params[0].{1:SHORTANSWER:=x} <b>")
+    'params[0].&#123;1:SHORTANSWER:=x&#125; &lt;b&gt;'
+    """
+    return html.escape(where).replace("{", "&#123;").replace("}", "&#125;")
 
 
 def blank(value: Any, rtol: float) -> str:

@@ -97,7 +97,10 @@ def _template(key: Any) -> Any:
 
 
 def _markdown(text: str, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"cell_type": "markdown", "metadata": meta or {}, "source": text}
+    from nnsteps.escape import inert_tex
+
+    # Jupyter typesets the cell with MathJax: a file's \href, even in a code block, is no command there.
+    return {"cell_type": "markdown", "metadata": meta or {}, "source": inert_tex(text)}
 
 
 def _code(text: str, meta: dict[str, Any] | None = None) -> dict[str, Any]:

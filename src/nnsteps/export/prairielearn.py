@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import html
 import json
 import re
 import uuid
 from typing import Any
 
 from nnsteps.errors import NnstepsError
+from nnsteps.escape import inert_tex
 from nnsteps.export.items import Item, ProblemSet, load, number_text
 
 NAME = "prairielearn"
@@ -102,7 +104,8 @@ def build(problems: ProblemSet, options: dict[str, Any]) -> tuple[dict[str, str]
 def _question(qid: str, title: str, kind: str, problem: str | None, problems: ProblemSet,
               single: bool, feedback: str, taken: dict[str, tuple[str, str]]) -> dict[str, str]:
     digest = hashlib.sha256(f"nnsteps:{problems.sha256 if problem else ''}:{qid}".encode()).digest()
-    info = {"uuid": str(uuid.UUID(bytes=digest[:16], version=4)), "type": "v3", "title": title, "topic": kind,
+    info = {"uuid": str(uuid.UUID(bytes=digest[:16], version=4)), "type": "v3", "title": inert_tex(title),
+            "topic": kind,
             "tags": ["nnsteps", kind], "singleVariant": single, "partialCredit": True}
     folder = _folder(qid)
     label = f"problem '{qid}'" if single else f"the random {kind} question"
@@ -158,12 +161,15 @@ def generate(data: dict[str, Any], kind: str, problem: str | None, rtol: float) 
         data["params"]["seed"] = seed
     item = _item(problem, rtol)
     data["params"]["problem"] = problem
-    data["params"]["statement"] = statement_html(item)
-    data["params"]["solution"] = worked_to_html(item.worked, heading="Worked solution")
+    # PrairieLearn places these raw ({{{ }}}, and an input's label too) on a page MathJax reads: HTML-escaped
+    # text with no TeX command that acts.
+    data["params"]["statement"] = inert_tex(statement_html(item))
+    data["params"]["solution"] = inert_tex(worked_to_html(item.worked, heading="Worked solution"))
     data["params"]["blocks"] = []
     for i, block in enumerate(blocks(item)):
         name = f"b{i}"
-        data["params"]["blocks"].append({"name": name, "label": block.where, "matrix": block.grid,
+        data["params"]["blocks"].append({"name": name, "label": inert_tex(html.escape(block.where)),
+                                         "matrix": block.grid,
                                          "rtol": rtol, "atol": 0})
         values = [[float(number_text(c.value)) for c in row] for row in block.rows]
         data["correct_answers"][name] = values if block.grid else values[0][0]

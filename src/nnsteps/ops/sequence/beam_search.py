@@ -77,6 +77,8 @@ def beam_search(table: dict[str, dict[str, Number]], beam_width: int, max_length
         steps.append(step)
     last: list[dict[str, Any]] = history[-1] if history else [{"sequence": [], "score": 0}]
     best = last[0]
-    steps.append(Step("Best sequence", result=" ".join(best["sequence"]) or "(empty)", note="the highest score of the last beam"))
+    # A list, as each step's kept beams: its tokens are shown as text, never read as LaTeX.
+    steps.append(Step("Best sequence", result=[" ".join(best["sequence"]) or "(empty)"],
+                      note="the highest score of the last beam"))
     answer = {"beams": history, "best": best}
     return Worked(kind, value=answer, steps=steps, title="Beam search", answer=answer)
