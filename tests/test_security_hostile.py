@@ -134,6 +134,21 @@ def test_the_cli_ends_a_result_past_float64_in_one_line_and_exit_2(tmp_path: Pat
                            f"range (|x| < 1.8e308) where the work leaves the rationals, got one of about {size}\n")
 
 
+@pytest.mark.parametrize("text, where, got", [
+    ('{"problems": [{"id": "q", "kind": "relu", "input": [1, NaN]}]}', "problem q, field input[1]", "NaN"),
+    ('{"problems": [{"id": "a", "kind": "relu", "input": "1"}, {"id": "b", "kind": "conv2d", "input": "1 2",'
+     ' "kernel": "1", "stride": [-Infinity, 1]}]}', "problem b, field stride[0]", "-Infinity"),
+    ('{"title": "t", "rtol": Infinity, "problems": []}', "field rtol", "Infinity"),
+])
+def test_nan_or_infinity_in_a_json_problem_file_is_one_line_naming_the_problem_and_field(
+        tmp_path: Path, text: str, where: str, got: str) -> None:
+    path = tmp_path / "problems.json"
+    path.write_text(text)
+    done = _nnsteps("solve", str(path), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == f"error: {where}: expected a finite number, got {got}\n"
+
+
 def test_exact_values_past_float64_that_stay_rational_are_still_answered() -> None:
     """Only the float a value carries once it leaves the rationals is bounded: exact work is not."""
     w = solve_document([{"id": "p", "kind": "relu", "input": [10**200, -(10**200)]}]).solved[0].worked

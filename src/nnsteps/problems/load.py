@@ -160,11 +160,19 @@ def _check_depth(document: Any, source: str) -> None:
 def _parse(text: str, source: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith("{") or stripped.startswith("["):
+        held: list[_NonFinite] = []
+
+        def hold(name: str) -> _NonFinite:  # its place is named once the whole document is read
+            held.append(_NonFinite(name))
+            return held[-1]
+
         try:
-            return json.loads(text, parse_float=_json_float, parse_int=_json_int,
-                              parse_constant=_reject_constant)
+            data = json.loads(text, parse_float=_json_float, parse_int=_json_int, parse_constant=hold)
         except json.JSONDecodeError as err:
             raise NnstepsError(f"{source} is not valid JSON: {err.msg}", line=err.lineno, column=err.colno) from None
+        if held:
+            _refuse_non_finite(data)
+        return data
     try:
         try:
             return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a SafeLoader subclass
@@ -190,8 +198,39 @@ _EXPLAIN_CHARS = 100_000
 """Up to this size a YAML syntax error is re-read by the slower pure-Python parser for its clearer message."""
 
 
-def _reject_constant(name: str) -> Any:
-    raise NnstepsError(f"expected a finite number, got {name}")
+class _NonFinite:
+    """A ``NaN`` or ``±Infinity`` read from JSON, held until its place in the document can be named."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _refuse_non_finite(data: Any) -> None:
+    """The first held ``NaN``/``Infinity`` in document order, as one line naming its problem and field.
+
+    >>> _refuse_non_finite({"problems": [{"id": "q", "input": [1, _NonFinite("NaN")]}]})
+    Traceback (most recent call last):
+    ...
+    nnsteps.errors.NnstepsError: problem q, field input[1]: expected a finite number, got NaN
+    """
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, _NonFinite):
+            break
+        if isinstance(value, dict):
+            stack.extend(reversed([(v, (*path, str(k))) for k, v in value.items()]))
+        elif isinstance(value, list):
+            stack.extend(reversed([(v, (*path, i)) for i, v in enumerate(value)]))
+    else:
+        return
+    problem = None
+    if len(path) > 2 and path[0] == "problems" and isinstance(pid := data["problems"][path[1]].get("id"), str):
+        problem, path = pid, path[2:]
+    elif isinstance(data, dict) and isinstance(data.get("id"), str) and "problems" not in data:  # one problem
+        problem = data["id"]
+    field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
+    raise NnstepsError(f"expected a finite number, got {value.name}", problem=problem, field=field or None)
 
 
 def load_file(path: str | Path) -> Any:
