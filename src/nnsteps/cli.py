@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
 from nnsteps.budget import DEFAULT_SECONDS
 from nnsteps.clihelp import FlagGroup, show_flags
+from nnsteps.cliout import check_format, fail, write_output
 from nnsteps.errors import NnstepsError
-from nnsteps.hot import DIGITS_HELP, emit, solve_text, use_digits
+from nnsteps.hot import DIGITS_HELP, solve_text, use_digits
 from nnsteps.hot import use_colour as use_colour  # where tests and users have found it
 from nnsteps.render import formats
 
@@ -58,51 +59,6 @@ def _root(
 
     Start with: nnsteps solve examples/assignment3.yaml
     """
-
-
-def fail(err: NnstepsError | str) -> NoReturn:
-    """Print one error line and exit 2.
-
-    >>> fail("spec line 4: unknown layer 'convv'")  # prints the line to standard error
-    Traceback (most recent call last):
-    ...
-    typer.exceptions.Exit: 2
-    """
-    typer.echo(f"error: {err}", err=True)
-    raise typer.Exit(2)
-
-
-def write_output(text: str, out: Path | None) -> None:
-    """Write the whole output at once (to a temporary file renamed into place), or print it.
-
-    >>> write_output("Total parameters: 750", None)
-    Total parameters: 750
-    >>> import tempfile
-    >>> out = Path(tempfile.mkdtemp()) / "answer.md"
-    >>> write_output("# Answer\\n", out); out.read_text()
-    '# Answer\\n'
-    """
-    try:
-        emit(text, out)
-    except NnstepsError as err:
-        fail(err)
-
-
-def check_format(fmt: str, allowed: tuple[formats.OutputFormat, ...] = formats.SOLVE) -> str:
-    """The ``--format`` value (any case, ``md`` too), or one error line and exit 2 if it is not one of
-    ``allowed`` (the choices and their error text: :meth:`~nnsteps.render.formats.OutputFormat.parse`).
-
-    >>> check_format("JSON")
-    'json'
-    >>> check_format("jsn")  # prints: error: field --format: ... got 'jsn' (did you mean 'json'?)
-    Traceback (most recent call last):
-    ...
-    typer.exceptions.Exit: 2
-    """
-    try:
-        return formats.OutputFormat.parse(fmt, allowed).value
-    except NnstepsError as err:
-        fail(err)
 
 
 @app.command()
