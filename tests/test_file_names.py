@@ -1,5 +1,5 @@
 """Names tell what a file holds, not its history: no test file is named after an issue or as an addition
-(``test_issue*``, ``*_more``, ``*_new_*``, ``*_done``), and no source module as an addition (``*_more``)."""
+(``test_issue*``, ``*_more``, ``*_new_*``, ``*_done``), and no source module as an addition (``*_more``) or over 400 lines."""
 
 from __future__ import annotations
 
@@ -26,3 +26,10 @@ def test_shared_test_helpers_live_in_tests_helpers_not_in_test_files() -> None:
     importers = sorted(p.name for p in (ROOT / "tests").rglob("test_*.py")
                        if re.search(r"^\s*from tests\.test_\w+ import", p.read_text(), re.M))
     assert importers == []
+
+
+def test_no_source_module_is_over_400_lines() -> None:
+    """Small modules with one job each (STYLE.md): a module that grows past 400 lines is split by job."""
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in (ROOT / "src").rglob("*.py")}
+    assert sizes["src/nnsteps/cli.py"] > 100  # the walk sees the package
+    assert {m: n for m, n in sizes.items() if n > 400} == {}
