@@ -273,6 +273,76 @@ def test_bad_state_and_schedule_options_end_in_one_line(raw: dict[str, Any], mes
         solve_problem({**base, **raw})
 
 
+TORCH_OPTIMIZERS = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
+CYCLE_GRADS = [[1, Fraction(1, 2)], [Fraction(-1, 2), 2], [1, 1], [2, -1], [Fraction(1, 4), 1], [1, -1]]
+
+
+@pytest.mark.parametrize(("method", "options"), [
+    ("sgd", {}), ("sgd", {"momentum": "0.9"}), ("sgd", {"momentum": "0.9", "nesterov": True}),
+    ("rmsprop", {}), ("rmsprop", {"centered": True, "momentum": "0.5"}), ("adam", {}), ("adamw", {}),
+    ("adam", {"amsgrad": True}),
+])
+@pytest.mark.parametrize(("strategy", "three", "bounds"), [
+    ("cos", False, {}), ("linear", False, {}), ("linear", True, {"base_momentum": "0.8", "max_momentum": "0.9"}),
+])
+def test_onecycle_sets_each_updates_momentum_or_beta1_as_torch_does_by_default(
+        method: str, options: dict[str, Any], strategy: str, three: bool, bounds: dict[str, Any]) -> None:
+    raw = {"id": "c", "kind": "optimizer", "method": method, "params": [1, -2], "grads": CYCLE_GRADS, **options,
+           "schedule": "onecycle", "max_lr": 1, "total_steps": 10, "anneal_strategy": strategy, "three_phase": three,
+           **bounds}
+    ours = solve_problem(raw).worked.answer["params"]
+    p = torch.tensor([1.0, -2.0], dtype=torch.float64, requires_grad=True)
+    kw = {k: float(v) if isinstance(v, str) else v for k, v in options.items()}
+    opt = getattr(torch.optim, TORCH_OPTIMIZERS[method])([p], lr=0.1, **kw)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10, anneal_strategy=strategy,
+                                                three_phase=three, **{k: float(v) for k, v in bounds.items()})
+    for t, g in enumerate(CYCLE_GRADS):
+        p.grad = f64(g)
+        opt.step()
+        sched.step()
+        assert all(close(a, b) for a, b in zip(ours[t], p.detach().tolist())), (t, ours[t], p.tolist())
+
+
+def test_onecycle_momentum_steps_show_the_cycle_and_stay_exact_when_linear() -> None:
+    raw = {"id": "c", "kind": "optimizer", "method": "sgd", "params": [1], "grads": [[1]] * 4, "schedule": "onecycle",
+           "max_lr": 1, "total_steps": 5, "pct_start": Fraction(2, 5), "anneal_strategy": "linear"}
+    worked = solve_problem(raw).worked
+    momenta = [next(s.result for s in step.steps if s.title.startswith("Momentum")) for step in worked.steps]
+    assert momenta == [Fraction(19, 20), Fraction(17, 20), Fraction(53, 60), Fraction(11, 12)]
+    assert worked.answer["state"][1]["b"] == [Fraction(37, 20)]  # b₂ = μ₂ b₁ + g₂ with μ₂ = 0.85, b₁ = g₁ = 1
+    off = solve_problem({**raw, "cycle_momentum": False}).worked
+    assert off.answer["state"][1] == {} and not any(s.title.startswith("Momentum") for s in off.steps[0].steps)
+
+
+def test_onecycle_without_a_momentum_to_cycle_is_one_line_unless_told_not_to_cycle() -> None:
+    raw = {"id": "a", "kind": "optimizer", "method": "adagrad", "params": [1], "grads": [[1]], "schedule": "onecycle",
+           "max_lr": 1, "total_steps": 4, "pct_start": 0.5}
+    with pytest.raises(NnstepsError, match="problem a, field cycle_momentum: OneCycleLR cycles the momentum "
+                                           r"\(cycle_momentum, torch's default\) and adagrad has none"):
+        solve_problem(raw)
+    assert solve_problem({**raw, "cycle_momentum": False}).worked.answer["lr"] == [Fraction(1, 25)]
+
+
+def test_a_onecycle_answer_computed_without_the_momentum_cycle_is_named() -> None:
+    raw = {"id": "c", "kind": "optimizer", "method": "adam", "params": [1], "grads": [[1], [-1], [2]],
+           "schedule": "onecycle", "max_lr": 1, "total_steps": 6, "anneal_strategy": "linear"}
+    wrong = solve_problem({**raw, "cycle_momentum": False}).worked.answer
+    result = check_problem(raw, plain(wrong))
+    assert not result.correct and result.likely_mistake.startswith("momentum not cycled")
+
+
+def test_a_onecycle_statement_states_the_momentum_cycle_and_no_unused_rate() -> None:
+    from nnsteps.export.items import load
+    from nnsteps.export.statement import statement
+
+    raw = {"id": "c", "kind": "optimizer", "method": "sgd", "params": [1], "grads": [[1]] * 2, "schedule": "onecycle",
+           "max_lr": 1, "total_steps": 10}
+    st = statement(load({"problems": [raw]}).items[0])
+    text = " ".join(g.label for g in st.givens)
+    assert "OneCycleLR also sets $\\mu$ at each update" in text and "from $0.95$ down to $0.85$" in text
+    assert "learning rate" not in text and "\\mu = 0" not in text
+
+
 def test_onecycle_with_a_phase_of_zero_length_is_a_one_line_error() -> None:
     with pytest.raises(NnstepsError, match="field pct_start: a OneCycleLR phase of zero length"):
         solve_problem({"id": "z", "kind": "optimizer", "method": "sgd", "params": [1], "grads": [[1]] * 2,

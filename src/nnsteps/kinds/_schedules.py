@@ -23,7 +23,7 @@ SCHEDULE_OPTIONS: dict[str, tuple[str, ...]] = {
     "inverse_time": ("decay",), "multistep": ("milestones", "gamma"),
     Op.LINEAR.value: ("start_factor", "end_factor", "total_iters"),
     "onecycle": ("max_lr", "total_steps", "pct_start", "anneal_strategy", "div_factor", "final_div_factor",
-                 "three_phase"),
+                 "three_phase", "cycle_momentum", "base_momentum", "max_momentum"),
     "plateau": ("metric_values", "mode", "factor", "patience", "threshold", "threshold_mode", "cooldown", "min_lr"),
     "none": (),
 }
@@ -90,6 +90,13 @@ SCHEDULE_FIELDS: tuple[Field, ...] = (
           default=10**4, example=10**4, parse=_positive("final_div_factor")),
     Field("three_phase", T.BOOLEAN, "schedule onecycle: rise, fall back to the initial rate, then anneal",
           default=False, example=False),
+    Field("cycle_momentum", T.BOOLEAN, "schedule onecycle: also set each update's momentum (sgd, rmsprop) or β₁ "
+          "(adam, adamw), from max_momentum down to base_momentum as the rate rises and back (torch's default)",
+          default=True, example=True),
+    Field("base_momentum", T.NUMBER, "schedule onecycle: the lowest momentum, at the peak rate",
+          default=Fraction(85, 100), example=Fraction(85, 100), parse=_between("base_momentum", 0, 1, open_high=True)),
+    Field("max_momentum", T.NUMBER, "schedule onecycle: the highest momentum, at the start and end of the cycle",
+          default=Fraction(95, 100), example=Fraction(95, 100), parse=_between("max_momentum", 0, 1, open_high=True)),
     Field("metric_values", T.LIST, "schedule plateau: the metric seen after each update (the rate of update t reads "
           "the first t − 1)", example=[1, 0.9, 0.9, 0.95], parse=metric_values),
     Field("mode", T.CHOICE, "schedule plateau: min (a loss) or max (an accuracy)", default="min",

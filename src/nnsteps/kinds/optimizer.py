@@ -20,7 +20,7 @@ from nnsteps.kinds._optimizer_params import STEP_COUNTED, Layout, given_state, s
 from nnsteps.kinds._schedules import SCHEDULE_FIELDS, SCHEDULE_OPTIONS, random_schedule
 from nnsteps.names import Op
 from nnsteps.ops.optim.lr_scheduler import SCHEDULES
-from nnsteps.ops.optim.updates import DEFAULTS, METHODS, state_names
+from nnsteps.ops.optim.updates import DEFAULTS, METHODS, MOMENTUM_SET_BY_SCHEDULE, state_names
 from nnsteps.problems import fields as F
 from nnsteps.problems.registry import Field, FieldType, Params, register
 from nnsteps.work import Worked
@@ -162,6 +162,9 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     if p.schedule == "onecycle":
         other = "cos" if p.anneal_strategy == Op.LINEAR.value else Op.LINEAR.value
         out.append(("OneCycleLR annealed cos and linear swapped", M.set_field("anneal_strategy", other)))
+        if p.cycle_momentum and method in MOMENTUM_SET_BY_SCHEDULE:
+            out.append(("momentum not cycled (OneCycleLR sets it by default: cycle_momentum)",
+                        M.set_field("cycle_momentum", False)))
     if p.schedule == "plateau" and given("patience", 10) >= 1:
         out.append(("plateau reduced after patience epochs instead of more than patience",
                     M.set_field("patience", given("patience", 10) - 1)))
@@ -188,19 +191,33 @@ def _statement(p: Any) -> Any:
         givens.append(Given("Loss (differentiate it at each step)", code=str(loss)))
     symbols = {"lr": r"\alpha", "betas": r"(\beta_1, \beta_2)", "eps": r"\epsilon", "momentum": r"\mu",
                "dampening": r"\tau", "weight_decay": r"\lambda", "alpha": r"\alpha_{\text{rms}}", "beta": r"\beta"}
-    pairs = [("learning rate", f"{symbols['lr']} = {scalar(value(p, 'lr', defaults.get('lr')))}")]
+    schedule = value(p, "schedule", "none")
+    cycled = schedule == "onecycle" and value(p, "cycle_momentum", True) and method in MOMENTUM_SET_BY_SCHEDULE
+    # onecycle sets the rate (and by default μ or β₁) itself: stating the optimiser's own would mislead
+    pairs = [] if schedule == "onecycle" else \
+        [("learning rate", f"{symbols['lr']} = {scalar(value(p, 'lr', defaults.get('lr')))}")]
     for name in OPTION_FIELDS:
-        if name in defaults:
+        if name in defaults and not (cycled and name == "momentum"):
             v = value(p, name, defaults[name])
             if isinstance(v, bool) and not v and name != "bias_correction":
                 continue
+            if cycled and name == "betas":
+                pairs.append(("", rf"\beta_2 = {scalar(v[1])}"))
+                continue
             pairs.append((name.replace("_", " ") if name not in symbols else "",
                           f"{symbols.get(name, '')}{' = ' if name in symbols else ''}{scalar(v)}"))
-    givens.append(settings(pairs))
-    schedule = value(p, "schedule", "none")
+    if pairs:
+        givens.append(settings(pairs))
     if schedule != "none":
+        shown = [o for o in SCHEDULE_OPTIONS.get(str(schedule), ()) if value(p, o) is not None
+                 and o not in ("cycle_momentum", "base_momentum", "max_momentum")]
         givens.append(settings([("schedule", scalar(schedule)), *((o.replace("_", " "), scalar(value(p, o)))
-                                for o in SCHEDULE_OPTIONS.get(str(schedule), ()) if value(p, o) is not None)]))
+                                                                   for o in shown)]))
+    if cycled:
+        mu = r"\beta_1" if method in ("adam", "adamw") else r"\mu"
+        high, low = value(p, "max_momentum", Fraction(95, 100)), value(p, "base_momentum", Fraction(85, 100))
+        givens.append(Given(f"OneCycleLR also sets ${mu}$ at each update (torch's cycle_momentum): from "
+                            f"${scalar(high)}$ down to ${scalar(low)}$ as the rate rises, and back up as it falls."))
     asks = ["the parameters after each step", "the optimiser's state after each step"]
     if schedule == "none":  # the rate never changes: nothing to ask
         return Statement(intro, givens, asks, skip=(("lr",),))
@@ -310,6 +327,8 @@ def optimizer(rng: np.random.Generator, options: dict[str, Any]) -> dict[str, An
         problem.update(random_schedule(rng, str(options["schedule"]), steps))
         if problem["schedule"] == "onecycle":
             del problem["lr"]
+            if method not in MOMENTUM_SET_BY_SCHEDULE:  # no momentum to cycle: torch raises unless told not to
+                problem["cycle_momentum"] = False
     elif chance(rng, 0.25):
         problem.update({"schedule": "step", "step_size": 1, "gamma": Fraction(1, 2)})
     if F.boolean(options.get("state", False)):

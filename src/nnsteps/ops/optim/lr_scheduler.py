@@ -4,8 +4,9 @@
 
 As in :mod:`nnsteps.ops.optim.schedule`, update t (1-based) uses the rate of epoch t − 1. Rates stay exact where
 torch's formula does (all but the cosine of OneCycleLR at angles whose cosine is irrational, then float64).
-OneCycleLR is its rate alone (torch's ``cycle_momentum=False``): it sets the starting rate itself,
-max_lr / div_factor, so the optimiser's lr is not read.
+OneCycleLR sets the starting rate itself, max_lr / div_factor, so the optimiser's lr is not read; as torch by
+default (``cycle_momentum``) it also sets the momentum (sgd, rmsprop) or β₁ (adam, adamw) of each update,
+annealed against the rate between ``max_momentum`` and ``base_momentum`` (:func:`onecycle_momentum`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ TORCH_DEFAULTS: dict[str, dict[str, Any]] = {
     "multistep": {"gamma": Fraction(1, 10)},
     LINEAR: {"start_factor": Fraction(1, 3), "end_factor": 1, "total_iters": 5},
     "onecycle": {"pct_start": Fraction(3, 10), "anneal_strategy": "cos", "div_factor": 25, "final_div_factor": 10**4,
-                 "three_phase": False},
+                 "three_phase": False, "cycle_momentum": True, "base_momentum": Fraction(85, 100),
+                 "max_momentum": Fraction(95, 100)},
     "plateau": {"mode": "min", "factor": Fraction(1, 10), "patience": 10, "threshold": Fraction(1, 10**4),
                 "threshold_mode": "rel", "cooldown": 0, "min_lr": 0},
 }
@@ -111,6 +113,29 @@ def onecycle(epoch: int, options: dict[str, Any]) -> tuple[Any, Step[Any]]:
     >>> [onecycle(k, {"max_lr": 1, "total_steps": 10, "div_factor": 4, "final_div_factor": 2})[0] for k in (0, 1, 2)]
     [Fraction(1, 4), Fraction(5, 8), 1]
     """
+    i, _, _ = _phase(epoch, options)
+    _, a, b = onecycle_phases(options)[i]
+    return _anneal(_title(epoch), r"\alpha_t", a, b, epoch, options)
+
+
+def onecycle_momentum(epoch: int, options: dict[str, Any]) -> tuple[Any, Step[Any]]:
+    """OneCycleLR's momentum at step ``epoch`` (``cycle_momentum``, torch's default): from ``max_momentum`` down to
+    ``base_momentum`` while the rate rises, back up while it falls (three_phase: held at max_momentum in the last
+    phase), annealed as the rate is.
+
+    >>> o = {"max_lr": 1, "total_steps": 10, "pct_start": Fraction(1, 5), "anneal_strategy": "linear"}
+    >>> [onecycle_momentum(k, o)[0] for k in (0, 1, 5, 9)]
+    [Fraction(19, 20), Fraction(17, 20), Fraction(9, 10), Fraction(19, 20)]
+    """
+    i, _, _ = _phase(epoch, options)
+    low, high = _opt(options, "onecycle", "base_momentum"), _opt(options, "onecycle", "max_momentum")
+    ends = [(high, low), (low, high), (high, high)]
+    a, b = ends[i]
+    return _anneal(f"Momentum (epoch {epoch})", r"\mu_t", a, b, epoch, options)
+
+
+def _phase(epoch: int, options: dict[str, Any]) -> tuple[int, Any, Any]:
+    """The phase of OneCycleLR holding step ``epoch``: (its index, its start step, its end step)."""
     total = _opt(options, "onecycle", "total_steps")
     if epoch >= total:  # torch raises when stepped past total_steps, after that update
         raise NnstepsError(f"OneCycleLR runs total_steps = {total} updates; update {epoch + 1} is past it",
@@ -118,23 +143,30 @@ def onecycle(epoch: int, options: dict[str, Any]) -> tuple[Any, Step[Any]]:
     phases, start, i = onecycle_phases(options), 0, 0
     while epoch > phases[i][0] and i < len(phases) - 1:
         start, i = phases[i][0], i + 1
-    end, a, b = phases[i]
-    if end == start:
+    if phases[i][0] == start:
         raise NnstepsError(f"a OneCycleLR phase of zero length (pct_start · total_steps = {start + 1}); "
                            "expected pct_start · total_steps >= 2", field="pct_start")
+    return i, start, phases[i][0]
+
+
+def _anneal(title: str, symbol: str, a: Any, b: Any, epoch: int, options: dict[str, Any]) -> tuple[Any, Step[Any]]:
+    """From a to b at the share p of its phase that step ``epoch`` has reached, cos or linear (torch's
+    ``_annealing_cos``/``_annealing_linear``): the value and its step."""
+    i, start, end = _phase(epoch, options)
+    count = len(onecycle_phases(options))
     pct = (epoch - _x(start)) / (_x(end) - _x(start))
     where = rf"\frac{{{epoch} - {tex(start)}}}{{{tex(end)} - {tex(start)}}}"
     if _opt(options, "onecycle", "anneal_strategy") == LINEAR:
         value = _q(_x(a) + (_x(b) - _x(a)) * pct)
-        return value, Step(_title(epoch), formula=r"\alpha_t = a + (b - a) \cdot p, \quad p = \frac{t - t_0}{t_1 - t_0}",
+        return value, Step(title, formula=rf"{symbol} = a + (b - a) \cdot p, \quad p = \frac{{t - t_0}}{{t_1 - t_0}}",
                            substituted=rf"{tex(a)} + ({tex(b)} - {tex(a)}) \cdot {where}", result=value,
-                           note=f"phase {i + 1} of {len(phases)}")
+                           note=f"phase {i + 1} of {count}")
     c = cos_pi(pct) if isinstance(pct, Fraction) else math.cos(math.pi * pct)
     value = _q(_x(b) + (_x(a) - _x(b)) / 2 * (1 + _x(c)))
-    return value, Step(_title(epoch), formula=r"\alpha_t = b + \frac{a - b}{2} (1 + \cos(\pi p)), \quad "
-                                              r"p = \frac{t - t_0}{t_1 - t_0}",
+    return value, Step(title, formula=rf"{symbol} = b + \frac{{a - b}}{{2}} (1 + \cos(\pi p)), \quad "
+                                      r"p = \frac{t - t_0}{t_1 - t_0}",
                        substituted=rf"{tex(b)} + \frac{{{tex(a)} - {tex(b)}}}{{2}} \cdot (1 + \cos(\pi \cdot {where}))",
-                       result=value, note=f"phase {i + 1} of {len(phases)}")
+                       result=value, note=f"phase {i + 1} of {count}")
 
 
 def plateau(lr0: Any, epoch: int, options: dict[str, Any]) -> tuple[Any, Step[Any]]:

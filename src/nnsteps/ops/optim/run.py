@@ -15,8 +15,8 @@ from nnsteps.expr import Call, Expr, Neg, Num, Power, Product, Sum, Sym
 from nnsteps.expr.values import EvaluationError
 from nnsteps.irrational import Real
 from nnsteps.names import Op
-from nnsteps.ops.optim.lr_scheduler import lr_at
-from nnsteps.ops.optim.updates import initial_state, out, update
+from nnsteps.ops.optim.lr_scheduler import lr_at, onecycle_momentum
+from nnsteps.ops.optim.updates import MOMENTUM_SET_BY_SCHEDULE, initial_state, out, update, with_momentum
 from nnsteps.work import Step, Worked
 
 _SMOOTH = ("exp", "log", "sqrt", Op.TANH.value, Op.SIGMOID.value)
@@ -92,7 +92,20 @@ def optimize(method: str, names: Sequence[str], theta: Sequence[Any], *, grads: 
     """
     n = len(theta)
     th: list[Any] = [Real.of(v) for v in theta]
-    state = initial_state(method, options, n, start)
+    cycled = schedule == "onecycle" and (schedule_options or {}).get("cycle_momentum", True)
+    if cycled and method not in MOMENTUM_SET_BY_SCHEDULE:
+        raise NnstepsError(f"OneCycleLR cycles the momentum (cycle_momentum, torch's default) and {method} has none "
+                           "(torch raises); expected cycle_momentum: false", field="cycle_momentum")
+
+    def momentum_at(t: int) -> tuple[dict[str, Any], list[Step[Any]]]:
+        """Update t's options and, when the schedule sets the momentum, its step."""
+        if not cycled:
+            return options, []
+        mu, step = onecycle_momentum(t - 1, schedule_options or {})
+        return with_momentum(method, options, mu), [step]
+
+    # torch makes the state at the first update, with the momentum the schedule set for it (rmsprop's buffer)
+    state = initial_state(method, momentum_at(1)[0], n, start)
     try:
         derivs = [derivative(loss, name) for name in names] if loss is not None else None
     except NnstepsError as err:
@@ -112,8 +125,9 @@ def optimize(method: str, names: Sequence[str], theta: Sequence[Any], *, grads: 
         else:
             assert grads is not None
             g = list(grads[t - 1])
+        step_options, momentum_step = momentum_at(t)
         try:
-            th, new, used, parts = update(method, th, g, state, t0 + t, rate, options, expand=t == 1,
+            th, new, used, parts = update(method, th, g, state, t0 + t, rate, step_options, expand=t == 1,
                                           label=f"{names[0]}")
         except ZeroDivisionError:
             raise NnstepsError(f"step {t} divides by a zero denominator (eps 0 with a zero second moment); "
@@ -122,5 +136,5 @@ def optimize(method: str, names: Sequence[str], theta: Sequence[Any], *, grads: 
         history["params"].append([out(v) for v in th])
         history["state"].append({k: [out(v) for v in new[k]] for k in new})
         history["lr"].append(out(used) if isinstance(used, Real) else used)
-        out_steps.append(Step(f"Step {t0 + t}", steps=[rate_step, *parts] if schedule != "none" else parts))
+        out_steps.append(Step(f"Step {t0 + t}", steps=[rate_step, *momentum_step, *parts] if schedule != "none" else parts))
     return Worked(kind, value=history, steps=out_steps)

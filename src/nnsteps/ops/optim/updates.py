@@ -46,6 +46,24 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 """torch.optim's defaults (``momentum_ema`` is the course form; its defaults are the usual β = 0.9, α = 0.01)."""
 
 
+MOMENTUM_SET_BY_SCHEDULE = ("sgd", "rmsprop", "adam", "adamw")
+"""The methods with a momentum (sgd, rmsprop) or a β₁ (adam, adamw) that OneCycleLR's ``cycle_momentum`` sets."""
+
+
+def with_momentum(method: str, o: dict[str, Any], mu: Any) -> dict[str, Any]:
+    """The options of one update whose momentum a schedule set: μ for sgd and rmsprop, β₁ for adam and adamw
+    (as torch's OneCycleLR writes ``group["momentum"]`` or ``group["betas"][0]``).
+
+    >>> with_momentum("adam", {"betas": (Fraction(9, 10), Fraction(999, 1000))}, Fraction(17, 20))["betas"]
+    (Fraction(17, 20), Fraction(999, 1000))
+    >>> with_momentum("sgd", {"momentum": 0}, Fraction(19, 20))["momentum"]
+    Fraction(19, 20)
+    """
+    if method in ("adam", "adamw"):
+        return {**o, "betas": (mu, o["betas"][1])}
+    return {**o, "momentum": mu}
+
+
 def out(x: Any) -> Any:
     """A Real handed out: an int/Fraction while rational, an Irrational (or float) after."""
     return x.value() if isinstance(x, Real) else x
