@@ -75,6 +75,31 @@ def test_multi_margin_equals_torch_value_and_autograd(case: Any, reduction: str,
     np.testing.assert_allclose(_f(svm["loss"]), _f(a["loss"]) * len(S[0]), atol=1e-12)
 
 
+@PARITY
+@given(scores, st.sampled_from(["mean", "sum", "none"]), st.sampled_from([1, Fraction(3, 2)]), st.data())
+def test_multi_margin_with_p_2_and_class_weights_equals_torch_value_and_autograd(case: Any, reduction: str,
+                                                                                margin: Fraction, data: Any) -> None:
+    S, y = case
+    weight = data.draw(st.lists(st.integers(1, 8).map(lambda k: Fraction(k, 4)), min_size=len(S[0]),
+                                max_size=len(S[0])))
+    a = _solve({"loss": "multi_margin", "input": S, "target": y, "reduction": reduction, "margin": str(margin), "p": 2,
+                "weight": [str(w) for w in weight]})
+    x = torch.tensor(S, dtype=torch.float64, requires_grad=True)
+    out = torch.nn.functional.multi_margin_loss(x, torch.tensor(y), p=2, margin=float(margin), reduction=reduction,
+                                                weight=torch.tensor([float(w) for w in weight], dtype=torch.float64))
+    out.sum().backward()
+    np.testing.assert_allclose(_f(a["loss"]), out.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(_f(a["grads"]["input"]), x.grad.numpy(), atol=1e-12)  # type: ignore[union-attr]
+
+
+def test_multi_margin_weights_the_squared_terms_as_torchs_kernel_not_as_its_documentation() -> None:
+    # w_y·max(0, z)²: sample 1 (y = 1, w = 2) has z = 3 and 2, so 2·(9 + 4)/3 = 26/3 (the documentation's
+    # max(0, w_y z)² would give 52/3); its gradient is w_y·2z/C at each wrong class, minus their sum at y.
+    a = _solve({"loss": "multi_margin", "input": "3 1 2", "target": [1], "p": 2, "weight": [1, 2, 3],
+                "reduction": "sum"})
+    assert a == {"loss": Fraction(26, 3), "grads": {"input": [4, Fraction(-20, 3), Fraction(8, 3)]}}
+
+
 def keras_hinge(y_true: np.ndarray, y_pred: np.ndarray, squared: bool) -> float:
     """Keras' Hinge / SquaredHinge with the default reduction (sum over batch size), in NumPy."""
     if np.all((y_true == 0) | (y_true == 1)):
@@ -115,9 +140,11 @@ def test_cs231n_worked_example() -> None:
     ("svm", {}, {"hinge_skip_true": False}, "j = y counted in the hinge sum (adds Δ per sample)"),
     ("multi_margin", {}, {"hinge_skip_true": False}, "j = y counted in the hinge sum (adds Δ per sample)"),
     ("multi_margin", {"loss": "svm"}, {}, "PyTorch's and CS231n's hinge confused (the 1/C)"),
+    ("multi_margin", {"p": 1, "base": {"p": 2}}, {}, "the hinge terms not squared (p = 2)"),
 ])
 def test_hinge_mistakes_are_named(loss: str, wrong: dict[str, Any], conventions: dict[str, Any], name: str) -> None:
-    raw = {"id": "h", "kind": "loss", "loss": loss, "input": "3.2 5.1 -1.7; 1.3 4.9 2.0", "target": [0, 1]}
+    raw = {"id": "h", "kind": "loss", "loss": loss, "input": "3.2 5.1 -1.7; 1.3 4.9 2.0", "target": [0, 1],
+           **wrong.pop("base", {})}
     with following(conventions):
         given_answer = plain(solve_problem({**raw, **wrong}).worked.answer)
     assert check_problem(raw, plain(solve_problem(raw).worked.answer)).correct
@@ -136,6 +163,9 @@ def test_hinge_mistakes_are_named(loss: str, wrong: dict[str, Any], conventions:
     ({"loss": "mse", "target": [0]}, "field input: expected input"),
     ({"loss": "mse", "input": [1], "target": [0], "margin": 2}, "field margin: mse takes no margin"),
     ({"loss": "multi_margin", "input": [1, 2], "target": 0, "W": "1"}, "field W: multi_margin takes no W"),
+    ({"loss": "multi_margin", "input": [1, 2], "target": 0, "p": 3}, "field p: expected p 1 or 2"),
+    ({"loss": "multi_margin", "input": [1, 2], "target": 0, "weight": [1]}, "field weight: expected 2 class weights"),
+    ({"loss": "svm", "input": [1, 2], "target": 0, "p": 2}, "field p: svm takes no p"),
 ])
 def test_hinge_bad_input_is_one_line(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(NnstepsError, match=re.escape(message)) as err:

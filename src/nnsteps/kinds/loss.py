@@ -26,7 +26,7 @@ REDUCTIONS = ("mean", "sum", "none", "batchmean")
 OPTIONS = {Loss.CROSS_ENTROPY: {"weight", "ignore_index", "label_smoothing"}, Loss.NLL: {"weight", "ignore_index"},
            Loss.BCE: {"weight"}, Loss.BCE_WITH_LOGITS: {"weight", "pos_weight"}, Loss.SMOOTH_L1: {"beta"},
            Loss.HUBER: {"delta"}, Loss.KL_DIV: {"log_target"}, Loss.SVM: {"margin", "W", "X", "reg"},
-           Loss.MULTI_MARGIN: {"margin"}}
+           Loss.MULTI_MARGIN: {"margin", "p", "weight"}}
 """The options each loss takes (the solver refuses others; the web form shows only these)."""
 EXAMPLE = {Op.LOSS.value: Loss.CROSS_ENTROPY.value, "input": [[2, 1, 0.1]], "target": [0], "reduction": "mean"}
 def _number(minimum: Any, strict: bool, name: str) -> Any:
@@ -48,6 +48,17 @@ def _int(value: Any) -> int:
     return v
 
 
+def _power(value: Any) -> int:
+    """multi_margin's p: torch takes only 1 and 2.
+
+    >>> _power(2)
+    2
+    """
+    if _int(value) not in (1, 2):
+        raise NnstepsError(f"expected p 1 or 2 (as torch's multi_margin_loss), got {value!r}")
+    return int(value)
+
+
 FIELDS: tuple[Field, ...] = (
     Field(Op.LOSS.value, T.CHOICE, "which loss", required=True, choices=LOSSES, example=Loss.CROSS_ENTROPY.value),
     Field("input", T.ARRAY, "the prediction: logits (cross_entropy, *_with_logits), log-probabilities (nll, kl_div), "
@@ -57,7 +68,8 @@ FIELDS: tuple[Field, ...] = (
           required=True, example=[0]),
     Field("reduction", T.CHOICE, "mean, sum or none (batchmean: kl_div); default mean (half_squared_error: sum)",
           choices=REDUCTIONS, example="mean"),
-    Field("weight", T.ARRAY, "class weights (cross_entropy, nll) or element weights (binary_cross_entropy*)",
+    Field("weight", T.ARRAY, "class weights (cross_entropy, nll, multi_margin) or element weights "
+          "(binary_cross_entropy*)",
           example=[1, 2, 1], parse=as_given),
     Field("pos_weight", T.ARRAY, "weight of the positive class (binary_cross_entropy_with_logits)", example=[2],
           parse=as_given),
@@ -70,6 +82,8 @@ FIELDS: tuple[Field, ...] = (
     Field("log_target", T.BOOLEAN, "kl_div's target is log-probabilities", default=False, example=False),
     Field("margin", T.NUMBER, "the margin Δ of the multiclass hinge (svm, multi_margin)", default=1, example=1,
           parse=_number(0, False, "margin")),
+    Field("p", T.INTEGER, "the power of each hinge term, 1 or 2 (multi_margin)", default=1, example=1,
+          parse=_power),
     Field("W", T.ARRAY, "instead of input: the weights W (D×C) of a linear classifier, scores S = X W (svm)",
           example="0.2 -0.5; 0.1 0.3", parse=as_given, instead_of=("input",)),
     Field("X", T.ARRAY, "with W: the samples X (N×D), one row each (svm)", example="1 2", parse=as_given),
@@ -116,6 +130,8 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
         if p.margin:
             out.append(("the hinge margin without Δ: max(0, s_j − s_y)", M.set_field("margin", 0)))
         out.append(("j = y counted in the hinge sum (adds Δ per sample)", M.convention(needs=(), hinge_skip_true=False)))
+        if name == Loss.MULTI_MARGIN and p.p == 2:
+            out.append(("the hinge terms not squared (p = 2)", M.set_field("p", 1)))
         other = Loss.SVM if name == Loss.MULTI_MARGIN else Loss.MULTI_MARGIN
         if not p.has("W"):
             out.append(("PyTorch's and CS231n's hinge confused (the 1/C)", M.set_field(Op.LOSS.value, other.value)))
@@ -128,19 +144,29 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     return out
 
 
+_SOURCE = {Loss.MSE: "as torch.nn.functional.mse_loss", Loss.L1: "as torch.nn.functional.l1_loss",
+           Loss.SMOOTH_L1: "as torch.nn.functional.smooth_l1_loss", Loss.HUBER: "as torch.nn.functional.huber_loss",
+           Loss.NLL: "as torch.nn.functional.nll_loss", Loss.MULTI_MARGIN: "as torch.nn.functional.multi_margin_loss",
+           Loss.HALF_SQUARED_ERROR: "½ Σ (x − y)²", Loss.SVM: "the multiclass SVM loss, as CS231n's svm_loss",
+           Loss.HINGE: "as Keras's hinge", Loss.SQUARED_HINGE: "as Keras's squared_hinge"}
+"""Where each loss is defined, as a statement names it (the rest are torch.nn.functional's own names)."""
+
+
 def _statement(p: Any) -> Any:
     """A loss question: prediction and target typeset, reduction and options stated."""
     from nnsteps.render.statement import Given, build, matrix, scalar, value
 
     name = str(value(p, Op.LOSS.value, ""))
     target = value(p, "target")
-    st = build(p, f"Compute the {name.replace('_', ' ')} loss (as torch.nn.functional.{name}) of the prediction "
-               "against the target, and its gradient with respect to the prediction.",
+    st = build(p, f"Compute the {name.replace('_', ' ')} loss ({_SOURCE.get(name, f'as torch.nn.functional.{name}')}) "
+               "of the prediction against the target, and its gradient with respect to the prediction.",
                arrays=[("input", "Prediction", "x"), ("weight", "Weights", "w"), ("pos_weight", "Positive weight", "")],
                scalars=[("reduction", "reduction", "", value(p, "reduction", "sum" if name == "half_squared_error"
                                                                 else "mean")),
                         ("ignore_index", "ignored class", "", None), ("label_smoothing", "label smoothing", "", None),
-                        ("beta", "", r"\beta", None), ("delta", "", r"\delta", None), ("log_target", "log target", "", None)],
+                        ("beta", "", r"\beta", None), ("delta", "", r"\delta", None), ("log_target", "log target", "", None),
+                        ("margin", "margin", r"\Delta", 1 if name in (Loss.SVM, Loss.MULTI_MARGIN) else None),
+                        ("p", "power", "p", 1 if name == Loss.MULTI_MARGIN else None)],
                asks=["the loss $L$", r"the gradient $\partial L/\partial x$"])
     if target is not None:
         from nnsteps.render.statement import _is_number
@@ -177,14 +203,15 @@ def solve_loss(p: Params) -> Worked:
                            problem=p.id, field="upstream")
     allowed = OPTIONS.get(Loss(name), set())
     for option in ("weight", "pos_weight", "ignore_index", "label_smoothing", "beta", "delta", "log_target",
-                   "margin", "W", "X", "reg"):
+                   "margin", "p", "W", "X", "reg"):
         if p.has(option) and option not in allowed:
             raise NnstepsError(f"{name} takes no {option}", problem=p.id, field=option)
     if name not in (Loss.SVM, Loss.MULTI_MARGIN) and not p.has("input"):
         raise NnstepsError("expected input (the prediction), got none", problem=p.id, field="input")
     try:
         if name in (Loss.SVM, Loss.MULTI_MARGIN):
-            return multiclass_hinge(name, p.input, p.target, margin=p.margin, W=p.W, X=p.X, reg=p.reg, **common)
+            return multiclass_hinge(name, p.input, p.target, margin=p.margin, W=p.W, X=p.X, reg=p.reg, p=p.p or 1,
+                                    weight=p.weight, **common)
         if name in (Loss.CROSS_ENTROPY, Loss.NLL):
             return class_loss(name, p.input, p.target, weight=p.weight, ignore_index=p.ignore_index,
                               label_smoothing=p.label_smoothing, **common)

@@ -3,8 +3,10 @@
 ``svm`` is CS231n's linear classifier (``svm_loss_vectorized``): for sample i with scores s and class y,
 ℓ_i = Σ_{j≠y} max(0, s_j − s_y + Δ); L = (1/N) Σ_i ℓ_i + reg Σ W² when the scores are X W. Its gradient:
 ∂ℓ_i/∂s_j = 1[s_j − s_y + Δ > 0] for j ≠ y and ∂ℓ_i/∂s_y = −Σ_{j≠y} 1[...]; ∂L/∂W = Xᵀ ∂L/∂S + 2 reg W.
-``multi_margin`` is PyTorch's ``multi_margin_loss`` (p = 1): the same sum divided by the class count C
-before the reduction. Margins are rational, so everything stays exact.
+``multi_margin`` is PyTorch's ``multi_margin_loss``: the same sum divided by the class count C before the
+reduction, each term raised to ``p`` (1 or 2) and the sum scaled by the true class's ``weight`` w_y, as torch's
+kernel computes it, w_y·max(0, z)^p (its documentation writes max(0, w_y·z)^p, which differs for p = 2).
+Margins are rational, so everything stays exact.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def _scores(input: Any, W: Any, X: Any, d_arrays: list[np.ndarray]) -> tuple[np.
 
 
 def multiclass_hinge(name: str, input: Any, target: Any, *, margin: Any = 1, reduction: str = "mean",
-                     W: Any = None, X: Any = None, reg: Any = 0, upstream: Any = None) -> Worked:
+                     W: Any = None, X: Any = None, reg: Any = 0, upstream: Any = None, p: int = 1,
+                     weight: Any = None) -> Worked:
     """The multiclass hinge loss and its gradient (with respect to the scores, and to W when given).
 
     >>> w = multiclass_hinge("svm", "3 1 2; 0 2 1", [1, 1])
@@ -74,6 +77,8 @@ def multiclass_hinge(name: str, input: Any, target: Any, *, margin: Any = 1, red
     (Fraction(5, 2), [[Fraction(1, 2), -1, Fraction(1, 2)], [0, 0, 0]])
     >>> multiclass_hinge("multi_margin", "3 1 2; 0 2 1", [1, 1]).answer["loss"]
     Fraction(5, 6)
+    >>> multiclass_hinge("multi_margin", "3 1 2; 0 2 1", [1, 0], p=2, weight=[Fraction(1, 2), 2, 3]).answer["loss"]
+    Fraction(65, 12)
     """
     arrays: list[np.ndarray] = []
     S, w, x, one_row = _scores(input, W, X, arrays)
@@ -81,10 +86,17 @@ def multiclass_hinge(name: str, input: Any, target: Any, *, margin: Any = 1, red
     if c < 2:
         raise NnstepsError(f"expected at least 2 classes (columns of the scores), got {c}", field="input")
     y = _classes(target, n, c)
+    if weight is not None:
+        wt = as_array(weight, name="weight", ndim=(1,))
+        if wt.size != c:
+            raise NnstepsError(f"expected {c} class weights (one per column of the scores), got {wt.size}",
+                               field="weight")
+        arrays.append(wt)
     d = Domain.choose([a if exactness(*arrays) else a.astype(np.float64) for a in arrays], irrational=False,
                       small=True)
     S = d.array(S)
     delta = d.num(margin)
+    scale = d.array(wt) if weight is not None else np.array([d.num(1)] * c, dtype=object)
     skip_true = convention("hinge_skip_true")
     per_class = name == Loss.MULTI_MARGIN
     cc = Fraction(c) if d.is_exact else float(c)  # int / int would be a float
@@ -95,24 +107,28 @@ def multiclass_hinge(name: str, input: Any, target: Any, *, margin: Any = 1, red
         sy = S[i, y[i]]
         margins = [S[i, j] - sy + delta for j in range(c)]
         active = [j for j in range(c) if (j != y[i] or not skip_true) and margins[j] > 0]
-        total = sum((margins[j] for j in active), d.num(0))
+        wy = scale[y[i]]
+        total = sum((margins[j] ** p for j in active), d.num(0)) * wy
         ell[i] = total / cc if per_class else total
-        for j in range(c):
-            dS[i, j] = d.num(int(j in active and j != y[i]))
-        dS[i, y[i]] = d.num(-sum(1 for j in active if j != y[i]))
+        for j in range(c):  # ∂(w_y z_j^p)/∂s_j = w_y p z_j^(p−1); the true class gets minus their sum
+            dS[i, j] = wy * p * margins[j] ** (p - 1) if j in active and j != y[i] else d.num(0)
+        dS[i, y[i]] = -sum((dS[i, j] for j in active if j != y[i]), d.num(0))
         if per_class:
             dS[i] = [g / cc for g in dS[i]]
         if i >= limits.MAX_EXPLAINED_CELLS:  # the answer holds every sample; the work shows the first ones
             continue
-        shown = " + ".join(rf"\max(0,\ {op(d.out(S[i, j]))} - {op(d.out(sy))} + {op(d.out(delta))})"
+        power = "^2" if p == 2 else ""
+        shown = " + ".join(rf"\max(0,\ {op(d.out(S[i, j]))} - {op(d.out(sy))} + {op(d.out(delta))}){power}"
                            for j in range(c) if j != y[i] or not skip_true)
+        front = rf"\frac{{{op(d.out(wy))}}}{{{c}}}" if weight is not None else rf"\frac{{1}}{{{c}}}"
         rows.append(Step(f"Sample {i + 1} (class {y[i]})", formula=None,
-                         substituted=rf"\frac{{1}}{{{c}}}\left({shown}\right)" if per_class else shown,
+                         substituted=rf"{front}\left({shown}\right)" if per_class else shown,
                          result=d.out(ell[i]),
-                         note=_active_note(active, y[i], per_class)))
+                         note=_active_note(active, y[i], per_class, p, weight is not None)))
     steps: list[Step[Any]] = [Step(
         "Per-sample hinge loss",
-        formula=(r"\ell_i = \frac{1}{C} \sum_{j \neq y_i} \max(0,\ s_j - s_{y_i} + \Delta)" if per_class
+        formula=(rf"\ell_i = \frac{{{'w_{y_i}' if weight is not None else '1'}}}{{C}} \sum_{{j \neq y_i}} "
+                 rf"\max(0,\ s_j - s_{{y_i}} + \Delta){'^2' if p == 2 else ''}" if per_class
                  else r"\ell_i = \sum_{j \neq y_i} \max(0,\ s_j - s_{y_i} + \Delta)"),
         result=d.out_array(ell), steps=rows + ([Step(f"… {n - len(rows)} more samples, worked alike")]
                                                if n > len(rows) else []),
@@ -138,12 +154,16 @@ def multiclass_hinge(name: str, input: Any, target: Any, *, margin: Any = 1, red
     return Worked(Op.LOSS.value, value=answer, steps=steps, title=f"Loss: {name}", answer=answer)
 
 
-def _active_note(active: list[int], y: int, per_class: bool) -> str:
+def _active_note(active: list[int], y: int, per_class: bool, p: int = 1, weighted: bool = False) -> str:
     wrong = [j for j in active if j != y]
     if not active:
         return "no margin above 0: ℓ = 0 and ∂ℓ/∂s = 0"
-    return (f"margins above 0 at classes {active}: ∂ℓ/∂s = +1 there, −{len(wrong)} at the true class {y}"
-            + (" (each over C)" if per_class else ""))
+    if p == 1 and not weighted:
+        return (f"margins above 0 at classes {active}: ∂ℓ/∂s = +1 there, −{len(wrong)} at the true class {y}"
+                + (" (each over C)" if per_class else ""))
+    slope = " · ".join(part for part, used in (("w_y", weighted), ("2z", p == 2)) if used)
+    return (f"margins z above 0 at classes {active}: ∂ℓ/∂s = {slope} there, minus their sum at the true class {y}"
+            " (each over C)")
 
 
 def _reduce(d: Domain, ell: np.ndarray, dS: np.ndarray, reduction: str, upstream: Any,
