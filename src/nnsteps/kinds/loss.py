@@ -144,7 +144,7 @@ def _mistakes(p: Params) -> list[tuple[str, Any]]:
     return out
 
 
-_SOURCE = {Loss.MSE: "as torch.nn.functional.mse_loss", Loss.L1: "as torch.nn.functional.l1_loss",
+_SOURCE: dict[str, str] = {Loss.MSE: "as torch.nn.functional.mse_loss", Loss.L1: "as torch.nn.functional.l1_loss",
            Loss.SMOOTH_L1: "as torch.nn.functional.smooth_l1_loss", Loss.HUBER: "as torch.nn.functional.huber_loss",
            Loss.NLL: "as torch.nn.functional.nll_loss", Loss.MULTI_MARGIN: "as torch.nn.functional.multi_margin_loss",
            Loss.HALF_SQUARED_ERROR: "½ Σ (x − y)²", Loss.SVM: "the multiclass SVM loss, as CS231n's svm_loss",
