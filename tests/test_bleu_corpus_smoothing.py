@@ -122,6 +122,40 @@ def test_corpus_bleu_matches_nltk_on_random_corpora(corpus, method, n):
     assert float(got) == pytest.approx(want, rel=1e-12, abs=1e-300)
 
 
+_short = st.lists(st.sampled_from(["a", "b", "c"]), min_size=1, max_size=3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(_short, st.lists(_words, min_size=1, max_size=2)), min_size=1, max_size=2),
+       st.sampled_from(METHODS), st.booleans())
+def test_auto_reweigh_matches_nltk_for_short_hypotheses(corpus, method, sentence):
+    if sentence:
+        corpus = corpus[:1]
+    hyps = [h for h, _ in corpus]
+    refs = [rs for _, rs in corpus]
+    fn = None if method == "none" else getattr(bleu_score.SmoothingFunction(), method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            want = (bleu_score.sentence_bleu(refs[0], hyps[0], smoothing_function=fn, auto_reweigh=True) if sentence
+                    else bleu_score.corpus_bleu(refs, hyps, smoothing_function=fn, auto_reweigh=True))
+        except (AssertionError, IndexError, ZeroDivisionError):  # method6's p_3 != 0 assertion
+            return
+    fields = ({"candidate": " ".join(hyps[0]), "references": [" ".join(r) for r in refs[0]]} if sentence else
+              {"hypotheses": [" ".join(h) for h in hyps], "list_of_references": [[" ".join(r) for r in rs] for rs in refs]})
+    got = _solve(**fields, smoothing=method, auto_reweigh=True)["bleu"]
+    assert float(got) == pytest.approx(want, rel=1e-12, abs=1e-300)
+
+
+def test_auto_reweigh_weighs_the_orders_a_short_hypothesis_has_and_leaves_other_weights():
+    # "a b" against "a b": c = 2 tokens, so weights 1/2, 1/2 over p_1 = p_2 = 1 (without it, p_3 = 0 gives ~0)
+    assert _solve(candidate="a b", references=["a b"], auto_reweigh=True)["bleu"] == 1
+    assert _solve(candidate="a b", references=["a b"])["bleu"] < 1e-100
+    assert _solve(candidate="a b", references=["a b"], auto_reweigh=True, weights=[0.5, 0.5])["bleu"] == 1
+    assert _solve(candidate="a b c d", references=["a b c x"], auto_reweigh=True)["bleu"] == \
+        _solve(candidate="a b c d", references=["a b c x"])["bleu"]  # 4 tokens: the weights stay
+
+
 BLEU_FILE = {"id": "corpus", "kind": "bleu", "hypotheses": HYPS, "list_of_references": REFS, "max_n": 2,
              "smoothing": "method2"}
 

@@ -58,6 +58,9 @@ def _bleu_statement(p: Any) -> Any:
     if weights is not None:
         listed = weights.split() if isinstance(weights, str) else weights
         st.givens.append(Given("Weights w_1 … w_N", code=" ".join(number(w) for w in listed)))
+    if value(p, "auto_reweigh", False):
+        st.givens.append(Given("As NLTK's auto_reweigh: with the default weights (¼ each) and fewer than 4 "
+                               "hypothesis tokens in all, weigh the orders up to that count equally."))
     if corpus:
         pairs = zip(value(p, "hypotheses", []), value(p, "list_of_references", []))
         st.givens[:0] = [Given(f"Pair {i}", code="\n".join([f"hypothesis: {_sentence(h)}",
@@ -198,6 +201,8 @@ BLEU_FIELDS = (
           "mistake, for checking", default=True, example=True),
     Field("pool", T.BOOLEAN, "corpus BLEU pools counts and lengths over the corpus; false (the mean of sentence "
           "BLEUs) is the named mistake, for checking", default=True, example=True),
+    Field("auto_reweigh", T.BOOLEAN, "NLTK's auto_reweigh: with the default weights (¼ each) and fewer than 4 "
+          "hypothesis tokens in all, weigh the first c orders 1/c each", default=False, example=False),
 )
 
 
@@ -248,7 +253,7 @@ def solve_bleu(p: Params) -> Worked:
         weights = [Fraction(1, p.max_n)] * p.max_n
     constants = {"epsilon": p.epsilon, "alpha": p.alpha, "k": p.k}
     try:
-        return bleu(pairs, weights, p.smoothing, p.clip, p.pool, constants, kind=BLEU)
+        return bleu(pairs, weights, p.smoothing, p.clip, p.pool, constants, kind=BLEU, auto_reweigh=p.auto_reweigh)
     except NnstepsError as err:
         raise err.located(problem=p.id) from None
 

@@ -31,12 +31,14 @@ Pair = tuple[list[str], list[list[str]]]
 
 
 def bleu(pairs: list[Pair], weights: list[Any], smoothing: str = "none", clip: bool = True, pool: bool = True,
-         constants: dict[str, Any] | None = None, *, kind: str) -> Worked:
+         constants: dict[str, Any] | None = None, *, kind: str, auto_reweigh: bool = False) -> Worked:
     """BLEU as NLTK's ``corpus_bleu`` (one pair: ``sentence_bleu``): each order's clipped matches and n-gram
     counts summed over the corpus before the ratio, the brevity penalty from the summed hypothesis and
     closest-reference lengths, smoothing (:mod:`nnsteps.ops.sequence.bleu_smoothing`), then BP · exp(Σ w_n ln p_n).
     ``clip=False`` is the named mistake of counting every n-gram found in a reference however often;
     ``pool=False`` the mistake of averaging sentence BLEUs (the pooled precisions and BP are kept).
+    ``auto_reweigh`` is NLTK's: with the default weights (¼ each) and c < 4 hypothesis tokens in all, the score
+    weighs the first c orders 1/c each (the precisions are still those of the four orders).
 
     >>> w = bleu([("the the the the".split(), ["the cat".split()])], [1], kind="bleu")
     >>> w.answer["precisions"], w.answer["brevity_penalty"], w.answer["bleu"]
@@ -44,6 +46,8 @@ def bleu(pairs: list[Pair], weights: list[Any], smoothing: str = "none", clip: b
     >>> pairs = [("a b c d".split(), ["a b c d".split()]), ("a b".split(), ["a c".split()])]
     >>> bleu(pairs, [Fraction(1, 2)] * 2, kind="bleu").answer["precisions"]
     [Fraction(5, 6), Fraction(3, 4)]
+    >>> bleu([("a b c".split(), ["a b c".split()])], [Fraction(1, 4)] * 4, kind="bleu", auto_reweigh=True).answer["bleu"]
+    1
     """
     from nnsteps.ops.sequence.bleu_smoothing import log_sum_tex, modified_counts, smooth
 
@@ -85,15 +89,16 @@ def bleu(pairs: list[Pair], weights: list[Any], smoothing: str = "none", clip: b
         sub, note = "0", "no unigram matches: NLTK returns 0"
     else:
         method0 = smoothing == "none"
-        score = _score(bp, weights, precisions, method0)
-        sub = rf"{to_latex_operand(bp)} \cdot \exp\left({log_sum_tex(weights, precisions, method0)}\right)"
+        weights, used = _reweighted(weights, precisions, c, steps) if auto_reweigh else (weights, precisions)
+        score = _score(bp, weights, used, method0)
+        sub = rf"{to_latex_operand(bp)} \cdot \exp\left({log_sum_tex(weights, used, method0)}\right)"
         note = ""
-        if any(p == 0 for p in precisions):
+        if any(p == 0 for p in used):
             note = ("a zero precision counts as the smallest float (NLTK's method0)" if method0
                     else "a zero precision is left out of the sum (NLTK)")
     if not pool:
-        sentence = [bleu([pair], weights, smoothing, clip, constants=constants, kind=kind).answer[kind]
-                    for pair in pairs]
+        sentence = [bleu([pair], weights, smoothing, clip, constants=constants, kind=kind,
+                         auto_reweigh=auto_reweigh).answer[kind] for pair in pairs]
         score = (sum((Real.of(s) for s in sentence), Real.of(0)) / len(sentence)).value()
         sub = rf"\frac{{{' + '.join(to_latex_operand(s) for s in sentence)}}}{{{len(sentence)}}}"
         note = "the named mistake: the mean of the sentence BLEUs, not corpus BLEU"
@@ -102,6 +107,18 @@ def bleu(pairs: list[Pair], weights: list[Any], smoothing: str = "none", clip: b
     # the headline number is named after the kind that asks for it (the kind module spells that name)
     answer = {"precisions": precisions, "brevity_penalty": bp, kind: score}
     return Worked(kind, value=answer, steps=steps, title="Corpus BLEU" if corpus else "Sentence BLEU", answer=answer)
+
+
+def _reweighted(weights: list[Any], precisions: list[Any], c: int, steps: list[Step[Any]]) -> tuple[list[Any], list[Any]]:
+    """NLTK's auto_reweigh: the default weights (¼ each) with c < 4 hypothesis tokens become 1/c for the first c
+    orders; any other weights stay."""
+    if c >= 4 or weights != [Fraction(1, 4)] * 4:
+        return weights, precisions
+    new = [Fraction(1, c)] * c
+    steps.append(Step("Weights reweighted (auto_reweigh)", formula=r"w_n = \frac{1}{c} \text{ for } n \le c",
+                      substituted=rf"\frac{{1}}{{{c}}}", result=new,
+                      note=f"the default weights with only c = {c} hypothesis tokens: orders above {c} are left out"))
+    return new, precisions[:c]
 
 
 def _closest(refs: list[list[str]], h: int) -> int:
