@@ -290,6 +290,50 @@ def test_a_class_with_one_bomb_answer_grades_every_honest_student(tmp_path: Path
     assert "zed      1.938/2" in done.stdout and "ann      2/2" in done.stdout
 
 
+def _moodle_regrade(tmp_path: Path, eve: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """A Moodle Responses report of a three-blank cloze question: ann answers the key, eve types ``eve``."""
+    import html
+    import re
+    import xml.etree.ElementTree as ET
+
+    from nnsteps.export import export
+
+    (tmp_path / "p.yaml").write_text("problems:\n  - {id: q, kind: relu, input: '1 -2 3'}\n")
+    quiz = ET.parse(export(tmp_path / "p.yaml", "moodle", tmp_path / "quiz.xml").written[0]).getroot()
+    (question,) = [q for q in quiz.iter("question") if q.get("type") == "cloze"]
+    text = re.sub(r"\{\d+:NUMERICAL:[^}]+\}", "_____", question.findtext("questiontext/text") or "")
+    summary = html.unescape(re.sub(r"<[^>]+>", " ", text))  # Moodle's text version of the question
+    out = io.StringIO()
+    csv.writer(out).writerows([["Surname", "First name", "Email address", "State", "Grade/1.00", "Question 1", "Response 1"],
+                               ["Lee", "Ann", "ann@x.edu", "Finished", "1.00", summary, "part 1: 1; part 2: 0; part 3: 3"],
+                               ["Eve", "Eve", "eve@x.edu", "Finished", "0.00", summary, eve]])
+    (tmp_path / "report.csv").write_text(out.getvalue())
+    done = _nnsteps("check", "p.yaml", "report.csv", "-o", "grades", cwd=tmp_path)
+    grades = tmp_path / "grades" / "grades.csv"
+    rows = {r["student"]: r["score"] for r in csv.DictReader(io.StringIO(grades.read_text()))} if grades.exists() else {}
+    return done, rows
+
+
+@pytest.mark.parametrize("eve", [
+    "part 1: 1; part 9: 1; part 2: 0; part 3: 3",  # was: the whole regrade stopped ("has part 9"), exit 2
+    "part 1: 1; part " + "9" * 5000 + ": 1; part 2: 0; part 3: 3",  # was: a ValueError traceback
+    "part 1: " + "1" * 200_000 + "; part 2: 0; part 3: 3",  # was: "not a CSV file (field larger than field limit)"
+], ids=["part-out-of-range", "part-number-of-5000-digits", "response-over-csv-field-limit"])
+def test_text_a_student_types_into_a_cloze_blank_never_stops_the_regrade_of_the_class(tmp_path: Path, eve: str) -> None:
+    done, rows = _moodle_regrade(tmp_path, eve)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert rows == {"ann@x.edu": "1", "eve@x.edu": "0.666667"}  # eve's first blank wrong, her other two right
+
+
+def test_a_part_marker_typed_into_a_blank_stays_that_blanks_text() -> None:
+    from nnsteps.export.items import load
+    from nnsteps.export.responses import _moodle_parts
+
+    item = load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2 3"}]}).items[0]
+    assert _moodle_parts("part 1: 1; part 3: 5; part 2: 0; part 3: 3", item) == {0: " 1", 2: " 5; part 2: 0; part 3: 3"}
+    assert _moodle_parts("part 1: 1; part 2: 0; part 3: 3", item) == {0: " 1", 1: " 0", 2: " 3"}
+
+
 _POOL_SCRIPT = """
 import json, sys, time
 from nnsteps.budget import Budget
