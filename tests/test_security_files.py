@@ -401,6 +401,24 @@ def test_student_names_in_an_lms_report_reach_the_grades_printable(tmp_path: Pat
     assert list(read_report(report, ps).answers) == ["ann@x.edu\\nbo\\x1b]0;owned\\x07"]
 
 
+def test_a_canvas_student_who_takes_another_students_name_is_graded_apart_not_as_their_attempt(tmp_path: Path) -> None:
+    from nnsteps.export.items import load
+    from nnsteps.export.responses import read_report, reference
+
+    ps = load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
+    text = reference(ps, ps.items[0], 1, 2).replace("<p>", "").replace("</p>", "")
+    report = tmp_path / "r.csv"
+    with open(report, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["name", "id", "sis_id", "section", "submitted", "attempt", f"5001: x {text}", "1.0",
+                                  "n correct", "n incorrect", "score"],
+                                 ["Ann Lee", "101", "s101", "A", "", "1", "1", "1", "1", "0", "1"],
+                                 ["Ann Lee", "102", "s102", "A", "", "1", "7", "0", "0", "1", "0"],  # eve, renamed
+                                 ["Ann Lee", "101", "s101", "A", "", "2", "2", "0", "0", "1", "0"],
+                                 ["Bo Kim", "103", "s103", "A", "", "1", "1", "1", "1", "0", "1"]])
+    assert {s: a["q"][0] for s, a in read_report(report, ps).answers.items()} == {
+        "Ann Lee (id 101)": "1", "Ann Lee (id 102)": "7", "Ann Lee (id 101) (attempt 2)": "2", "Bo Kim": "1"}
+
+
 def test_problem_ids_that_look_like_formulas_are_escaped_in_the_header(tmp_path: Path) -> None:
     problems = tmp_path / "p.yaml"
     problems.write_text("problems:\n  - {id: '=cmd', kind: relu, input: '1 -2'}\n")

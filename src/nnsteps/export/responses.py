@@ -226,11 +226,17 @@ class _Reader:
         if not questions:
             raise NnstepsError(f"{self.path}: no question columns ('<question id>: <question text>')", field="report")
         col = _columns(header)
+        ids: dict[str, set[str]] = {}  # a display name -> the Canvas user ids that wear it
+        for row in rows:
+            ids.setdefault(_at(row, col.get("name", -1)).strip(), set()).add(_at(row, col.get("id", -1)).strip())
         for line, row in enumerate(rows, start=2):
             if not any(c.strip() for c in row):
                 continue
-            name = _at(row, col.get("name", -1)).strip() or _at(row, col.get("id", -1)).strip()
-            given = self.student(name or f"row {line}")
+            uid = _at(row, col.get("id", -1)).strip()
+            name = _at(row, col.get("name", -1)).strip()
+            if name and len(ids[name]) > 1:  # a student may take another's display name: never their attempt
+                name = f"{name} (id {uid})"
+            given = self.student(name or uid or f"row {line}")
             for i, (item, index) in questions.items():
                 given.setdefault(item.id, {})[index] = _at(row, i)
 
