@@ -149,6 +149,42 @@ def test_nan_or_infinity_in_a_json_problem_file_is_one_line_naming_the_problem_a
     assert done.stderr == f"error: {where}: expected a finite number, got {got}\n"
 
 
+@pytest.mark.parametrize("number, where, message", [
+    ("1e999999999", "problem q, field input[1]", "expected a number of at most 300 digits, got '1e999999999'"),
+    ("9" * 400, "problem q, field input[1]", "expected a number of at most 300 digits, got 400"),
+    ("0." + "1" * 400, "problem q, field input[1]", "expected a number of at most 300 digits, got '0.1111111111"),
+], ids=["exponent", "integer", "decimal"])
+def test_a_json_number_over_the_digit_limit_is_one_line_naming_the_problem_and_field(
+        tmp_path: Path, number: str, where: str, message: str) -> None:
+    path = tmp_path / "problems.json"
+    path.write_text('{"problems": [{"id": "q", "kind": "relu", "input": [1, %s]}]}' % number)
+    done = _nnsteps("solve", str(path), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"error: {where}: {message}") and done.stderr.count("\n") == 1, done.stderr
+
+
+@pytest.mark.parametrize("text, where", [
+    ('{"problems": [[NaN]]}', "field problems[0][0]"),  # was: AttributeError traceback, exit 1
+    ('{"problems": {"a": [1e999999999]}}', "field problems.a[0]"),
+    ('{"problems": [{"id": ["q"], "input": [Infinity]}]}', "field problems[0].input[0]"),
+], ids=["entry-a-list", "problems-a-mapping", "id-not-text"])
+def test_a_refused_json_number_in_a_file_of_the_wrong_shape_is_still_one_line(tmp_path: Path, text: str,
+                                                                              where: str) -> None:
+    path = tmp_path / "problems.json"
+    path.write_text(text)
+    done = _nnsteps("solve", str(path), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"error: {where}: expected a ") and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_the_server_names_the_problem_and_field_of_a_json_number_over_the_digit_limit() -> None:
+    from nnsteps.web.app import handle
+
+    with pytest.raises(NnstepsError) as info:
+        handle("solve", b'{"id": "q", "kind": "relu", "input": [1e999999999]}')
+    assert (info.value.problem, info.value.field) == ("q", "input[0]")
+
+
 def test_exact_values_past_float64_that_stay_rational_are_still_answered() -> None:
     """Only the float a value carries once it leaves the rationals is bounded: exact work is not."""
     w = solve_document([{"id": "p", "kind": "relu", "input": [10**200, -(10**200)]}]).solved[0].worked

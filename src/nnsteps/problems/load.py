@@ -116,6 +116,17 @@ def _json_int(text: str) -> int:
     return int(text)
 
 
+def _holding(read: Any, held: list[_Held]) -> Any:
+    """``read`` (a JSON number's reader) with its refusal held in place, to be named once the document is read."""
+    def hold(text: str) -> Any:
+        try:
+            return read(text)
+        except NnstepsError as err:
+            held.append(_Held(err.message))
+            return held[-1]
+    return hold
+
+
 for _loader in (_ExactLoader, _ExactPyLoader):
     _loader.add_constructor("tag:yaml.org,2002:float", _exact_float)
     _loader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
@@ -160,18 +171,19 @@ def _check_depth(document: Any, source: str) -> None:
 def _parse(text: str, source: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith("{") or stripped.startswith("["):
-        held: list[_NonFinite] = []
+        held: list[_Held] = []  # NaN, Infinity and numbers over the digit limit: named once the document is read
 
-        def hold(name: str) -> _NonFinite:  # its place is named once the whole document is read
-            held.append(_NonFinite(name))
+        def non_finite(name: str) -> _Held:
+            held.append(_Held(f"expected a finite number, got {name}"))
             return held[-1]
 
         try:
-            data = json.loads(text, parse_float=_json_float, parse_int=_json_int, parse_constant=hold)
+            data = json.loads(text, parse_float=_holding(_json_float, held), parse_int=_holding(_json_int, held),
+                              parse_constant=non_finite)
         except json.JSONDecodeError as err:
             raise NnstepsError(f"{source} is not valid JSON: {err.msg}", line=err.lineno, column=err.colno) from None
         if held:
-            _refuse_non_finite(data)
+            _refuse_held(data)
         return data
     try:
         try:
@@ -198,17 +210,18 @@ _EXPLAIN_CHARS = 100_000
 """Up to this size a YAML syntax error is re-read by the slower pure-Python parser for its clearer message."""
 
 
-class _NonFinite:
-    """A ``NaN`` or ``±Infinity`` read from JSON, held until its place in the document can be named."""
+class _Held:
+    """A number JSON holds that is refused (``NaN``, ``±Infinity``, one over the digit limit), held with the
+    reason until its place in the document can be named."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
-def _refuse_non_finite(data: Any) -> None:
-    """The first held ``NaN``/``Infinity`` in document order, as one line naming its problem and field.
+def _refuse_held(data: Any) -> None:
+    """The first held number in document order, as one line naming its problem and field.
 
-    >>> _refuse_non_finite({"problems": [{"id": "q", "input": [1, _NonFinite("NaN")]}]})
+    >>> _refuse_held({"problems": [{"id": "q", "input": [1, _Held("expected a finite number, got NaN")]}]})
     Traceback (most recent call last):
     ...
     nnsteps.errors.NnstepsError: problem q, field input[1]: expected a finite number, got NaN
@@ -216,7 +229,7 @@ def _refuse_non_finite(data: Any) -> None:
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     while stack:
         value, path = stack.pop()
-        if isinstance(value, _NonFinite):
+        if isinstance(value, _Held):
             break
         if isinstance(value, dict):
             stack.extend(reversed([(v, (*path, str(k))) for k, v in value.items()]))
@@ -225,12 +238,13 @@ def _refuse_non_finite(data: Any) -> None:
     else:
         return
     problem = None
-    if len(path) > 2 and path[0] == "problems" and isinstance(pid := data["problems"][path[1]].get("id"), str):
+    entry = data["problems"][path[1]] if len(path) > 2 and path[0] == "problems" else None  # a list or a mapping
+    if isinstance(entry, dict) and isinstance(pid := entry.get("id"), str):
         problem, path = pid, path[2:]
     elif isinstance(data, dict) and isinstance(data.get("id"), str) and "problems" not in data:  # one problem
         problem = data["id"]
     field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
-    raise NnstepsError(f"expected a finite number, got {value.name}", problem=problem, field=field or None)
+    raise NnstepsError(value.message, problem=problem, field=field or None)
 
 
 def load_file(path: str | Path) -> Any:
