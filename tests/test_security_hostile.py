@@ -285,6 +285,22 @@ def test_the_float_paths_past_float64_give_what_torch_gives_in_float64() -> None
                                            training=True, eps=1e-5))
     tx = torch.tensor(x)
     same(att.answer["output"], F.scaled_dot_product_attention(tx[None], tx[None], tx[None])[0])
+@pytest.mark.parametrize("labels, names", [
+    (("forward", "training"), ["forward_2", "training_2"]),  # were: KeyError "attribute 'forward' already exists"
+    (("Conv-1", "Conv_1"), ["Conv_1", "Conv_1_2"]),  # were: one child, the second conv silently in the first's place
+    (("_modules", "Conv1"), ["_modules_2", "Conv1"]),
+], ids=["module-attributes", "names-alike-once-safe", "private-attribute"])
+def test_layer_names_from_a_spec_never_break_or_merge_the_pytorch_export(labels: tuple[str, str],
+                                                                         names: list[str]) -> None:
+    torch = pytest.importorskip("torch")
+    from nnsteps.arch import to_torch
+
+    model = to_torch(f"input 8x8x3\n- {labels[0]}: conv 3x3x4 p=1\n- {labels[1]}: conv 3x3x5 p=1")
+    assert [n for n, _ in model.named_children()] == names
+    assert [m.out_channels for m in model.children()] == [4, 5]
+    assert tuple(model(torch.zeros(1, 3, 8, 8)).shape) == (1, 5, 8, 8)
+
+
 # --- one student never costs another's grade -------------------------------------------------------------------
 
 RNN_TANH = {"id": "rnn", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
