@@ -409,6 +409,22 @@ def test_a_parameter_name_cannot_add_a_cloze_blank_beside_its_answer(tmp_path: P
     assert re.findall(r"\{1:(\w+):", text) == ["NUMERICAL", "NUMERICAL"]  # one blank per parameter, no more
 
 
+def test_a_problem_id_cannot_add_a_cloze_blank_through_the_reference_line_and_still_round_trips(tmp_path: Path) -> None:
+    import html as html_module
+    import xml.etree.ElementTree as ET
+
+    from nnsteps.export.responses import REFERENCE
+
+    relu = {"id": "q{1:SHORTANSWER:=a}", "kind": "relu", "input": "1 -2"}
+    done = cli("export", str(write(tmp_path, relu)), "--to", "moodle", "-o", str(tmp_path / "quiz.xml"))
+    assert done.returncode == 0, done.stderr
+    text = next(q.findtext("questiontext/text") or "" for q in ET.parse(tmp_path / "quiz.xml").getroot().iter("question")
+                if q.get("type") == "cloze")
+    assert re.findall(r"\{1:(\w+):", text) == ["NUMERICAL", "NUMERICAL"]  # was: a third, SHORTANSWER, from the id
+    found = REFERENCE.search(html_module.unescape(re.sub(r"<[^>]+>", " ", text)))  # Moodle's text of the question
+    assert found is not None and found.group(1) == "q{1:SHORTANSWER:=a}"
+
+
 # --- LaTeX injection ---------------------------------------------------------------------------------------
 
 
