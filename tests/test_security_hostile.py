@@ -157,7 +157,7 @@ def test_nan_or_infinity_in_a_json_problem_file_is_one_line_naming_the_problem_a
 def test_a_json_number_over_the_digit_limit_is_one_line_naming_the_problem_and_field(
         tmp_path: Path, number: str, where: str, message: str) -> None:
     path = tmp_path / "problems.json"
-    path.write_text('{"problems": [{"id": "q", "kind": "relu", "input": [1, %s]}]}' % number)
+    path.write_text('{"problems": [{"id": "q", "kind": "relu", "input": [1, ' + number + "]}]}")
     done = _nnsteps("solve", str(path), cwd=tmp_path)
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr.startswith(f"error: {where}: {message}") and done.stderr.count("\n") == 1, done.stderr
