@@ -525,6 +525,32 @@ def test_pooling_transposed_conv_and_dense_count_digits_too() -> None:
         with_limit(10_000, lambda: nnsteps.linear([wide] * 10, [[1] * 10] * 10))
 
 
+DEEP_YAML = {"flow": "a: " + "[" * 30_000, "block": "- " * 30_000 + "1", "mapping": "a: " + "{b: " * 30_000}
+
+
+@pytest.mark.parametrize("shape", DEEP_YAML)
+def test_yaml_nested_past_what_libyaml_survives_is_one_line_in_process(shape: str) -> None:
+    # Run apart: it was a segmentation fault (libyaml's composer recursed past the C stack), which would end pytest.
+    script = ("import sys\nfrom nnsteps.errors import NnstepsError\nfrom nnsteps.problems.load import loads\n"
+              "try:\n    loads(sys.stdin.read(), source='deep.yaml')\nexcept NnstepsError as err:\n    print(err)\n")
+    done = subprocess.run([sys.executable, "-c", script], input=DEEP_YAML[shape], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": SRC}, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "deep.yaml nests lists or mappings more than 32 levels deep\n"
+
+
+def test_a_problem_file_nested_30000_deep_is_one_line_naming_the_nesting(tmp_path: Path) -> None:
+    (tmp_path / "deep.yaml").write_text(DEEP_YAML["flow"])
+    done = subprocess.run([sys.executable, "-m", "nnsteps", "solve", "deep.yaml"], capture_output=True, text=True,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": SRC}, timeout=120)
+    assert (done.returncode, done.stdout) == (2, "")  # was: "stopped unexpectedly (worker exit code -11; the memory ..."
+    assert done.stderr == "error: deep.yaml nests lists or mappings more than 32 levels deep\n"
+
+
+def test_yaml_with_many_dashes_and_colons_on_a_line_still_reads() -> None:
+    assert loads("a: '" + "- " * 3000 + "'\nb: [[1, -2], [-3, 4]]\n")["b"] == [[1, -2], [-3, 4]]
+
+
 def test_an_alias_referring_to_itself_is_one_line() -> None:
     with pytest.raises(NnstepsError, match=r"nests lists or mappings more than 32 levels deep \(a YAML alias refers"):
         loads("a: &a [*a]\n", source="self.yaml")

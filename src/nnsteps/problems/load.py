@@ -187,6 +187,8 @@ def _parse(text: str, source: str) -> Any:
         return data
     try:
         try:
+            if _maybe_deep(text):  # libyaml's composer has no depth check: deep text would overflow the C stack
+                return yaml.load(text, Loader=_ExactPyLoader)  # noqa: S506 - its depth ends in a RecursionError
             return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.MarkedYAMLError:
             if len(text) > _EXPLAIN_CHARS:
@@ -204,6 +206,32 @@ def _parse(text: str, source: str) -> Any:
         raise NnstepsError(f"{source} is not valid YAML: {err}") from None
     except _TooLarge as err:
         raise NnstepsError(f"{source} {err}") from None
+
+
+_LIBYAML_DEPTH = 1_000
+"""Nesting the C parser is trusted with (30,000 levels crash it; a document may nest ``limits.MAX_NESTING``)."""
+
+_INDICATOR = re.compile(r"[-?:](?=[ \t\r]|$)", re.M)
+_FLOW = re.compile(r"[\[\]{}]")
+
+
+def _maybe_deep(text: str) -> bool:
+    r"""Whether YAML text could nest past :data:`_LIBYAML_DEPTH`, bounded from the text alone: flow brackets
+    still open, plus on each line twice its indentation (a level per column, a sequence under a key at the key's)
+    and its block indicators (``- - 1`` nests on one line). Cheap and generous: it only picks the slower parser.
+
+    >>> _maybe_deep("a: [[1, -2], [-3, 4]]\nb:\n  - c: 1\n"), _maybe_deep("- " * 2000 + "1"), _maybe_deep("a: " + "[" * 2000)
+    (False, True, True)
+    """
+    if len(text) < _LIBYAML_DEPTH // 2:
+        return False
+    depth = deepest = 0
+    for bracket in _FLOW.findall(text):
+        depth = depth + 1 if bracket in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    block = max((2 * (len(line) - len(line.lstrip(" "))) + len(_INDICATOR.findall(line))
+                 for line in text.split("\n")), default=0)
+    return deepest + block > _LIBYAML_DEPTH
 
 
 _EXPLAIN_CHARS = 100_000
