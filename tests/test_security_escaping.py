@@ -199,6 +199,20 @@ def test_terminal_escapes_in_a_problem_file_are_refused_in_one_line(tmp_path: Pa
     assert not any(c in done.stderr for c in "\x1b\x07\x9b")
 
 
+@pytest.mark.parametrize("where", ["title", "id", "token"])
+def test_characters_xml_forbids_are_refused_in_one_line_before_any_export(tmp_path: Path, where: str) -> None:
+    evil = "T\uffff\ufffe"  # was: Moodle XML and Canvas QTI written "not well-formed", failing at import
+    problem = beam((evil, "c")) if where == "token" else {"id": evil if where == "id" else "q", "kind": "relu",
+                                                           "input": "1 -2"}
+    path = tmp_path / "problems.json"
+    path.write_text(json.dumps({"title": evil if where == "title" else "ok", "problems": [problem]}))
+    for target in ("moodle", "canvas"):
+        done = cli("export", str(path), "--to", target, "-o", str(tmp_path / target))
+        assert (done.returncode, done.stdout) == (2, ""), done.stdout
+        assert done.stderr.startswith("error: field ") and done.stderr.count("\n") == 1, done.stderr
+        assert "T\\uffff\\ufffe' (a character XML forbids)" in done.stderr and not (tmp_path / target).exists()
+
+
 def test_terminal_escapes_in_an_answer_are_refused_and_tabs_and_newlines_are_text() -> None:
     from nnsteps.problems.load import loads
 
