@@ -208,8 +208,9 @@ def _parse(text: str, source: str) -> Any:
         raise NnstepsError(f"{source} {err}") from None
 
 
-_LIBYAML_DEPTH = 1_000
-"""Nesting the C parser is trusted with (30,000 levels crash it; a document may nest ``limits.MAX_NESTING``)."""
+_LIBYAML_DEPTH = 5_000
+"""Nesting the C parser is trusted with (30,000 levels crash it, 20,000 did not; a document may nest
+``limits.MAX_NESTING``). Each level takes a character, so a shorter text is never checked."""
 
 _INDICATOR = re.compile(r"[-?:](?=[ \t\r]|$)", re.M)
 _FLOW = re.compile(r"[\[\]{}]")
@@ -220,10 +221,10 @@ def _maybe_deep(text: str) -> bool:
     still open, plus on each line twice its indentation (a level per column, a sequence under a key at the key's)
     and its block indicators (``- - 1`` nests on one line). Cheap and generous: it only picks the slower parser.
 
-    >>> _maybe_deep("a: [[1, -2], [-3, 4]]\nb:\n  - c: 1\n"), _maybe_deep("- " * 2000 + "1"), _maybe_deep("a: " + "[" * 2000)
+    >>> _maybe_deep("a: [[1, -2], [-3, 4]]\nb:\n  - c: 1\n"), _maybe_deep("- " * 6000 + "1"), _maybe_deep("a: " + "[" * 6000)
     (False, True, True)
     """
-    if len(text) < _LIBYAML_DEPTH // 2:
+    if len(text) < _LIBYAML_DEPTH:
         return False
     depth = deepest = 0
     for bracket in _FLOW.findall(text):
