@@ -199,6 +199,20 @@ def test_terminal_escapes_in_a_problem_file_are_refused_in_one_line(tmp_path: Pa
     assert not any(c in done.stderr for c in "\x1b\x07\x9b")
 
 
+@pytest.mark.parametrize("where", ["title", "id", "token"])
+def test_characters_xml_forbids_are_refused_in_one_line_before_any_export(tmp_path: Path, where: str) -> None:
+    evil = "T\uffff\ufffe"  # was: Moodle XML and Canvas QTI written "not well-formed", failing at import
+    problem = beam((evil, "c")) if where == "token" else {"id": evil if where == "id" else "q", "kind": "relu",
+                                                           "input": "1 -2"}
+    path = tmp_path / "problems.json"
+    path.write_text(json.dumps({"title": evil if where == "title" else "ok", "problems": [problem]}))
+    for target in ("moodle", "canvas"):
+        done = cli("export", str(path), "--to", target, "-o", str(tmp_path / target))
+        assert (done.returncode, done.stdout) == (2, ""), done.stdout
+        assert done.stderr.startswith("error: field ") and done.stderr.count("\n") == 1, done.stderr
+        assert "T\\uffff\\ufffe' (a character XML forbids)" in done.stderr and not (tmp_path / target).exists()
+
+
 def test_terminal_escapes_in_an_answer_are_refused_and_tabs_and_newlines_are_text() -> None:
     from nnsteps.problems.load import loads
 
@@ -407,6 +421,22 @@ def test_a_parameter_name_cannot_add_a_cloze_blank_beside_its_answer(tmp_path: P
                 if q.get("type") == "cloze")
     assert "{1:SHORTANSWER" not in text and "params[0].&#123;1:SHORTANSWER:=a&#125; = {1:NUMERICAL:=0.95:" in text
     assert re.findall(r"\{1:(\w+):", text) == ["NUMERICAL", "NUMERICAL"]  # one blank per parameter, no more
+
+
+def test_a_problem_id_cannot_add_a_cloze_blank_through_the_reference_line_and_still_round_trips(tmp_path: Path) -> None:
+    import html as html_module
+    import xml.etree.ElementTree as ET
+
+    from nnsteps.export.responses import REFERENCE
+
+    relu = {"id": "q{1:SHORTANSWER:=a}", "kind": "relu", "input": "1 -2"}
+    done = cli("export", str(write(tmp_path, relu)), "--to", "moodle", "-o", str(tmp_path / "quiz.xml"))
+    assert done.returncode == 0, done.stderr
+    text = next(q.findtext("questiontext/text") or "" for q in ET.parse(tmp_path / "quiz.xml").getroot().iter("question")
+                if q.get("type") == "cloze")
+    assert re.findall(r"\{1:(\w+):", text) == ["NUMERICAL", "NUMERICAL"]  # was: a third, SHORTANSWER, from the id
+    found = REFERENCE.search(html_module.unescape(re.sub(r"<[^>]+>", " ", text)))  # Moodle's text of the question
+    assert found is not None and found.group(1) == "q{1:SHORTANSWER:=a}"
 
 
 # --- LaTeX injection ---------------------------------------------------------------------------------------

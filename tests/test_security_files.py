@@ -401,6 +401,24 @@ def test_student_names_in_an_lms_report_reach_the_grades_printable(tmp_path: Pat
     assert list(read_report(report, ps).answers) == ["ann@x.edu\\nbo\\x1b]0;owned\\x07"]
 
 
+def test_a_canvas_student_who_takes_another_students_name_is_graded_apart_not_as_their_attempt(tmp_path: Path) -> None:
+    from nnsteps.export.items import load
+    from nnsteps.export.responses import read_report, reference
+
+    ps = load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2"}]})
+    text = reference(ps, ps.items[0], 1, 2).replace("<p>", "").replace("</p>", "")
+    report = tmp_path / "r.csv"
+    with open(report, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([["name", "id", "sis_id", "section", "submitted", "attempt", f"5001: x {text}", "1.0",
+                                  "n correct", "n incorrect", "score"],
+                                 ["Ann Lee", "101", "s101", "A", "", "1", "1", "1", "1", "0", "1"],
+                                 ["Ann Lee", "102", "s102", "A", "", "1", "7", "0", "0", "1", "0"],  # eve, renamed
+                                 ["Ann Lee", "101", "s101", "A", "", "2", "2", "0", "0", "1", "0"],
+                                 ["Bo Kim", "103", "s103", "A", "", "1", "1", "1", "1", "0", "1"]])
+    assert {s: a["q"][0] for s, a in read_report(report, ps).answers.items()} == {
+        "Ann Lee (id 101)": "1", "Ann Lee (id 102)": "7", "Ann Lee (id 101) (attempt 2)": "2", "Bo Kim": "1"}
+
+
 def test_problem_ids_that_look_like_formulas_are_escaped_in_the_header(tmp_path: Path) -> None:
     problems = tmp_path / "p.yaml"
     problems.write_text("problems:\n  - {id: '=cmd', kind: relu, input: '1 -2'}\n")
@@ -505,6 +523,32 @@ def test_pooling_transposed_conv_and_dense_count_digits_too() -> None:
         with_limit(10_000, lambda: nnsteps.conv_transpose2d([[wide] * 10] * 10, [[1, 2], [3, 4]]))
     with pytest.raises(NnstepsError, match="this dense layer needs"):
         with_limit(10_000, lambda: nnsteps.linear([wide] * 10, [[1] * 10] * 10))
+
+
+DEEP_YAML = {"flow": "a: " + "[" * 30_000, "block": "- " * 30_000 + "1", "mapping": "a: " + "{b: " * 30_000}
+
+
+@pytest.mark.parametrize("shape", DEEP_YAML)
+def test_yaml_nested_past_what_libyaml_survives_is_one_line_in_process(shape: str) -> None:
+    # Run apart: it was a segmentation fault (libyaml's composer recursed past the C stack), which would end pytest.
+    script = ("import sys\nfrom nnsteps.errors import NnstepsError\nfrom nnsteps.problems.load import loads\n"
+              "try:\n    loads(sys.stdin.read(), source='deep.yaml')\nexcept NnstepsError as err:\n    print(err)\n")
+    done = subprocess.run([sys.executable, "-c", script], input=DEEP_YAML[shape], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": SRC}, timeout=120)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout == "deep.yaml nests lists or mappings more than 32 levels deep\n"
+
+
+def test_a_problem_file_nested_30000_deep_is_one_line_naming_the_nesting(tmp_path: Path) -> None:
+    (tmp_path / "deep.yaml").write_text(DEEP_YAML["flow"])
+    done = subprocess.run([sys.executable, "-m", "nnsteps", "solve", "deep.yaml"], capture_output=True, text=True,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": SRC}, timeout=120)
+    assert (done.returncode, done.stdout) == (2, "")  # was: "stopped unexpectedly (worker exit code -11; the memory ..."
+    assert done.stderr == "error: deep.yaml nests lists or mappings more than 32 levels deep\n"
+
+
+def test_yaml_with_many_dashes_and_colons_on_a_line_still_reads() -> None:
+    assert loads("a: '" + "- " * 3000 + "'\nb: [[1, -2], [-3, 4]]\n")["b"] == [[1, -2], [-3, 4]]
 
 
 def test_an_alias_referring_to_itself_is_one_line() -> None:

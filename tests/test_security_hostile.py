@@ -149,6 +149,42 @@ def test_nan_or_infinity_in_a_json_problem_file_is_one_line_naming_the_problem_a
     assert done.stderr == f"error: {where}: expected a finite number, got {got}\n"
 
 
+@pytest.mark.parametrize("number, where, message", [
+    ("1e999999999", "problem q, field input[1]", "expected a number of at most 300 digits, got '1e999999999'"),
+    ("9" * 400, "problem q, field input[1]", "expected a number of at most 300 digits, got 400"),
+    ("0." + "1" * 400, "problem q, field input[1]", "expected a number of at most 300 digits, got '0.1111111111"),
+], ids=["exponent", "integer", "decimal"])
+def test_a_json_number_over_the_digit_limit_is_one_line_naming_the_problem_and_field(
+        tmp_path: Path, number: str, where: str, message: str) -> None:
+    path = tmp_path / "problems.json"
+    path.write_text('{"problems": [{"id": "q", "kind": "relu", "input": [1, ' + number + "]}]}")
+    done = _nnsteps("solve", str(path), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"error: {where}: {message}") and done.stderr.count("\n") == 1, done.stderr
+
+
+@pytest.mark.parametrize("text, where", [
+    ('{"problems": [[NaN]]}', "field problems[0][0]"),  # was: AttributeError traceback, exit 1
+    ('{"problems": {"a": [1e999999999]}}', "field problems.a[0]"),
+    ('{"problems": [{"id": ["q"], "input": [Infinity]}]}', "field problems[0].input[0]"),
+], ids=["entry-a-list", "problems-a-mapping", "id-not-text"])
+def test_a_refused_json_number_in_a_file_of_the_wrong_shape_is_still_one_line(tmp_path: Path, text: str,
+                                                                              where: str) -> None:
+    path = tmp_path / "problems.json"
+    path.write_text(text)
+    done = _nnsteps("solve", str(path), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr.startswith(f"error: {where}: expected a ") and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_the_server_names_the_problem_and_field_of_a_json_number_over_the_digit_limit() -> None:
+    from nnsteps.web.app import handle
+
+    with pytest.raises(NnstepsError) as info:
+        handle("solve", b'{"id": "q", "kind": "relu", "input": [1e999999999]}')
+    assert (info.value.problem, info.value.field) == ("q", "input[0]")
+
+
 def test_exact_values_past_float64_that_stay_rational_are_still_answered() -> None:
     """Only the float a value carries once it leaves the rationals is bounded: exact work is not."""
     w = solve_document([{"id": "p", "kind": "relu", "input": [10**200, -(10**200)]}]).solved[0].worked
@@ -249,6 +285,22 @@ def test_the_float_paths_past_float64_give_what_torch_gives_in_float64() -> None
                                            training=True, eps=1e-5))
     tx = torch.tensor(x)
     same(att.answer["output"], F.scaled_dot_product_attention(tx[None], tx[None], tx[None])[0])
+@pytest.mark.parametrize("labels, names", [
+    (("forward", "training"), ["forward_2", "training_2"]),  # were: KeyError "attribute 'forward' already exists"
+    (("Conv-1", "Conv_1"), ["Conv_1", "Conv_1_2"]),  # were: one child, the second conv silently in the first's place
+    (("_modules", "Conv1"), ["_modules_2", "Conv1"]),
+], ids=["module-attributes", "names-alike-once-safe", "private-attribute"])
+def test_layer_names_from_a_spec_never_break_or_merge_the_pytorch_export(labels: tuple[str, str],
+                                                                         names: list[str]) -> None:
+    torch = pytest.importorskip("torch")
+    from nnsteps.arch import to_torch
+
+    model = to_torch(f"input 8x8x3\n- {labels[0]}: conv 3x3x4 p=1\n- {labels[1]}: conv 3x3x5 p=1")
+    assert [n for n, _ in model.named_children()] == names
+    assert [m.out_channels for m in model.children()] == [4, 5]
+    assert tuple(model(torch.zeros(1, 3, 8, 8)).shape) == (1, 5, 8, 8)
+
+
 # --- one student never costs another's grade -------------------------------------------------------------------
 
 RNN_TANH = {"id": "rnn", "kind": "rnn", "x": [0.3, 0.4, 0.2], "h0": 0.5,
@@ -288,6 +340,50 @@ def test_a_class_with_one_bomb_answer_grades_every_honest_student(tmp_path: Path
     assert wrong == [("symbolic.grads.w_in", "wrong", "too large to evaluate: a root of degree about 10^290 (an "
                       "exponent's denominator), over the limit of 1,000 (column 4)")]
     assert "zed      1.938/2" in done.stdout and "ann      2/2" in done.stdout
+
+
+def _moodle_regrade(tmp_path: Path, eve: str) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """A Moodle Responses report of a three-blank cloze question: ann answers the key, eve types ``eve``."""
+    import html
+    import re
+    import xml.etree.ElementTree as ET
+
+    from nnsteps.export import export
+
+    (tmp_path / "p.yaml").write_text("problems:\n  - {id: q, kind: relu, input: '1 -2 3'}\n")
+    quiz = ET.parse(export(tmp_path / "p.yaml", "moodle", tmp_path / "quiz.xml").written[0]).getroot()
+    (question,) = [q for q in quiz.iter("question") if q.get("type") == "cloze"]
+    text = re.sub(r"\{\d+:NUMERICAL:[^}]+\}", "_____", question.findtext("questiontext/text") or "")
+    summary = html.unescape(re.sub(r"<[^>]+>", " ", text))  # Moodle's text version of the question
+    out = io.StringIO()
+    csv.writer(out).writerows([["Surname", "First name", "Email address", "State", "Grade/1.00", "Question 1", "Response 1"],
+                               ["Lee", "Ann", "ann@x.edu", "Finished", "1.00", summary, "part 1: 1; part 2: 0; part 3: 3"],
+                               ["Eve", "Eve", "eve@x.edu", "Finished", "0.00", summary, eve]])
+    (tmp_path / "report.csv").write_text(out.getvalue())
+    done = _nnsteps("check", "p.yaml", "report.csv", "-o", "grades", cwd=tmp_path)
+    grades = tmp_path / "grades" / "grades.csv"
+    rows = {r["student"]: r["score"] for r in csv.DictReader(io.StringIO(grades.read_text()))} if grades.exists() else {}
+    return done, rows
+
+
+@pytest.mark.parametrize("eve", [
+    "part 1: 1; part 9: 1; part 2: 0; part 3: 3",  # was: the whole regrade stopped ("has part 9"), exit 2
+    "part 1: 1; part " + "9" * 5000 + ": 1; part 2: 0; part 3: 3",  # was: a ValueError traceback
+    "part 1: " + "1" * 200_000 + "; part 2: 0; part 3: 3",  # was: "not a CSV file (field larger than field limit)"
+], ids=["part-out-of-range", "part-number-of-5000-digits", "response-over-csv-field-limit"])
+def test_text_a_student_types_into_a_cloze_blank_never_stops_the_regrade_of_the_class(tmp_path: Path, eve: str) -> None:
+    done, rows = _moodle_regrade(tmp_path, eve)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert rows == {"ann@x.edu": "1", "eve@x.edu": "0.666667"}  # eve's first blank wrong, her other two right
+
+
+def test_a_part_marker_typed_into_a_blank_stays_that_blanks_text() -> None:
+    from nnsteps.export.items import load
+    from nnsteps.export.responses import _moodle_parts
+
+    item = load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2 3"}]}).items[0]
+    assert _moodle_parts("part 1: 1; part 3: 5; part 2: 0; part 3: 3", item) == {0: " 1", 2: " 5; part 2: 0; part 3: 3"}
+    assert _moodle_parts("part 1: 1; part 2: 0; part 3: 3", item) == {0: " 1", 1: " 0", 2: " 3"}
 
 
 _POOL_SCRIPT = """

@@ -66,9 +66,20 @@ def example_input(table: Table) -> Any:
 
 
 def _ordered(pairs: list[tuple[str, Any]]) -> Any:
+    """The children in order under names each its own: two names alike once made safe (``Conv-1``, ``Conv_1``)
+    would keep one child, and a name a module already has (``forward``, ``training``) is refused by PyTorch, so
+    either takes a number (``Conv_1_2``, ``forward_2``)."""
     from collections import OrderedDict
 
-    return OrderedDict(pairs)
+    taken = _classes()["nn"].Sequential()
+    out: OrderedDict[str, Any] = OrderedDict()
+    for name, module in pairs:
+        key, n = name, 1
+        while key in out or hasattr(taken, key):
+            n += 1
+            key = f"{name}_{n}"
+        out[key] = module
+    return out
 
 
 def _build(nodes: list[Node], rows: Iterator[Row]) -> list[tuple[str, Any]]:

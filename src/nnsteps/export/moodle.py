@@ -81,7 +81,8 @@ def question(item: Item, problems: ProblemSet, math: str) -> str:
         text += "<p>Answer:</p>"
     else:
         text += answer_form(parts, problems.rtol)
-    text += reference(problems, item)  # the round trip: a response report's question text names the problem
+    # The round trip: a response report's question text names the problem (its id's braces references too).
+    text += reference(problems, item).replace("{", "&#123;").replace("}", "&#125;")
     text = inert_tex(text)  # Moodle's MathJax filter reads the page: a file's \href is no command there
     name = inert_tex(_plain(heading(item.id, item.title)))
     lines = [f'  <question type="{"numerical" if single else "cloze"}">',

@@ -204,7 +204,7 @@ class _Reader:
                 item = found[0]
                 if item.id in given:
                     raise NnstepsError(f"problem {item.id} is asked twice in one attempt", field="report")
-                given[item.id] = _moodle_parts(_at(row, slots[n]), item, n)
+                given[item.id] = _moodle_parts(_at(row, slots[n]), item)
 
     def canvas(self, header: list[str], rows: list[list[str]]) -> None:
         questions: dict[int, tuple[Item, int]] = {}
@@ -226,11 +226,17 @@ class _Reader:
         if not questions:
             raise NnstepsError(f"{self.path}: no question columns ('<question id>: <question text>')", field="report")
         col = _columns(header)
+        ids: dict[str, set[str]] = {}  # a display name -> the Canvas user ids that wear it
+        for row in rows:
+            ids.setdefault(_at(row, col.get("name", -1)).strip(), set()).add(_at(row, col.get("id", -1)).strip())
         for line, row in enumerate(rows, start=2):
             if not any(c.strip() for c in row):
                 continue
-            name = _at(row, col.get("name", -1)).strip() or _at(row, col.get("id", -1)).strip()
-            given = self.student(name or f"row {line}")
+            uid = _at(row, col.get("id", -1)).strip()
+            name = _at(row, col.get("name", -1)).strip()
+            if name and len(ids[name]) > 1:  # a student may take another's display name: never their attempt
+                name = f"{name} (id {uid})"
+            given = self.student(name or uid or f"row {line}")
             for i, (item, index) in questions.items():
                 given.setdefault(item.id, {})[index] = _at(row, i)
 
@@ -264,20 +270,28 @@ def _asks(value: Any, path: tuple[int | str, ...], asked: dict[tuple[int | str, 
     return any(p[: len(path)] == path for p in asked)
 
 
-def _moodle_parts(text: str, item: Item, slot: int) -> dict[int, str]:
-    """A Moodle response summary as {cell index: text}: ``part 1: 9; part 2: 4`` or a single number."""
+def _moodle_parts(text: str, item: Item) -> dict[int, str]:
+    """A Moodle response summary as {cell index: text}: ``part 1: 9; part 2: 4`` or a single number. A blank's
+    text is the student's: a ``; part 9:`` typed into one is part of that text (a marker counts only in order
+    and in range), so no response can stop the regrade of the class or fill a cell of another blank.
+
+    >>> from nnsteps.export.items import load
+    >>> item = load({"problems": [{"id": "q", "kind": "relu", "input": "1 -2 3"}]}).items[0]
+    >>> _moodle_parts("part 1: 1; part 9: 7; part 2: 0; part 3: 3", item)
+    {0: ' 1; part 9: 7', 1: ' 0', 2: ' 3'}
+    >>> _moodle_parts("part 2: 0; part 3: 3", item), _moodle_parts("4", item)
+    ({1: ' 0', 2: ' 3'}, {0: '4'})
+    """
     text = text.strip()
     if not re.match(r"part \d+:", text):
         return {0: text}
-    out: dict[int, str] = {}
     count = len(item.asked())
-    for m in re.finditer(r"part (\d+):(.*?)(?=; part \d+:|$)", text, re.S):
-        n = int(m.group(1))
-        if not 1 <= n <= count:
-            raise NnstepsError(f"column 'Response {slot}' has part {n}; the problem has {count} numeric cells",
-                               problem=item.id, field="report")
-        out[n - 1] = m.group(2)
-    return out
+    marks: list[tuple[int, int, int]] = []  # (part, where its marker starts, where its text starts)
+    for m in re.finditer(r"(?:^|; )part (\d{1,6}):", text):
+        if (marks[-1][0] if marks else 0) < int(m.group(1)) <= count:
+            marks.append((int(m.group(1)), m.start(), m.end()))
+    ends = [start for _, start, _ in marks[1:]] + [len(text)]
+    return {n - 1: text[begin:end] for (n, _, begin), end in zip(marks, ends)}
 
 
 def _moodle_name(row: list[str], col: dict[str, int]) -> str:
@@ -308,10 +322,13 @@ def _rows(path: Path) -> list[list[str]]:
         text = read_text(path, limit=limits.MAX_REPORT_BYTES, what="response report").removeprefix("\ufeff")
     except NnstepsError as err:
         raise err.located(field="report") from None
+    before = csv.field_size_limit(limits.MAX_REPORT_BYTES)  # a long response is one wrong cell, not a bad report
     try:
         rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as err:
         raise NnstepsError(f"{path}: not a CSV file ({err})", field="report") from None
+    finally:
+        csv.field_size_limit(before)
     if not rows:
         raise NnstepsError(f"{path} is empty", field="report")
     return rows

@@ -149,6 +149,8 @@ def _all_valid(value: Any) -> bool:
             if _CONTROL.search(item):
                 return False
             if not item.isascii():
+                if _NOT_XML.search(item):
+                    return False
                 try:
                     item.encode("utf-8")
                 except UnicodeEncodeError:
@@ -163,6 +165,8 @@ def _all_valid(value: Any) -> bool:
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 """Control characters but tab, newline and carriage return (C0, DEL and C1: ``\\x9b`` is an 8-bit CSI)."""
+_NOT_XML = re.compile("[\ufffe\uffff]")
+"""The characters XML 1.0 forbids besides controls and surrogates: a Moodle or Canvas quiz holding one is not XML."""
 
 
 def _valid_text(text: str, path: str) -> None:
@@ -171,6 +175,10 @@ def _valid_text(text: str, path: str) -> None:
     if (control := _CONTROL.search(text)) is not None:
         shown = text[max(0, control.start() - 20):control.start() + 20].encode("unicode_escape").decode("ascii")
         raise NnstepsError(f"expected text without control characters, got '{shown}' (a control character)",
+                           field=field)
+    if (bad := _NOT_XML.search(text)) is not None:
+        shown = text[max(0, bad.start() - 20):bad.start() + 20].encode("unicode_escape").decode("ascii")
+        raise NnstepsError(f"expected text without U+FFFE or U+FFFF, got '{shown}' (a character XML forbids)",
                            field=field)
     try:
         text.encode("utf-8")

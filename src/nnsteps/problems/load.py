@@ -116,6 +116,17 @@ def _json_int(text: str) -> int:
     return int(text)
 
 
+def _holding(read: Any, held: list[_Held]) -> Any:
+    """``read`` (a JSON number's reader) with its refusal held in place, to be named once the document is read."""
+    def hold(text: str) -> Any:
+        try:
+            return read(text)
+        except NnstepsError as err:
+            held.append(_Held(err.message))
+            return held[-1]
+    return hold
+
+
 for _loader in (_ExactLoader, _ExactPyLoader):
     _loader.add_constructor("tag:yaml.org,2002:float", _exact_float)
     _loader.add_constructor("tag:yaml.org,2002:int", _bounded_int)
@@ -160,21 +171,24 @@ def _check_depth(document: Any, source: str) -> None:
 def _parse(text: str, source: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith("{") or stripped.startswith("["):
-        held: list[_NonFinite] = []
+        held: list[_Held] = []  # NaN, Infinity and numbers over the digit limit: named once the document is read
 
-        def hold(name: str) -> _NonFinite:  # its place is named once the whole document is read
-            held.append(_NonFinite(name))
+        def non_finite(name: str) -> _Held:
+            held.append(_Held(f"expected a finite number, got {name}"))
             return held[-1]
 
         try:
-            data = json.loads(text, parse_float=_json_float, parse_int=_json_int, parse_constant=hold)
+            data = json.loads(text, parse_float=_holding(_json_float, held), parse_int=_holding(_json_int, held),
+                              parse_constant=non_finite)
         except json.JSONDecodeError as err:
             raise NnstepsError(f"{source} is not valid JSON: {err.msg}", line=err.lineno, column=err.colno) from None
         if held:
-            _refuse_non_finite(data)
+            _refuse_held(data)
         return data
     try:
         try:
+            if _maybe_deep(text):  # libyaml's composer has no depth check: deep text would overflow the C stack
+                return yaml.load(text, Loader=_ExactPyLoader)  # noqa: S506 - its depth ends in a RecursionError
             return yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - a SafeLoader subclass
         except yaml.MarkedYAMLError:
             if len(text) > _EXPLAIN_CHARS:
@@ -194,21 +208,49 @@ def _parse(text: str, source: str) -> Any:
         raise NnstepsError(f"{source} {err}") from None
 
 
+_LIBYAML_DEPTH = 5_000
+"""Nesting the C parser is trusted with (30,000 levels crash it, 20,000 did not; a document may nest
+``limits.MAX_NESTING``). Each level takes a character, so a shorter text is never checked."""
+
+_INDICATOR = re.compile(r"[-?:](?=[ \t\r]|$)", re.M)
+_FLOW = re.compile(r"[\[\]{}]")
+
+
+def _maybe_deep(text: str) -> bool:
+    r"""Whether YAML text could nest past :data:`_LIBYAML_DEPTH`, bounded from the text alone: flow brackets
+    still open, plus on each line twice its indentation (a level per column, a sequence under a key at the key's)
+    and its block indicators (``- - 1`` nests on one line). Cheap and generous: it only picks the slower parser.
+
+    >>> _maybe_deep("a: [[1, -2], [-3, 4]]\nb:\n  - c: 1\n"), _maybe_deep("- " * 6000 + "1"), _maybe_deep("a: " + "[" * 6000)
+    (False, True, True)
+    """
+    if len(text) < _LIBYAML_DEPTH:
+        return False
+    depth = deepest = 0
+    for bracket in _FLOW.findall(text):
+        depth = depth + 1 if bracket in "[{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    block = max((2 * (len(line) - len(line.lstrip(" "))) + len(_INDICATOR.findall(line))
+                 for line in text.split("\n")), default=0)
+    return deepest + block > _LIBYAML_DEPTH
+
+
 _EXPLAIN_CHARS = 100_000
 """Up to this size a YAML syntax error is re-read by the slower pure-Python parser for its clearer message."""
 
 
-class _NonFinite:
-    """A ``NaN`` or ``±Infinity`` read from JSON, held until its place in the document can be named."""
+class _Held:
+    """A number JSON holds that is refused (``NaN``, ``±Infinity``, one over the digit limit), held with the
+    reason until its place in the document can be named."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self, message: str) -> None:
+        self.message = message
 
 
-def _refuse_non_finite(data: Any) -> None:
-    """The first held ``NaN``/``Infinity`` in document order, as one line naming its problem and field.
+def _refuse_held(data: Any) -> None:
+    """The first held number in document order, as one line naming its problem and field.
 
-    >>> _refuse_non_finite({"problems": [{"id": "q", "input": [1, _NonFinite("NaN")]}]})
+    >>> _refuse_held({"problems": [{"id": "q", "input": [1, _Held("expected a finite number, got NaN")]}]})
     Traceback (most recent call last):
     ...
     nnsteps.errors.NnstepsError: problem q, field input[1]: expected a finite number, got NaN
@@ -216,7 +258,7 @@ def _refuse_non_finite(data: Any) -> None:
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     while stack:
         value, path = stack.pop()
-        if isinstance(value, _NonFinite):
+        if isinstance(value, _Held):
             break
         if isinstance(value, dict):
             stack.extend(reversed([(v, (*path, str(k))) for k, v in value.items()]))
@@ -225,12 +267,13 @@ def _refuse_non_finite(data: Any) -> None:
     else:
         return
     problem = None
-    if len(path) > 2 and path[0] == "problems" and isinstance(pid := data["problems"][path[1]].get("id"), str):
+    entry = data["problems"][path[1]] if len(path) > 2 and path[0] == "problems" else None  # a list or a mapping
+    if isinstance(entry, dict) and isinstance(pid := entry.get("id"), str):
         problem, path = pid, path[2:]
     elif isinstance(data, dict) and isinstance(data.get("id"), str) and "problems" not in data:  # one problem
         problem = data["id"]
     field = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
-    raise NnstepsError(f"expected a finite number, got {value.name}", problem=problem, field=field or None)
+    raise NnstepsError(value.message, problem=problem, field=field or None)
 
 
 def load_file(path: str | Path) -> Any:
