@@ -300,3 +300,19 @@ def test_did_you_mean_ranks_by_edit_distance_then_prefix() -> None:
 def test_generate_help_documents_the_roster_csv() -> None:
     out = runner.invoke(app, ["generate", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"}).output
     assert "one student per row" in out and "id, student, sid, email" in out
+
+
+def test_backprop_text_puts_a_negative_upstream_in_one_pair_of_parentheses() -> None:
+    text = _solve(str(BACKPROP))
+    assert "= (-0.217071534679)·0.772928465321·(1 - 0.772928465321)" in text
+    assert "= 0.741365069552·0.751365069552·(1 - 0.751365069552)" in text
+    assert "((-0.2" not in text and "(0.741365069552)" not in text
+    # A sum of products stays grouped before f'.
+    assert "= (0.4·0.138498561629 + 0.5·(-0.0380982365166))·0.593269992107" in text
+
+
+def test_a_step_with_named_matrices_hangs_each_matrix_under_its_name() -> None:
+    text = _solve(str(BACKPROP))
+    assert ("    = W = [ 0.0004385677345  0.0008771354689 ]\n"
+            "          [ 0.0004977127353  0.0009954254705 ]\n"
+            "      b = [ 0.008771354689  0.009954254705 ]\n") in text

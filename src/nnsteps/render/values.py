@@ -142,6 +142,10 @@ def text_value(v: Any, stack: Stack | None = None) -> str:
 
     >>> text_value([1, 2])
     '[ 1  2 ]'
+    >>> print(text_value({"W": np.array([[1, 2], [3, 4]]), "b": [5, 6]}))
+    W = [ 1  2 ]
+        [ 3  4 ]
+    b = [ 5  6 ]
     """
     if isinstance(v, str):
         from nnsteps.render.latex_text import latex_to_text
@@ -152,8 +156,14 @@ def text_value(v: Any, stack: Stack | None = None) -> str:
     if isinstance(v, (list, tuple)):
         return text_matrix(np.array(v, dtype=object), stack=stack)
     if isinstance(v, dict):
-        return ", ".join(f"{k} = {text_value(x)}" for k, x in v.items())
+        parts = [_hang(f"{k} = ", text_value(x)) for k, x in v.items()]
+        return ("\n" if any("\n" in p for p in parts) else ", ").join(parts)
     return number_text(v)
+
+
+def _hang(label: str, text: str) -> str:
+    """``label`` before a value; a matrix's further rows indented under its first (``W = [ 1 ]`` / ``    [ 2 ]``)."""
+    return label + text.replace("\n", "\n" + " " * len(label))
 
 
 def json_value(v: Any) -> Any:
