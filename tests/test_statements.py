@@ -74,3 +74,37 @@ def test_network_asked_one_cell_asks_only_it_and_warns_nothing() -> None:
     assert built.warnings == []  # no "mac_convention not asked"
     item = item_of("network", spec="input 8x8x1\nconv 3x3x2", ask=["total_params"])
     assert [c.where for c in item.cells] == ["asked.total_params"]
+
+
+def test_a_strict_perceptron_states_that_it_fires_only_above_zero() -> None:
+    strict = statement_text(statement(item_of("perceptron", X="0 0; 1 1", y=[0, 1], strict=True)))
+    plain = statement_text(statement(item_of("perceptron", X="0 0; 1 1", y=[0, 1])))
+    assert "+ b > 0" in strict and "≥" not in strict
+    assert "+ b ≥ 0" in plain and "epoch limit 10" in plain
+
+
+def test_a_perceptron_does_not_ask_back_the_examples_and_labels_it_gives() -> None:
+    item = item_of("perceptron", X="0 0; 1 1", y=[0, 1])
+    wheres = [c.where for c in item.cells]
+    assert "updates[0].z" in wheres and "updates[0].y_hat" in wheres and "updates[0].w[0]" in wheres
+    assert not any(w.endswith((".x[0]", ".y")) for w in wheres)
+
+
+def test_top_k_accuracy_from_scores_asks_only_what_is_answered() -> None:
+    scores = "0.5 0.2 0.2; 0.3 0.4 0.2; 0.2 0.4 0.3; 0.7 0.2 0.1"
+    item = item_of("metrics", y_true=[0, 1, 2, 2], k=2, scores=scores)
+    st = statement(item)
+    assert [c.where for c in item.cells] == ["top_k_accuracy"]
+    assert len(st.asks) == 1 and st.asks[0].startswith("the top-2 accuracy")
+    assert "predicted label" not in st.intro and "top_k_accuracy_score" in st.intro
+    both = statement(item_of("metrics", y_true=[0, 1, 2, 2], y_pred=[0, 1, 2, 1], k=2, scores=scores))
+    assert both.asks[0].startswith("the confusion matrix") and both.asks[-1].startswith("the top-2 accuracy")
+
+
+def test_text_keeps_the_space_after_a_relation_or_arrow_and_writes_a_transpose_as_one_mark() -> None:
+    from nnsteps.render.latex_text import latex_to_text
+
+    assert latex_to_text(r"\hat y = 1 \text{ if } w^\top x + b \ge 0") == "ŷ = 1  if  wᵀx + b ≥ 0"
+    assert latex_to_text(r"w \leftarrow w + \eta y x") == "w ← w + ηy x"
+    assert latex_to_text(r"\ell= \frac{1}{2}\sum(y - t)^2") == "ℓ = 1/2∑(y - t)^2"
+    assert latex_to_text(r"\sum_{j \neq y_i} s_j") == "∑_(j ≠ y_i) s_j"

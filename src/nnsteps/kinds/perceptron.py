@@ -52,18 +52,20 @@ def _statement(p: Any) -> Any:
     from nnsteps.render.statement import build, value
 
     sign = value(p, "labels") == "sign"
-    rule = (r"predict $\hat y = \operatorname{sign}(w^\top x + b)$; on a mistake $w \leftarrow w + \eta y x$, "
+    fires = ">" if value(p, "strict", False) else r"\ge"  # strict: z = 0 predicts the low label
+    rule = (rf"predict $\hat y = 1$ if $w^\top x + b {fires} 0$ else $-1$; on a mistake $w \leftarrow w + \eta y x$, "
             r"$b \leftarrow b + \eta y$" if sign else
-            r"predict $\hat y = 1$ if $w^\top x + b \ge 0$ else $0$; then $w \leftarrow w + \eta (y - \hat y) x$, "
+            rf"predict $\hat y = 1$ if $w^\top x + b {fires} 0$ else $0$; then $w \leftarrow w + \eta (y - \hat y) x$, "
             r"$b \leftarrow b + \eta (y - \hat y)$")
     return build(p, f"Train a perceptron on the examples below in order, epoch after epoch: {rule}. Stop after an "
                  "epoch with no update.",
                  arrays=[("X", "Examples (one per row)", "X"), ("y", "Labels", "y"), ("w", "Initial weights", "w")],
                  scalars=[*([] if value(p, "w") is not None else [("w", "initial weights", "w", 0)]),
                           ("b", "initial bias", "b", 0), ("lr", "learning rate", r"\eta", 1),
-                          ("epochs", "at most", "", 10)],
+                          ("epochs", "epoch limit", "", 10)],
                  asks=["the final weights $w$ and bias $b$", "how many epochs it takes, and whether it converges",
-                       "every update"])
+                       "at each example in turn: $z = w^\\top x + b$, the prediction $\\hat y$, and $w$ and $b$ after it"],
+                 skip=(("updates", "*", "x"), ("updates", "*", "y")))  # each example and its label are given
 
 
 @register(NAME, fields=FIELDS, statement=_statement, summary="the perceptron rule, epoch by epoch, to its decision boundary",
