@@ -108,3 +108,23 @@ def test_text_keeps_the_space_after_a_relation_or_arrow_and_writes_a_transpose_a
     assert latex_to_text(r"w \leftarrow w + \eta y x") == "w ← w + ηy x"
     assert latex_to_text(r"\ell= \frac{1}{2}\sum(y - t)^2") == "ℓ = 1/2∑(y - t)^2"
     assert latex_to_text(r"\sum_{j \neq y_i} s_j") == "∑_(j ≠ y_i) s_j"
+
+
+def test_an_lstm_backward_from_given_gradients_states_both_upstreams() -> None:
+    text = statement_text(statement(item_of(
+        "rnn", cell="lstm", x=[[0.5, -1]], h0=[0.2], c0=[-0.3], upstream=[0.7], upstream_c=[-0.6],
+        weights={"weight_ih": [[0.1, -0.2], [0.3, 0.1], [-0.4, 0.2], [0.2, 0.5]],
+                 "weight_hh": [[0.3], [-0.1], [0.2], [0.4]]})))
+    assert "Upstream gradient of the hidden states, ∂L/∂h_t: [0.7]" in text
+    assert "Upstream gradient of the cell states, ∂L/∂c_t: [-0.6]" in text
+
+
+def test_an_rnn_backward_from_given_gradients_has_no_output_layer_to_ask() -> None:
+    item = item_of("rnn", x=[1, 2], h0=1, weights={"w_in": 0.5, "w_hh": -0.5}, activation="tanh", upstream=[0.5, 1])
+    st = statement(item)
+    text = statement_text(st)
+    assert "w_hy" not in text and "the output y" not in text and "(the output" not in text
+    assert not any(c.where == "y" for c in item.cells)
+    with_head = statement_text(statement(item_of("rnn", x=[1, 2], h0=1, target=0.4, activation="tanh",
+                                                 weights={"w_in": 0.5, "w_hh": -0.5, "w_hy": 1})))
+    assert "y = w_hy h_t" in with_head and "the output y" in with_head

@@ -181,23 +181,30 @@ def _statement(p: Any) -> Any:
     f = {"none": "", Activation.TANH.value: r"\tanh", Activation.RELU.value: r"\operatorname{ReLU}",
          Activation.SIGMOID.value: r"\sigma"}.get(act, act)
     g = f or r"\operatorname{id}"
+    head = value(p, "upstream") is None  # given ∂L/∂h_t, a plain RNN has no output layer
     if cell == Op.RNN.value:
-        intro = (rf"Run the recurrent network $h_t = {f + '(' if f else ''}w_{{in}} x_t + w_{{hh}} h_{{t-1}}{')' if f else ''}$, "
-                 rf"$y = w_{{hy}} h_t$ over "
+        intro = (rf"Run the recurrent network $h_t = {f + '(' if f else ''}w_{{in}} x_t + w_{{hh}} h_{{t-1}}{')' if f else ''}$"
+                 + (rf", $y = w_{{hy}} h_t$" if head else "") + " over "
                  "the sequence $x$" if "w_in" in (value(p, "weights") or {}) else
                  rf"Run the recurrent network $h_t = {g}(W_{{xh}} x_t + W_{{hh}} h_{{t-1}} + "
-                 r"b_h)$, $y_t = W_{hy} h_t + b_y$ over the sequence $x$")
+                 r"b_h)$" + (r", $y_t = W_{hy} h_t + b_y$" if head else "") + " over the sequence $x$")
     else:
         intro = f"Run the {cell.upper()} cell (PyTorch's equations and gate order) over the sequence $x$"
-    intro += " (the output " + ("at every step" if value(p, "output") == "every" else "after the last step") + ")."
+    if head or cell != Op.RNN.value:
+        intro += " (the output " + ("at every step" if value(p, "output") == "every" else "after the last step") + ")"
+    intro += "."
     givens = [Given(f"Sequence: $x = {scalar(value(p, 'x'))}$"),
               Given(f"Initial state: $h_0 = {scalar(value(p, 'h0', 0))}$"
                     + (f", $c_0 = {scalar(value(p, 'c0', 0))}$" if cell == "lstm" else "")),
               Given("Weights", named(value(p, "weights") or {}))]
-    more, asks = learn_statement(p, "half_squared_error")
+    more, asks = learn_statement(p, "half_squared_error", r"the hidden states, $\partial L/\partial h_t$")
+    if value(p, "upstream_c") is not None:  # CS231n's dnext_c: the cell state's own upstream gradient
+        more.insert(1, Given(r"Upstream gradient of the cell states, $\partial L/\partial c_t$",
+                             named(value(p, "upstream_c"))))
     symbolic = value(p, "symbolic") is True
     return Statement(intro, givens + more,
-                     ["every hidden state $h_t$" + (" and cell state $c_t$" if cell == "lstm" else ""), "the output $y$",
+                     ["every hidden state $h_t$" + (" and cell state $c_t$" if cell == "lstm" else ""),
+                      *(["the output $y$"] if head or cell != Op.RNN.value else []),
                       *asks, *(["the closed forms of the output and the gradients"] if symbolic else [])],
                      skip=() if symbolic else (("symbolic",),))
 
