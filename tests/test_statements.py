@@ -128,3 +128,13 @@ def test_an_rnn_backward_from_given_gradients_has_no_output_layer_to_ask() -> No
     with_head = statement_text(statement(item_of("rnn", x=[1, 2], h0=1, target=0.4, activation="tanh",
                                                  weights={"w_in": 0.5, "w_hh": -0.5, "w_hy": 1})))
     assert "y = w_hy h_t" in with_head and "the output y" in with_head
+
+
+def test_an_optimizer_resumed_from_a_given_state_states_it() -> None:
+    adam = statement_text(statement(item_of("optimizer", method="adam", params=[1, -1], grads=[[0.5, -0.2]], lr=0.01,
+                                            state={"m": [0.2, 0.1], "v": [0.04, 0.01], "t": 5})))
+    assert "The optimiser's state before step 1: m = [0.2  0.1],  v = [0.04  0.01],  t = 5" in adam
+    sgd = statement_text(statement(item_of("optimizer", method="sgd", params=[1, -1], grads=[[0.5, 1]], lr=0.1,
+                                           momentum=0.9, state={"b": [1, 2]})))
+    assert "state before step 1: b = [1  2]" in sgd
+    assert "state before" not in statement_text(statement(item_of("optimizer", method="sgd", params=[1], grads=[[1]], lr=0.1)))

@@ -186,6 +186,8 @@ def _statement(p: Any) -> Any:
         givens += [Given(f"Gradient at step {t}", named(g)) for t, g in enumerate(grads[:steps], 1)]
     elif loss is not None:
         givens.append(Given("Loss (differentiate it at each step)", code=str(loss)))
+    if value(p, "state") is not None:  # resumed from a given state: a student needs it to take the first step
+        givens.append(Given("The optimiser's state before step 1", named(value(p, "state"))))
     symbols = {"lr": r"\alpha", "betas": r"(\beta_1, \beta_2)", "eps": r"\epsilon", "momentum": r"\mu",
                "dampening": r"\tau", "weight_decay": r"\lambda", "alpha": r"\alpha_{\text{rms}}", "beta": r"\beta"}
     pairs = [("learning rate", f"{symbols['lr']} = {scalar(value(p, 'lr', defaults.get('lr')))}")]
