@@ -316,3 +316,14 @@ def test_a_step_with_named_matrices_hangs_each_matrix_under_its_name() -> None:
     assert ("    = W = [ 0.0004385677345  0.0008771354689 ]\n"
             "          [ 0.0004977127353  0.0009954254705 ]\n"
             "      b = [ 0.008771354689  0.009954254705 ]\n") in text
+
+
+def test_box_bleu_roc_and_top_k_answers_are_labelled_as_their_steps_name_them() -> None:
+    text = _solve(str(ROOT / "examples" / "bleu_iou_attention.yaml"), "--brief")
+    for label in ("  IoU: 1/9 (≈ 0.1111111111)", "  CIoU: -0.01916454945", "  GIoU loss: ", "  Enclosing area C: 15",
+                  "  Centre distance ρ²: 3.25", "  Weight α: ", "  BLEU: sqrt(858)/39"):
+        assert label in text
+    assert "  Giou" not in text and "  bleu:" not in text and "  iou:" not in text
+    roc = _solve(str(ROOT / "examples" / "evaluation.yaml"), "--brief", "--only", "roc,topk")
+    assert "  ROC-AUC: 0.90625" in roc and "  False positive rates: [ 0  0  0  0.25  0.25  1 ]" in roc
+    assert "  Top-k accuracy: 0.75" in roc
