@@ -138,3 +138,12 @@ def test_an_optimizer_resumed_from_a_given_state_states_it() -> None:
                                            momentum=0.9, state={"b": [1, 2]})))
     assert "state before step 1: b = [1  2]" in sgd
     assert "state before" not in statement_text(statement(item_of("optimizer", method="sgd", params=[1], grads=[[1]], lr=0.1)))
+
+
+def test_bleu_states_its_smoothing_by_what_it_does() -> None:
+    two = statement_text(statement(item_of("bleu", candidate="the cat sat", references=["the cat is"],
+                                           smoothing="method2")))
+    assert "Smoothing: NLTK's method 2: add 1 to the matches and the n-grams of every order above 1" in two
+    assert "method2" not in two
+    plain = statement_text(statement(item_of("bleu", candidate="the cat sat", references=["the cat is"])))
+    assert "Smoothing: NLTK's default (method0): a zero precision counts as the smallest float" in plain
