@@ -147,3 +147,12 @@ def test_bleu_states_its_smoothing_by_what_it_does() -> None:
     assert "method2" not in two
     plain = statement_text(statement(item_of("bleu", candidate="the cat sat", references=["the cat is"])))
     assert "Smoothing: NLTK's default (method0): a zero precision counts as the smallest float" in plain
+
+
+def test_an_lstm_statement_names_its_weights_as_the_answer_does() -> None:
+    item = item_of("rnn", cell="lstm", x=[[0.5, -1]], h0=[0.2], c0=[-0.3], upstream=[0.7],
+                   weights={"weight_ih": [[0.1, -0.2], [0.3, 0.1], [-0.4, 0.2], [0.2, 0.5]],
+                            "weight_hh": [[0.3], [-0.1], [0.2], [0.4]], "bias_ih": [0.1, 0.2, 0, -0.1]})
+    text = statement_text(statement(item))
+    assert "W_ih = [0.1  -0.2; " in text and "W_hh = [0.3; " in text and "b_ih = [0.1  0.2  0  -0.1]" in text
+    assert "weight ih" not in text

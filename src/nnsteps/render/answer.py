@@ -30,7 +30,7 @@ _LABELS = {
     "c": "Cell states c", "gates": "Gates", "f1": "F1 score", "precision": "Precision", "recall": "Recall",
     "accuracy": "Accuracy", "confusion": "Confusion matrix", "macro": "Macro average", "micro": "Micro average",
     "weighted": "Weighted average", "best": "Best", "beams": "Beams", "keep": "Kept boxes",
-    "weight_ih": "W_ih", "weight_hh": "W_hh", "bias_ih": "b_ih", "bias_hh": "b_hh", "m_hat": "m̂", "v_hat": "v̂",
+    "weight_ih": "W_ih", "weight_hh": "W_hh", "bias_ih": "b_ih", "bias_hh": "b_hh", "h0": "h_0", "c0": "c_0", "m_hat": "m̂", "v_hat": "v̂",
     "v_max": "v_max", "lr": "Learning rate", "v_corrected": "Bias-corrected v",
     # boxes, BLEU, ROC and top-k as their steps and papers write them (not "Giou loss", "bleu", "auc")
     "iou": "IoU", "giou": "GIoU", "diou": "DIoU", "ciou": "CIoU", "giou_loss": "GIoU loss", "diou_loss": "DIoU loss",
