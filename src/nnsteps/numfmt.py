@@ -119,6 +119,8 @@ def number_form(x: Any, *, latex: bool = False, digits: int | None = None, decim
     ('1/3 (≈ 0.3333333333)', '\\\\frac{1}{3}')
     >>> number_form(Fraction(1, 8), decimals=4), number_form(Fraction(-1, 8), latex=True, decimals=4, approx=False)
     ('1/8 (≈ 0.125)', '-\\\\frac{1}{8}')
+    >>> number_form(1.734723476e-17), number_form(1.734723476e-17, latex=True)
+    ('1.734723476e-17', '1.734723476 \\\\cdot 10^{-17}')
     """
     if isinstance(x, bool):
         return r"\text{" + str(x).lower() + "}" if latex else str(x).lower()
@@ -138,9 +140,9 @@ def number_form(x: Any, *, latex: bool = False, digits: int | None = None, decim
     if isinstance(x, Irrational) and approx:
         # A short exact form is shown beside its decimal; a long one only in answer_exact.
         short = x.short_exact(latex=latex)
-        return _beside(short, x, digits, latex) if short is not None else float_text(x, digits)
+        return _beside(short, x, digits, latex) if short is not None else _decimal(x, digits, latex)
     if isinstance(x, float):
-        return float_text(x, digits)
+        return _decimal(x, digits, latex)
     if x is None:
         return none if none is not None else (r"\text{—}" if latex else "—")
     if latex and isinstance(x, str):  # a token or label from a file: text, never LaTeX
@@ -150,8 +152,17 @@ def number_form(x: Any, *, latex: bool = False, digits: int | None = None, decim
     return str(x)
 
 
+def _decimal(x: float, digits: int | None, latex: bool) -> str:
+    """A decimal; in LaTeX its exponent as a power of ten (``1.7 \\cdot 10^{-17}``, never ``1.7e-17`` in math)."""
+    text = float_text(x, digits)
+    if latex and "e" in text and text[-1].isdigit():
+        mant, exp = text.split("e")
+        return rf"{mant} \cdot 10^{{{exp}}}"
+    return text
+
+
 def _beside(exact: str, value: float, digits: int | None, latex: bool) -> str:
-    decimal = float_text(value, digits)
+    decimal = _decimal(value, digits, latex)
     return rf"{exact} \approx {decimal}" if latex else f"{exact} (≈ {decimal})"
 
 

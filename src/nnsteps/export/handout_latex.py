@@ -222,7 +222,7 @@ def view_latex(view: Any) -> list[str]:
             else:
                 shown = view_latex(item)[0]
                 fitted = shown.startswith(r"\fit{") and shown.endswith(r"}\par")  # label and formula share the width
-                out.append(rf"\named{{{text(label)}}}{{{shown[5:-5]}}}" if fitted else f"{text(label)}: {shown}")
+                out.append(rf"\named{{{_label(label)}}}{{{shown[5:-5]}}}" if fitted else f"{_label(label)}: {shown}")
         return out + ([";\\quad ".join(line) + r"\par"] if line else [])
     if isinstance(view, Table):
         cols = "l" * 2 + "r" * (len(view.columns) - 2)
@@ -253,6 +253,19 @@ def view_latex(view: Any) -> list[str]:
         return [r"\texttt{" + text(str(view)) + r"}\par"]
     latex = math(body)
     return [(rf"\fit{{{latex}}}" if "matrix" in latex else f"${latex}$") + r"\par"]
+
+
+def _label(label: str) -> str:
+    r"""A matrix's label: a symbol in math as the steps write it (``m̂`` is :math:`\hat{m}`; pdflatex has no
+    combining hat in text), words as text.
+
+    >>> _label("m̂"), _label("W_ih"), _label("Gradients")
+    ('$\\hat{m}$', '$W_{\\text{ih}}$', 'Gradients')
+    """
+    from nnsteps.render.answer_text import label_latex
+
+    symbol = label_latex(label)
+    return f"${math(symbol)}$" if symbol is not None else text(label)
 
 
 def _named(label: str, item: Any) -> str:
