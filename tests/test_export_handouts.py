@@ -155,3 +155,12 @@ def test_latex_writes_a_tiny_float_as_a_power_of_ten() -> None:
     from nnsteps.render.values import latex_matrix
 
     assert latex_matrix([0.5, 1.734723476e-17]) == r"\begin{bmatrix} 0.5 & 1.734723476 \cdot 10^{-17} \end{bmatrix}"
+
+
+@pytest.mark.skipif(NO_TEX, reason="pdflatex is not installed (bash scripts/test.sh installs it)")
+def test_an_indented_matrix_in_a_key_is_scaled_to_the_room_left_by_its_indent(tmp_path: Path) -> None:
+    # gradients.yaml's pipeline answers a matrix per stage inside an indented group (\leftskip 1.5em)
+    key = export(ROOT / "examples" / "gradients.yaml", "latex", tmp_path / "g.tex").written[1].read_text()
+    assert r"\begingroup\leftskip=1.5em" in key
+    log = compile_latex(key, "key.tex", tmp_path).with_suffix(".log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log

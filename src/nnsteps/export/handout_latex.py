@@ -34,11 +34,12 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
 \sloppy
-\newcommand{\fit}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle #1$}}
+\newcommand{\room}{\dimexpr\linewidth-\leftskip\relax}
+\newcommand{\fit}[1]{\resizebox{\ifdim\width>\room\room\else\width\fi}{!}{$\displaystyle #1$}}
 \newcommand{\answerbox}{\framebox[3em]{\rule{0pt}{1.6em}}}
-\newcommand{\fitbox}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{#1}}
+\newcommand{\fitbox}[1]{\resizebox{\ifdim\width>\room\room\else\width\fi}{!}{#1}}
 \newcommand{\named}[2]{\sbox0{#1: }\sbox2{$\displaystyle #2$}%
-  \ifdim\dimexpr\wd0+\wd2\relax>\linewidth#1:\par\fit{#2}\else\usebox0\usebox2\fi\par}
+  \ifdim\dimexpr\wd0+\wd2\relax>\room#1:\par\fit{#2}\else\usebox0\usebox2\fi\par}
 \newcommand{\steprow}[2]{\named{\textbf{#1}}{#2}}
 \makeatletter
 \renewcommand\subsection{\@startsection{subsection}{2}{\z@}{-2ex plus -.5ex}{.6ex}{\normalfont\large\bfseries}}
