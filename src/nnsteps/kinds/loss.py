@@ -29,6 +29,17 @@ OPTIONS = {Loss.CROSS_ENTROPY: {"weight", "ignore_index", "label_smoothing"}, Lo
            Loss.MULTI_MARGIN: {"margin"}}
 """The options each loss takes (the solver refuses others; the web form shows only these)."""
 EXAMPLE = {Op.LOSS.value: Loss.CROSS_ENTROPY.value, "input": [[2, 1, 0.1]], "target": [0], "reduction": "mean"}
+_CLASSES = {"input": EXAMPLE["input"], "target": EXAMPLE["target"]}
+_ELEMENTS = {"input": EXAMPLE["input"], "target": [[1.5, 1, 0]]}
+LOSS_EXAMPLES = {**{name.value: _CLASSES for name in (Loss.CROSS_ENTROPY, Loss.NLL, Loss.SVM, Loss.MULTI_MARGIN)},
+                 **{name.value: _ELEMENTS for name in (Loss.MSE, Loss.L1, Loss.SMOOTH_L1, Loss.HUBER,
+                                                       Loss.HALF_SQUARED_ERROR)},
+                 Loss.KL_DIV.value: {"input": [[-1.2, -0.9, -1.2]], "target": [[0.3, 0.4, 0.3]]},
+                 Loss.BCE.value: {"input": [[0.8, 0.3, 0.6]], "target": [[1, 0, 1]]},
+                 Loss.BCE_WITH_LOGITS.value: {"input": EXAMPLE["input"], "target": [[1, 0, 1]]},
+                 Loss.HINGE.value: {"input": [[0.6, -0.4, 1.5]], "target": [[1, 0, 1]]},
+                 Loss.SQUARED_HINGE.value: {"input": [[0.6, -0.4, 1.5]], "target": [[1, -1, 1]]}}
+"""The web form's input and target per loss: class indices, a target of the input's shape, or 0/1 and ±1 labels."""
 def _number(minimum: Any, strict: bool, name: str) -> Any:
     def parse(value: Any) -> Any:
         v = F.number(value)
@@ -151,7 +162,8 @@ def _statement(p: Any) -> Any:
 
 
 @register(Op.LOSS.value, fields=FIELDS, statement=_statement, summary="a loss of torch.nn.functional: its value and ∂L/∂input",
-          answer=(Op.LOSS.value, "grads"), example=EXAMPLE, mistakes=_mistakes, form={"group": "backprop"},
+          answer=(Op.LOSS.value, "grads"), example=EXAMPLE, mistakes=_mistakes,
+          form={"group": "backprop", "examples": {Op.LOSS.value: LOSS_EXAMPLES}},
           aliases={"bce": "loss: binary_cross_entropy", "bce_with_logits": "loss: binary_cross_entropy_with_logits",
                    "ce": "loss: cross_entropy", "mae": "loss: l1", "kl": "loss: kl_div", "log_loss": "loss: nll"})
 def solve_loss(p: Params) -> Worked:

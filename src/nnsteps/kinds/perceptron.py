@@ -20,6 +20,8 @@ NAME = "perceptron"
 LABELS = ("binary", "sign")
 EXAMPLE = {"X": "0 0; 0 1; 1 0; 1 1", "y": [0, 0, 0, 1], "labels": "binary", "w": [0, 0], "b": 0, "lr": 1,
            "epochs": 10}
+LABEL_EXAMPLES = {"binary": {"y": EXAMPLE["y"]}, "sign": {"y": [-1, -1, -1, 1]}}
+"""The web form's labels per choice (0/1 or ±1)."""
 def _flat(value: Any, name: str, ndim: int) -> list[Any]:
     out: list[Any] = F.array(name, (ndim,))(value).tolist()
     return out
@@ -74,7 +76,7 @@ def _statement(p: Any) -> Any:
                                 lambda raw: {**raw, "lr": -p.lr})] if p.lr is not None and p.lr > 0 else [])
           + [("z = 0 fires or not the other way round (z > 0 against z ≥ 0)",
               lambda raw: {**raw, "strict": not p.strict})],
-          form={"group": "layers"})
+          form={"group": "layers", "examples": {"labels": LABEL_EXAMPLES}})
 def solve_perceptron(p: Params) -> Worked:
     """A ``perceptron`` problem (:mod:`nnsteps.ops.mlp.perceptron`).
 

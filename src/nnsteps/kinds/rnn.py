@@ -24,6 +24,15 @@ CELLS = (Op.RNN, "lstm", "gru")
 VARIANTS = ("pytorch", "no_tanh_c", "ungated_c")
 EXAMPLE = {"x": [0.3, 0.4, 0.2], "h0": 0.5, "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
            "target": 0.1, "learning_rate": 0.5}
+_GATED = {"x": [[0.5, -1], [1, 0.5]], "h0": [0.2], "target": [0.1], "learning_rate": 0.5}
+CELL_EXAMPLES = {
+    Op.RNN.value: {k: EXAMPLE[k] for k in ("x", "h0", "weights", "target")} | {"c0": None},
+    "lstm": {**_GATED, "c0": [-0.3], "weights": {"weight_ih": [[0.1, -0.2], [0.3, 0.1], [-0.4, 0.2], [0.2, 0.5]],
+                                                 "weight_hh": [[0.3], [-0.1], [0.2], [0.4]], "W_hy": [[1]]}},
+    "gru": {**_GATED, "c0": None, "weights": {"weight_ih": [[0.1, -0.2], [0.3, 0.1], [-0.4, 0.2]],
+                                               "weight_hh": [[0.3], [-0.1], [0.2]], "W_hy": [[1]]}},
+}
+"""The web form's example per cell: choosing lstm or gru swaps in weights of that cell's layout (None: cleared)."""
 FIELDS = (
     Field("x", T.VALUE, "the sequence: numbers, or one vector per step", required=True, example=[0.3, 0.4, 0.2]),
     Field("h0", T.VALUE, "initial hidden state (a number or a vector; default 0)", default=0, example=0.5),
@@ -211,7 +220,7 @@ def _statement(p: Any) -> Any:
 
 @register(Op.RNN.value, fields=FIELDS, statement=_statement, summary="a recurrent network: forward pass, loss, BPTT and one update",
           answer=("h", "y", Op.LOSS.value, "grads", "updated", "symbolic", "c", "gates"), example=EXAMPLE, mistakes=_mistakes,
-          follow_on=follow_on, form={"group": "backprop"},
+          follow_on=follow_on, form={"group": "backprop", "examples": {"cell": CELL_EXAMPLES}},
           aliases={"lstm": "cell: lstm", "gru": "cell: gru", "elman": "cell: rnn", "bptt": ""})
 def solve_rnn(p: Params) -> Worked:
     """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.
