@@ -193,7 +193,7 @@ def _statement(p: Any) -> Any:
     head = value(p, "upstream") is None  # given ∂L/∂h_t, a plain RNN has no output layer
     if cell == Op.RNN.value:
         intro = (rf"Run the recurrent network $h_t = {f + '(' if f else ''}w_{{in}} x_t + w_{{hh}} h_{{t-1}}{')' if f else ''}$"
-                 + (rf", $y = w_{{hy}} h_t$" if head else "") + " over "
+                 + (r", $y = w_{hy} h_t$" if head else "") + " over "
                  "the sequence $x$" if "w_in" in (value(p, "weights") or {}) else
                  rf"Run the recurrent network $h_t = {g}(W_{{xh}} x_t + W_{{hh}} h_{{t-1}} + "
                  r"b_h)$" + (r", $y_t = W_{hy} h_t + b_y$" if head else "") + " over the sequence $x$")
