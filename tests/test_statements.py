@@ -156,3 +156,12 @@ def test_an_lstm_statement_names_its_weights_as_the_answer_does() -> None:
     text = statement_text(statement(item))
     assert "W_ih = [0.1  -0.2; " in text and "W_hh = [0.3; " in text and "b_ih = [0.1  0.2  0  -0.1]" in text
     assert "weight ih" not in text
+
+
+def test_a_linear_classifiers_svm_loss_states_x_w_and_the_regularisation_and_asks_dl_dw() -> None:
+    item = item_of("loss", loss="svm", W="0.2 -0.5 0.1; 0.1 0.3 -0.2", X="1 2; -1 0.5", target=[0, 2], reg=0.1)
+    text = statement_text(statement(item))
+    assert "Samples (one per row): X = [1  2; -1  0.5]" in text and "Weights: W = [0.2  -0.5  0.1; " in text
+    assert "regularisation λ = 0.1" in text and "∂L/∂W" in text and "∂L/∂x" not in text
+    plain = statement_text(statement(item_of("loss", loss="svm", input="3.2 5.1 -1.7", target=[0])))
+    assert "∂L/∂x" in plain and "regularisation" not in plain

@@ -158,7 +158,22 @@ def _statement(p: Any) -> Any:
 
         latex = scalar(target) if _is_number(target) else matrix(target, "target")
         st.givens.insert(1, Given("Target", f"y = {latex}"))
+    if value(p, "W") is not None:  # CS231n's linear classifier: the scores S = X W are computed, not given
+        _linear_classifier(p, st)
     return st
+
+
+def _linear_classifier(p: Any, st: Any) -> None:
+    """The svm loss of ``S = X W``: X and W typeset, the regularisation stated, ∂L/∂W asked (not ∂L/∂x)."""
+    from nnsteps.render.statement import given_matrix, scalar, settings, value
+
+    st.intro = (r"Compute the multiclass SVM loss (as CS231n's svm_loss) of the linear classifier $S = X W$ "
+                r"against the target, with L2 regularisation $\lambda \sum W^2$, and its gradient with respect to $W$.")
+    target = [g for g in st.givens if g.label == "Target"]
+    st.givens = [g for g in (given_matrix(p, "X", "Samples (one per row)", "X"), given_matrix(p, "W", "Weights", "W"))
+                 if g is not None] + target + [g for g in st.givens if g.label != "Target"]
+    st.givens.append(settings([("regularisation", rf"\lambda = {scalar(value(p, 'reg', 0))}")]))
+    st.asks = ["the loss $L$", r"the gradient $\partial L/\partial W$ (and $\partial L/\partial S$)"]
 
 
 @register(Op.LOSS.value, fields=FIELDS, statement=_statement, summary="a loss of torch.nn.functional: its value and ∂L/∂input",
