@@ -327,3 +327,9 @@ def test_box_bleu_roc_and_top_k_answers_are_labelled_as_their_steps_name_them() 
     roc = _solve(str(ROOT / "examples" / "evaluation.yaml"), "--brief", "--only", "roc,topk")
     assert "  ROC-AUC: 0.90625" in roc and "  False positive rates: [ 0  0  0  0.25  0.25  1 ]" in roc
     assert "  Top-k accuracy: 0.75" in roc
+
+
+def test_an_roc_point_step_lists_fpr_then_tpr_in_its_formula_numbers_and_result() -> None:
+    text = _solve(str(ROOT / "examples" / "evaluation.yaml"), "--only", "roc")
+    assert ("  Threshold 0.6: predict positive when the score ≥ 0.6\n    FPR = FP/(N^-), TPR = TP/(N^+)\n"
+            "      = 1/4, 3/4\n      = fpr = 0.25, tpr = 0.75\n") in text
