@@ -333,3 +333,10 @@ def test_an_roc_point_step_lists_fpr_then_tpr_in_its_formula_numbers_and_result(
     text = _solve(str(ROOT / "examples" / "evaluation.yaml"), "--only", "roc")
     assert ("  Threshold 0.6: predict positive when the score ≥ 0.6\n    FPR = FP/(N^-), TPR = TP/(N^+)\n"
             "      = 1/4, 3/4\n      = fpr = 0.25, tpr = 0.75\n") in text
+
+
+def test_plain_sgds_empty_state_is_not_listed_step_by_step() -> None:
+    text = _solve(str(ROOT / "examples" / "optimizers_sequences.yaml"), "--brief", "--only", "onecycle,sgd_from_velocity")
+    onecycle = text.split("onecycle:")[1]
+    assert "State" not in onecycle and "Learning rate: [ 1/25 (≈ 0.04)" in onecycle
+    assert "State" in text.split("onecycle:")[0]  # SGD with momentum keeps its buffer b

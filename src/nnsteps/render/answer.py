@@ -137,11 +137,13 @@ def value_view(v: Any, key: str | None = None, stacks: dict[str, Stack] | None =
     Shape(dims=[64, 64, 32])
     >>> value_view({"layers": [{"weights": [[1]], "bias": [2]}]}).items[0][0]
     'Layer 1'
+    >>> [label for label, _ in value_view({"params": [1], "state": [{}, {}]}).items]
+    ['Params']
     """
     if isinstance(v, dict):
         items: list[tuple[str, Any]] = []
         for k, x in v.items():
-            if x is None:
+            if x is None or _all_empty(x):  # plain SGD's state: one empty record per step says nothing
                 continue
             if k == "layers" and isinstance(x, list) and all(isinstance(r, dict) for r in x):
                 items += [(f"Layer {i + 1}", value_view(r, stacks=stacks)) for i, r in enumerate(x)]
@@ -159,6 +161,10 @@ def value_view(v: Any, key: str | None = None, stacks: dict[str, Stack] | None =
             return Fields([(f"{i + 1}", value_view(x, stacks=stacks)) for i, x in enumerate(v)])
         return Matrix(v, (stacks or {}).get(key or ""))
     return Number(v)
+
+
+def _all_empty(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) and bool(v) and all(isinstance(x, dict) and not x for x in v)
 
 
 def _holds_dicts(v: Any) -> bool:
