@@ -165,14 +165,19 @@ def _statement(p: Any) -> Any:
 
 def _linear_classifier(p: Any, st: Any) -> None:
     """The svm loss of ``S = X W``: X and W typeset, the regularisation stated, ∂L/∂W asked (not ∂L/∂x)."""
-    from nnsteps.render.statement import given_matrix, scalar, settings, value
+    from nnsteps.render.statement import Given, given_matrix, scalar, settings, value
 
     st.intro = (r"Compute the multiclass SVM loss (as CS231n's svm_loss) of the linear classifier $S = X W$ "
                 r"against the target, with L2 regularisation $\lambda \sum W^2$, and its gradient with respect to $W$.")
     target = [g for g in st.givens if g.label == "Target"]
     st.givens = [g for g in (given_matrix(p, "X", "Samples (one per row)", "X"), given_matrix(p, "W", "Weights", "W"))
                  if g is not None] + target + [g for g in st.givens if g.label != "Target"]
-    st.givens.append(settings([("regularisation", rf"\lambda = {scalar(value(p, 'reg', 0))}")]))
+    reg = settings([("regularisation", rf"\lambda = {scalar(value(p, 'reg', 0))}")]).label.removeprefix("Settings: ")
+    shown = [i for i, g in enumerate(st.givens) if g.label.startswith("Settings: ")]
+    if shown:  # one settings line: the reduction's, with the regularisation after it
+        st.givens[shown[0]] = Given(st.givens[shown[0]].label.removesuffix(".") + ", " + reg)
+    else:
+        st.givens.append(Given("Settings: " + reg))
     st.asks = ["the loss $L$", r"the gradient $\partial L/\partial W$ (and $\partial L/\partial S$)"]
 
 
