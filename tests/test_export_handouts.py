@@ -141,3 +141,26 @@ def test_output_with_another_extension_is_one_error_line(tmp_path: Path) -> None
 
     with pytest.raises(NnstepsError, match=r"field --output: expected a file ending in \.html .*got handout\.pdf"):
         export(PROBLEMS, "html", tmp_path / "handout.pdf")
+
+
+@pytest.mark.skipif(NO_TEX, reason="pdflatex is not installed (bash scripts/test.sh installs it)")
+def test_the_key_of_the_optimizer_examples_compiles_with_hatted_symbols(tmp_path: Path) -> None:
+    done = export(ROOT / "examples" / "optimizers_sequences.yaml", "latex", tmp_path / "h.tex")
+    key = done.written[1].read_text()
+    assert r"\named{$\hat{m}$}" in key and "m̂" not in key and key.isascii()  # pdflatex has no combining hat
+    assert compile_latex(key, "key.tex", tmp_path).read_bytes().startswith(b"%PDF")
+
+
+def test_latex_writes_a_tiny_float_as_a_power_of_ten() -> None:
+    from nnsteps.render.values import latex_matrix
+
+    assert latex_matrix([0.5, 1.734723476e-17]) == r"\begin{bmatrix} 0.5 & 1.734723476 \cdot 10^{-17} \end{bmatrix}"
+
+
+@pytest.mark.skipif(NO_TEX, reason="pdflatex is not installed (bash scripts/test.sh installs it)")
+def test_an_indented_matrix_in_a_key_is_scaled_to_the_room_left_by_its_indent(tmp_path: Path) -> None:
+    # gradients.yaml's pipeline answers a matrix per stage inside an indented group (\leftskip 1.5em)
+    key = export(ROOT / "examples" / "gradients.yaml", "latex", tmp_path / "g.tex").written[1].read_text()
+    assert r"\begingroup\leftskip=1.5em" in key
+    log = compile_latex(key, "key.tex", tmp_path).with_suffix(".log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log

@@ -99,6 +99,17 @@ def test_a_vector_reads_in_one_form() -> None:
     assert "≈ 0.49" in text_matrix([Fraction(19600001, 40000002)])
 
 
+def test_a_vector_with_one_long_fraction_shows_every_fractions_decimal() -> None:
+    from fractions import Fraction
+
+    from nnsteps.render.values import latex_matrix, text_matrix
+
+    lr = [Fraction(1, 25), 1, Fraction(1500001, 1750000)]  # OneCycleLR's rates in optimizers_sequences.yaml
+    assert text_matrix(lr) == "[ 1/25 (≈ 0.04)  1  1500001/1750000 (≈ 0.8571434286) ]"
+    assert latex_matrix(lr) == (r"\begin{bmatrix} \frac{1}{25} \approx 0.04 & 1 & "
+                                r"\frac{1500001}{1750000} \approx 0.8571434286 \end{bmatrix}")
+
+
 def test_an_lstm_step_shows_its_gates_as_a_matrix_not_a_python_list() -> None:
     doc = {"problems": [{"id": "l", "kind": "rnn", "cell": "lstm", "x": [[1], [0.5]],
                          "weights": {"weight_ih": [[0.5], [0.2], [0.1], [0.3]], "weight_hh": [[0.1], [0.2], [0.3], [0.4]]}}]}

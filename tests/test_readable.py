@@ -300,3 +300,43 @@ def test_did_you_mean_ranks_by_edit_distance_then_prefix() -> None:
 def test_generate_help_documents_the_roster_csv() -> None:
     out = runner.invoke(app, ["generate", "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"}).output
     assert "one student per row" in out and "id, student, sid, email" in out
+
+
+def test_backprop_text_puts_a_negative_upstream_in_one_pair_of_parentheses() -> None:
+    text = _solve(str(BACKPROP))
+    assert "= (-0.217071534679)·0.772928465321·(1 - 0.772928465321)" in text
+    assert "= 0.741365069552·0.751365069552·(1 - 0.751365069552)" in text
+    assert "((-0.2" not in text and "(0.741365069552)" not in text
+    # A sum of products stays grouped before f'.
+    assert "= (0.4·0.138498561629 + 0.5·(-0.0380982365166))·0.593269992107" in text
+
+
+def test_a_step_with_named_matrices_hangs_each_matrix_under_its_name() -> None:
+    text = _solve(str(BACKPROP))
+    assert ("    = W = [ 0.0004385677345  0.0008771354689 ]\n"
+            "          [ 0.0004977127353  0.0009954254705 ]\n"
+            "      b = [ 0.008771354689  0.009954254705 ]\n") in text
+
+
+def test_box_bleu_roc_and_top_k_answers_are_labelled_as_their_steps_name_them() -> None:
+    text = _solve(str(ROOT / "examples" / "bleu_iou_attention.yaml"), "--brief")
+    for label in ("  IoU: 1/9 (≈ 0.1111111111)", "  CIoU: -0.01916454945", "  GIoU loss: ", "  Enclosing area C: 15",
+                  "  Centre distance ρ²: 3.25", "  Weight α: ", "  BLEU: sqrt(858)/39"):
+        assert label in text
+    assert "  Giou" not in text and "  bleu:" not in text and "  iou:" not in text
+    roc = _solve(str(ROOT / "examples" / "evaluation.yaml"), "--brief", "--only", "roc,topk")
+    assert "  ROC-AUC: 0.90625" in roc and "  False positive rates: [ 0  0  0  0.25  0.25  1 ]" in roc
+    assert "  Top-k accuracy: 0.75" in roc
+
+
+def test_an_roc_point_step_lists_fpr_then_tpr_in_its_formula_numbers_and_result() -> None:
+    text = _solve(str(ROOT / "examples" / "evaluation.yaml"), "--only", "roc")
+    assert ("  Threshold 0.6: predict positive when the score ≥ 0.6\n    FPR = FP/(N^-), TPR = TP/(N^+)\n"
+            "      = 1/4, 3/4\n      = fpr = 0.25, tpr = 0.75\n") in text
+
+
+def test_plain_sgds_empty_state_is_not_listed_step_by_step() -> None:
+    text = _solve(str(ROOT / "examples" / "optimizers_sequences.yaml"), "--brief", "--only", "onecycle,sgd_from_velocity")
+    onecycle = text.split("onecycle:")[1]
+    assert "State" not in onecycle and "Learning rate: [ 1/25 (≈ 0.04)" in onecycle
+    assert "State" in text.split("onecycle:")[0]  # SGD with momentum keeps its buffer b

@@ -119,6 +119,8 @@ def number_form(x: Any, *, latex: bool = False, digits: int | None = None, decim
     ('1/3 (≈ 0.3333333333)', '\\\\frac{1}{3}')
     >>> number_form(Fraction(1, 8), decimals=4), number_form(Fraction(-1, 8), latex=True, decimals=4, approx=False)
     ('1/8 (≈ 0.125)', '-\\\\frac{1}{8}')
+    >>> number_form(1.734723476e-17), number_form(1.734723476e-17, latex=True)
+    ('1.734723476e-17', '1.734723476 \\\\cdot 10^{-17}')
     """
     if isinstance(x, bool):
         return r"\text{" + str(x).lower() + "}" if latex else str(x).lower()
@@ -138,9 +140,9 @@ def number_form(x: Any, *, latex: bool = False, digits: int | None = None, decim
     if isinstance(x, Irrational) and approx:
         # A short exact form is shown beside its decimal; a long one only in answer_exact.
         short = x.short_exact(latex=latex)
-        return _beside(short, x, digits, latex) if short is not None else float_text(x, digits)
+        return _beside(short, x, digits, latex) if short is not None else _decimal(x, digits, latex)
     if isinstance(x, float):
-        return float_text(x, digits)
+        return _decimal(x, digits, latex)
     if x is None:
         return none if none is not None else (r"\text{—}" if latex else "—")
     if latex and isinstance(x, str):  # a token or label from a file: text, never LaTeX
@@ -150,8 +152,17 @@ def number_form(x: Any, *, latex: bool = False, digits: int | None = None, decim
     return str(x)
 
 
+def _decimal(x: float, digits: int | None, latex: bool) -> str:
+    """A decimal; in LaTeX its exponent as a power of ten (``1.7 \\cdot 10^{-17}``, never ``1.7e-17`` in math)."""
+    text = float_text(x, digits)
+    if latex and "e" in text and text[-1].isdigit():
+        mant, exp = text.split("e")
+        return rf"{mant} \cdot 10^{{{exp}}}"
+    return text
+
+
 def _beside(exact: str, value: float, digits: int | None, latex: bool) -> str:
-    decimal = float_text(value, digits)
+    decimal = _decimal(value, digits, latex)
     return rf"{exact} \approx {decimal}" if latex else f"{exact} (≈ {decimal})"
 
 
@@ -174,26 +185,32 @@ def to_latex(x: Any, digits: int | None = None) -> str:
     return number_form(x, latex=True, digits=digits)
 
 
-def entry_text(x: Any, digits: int | None = None, *, fractions: bool = False) -> str:
+def entry_text(x: Any, digits: int | None = None, *, fractions: bool = False, approx: bool = False) -> str:
     """A matrix entry as text: a short fraction without its decimal (a long one with it), floats (irrationals
-    too) to ``digits``; ``fractions``: a terminating fraction as a fraction too, as its neighbours are.
+    too) to ``digits``; ``fractions``: a terminating fraction as a fraction too, as its neighbours are;
+    ``approx``: a fraction with its decimal beside, as a long neighbour has (:func:`with_decimals`).
 
     >>> entry_text(Fraction(1, 3)), entry_text(Fraction(1, 8)), entry_text(None), entry_text(2 ** 0.5)
     ('1/3', '0.125', '·', '1.414213562')
     >>> entry_text(Fraction(7, 8), fractions=True), entry_text(Fraction(19600001, 40000002))
     ('7/8', '19600001/40000002 (≈ 0.4900000005)')
+    >>> entry_text(Fraction(24, 25), fractions=True, approx=True), entry_text(1, fractions=True, approx=True)
+    ('24/25 (≈ 0.96)', '1')
     """
-    return number_form(x, digits=digits, decimals=0 if fractions else ENTRY_DECIMALS, approx=_long(x), none="·")
+    return number_form(x, digits=digits, decimals=0 if fractions else ENTRY_DECIMALS, approx=approx or _long(x),
+                       none="·")
 
 
-def entry_latex(x: Any, digits: int | None = None, *, fractions: bool = False) -> str:
+def entry_latex(x: Any, digits: int | None = None, *, fractions: bool = False, approx: bool = False) -> str:
     """A matrix entry as LaTeX, with the rules of :func:`entry_text`.
 
     >>> entry_latex(Fraction(-1, 3)), entry_latex(None), entry_latex(Fraction(1, 4), fractions=True)
     ('-\\\\frac{1}{3}', '\\\\cdot', '\\\\frac{1}{4}')
+    >>> entry_latex(Fraction(1, 4), fractions=True, approx=True)
+    '\\\\frac{1}{4} \\\\approx 0.25'
     """
-    return number_form(x, latex=True, digits=digits, decimals=0 if fractions else ENTRY_DECIMALS, approx=_long(x),
-                       none=r"\cdot")
+    return number_form(x, latex=True, digits=digits, decimals=0 if fractions else ENTRY_DECIMALS,
+                       approx=approx or _long(x), none=r"\cdot")
 
 
 def as_fraction(x: Any) -> bool:
@@ -205,6 +222,17 @@ def as_fraction(x: Any) -> bool:
     """
     return isinstance(x, Fraction) and x.denominator != 1 and (
         not is_terminating(x) or len(exact_decimal(x)) > ENTRY_DECIMALS)
+
+
+def with_decimals(x: Any) -> bool:
+    """Whether a matrix entry's exact form is long enough to show its decimal beside it: then every
+    fraction of its vector shows its decimal too, one form for the whole vector
+    (``[24/25 (≈ 0.96)  -2480001/1750000 (≈ -1.417143429)]``, never ``[24/25  -2480001/1750000 (≈ -1.417143429)]``).
+
+    >>> with_decimals(Fraction(-2480001, 1750000)), with_decimals(Fraction(24, 25)), with_decimals(Fraction(1, 3))
+    (True, False, False)
+    """
+    return _long(x)
 
 
 def _long(x: Any) -> bool:

@@ -52,3 +52,17 @@ def test_student_boxes_are_visible_and_instructor_math_renders(pages) -> None:
     assert pages["student"]["boxes"] == 9 and box["width"] > 30 and box["height"] > 20
     # the student's questions typeset their givens (statements); the key's answers and steps more so
     assert pages["student"]["math"] > 20 and pages["instructor"]["math"] > 50
+
+
+def test_a_student_handout_with_a_yes_no_answer_fits_a_phone(browser, tmp_path) -> None:
+    """evaluation.yaml's perceptron asks whether it converges: its answer line was 30rem, 90 px past 390."""
+    from nnsteps.export import export
+
+    done = export(ROOT / "examples" / "evaluation.yaml", "html", tmp_path / "h.html")
+    page = browser.new_page(viewport={"width": 390, "height": 900})
+    page.goto(done.written[0].as_uri())
+    assert page.locator("span.line.wide").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "export-evaluation-390.png"), full_page=False)
+    page.close()

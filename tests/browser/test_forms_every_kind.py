@@ -130,3 +130,38 @@ def test_typing_a_confusion_matrix_replaces_the_labels(page, server):
     assert page.is_hidden("#pb-error")
     solution = json.loads(page.get_attribute("#pb-out", "data-solutions") or "[]")[0]
     assert solution["answer"]["confusion"] == [[5, 1], [2, 7]]
+
+
+def _choices_with_examples() -> list[tuple[str, str, str]]:
+    from nnsteps.problems.describe import describe_kinds
+
+    return [(k["name"], field, choice) for k in describe_kinds()
+            for field, by_choice in k["choice_examples"].items() for choice in by_choice]
+
+
+def test_choosing_a_cell_loss_schedule_or_label_kind_keeps_the_form_solving(page, server, tmp_path):
+    """lstm's weights, a regression loss's target, onecycle's max_lr: the record's example for the choice
+    is filled in (it failed on the default's weights, class target or lr before)."""
+    page.goto(f"{server}/#problems")
+    page.wait_for_selector("body[data-ready='1']")
+    page.click("#pb-mode-new")
+    choices = _choices_with_examples()
+    assert {("rnn", "cell", "lstm"), ("loss", "loss", "hinge"), ("optimizer", "schedule", "onecycle"),
+            ("perceptron", "labels", "sign")} <= set(choices)
+    failures = {}
+    for kind, field, choice in choices:
+        if page.input_value("#nf-kind") != kind:
+            page.select_option("#nf-kind", kind)
+        page.evaluate("() => { const e = document.querySelector('#pb-error'); e.hidden = true; e.textContent = '';"
+                      " document.querySelector('#pb-out').dataset.source = ''; }")
+        page.select_option(f"#nf-f-{field}", choice)
+        page.click("#nf-go")
+        page.wait_for_function("""() => {
+            const out = document.querySelector('#pb-out'), err = document.querySelector('#pb-error');
+            return !out.classList.contains('stale') && out.dataset.source === document.querySelector('#nf-yaml').textContent
+                || !err.hidden; }""")
+        if page.is_visible("#pb-error"):
+            failures[f"{kind} {field}: {choice}"] = page.inner_text("#pb-error")
+        elif choice == "lstm":
+            assert "weight_ih" in (page.text_content("#nf-yaml") or "")
+    assert len(choices) >= 25 and failures == {}

@@ -26,7 +26,7 @@ table.space td { border: 1px solid var(--muted); width: 3.2rem; height: 2rem; }
 table.space td.wide { width: 7rem; } table.space th { font-weight: 600; padding: 0 .5rem; text-align: left; }
 .line { display: inline-block; min-width: 12rem; border-bottom: 1px solid var(--muted); height: 1.4rem; }
 .meta { color: var(--muted); font-size: .85rem; }
-.line.wide { min-width: 30rem; }
+.line.wide { min-width: min(30rem, 100%); }
 """
 
 

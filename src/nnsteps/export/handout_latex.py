@@ -34,11 +34,12 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
 \sloppy
-\newcommand{\fit}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle #1$}}
+\newcommand{\room}{\dimexpr\linewidth-\leftskip\relax}
+\newcommand{\fit}[1]{\resizebox{\ifdim\width>\room\room\else\width\fi}{!}{$\displaystyle #1$}}
 \newcommand{\answerbox}{\framebox[3em]{\rule{0pt}{1.6em}}}
-\newcommand{\fitbox}[1]{\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{#1}}
+\newcommand{\fitbox}[1]{\resizebox{\ifdim\width>\room\room\else\width\fi}{!}{#1}}
 \newcommand{\named}[2]{\sbox0{#1: }\sbox2{$\displaystyle #2$}%
-  \ifdim\dimexpr\wd0+\wd2\relax>\linewidth#1:\par\fit{#2}\else\usebox0\usebox2\fi\par}
+  \ifdim\dimexpr\wd0+\wd2\relax>\room#1:\par\fit{#2}\else\usebox0\usebox2\fi\par}
 \newcommand{\steprow}[2]{\named{\textbf{#1}}{#2}}
 \makeatletter
 \renewcommand\subsection{\@startsection{subsection}{2}{\z@}{-2ex plus -.5ex}{.6ex}{\normalfont\large\bfseries}}
@@ -222,7 +223,7 @@ def view_latex(view: Any) -> list[str]:
             else:
                 shown = view_latex(item)[0]
                 fitted = shown.startswith(r"\fit{") and shown.endswith(r"}\par")  # label and formula share the width
-                out.append(rf"\named{{{text(label)}}}{{{shown[5:-5]}}}" if fitted else f"{text(label)}: {shown}")
+                out.append(rf"\named{{{_label(label)}}}{{{shown[5:-5]}}}" if fitted else f"{_label(label)}: {shown}")
         return out + ([";\\quad ".join(line) + r"\par"] if line else [])
     if isinstance(view, Table):
         cols = "l" * 2 + "r" * (len(view.columns) - 2)
@@ -253,6 +254,19 @@ def view_latex(view: Any) -> list[str]:
         return [r"\texttt{" + text(str(view)) + r"}\par"]
     latex = math(body)
     return [(rf"\fit{{{latex}}}" if "matrix" in latex else f"${latex}$") + r"\par"]
+
+
+def _label(label: str) -> str:
+    r"""A matrix's label: a symbol in math as the steps write it (``m̂`` is :math:`\hat{m}`; pdflatex has no
+    combining hat in text), words as text.
+
+    >>> _label("m̂"), _label("W_ih"), _label("Gradients")
+    ('$\\hat{m}$', '$W_{\\text{ih}}$', 'Gradients')
+    """
+    from nnsteps.render.answer_text import label_latex
+
+    symbol = label_latex(label)
+    return f"${math(symbol)}$" if symbol is not None else text(label)
 
 
 def _named(label: str, item: Any) -> str:

@@ -47,9 +47,10 @@ LEARNING_RATE = Field("learning_rate", FieldType.NUMBER, "η for one gradient-de
                       parse=learning_rate)
 
 
-def learn_statement(p: Any, default_loss: str | None) -> tuple[list[Any], list[str]]:
-    r"""The givens and asks a backpropagation question adds: the target and loss (or the upstream gradient),
-    the learning rate; asked: the loss, the gradients, the updated parameters.
+def learn_statement(p: Any, default_loss: str | None,
+                    upstream_of: str = r"the output, $\partial L/\partial \text{output}$") -> tuple[list[Any], list[str]]:
+    r"""The givens and asks a backpropagation question adds: the target and loss (or the upstream gradient,
+    of ``upstream_of``), the learning rate; asked: the loss, the gradients, the updated parameters.
 
     >>> class P: raw = {"target": 0.4, "learning_rate": 0.15}
     >>> givens, asks = learn_statement(P(), "half_squared_error")
@@ -69,7 +70,7 @@ def learn_statement(p: Any, default_loss: str | None) -> tuple[list[Any], list[s
         asks.append("the loss $L$")
     elif upstream is not None:
         shown = scalar(upstream) if not isinstance(upstream, (list, str)) else matrix(upstream, "upstream")
-        givens.append(Given(r"Upstream gradient of the output, $\partial L/\partial \text{output}$", shown))
+        givens.append(Given(f"Upstream gradient of {upstream_of}", shown))
     if target is not None or upstream is not None:
         asks.append("the gradient of $L$ with respect to every parameter")
     if value(p, "learning_rate") is not None:

@@ -29,6 +29,17 @@ OPTIONS = {Loss.CROSS_ENTROPY: {"weight", "ignore_index", "label_smoothing"}, Lo
            Loss.MULTI_MARGIN: {"margin", "p", "weight"}}
 """The options each loss takes (the solver refuses others; the web form shows only these)."""
 EXAMPLE = {Op.LOSS.value: Loss.CROSS_ENTROPY.value, "input": [[2, 1, 0.1]], "target": [0], "reduction": "mean"}
+_CLASSES = {"input": EXAMPLE["input"], "target": EXAMPLE["target"]}
+_ELEMENTS = {"input": EXAMPLE["input"], "target": [[1.5, 1, 0]]}
+LOSS_EXAMPLES = {**{name.value: _CLASSES for name in (Loss.CROSS_ENTROPY, Loss.NLL, Loss.SVM, Loss.MULTI_MARGIN)},
+                 **{name.value: _ELEMENTS for name in (Loss.MSE, Loss.L1, Loss.SMOOTH_L1, Loss.HUBER,
+                                                       Loss.HALF_SQUARED_ERROR)},
+                 Loss.KL_DIV.value: {"input": [[-1.2, -0.9, -1.2]], "target": [[0.3, 0.4, 0.3]]},
+                 Loss.BCE.value: {"input": [[0.8, 0.3, 0.6]], "target": [[1, 0, 1]]},
+                 Loss.BCE_WITH_LOGITS.value: {"input": EXAMPLE["input"], "target": [[1, 0, 1]]},
+                 Loss.HINGE.value: {"input": [[0.6, -0.4, 1.5]], "target": [[1, 0, 1]]},
+                 Loss.SQUARED_HINGE.value: {"input": [[0.6, -0.4, 1.5]], "target": [[1, -1, 1]]}}
+"""The web form's input and target per loss: class indices, a target of the input's shape, or 0/1 and ±1 labels."""
 def _number(minimum: Any, strict: bool, name: str) -> Any:
     def parse(value: Any) -> Any:
         v = F.number(value)
@@ -173,11 +184,32 @@ def _statement(p: Any) -> Any:
 
         latex = scalar(target) if _is_number(target) else matrix(target, "target")
         st.givens.insert(1, Given("Target", f"y = {latex}"))
+    if value(p, "W") is not None:  # CS231n's linear classifier: the scores S = X W are computed, not given
+        _linear_classifier(p, st)
     return st
 
 
+def _linear_classifier(p: Any, st: Any) -> None:
+    """The svm loss of ``S = X W``: X and W typeset, the regularisation stated, ∂L/∂W asked (not ∂L/∂x)."""
+    from nnsteps.render.statement import Given, given_matrix, scalar, settings, value
+
+    st.intro = (r"Compute the multiclass SVM loss (as CS231n's svm_loss) of the linear classifier $S = X W$ "
+                r"against the target, with L2 regularisation $\lambda \sum W^2$, and its gradient with respect to $W$.")
+    target = [g for g in st.givens if g.label == "Target"]
+    st.givens = [g for g in (given_matrix(p, "X", "Samples (one per row)", "X"), given_matrix(p, "W", "Weights", "W"))
+                 if g is not None] + target + [g for g in st.givens if g.label != "Target"]
+    reg = settings([("regularisation", rf"\lambda = {scalar(value(p, 'reg', 0))}")]).label.removeprefix("Settings: ")
+    shown = [i for i, g in enumerate(st.givens) if g.label.startswith("Settings: ")]
+    if shown:  # one settings line: the reduction's, with the regularisation after it
+        st.givens[shown[0]] = Given(st.givens[shown[0]].label.removesuffix(".") + ", " + reg)
+    else:
+        st.givens.append(Given("Settings: " + reg))
+    st.asks = ["the loss $L$", r"the gradient $\partial L/\partial W$ (and $\partial L/\partial S$)"]
+
+
 @register(Op.LOSS.value, fields=FIELDS, statement=_statement, summary="a loss of torch.nn.functional: its value and ∂L/∂input",
-          answer=(Op.LOSS.value, "grads"), example=EXAMPLE, mistakes=_mistakes, form={"group": "backprop"},
+          answer=(Op.LOSS.value, "grads"), example=EXAMPLE, mistakes=_mistakes,
+          form={"group": "backprop", "examples": {Op.LOSS.value: LOSS_EXAMPLES}},
           aliases={"bce": "loss: binary_cross_entropy", "bce_with_logits": "loss: binary_cross_entropy_with_logits",
                    "ce": "loss: cross_entropy", "mae": "loss: l1", "kl": "loss: kl_div", "log_loss": "loss: nll"})
 def solve_loss(p: Params) -> Worked:

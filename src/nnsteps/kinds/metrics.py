@@ -68,13 +68,23 @@ def _statement(p: Any) -> Any:
     from nnsteps.render.statement import Given, build, value
 
     confusion = value(p, "confusion") is not None
-    st = build(p, "Evaluate the classifier below as scikit-learn does" + (" from its confusion matrix (rows: true "
-               "class, columns: predicted)." if confusion else ", from the true and predicted label of each sample."),
-               arrays=[("confusion", "Confusion matrix", "C"), ("scores", "Scores (a row per sample)", "S")],
-               scalars=[("zero_division", "a 0/0 ratio counts as", "", None), ("k", "top-", "k", None)],
-               asks=[*([] if confusion else ["the confusion matrix (rows: true class, columns: predicted)"]),
-                     "the accuracy", "the precision, recall and F1 of each class",
-                     "their macro, micro and weighted averages"], skip=(("confusion",),) if confusion else ())
+    scores = value(p, "scores") is not None
+    k = value(p, "k", 1)
+    top_k = [f"the top-{k} accuracy: the share of samples whose true class is among their {k} highest scores"]
+    if scores and value(p, "y_pred") is None and not confusion:  # top-k accuracy alone, as the solver answers
+        st = build(p, "Evaluate the classifier below as scikit-learn's top_k_accuracy_score does, from the true "
+                   "label of each sample and its score for each class.",
+                   arrays=[("scores", "Scores (a row per sample, a column per class)", "S")], asks=top_k)
+    else:
+        st = build(p, "Evaluate the classifier below as scikit-learn does" + (
+                   " from its confusion matrix (rows: true class, columns: predicted)." if confusion else
+                   ", from the true and predicted label of each sample."),
+                   arrays=[("confusion", "Confusion matrix", "C"), ("scores", "Scores (a row per sample)", "S")],
+                   scalars=[("zero_division", "a 0/0 ratio counts as", "", None)],
+                   asks=[*([] if confusion else ["the confusion matrix (rows: true class, columns: predicted)"]),
+                         "the accuracy", "the precision, recall and F1 of each class",
+                         "their macro, micro and weighted averages", *(top_k if scores else [])],
+                   skip=(("confusion",),) if confusion else ())
     for name, label in (("labels", "Classes, in order"), ("y_pred", "Predicted labels"), ("y_true", "True labels")):
         if value(p, name) is not None:
             st.givens.insert(0, Given(label, code=" ".join(str(v) for v in value(p, name))))

@@ -31,6 +31,16 @@ EXAMPLE = {"method": "adam", "params": {"w": [1, -2], "b": Fraction(1, 2)},
            "grads": [{"w": [Fraction(1, 10), Fraction(1, 5)], "b": Fraction(-3, 10)},
                      {"w": [Fraction(1, 20), Fraction(-1, 10)], "b": Fraction(1, 5)}],
            "lr": Fraction(1, 1000), "betas": [Fraction(9, 10), Fraction(999, 1000)], "eps": "1e-8"}
+_RATE = {"lr": EXAMPLE["lr"]}
+SCHEDULE_EXAMPLES = {"none": _RATE, "step": {**_RATE, "step_size": 1, "gamma": Fraction(1, 2)},
+                     "exponential": {**_RATE, "gamma": Fraction(1, 2)}, "cosine": {**_RATE, "T_max": 2},
+                     "inverse_time": {**_RATE, "decay": Fraction(1, 2)},
+                     "multistep": {**_RATE, "milestones": [1], "gamma": Fraction(1, 2)}, "linear": _RATE,
+                     "onecycle": {"lr": None, "max_lr": Fraction(1, 100), "total_steps": 4},
+                     "plateau": {**_RATE, "metric_values": [1, Fraction(9, 10)]}}
+"""The web form's example per schedule: the options it needs filled in (onecycle reads no lr: it is cleared)."""
+
+
 def _betas(value: Any) -> tuple[Any, Any]:
     betas = [F.number(x) for x in value] if isinstance(value, (list, tuple)) else None
     if betas is None or len(betas) != 2 or not all(0 <= b < 1 for b in betas):
@@ -189,6 +199,8 @@ def _statement(p: Any) -> Any:
         givens += [Given(f"Gradient at step {t}", named(g)) for t, g in enumerate(grads[:steps], 1)]
     elif loss is not None:
         givens.append(Given("Loss (differentiate it at each step)", code=str(loss)))
+    if value(p, "state") is not None:  # resumed from a given state: a student needs it to take the first step
+        givens.append(Given("The optimiser's state before step 1", named(value(p, "state"))))
     symbols = {"lr": r"\alpha", "betas": r"(\beta_1, \beta_2)", "eps": r"\epsilon", "momentum": r"\mu",
                "dampening": r"\tau", "weight_decay": r"\lambda", "alpha": r"\alpha_{\text{rms}}", "beta": r"\beta"}
     schedule = value(p, "schedule", "none")
@@ -226,7 +238,7 @@ def _statement(p: Any) -> Any:
 
 @register(KIND, fields=FIELDS, statement=_statement, summary="steps of a torch.optim optimiser (sgd, adagrad, rmsprop, adam, adamw) or "
           "the course's momentum_ema, with a learning-rate schedule", answer=("params", "state", "lr"),
-          example=EXAMPLE, mistakes=_mistakes, form={"group": "training"},
+          example=EXAMPLE, mistakes=_mistakes, form={"group": "training", "examples": {"schedule": SCHEDULE_EXAMPLES}},
           aliases={"sgd": "method: sgd", "momentum": "method: sgd, momentum: 0.9", "nesterov": "method: sgd, "
                    "nesterov: true", "adam": "method: adam", "adamw": "method: adamw", "rmsprop": "method: rmsprop",
                    "adagrad": "method: adagrad", "lr_schedule": "schedule: step", "learning_rate": ""})

@@ -20,6 +20,8 @@ NAME = "perceptron"
 LABELS = ("binary", "sign")
 EXAMPLE = {"X": "0 0; 0 1; 1 0; 1 1", "y": [0, 0, 0, 1], "labels": "binary", "w": [0, 0], "b": 0, "lr": 1,
            "epochs": 10}
+LABEL_EXAMPLES = {"binary": {"y": EXAMPLE["y"]}, "sign": {"y": [-1, -1, -1, 1]}}
+"""The web form's labels per choice (0/1 or ±1)."""
 def _flat(value: Any, name: str, ndim: int) -> list[Any]:
     out: list[Any] = F.array(name, (ndim,))(value).tolist()
     return out
@@ -52,18 +54,20 @@ def _statement(p: Any) -> Any:
     from nnsteps.render.statement import build, value
 
     sign = value(p, "labels") == "sign"
-    rule = (r"predict $\hat y = \operatorname{sign}(w^\top x + b)$; on a mistake $w \leftarrow w + \eta y x$, "
+    fires = ">" if value(p, "strict", False) else r"\ge"  # strict: z = 0 predicts the low label
+    rule = (rf"predict $\hat y = 1$ if $w^\top x + b {fires} 0$ else $-1$; on a mistake $w \leftarrow w + \eta y x$, "
             r"$b \leftarrow b + \eta y$" if sign else
-            r"predict $\hat y = 1$ if $w^\top x + b \ge 0$ else $0$; then $w \leftarrow w + \eta (y - \hat y) x$, "
+            rf"predict $\hat y = 1$ if $w^\top x + b {fires} 0$ else $0$; then $w \leftarrow w + \eta (y - \hat y) x$, "
             r"$b \leftarrow b + \eta (y - \hat y)$")
     return build(p, f"Train a perceptron on the examples below in order, epoch after epoch: {rule}. Stop after an "
                  "epoch with no update.",
                  arrays=[("X", "Examples (one per row)", "X"), ("y", "Labels", "y"), ("w", "Initial weights", "w")],
                  scalars=[*([] if value(p, "w") is not None else [("w", "initial weights", "w", 0)]),
                           ("b", "initial bias", "b", 0), ("lr", "learning rate", r"\eta", 1),
-                          ("epochs", "at most", "", 10)],
+                          ("epochs", "epoch limit", "", 10)],
                  asks=["the final weights $w$ and bias $b$", "how many epochs it takes, and whether it converges",
-                       "every update"])
+                       "at each example in turn: $z = w^\\top x + b$, the prediction $\\hat y$, and $w$ and $b$ after it"],
+                 skip=(("updates", "*", "x"), ("updates", "*", "y")))  # each example and its label are given
 
 
 @register(NAME, fields=FIELDS, statement=_statement, summary="the perceptron rule, epoch by epoch, to its decision boundary",
@@ -72,7 +76,7 @@ def _statement(p: Any) -> Any:
                                 lambda raw: {**raw, "lr": -p.lr})] if p.lr is not None and p.lr > 0 else [])
           + [("z = 0 fires or not the other way round (z > 0 against z ≥ 0)",
               lambda raw: {**raw, "strict": not p.strict})],
-          form={"group": "layers"})
+          form={"group": "layers", "examples": {"labels": LABEL_EXAMPLES}})
 def solve_perceptron(p: Params) -> Worked:
     """A ``perceptron`` problem (:mod:`nnsteps.ops.mlp.perceptron`).
 

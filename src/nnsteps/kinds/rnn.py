@@ -24,6 +24,15 @@ CELLS = (Op.RNN, "lstm", "gru")
 VARIANTS = ("pytorch", "no_tanh_c", "ungated_c")
 EXAMPLE = {"x": [0.3, 0.4, 0.2], "h0": 0.5, "weights": {"w_in": 0.2, "w_hh": 0.2, "w_hy": 0.2},
            "target": 0.1, "learning_rate": 0.5}
+_GATED = {"x": [[0.5, -1], [1, 0.5]], "h0": [0.2], "target": [0.1], "learning_rate": 0.5}
+CELL_EXAMPLES = {
+    Op.RNN.value: {k: EXAMPLE[k] for k in ("x", "h0", "weights", "target")} | {"c0": None},
+    "lstm": {**_GATED, "c0": [-0.3], "weights": {"weight_ih": [[0.1, -0.2], [0.3, 0.1], [-0.4, 0.2], [0.2, 0.5]],
+                                                 "weight_hh": [[0.3], [-0.1], [0.2], [0.4]], "W_hy": [[1]]}},
+    "gru": {**_GATED, "c0": None, "weights": {"weight_ih": [[0.1, -0.2], [0.3, 0.1], [-0.4, 0.2]],
+                                               "weight_hh": [[0.3], [-0.1], [0.2]], "W_hy": [[1]]}},
+}
+"""The web form's example per cell: choosing lstm or gru swaps in weights of that cell's layout (None: cleared)."""
 FIELDS = (
     Field("x", T.VALUE, "the sequence: numbers, or one vector per step", required=True, example=[0.3, 0.4, 0.2]),
     Field("h0", T.VALUE, "initial hidden state (a number or a vector; default 0)", default=0, example=0.5),
@@ -181,30 +190,37 @@ def _statement(p: Any) -> Any:
     f = {"none": "", Activation.TANH.value: r"\tanh", Activation.RELU.value: r"\operatorname{ReLU}",
          Activation.SIGMOID.value: r"\sigma"}.get(act, act)
     g = f or r"\operatorname{id}"
+    head = value(p, "upstream") is None  # given ∂L/∂h_t, a plain RNN has no output layer
     if cell == Op.RNN.value:
-        intro = (rf"Run the recurrent network $h_t = {f + '(' if f else ''}w_{{in}} x_t + w_{{hh}} h_{{t-1}}{')' if f else ''}$, "
-                 rf"$y = w_{{hy}} h_t$ over "
+        intro = (rf"Run the recurrent network $h_t = {f + '(' if f else ''}w_{{in}} x_t + w_{{hh}} h_{{t-1}}{')' if f else ''}$"
+                 + (r", $y = w_{hy} h_t$" if head else "") + " over "
                  "the sequence $x$" if "w_in" in (value(p, "weights") or {}) else
                  rf"Run the recurrent network $h_t = {g}(W_{{xh}} x_t + W_{{hh}} h_{{t-1}} + "
-                 r"b_h)$, $y_t = W_{hy} h_t + b_y$ over the sequence $x$")
+                 r"b_h)$" + (r", $y_t = W_{hy} h_t + b_y$" if head else "") + " over the sequence $x$")
     else:
         intro = f"Run the {cell.upper()} cell (PyTorch's equations and gate order) over the sequence $x$"
-    intro += " (the output " + ("at every step" if value(p, "output") == "every" else "after the last step") + ")."
+    if head or cell != Op.RNN.value:
+        intro += " (the output " + ("at every step" if value(p, "output") == "every" else "after the last step") + ")"
+    intro += "."
     givens = [Given(f"Sequence: $x = {scalar(value(p, 'x'))}$"),
               Given(f"Initial state: $h_0 = {scalar(value(p, 'h0', 0))}$"
                     + (f", $c_0 = {scalar(value(p, 'c0', 0))}$" if cell == "lstm" else "")),
               Given("Weights", named(value(p, "weights") or {}))]
-    more, asks = learn_statement(p, "half_squared_error")
+    more, asks = learn_statement(p, "half_squared_error", r"the hidden states, $\partial L/\partial h_t$")
+    if value(p, "upstream_c") is not None:  # CS231n's dnext_c: the cell state's own upstream gradient
+        more.insert(1, Given(r"Upstream gradient of the cell states, $\partial L/\partial c_t$",
+                             named(value(p, "upstream_c"))))
     symbolic = value(p, "symbolic") is True
     return Statement(intro, givens + more,
-                     ["every hidden state $h_t$" + (" and cell state $c_t$" if cell == "lstm" else ""), "the output $y$",
+                     ["every hidden state $h_t$" + (" and cell state $c_t$" if cell == "lstm" else ""),
+                      *(["the output $y$"] if head or cell != Op.RNN.value else []),
                       *asks, *(["the closed forms of the output and the gradients"] if symbolic else [])],
                      skip=() if symbolic else (("symbolic",),))
 
 
 @register(Op.RNN.value, fields=FIELDS, statement=_statement, summary="a recurrent network: forward pass, loss, BPTT and one update",
           answer=("h", "y", Op.LOSS.value, "grads", "updated", "symbolic", "c", "gates"), example=EXAMPLE, mistakes=_mistakes,
-          follow_on=follow_on, form={"group": "backprop"},
+          follow_on=follow_on, form={"group": "backprop", "examples": {"cell": CELL_EXAMPLES}},
           aliases={"lstm": "cell: lstm", "gru": "cell: gru", "elman": "cell: rnn", "bptt": ""})
 def solve_rnn(p: Params) -> Worked:
     """An ``rnn`` problem: forward pass, loss, BPTT and update of :func:`nnsteps.ops.rnn.rnn`.

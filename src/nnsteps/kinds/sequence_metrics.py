@@ -52,9 +52,12 @@ def _bleu_statement(p: Any) -> Any:
                f"{'hypotheses' if corpus else 'candidate'} against the references as NLTK does: clipped n-gram "
                + ("counts and lengths summed over the corpus before the precisions, " if corpus else "precisions, ")
                + "their weighted geometric mean, times the brevity penalty.",
-               scalars=[*([] if weights is not None else [("max_n", "n-grams up to", "n", 4)]),
-                        ("smoothing", "smoothing", "", "none")],
+               scalars=[*([] if weights is not None else [("max_n", "n-grams up to", "n", 4)])],
                asks=["the clipped precision of each n-gram order", "the brevity penalty", "the BLEU score"])
+    # the method by what it does (a student does not know NLTK's numbering), never "method2" run together
+    smoothing = str(value(p, "smoothing", "none"))
+    st.givens.append(Given("Smoothing: " + (f"NLTK's method {smoothing.removeprefix('method')}: "
+                                            if smoothing.startswith("method") else "") + HELP.get(smoothing, smoothing)))
     if weights is not None:
         listed = weights.split() if isinstance(weights, str) else weights
         st.givens.append(Given("Weights w_1 … w_N", code=" ".join(number(w) for w in listed)))

@@ -71,9 +71,12 @@ def describe_kinds() -> list[dict[str, Any]]:
     ('kernel_size', True)
     >>> [f["when"] for f in d["optimizer"]["fields"] if f["name"] == "momentum"]
     [{'field': 'method', 'is': ['sgd', 'rmsprop']}]
+    >>> d["perceptron"]["choice_examples"]["labels"]["sign"]  # what the form fills in when a choice needs it
+    {'y': [-1, -1, -1, 1]}
     """
     return [{"name": k.name, "summary": k.summary, "fields": [_field(f) for f in k.specs],
-             "answer": list(k.answer), "example": example_of(k)} for k in load_kinds().values()]
+             "answer": list(k.answer), "example": example_of(k),
+             "choice_examples": _plain(k.form.get("examples", {}))} for k in load_kinds().values()]
 
 
 def kind_schema(kind: Kind) -> dict[str, Any]:

@@ -30,8 +30,14 @@ _LABELS = {
     "c": "Cell states c", "gates": "Gates", "f1": "F1 score", "precision": "Precision", "recall": "Recall",
     "accuracy": "Accuracy", "confusion": "Confusion matrix", "macro": "Macro average", "micro": "Micro average",
     "weighted": "Weighted average", "best": "Best", "beams": "Beams", "keep": "Kept boxes",
-    "weight_ih": "W_ih", "weight_hh": "W_hh", "bias_ih": "b_ih", "bias_hh": "b_hh", "m_hat": "m̂", "v_hat": "v̂",
+    "weight_ih": "W_ih", "weight_hh": "W_hh", "bias_ih": "b_ih", "bias_hh": "b_hh", "h0": "h_0", "c0": "c_0", "m_hat": "m̂", "v_hat": "v̂",
     "v_max": "v_max", "lr": "Learning rate", "v_corrected": "Bias-corrected v",
+    # boxes, BLEU, ROC and top-k as their steps and papers write them (not "Giou loss", "bleu", "auc")
+    "iou": "IoU", "giou": "GIoU", "diou": "DIoU", "ciou": "CIoU", "giou_loss": "GIoU loss", "diou_loss": "DIoU loss",
+    "ciou_loss": "CIoU loss", "enclosing_area": "Enclosing area C", "center_distance_squared": "Centre distance ρ²",
+    "diagonal_squared": "Enclosing diagonal c²", "alpha": "Weight α", "bleu": "BLEU",
+    "precisions": "n-gram precisions", "fpr": "False positive rates", "tpr": "True positive rates",
+    "auc": "ROC-AUC", "pr_thresholds": "PR thresholds", "top_k_accuracy": "Top-k accuracy",
 }
 
 _COLUMNS = [("name", "Layer"), ("type", "Type"), ("output_shape", "Output"), ("neurons", "Neurons"),
@@ -131,11 +137,13 @@ def value_view(v: Any, key: str | None = None, stacks: dict[str, Stack] | None =
     Shape(dims=[64, 64, 32])
     >>> value_view({"layers": [{"weights": [[1]], "bias": [2]}]}).items[0][0]
     'Layer 1'
+    >>> [label for label, _ in value_view({"params": [1], "state": [{}, {}]}).items]
+    ['Params']
     """
     if isinstance(v, dict):
         items: list[tuple[str, Any]] = []
         for k, x in v.items():
-            if x is None:
+            if x is None or _all_empty(x):  # plain SGD's state: one empty record per step says nothing
                 continue
             if k == "layers" and isinstance(x, list) and all(isinstance(r, dict) for r in x):
                 items += [(f"Layer {i + 1}", value_view(r, stacks=stacks)) for i, r in enumerate(x)]
@@ -153,6 +161,10 @@ def value_view(v: Any, key: str | None = None, stacks: dict[str, Stack] | None =
             return Fields([(f"{i + 1}", value_view(x, stacks=stacks)) for i, x in enumerate(v)])
         return Matrix(v, (stacks or {}).get(key or ""))
     return Number(v)
+
+
+def _all_empty(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) and bool(v) and all(isinstance(x, dict) and not x for x in v)
 
 
 def _holds_dicts(v: Any) -> bool:

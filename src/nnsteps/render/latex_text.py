@@ -156,6 +156,9 @@ def _walk(latex: str) -> tuple[bool, str]:
         return False, latex
     text = re.sub(r"\s*([⋆∈])\s*", r" \1 ", text)
     text = re.sub(r"∑(?=[^\W_])", "∑ ", text)
+    # strict_latex_spaces drops the space after a command (\ge 0 read "≥0"): relations and arrows get theirs back.
+    text = re.sub(r"[ \t]*([≥≤←→⊙≠≈])[ \t]*", r" \1 ", text).replace("^ᵀ", "ᵀ")
+    text = re.sub(r"(?<=[^\s(])= ", " = ", text)
     text = re.sub(r"\s*·\s*", "·", text)
     text = re.sub(r"\s*×\s*", " × ", text)
     text = re.sub(r"([⌊⌈])\s+", r"\1", text)

@@ -290,10 +290,12 @@ def named(v: Any) -> str:
 def symbol(name: str) -> str:
     r"""A field or parameter name as a math symbol: ``w_in`` as :math:`w_{in}`, a long word as text.
 
-    >>> symbol("w_in"), symbol("b"), symbol("weight_decay")
-    ('w_{in}', 'b', '\\text{weight decay}')
+    >>> symbol("w_in"), symbol("b"), symbol("weight_decay"), symbol("weight_ih"), symbol("bias_hh")
+    ('w_{in}', 'b', '\\text{weight decay}', 'W_{ih}', 'b_{hh}')
     """
     head, _, tail = name.partition("_")
+    if head in ("weight", "bias") and tail in ("ih", "hh"):  # PyTorch's RNN parameters, as the answer names them
+        return f"{'W' if head == 'weight' else 'b'}_{{{tail}}}"
     safe = re.fullmatch(r"[A-Za-z]\w*", name) is not None
     if safe and len(head) <= 2 and tail and re.fullmatch(r"[A-Za-z0-9]+", tail):
         return f"{head}_{{{tail}}}"

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from nnsteps.numbers import to_exact_string, to_json
-from nnsteps.numfmt import as_fraction, entry_latex, entry_text, number_latex, number_text
+from nnsteps.numfmt import as_fraction, entry_latex, entry_text, number_latex, number_text, with_decimals
 from nnsteps.work import Stack
 
 EDGE = 12
@@ -59,8 +59,9 @@ def latex_matrix(arr: Any, digits: int | None = None, stack: Stack | None = None
     if a.ndim == 1:
         a = a.reshape(1, -1)
     if a.ndim == 2:
-        fractions = any(as_fraction(v) for v in a.ravel())  # one form for the whole matrix
-        cells = _grid(a, lambda v: entry_latex(v, digits, fractions=fractions), (r"\cdots", r"\vdots", r"\ddots"))
+        fractions, approx = _form(a)  # one form for the whole matrix
+        cells = _grid(a, lambda v: entry_latex(v, digits, fractions=fractions, approx=approx),
+                      (r"\cdots", r"\vdots", r"\ddots"))
         return r"\begin{bmatrix} " + r" \\ ".join(" & ".join(row) for row in cells) + r" \end{bmatrix}"
     shown = range(min(a.shape[0], MAX_BLOCKS))
     if stack is not None and stack.names(a.ndim):
@@ -71,6 +72,13 @@ def latex_matrix(arr: Any, digits: int | None = None, stack: Stack | None = None
     if a.shape[0] > MAX_BLOCKS:
         parts.append(rf"\ldots \text{{ ({a.shape[0] - MAX_BLOCKS} more of {a.shape[0]})}}")
     return r",\quad ".join(parts)
+
+
+def _form(a: np.ndarray) -> tuple[bool, bool]:
+    """One form for a matrix's entries: fractions when one reads as a fraction; each fraction with its
+    decimal beside when one is too long to read without it."""
+    entries = a.ravel()
+    return any(as_fraction(v) for v in entries), any(with_decimals(v) for v in entries)
 
 
 def _index_name(ndim: int) -> str:
@@ -90,9 +98,10 @@ def text_matrix(arr: Any, digits: int | None = None, stack: Stack | None = None)
     if a.ndim == 1:
         a = a.reshape(1, -1)
     if a.ndim == 2:
-        fractions = any(as_fraction(v) for v in a.ravel())
-        cells = _grid(a, lambda v: entry_text(v, digits, fractions=fractions), ("…", "⋮", "⋱"))
-        width = max(len(c) for row in cells for c in row)
+        fractions, approx = _form(a)
+        cells = _grid(a, lambda v: entry_text(v, digits, fractions=fractions, approx=approx), ("…", "⋮", "⋱"))
+        # Rows align in columns of one width; a single row needs no padding (a long entry would spread it).
+        width = max(len(c) for row in cells for c in row) if len(cells) > 1 else 0
         return "\n".join("[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells)
     blocks = []
     for i in range(min(a.shape[0], MAX_BLOCKS)):
@@ -133,6 +142,10 @@ def text_value(v: Any, stack: Stack | None = None) -> str:
 
     >>> text_value([1, 2])
     '[ 1  2 ]'
+    >>> print(text_value({"W": np.array([[1, 2], [3, 4]]), "b": [5, 6]}))
+    W = [ 1  2 ]
+        [ 3  4 ]
+    b = [ 5  6 ]
     """
     if isinstance(v, str):
         from nnsteps.render.latex_text import latex_to_text
@@ -143,8 +156,14 @@ def text_value(v: Any, stack: Stack | None = None) -> str:
     if isinstance(v, (list, tuple)):
         return text_matrix(np.array(v, dtype=object), stack=stack)
     if isinstance(v, dict):
-        return ", ".join(f"{k} = {text_value(x)}" for k, x in v.items())
+        parts = [_hang(f"{k} = ", text_value(x)) for k, x in v.items()]
+        return ("\n" if any("\n" in p for p in parts) else ", ").join(parts)
     return number_text(v)
+
+
+def _hang(label: str, text: str) -> str:
+    """``label`` before a value; a matrix's further rows indented under its first (``W = [ 1 ]`` / ``    [ 2 ]``)."""
+    return label + text.replace("\n", "\n" + " " * len(label))
 
 
 def json_value(v: Any) -> Any:

@@ -134,8 +134,9 @@ def roc(y: list[int], scores: list[Any], *, drop_intermediate: bool = True, kind
     rows: list[Step[Any]] = [Step("Threshold ∞ (nothing predicted positive)", result={"fpr": 0, "tpr": 0})]
     for j, thr in enumerate(r_thr, start=1):
         rows.append(Step(f"Threshold {op(thr)}: predict positive when the score ≥ {op(thr)}",
-                         formula=r"\mathrm{TPR} = \frac{TP}{N^+},\ \mathrm{FPR} = \frac{FP}{N^-}",
-                         substituted=rf"\frac{{{r_tps[j]}}}{{{n_pos}}},\ \frac{{{r_fps[j]}}}{{{n_neg}}}",
+                         # FPR first, as the result and the answer (an ROC point is (FPR, TPR))
+                         formula=r"\mathrm{FPR} = \frac{FP}{N^-},\ \mathrm{TPR} = \frac{TP}{N^+}",
+                         substituted=rf"\frac{{{r_fps[j]}}}{{{n_neg}}},\ \frac{{{r_tps[j]}}}{{{n_pos}}}",
                          result={"fpr": fpr[j], "tpr": tpr[j]}))
     dropped = len(tps) - len(keep)
     steps.append(Step("ROC points", steps=_shown(rows), result={"fpr": fpr, "tpr": tpr},

@@ -240,6 +240,11 @@ def _layer_step(l: int, W: np.ndarray, b: np.ndarray | None, f: str, prev: np.nd
                 note=f"units {EXPLAIN + 1} to {len(zl)} follow the same rule" if len(zl) > EXPLAIN else None)
 
 
+def _grouped(terms: str) -> str:
+    """A sum in parentheses before a product; one number as it is (a negative one is already in them)."""
+    return f"({terms})" if " + " in terms else terms
+
+
 def _backward(specs: list[dict[str, Any]], a: list[np.ndarray], z: list[np.ndarray], g: np.ndarray,
               d: Domain) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[Step[Any]], list[np.ndarray | None]]:
     Lc = len(specs)
@@ -267,7 +272,7 @@ def _backward(specs: list[dict[str, Any]], a: list[np.ndarray], z: list[np.ndarr
             children.append(Step(
                 f"δ of layer {l}, unit {j + 1}",
                 formula=rf"\delta{_sup(l)}_{{{j + 1}}} = \left({up_sym[j]}\right) " + ("" if f == "none" else fd),
-                substituted=rf"({up_num[j]}) \cdot {fd_num}", result=d.out(dl[j]),
+                substituted=rf"{_grouped(up_num[j])} \cdot {fd_num}", result=d.out(dl[j]),
             ))
         rule = (r"\delta^{(L)} = \frac{\partial \ell}{\partial a^{(L)}} \odot f'(z^{(L)})" if l == Lc else
                 rf"\delta{_sup(l)} = \left(W{_sup_t(l + 1)}\delta{_sup(l + 1)}\right) \odot f'(z{_sup(l)})")

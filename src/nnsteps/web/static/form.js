@@ -152,13 +152,27 @@ function nfShow() {
   $("nf-yaml").textContent = nfYaml();
 }
 
+function nfChoose(target) {
+  // A choice whose record gives an example for it (lstm's weights, a hinge loss's ±1 target, onecycle's
+  // max_lr) fills those fields in, so the form solves after the choice as it does on opening; null clears.
+  const kind = nfKind();
+  if (!kind || target.tagName !== "SELECT" || !target.id.startsWith("nf-f-")) return;
+  const byChoice = (kind.choice_examples || {})[target.id.slice(5)] || {};
+  const fill = byChoice[target.value || ""];
+  if (!fill) return;
+  for (const [name, value] of Object.entries(fill)) {
+    const node = $("nf-f-" + name);
+    if (node) node.value = value === null ? "" : fieldText(value);
+  }
+}
+
 function nfSolve() { pbSolve(nfYaml()); }
 
 async function initNewProblem() {
   try { KINDS = await (await fetch("/api/kinds")).json(); } catch (_) { KINDS = []; }
   for (const k of KINDS) $("nf-kind").append(el("option", { value: k.name, text: k.name }));
   $("nf-kind").addEventListener("change", () => { nfRender(); pbChanged(nfSolve); });
-  const edited = (e) => { if (e.target.id !== "nf-kind") { nfShow(); pbChanged(nfSolve); } };
+  const edited = (e) => { if (e.target.id !== "nf-kind") { nfChoose(e.target); nfShow(); pbChanged(nfSolve); } };
   $("pb-new").addEventListener("input", edited);  // selects fire input too
   $("pb-new").addEventListener("submit", (e) => { e.preventDefault(); clearTimeout(pbDebounce); nfSolve(); });
   nfRender();
