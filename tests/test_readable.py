@@ -336,7 +336,9 @@ def test_an_roc_point_step_lists_fpr_then_tpr_in_its_formula_numbers_and_result(
 
 
 def test_plain_sgds_empty_state_is_not_listed_step_by_step() -> None:
-    text = _solve(str(ROOT / "examples" / "optimizers_sequences.yaml"), "--brief", "--only", "onecycle,sgd_from_velocity")
-    onecycle = text.split("onecycle:")[1]
-    assert "State" not in onecycle and "Learning rate: [ 1/25 (≈ 0.04)" in onecycle
-    assert "State" in text.split("onecycle:")[0]  # SGD with momentum keeps its buffer b
+    text = _solve(str(ROOT / "examples" / "optimizers_sequences.yaml"), "--brief", "--only",
+                  "linear_warmup,onecycle,sgd_from_velocity")
+    warmup = text.split("linear_warmup:")[1].split("onecycle:")[0]
+    assert "State" not in warmup and "Learning rate: [ 0.1" in warmup
+    assert "State" in text.split("linear_warmup:")[0]  # SGD with momentum keeps its buffer b
+    assert "State" in text.split("onecycle:")[1]  # and so does plain SGD under OneCycleLR, which sets a momentum

@@ -162,6 +162,6 @@ def test_a_linear_classifiers_svm_loss_states_x_w_and_the_regularisation_and_ask
     item = item_of("loss", loss="svm", W="0.2 -0.5 0.1; 0.1 0.3 -0.2", X="1 2; -1 0.5", target=[0, 2], reg=0.1)
     text = statement_text(statement(item))
     assert "Samples (one per row): X = [1  2; -1  0.5]" in text and "Weights: W = [0.2  -0.5  0.1; " in text
-    assert "Settings: reduction mean, regularisation λ = 0.1." in text and "∂L/∂W" in text and "∂L/∂x" not in text
+    assert "Settings: reduction mean, margin Δ = 1, regularisation λ = 0.1." in text and "∂L/∂W" in text and "∂L/∂x" not in text
     plain = statement_text(statement(item_of("loss", loss="svm", input="3.2 5.1 -1.7", target=[0])))
     assert "∂L/∂x" in plain and "regularisation" not in plain

@@ -218,13 +218,12 @@ def _statement(p: Any) -> Any:
                 continue
             pairs.append((name.replace("_", " ") if name not in symbols else "",
                           f"{symbols.get(name, '')}{' = ' if name in symbols else ''}{scalar(v)}"))
-    if pairs:
-        givens.append(settings(pairs))
-    if schedule != "none":
+    if schedule != "none":  # one Settings line: the optimiser's, then the schedule's
         shown = [o for o in SCHEDULE_OPTIONS.get(str(schedule), ()) if value(p, o) is not None
                  and o not in ("cycle_momentum", "base_momentum", "max_momentum")]
-        givens.append(settings([("schedule", scalar(schedule)), *((o.replace("_", " "), scalar(value(p, o)))
-                                                                   for o in shown)]))
+        pairs += [("schedule", scalar(schedule)), *((o.replace("_", " "), scalar(value(p, o))) for o in shown)]
+    if pairs:
+        givens.append(settings(pairs))
     if cycled:
         mu = r"\beta_1" if method in ("adam", "adamw") else r"\mu"
         high, low = value(p, "max_momentum", Fraction(95, 100)), value(p, "base_momentum", Fraction(85, 100))
