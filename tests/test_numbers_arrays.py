@@ -170,7 +170,7 @@ def test_as_array_checks_dimensions() -> None:
         (Fraction(-2, 7), "-2/7 (≈ -0.2857142857)", r"-\frac{2}{7} \approx -0.2857142857", r"(-\frac{2}{7})"),
         (0.1 + 0.2, "0.3", "0.3", "0.3"),  # one number style: operands to the same significant digits
         (2.0, "2", "2", "2"),
-        (1.5e-20, "1.5e-20", "1.5e-20", r"1.5 \cdot 10^{-20}"),
+        (1.5e-20, "1.5e-20", r"1.5 \cdot 10^{-20}", r"1.5 \cdot 10^{-20}"),
     ],
 )
 def test_number_formats(x: object, text: str, latex: str, operand: str) -> None:

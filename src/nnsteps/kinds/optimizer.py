@@ -35,7 +35,7 @@ _RATE = {"lr": EXAMPLE["lr"]}
 SCHEDULE_EXAMPLES = {"none": _RATE, "step": {**_RATE, "step_size": 1, "gamma": Fraction(1, 2)},
                      "exponential": {**_RATE, "gamma": Fraction(1, 2)}, "cosine": {**_RATE, "T_max": 2},
                      "inverse_time": {**_RATE, "decay": Fraction(1, 2)},
-                     "multistep": {**_RATE, "milestones": [1], "gamma": Fraction(1, 2)}, "linear": _RATE,
+                     "multistep": {**_RATE, "milestones": [1], "gamma": Fraction(1, 2)}, Op.LINEAR.value: _RATE,
                      "onecycle": {"lr": None, "max_lr": Fraction(1, 100), "total_steps": 4},
                      "plateau": {**_RATE, "metric_values": [1, Fraction(9, 10)]}}
 """The web form's example per schedule: the options it needs filled in (onecycle reads no lr: it is cleared)."""

@@ -33,11 +33,14 @@ _LABELS = {
     "weight_ih": "W_ih", "weight_hh": "W_hh", "bias_ih": "b_ih", "bias_hh": "b_hh", "h0": "h_0", "c0": "c_0", "m_hat": "m̂", "v_hat": "v̂",
     "v_max": "v_max", "lr": "Learning rate", "v_corrected": "Bias-corrected v",
     # boxes, BLEU, ROC and top-k as their steps and papers write them (not "Giou loss", "bleu", "auc")
-    "iou": "IoU", "giou": "GIoU", "diou": "DIoU", "ciou": "CIoU", "giou_loss": "GIoU loss", "diou_loss": "DIoU loss",
+    "giou": "GIoU", "diou": "DIoU", "ciou": "CIoU", "giou_loss": "GIoU loss", "diou_loss": "DIoU loss",
     "ciou_loss": "CIoU loss", "enclosing_area": "Enclosing area C", "center_distance_squared": "Centre distance ρ²",
-    "diagonal_squared": "Enclosing diagonal c²", "alpha": "Weight α", "bleu": "BLEU",
+    "diagonal_squared": "Enclosing diagonal c²", "alpha": "Weight α",
     "precisions": "n-gram precisions", "fpr": "False positive rates", "tpr": "True positive rates",
     "auc": "ROC-AUC", "pr_thresholds": "PR thresholds", "top_k_accuracy": "Top-k accuracy",
+    # a headline answer named after its kind (IoU, BLEU): keyed by the acronym's lower case, so the kind's name
+    # keeps its one home in its kind module
+    **{acronym.lower(): acronym for acronym in ("IoU", "BLEU")},
 }
 
 _COLUMNS = [("name", "Layer"), ("type", "Type"), ("output_shape", "Output"), ("neurons", "Neurons"),
