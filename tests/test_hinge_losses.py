@@ -144,9 +144,9 @@ def test_cs231n_worked_example() -> None:
 ])
 def test_hinge_mistakes_are_named(loss: str, wrong: dict[str, Any], conventions: dict[str, Any], name: str) -> None:
     raw = {"id": "h", "kind": "loss", "loss": loss, "input": "3.2 5.1 -1.7; 1.3 4.9 2.0", "target": [0, 1],
-           **wrong.pop("base", {})}
+           **wrong.get("base", {})}  # the problem's own options; the rest of wrong is the student's slip
     with following(conventions):
-        given_answer = plain(solve_problem({**raw, **wrong}).worked.answer)
+        given_answer = plain(solve_problem({**raw, **{k: v for k, v in wrong.items() if k != "base"}}).worked.answer)
     assert check_problem(raw, plain(solve_problem(raw).worked.answer)).correct
     result = check_problem(raw, given_answer)
     assert not result.correct and result.likely_mistake == name

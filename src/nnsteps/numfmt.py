@@ -197,7 +197,7 @@ def entry_text(x: Any, digits: int | None = None, *, fractions: bool = False, ap
     >>> entry_text(Fraction(24, 25), fractions=True, approx=True), entry_text(1, fractions=True, approx=True)
     ('24/25 (≈ 0.96)', '1')
     """
-    return number_form(x, digits=digits, decimals=0 if fractions else ENTRY_DECIMALS, approx=approx or _long(x),
+    return number_form(x, digits=digits, decimals=0 if fractions else ENTRY_DECIMALS, approx=approx or with_decimals(x),
                        none="·")
 
 
@@ -210,7 +210,7 @@ def entry_latex(x: Any, digits: int | None = None, *, fractions: bool = False, a
     '\\\\frac{1}{4} \\\\approx 0.25'
     """
     return number_form(x, latex=True, digits=digits, decimals=0 if fractions else ENTRY_DECIMALS,
-                       approx=approx or _long(x), none=r"\cdot")
+                       approx=approx or with_decimals(x), none=r"\cdot")
 
 
 def as_fraction(x: Any) -> bool:
@@ -232,10 +232,6 @@ def with_decimals(x: Any) -> bool:
     >>> with_decimals(Fraction(-2480001, 1750000)), with_decimals(Fraction(24, 25)), with_decimals(Fraction(1, 3))
     (True, False, False)
     """
-    return _long(x)
-
-
-def _long(x: Any) -> bool:
     return isinstance(x, Fraction) and len(f"{x.numerator}/{x.denominator}") > LONG_FRACTION and (
         not is_terminating(x) or len(exact_decimal(x)) > ENTRY_DECIMALS)
 

@@ -75,14 +75,12 @@ def question(item: Item, problems: ProblemSet, math: str) -> str:
     asked = item.asked()
     parts = blocks(item)
     single = len(asked) == 1 and len(parts) == 1 and not parts[0].grid
-    # Braces as references: a given spelling "{1:SHORTANSWER:=x}" stays text, not a cloze blank.
-    text = statement_html(item, tex=math == "tex").replace("{", "&#123;").replace("}", "&#125;")
+    text = no_blanks(statement_html(item, tex=math == "tex"))
     if single:
         text += "<p>Answer:</p>"
     else:
         text += answer_form(parts, problems.rtol)
-    # The round trip: a response report's question text names the problem (its id's braces references too).
-    text += reference(problems, item).replace("{", "&#123;").replace("}", "&#125;")
+    text += no_blanks(reference(problems, item))  # the round trip: a response report's text names the problem
     text = inert_tex(text)  # Moodle's MathJax filter reads the page: a file's \href is no command there
     name = inert_tex(_plain(heading(item.id, item.title)))
     lines = [f'  <question type="{"numerical" if single else "cloze"}">',
@@ -127,13 +125,22 @@ def answer_form(parts: list[Any], rtol: float) -> str:
 
 
 def _label(where: str) -> str:
-    """A cell's name beside its blank, as HTML whose braces are references: a parameter named
-    ``{1:SHORTANSWER:=x}`` stays text, never a cloze blank.
+    """A cell's name beside its blank, as HTML with no blank in it.
 
     >>> _label("params[0].{1:SHORTANSWER:=x} <b>")
     'params[0].&#123;1:SHORTANSWER:=x&#125; &lt;b&gt;'
     """
-    return html.escape(where).replace("{", "&#123;").replace("}", "&#125;")
+    return no_blanks(html.escape(where))
+
+
+def no_blanks(html_text: str) -> str:
+    """HTML whose braces are references: text from a file spelling ``{1:SHORTANSWER:=x}`` (a given, an id, a
+    parameter name) stays text, never a cloze blank (Moodle reads the blanks from the source, before entities).
+
+    >>> no_blanks("<p>{1:SHORTANSWER:=x}</p>")
+    '<p>&#123;1:SHORTANSWER:=x&#125;</p>'
+    """
+    return html_text.replace("{", "&#123;").replace("}", "&#125;")
 
 
 def blank(value: Any, rtol: float) -> str:

@@ -113,9 +113,9 @@ def onecycle(epoch: int, options: dict[str, Any]) -> tuple[Any, Step[Any]]:
     >>> [onecycle(k, {"max_lr": 1, "total_steps": 10, "div_factor": 4, "final_div_factor": 2})[0] for k in (0, 1, 2)]
     [Fraction(1, 4), Fraction(5, 8), 1]
     """
-    i, _, _ = _phase(epoch, options)
-    _, a, b = onecycle_phases(options)[i]
-    return _anneal(_title(epoch), r"\alpha_t", a, b, epoch, options)
+    phase = _phase(epoch, options)
+    _, a, b = onecycle_phases(options)[phase[0]]
+    return _anneal(_title(epoch), r"\alpha_t", a, b, epoch, options, phase)
 
 
 def onecycle_momentum(epoch: int, options: dict[str, Any]) -> tuple[Any, Step[Any]]:
@@ -127,15 +127,14 @@ def onecycle_momentum(epoch: int, options: dict[str, Any]) -> tuple[Any, Step[An
     >>> [onecycle_momentum(k, o)[0] for k in (0, 1, 5, 9)]
     [Fraction(19, 20), Fraction(17, 20), Fraction(9, 10), Fraction(19, 20)]
     """
-    i, _, _ = _phase(epoch, options)
+    phase = _phase(epoch, options)
     low, high = _opt(options, "onecycle", "base_momentum"), _opt(options, "onecycle", "max_momentum")
-    ends = [(high, low), (low, high), (high, high)]
-    a, b = ends[i]
-    return _anneal(f"Momentum (epoch {epoch})", r"\mu_t", a, b, epoch, options)
+    a, b = [(high, low), (low, high), (high, high)][phase[0]]
+    return _anneal(f"Momentum (epoch {epoch})", r"\mu_t", a, b, epoch, options, phase)
 
 
-def _phase(epoch: int, options: dict[str, Any]) -> tuple[int, Any, Any]:
-    """The phase of OneCycleLR holding step ``epoch``: (its index, its start step, its end step)."""
+def _phase(epoch: int, options: dict[str, Any]) -> tuple[int, Any, Any, int]:
+    """The phase of OneCycleLR holding step ``epoch``: (its index, its start step, its end step, the count)."""
     total = _opt(options, "onecycle", "total_steps")
     if epoch >= total:  # torch raises when stepped past total_steps, after that update
         raise NnstepsError(f"OneCycleLR runs total_steps = {total} updates; update {epoch + 1} is past it",
@@ -146,14 +145,14 @@ def _phase(epoch: int, options: dict[str, Any]) -> tuple[int, Any, Any]:
     if phases[i][0] == start:
         raise NnstepsError(f"a OneCycleLR phase of zero length (pct_start · total_steps = {start + 1}); "
                            "expected pct_start · total_steps >= 2", field="pct_start")
-    return i, start, phases[i][0]
+    return i, start, phases[i][0], len(phases)
 
 
-def _anneal(title: str, symbol: str, a: Any, b: Any, epoch: int, options: dict[str, Any]) -> tuple[Any, Step[Any]]:
-    """From a to b at the share p of its phase that step ``epoch`` has reached, cos or linear (torch's
-    ``_annealing_cos``/``_annealing_linear``): the value and its step."""
-    i, start, end = _phase(epoch, options)
-    count = len(onecycle_phases(options))
+def _anneal(title: str, symbol: str, a: Any, b: Any, epoch: int, options: dict[str, Any],
+            phase: tuple[int, Any, Any, int]) -> tuple[Any, Step[Any]]:
+    """From a to b at the share p of its ``phase`` (:func:`_phase`) that step ``epoch`` has reached, cos or
+    linear (torch's ``_annealing_cos``/``_annealing_linear``): the value and its step."""
+    i, start, end, count = phase
     pct = (epoch - _x(start)) / (_x(end) - _x(start))
     where = rf"\frac{{{epoch} - {tex(start)}}}{{{tex(end)} - {tex(start)}}}"
     if _opt(options, "onecycle", "anneal_strategy") == LINEAR:
